@@ -1,0 +1,104 @@
+// Reads the `gumstack:` namespace of a stack's config, validates it, and explains every error.
+import type { z } from "zod";
+import { CONFIG_NAMESPACE, stackConfigSchema, type StackConfig } from "./schema.js";
+
+/** Thrown when a stack's config is invalid; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Pulumi hands config to the program as strings keyed `namespace:key`; structured stack values arrive as JSON.
+ * Returns the project namespace's keys as plain values (objects and arrays parsed, scalars left as strings
+ * except where the schema expects a number or boolean, which `coerceScalar` handles).
+ */
+export function namespaceValues(all: Readonly<Record<string, string>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [key, raw] of Object.entries(all)) {
+    if (!key.startsWith(prefix)) continue;
+    out[key.slice(prefix.length)] = coerceScalar(raw);
+  }
+  return out;
+}
+
+function coerceScalar(raw: string): unknown {
+  const t = raw.trim();
+  if (t.startsWith("{") || t.startsWith("[")) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return raw; // the schema then reports "expected object", naming the key
+    }
+  }
+  if (t === "true") return true;
+  if (t === "false") return false;
+  return raw;
+}
+
+/** Validates config values (already namespace-stripped) and returns the typed config, or throws ConfigError. */
+export function parseStackConfig(values: Record<string, unknown>): StackConfig {
+  const result = stackConfigSchema.safeParse(values);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, values)));
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = CONFIG_NAMESPACE;
+  path.forEach((seg, i) => {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += i === 0 ? `:${String(seg)}` : `.${String(seg)}`;
+  });
+  return out;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Shape keys of the (possibly wrapped) object schema at `path`, to list what an unknown key could have been. */
+function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType | undefined = stackConfigSchema;
+  for (const seg of [...path, undefined]) {
+    // Unwrap optional/default/prefault/pipe/effects wrappers until an object or array.
+    for (let guard = 0; schema && guard < 10; guard++) {
+      const def = (schema as { _zod: { def: Record<string, unknown> } })._zod.def;
+      if (def.type === "object" || def.type === "array") break;
+      schema = (def.innerType ?? def.in ?? def.schema) as z.core.$ZodType | undefined;
+    }
+    if (!schema) return [];
+    const def = (schema as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (seg === undefined) return def.type === "object" ? Object.keys(def.shape as object) : [];
+    schema = (def.type === "object" ? (def.shape as Record<string, z.core.$ZodType>)[String(seg)] : def.element) as
+      | z.core.$ZodType
+      | undefined;
+  }
+  return [];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
+  if (issue.code === "unrecognized_keys") {
+    const allowed = allowedKeysAt(issue.path);
+    return issue.keys
+      .map((k) => `${keyPath([...issue.path, k])}: unknown key (a typo?); allowed here: ${allowed.join(", ")}`)
+      .join("\n  - ");
+  }
+  const value = "input" in issue && issue.input !== undefined ? issue.input : valueAt(values, issue.path);
+  const missing = value === undefined;
+  const message = missing && issue.code === "invalid_type" ? `is required (${issue.message.replace(/^Invalid input: /, "")})` : issue.message;
+  return `${keyPath(issue.path)}: ${message}${missing ? "" : ` (got ${show(value)})`}`;
+}

@@ -1,0 +1,325 @@
+// The one schema for the `gumstack:` config namespace. Every stack file (prod, other environments,
+// enterprise customers) is validated against it once, in the entry point, before any resource is planned.
+import { z } from "zod";
+import { cidrsOverlap, parseCidr } from "./cidr.js";
+
+/** The Pulumi project name, which is also the config namespace. */
+export const CONFIG_NAMESPACE = "gumstack";
+
+// GCP project ids: 6-30 chars, lowercase letters, digits, hyphens, start with a letter, no trailing hyphen.
+const projectId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+    error: "must be a GCP project id: 6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
+  });
+
+const domain = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: "must be a lowercase DNS domain such as gumstack.com (no scheme, no trailing dot, no wildcard)",
+  });
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
+  error: "must be an IPv4 CIDR such as 10.0.0.0/20, with no host bits set",
+});
+
+/** A DNS-1123 label: Kubernetes namespace and resource names. */
+const dnsLabel = z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+  error: "must be a DNS-1123 label: lowercase letters, digits and hyphens, starting with a letter",
+});
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const percent = z.number().int().min(1).max(100);
+
+/** Digits that YAML may have parsed as a number (folder ids, budget amounts): kept as a string. */
+const digits = (what: string) =>
+  z.union([z.string(), z.number().int().nonnegative()]).transform(String).pipe(
+    z.string().regex(/^\d{6,20}$/, { error: `must be a numeric ${what} (digits only)` }),
+  );
+
+const nodePool = z.strictObject({
+  /** Compute Engine machine type of the pool's nodes. */
+  machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, { error: "must be a machine type such as e2-standard-4" }),
+  /** Minimum number of nodes across all zones of the region (GKE totalMinNodeCount). */
+  minNodes: nonNegativeInt,
+  /** Maximum number of nodes across all zones of the region (GKE totalMaxNodeCount). */
+  maxNodes: positiveInt,
+  /** Boot disk size in GB. */
+  diskSizeGb: z.number().int().min(20).max(65536).default(100),
+  /** Boot disk type. */
+  diskType: z.enum(["pd-standard", "pd-balanced", "pd-ssd"]).default("pd-balanced"),
+});
+
+const minMax = <T extends { minNodes: number; maxNodes: number }>(v: T, ctx: z.RefinementCtx) => {
+  if (v.minNodes > v.maxNodes) {
+    ctx.addIssue({ code: "custom", path: ["minNodes"], input: v.minNodes, message: `must be <= maxNodes (${v.maxNodes})` });
+  }
+};
+
+const maintenanceWindow = z.strictObject({
+  /** RFC 3339 start of the first window, e.g. 2026-01-03T09:00:00Z. */
+  startTime: z.iso.datetime({ error: "must be an RFC 3339 UTC time such as 2026-01-03T09:00:00Z" }),
+  /** RFC 3339 end of the first window. */
+  endTime: z.iso.datetime({ error: "must be an RFC 3339 UTC time such as 2026-01-03T17:00:00Z" }),
+  /** RFC 5545 recurrence rule. */
+  recurrence: z.string().regex(/^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$/, {
+    error: "must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SA,SU",
+  }),
+});
+
+export const stackConfigSchema = z
+  .strictObject({
+    /** What this stack provisions: the shared platform of an environment, or one enterprise customer. */
+    kind: z.enum(["platform", "enterprise"]).default("platform"),
+    /** Short environment name used in resource names (prod, staging, or enterprise-<customer>). */
+    environment: z.string().regex(/^[a-z][a-z0-9-]{0,23}[a-z0-9]$/, {
+      error: "must be 2-25 lowercase letters, digits or hyphens, starting with a letter",
+    }),
+    /** GCP project: the existing platform project, or (enterprise) the project this stack creates. */
+    project: projectId,
+    /** GCP region of every regional resource. */
+    region: z.string().regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as us-west1" }).default("us-west1"),
+    /** Zones the cluster's nodes run in; each must be in the region. */
+    zones: z.array(z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, { error: "must be a GCP zone such as us-west1-a" }))
+      .min(1).default(["us-west1-a", "us-west1-b", "us-west1-c"]),
+    /** The platform domain: MCP servers are `<server>.<domain>`, the API `api.<domain>`. */
+    domain,
+    network: z
+      .strictObject({
+        /** Primary range of the GKE subnet (node IPs). */
+        nodeCidr: cidr.default("10.10.0.0/20"),
+        /** Secondary range for pod IPs. */
+        podCidr: cidr.default("10.16.0.0/14"),
+        /** Secondary range for Service ClusterIPs. */
+        serviceCidr: cidr.default("10.20.0.0/20"),
+        /** /28 for the GKE control plane's private endpoint. */
+        masterCidr: cidr.default("172.16.0.0/28"),
+      })
+      .prefault({})
+      .superRefine((n, ctx) => {
+        const entries = Object.entries(n).map(([k, v]) => [k, parseCidr(v)] as const);
+        for (let i = 0; i < entries.length; i++) {
+          for (let j = i + 1; j < entries.length; j++) {
+            const [ka, a] = entries[i]!;
+            const [kb, b] = entries[j]!;
+            if (a && b && cidrsOverlap(a, b)) {
+              ctx.addIssue({ code: "custom", path: [kb], input: n[kb as keyof typeof n], message: `overlaps ${ka} (${n[ka as keyof typeof n]}); the node, pod, service and master ranges must be disjoint` });
+            }
+          }
+        }
+        if (!n.masterCidr.endsWith("/28")) {
+          ctx.addIssue({ code: "custom", path: ["masterCidr"], input: n.masterCidr, message: "must be a /28 (GKE requires exactly /28 for the control plane range)" });
+        }
+      }),
+    cluster: z
+      .strictObject({
+        /** GKE release channel. */
+        releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
+        /** Recurring maintenance window; GKE upgrades only inside it. */
+        maintenanceWindow: maintenanceWindow.default({
+          startTime: "2026-01-03T09:00:00Z",
+          endTime: "2026-01-03T17:00:00Z",
+          recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+        }),
+        /**
+         * CIDRs allowed to reach the control plane's IP endpoint. Empty (default): only the DNS endpoint,
+         * authenticated by Google IAM, is used by the Pulumi Kubernetes provider.
+         */
+        authorizedNetworks: z.array(z.strictObject({ displayName: z.string().min(1), cidr })).default([]),
+        /** Deletion protection on the cluster; turning it off is how you deliberately delete it. */
+        deletionProtection: z.boolean().default(true),
+        /** Enable NodeLocal DNSCache; the MCP egress policy then allows 169.254.20.10:53. */
+        nodeLocalDns: z.boolean().default(false),
+      })
+      .prefault({}),
+    nodePools: z.strictObject({
+      /** Platform components: kube-system, Knative, Kourier, gateway and metrics adapters. */
+      system: nodePool.superRefine(minMax),
+      /** The backend API. */
+      backend: nodePool.superRefine(minMax),
+      /** Customer MCP servers, sandboxed by gVisor. */
+      mcp: nodePool.superRefine(minMax),
+    }),
+    kms: z
+      .strictObject({
+        /** Rotation period of every key, in days; at most 90. */
+        rotationDays: z.number().int().min(1).max(90, { error: "must be at most 90 days" }).default(90),
+      })
+      .prefault({}),
+    spanner: z
+      .strictObject({
+        /** Instance compute capacity in processing units (100-900 in steps of 100, then multiples of 1000). */
+        processingUnits: positiveInt.refine((p) => (p < 1000 ? p % 100 === 0 : p % 1000 === 0), {
+          error: "must be 100-900 in steps of 100, or a multiple of 1000",
+        }),
+        /** Databases to create in the instance. */
+        databases: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,28}[a-z0-9]$/, {
+          error: "must be a Spanner database id: 2-30 lowercase letters, digits, _ or -, starting with a letter",
+        })).min(1),
+        /** Point-in-time recovery window, in days (1-7). */
+        versionRetentionDays: z.number().int().min(1).max(7).default(7),
+        /** Retention of the automatic daily backups, in days (1-365). */
+        backupRetentionDays: z.number().int().min(1).max(365).default(30),
+      }),
+    artifactRegistry: z
+      .strictObject({
+        /** Docker repository id. */
+        repositoryId: dnsLabel.default("gumstack"),
+        /** Images older than this many days are deleted. */
+        retentionDays: positiveInt.default(30),
+        /** The most recent versions of each image kept regardless of age, so deployed images survive. */
+        keepRecentVersions: positiveInt.default(10),
+      })
+      .prefault({}),
+    knative: z
+      .strictObject({
+        /** Knative Serving version installed by the operator (KnativeServing spec.version). */
+        version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: "must be a Knative version such as 1.18" }).default("1.18"),
+        /** Knative Operator Helm chart version. */
+        operatorChartVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "must be a chart version such as v1.18.1" }).default("v1.18.1"),
+        /** Default minimum replicas per MCP server (1 keeps a pod warm). */
+        minScale: nonNegativeInt.default(1),
+        /** Default maximum replicas per MCP server. */
+        maxScale: positiveInt.default(10),
+        /** Highest max-scale a single MCP server may request. */
+        maxScaleLimit: positiveInt.default(20),
+        /** Target concurrent requests per pod. */
+        targetConcurrency: positiveInt.default(100),
+        /** Default request timeout of a revision, seconds. */
+        revisionTimeoutSeconds: positiveInt.default(3600),
+        /** Longest request timeout a revision may set, seconds. */
+        maxRevisionTimeoutSeconds: positiveInt.default(3600),
+      })
+      .prefault({})
+      .superRefine((k, ctx) => {
+        if (k.minScale > k.maxScale) ctx.addIssue({ code: "custom", path: ["minScale"], input: k.minScale, message: `must be <= maxScale (${k.maxScale})` });
+        if (k.maxScale > k.maxScaleLimit) ctx.addIssue({ code: "custom", path: ["maxScale"], input: k.maxScale, message: `must be <= maxScaleLimit (${k.maxScaleLimit})` });
+        if (k.revisionTimeoutSeconds > k.maxRevisionTimeoutSeconds) {
+          ctx.addIssue({ code: "custom", path: ["revisionTimeoutSeconds"], input: k.revisionTimeoutSeconds, message: `must be <= maxRevisionTimeoutSeconds (${k.maxRevisionTimeoutSeconds})` });
+        }
+      }),
+    mcp: z
+      .strictObject({
+        /** Namespace of every MCP server. */
+        namespace: dnsLabel.default("gumstack-mcp"),
+        /** Total CPU requests allowed in the namespace (ResourceQuota). */
+        quotaCpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 64 or 500m" }).default("160"),
+        /** Total memory requests allowed in the namespace (ResourceQuota). */
+        quotaMemory: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 320Gi" }).default("640Gi"),
+        /** Maximum pods in the namespace (ResourceQuota). */
+        quotaPods: positiveInt.default(1000),
+        /** Default CPU request of an MCP container (LimitRange). */
+        defaultCpuRequest: z.string().regex(/^\d+m?$/).default("100m"),
+        /** Default memory request and limit of an MCP container (LimitRange). */
+        defaultMemory: z.string().regex(/^\d+(Mi|Gi)$/).default("256Mi"),
+        /** Largest memory limit one MCP container may set (LimitRange). */
+        maxMemory: z.string().regex(/^\d+(Mi|Gi)$/).default("2Gi"),
+        /** Largest CPU limit one MCP container may set (LimitRange). */
+        maxCpu: z.string().regex(/^\d+m?$/).default("2"),
+      })
+      .prefault({}),
+    backend: z.strictObject({
+      /** Backend image, pinned by tag (git SHA) or digest. `:latest` is refused. */
+      image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, {
+        error: "must be a pinned image reference such as us-west1-docker.pkg.dev/<project>/<repo>/backend:<git-sha> or ...@sha256:<digest>",
+      }).refine((i) => !i.endsWith(":latest"), { error: "must be pinned: ':latest' is not a version" }),
+      /** Minimum replicas (HPA). */
+      minReplicas: positiveInt.default(6),
+      /** Maximum replicas (HPA). */
+      maxReplicas: positiveInt.default(48),
+      /** Target active concurrent requests per pod. */
+      targetConcurrentRequests: positiveInt.default(40),
+      /** Target average CPU utilization, percent of requests. */
+      cpuUtilization: percent.default(50),
+      /** Target average memory utilization, percent of requests. */
+      memoryUtilization: percent.default(50),
+      /** Scale-down stabilization window, seconds (Kubernetes allows at most 3600). */
+      scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(1800),
+      /** Rolling update surge. */
+      maxSurge: nonNegativeInt.default(3),
+      /** Rolling update unavailability. */
+      maxUnavailable: nonNegativeInt.default(1),
+      /** Container port the FastAPI server listens on. */
+      port: z.number().int().min(1).max(65535).default(8080),
+      /** HTTP path answering readiness and liveness probes and load-balancer health checks. */
+      healthPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/).default("/healthz"),
+      /** CPU request of a backend container. */
+      cpuRequest: z.string().regex(/^\d+m?$/).default("1"),
+      /** Memory request of a backend container. */
+      memoryRequest: z.string().regex(/^\d+(Mi|Gi)$/).default("2Gi"),
+    }).superRefine((b, ctx) => {
+      if (b.minReplicas > b.maxReplicas) ctx.addIssue({ code: "custom", path: ["minReplicas"], input: b.minReplicas, message: `must be <= maxReplicas (${b.maxReplicas})` });
+      if (b.maxSurge === 0 && b.maxUnavailable === 0) ctx.addIssue({ code: "custom", path: ["maxUnavailable"], input: 0, message: "maxSurge and maxUnavailable cannot both be 0" });
+    }),
+    edge: z
+      .strictObject({
+        /** Cloud DNS managed zone (in this project) for the domain; empty: DNS records are stack outputs to create by hand. */
+        dnsZone: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optional(),
+        /** Subdomain of the backend API. */
+        apiSubdomain: dnsLabel.default("api"),
+        /** Load-balancer backend timeout, seconds, long enough for streaming MCP sessions. */
+        backendTimeoutSeconds: z.number().int().min(30).max(86400).default(3600),
+      })
+      .prefault({}),
+    clickhouse: z.strictObject({
+      /** ClickHouse Cloud service host name. */
+      host: z.string().regex(/^[a-z0-9.-]+$/, { error: "must be a host name such as abc123.us-west1.gcp.clickhouse.cloud" }),
+      /** Native-protocol TLS port (ClickHouse Cloud: 9440) or HTTPS port (8443). */
+      port: z.number().int().min(1).max(65535).default(8443),
+      /** Database name. */
+      database: z.string().min(1).default("gumstack"),
+      /** User name; the password is the secret `gumstack:clickhousePassword`. */
+      username: z.string().min(1).default("gumstack"),
+    }),
+    /** ClickHouse password: set with `pulumi config set --secret gumstack:clickhousePassword`. */
+    clickhousePassword: z.string().min(1, { error: "must be set with `pulumi config set --secret gumstack:clickhousePassword <password>`" }),
+    enterprise: z
+      .strictObject({
+        /** Customer id: lowercase letters, digits and hyphens. */
+        customer: z.string().regex(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/, {
+          error: "must be 3-20 lowercase letters, digits or hyphens, starting with a letter",
+        }),
+        /** Folder the customer's project is created in (numeric folder id). */
+        folderId: digits("folder id"),
+        /** Billing account of the customer's project. */
+        billingAccount: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, {
+          error: "must be a billing account id such as 01A2B3-C4D5E6-F7A8B9 (uppercase hex)",
+        }),
+        /** Project that holds the platform's Artifact Registry (the backend image); never receives customer resources. */
+        platformProject: projectId,
+        /** Monthly budget of the customer's project, in the billing account's currency. */
+        budgetAmount: positiveInt.default(10000),
+        /** Currency of the budget. */
+        budgetCurrency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
+        /** Alert thresholds as fractions of the budget. */
+        budgetThresholds: z.array(z.number().positive().max(2)).min(1).default([0.5, 0.9, 1.0]),
+        /** Project whose quota the Billing Budgets API is billed to (the deploying identity's project). */
+        quotaProject: projectId.optional(),
+      })
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    c.zones.forEach((zone, i) => {
+      if (!zone.startsWith(`${c.region}-`)) {
+        ctx.addIssue({ code: "custom", path: ["zones", i], input: zone, message: `is not in region ${c.region}; use ${c.region}-a, ${c.region}-b, ...` });
+      }
+    });
+    if (new Set(c.zones).size !== c.zones.length) {
+      ctx.addIssue({ code: "custom", path: ["zones"], input: c.zones, message: "lists a zone twice" });
+    }
+    if (c.kind === "enterprise" && !c.enterprise) {
+      ctx.addIssue({ code: "custom", path: ["enterprise"], input: undefined, message: "is required when kind is enterprise (customer, folderId, billingAccount, platformProject)" });
+    }
+    if (c.kind === "platform" && c.enterprise) {
+      ctx.addIssue({ code: "custom", path: ["enterprise"], input: c.enterprise, message: "is only allowed when kind is enterprise" });
+    }
+    if (c.enterprise && c.enterprise.platformProject === c.project) {
+      ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });
+    }
+  });
+
+/** The validated, defaulted stack configuration passed down to every component. */
+export type StackConfig = z.output<typeof stackConfigSchema>;
+/** What a stack file may hold (before defaults). */
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
