@@ -1,0 +1,111 @@
+// Pulumi mocks whose outputs are realistic enough for every apply in the program to resolve offline:
+// the provider-computed attributes the program reads (cluster endpoint, emails, ids, key paths, DNS
+// authorization records) are synthesised from the inputs the way GCP would name them.
+import type * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+type State = Record<string, unknown>;
+
+/** A stable fake numeric id (project numbers, unique ids) derived from a string. */
+export function fakeNumber(seed: string, digits = 12): string {
+  const hex = createHash("sha256").update(seed).digest("hex");
+  return (BigInt(`0x${hex.slice(0, 15)}`) % 10n ** BigInt(digits)).toString().padStart(digits, "1");
+}
+
+const FAKE_CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB-offline-plan-fake-ca\n-----END CERTIFICATE-----\n").toString("base64");
+
+function str(v: unknown, fallback: string): string {
+  return typeof v === "string" && v.length > 0 ? v : fallback;
+}
+
+/** Computed outputs per resource type; inputs are echoed back as the provider would. */
+function computedOutputs(type: string, name: string, inputs: State, defaultProject: string): State {
+  const project = str(inputs.project, defaultProject);
+  const location = str(inputs.location ?? inputs.region, "us-west1");
+  const resName = str(inputs.name, name);
+  switch (type) {
+    case "gcp:container/cluster:Cluster":
+      return {
+        name: resName,
+        endpoint: "203.0.113.10",
+        masterAuth: { clusterCaCertificate: FAKE_CA },
+        controlPlaneEndpointsConfig: {
+          ...(inputs.controlPlaneEndpointsConfig as State | undefined),
+          dnsEndpointConfig: {
+            ...((inputs.controlPlaneEndpointsConfig as State | undefined)?.dnsEndpointConfig as State | undefined),
+            endpoint: `gke-${fakeNumber(resName, 8)}.${location}.gke.goog`,
+          },
+        },
+        selfLink: `https://container.googleapis.com/v1/projects/${project}/locations/${location}/clusters/${resName}`,
+      };
+    case "gcp:container/nodePool:NodePool":
+      return { name: resName, instanceGroupUrls: [], managedInstanceGroupUrls: [] };
+    case "gcp:serviceaccount/account:Account": {
+      const email = `${String(inputs.accountId)}@${project}.iam.gserviceaccount.com`;
+      return { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: fakeNumber(email, 21) };
+    }
+    case "gcp:projects/serviceIdentity:ServiceIdentity": {
+      const service = String(inputs.service).replace(".googleapis.com", "");
+      const email = `service-${fakeNumber(project)}@gcp-sa-${service}.iam.gserviceaccount.com`;
+      return { email, member: `serviceAccount:${email}` };
+    }
+    case "gcp:organizations/project:Project":
+      return { number: fakeNumber(String(inputs.projectId)), projectId: inputs.projectId };
+    case "gcp:kms/keyRing:KeyRing":
+      return { name: resName };
+    case "gcp:kms/cryptoKey:CryptoKey":
+      return { name: resName };
+    case "gcp:compute/globalAddress:GlobalAddress":
+      return { name: resName, address: "198.51.100.20" };
+    case "gcp:certificatemanager/dnsAuthorization:DnsAuthorization":
+      return {
+        name: resName,
+        dnsResourceRecords: [
+          { name: `_acme-challenge.${String(inputs.domain)}.`, type: "CNAME", data: `${fakeNumber(resName, 8)}.authorize.certificatemanager.goog.` },
+        ],
+      };
+    case "gcp:artifactregistry/repository:Repository":
+      return { name: str(inputs.repositoryId, resName), registryUri: `${location}-docker.pkg.dev/${project}/${String(inputs.repositoryId)}` };
+    case "gcp:storage/bucket:Bucket":
+      return { name: resName, url: `gs://${resName}`, selfLink: `https://www.googleapis.com/storage/v1/b/${resName}` };
+    case "random:index/randomId:RandomId":
+      return { hex: createHash("sha256").update(name).digest("hex").slice(0, Number(inputs.byteLength ?? 4) * 2), b64Url: "b2ZmbGluZQ" };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: createHash("sha256").update(name).digest("base64").slice(0, Number(inputs.length ?? 32)) };
+    default:
+      return { name: resName };
+  }
+}
+
+/** Results of provider functions (invokes) the program may call. */
+function callResult(token: string, inputs: State, defaultProject: string): State {
+  switch (token) {
+    case "gcp:organizations/getProject:getProject": {
+      const projectId = str(inputs.projectId, defaultProject);
+      return { projectId, number: fakeNumber(projectId), name: projectId };
+    }
+    case "gcp:organizations/getClientConfig:getClientConfig":
+      return { project: defaultProject, region: "us-west1", accessToken: "offline-plan-token" };
+    case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
+      const project = str(inputs.project, defaultProject);
+      const email = `service-${fakeNumber(project)}@gs-project-accounts.iam.gserviceaccount.com`;
+      return { emailAddress: email, member: `serviceAccount:${email}` };
+    }
+    default:
+      return {};
+  }
+}
+
+/** Mocks for the offline plan and the tests; `defaultProject` stands in for the provider's `gcp:project`. */
+export function platformMocks(defaultProject: string): pulumi.runtime.Mocks {
+  return {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
+      const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs, defaultProject) };
+      const id = args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${args.name}-id`;
+      return { id, state };
+    },
+    call(args: pulumi.runtime.MockCallArgs): State {
+      return callResult(args.token, args.inputs, defaultProject);
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// The offline plan: runs the real program under Pulumi's mock engine and records every registration with
+// its real dependency edges, in the shape of `pulumi stack export` (version 3).
+import * as pulumi from "@pulumi/pulumi";
+import { join } from "node:path";
+import { platformMocks } from "./mocks.js";
+import { readStackFile, type StackFileConfig } from "./stackFile.js";
+import { CONFIG_NAMESPACE } from "../config/schema.js";
+
+/** The signature Pulumi's serialization uses for secrets, and the masked form an export carries. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_REF_VALUE = "5cf8f73096256a8f31e491e813e4eb8e";
+const MASKED = { [SECRET_SIG]: SECRET_VALUE, ciphertext: "[secret: masked in the offline plan]" };
+
+export interface PlannedResource {
+  urn: string;
+  custom: boolean;
+  type: string;
+  id?: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  parent?: string;
+  provider?: string;
+  protect?: boolean;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+}
+
+export interface StackExport {
+  version: 3;
+  deployment: {
+    manifest: { time: string; magic: string; version: string };
+    resources: PlannedResource[];
+  };
+}
+
+export interface PlanOptions {
+  /** Stack name; config comes from Pulumi.<stack>.yaml in `dir` unless `configFile` is given. */
+  readonly stack: string;
+  /** Stack file to read instead of Pulumi.<stack>.yaml. */
+  readonly configFile?: string;
+  /** Directory holding the stack files (default: the current directory). */
+  readonly dir?: string;
+  /** Config to use instead of reading a stack file (tests). */
+  readonly stackConfig?: StackFileConfig;
+  /** The program to run (default: the real program in src/program.ts). */
+  readonly program?: () => Promise<Record<string, unknown> | void>;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Converts a serialized property value to its export form: secrets masked, resource references as URNs. */
+function exportValue(v: unknown, secretPaths: Set<string>, path: string): unknown {
+  if (secretPaths.has(path)) return MASKED;
+  if (Array.isArray(v)) return v.map((x, i) => exportValue(x, secretPaths, `${path}[${i}]`));
+  if (!isObject(v)) return v;
+  if (v[SECRET_SIG] === SECRET_VALUE) return MASKED;
+  if (v[SECRET_SIG] === RESOURCE_REF_VALUE) return v.urn;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = exportValue(x, secretPaths, path ? `${path}.${k}` : k);
+  return out;
+}
+
+/** Paths of every secret inside a serialized value, so the same paths of the outputs are masked too. */
+function collectSecretPaths(v: unknown, path: string, acc: Set<string>): Set<string> {
+  if (Array.isArray(v)) v.forEach((x, i) => collectSecretPaths(x, `${path}[${i}]`, acc));
+  else if (isObject(v)) {
+    if (v[SECRET_SIG] === SECRET_VALUE) acc.add(path);
+    else for (const [k, x] of Object.entries(v)) collectSecretPaths(x, path ? `${path}.${k}` : k, acc);
+  }
+  return acc;
+}
+
+function providerUrn(ref: string): string | undefined {
+  // A provider reference is "<urn>::<id>"; the URN itself contains "::" separators.
+  return ref ? ref.slice(0, ref.lastIndexOf("::")) : undefined;
+}
+
+/** Loads the stack's config into the Pulumi runtime; returns the GCP project the mocks should default to. */
+function applyConfig(stackConfig: StackFileConfig): string {
+  pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+  return stackConfig.config["gcp:project"] ?? stackConfig.config[`${CONFIG_NAMESPACE}:project`] ?? "offline-project";
+}
+
+type Req = {
+  getType(): string; getName(): string; getParent(): string; getCustom(): boolean; getProvider(): string;
+  getProtect(): boolean; getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getAdditionalsecretoutputsList(): string[];
+};
+type Resp = { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } | undefined };
+
+/** Runs the program offline for a stack and returns the planned deployment. Throws on config or program errors. */
+export async function planStack(options: PlanOptions): Promise<StackExport> {
+  const stackConfig =
+    options.stackConfig ??
+    readStackFile(options.configFile ?? join(options.dir ?? process.cwd(), `Pulumi.${options.stack}.yaml`));
+  const project = applyConfig(stackConfig);
+  await pulumi.runtime.setMocks(platformMocks(project), CONFIG_NAMESPACE, options.stack, false);
+
+  const resources: PlannedResource[] = [];
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: Req, cb: (err: Error | null, resp?: Resp) => void): Promise<void>;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, resp) => {
+      if (!err && resp) {
+        const rawInputs = req.getObject()?.toJavaScript() ?? {};
+        const secretPaths = collectSecretPaths(rawInputs, "", new Set());
+        for (const key of req.getAdditionalsecretoutputsList()) secretPaths.add(key);
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, key) => {
+          propertyDependencies[key] = deps.getUrnsList();
+        });
+        const provider = providerUrn(req.getProvider());
+        resources.push({
+          urn: resp.getUrn(),
+          custom: req.getCustom(),
+          type: req.getType(),
+          ...(req.getCustom() && resp.getId() ? { id: resp.getId() } : {}),
+          inputs: exportValue(rawInputs, new Set(), "") as Record<string, unknown>,
+          outputs: exportValue(resp.getObject()?.toJavaScript() ?? {}, secretPaths, "") as Record<string, unknown>,
+          ...(req.getParent() ? { parent: req.getParent() } : {}),
+          ...(provider ? { provider } : {}),
+          ...(req.getProtect() ? { protect: true } : {}),
+          dependencies: [...new Set(req.getDependenciesList())],
+          propertyDependencies,
+        });
+      }
+      cb(err, resp);
+    });
+
+  const program = options.program ?? (await import("../program.js")).program;
+  await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {});
+  await pulumi.runtime.waitForRPCs();
+
+  return {
+    version: 3,
+    deployment: {
+      manifest: { time: new Date().toISOString(), magic: "offline-plan", version: "gumstack-offline-plan" },
+      resources,
+    },
+  };
+}
