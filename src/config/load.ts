@@ -70,18 +70,21 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+type ZodDef = Record<string, unknown>;
+const defOf = (schema: z.core.$ZodType): ZodDef => (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+
 /** Shape keys of the (possibly wrapped) object schema at `path`, to list what an unknown key could have been. */
 function allowedKeysAt(path: readonly PropertyKey[]): string[] {
   let schema: z.core.$ZodType | undefined = stackConfigSchema;
   for (const seg of [...path, undefined]) {
     // Unwrap optional/default/prefault/pipe/effects wrappers until an object or array.
     for (let guard = 0; schema && guard < 10; guard++) {
-      const def = (schema as { _zod: { def: Record<string, unknown> } })._zod.def;
+      const def = defOf(schema);
       if (def.type === "object" || def.type === "array") break;
       schema = (def.innerType ?? def.in ?? def.schema) as z.core.$ZodType | undefined;
     }
     if (!schema) return [];
-    const def = (schema as { _zod: { def: Record<string, unknown> } })._zod.def;
+    const def = defOf(schema);
     if (seg === undefined) return def.type === "object" ? Object.keys(def.shape as object) : [];
     schema = (def.type === "object" ? (def.shape as Record<string, z.core.$ZodType>)[String(seg)] : def.element) as
       | z.core.$ZodType
@@ -102,3 +105,9 @@ function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>)
   const message = missing && issue.code === "invalid_type" ? `is required (${issue.message.replace(/^Invalid input: /, "")})` : issue.message;
   return `${keyPath(issue.path)}: ${message}${missing ? "" : ` (got ${show(value)})`}`;
 }
+
+/** The typed config the program passes down: the validated config, with the secret kept an Output secret. */
+export type Settings = Omit<StackConfig, "clickhousePassword"> & {
+  /** ClickHouse password as a Pulumi secret: never a plain string in the program. */
+  readonly clickhousePassword: import("@pulumi/pulumi").Output<string>;
+};

@@ -134,9 +134,21 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
       cb(err, resp);
     });
 
+  // Component and stack outputs arrive later, through registerResourceOutputs.
+  const monitorOutputs = monitor as unknown as {
+    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: (err: Error | null) => void): void;
+  };
+  const registerOutputs = monitorOutputs.registerResourceOutputs.bind(monitor);
+  monitorOutputs.registerResourceOutputs = (req, cb) => {
+    const recorded = resources.find((r) => r.urn === req.getUrn());
+    if (recorded) recorded.outputs = exportValue(req.getOutputs()?.toJavaScript() ?? {}, new Set(), "") as Record<string, unknown>;
+    registerOutputs(req, cb);
+  };
+
   const program = options.program ?? (await import("../program.js")).program;
   await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {});
-  await pulumi.runtime.waitForRPCs();
+  // Registrations started by applies may still be in flight; waitForRPCs (internal, untyped) drains them.
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
   return {
     version: 3,

@@ -1,0 +1,92 @@
+// `npm run plan -- --stack <name> [--config-file <path>] [--json <file>]`
+// Plans a stack offline (no credentials, no network) and prints what `pulumi preview` would create.
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { planStack, type PlannedResource, type StackExport } from "../plan/plan.js";
+
+const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--json <file>]";
+
+function nameOf(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+/** Renders the resources as a tree by parent, each line `type  name`, like `pulumi preview`. */
+export function renderTree(resources: readonly PlannedResource[]): string {
+  const children = new Map<string | undefined, PlannedResource[]>();
+  const urns = new Set(resources.map((r) => r.urn));
+  for (const r of resources) {
+    if (r.type.startsWith("pulumi:providers:") && !r.parent) continue;
+    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const lines: string[] = [];
+  const walk = (parent: string | undefined, prefix: string) => {
+    const kids = children.get(parent) ?? [];
+    kids.forEach((r, i) => {
+      const last = i === kids.length - 1;
+      const branch = parent === undefined ? "" : last ? "└─ " : "├─ ";
+      lines.push(`${prefix}${branch}+ ${r.type}  ${nameOf(r.urn)}${r.protect ? "  [protected]" : ""}`);
+      walk(r.urn, parent === undefined ? prefix : prefix + (last ? "   " : "│  "));
+    });
+  };
+  walk(undefined, "");
+  return lines.join("\n");
+}
+
+/** Counts resources by type, most numerous first. */
+export function summarize(resources: readonly PlannedResource[]): string {
+  const counts = new Map<string, number>();
+  for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  const rows = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const width = Math.max(...rows.map(([t]) => t.length));
+  return [
+    `Resources: ${resources.length} to create`,
+    ...rows.map(([t, n]) => `  ${t.padEnd(width)}  ${n}`),
+  ].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" } },
+      strict: true,
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (!values.stack) {
+    console.error(`--stack is required\n${USAGE}`);
+    return 2;
+  }
+  let plan: StackExport;
+  try {
+    plan = await planStack({ stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) });
+  } catch (err) {
+    console.error(`error: plan of stack '${values.stack}' failed\n${(err as Error).message}`);
+    return 1;
+  }
+  const resources = plan.deployment.resources;
+  if (!values.quiet) {
+    console.log(`Previewing stack '${values.stack}' offline (mock engine, no credentials)\n`);
+    console.log(renderTree(resources));
+    console.log();
+  }
+  console.log(summarize(resources));
+  if (values.json) {
+    writeFileSync(values.json, `${JSON.stringify(plan, null, 2)}\n`);
+    console.log(`\nPlan written to ${values.json} (pulumi stack export format, version 3)`);
+  }
+  return 0;
+}
+
+// Pulumi's runtime keeps handles open; exit explicitly with the result.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
