@@ -1,0 +1,141 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ConfigError, namespaceValues, parseStackConfig } from "../src/config/load.js";
+import { parseStackFile } from "../src/plan/stackFile.js";
+
+const prodFile = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
+const prodValues = () => structuredClone(namespaceValues(prodFile.config));
+
+/** Sets `path` (dot and [i] segments) in a copy of the prod values. */
+function withValue(path: string, value: unknown): Record<string, unknown> {
+  const values = prodValues();
+  const segs = path.split(".");
+  let cur = values as Record<string, unknown>;
+  for (const seg of segs.slice(0, -1)) cur = cur[seg] as Record<string, unknown>;
+  const last = segs.at(-1)!;
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
+  return values;
+}
+
+function problems(values: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(values);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("prod stack config", () => {
+  const prod = parseStackConfig(prodValues());
+
+  it("holds the seed's values", () => {
+    expect(prod.kind).toBe("platform");
+    expect(prod.region).toBe("us-west1");
+    expect(prod.zones).toEqual(["us-west1-a", "us-west1-b", "us-west1-c"]);
+    expect(prod.domain).toBe("gumstack.com");
+    expect(prod.nodePools.mcp).toMatchObject({ minNodes: 2, maxNodes: 20 });
+    expect(prod.nodePools.backend).toMatchObject({ minNodes: 6, maxNodes: 72 });
+    expect(prod.artifactRegistry.retentionDays).toBe(30);
+    expect(prod.knative).toMatchObject({ minScale: 1, maxScale: 10, targetConcurrency: 100 });
+    expect(prod.backend).toMatchObject({
+      minReplicas: 6, maxReplicas: 48, targetConcurrentRequests: 40, cpuUtilization: 50, memoryUtilization: 50,
+      scaleDownStabilizationSeconds: 1800, maxSurge: 3, maxUnavailable: 1,
+    });
+    expect(prod.mcp.namespace).toBe("gumstack-mcp");
+  });
+
+  it("keeps the ClickHouse password a secret key of the stack file", () => {
+    expect(prodFile.secretKeys).toContain("gumstack:clickhousePassword");
+  });
+
+  it("every committed stack file validates", () => {
+    for (const file of readdirSync(".").filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
+      const parsed = parseStackFile(readFileSync(file, "utf8"), file);
+      expect(() => parseStackConfig(namespaceValues(parsed.config)), file).not.toThrow();
+    }
+  });
+});
+
+describe("config refusals name the key, the value and what is allowed", () => {
+  const cases: Array<[string, string, unknown, RegExp]> = [
+    ["unknown top-level key", "nodepools", { x: 1 }, /^gumstack:nodepools: unknown key \(a typo\?\); allowed here: .*nodePools/],
+    ["unknown nested key", "backend.minReplica", 3, /^gumstack:backend\.minReplica: unknown key .*allowed here: .*minReplicas/],
+    ["zone outside the region", "zones", ["us-west1-a", "us-east1-b"], /^gumstack:zones\[1\]: is not in region us-west1; use us-west1-a/],
+    ["duplicate zone", "zones", ["us-west1-a", "us-west1-a"], /^gumstack:zones: lists a zone twice/],
+    ["pool min above max", "nodePools.mcp.minNodes", 30, /^gumstack:nodePools\.mcp\.minNodes: must be <= maxNodes \(20\) \(got 30\)/],
+    ["negative node count", "nodePools.system.minNodes", -1, /^gumstack:nodePools\.system\.minNodes: .*>=0.*\(got -1\)/],
+    ["replicas min above max", "backend.minReplicas", 60, /^gumstack:backend\.minReplicas: must be <= maxReplicas \(48\) \(got 60\)/],
+    ["zero max replicas", "backend.maxReplicas", 0, /^gumstack:backend\.maxReplicas: .*>0.*\(got 0\)/],
+    ["malformed CIDR", "network.podCidr", "10.16.0.0/33", /^gumstack:network\.podCidr: must be an IPv4 CIDR .*\(got "10\.16\.0\.0\/33"\)/],
+    ["CIDR with host bits", "network.nodeCidr", "10.10.0.1/20", /^gumstack:network\.nodeCidr: must be an IPv4 CIDR .*no host bits/],
+    ["overlapping CIDRs", "network.serviceCidr", "10.16.8.0/24", /^gumstack:network\.serviceCidr: overlaps podCidr \(10\.16\.0\.0\/14\)/],
+    ["master range not /28", "network.masterCidr", "172.16.0.0/24", /^gumstack:network\.masterCidr: must be a \/28/],
+    ["bad project id", "project", "Gumstack_Prod", /^gumstack:project: must be a GCP project id.*\(got "Gumstack_Prod"\)/],
+    ["bad domain", "domain", "https://gumstack.com", /^gumstack:domain: must be a lowercase DNS domain/],
+    ["unpinned backend image", "backend.image", "us-west1-docker.pkg.dev/p/r/backend:latest", /^gumstack:backend\.image: must be pinned/],
+    ["rotation over 90 days", "kms.rotationDays", 365, /^gumstack:kms\.rotationDays: must be at most 90 days \(got 365\)/],
+    ["Spanner capacity not a valid step", "spanner.processingUnits", 150, /^gumstack:spanner\.processingUnits: must be 100-900 in steps of 100/],
+    ["knative max above its limit", "knative.maxScale", 50, /^gumstack:knative\.maxScale: must be <= maxScaleLimit \(20\)/],
+    ["missing required section", "spanner", undefined, /^gumstack:spanner: is required/],
+    ["number where a string belongs", "environment", 7, /^gumstack:environment: .*expected string.*\(got 7\)/],
+    ["enterprise section on a platform stack", "enterprise",
+      { customer: "acme", folderId: "123456789012", billingAccount: "01A2B3-C4D5E6-F7A8B9", platformProject: "gumstack-prod2" },
+      /^gumstack:enterprise: is only allowed when kind is enterprise/],
+    ["enterprise stack without its section", "kind", "enterprise", /^gumstack:enterprise: is required when kind is enterprise/],
+  ];
+
+  it.each(cases)("%s", (_label, path, value, expected) => {
+    expect(problems(withValue(path, value))).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+
+  it("reports every problem at once, not just the first", () => {
+    const values = withValue("project", "BAD");
+    (values.backend as Record<string, unknown>).minReplicas = 99;
+    expect(problems(values)).toHaveLength(2);
+  });
+});
+
+describe("enterprise section", () => {
+  const enterprise = (over: Record<string, unknown>) => {
+    const values = withValue("kind", "enterprise");
+    values.project = "gumstack-ent-acme";
+    values.enterprise = { customer: "acme", folderId: 123456789012, billingAccount: "01A2B3-C4D5E6-F7A8B9", platformProject: "gumstack-prod", ...over };
+    return values;
+  };
+
+  it("accepts a numeric folder id as YAML writes it and keeps it a string", () => {
+    expect(parseStackConfig(enterprise({})).enterprise?.folderId).toBe("123456789012");
+  });
+
+  it.each([
+    ["billingAccount", "01a2b3-c4d5e6-f7a8b9", /^gumstack:enterprise\.billingAccount: must be a billing account id/],
+    ["folderId", "folders/123", /^gumstack:enterprise\.folderId: must be a numeric folder id/],
+    ["customer", "Acme Corp", /^gumstack:enterprise\.customer: must be 3-20 lowercase/],
+    ["platformProject", "gumstack-ent-acme", /^gumstack:enterprise\.platformProject: must differ from project/],
+  ])("refuses a bad %s", (key, value, expected) => {
+    expect(problems(enterprise({ [key]: value }))).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+});
+
+describe("stack file parsing", () => {
+  it("encodes structured values as JSON and marks secure values secret", () => {
+    const parsed = parseStackFile("config:\n  gumstack:zones: [a, b]\n  gumstack:pw:\n    secure: v1:abc\n  gumstack:n: 3\n", "x.yaml");
+    expect(parsed.config["gumstack:zones"]).toBe('["a","b"]');
+    expect(parsed.config["gumstack:n"]).toBe("3");
+    expect(parsed.secretKeys).toEqual(["gumstack:pw"]);
+    expect(parsed.config["gumstack:pw"]).not.toContain("v1:abc");
+  });
+
+  it("refuses a key without namespace, naming the fix", () => {
+    expect(() => parseStackFile("config:\n  domain: x.com\n", "Pulumi.x.yaml")).toThrow(
+      "Pulumi.x.yaml: config key 'domain' has no namespace; write it as gumstack:domain",
+    );
+  });
+
+  it("refuses malformed YAML with the file name", () => {
+    expect(() => parseStackFile("config: [\n", "Pulumi.y.yaml")).toThrow(/^Pulumi\.y\.yaml: not valid YAML/);
+  });
+});
