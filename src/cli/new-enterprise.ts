@@ -1,0 +1,78 @@
+// `npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>`
+// Writes Pulumi.enterprise-<id>.yaml for a new enterprise customer and prints the next commands.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
+
+const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>
+         [--project <gcp project id>] [--domain <domain>] [--platform-project <id>] [--budget <amount>]
+         [--clickhouse-host <host>] [--template <stack file>] [--force]`;
+
+function main(argv: string[]): number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        customer: { type: "string" },
+        "billing-account": { type: "string" },
+        folder: { type: "string" },
+        project: { type: "string" },
+        domain: { type: "string" },
+        "platform-project": { type: "string" },
+        budget: { type: "string" },
+        "clickhouse-host": { type: "string" },
+        template: { type: "string", default: "Pulumi.enterprise.yaml" },
+        force: { type: "boolean", default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const missing = (["customer", "billing-account", "folder"] as const).filter((k) => !values[k]);
+  if (missing.length > 0) {
+    console.error(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
+    return 2;
+  }
+  const budget = values.budget === undefined ? undefined : Number(values.budget);
+  if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) {
+    console.error(`--budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
+    return 2;
+  }
+  let text: string;
+  try {
+    text = renderEnterpriseStack(readFileSync(values.template, "utf8"), {
+      customer: values.customer!,
+      billingAccount: values["billing-account"]!,
+      folderId: values.folder!,
+      ...(values.project ? { project: values.project } : {}),
+      ...(values.domain ? { domain: values.domain } : {}),
+      ...(values["platform-project"] ? { platformProject: values["platform-project"] } : {}),
+      ...(budget !== undefined ? { budgetAmount: budget } : {}),
+      ...(values["clickhouse-host"] ? { clickhouseHost: values["clickhouse-host"] } : {}),
+    });
+  } catch (err) {
+    if (err instanceof EnterpriseInputError) {
+      console.error(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);
+      return 2;
+    }
+    throw err;
+  }
+  const stack = stackNameFor(values.customer!);
+  const file = `Pulumi.${stack}.yaml`;
+  if (existsSync(file) && !values.force) {
+    console.error(`Refused: ${file} already exists; pass --force to overwrite it.`);
+    return 2;
+  }
+  writeFileSync(file, text);
+  console.log(`Wrote ${file}. Next:
+  npm run plan -- --stack ${stack}                  # offline plan and policy check: npm run policy -- --stack ${stack}
+  pulumi stack init ${stack} --secrets-provider gcpkms://projects/<state project>/locations/global/keyRings/<ring>/cryptoKeys/<key>
+  pulumi config set --secret gumstack:clickhousePassword --stack ${stack}
+  pulumi up --stack ${stack}`);
+  return 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
