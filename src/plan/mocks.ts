@@ -46,7 +46,9 @@ function computedOutputs(type: string, name: string, inputs: State, defaultProje
     }
     case "gcp:projects/serviceIdentity:ServiceIdentity": {
       const service = String(inputs.service).replace(".googleapis.com", "");
-      const email = `service-${fakeNumber(project)}@gcp-sa-${service}.iam.gserviceaccount.com`;
+      // Most agents live in gcp-sa-<service>; GKE's and Compute Engine's keep their historical domains.
+      const domain = ({ container: "container-engine-robot", compute: "compute-system" } as Record<string, string>)[service] ?? `gcp-sa-${service}`;
+      const email = `service-${fakeNumber(project)}@${domain}.iam.gserviceaccount.com`;
       return { email, member: `serviceAccount:${email}` };
     }
     case "gcp:organizations/project:Project":
