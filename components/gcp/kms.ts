@@ -1,0 +1,116 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { boundedName } from "./naming.js";
+import type { AgentKind, ProjectApis, ServiceAgents } from "./projectServices.js";
+
+/** One key per purpose, so a key's grants name exactly the service that encrypts with it. */
+export const KEY_PURPOSES = ["gke", "spanner", "registry", "storage"] as const;
+export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+
+/**
+ * Service agents that encrypt and decrypt with each key: GKE's agent for application-layer Secrets
+ * encryption and the Compute Engine agent for CMEK node boot disks; Spanner, Artifact Registry and Cloud
+ * Storage agents for their data.
+ */
+export const KEY_AGENTS: Readonly<Record<KeyPurpose, readonly AgentKind[]>> = {
+  gke: ["container", "compute"],
+  spanner: ["spanner"],
+  registry: ["artifactregistry"],
+  storage: ["storage"],
+};
+
+export const ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
+
+/** KMS rotation period for a number of days, in seconds ("7776000s" for 90); 1-90 days. */
+export function rotationPeriod(days: number): string {
+  if (!Number.isInteger(days) || days < 1 || days > 90) {
+    throw new Error(`rotation must be a whole number of days between 1 and 90, got ${days}`);
+  }
+  return `${days * 86_400}s`;
+}
+
+/** The key ring name: `gumstack-<environment>[-<suffix>]`, at most 63 characters. */
+export function keyRingName(environment: string, suffix?: string): string {
+  return boundedName(["gumstack", environment, suffix ?? ""], 63);
+}
+
+export interface KmsArgs {
+  /** Project of the key ring. Required. */
+  readonly project: pulumi.Input<string>;
+  /** Location of the key ring: the region of the resources it encrypts (CMEK keys must be co-located). Required. */
+  readonly region: string;
+  /** Environment name; part of the key ring name. Required. */
+  readonly environment: string;
+  /** Rotation period of every key in days, 1-90. Required (stack config kms.rotationDays, default 90). */
+  readonly rotationDays: number;
+  /** Service agents granted use of the keys. Required. */
+  readonly agents: ServiceAgents;
+  /** The Cloud KMS API, enabled before the key ring. Required. */
+  readonly apis: Pick<ProjectApis, "cloudkms">;
+  /**
+   * Suffix for the key ring name. Default none. Key rings can never be deleted and their names never reused:
+   * a stack re-created after a destroy must set a new suffix (e.g. "v2").
+   */
+  readonly keyRingSuffix?: string;
+}
+
+/**
+ * The platform's Cloud KMS key ring and one ENCRYPT_DECRYPT key per purpose (gke, spanner, registry, storage),
+ * rotated at most every 90 days. Key rings and keys can't be deleted: both are `protect`ed and the keys also
+ * carry `deletionPolicy: PREVENT` (deleting a key in the provider destroys every key version, and with them
+ * every piece of data encrypted under it). Each key grants `cryptoKeyEncrypterDecrypter` to its service
+ * agents; resources encrypted with a key must `dependsOn` `grants[purpose]`.
+ */
+export class Kms extends pulumi.ComponentResource {
+  readonly keyRing: gcp.kms.KeyRing;
+  /** Keys by purpose; pass `keys[purpose].id` as the CMEK key name. */
+  readonly keys: Readonly<Record<KeyPurpose, gcp.kms.CryptoKey>>;
+  /** Encrypter/decrypter grants by purpose, one per agent of the key. */
+  readonly grants: Readonly<Record<KeyPurpose, readonly gcp.kms.CryptoKeyIAMMember[]>>;
+
+  constructor(name: string, args: KmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:gcp:Kms", name, {}, opts);
+
+    const rotation = rotationPeriod(args.rotationDays);
+
+    this.keyRing = new gcp.kms.KeyRing(
+      `${name}-ring`,
+      { project: args.project, location: args.region, name: keyRingName(args.environment, args.keyRingSuffix) },
+      { parent: this, protect: true, dependsOn: [args.apis.cloudkms] },
+    );
+
+    const keys: Partial<Record<KeyPurpose, gcp.kms.CryptoKey>> = {};
+    const grants: Partial<Record<KeyPurpose, gcp.kms.CryptoKeyIAMMember[]>> = {};
+    for (const purpose of KEY_PURPOSES) {
+      const key = new gcp.kms.CryptoKey(
+        `${name}-${purpose}`,
+        {
+          keyRing: this.keyRing.id,
+          name: purpose,
+          purpose: "ENCRYPT_DECRYPT",
+          rotationPeriod: rotation,
+          versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: "SOFTWARE" },
+          deletionPolicy: "PREVENT",
+          labels: { environment: args.environment, purpose, "managed-by": "pulumi" },
+        },
+        { parent: this, protect: true },
+      );
+      keys[purpose] = key;
+      grants[purpose] = KEY_AGENTS[purpose].map((kind) => {
+        const agent = args.agents[kind];
+        return new gcp.kms.CryptoKeyIAMMember(
+          `${name}-${purpose}-${kind}`,
+          { cryptoKeyId: key.id, role: ENCRYPTER_DECRYPTER, member: agent.member },
+          { parent: this, dependsOn: [...agent.dependsOn] },
+        );
+      });
+    }
+    this.keys = keys as Record<KeyPurpose, gcp.kms.CryptoKey>;
+    this.grants = grants as Record<KeyPurpose, gcp.kms.CryptoKeyIAMMember[]>;
+
+    this.registerOutputs({
+      keyRingId: this.keyRing.id,
+      keyIds: Object.fromEntries(KEY_PURPOSES.map((p) => [p, this.keys[p].id])),
+    });
+  }
+}
