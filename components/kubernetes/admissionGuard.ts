@@ -1,0 +1,44 @@
+// The admission guard: the cluster itself refuses MCP servers (created at run time by the backend, never seen
+// by Pulumi or the policy pack) that would escape their sandbox. A thin constructor over the pure manifest
+// builders in admissionPolicies.ts, which the tests evaluate directly.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { admissionGuardManifests, type AdmissionPolicyArgs } from "./admissionPolicies.js";
+
+export interface AdmissionGuardArgs extends AdmissionPolicyArgs {
+  /** Kubernetes provider of the cluster the guard protects. Required; no default (never the ambient kubeconfig). */
+  readonly provider: k8s.Provider;
+}
+
+/** ValidatingAdmissionPolicies with Deny bindings scoped to the MCP namespace (see admissionPolicies.ts). */
+export class AdmissionGuard extends pulumi.ComponentResource {
+  /** The policies, in the order admissionGuardManifests returns them. */
+  public readonly policies: k8s.admissionregistration.v1.ValidatingAdmissionPolicy[];
+  /** One Deny binding per policy, same order. */
+  public readonly bindings: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding[];
+  /** Cluster names of the policies. */
+  public readonly policyNames: pulumi.Output<string>[];
+
+  constructor(name: string, args: AdmissionGuardArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:kubernetes:AdmissionGuard", name, {}, opts);
+    const { provider, ...policyArgs } = args;
+    const manifests = admissionGuardManifests(policyArgs);
+    const childOpts = { parent: this, provider };
+
+    // Children are `<name>-<id>` (guard-sandbox, guard-images, ...); cluster names are fixed by the manifests.
+    this.policies = manifests.policies.map(
+      (m, i) => new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${manifests.ids[i]}`, { metadata: m.metadata, spec: m.spec }, childOpts),
+    );
+    this.policyNames = this.policies.map((p) => p.metadata.name);
+    this.bindings = manifests.bindings.map(
+      (m, i) =>
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+          `${name}-${manifests.ids[i]}`,
+          // policyName from the policy's output: the binding waits for its policy.
+          { metadata: m.metadata, spec: { ...m.spec, policyName: this.policyNames[i]! } },
+          childOpts,
+        ),
+    );
+    this.registerOutputs({ policyNames: this.policyNames });
+  }
+}
