@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { ArtifactRegistry, cleanupPolicies, dockerRepositoryUrl } from "../../components/gcp/artifactRegistry.js";
+import { Kms } from "../../components/gcp/kms.js";
+import { ProjectServices } from "../../components/gcp/projectServices.js";
+import { stackConfigSchema } from "../../src/config/schema.js";
+import { one, record } from "../support/harness.js";
+
+const REPO = "gcp:artifactregistry/repository:Repository";
+const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+const seed = stackConfigSchema.parse({
+  environment: "prod", project: "gumstack-prod", domain: "gumstack.com",
+  nodePools: {
+    system: { machineType: "e2-standard-4", minNodes: 3, maxNodes: 9 },
+    backend: { machineType: "n2-standard-8", minNodes: 6, maxNodes: 72 },
+    mcp: { machineType: "n2-standard-8", minNodes: 2, maxNodes: 20 },
+  },
+  spanner: { processingUnits: 1000, databases: ["gumstack"] },
+  backend: { image: "us-west1-docker.pkg.dev/gumstack-prod/gumstack/backend:4f2c1e9" },
+  clickhouse: { host: "abc.us-west1.gcp.clickhouse.cloud" },
+  clickhousePassword: "x",
+});
+
+function build() {
+  const services = new ProjectServices("svc", { project: seed.project });
+  const kms = new Kms("kms", {
+    project: seed.project, region: seed.region, environment: seed.environment,
+    rotationDays: seed.kms.rotationDays, agents: services.agents, apis: services.apis,
+  });
+  const registry = new ArtifactRegistry("ar", {
+    project: seed.project, region: seed.region, artifactRegistry: seed.artifactRegistry,
+    kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry, apis: services.apis,
+  });
+  return { services, kms, registry };
+}
+
+describe("cleanupPolicies", () => {
+  it("deletes any version older than the retention and keeps the most recent versions", () => {
+    expect(cleanupPolicies(30, 10)).toEqual([
+      { id: "delete-older-than-30d", action: "DELETE", condition: { tagState: "ANY", olderThan: "2592000s" } },
+      { id: "keep-10-most-recent", action: "KEEP", mostRecentVersions: { keepCount: 10 } },
+    ]);
+    expect(() => cleanupPolicies(0, 10)).toThrow();
+    expect(() => cleanupPolicies(30, 0)).toThrow();
+  });
+});
+
+describe("dockerRepositoryUrl", () => {
+  it("is the Docker host of the region, the project and the repository", () => {
+    expect(dockerRepositoryUrl("us-west1", "gumstack-prod", "gumstack")).toBe("us-west1-docker.pkg.dev/gumstack-prod/gumstack");
+  });
+});
+
+describe("ArtifactRegistry", () => {
+  it("is a CMEK Docker repository in us-west1 with active 30-day cleanup, a keep rule, scanning and immutable tags", async () => {
+    const resources = await record(() => build());
+    const repo = one(resources, REPO, "ar-docker");
+    expect(repo.inputs).toMatchObject({
+      project: "gumstack-prod",
+      location: "us-west1",
+      repositoryId: "gumstack",
+      format: "DOCKER",
+      kmsKeyName: one(resources, "gcp:kms/cryptoKey:CryptoKey", "kms-registry").id,
+      cleanupPolicyDryRun: false,
+      dockerConfig: { immutableTags: true },
+      vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
+    });
+    const policies = repo.inputs.cleanupPolicies as Record<string, unknown>[];
+    expect(policies).toContainEqual(expect.objectContaining({ action: "DELETE", condition: expect.objectContaining({ olderThan: "2592000s", tagState: "ANY" }) }));
+    expect(policies).toContainEqual(expect.objectContaining({ action: "KEEP", mostRecentVersions: { keepCount: 10 } }));
+    expect(repo.protect).toBe(true);
+  });
+
+  it("is created only after the registry key's grant to the Artifact Registry agent and its APIs", async () => {
+    const resources = await record(() => build());
+    const repo = one(resources, REPO, "ar-docker");
+    expect(repo.dependencies).toContain(one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-registry-artifactregistry").urn);
+    expect(repo.dependencies).toContain(one(resources, "gcp:projects/service:Service", "svc-artifactregistry").urn);
+    expect(repo.dependencies).toContain(one(resources, "gcp:projects/service:Service", "svc-containerscanning").urn);
+    // The grant itself waits for the Artifact Registry service identity.
+    const grant = one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-registry-artifactregistry");
+    expect(grant.dependencies).toContain(one(resources, "gcp:projects/serviceIdentity:ServiceIdentity", "svc-artifactregistry-agent").urn);
+  });
+
+  it("exposes the repository URL images are pushed to", async () => {
+    let registry!: ArtifactRegistry;
+    await record(() => { registry = build().registry; });
+    expect(await valueOf(registry.repositoryUrl)).toBe("us-west1-docker.pkg.dev/gumstack-prod/gumstack");
+  });
+});
