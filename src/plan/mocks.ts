@@ -70,6 +70,9 @@ function computedOutputs(type: string, name: string, inputs: State, defaultProje
       return { name: str(inputs.repositoryId, resName), registryUri: `${location}-docker.pkg.dev/${project}/${String(inputs.repositoryId)}` };
     case "gcp:storage/bucket:Bucket":
       return { name: resName, url: `gs://${resName}`, selfLink: `https://www.googleapis.com/storage/v1/b/${resName}` };
+    case "kubernetes:node.k8s.io/v1:RuntimeClass":
+      // Only ever read (GKE Sandbox owns it): the class as GKE creates it for a sandbox node pool.
+      return { apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name: "gvisor" }, handler: "gvisor" };
     case "random:index/randomId:RandomId":
       return { hex: createHash("sha256").update(name).digest("hex").slice(0, Number(inputs.byteLength ?? 4) * 2), b64Url: "b2ZmbGluZQ" };
     case "random:index/randomPassword:RandomPassword":

@@ -1,0 +1,164 @@
+// One GKE node pool per role. Every pool: Container-Optimized OS with containerd, the GKE metadata server
+// (Workload Identity; pods never see the node's credentials, fact 12), the dedicated node service account,
+// Secure Boot and integrity monitoring, auto-repair and auto-upgrade, surge upgrades, kubelet read-only port off,
+// regional autoscaling limits (totals, not per zone), and an autonamed pool (fact 13).
+//
+// Placement: every node carries `gumstack.com/pool: <role>`. Backend nodes are tainted
+// `gumstack.com/pool=backend:NoSchedule` (only the backend tolerates it); MCP nodes are GKE Sandbox nodes, which
+// GKE itself taints `sandbox.gke.io/runtime=gvisor:NoSchedule` and which only pods with runtimeClassName gvisor
+// tolerate (the RuntimeClass carries the toleration and a node selector). The system pool is untainted, so
+// platform pods can land nowhere else.
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export type NodePoolRole = "system" | "backend" | "mcp";
+
+/** The node label every pool carries: `gumstack.com/pool: <role>`. */
+export const POOL_LABEL_KEY = "gumstack.com/pool";
+/** The taint GKE Sandbox puts on sandbox nodes itself (never set by this program). */
+export const GKE_SANDBOX_TAINT = { key: "sandbox.gke.io/runtime", value: "gvisor", effect: "NO_SCHEDULE" } as const;
+
+export interface NodeTaint { readonly key: string; readonly value: string; readonly effect: "NO_SCHEDULE" }
+export interface Toleration { key: string; operator: "Equal"; value: string; effect: "NoSchedule" }
+
+/** Kubernetes node labels of a pool. */
+export function poolNodeLabels(role: NodePoolRole): Record<string, string> {
+  return { [POOL_LABEL_KEY]: role };
+}
+
+/** Taints this program sets on a pool (GKE adds the sandbox taint to the MCP pool itself). */
+export function poolTaints(role: NodePoolRole): NodeTaint[] {
+  return role === "backend" ? [{ key: POOL_LABEL_KEY, value: "backend", effect: "NO_SCHEDULE" }] : [];
+}
+
+/** What a workload meant for a pool puts in its pod spec: the node selector and the tolerations. */
+export function poolScheduling(role: NodePoolRole): { nodeSelector: Record<string, string>; tolerations: Toleration[] } {
+  const taints: NodeTaint[] = role === "mcp" ? [GKE_SANDBOX_TAINT] : poolTaints(role);
+  return {
+    nodeSelector: poolNodeLabels(role),
+    tolerations: taints.map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: "NoSchedule" })),
+  };
+}
+
+/**
+ * Nodes per zone at creation: enough for the regional minimum, at least 1 when the maximum allows it, never more
+ * than the maximum in total. Only the creation size: autoscaling owns the size afterwards (ignoreChanges).
+ */
+export function initialNodeCountPerZone(minNodes: number, maxNodes: number, zoneCount: number): number {
+  if (zoneCount < 1) throw new Error("a node pool needs at least one zone");
+  if (!Number.isInteger(minNodes) || !Number.isInteger(maxNodes) || minNodes < 0 || maxNodes < 1 || minNodes > maxNodes) {
+    throw new Error(`node pool limits must be integers with 0 <= minNodes <= maxNodes and maxNodes >= 1, got ${minNodes}-${maxNodes}`);
+  }
+  let perZone = Math.max(1, Math.ceil(minNodes / zoneCount));
+  while (perZone > 0 && perZone * zoneCount > maxNodes) perZone--;
+  return perZone;
+}
+
+export interface GkeNodePoolArgs {
+  /** GCP project of the cluster. Required; no default. */
+  readonly project: string;
+  /** Region of the (regional) cluster. Required; no default. */
+  readonly location: string;
+  /** The cluster's name (GkeCluster.name): the pool waits for the cluster through it. Required; no default. */
+  readonly cluster: pulumi.Input<string>;
+  /** What the pool runs: system (kube-system, Knative, Kourier, gateway), backend, or mcp (GKE Sandbox). Required. */
+  readonly role: NodePoolRole;
+  /** Zones of the pool's nodes. Required; no default (the cluster's zones). */
+  readonly zones: readonly string[];
+  /** Machine type. Required; no default. */
+  readonly machineType: string;
+  /** Minimum nodes across the whole region (totalMinNodeCount). Required; no default. */
+  readonly minNodes: number;
+  /** Maximum nodes across the whole region (totalMaxNodeCount). Required; no default. */
+  readonly maxNodes: number;
+  /** Boot disk size, GB. Default 100. */
+  readonly diskSizeGb?: number;
+  /** Boot disk type. Default "pd-balanced". */
+  readonly diskType?: "pd-standard" | "pd-balanced" | "pd-ssd";
+  /** Email of the dedicated, minimal node service account (never the Compute Engine default). Required; no default. */
+  readonly serviceAccountEmail: pulumi.Input<string>;
+  /** Extra nodes during upgrades. Default 1. */
+  readonly maxSurge?: number;
+  /** Nodes that may be unavailable during upgrades. Default 0. */
+  readonly maxUnavailable?: number;
+  /** Network tags of the nodes (firewall targets). Default []. */
+  readonly networkTags?: readonly string[];
+  /** GCE resource labels of the nodes. Default {}. */
+  readonly resourceLabels?: Readonly<Record<string, string>>;
+  /** Resources the pool waits for besides the cluster: Cloud NAT, the node SA's IAM grants. Default []. */
+  readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/** The pool's nodeConfig (exported so the tests and the policy pack read exactly what is deployed). */
+export function nodePoolNodeConfig(args: GkeNodePoolArgs): gcp.types.input.container.NodePoolNodeConfig {
+  const taints = poolTaints(args.role);
+  return {
+    machineType: args.machineType,
+    imageType: "COS_CONTAINERD",
+    diskSizeGb: args.diskSizeGb ?? 100,
+    diskType: args.diskType ?? "pd-balanced",
+    serviceAccount: args.serviceAccountEmail,
+    // Access is governed by the service account's IAM roles, not by legacy scopes.
+    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+    workloadMetadataConfig: { mode: "GKE_METADATA" },
+    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+    kubeletConfig: { insecureKubeletReadonlyPortEnabled: "FALSE" },
+    labels: poolNodeLabels(args.role),
+    ...(taints.length > 0 ? { taints: taints.map((t) => ({ ...t })) } : {}),
+    ...(args.role === "mcp" ? { sandboxConfig: { type: "GVISOR" }, gcfsConfig: { enabled: true } } : {}),
+    ...(args.networkTags && args.networkTags.length > 0 ? { tags: [...args.networkTags] } : {}),
+    resourceLabels: { ...(args.resourceLabels ?? {}), "gumstack-pool": args.role },
+  };
+}
+
+/** A regional, autoscaled, autonamed node pool for one role. */
+export class GkeNodePool extends pulumi.ComponentResource {
+  /** The node pool resource. */
+  public readonly nodePool: gcp.container.NodePool;
+  /** The generated pool name. */
+  public readonly name: pulumi.Output<string>;
+  /** The pool's role. */
+  public readonly role: NodePoolRole;
+  /** Node selector and tolerations a workload for this pool needs (plain values). */
+  public readonly scheduling: { nodeSelector: Record<string, string>; tolerations: Toleration[] };
+
+  constructor(name: string, args: GkeNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:gke:GkeNodePool", name, {}, opts);
+    if (args.zones.length === 0) throw new Error(`node pool ${name}: zones must name at least one zone`);
+    for (const z of args.zones) {
+      if (!z.startsWith(`${args.location}-`)) throw new Error(`node pool ${name}: zone ${z} is not in region ${args.location}`);
+    }
+    const maxSurge = args.maxSurge ?? 1;
+    const maxUnavailable = args.maxUnavailable ?? 0;
+    if (maxSurge < 0 || maxUnavailable < 0 || maxSurge + maxUnavailable === 0) {
+      throw new Error(`node pool ${name}: maxSurge and maxUnavailable must be >= 0 and not both 0`);
+    }
+
+    this.nodePool = new gcp.container.NodePool(
+      `${name}-pool`,
+      {
+        // No `name`: Pulumi autonames the pool, so a replacement is created before the old pool is deleted.
+        project: args.project,
+        location: args.location,
+        cluster: args.cluster,
+        nodeLocations: [...args.zones],
+        initialNodeCount: initialNodeCountPerZone(args.minNodes, args.maxNodes, args.zones.length),
+        autoscaling: {
+          totalMinNodeCount: args.minNodes,
+          totalMaxNodeCount: args.maxNodes,
+          locationPolicy: "BALANCED",
+        },
+        management: { autoRepair: true, autoUpgrade: true },
+        upgradeSettings: { strategy: "SURGE", maxSurge, maxUnavailable },
+        nodeConfig: nodePoolNodeConfig(args),
+      },
+      // initialNodeCount is creation-only (ForceNew) and drifts as the autoscaler works: never replace the pool for it.
+      { parent: this, dependsOn: [...(args.dependsOn ?? [])], ignoreChanges: ["initialNodeCount"] },
+    );
+
+    this.name = this.nodePool.name;
+    this.role = args.role;
+    this.scheduling = poolScheduling(args.role);
+    this.registerOutputs({ name: this.name, role: this.role });
+  }
+}

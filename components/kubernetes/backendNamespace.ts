@@ -1,0 +1,184 @@
+// The backend API's namespace: Pod Security "restricted", the backend's Kubernetes ServiceAccount bound by Workload
+// Identity to the backend's Google service account, and NetworkPolicies: reachable only from the Google load
+// balancer; able to reach DNS, the GKE metadata server (Workload Identity tokens), the Kubernetes API (it creates
+// the MCP servers' Knative Services at run time, fact 21) and public endpoints on 443 (Google APIs, Spanner) plus
+// any configured extra port (ClickHouse Cloud). MCP pods reach the backend only through the public load balancer
+// (the seed: "Client / MCP Server -> LB -> backend"), so no in-cluster path from gumstack-mcp is opened.
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { parseCidr } from "../../src/config/cidr.js";
+import { PART_OF_LABELS, podSecurityLabels } from "./mcpNamespace.js";
+import {
+  POLICY_LABELS,
+  createNetworkPolicies,
+  defaultDenyPolicy,
+  dnsEgressPolicy,
+  podsInNamespace,
+  publicEgressPolicy,
+  type ClusterRanges,
+  type NetworkPolicyManifest,
+} from "./mcpNetworkPolicies.js";
+
+/**
+ * Source ranges of the global external Application Load Balancer (Google Front Ends) and its health checks, for
+ * zonal NEG (container-native) backends: proxied requests and health checks both come from these.
+ */
+export const GOOGLE_LB_SOURCE_RANGES = ["130.211.0.0/22", "35.191.0.0/16"] as const;
+/**
+ * The GKE metadata server as Workload Identity pods reach it: 169.254.169.254:80 (Dataplane V2 clusters) and
+ * 169.254.169.252:988 (the gke-metadata-server port).
+ */
+export const GKE_METADATA_SERVER_ENDPOINTS = [
+  { cidr: "169.254.169.254/32", port: 80 },
+  { cidr: "169.254.169.252/32", port: 988 },
+] as const;
+/** Managed Service for Prometheus collectors (GKE-managed collection). */
+export const GMP_COLLECTOR = { namespace: "gke-gmp-system", podLabels: { "app.kubernetes.io/name": "collector" } } as const;
+
+export interface BackendNetworkPolicyArgs {
+  /** Namespace of the backend. Default "gumstack-backend". */
+  readonly namespace?: string;
+  /** Container port the backend serves on (and is health-checked on). Default 8080. */
+  readonly port?: number;
+  /** Port Managed Prometheus scrapes; opened only to the GMP collectors. Default undefined (no scrape rule). */
+  readonly metricsPort?: number;
+  /** TCP ports the backend may reach on public addresses. Default [443]; add the ClickHouse port (8443) here. */
+  readonly egressPorts?: readonly number[];
+  /** Source ranges of the load balancer. Default GOOGLE_LB_SOURCE_RANGES. */
+  readonly loadBalancerSourceRanges?: readonly string[];
+  /** The cluster's ranges and NodeLocal DNSCache. Required; no default. */
+  readonly ranges: ClusterRanges;
+  /** Allow TCP 443 to the control plane's private endpoint (the backend creates Knative Services). Default true. */
+  readonly allowKubernetesApi?: boolean;
+}
+
+const tcp = (port: number) => ({ protocol: "TCP" as const, port });
+function policy(namespace: string, name: string, spec: NetworkPolicyManifest["spec"]): NetworkPolicyManifest {
+  return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace, labels: { ...POLICY_LABELS } }, spec };
+}
+function checkPort(what: string, p: number): number {
+  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`${what} ${p} is not a TCP port (1-65535)`);
+  return p;
+}
+
+/** The backend namespace's NetworkPolicies (default deny, then additive allows). */
+export function backendNetworkPolicyManifests(args: BackendNetworkPolicyArgs): NetworkPolicyManifest[] {
+  const namespace = args.namespace ?? "gumstack-backend";
+  const port = checkPort("port", args.port ?? 8080);
+  const lbRanges = args.loadBalancerSourceRanges ?? GOOGLE_LB_SOURCE_RANGES;
+  for (const c of lbRanges) if (!parseCidr(c)) throw new Error(`load balancer source range "${c}" is not an IPv4 CIDR`);
+  const policies = [
+    defaultDenyPolicy(namespace),
+    policy(namespace, "allow-ingress-from-load-balancer", {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [{ from: lbRanges.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(port)] }],
+    }),
+  ];
+  if (args.metricsPort !== undefined) {
+    policies.push(
+      policy(namespace, "allow-ingress-from-managed-prometheus", {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [podsInNamespace(GMP_COLLECTOR.namespace, GMP_COLLECTOR.podLabels)], ports: [tcp(checkPort("metricsPort", args.metricsPort))] }],
+      }),
+    );
+  }
+  policies.push(
+    dnsEgressPolicy(namespace, args.ranges),
+    publicEgressPolicy(namespace, "allow-egress-public", args.ranges, args.egressPorts ?? [443]),
+    policy(namespace, "allow-egress-gke-metadata-server", {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: GKE_METADATA_SERVER_ENDPOINTS.map((e) => ({ to: [{ ipBlock: { cidr: e.cidr } }], ports: [tcp(e.port)] })),
+    }),
+  );
+  if (args.allowKubernetesApi ?? true) {
+    policies.push(
+      policy(namespace, "allow-egress-kubernetes-api", {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        // The `kubernetes` Service forwards to the control plane's private endpoint: in the master /28 for a
+        // peering-based private cluster, in the node subnet for a Private Service Connect one. Both, port 443 only.
+        egress: [{ to: [{ ipBlock: { cidr: args.ranges.masterCidr } }, { ipBlock: { cidr: args.ranges.nodeCidr } }], ports: [tcp(443)] }],
+      }),
+    );
+  }
+  return policies;
+}
+
+export interface BackendNamespaceArgs extends BackendNetworkPolicyArgs {
+  /** Kubernetes provider of the cluster. Required; no default. */
+  readonly provider: k8s.Provider;
+  /** GCP project of the backend's Google service account. Required; no default. */
+  readonly project: string;
+  /** The backend's Kubernetes ServiceAccount. Default "backend". */
+  readonly serviceAccountName?: string;
+  /** Email of the backend's Google service account. Required; no default. */
+  readonly backendServiceAccountEmail: pulumi.Input<string>;
+  /** The cluster's Workload Identity pool (GkeCluster.workloadPool, which waits for the cluster). Required; no default. */
+  readonly workloadPool: pulumi.Input<string>;
+  /** Resources the Workload Identity binding waits for: the cluster (its pool exists only once a WI cluster does). Default []. */
+  readonly dependsOn?: readonly pulumi.Resource[];
+}
+
+/** `serviceAccount:<pool>[<namespace>/<ksa>]`, the IAM member of a Kubernetes ServiceAccount under Workload Identity. */
+export function workloadIdentityMember(workloadPool: string, namespace: string, serviceAccount: string): string {
+  return `serviceAccount:${workloadPool}[${namespace}/${serviceAccount}]`;
+}
+
+/** The backend's namespace, ServiceAccount, Workload Identity binding and NetworkPolicies. */
+export class BackendNamespace extends pulumi.ComponentResource {
+  public readonly namespace: k8s.core.v1.Namespace;
+  /** The namespace name, from the created object. */
+  public readonly namespaceName: pulumi.Output<string>;
+  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  /** The backend pods' ServiceAccount name. */
+  public readonly serviceAccountName: pulumi.Output<string>;
+  /** roles/iam.workloadIdentityUser for the KSA on the backend's Google service account. */
+  public readonly workloadIdentityBinding: gcp.serviceaccount.IAMMember;
+  public readonly policies: k8s.networking.v1.NetworkPolicy[];
+
+  constructor(name: string, args: BackendNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:kubernetes:BackendNamespace", name, {}, opts);
+    const namespace = args.namespace ?? "gumstack-backend";
+    const ksa = args.serviceAccountName ?? "backend";
+    const childOpts = { parent: this, provider: args.provider };
+
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: namespace, labels: { ...PART_OF_LABELS, "gumstack.com/tenancy": "platform", ...podSecurityLabels() } } },
+      childOpts,
+    );
+    this.namespaceName = this.namespace.metadata.name;
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      {
+        metadata: {
+          name: ksa,
+          namespace: this.namespaceName,
+          labels: { ...PART_OF_LABELS },
+          annotations: { "iam.gke.io/gcp-service-account": args.backendServiceAccountEmail },
+        },
+        // The token stays mounted: the backend calls the Kubernetes API to create MCP servers.
+      },
+      childOpts,
+    );
+    this.serviceAccountName = this.serviceAccount.metadata.name;
+
+    this.workloadIdentityBinding = new gcp.serviceaccount.IAMMember(
+      `${name}-workload-identity`,
+      {
+        serviceAccountId: pulumi.interpolate`projects/${args.project}/serviceAccounts/${args.backendServiceAccountEmail}`,
+        role: "roles/iam.workloadIdentityUser",
+        member: pulumi.output(args.workloadPool).apply((pool) => workloadIdentityMember(pool, namespace, ksa)),
+      },
+      { parent: this, dependsOn: [...(args.dependsOn ?? [])] },
+    );
+
+    const manifests = backendNetworkPolicyManifests({ ...args, namespace });
+    this.policies = createNetworkPolicies(name, manifests, { ...childOpts, dependsOn: [this.namespace] });
+    this.registerOutputs({ namespaceName: this.namespaceName, serviceAccountName: this.serviceAccountName });
+  }
+}

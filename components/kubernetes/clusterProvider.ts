@@ -1,0 +1,91 @@
+// The Pulumi Kubernetes provider of the GKE cluster: a kubeconfig whose credentials come from
+// gke-gcloud-auth-plugin (the deploying identity's Google credentials, never a stored token), server-side apply,
+// and a dependency on every node pool so no Kubernetes object is applied before there are nodes to run it.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { GkeCluster } from "../gke/cluster.js";
+
+export interface KubeconfigArgs {
+  /** Context, cluster and user name inside the kubeconfig. */
+  readonly contextName: string;
+  /** API server host (DNS endpoint or IP), without scheme. */
+  readonly server: string;
+  /** Base64 CA bundle; omit for the DNS endpoint, which serves a publicly trusted certificate. */
+  readonly caCertificate?: string;
+}
+
+/**
+ * A kubeconfig (JSON, which kubeconfig parsers accept as YAML) with exec-based auth through
+ * gke-gcloud-auth-plugin, as `gcloud container clusters get-credentials` writes it.
+ */
+export function gkeKubeconfig(args: KubeconfigArgs): string {
+  if (!args.server || /^https?:\/\//.test(args.server)) throw new Error(`server must be a bare host, got "${args.server}"`);
+  const name = args.contextName;
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [
+      {
+        name,
+        cluster: {
+          server: `https://${args.server}`,
+          ...(args.caCertificate ? { "certificate-authority-data": args.caCertificate } : {}),
+        },
+      },
+    ],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+    "current-context": name,
+    preferences: {},
+    users: [
+      {
+        name,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "gke-gcloud-auth-plugin",
+            installHint: "Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin",
+            provideClusterInfo: true,
+          },
+        },
+      },
+    ],
+  });
+}
+
+export interface ClusterProviderArgs {
+  /** The cluster to connect to. Required; no default. */
+  readonly cluster: GkeCluster;
+  /** Node pools the provider waits for (every resource applied with the provider then waits too). Required; no default. */
+  readonly nodePools: readonly pulumi.Resource[];
+}
+
+/** A `k8s.Provider` for a GkeCluster. */
+export class ClusterProvider extends pulumi.ComponentResource {
+  /** The provider every Kubernetes resource of the platform uses. */
+  public readonly provider: k8s.Provider;
+  /** The provider's kubeconfig (no secret in it: credentials come from the exec plugin at run time). */
+  public readonly kubeconfig: pulumi.Output<string>;
+
+  constructor(name: string, args: ClusterProviderArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:kubernetes:ClusterProvider", name, {}, opts);
+    if (args.nodePools.length === 0) throw new Error(`${name}: nodePools must list the cluster's node pools`);
+    const { cluster } = args;
+    this.kubeconfig = pulumi
+      .all([cluster.name, cluster.apiServerHost, cluster.apiServerCaCertificate])
+      .apply(([clusterName, server, ca]) =>
+        gkeKubeconfig({ contextName: `gke_${cluster.project}_${cluster.location}_${clusterName}`, server, caCertificate: ca }),
+      );
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      {
+        kubeconfig: this.kubeconfig,
+        enableServerSideApply: true,
+        // Replace the provider (and so every object) only when the cluster itself changes, never on a
+        // kubeconfig-only change such as switching between the DNS and IP endpoints.
+        clusterIdentifier: cluster.id,
+      },
+      { parent: this, dependsOn: [...args.nodePools] },
+    );
+    this.registerOutputs({ kubeconfig: this.kubeconfig });
+  }
+}

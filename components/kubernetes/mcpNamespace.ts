@@ -1,0 +1,154 @@
+// The MCP namespace: every customer MCP server runs here, apart from the backend's and the platform's namespaces.
+// Pod Security "restricted" enforced; the MCP pods' ServiceAccount has NO Workload Identity annotation (zero GCP
+// access) and no automounted token; a ResourceQuota and a LimitRange bound what tenants can take. The LimitRange
+// gives every container both CPU and memory limits: GKE Sandbox applies limits only when every container has them.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
+
+export const PART_OF_LABELS: Readonly<Record<string, string>> = {
+  "app.kubernetes.io/part-of": "gumstack",
+  "app.kubernetes.io/managed-by": "pulumi",
+};
+
+/**
+ * Pod Security Admission labels: restricted for enforce, audit and warn. The versions are pinned to "latest",
+ * the only value (besides unset) the admission guard's pod-security policy accepts on this namespace.
+ */
+export function podSecurityLabels(): Record<string, string> {
+  return {
+    ...podSecurityRestrictedLabels(),
+    "pod-security.kubernetes.io/audit-version": "latest",
+    "pod-security.kubernetes.io/warn-version": "latest",
+  };
+}
+
+export interface McpNamespaceSpec {
+  /** Namespace name. Default "gumstack-mcp". */
+  readonly namespace?: string;
+  /** ServiceAccount of every MCP pod. Default "mcp-server". */
+  readonly serviceAccountName?: string;
+  /** Total CPU requests in the namespace (ResourceQuota requests.cpu). Default "160". */
+  readonly quotaCpu?: string;
+  /** Total memory requests in the namespace (ResourceQuota requests.memory). Default "640Gi". */
+  readonly quotaMemory?: string;
+  /** Maximum pods in the namespace (ResourceQuota pods). Default 1000. */
+  readonly quotaPods?: number;
+  /** Default CPU request of a container (LimitRange defaultRequest.cpu). Default "100m". */
+  readonly defaultCpuRequest?: string;
+  /** Default memory request and limit of a container (LimitRange). Default "256Mi". */
+  readonly defaultMemory?: string;
+  /** Largest memory limit of a container (LimitRange max.memory). Default "2Gi". */
+  readonly maxMemory?: string;
+  /** Largest CPU limit of a container, also its default limit (LimitRange max.cpu, default.cpu). Default "2". */
+  readonly maxCpu?: string;
+}
+
+export interface LimitRangeItem {
+  type: "Container";
+  defaultRequest: { cpu: string; memory: string };
+  default: { cpu: string; memory: string };
+  max: { cpu: string; memory: string };
+}
+export interface McpNamespaceManifests {
+  namespace: { apiVersion: "v1"; kind: "Namespace"; metadata: { name: string; labels: Record<string, string> } };
+  serviceAccount: {
+    apiVersion: "v1";
+    kind: "ServiceAccount";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    automountServiceAccountToken: false;
+  };
+  resourceQuota: { apiVersion: "v1"; kind: "ResourceQuota"; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { hard: Record<string, string> } };
+  limitRange: { apiVersion: "v1"; kind: "LimitRange"; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { limits: LimitRangeItem[] } };
+}
+
+/** The namespace's objects as plain manifests. */
+export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespaceManifests {
+  const namespace = spec.namespace ?? "gumstack-mcp";
+  const quotaPods = spec.quotaPods ?? 1000;
+  if (!Number.isInteger(quotaPods) || quotaPods < 1) throw new Error(`quotaPods must be a positive integer, got ${quotaPods}`);
+  const defaultMemory = spec.defaultMemory ?? "256Mi";
+  const maxCpu = spec.maxCpu ?? "2";
+  const meta = (name: string) => ({ name, namespace, labels: { ...PART_OF_LABELS } });
+  return {
+    namespace: {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace, labels: { ...PART_OF_LABELS, "gumstack.com/tenancy": "untrusted", ...podSecurityLabels() } },
+    },
+    serviceAccount: {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      // No annotations at all: in particular no iam.gke.io/gcp-service-account, so no GCP identity.
+      metadata: meta(spec.serviceAccountName ?? "mcp-server"),
+      automountServiceAccountToken: false,
+    },
+    resourceQuota: {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: meta("mcp-quota"),
+      spec: {
+        hard: {
+          "requests.cpu": spec.quotaCpu ?? "160",
+          "requests.memory": spec.quotaMemory ?? "640Gi",
+          pods: String(quotaPods),
+          // MCP servers are reached only through Knative; they never get their own load balancer or node port.
+          "services.loadbalancers": "0",
+          "services.nodeports": "0",
+        },
+      },
+    },
+    limitRange: {
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: meta("mcp-limits"),
+      spec: {
+        limits: [
+          {
+            type: "Container",
+            defaultRequest: { cpu: spec.defaultCpuRequest ?? "100m", memory: defaultMemory },
+            default: { cpu: maxCpu, memory: defaultMemory },
+            max: { cpu: maxCpu, memory: spec.maxMemory ?? "2Gi" },
+          },
+        ],
+      },
+    },
+  };
+}
+
+export interface McpNamespaceArgs extends McpNamespaceSpec {
+  /** Kubernetes provider of the cluster. Required; no default. */
+  readonly provider: k8s.Provider;
+}
+
+/** Namespace, ServiceAccount, ResourceQuota and LimitRange of the MCP servers. */
+export class McpNamespace extends pulumi.ComponentResource {
+  public readonly namespace: k8s.core.v1.Namespace;
+  /** The namespace name, from the created object (waits for it). */
+  public readonly namespaceName: pulumi.Output<string>;
+  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  /** The MCP pods' ServiceAccount name (waits for it). */
+  public readonly serviceAccountName: pulumi.Output<string>;
+  public readonly resourceQuota: k8s.core.v1.ResourceQuota;
+  public readonly limitRange: k8s.core.v1.LimitRange;
+
+  constructor(name: string, args: McpNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:kubernetes:McpNamespace", name, {}, opts);
+    const { provider, ...spec } = args;
+    const m = mcpNamespaceManifests(spec);
+    const childOpts = { parent: this, provider };
+    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: m.namespace.metadata }, childOpts);
+    this.namespaceName = this.namespace.metadata.name;
+    // Namespaced objects take the namespace from the Namespace's output, so they wait for it.
+    const inNs = <T extends { metadata: { namespace: string } }>(o: T) => ({ ...o.metadata, namespace: this.namespaceName });
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      { metadata: inNs(m.serviceAccount), automountServiceAccountToken: m.serviceAccount.automountServiceAccountToken },
+      childOpts,
+    );
+    this.serviceAccountName = this.serviceAccount.metadata.name;
+    this.resourceQuota = new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: inNs(m.resourceQuota), spec: m.resourceQuota.spec }, childOpts);
+    this.limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: inNs(m.limitRange), spec: m.limitRange.spec }, childOpts);
+    this.registerOutputs({ namespaceName: this.namespaceName, serviceAccountName: this.serviceAccountName });
+  }
+}
