@@ -1,0 +1,251 @@
+// The public edge (PLATFORM.md facts 9, 10, 15): a GKE Gateway API global external Application Load Balancer on a
+// reserved IP, TLS from a Google-managed Certificate Manager certificate for the domain and its wildcard (DNS
+// authorization), SSL policy MODERN / TLS 1.2, HTTP answered with 301 to HTTPS, `*.<domain>` to Kourier and
+// `api.<domain>` to the backend, with health checks both actually answer and stream-length backend timeouts.
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  EDGE_NAMESPACE,
+  GOOGLE_LB_RANGES,
+  backendPolicyManifest,
+  dnsRecords,
+  gatewayManifest,
+  gatewayPolicyManifest,
+  healthCheckPolicyManifest,
+  hostRouteManifest,
+  lbPodPorts,
+  redirectRouteManifest,
+  referenceGrantManifest,
+  type DnsRecord,
+  type LbBackend,
+  type LbHealthCheck,
+} from "./edgeManifests.js";
+import { KOURIER } from "./knativeServingManifests.js";
+
+export interface EdgeArgs {
+  /** Kubernetes provider of the cluster. Required. */
+  readonly provider: k8s.Provider;
+  /** Project of every GCP resource. Required. */
+  readonly project: string;
+  /** Platform domain: MCP servers are `<server>.<domain>`, the API `<apiSubdomain>.<domain>`. Required. */
+  readonly domain: string;
+  /** The backend API's Service (ClusterIP). Required. */
+  readonly backend: LbBackend;
+  /** Path the backend answers health checks on. Default "/healthz". */
+  readonly backendHealthPath?: string;
+  /** Subdomain of the API. Default "api". */
+  readonly apiSubdomain?: string;
+  /** Cloud DNS managed zone (in `project`) of the domain: records are created there. Default none: outputs only. */
+  readonly dnsZone?: string;
+  /** Also point the bare domain at the load balancer (only with dnsZone). Default true. */
+  readonly includeApexRecord?: boolean;
+  /** Load-balancer backend timeout, seconds: the longest a streamed response may last. Default 3600. */
+  readonly backendTimeoutSeconds?: number;
+  /** Connection draining when an endpoint leaves, seconds. Default 30 (Kourier drains for 15 s, exits by 30 s). */
+  readonly drainingTimeoutSeconds?: number;
+  /** Kourier's Service. Default `kourier` port 80 in knative-serving (operator install). */
+  readonly kourier?: LbBackend;
+  /** Kourier's health check. Default GET /ready on pod port 8081 with Host `internalkourier`. */
+  readonly kourierHealthCheck?: LbHealthCheck;
+  /** Namespace created for the Gateway and its routes. Default "gumstack-edge". */
+  readonly namespace?: string;
+  /** Name of the Gateway. Default "gumstack". */
+  readonly gatewayName?: string;
+  /**
+   * A firewall rule for Google's LB ranges to the pods' ports. Default none: the Network component already
+   * admits them (give it `lbPodPorts(backendPodPort)`).
+   */
+  readonly healthCheckFirewall?: {
+    /** VPC network self link or name. */
+    readonly network: pulumi.Input<string>;
+    /** Container port of the backend. */
+    readonly backendPodPort: number;
+    /** Node network tags; default: every instance of the network. */
+    readonly targetTags?: pulumi.Input<string>[];
+  };
+  /** Resources to create first: the KnativeServing, the backend Service, the pools. Default none. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class Edge extends pulumi.ComponentResource {
+  /** The load balancer's public IPv4 address. */
+  readonly ipAddress: pulumi.Output<string>;
+  /** Name of the reserved global address (the Gateway's NamedAddress). */
+  readonly addressName: pulumi.Output<string>;
+  readonly certificateMapName: pulumi.Output<string>;
+  readonly sslPolicyName: pulumi.Output<string>;
+  readonly gatewayName: string;
+  readonly namespace: string;
+  /** Every DNS record the edge needs (created in Cloud DNS when dnsZone is set; to create by hand otherwise). */
+  readonly dnsRecords: pulumi.Output<DnsRecord[]>;
+  /** Whether dnsRecords were created in Cloud DNS. */
+  readonly dnsRecordsManaged: boolean;
+  readonly gateway: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:serving:Edge", name, {}, opts);
+    const { provider, project, domain } = args;
+    const apiHost = `${args.apiSubdomain ?? "api"}.${domain}`;
+    const namespace = args.namespace ?? EDGE_NAMESPACE;
+    const gatewayName = args.gatewayName ?? "gumstack";
+    const kourier = args.kourier ?? { namespace: KOURIER.namespace, serviceName: KOURIER.serviceName, port: KOURIER.servicePort };
+    const kourierCheck = args.kourierHealthCheck ?? {
+      requestPath: KOURIER.readinessPath,
+      port: KOURIER.readinessPort,
+      host: KOURIER.readinessHost,
+    };
+    const timeoutSec = args.backendTimeoutSeconds ?? 3600;
+    const drainingTimeoutSec = args.drainingTimeoutSeconds ?? 30;
+    const gcpOpts = { parent: this };
+    const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
+
+    // --- GCP: address, certificate, SSL policy -------------------------------------------------------------
+    const address = new gcp.compute.GlobalAddress(
+      `${name}-ip`,
+      { project, addressType: "EXTERNAL", ipVersion: "IPV4", description: `Gumstack edge for ${domain}` },
+      gcpOpts,
+    );
+    // One authorization for the domain covers it and its wildcard.
+    const authorization = new gcp.certificatemanager.DnsAuthorization(
+      `${name}-dns-auth`,
+      { project, domain, description: `Wildcard certificate for ${domain}` },
+      gcpOpts,
+    );
+    const certificate = new gcp.certificatemanager.Certificate(
+      `${name}-cert`,
+      {
+        project,
+        scope: "DEFAULT",
+        managed: { domains: [domain, `*.${domain}`], dnsAuthorizations: [authorization.id] },
+      },
+      gcpOpts,
+    );
+    const certificateMap = new gcp.certificatemanager.CertificateMap(`${name}-certmap`, { project }, gcpOpts);
+    // PRIMARY: served for every SNI (and none); the certificate covers the domain and every <server>.<domain>.
+    const mapEntry = new gcp.certificatemanager.CertificateMapEntry(
+      `${name}-certmap-entry`,
+      { project, map: certificateMap.name, certificates: [certificate.id], matcher: "PRIMARY" },
+      gcpOpts,
+    );
+    const sslPolicy = new gcp.compute.SSLPolicy(
+      `${name}-ssl`,
+      { project, profile: "MODERN", minTlsVersion: "TLS_1_2", description: "TLS 1.2+ with modern ciphers" },
+      gcpOpts,
+    );
+
+    // --- DNS -----------------------------------------------------------------------------------------------
+    const includeApex = args.includeApexRecord ?? true;
+    this.dnsRecords = pulumi
+      .all([address.address, authorization.dnsResourceRecords])
+      .apply(([ip, auth]) => dnsRecords({ domain, apiHost, ip, authorization: auth, includeApex }));
+    this.dnsRecordsManaged = args.dnsZone !== undefined;
+    if (args.dnsZone !== undefined) {
+      const zone = args.dnsZone;
+      const auth = authorization.dnsResourceRecords.apply((r) => {
+        if (r.length !== 1) throw new Error(`DNS authorization for ${domain} returned ${r.length} records, expected 1`);
+        return r[0]!;
+      });
+      new gcp.dns.RecordSet(
+        `${name}-dns-auth-record`,
+        { project, managedZone: zone, name: auth.name, type: auth.type, ttl: 300, rrdatas: [auth.data] },
+        gcpOpts,
+      );
+      const hosts: [string, string][] = [
+        ...(includeApex ? ([["apex", domain]] as [string, string][]) : []),
+        ["wildcard", `*.${domain}`],
+        ["api", apiHost],
+      ];
+      for (const [key, host] of hosts) {
+        new gcp.dns.RecordSet(
+          `${name}-dns-${key}`,
+          { project, managedZone: zone, name: `${host}.`, type: "A", ttl: 300, rrdatas: [address.address] },
+          gcpOpts,
+        );
+      }
+    }
+
+    if (args.healthCheckFirewall) {
+      const fw = args.healthCheckFirewall;
+      new gcp.compute.Firewall(
+        `${name}-lb-ranges`,
+        {
+          project,
+          network: fw.network,
+          direction: "INGRESS",
+          sourceRanges: [...GOOGLE_LB_RANGES],
+          allows: [{ protocol: "tcp", ports: lbPodPorts(fw.backendPodPort).map(String) }],
+          ...(fw.targetTags ? { targetTags: fw.targetTags } : {}),
+          description: "Google load-balancer proxies and health checks to Kourier and backend pods (NEGs)",
+        },
+        gcpOpts,
+      );
+    }
+
+    // --- Kubernetes: Gateway, policies, routes -------------------------------------------------------------
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: namespace, labels: { "app.kubernetes.io/part-of": "gumstack", "pod-security.kubernetes.io/enforce": "restricted" } } },
+      k8sOpts,
+    );
+    const inEdge = { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, ns] };
+    const cr = (logical: string, manifest: Record<string, unknown>, o: pulumi.CustomResourceOptions) =>
+      new k8s.apiextensions.CustomResource(
+        logical,
+        {
+          apiVersion: manifest.apiVersion as string,
+          kind: manifest.kind as string,
+          metadata: manifest.metadata as k8s.types.input.meta.v1.ObjectMeta,
+          spec: manifest.spec,
+        },
+        o,
+      );
+
+    this.gateway = cr(
+      `${name}-gateway`,
+      gatewayManifest({ name: gatewayName, namespace, addressName: address.name, certificateMapName: certificateMap.name }),
+      // The map must hold its certificate before the load balancer is built on it.
+      { ...inEdge, dependsOn: [...inEdge.dependsOn, mapEntry] },
+    );
+    const afterGateway = { ...inEdge, dependsOn: [...inEdge.dependsOn, this.gateway] };
+    cr(`${name}-gateway-policy`, gatewayPolicyManifest({ name: `${gatewayName}-ssl`, namespace, gatewayName, sslPolicyName: sslPolicy.name }), afterGateway);
+    cr(`${name}-redirect`, redirectRouteManifest({ name: `${gatewayName}-http-redirect`, namespace, gatewayName }), afterGateway);
+
+    const targets: [string, LbBackend, string[], LbHealthCheck][] = [
+      ["kourier", kourier, [`*.${domain}`], kourierCheck],
+      ["backend", args.backend, [apiHost], { requestPath: args.backendHealthPath ?? "/healthz" }],
+    ];
+    for (const [key, backend, hostnames, check] of targets) {
+      // Grant before route: a route to an ungranted Service is refused (ResolvedRefs false) until it appears.
+      const grant = cr(
+        `${name}-${key}-grant`,
+        referenceGrantManifest({ name: `${namespace}-routes`, fromNamespace: namespace, backend }),
+        k8sOpts,
+      );
+      cr(
+        `${name}-${key}-route`,
+        hostRouteManifest({ name: `${gatewayName}-${key}`, namespace, gatewayName, hostnames, backend }),
+        { ...afterGateway, dependsOn: [...afterGateway.dependsOn, grant] },
+      );
+      cr(`${name}-${key}-health`, healthCheckPolicyManifest({ name: `${backend.serviceName}-lb-health`, backend, check }), k8sOpts);
+      cr(
+        `${name}-${key}-backend-policy`,
+        backendPolicyManifest({ name: `${backend.serviceName}-lb`, backend, timeoutSec, drainingTimeoutSec }),
+        k8sOpts,
+      );
+    }
+
+    this.ipAddress = address.address;
+    this.addressName = address.name;
+    this.certificateMapName = certificateMap.name;
+    this.sslPolicyName = sslPolicy.name;
+    this.gatewayName = gatewayName;
+    this.namespace = namespace;
+    this.registerOutputs({
+      ipAddress: this.ipAddress,
+      certificateMapName: this.certificateMapName,
+      sslPolicyName: this.sslPolicyName,
+      dnsRecords: this.dnsRecords,
+    });
+  }
+}
