@@ -23,6 +23,17 @@ export function sandboxRuntimeClassReadName(name: string): string {
   return `${name}-provided-by-gke-sandbox`;
 }
 
+/** The class name a successful read returned; throws a clear error when the read did not return the class. */
+export function checkedRuntimeClassName(expected: string, readName: string | undefined): string {
+  if (readName !== expected) {
+    throw new Error(
+      `RuntimeClass "${expected}" was not found on the cluster (read returned ${JSON.stringify(readName)}): ` +
+        `GKE Sandbox creates it for a node pool with sandboxConfig.type GVISOR; add the MCP pool before MCP workloads.`,
+    );
+  }
+  return readName;
+}
+
 export interface GvisorRuntimeClassArgs {
   /** Kubernetes provider of the cluster. Required; no default. */
   readonly provider: k8s.Provider;
@@ -47,15 +58,7 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource {
       provider: args.provider,
       dependsOn: [...(args.dependsOn ?? [])],
     });
-    this.runtimeClassName = existing.metadata.apply((m) => {
-      if (m?.name !== expected) {
-        throw new Error(
-          `RuntimeClass "${expected}" was not found on the cluster (read returned ${JSON.stringify(m?.name)}): ` +
-            `GKE Sandbox creates it for a node pool with sandboxConfig.type GVISOR; add the MCP pool before MCP workloads.`,
-        );
-      }
-      return m.name;
-    });
+    this.runtimeClassName = existing.metadata.apply((m) => checkedRuntimeClassName(expected, m?.name));
     this.handler = existing.handler;
     this.registerOutputs({ runtimeClassName: this.runtimeClassName, handler: this.handler });
   }
