@@ -1,0 +1,170 @@
+// The backend API (FastAPI) on the backend pool: its settings (Spanner database, ClickHouse connection) and the
+// ClickHouse password as a Kubernetes Secret built from a Pulumi secret, a zone-spread Deployment with probes
+// and a restricted security context, a ClusterIP Service for the load balancer, a PDB and the HPA.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  ACTIVE_REQUESTS_METRIC,
+  deploymentManifest,
+  hpaManifest,
+  pdbManifest,
+  prometheusPodsMetric,
+  serviceManifest,
+  settingsData,
+  type BackendObjects,
+  type BackendSettings,
+} from "./backendApiManifests.js";
+
+/** Field names match the `backend` config section, so the composer can spread it in. */
+export interface BackendApiArgs {
+  /** Kubernetes provider of the cluster. Required. */
+  readonly provider: k8s.Provider;
+  /** Namespace (created elsewhere). Required: "gumstack-backend". */
+  readonly namespace: string;
+  /** Kubernetes service account bound by Workload Identity to the backend's GSA (created elsewhere). Required. */
+  readonly serviceAccountName: string;
+  /** Backend image, pinned by tag (git SHA) or digest. Required. */
+  readonly image: string;
+  /** HPA minimum replicas. Default 6. */
+  readonly minReplicas?: number;
+  /** HPA maximum replicas. Default 48. */
+  readonly maxReplicas?: number;
+  /** HPA target of active concurrent requests per pod. Default 40. */
+  readonly targetConcurrentRequests?: number;
+  /** HPA target average CPU utilization, percent of requests. Default 50. */
+  readonly cpuUtilization?: number;
+  /** HPA target average memory utilization, percent of requests. Default 50. */
+  readonly memoryUtilization?: number;
+  /** HPA scale-down stabilization window, seconds (at most 3600). Default 1800. */
+  readonly scaleDownStabilizationSeconds?: number;
+  /** Rolling update maxSurge. Default 3. */
+  readonly maxSurge?: number;
+  /** Rolling update maxUnavailable, also the PDB's (at least 1). Default 1. */
+  readonly maxUnavailable?: number;
+  /** Container port of the API. Default 8080. */
+  readonly port?: number;
+  /** Path of readiness, liveness and load-balancer health checks. Default "/healthz". */
+  readonly healthPath?: string;
+  /** CPU request per pod. Default "1". */
+  readonly cpuRequest?: string;
+  /** Memory request (and limit) per pod. Default "2Gi". */
+  readonly memoryRequest?: string;
+  /** Platform domain, given to the backend for DomainMappings. Required. */
+  readonly domain: string;
+  /** The Spanner database the backend uses. Required. */
+  readonly spanner: { project: pulumi.Input<string>; instance: pulumi.Input<string>; database: pulumi.Input<string> };
+  /** ClickHouse Cloud connection (the `clickhouse` config section). Required. */
+  readonly clickhouse: { host: string; port: number; database: string; username: string };
+  /** ClickHouse password: a Pulumi secret (config `gumstack:clickhousePassword`). Required. */
+  readonly clickhousePassword: pulumi.Input<string>;
+  /** Name of the Deployment, Service, PDB and HPA. Default "backend". */
+  readonly appName?: string;
+  /** Container port of the Prometheus metrics endpoint (not on the Service). Default 9090. */
+  readonly metricsPort?: number;
+  /** HPA metric of active requests per pod. Default prometheusPodsMetric("gumstack_active_requests"). */
+  readonly concurrencyMetric?: string;
+  /** UID/GID the container runs as (non-root). Default 65532. */
+  readonly runAsUser?: number;
+  /** Read-only root filesystem (a writable /tmp is mounted). Default true. */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Seconds a stopping pod gets to finish requests. Default 60. */
+  readonly terminationGracePeriodSeconds?: number;
+  /** Resources to create first, e.g. the backend node pool and namespace. Default none. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class BackendApi extends pulumi.ComponentResource {
+  /** Namespace and name of the ClusterIP Service, and its port, for the load balancer. */
+  readonly namespace: string;
+  readonly serviceName: string;
+  readonly servicePort = 80;
+  /** Container ports: serving (health checks and firewall) and Prometheus metrics. */
+  readonly podPort: number;
+  readonly metricsPort: number;
+  readonly metricsPath = "/metrics";
+  readonly healthPath: string;
+  /** Pod labels, for the PodMonitoring and NetworkPolicies. */
+  readonly podLabels: Record<string, string>;
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly service: k8s.core.v1.Service;
+  readonly hpa: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+
+  constructor(name: string, args: BackendApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:serving:BackendApi", name, {}, opts);
+    const provider = args.provider;
+    const settings: BackendSettings = {
+      image: args.image,
+      minReplicas: args.minReplicas ?? 6,
+      maxReplicas: args.maxReplicas ?? 48,
+      targetConcurrentRequests: args.targetConcurrentRequests ?? 40,
+      cpuUtilization: args.cpuUtilization ?? 50,
+      memoryUtilization: args.memoryUtilization ?? 50,
+      scaleDownStabilizationSeconds: args.scaleDownStabilizationSeconds ?? 1800,
+      maxSurge: args.maxSurge ?? 3,
+      maxUnavailable: args.maxUnavailable ?? 1,
+      port: args.port ?? 8080,
+      healthPath: args.healthPath ?? "/healthz",
+      cpuRequest: args.cpuRequest ?? "1",
+      memoryRequest: args.memoryRequest ?? "2Gi",
+    };
+    const objects: BackendObjects = {
+      name: args.appName ?? "backend",
+      namespace: args.namespace,
+      labels: { "app.kubernetes.io/name": args.appName ?? "backend", "app.kubernetes.io/part-of": "gumstack" },
+    };
+    const metrics = { port: args.metricsPort ?? 9090, path: this.metricsPath };
+    const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
+
+    // Autonamed: a change of settings or password makes a new object, and the Deployment rolls to it.
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-settings`,
+      {
+        metadata: { namespace: objects.namespace, labels: objects.labels },
+        data: settingsData({ port: settings.port, metricsPort: metrics.port, domain: args.domain, spanner: args.spanner, clickhouse: args.clickhouse }),
+      },
+      k8sOpts,
+    );
+    const secret = new k8s.core.v1.Secret(
+      `${name}-clickhouse`,
+      {
+        metadata: { namespace: objects.namespace, labels: objects.labels },
+        type: "Opaque",
+        stringData: { CLICKHOUSE_PASSWORD: pulumi.secret(args.clickhousePassword) },
+      },
+      { ...k8sOpts, additionalSecretOutputs: ["data", "stringData"] },
+    );
+
+    const deployment = deploymentManifest(objects, settings, {
+      serviceAccountName: args.serviceAccountName,
+      configMapName: config.metadata.name,
+      secretName: secret.metadata.name,
+      metrics,
+      runAsUser: args.runAsUser ?? 65532,
+      readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
+      terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 60,
+    });
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      { metadata: deployment.metadata, spec: deployment.spec },
+      { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, config, secret] },
+    );
+    const service = serviceManifest(objects);
+    this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: service.metadata, spec: service.spec }, k8sOpts);
+    const pdb = pdbManifest(objects, Math.max(1, settings.maxUnavailable));
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: pdb.metadata, spec: pdb.spec }, k8sOpts);
+    const hpa = hpaManifest(objects, settings, args.concurrencyMetric ?? prometheusPodsMetric(ACTIVE_REQUESTS_METRIC));
+    this.hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      { metadata: hpa.metadata, spec: hpa.spec },
+      { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, this.deployment] },
+    );
+
+    this.namespace = objects.namespace;
+    this.serviceName = objects.name;
+    this.podPort = settings.port;
+    this.metricsPort = metrics.port;
+    this.healthPath = settings.healthPath;
+    this.podLabels = objects.labels;
+    this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, deployment: this.deployment });
+  }
+}
