@@ -33,7 +33,7 @@ export const GKE_METADATA_SERVER_ENDPOINTS = [
   { cidr: "169.254.169.254/32", port: 80 },
   { cidr: "169.254.169.252/32", port: 988 },
 ] as const;
-/** Managed Service for Prometheus collectors (GKE-managed collection). */
+/** Managed Service for Prometheus collectors: GKE-managed collection runs the `collector` DaemonSet (prometheus-engine) in gke-gmp-system. */
 export const GMP_COLLECTOR = { namespace: "gke-gmp-system", podLabels: { "app.kubernetes.io/name": "collector" } } as const;
 
 export interface BackendNetworkPolicyArgs {
@@ -41,8 +41,11 @@ export interface BackendNetworkPolicyArgs {
   readonly namespace?: string;
   /** Container port the backend serves on (and is health-checked on). Default 8080. */
   readonly port?: number;
-  /** Port Managed Prometheus scrapes; opened only to the GMP collectors. Default undefined (no scrape rule). */
-  readonly metricsPort?: number;
+  /**
+   * Port Managed Prometheus scrapes (the HPA's "active concurrent requests" metric comes from it, fact 20); opened
+   * only to the GKE-managed GMP collectors. Default 9090 (BackendApi's default metrics port); null: no scrape rule.
+   */
+  readonly metricsPort?: number | null;
   /** TCP ports the backend may reach on public addresses. Default [443]; add the ClickHouse port (8443) here. */
   readonly egressPorts?: readonly number[];
   /** Source ranges of the load balancer. Default GOOGLE_LB_SOURCE_RANGES. */
@@ -76,12 +79,14 @@ export function backendNetworkPolicyManifests(args: BackendNetworkPolicyArgs): N
       ingress: [{ from: lbRanges.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(port)] }],
     }),
   ];
-  if (args.metricsPort !== undefined) {
+  const metricsPort = args.metricsPort === undefined ? 9090 : args.metricsPort;
+  if (metricsPort !== null) {
+    if (metricsPort === port) throw new Error(`metricsPort ${metricsPort} must differ from port (the load balancer must not reach metrics)`);
     policies.push(
       policy(namespace, "allow-ingress-from-managed-prometheus", {
         podSelector: {},
         policyTypes: ["Ingress"],
-        ingress: [{ from: [podsInNamespace(GMP_COLLECTOR.namespace, GMP_COLLECTOR.podLabels)], ports: [tcp(checkPort("metricsPort", args.metricsPort))] }],
+        ingress: [{ from: [podsInNamespace(GMP_COLLECTOR.namespace, GMP_COLLECTOR.podLabels)], ports: [tcp(checkPort("metricsPort", metricsPort))] }],
       }),
     );
   }

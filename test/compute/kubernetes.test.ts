@@ -181,8 +181,8 @@ describe("schema validation of every Kubernetes object", async () => {
   const objects = resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
 
   it("creates only kinds that have a model here", () => {
-    // 2 namespaces, 2 ServiceAccounts, quota, limits, 4 MCP and 6 backend NetworkPolicies.
-    expect(objects.length).toBe(16);
+    // 2 namespaces, 2 ServiceAccounts, quota, limits, 4 MCP and 7 backend NetworkPolicies.
+    expect(objects.length).toBe(17);
     for (const r of objects) expect(Object.keys(models)).toContain(`${inputs(r).apiVersion}/${inputs(r).kind}`);
   });
 

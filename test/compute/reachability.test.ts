@@ -209,7 +209,14 @@ describe("backend namespace reachability (prod stack)", async () => {
       { from: mcpA, to: backend, port: cfg.backend.port },
       { from: kourier, to: backend, port: cfg.backend.port },
       { from: gmpCollector, to: backend, port: cfg.backend.port },
+      { from: mcpA, to: backend, port: 9090 },
     ], false);
+  });
+
+  it("is scraped by the GKE-managed Prometheus collectors on its metrics port (the HPA's custom metric)", () => {
+    expectVerdicts(policies, [{ from: gmpCollector, to: backend, port: 9090 }], true);
+    const lookalike = pod("default", { "app.kubernetes.io/name": "collector" }, "10.16.6.6");
+    expectVerdicts(policies, [{ from: lookalike, to: backend, port: 9090 }], false);
   });
 
   it("reaches what it needs: public 443 (Google APIs, Spanner), ClickHouse, DNS, the GKE metadata server, the API server", () => {
@@ -260,12 +267,14 @@ describe("policy builders", () => {
     expect(() => mcpNetworkPolicyManifests({ ranges, knativeNamespace: "gumstack-mcp" })).toThrow("must differ");
   });
 
-  it("opens a Managed Prometheus scrape port on the backend only when asked", () => {
+  it("opens the backend's metrics port to the Managed Prometheus collectors only, 9090 unless configured", () => {
     const withMetrics = backendNetworkPolicyManifests({ ranges, metricsPort: 9000 });
     const model: ClusterModel = { namespaces, policies: withMetrics, ipBlockMatchesPods: false };
     expect(evaluate(model, { from: gmpCollector, to: backend, port: 9000 }).allowed).toBe(true);
     expect(evaluate(model, { from: gmpCollector, to: backend, port: 8080 }).allowed).toBe(false);
-    expect(backendNetworkPolicyManifests({ ranges }).map((p) => p.metadata.name)).not.toContain("allow-ingress-from-managed-prometheus");
+    expect(evaluate(model, { from: ext("35.191.0.1"), to: backend, port: 9000 }).allowed).toBe(false);
+    expect(backendNetworkPolicyManifests({ ranges, metricsPort: null }).map((p) => p.metadata.name)).not.toContain("allow-ingress-from-managed-prometheus");
+    expect(() => backendNetworkPolicyManifests({ ranges, metricsPort: 8080 })).toThrow("must differ from port");
     expect(() => backendNetworkPolicyManifests({ ranges, egressPorts: [] })).toThrow("at least one egress port");
     expect(() => backendNetworkPolicyManifests({ ranges, port: 70000 })).toThrow("not a TCP port");
   });
