@@ -9,6 +9,7 @@ export const CORE_APIS = [
   "iamcredentials", // Workload Identity token exchange for the backend
   "compute",
   "container",
+  "containerfilesystem", // image streaming on the MCP pool (GKE refuses gcfsConfig without it)
   "containersecurity", // GKE security posture findings (workload vulnerability and configuration scanning)
   "spanner",
   "cloudkms",

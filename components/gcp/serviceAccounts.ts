@@ -6,9 +6,10 @@ import type { ProjectApis } from "./projectServices.js";
 
 /**
  * Project roles of the GKE node service account: GKE's documented minimum for nodes (logging, metrics,
- * monitoring viewer, resource metadata and autoscaling metrics writes), nothing else.
+ * monitoring viewer, resource metadata and autoscaling metrics writes), plus service usage, which image
+ * streaming requires of a custom node service account; nothing else.
  */
-export const NODE_PROJECT_ROLES = ["roles/container.defaultNodeServiceAccount"] as const;
+export const NODE_PROJECT_ROLES = ["roles/container.defaultNodeServiceAccount", "roles/serviceusage.serviceUsageConsumer"] as const;
 export const IMAGE_READER_ROLE = "roles/artifactregistry.reader";
 export const IMAGE_WRITER_ROLE = "roles/artifactregistry.writer";
 /** Read, write and schema changes on one database; no instance or backup administration. */

@@ -58,11 +58,11 @@ describe("ServiceAccounts", () => {
     }
   });
 
-  it("gives the node account GKE's minimal node role and nothing else project-wide", async () => {
+  it("gives the node account GKE's minimal node role, service usage for image streaming, and nothing else project-wide", async () => {
     const resources = await record(() => build());
     const grants = ofType(resources, PROJECT_GRANT);
     expect(grants.map((g) => [g.inputs.role, g.inputs.member])).toEqual(NODE_PROJECT_ROLES.map((r) => [r, sa("gke-nodes-prod")]));
-    expect(NODE_PROJECT_ROLES).toEqual(["roles/container.defaultNodeServiceAccount"]);
+    expect(NODE_PROJECT_ROLES).toEqual(["roles/container.defaultNodeServiceAccount", "roles/serviceusage.serviceUsageConsumer"]);
     for (const g of grants) expect(g.inputs.project).toBe(project);
   });
 
