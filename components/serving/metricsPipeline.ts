@@ -99,7 +99,8 @@ export class MetricsPipeline extends pulumi.ComponentResource {
     // --- The adapter.
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
-      { metadata: { name: ADAPTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "gumstack" } } },
+      // baseline, not restricted: the official image runs as root to bind 443.
+      { metadata: { name: ADAPTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "gumstack", "pod-security.kubernetes.io/enforce": "baseline" } } },
       k8sOpts,
     );
     const manifests = adapterManifests({

@@ -30,7 +30,7 @@ const deploymentParams = {
   terminationGracePeriodSeconds: 60,
 };
 
-function build() {
+function build(password: pulumi.Input<string> = pulumi.secret(PASSWORD)) {
   return record(() => {
     const provider = mockProvider();
     const pool = dummyPool("backend");
@@ -42,7 +42,7 @@ function build() {
       ...SEED.backend,
       spanner: { project: "gumstack-test", instance: "gumstack-prod", database: "gumstack" },
       clickhouse: SEED.clickhouse,
-      clickhousePassword: pulumi.secret(PASSWORD),
+      clickhousePassword: password,
       dependsOn: [pool],
     });
   });
@@ -120,6 +120,11 @@ describe("BackendApi component", () => {
     const secret = one(resources, "kubernetes:core/v1:Secret");
     expect(inputs(secret).stringData).toMatchObject({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" });
     validateWith(Secret, { ...objectOf(secret, "v1", "Secret"), stringData: { CLICKHOUSE_PASSWORD: "placeholder" } });
+  });
+
+  it("marks the password secret even when handed a plain string", async () => {
+    const resources = await build(PASSWORD);
+    expect(JSON.stringify(resources)).not.toContain(PASSWORD);
   });
 
   it("gives the backend its Spanner and ClickHouse settings from config", async () => {
