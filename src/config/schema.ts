@@ -162,6 +162,10 @@ export const stackConfigSchema = z
         /** Retention of the automatic daily backups, in days (1-365). */
         backupRetentionDays: z.number().int().min(1).max(365).default(30),
       }),
+    /** Storage buckets to create, by purpose (names become `<project>-<environment>-<purpose>`). */
+    buckets: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/, {
+      error: "must be a short bucket purpose: 2-22 lowercase letters, digits or hyphens",
+    })).default(["data"]),
     artifactRegistry: z
       .strictObject({
         /** Docker repository id. */
@@ -175,9 +179,9 @@ export const stackConfigSchema = z
     knative: z
       .strictObject({
         /** Knative Serving version installed by the operator (KnativeServing spec.version). */
-        version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: "must be a Knative version such as 1.18" }).default("1.18"),
+        version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: "must be a Knative version such as 1.22.1" }).default("1.22.1"),
         /** Knative Operator Helm chart version. */
-        operatorChartVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "must be a chart version such as v1.18.1" }).default("v1.18.1"),
+        operatorChartVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "must be a chart version such as v1.22.3" }).default("v1.22.3"),
         /** Default minimum replicas per MCP server (1 keeps a pod warm). */
         minScale: nonNegativeInt.default(1),
         /** Default maximum replicas per MCP server. */

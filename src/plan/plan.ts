@@ -15,6 +15,8 @@ const MASKED = { [SECRET_SIG]: SECRET_VALUE, ciphertext: "[secret: masked in the
 export interface PlannedResource {
   urn: string;
   custom: boolean;
+  /** A resource read with `.get`, not managed by the stack. */
+  external?: boolean;
   type: string;
   id?: string;
   inputs: Record<string, unknown>;
@@ -129,6 +131,32 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
           ...(req.getProtect() ? { protect: true } : {}),
           dependencies: [...new Set(req.getDependenciesList())],
           propertyDependencies,
+        });
+      }
+      cb(err, resp);
+    });
+
+  // Reads (`Resource.get`) appear in an export as external resources: record them too.
+  const reader = monitor as unknown as {
+    readResource(req: Req & { getId(): string }, cb: (err: Error | null, resp?: { getUrn(): string; getProperties(): { toJavaScript(): Record<string, unknown> } | undefined }) => void): Promise<void>;
+  };
+  const read = reader.readResource.bind(monitor);
+  reader.readResource = (req, cb) =>
+    read(req, (err, resp) => {
+      if (!err && resp) {
+        const provider = providerUrn(req.getProvider());
+        resources.push({
+          urn: resp.getUrn(),
+          custom: true,
+          external: true,
+          type: req.getType(),
+          id: req.getId(),
+          inputs: {},
+          outputs: exportValue(resp.getProperties()?.toJavaScript() ?? {}, new Set(), "") as Record<string, unknown>,
+          ...(req.getParent() ? { parent: req.getParent() } : {}),
+          ...(provider ? { provider } : {}),
+          dependencies: [...new Set(req.getDependenciesList())],
+          propertyDependencies: {},
         });
       }
       cb(err, resp);

@@ -1,0 +1,216 @@
+// The platform in one GCP project: the composition shared by environment stacks and enterprise customers.
+// Order matters and is carried by dependencies: APIs -> service agents -> key grants -> encrypted resources;
+// network + NAT -> cluster -> pools -> Kubernetes provider -> namespaces and policies -> workloads.
+import type * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { ArtifactRegistry } from "../../components/gcp/artifactRegistry.js";
+import { Buckets } from "../../components/gcp/buckets.js";
+import { Kms } from "../../components/gcp/kms.js";
+import { Network } from "../../components/gcp/network.js";
+import { ProjectServices } from "../../components/gcp/projectServices.js";
+import { ServiceAccounts } from "../../components/gcp/serviceAccounts.js";
+import { Spanner } from "../../components/gcp/spanner.js";
+import { GkeCluster } from "../../components/gke/cluster.js";
+import { GkeNodePool } from "../../components/gke/nodePool.js";
+import { AdmissionGuard } from "../../components/kubernetes/admissionGuard.js";
+import { artifactRegistryImagePrefix } from "../../components/kubernetes/admissionPolicies.js";
+import { BackendNamespace } from "../../components/kubernetes/backendNamespace.js";
+import { BackendMcpAccess } from "../../components/kubernetes/backendMcpAccess.js";
+import { ClusterProvider } from "../../components/kubernetes/clusterProvider.js";
+import { GvisorRuntimeClass } from "../../components/kubernetes/gvisorRuntimeClass.js";
+import { McpNamespace } from "../../components/kubernetes/mcpNamespace.js";
+import { McpNetworkPolicies } from "../../components/kubernetes/mcpNetworkPolicies.js";
+import { BackendApi } from "../../components/serving/backendApi.js";
+import { Edge } from "../../components/serving/edge.js";
+import { lbPodPorts } from "../../components/serving/edgeManifests.js";
+import { KnativeServing } from "../../components/serving/knativeServing.js";
+import { MetricsPipeline } from "../../components/serving/metricsPipeline.js";
+import type { Settings } from "../config/index.js";
+
+const BACKEND_NAMESPACE = "gumstack-backend";
+const BACKEND_SERVICE_ACCOUNT = "backend";
+
+export interface CoreOptions {
+  /** Resources every project-scoped resource waits for (the enterprise customer's project). Default none. */
+  readonly dependsOn?: pulumi.Resource[];
+  /** The project's number when this stack creates the project. Default: looked up. */
+  readonly projectNumber?: pulumi.Input<string>;
+  /** Enable the Billing Budgets API in the project (enterprise stacks). Default false. */
+  readonly billingBudgets?: boolean;
+}
+
+/** Builds everything that lives in `settings.project`; returns the stack outputs and the node service account. */
+export function buildCore(settings: Settings, options: CoreOptions = {}): { outputs: Record<string, unknown>; nodeServiceAccount: gcp.serviceaccount.Account } {
+  const { project, region, environment } = settings;
+  const scoped = { dependsOn: options.dependsOn ?? [] };
+
+  // --- GCP base layer -------------------------------------------------------------------------------------
+  const services = new ProjectServices(
+    "services",
+    { project, billingBudgets: options.billingBudgets ?? false, ...(options.projectNumber ? { projectNumber: options.projectNumber } : {}) },
+    scoped,
+  );
+  const apis = services.apis;
+  const kms = new Kms("kms", { project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis });
+  const network = new Network("network", {
+    project, region, environment, network: settings.network, apis,
+    backendPorts: lbPodPorts(settings.backend.port),
+  });
+  const registry = new ArtifactRegistry("registry", {
+    project, region, artifactRegistry: settings.artifactRegistry, apis,
+    kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry,
+  });
+  const spanner = new Spanner("spanner", {
+    project, region, environment, spanner: settings.spanner, apis,
+    kmsKeyName: kms.keys.spanner.id, keyGrants: kms.grants.spanner,
+  });
+  const buckets = new Buckets("buckets", {
+    project, region, environment, purposes: settings.buckets, apis,
+    kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage,
+  });
+  const accounts = new ServiceAccounts("accounts", {
+    project, environment, apis,
+    imageRepository: registry.repository,
+    databases: spanner.databases,
+    buckets: buckets.buckets,
+  });
+
+  // --- GKE ----------------------------------------------------------------------------------------------
+  const cluster = new GkeCluster("gke", {
+    project, region, zones: settings.zones,
+    clusterName: `gumstack-${environment}`,
+    network: network.network.id,
+    subnetwork: network.subnetwork.id,
+    podsRangeName: network.podRangeName,
+    servicesRangeName: network.serviceRangeName,
+    masterCidr: settings.network.masterCidr,
+    releaseChannel: settings.cluster.releaseChannel,
+    maintenanceWindow: settings.cluster.maintenanceWindow,
+    authorizedNetworks: settings.cluster.authorizedNetworks,
+    databaseEncryptionKeyId: kms.keys.gke.id,
+    deletionProtection: settings.cluster.deletionProtection,
+    nodeLocalDns: settings.cluster.nodeLocalDns,
+    resourceLabels: { "gumstack-environment": environment },
+    // Secrets encryption needs the container agent's grant on the key before the cluster is created.
+    dependsOn: [apis.container, ...kms.grants.gke],
+  });
+  // Nodes pull images and write logs from their first boot: their grants come first.
+  const poolDeps = [network.nat, ...accounts.grants];
+  const pool = (role: "system" | "backend" | "mcp", extra: pulumi.Resource[] = []) =>
+    new GkeNodePool(`pool-${role}`, {
+      project, location: region, cluster: cluster.name, role, zones: settings.zones,
+      ...settings.nodePools[role],
+      serviceAccountEmail: accounts.nodes.email,
+      dependsOn: [...poolDeps, ...extra],
+    });
+  const systemPool = pool("system");
+  const backendPool = pool("backend");
+  const mcpPool = pool("mcp", [apis.containerfilesystem]);
+  const pools = [systemPool, backendPool, mcpPool];
+
+  // --- Kubernetes: tenancy and isolation ----------------------------------------------------------------
+  const { provider } = new ClusterProvider("k8s", { cluster, nodePools: pools.map((p) => p.nodePool) });
+  const gvisor = new GvisorRuntimeClass("gvisor", { provider, dependsOn: [mcpPool.nodePool] });
+  const ranges = { ...settings.network, nodeLocalDns: settings.cluster.nodeLocalDns };
+  const mcp = new McpNamespace("mcp", { provider, ...settings.mcp });
+  const mcpPolicies = new McpNetworkPolicies("mcp-netpol", {
+    provider, namespace: settings.mcp.namespace, ranges, dependsOn: [mcp.namespace],
+  });
+  const imagePrefix = artifactRegistryImagePrefix(region, project, settings.artifactRegistry.repositoryId);
+  const guard = new AdmissionGuard("admission", {
+    provider,
+    namespace: settings.mcp.namespace,
+    allowedImagePrefixes: [imagePrefix],
+    domain: settings.domain,
+    reservedSubdomains: [settings.edge.apiSubdomain],
+    minScale: settings.knative.minScale,
+    maxScaleLimit: settings.knative.maxScaleLimit,
+  });
+  const backendNs = new BackendNamespace("backend-ns", {
+    provider, project,
+    namespace: BACKEND_NAMESPACE,
+    serviceAccountName: BACKEND_SERVICE_ACCOUNT,
+    backendServiceAccountEmail: accounts.backend.email,
+    workloadPool: cluster.workloadPool,
+    port: settings.backend.port,
+    egressPorts: [...new Set([443, settings.clickhouse.port])],
+    ranges,
+    dependsOn: [cluster.cluster],
+  });
+
+  // --- Serving, backend and edge ------------------------------------------------------------------------
+  // Nothing serves MCP traffic until the tenant namespace is fenced and guarded.
+  const fenced = [mcp, mcpPolicies, guard];
+  const knative = new KnativeServing("knative", {
+    provider,
+    version: settings.knative.version,
+    operatorChartVersion: settings.knative.operatorChartVersion,
+    minScale: settings.knative.minScale,
+    maxScale: settings.knative.maxScale,
+    maxScaleLimit: settings.knative.maxScaleLimit,
+    targetConcurrency: settings.knative.targetConcurrency,
+    revisionTimeoutSeconds: settings.knative.revisionTimeoutSeconds,
+    maxRevisionTimeoutSeconds: settings.knative.maxRevisionTimeoutSeconds,
+    // The MCP namespace enforces Pod Security "restricted", which requires runAsNonRoot: Knative sets it on
+    // every revision, so an MCP server is compliant by default instead of refused at pod creation.
+    securePodDefaults: "Enabled",
+    dependsOn: [systemPool.nodePool, gvisor, ...fenced],
+  });
+  const backendAccess = new BackendMcpAccess("backend-mcp-access", {
+    provider,
+    mcpNamespace: settings.mcp.namespace,
+    backendNamespace: BACKEND_NAMESPACE,
+    backendServiceAccount: backendNs.serviceAccountName,
+    dependsOn: [mcp.namespace, knative.serving],
+  });
+  const primaryDatabase = settings.spanner.databases[0]!;
+  const backend = new BackendApi("backend", {
+    provider,
+    namespace: BACKEND_NAMESPACE,
+    serviceAccountName: BACKEND_SERVICE_ACCOUNT,
+    ...settings.backend,
+    domain: settings.domain,
+    spanner: { project, instance: spanner.instance.name, database: spanner.databases[primaryDatabase]!.name },
+    clickhouse: settings.clickhouse,
+    clickhousePassword: settings.clickhousePassword,
+    dependsOn: [backendPool.nodePool, backendNs, backendAccess],
+  });
+  const metrics = new MetricsPipeline("metrics", {
+    provider, project,
+    workloadPool: cluster.workloadPool,
+    backend: { namespace: BACKEND_NAMESPACE, podLabels: backend.podLabels, metricsPort: backend.metricsPort, metricsPath: backend.metricsPath },
+    dependsOn: [systemPool.nodePool, backendNs],
+  });
+  const edge = new Edge("edge", {
+    provider, project,
+    domain: settings.domain,
+    apiSubdomain: settings.edge.apiSubdomain,
+    ...(settings.edge.dnsZone ? { dnsZone: settings.edge.dnsZone } : {}),
+    backend: { namespace: BACKEND_NAMESPACE, serviceName: backend.serviceName, port: backend.servicePort },
+    backendHealthPath: settings.backend.healthPath,
+    backendTimeoutSeconds: settings.edge.backendTimeoutSeconds,
+    dependsOn: [apis.certificatemanager, apis.compute, knative.serving, backend.service, metrics],
+  });
+
+  const outputs = {
+    project: pulumi.output(project),
+    region: pulumi.output(region),
+    clusterName: cluster.name,
+    kubeconfigServer: cluster.apiServerHost,
+    registryUrl: registry.repositoryUrl,
+    spannerInstance: spanner.instance.name,
+    spannerDatabases: Object.keys(spanner.databases),
+    buckets: Object.fromEntries(Object.entries(buckets.buckets).map(([purpose, b]) => [purpose, b.name])),
+    serviceAccounts: { nodes: accounts.nodes.email, backend: accounts.backend.email, imageBuilder: accounts.imageBuilder.email },
+    mcpNamespace: mcp.namespaceName,
+    mcpServiceAccount: mcp.serviceAccountName,
+    gvisorRuntimeClass: gvisor.runtimeClassName,
+    admissionPolicies: guard.policyNames,
+    loadBalancerIp: edge.ipAddress,
+    dnsRecords: edge.dnsRecords,
+    dnsRecordsManaged: edge.dnsRecordsManaged,
+    apiUrl: `https://${settings.edge.apiSubdomain}.${settings.domain}`,
+    mcpServerUrlPattern: `https://<server>.${settings.domain}`,
+  };
+  return { outputs, nodeServiceAccount: accounts.nodes };
+}
