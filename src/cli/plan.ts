@@ -25,7 +25,7 @@ export function renderTree(resources: readonly PlannedResource[]): string {
     kids.forEach((r, i) => {
       const last = i === kids.length - 1;
       const branch = parent === undefined ? "" : last ? "└─ " : "├─ ";
-      lines.push(`${prefix}${branch}+ ${r.type}  ${nameOf(r.urn)}${r.protect ? "  [protected]" : ""}`);
+      lines.push(`${prefix}${branch}${r.external ? ">" : "+"} ${r.type}  ${nameOf(r.urn)}${r.protect ? "  [protected]" : ""}`);
       walk(r.urn, parent === undefined ? prefix : prefix + (last ? "   " : "│  "));
     });
   };
@@ -39,8 +39,9 @@ export function summarize(resources: readonly PlannedResource[]): string {
   for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
   const rows = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const width = Math.max(...rows.map(([t]) => t.length));
+  const reads = resources.filter((r) => r.external).length;
   return [
-    `Resources: ${resources.length} to create`,
+    `Resources: ${resources.length - reads} to create${reads ? `, ${reads} to read` : ""}`,
     ...rows.map(([t, n]) => `  ${t.padEnd(width)}  ${n}`),
   ].join("\n");
 }

@@ -82,6 +82,30 @@ function computedOutputs(type: string, name: string, inputs: State, defaultProje
   }
 }
 
+/** GCP's id format for the resources whose ids other resources reference (key paths, network links). */
+function resourceId(type: string, name: string, inputs: State, defaultProject: string): string | undefined {
+  const project = str(inputs.project, defaultProject);
+  const location = str(inputs.location ?? inputs.region, "us-west1");
+  switch (type) {
+    case "gcp:kms/keyRing:KeyRing":
+      return `projects/${project}/locations/${location}/keyRings/${name}`;
+    case "gcp:kms/cryptoKey:CryptoKey":
+      return `${String(inputs.keyRing)}/cryptoKeys/${name}`;
+    case "gcp:compute/network:Network":
+      return `projects/${project}/global/networks/${name}`;
+    case "gcp:compute/subnetwork:Subnetwork":
+      return `projects/${project}/regions/${location}/subnetworks/${name}`;
+    case "gcp:container/cluster:Cluster":
+      return `projects/${project}/locations/${location}/clusters/${name}`;
+    case "gcp:spanner/instance:Instance":
+      return `${project}/${name}`;
+    case "gcp:organizations/project:Project":
+      return `projects/${String(inputs.projectId)}`;
+    default:
+      return undefined;
+  }
+}
+
 /** Results of provider functions (invokes) the program may call. */
 function callResult(token: string, inputs: State, defaultProject: string): State {
   switch (token) {
@@ -106,8 +130,10 @@ export function platformMocks(defaultProject: string): pulumi.runtime.Mocks {
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
       const state = { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs, defaultProject) };
-      const id = args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${args.name}-id`;
-      return { id, state };
+      const id = args.type.startsWith("pulumi:providers:")
+        ? `${args.name}-provider-id`
+        : (resourceId(args.type, String(state.name ?? args.name), args.inputs, defaultProject) ?? `${args.name}-id`);
+      return { id, state: { ...state, id } };
     },
     call(args: pulumi.runtime.MockCallArgs): State {
       return callResult(args.token, args.inputs, defaultProject);
