@@ -64,8 +64,10 @@ export interface EdgeArgs {
     /** Node network tags; default: every instance of the network. */
     readonly targetTags?: pulumi.Input<string>[];
   };
-  /** Resources to create first: the KnativeServing, the backend Service, the pools. Default none. */
+  /** Resources the Kubernetes objects wait for: the KnativeServing, the backend Service, the pools. Default none. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Resources the GCP objects wait for: the Certificate Manager, Compute and DNS API enablements. Default none. */
+  readonly apiDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export class Edge extends pulumi.ComponentResource {
@@ -97,7 +99,7 @@ export class Edge extends pulumi.ComponentResource {
     };
     const timeoutSec = args.backendTimeoutSeconds ?? 3600;
     const drainingTimeoutSec = args.drainingTimeoutSeconds ?? 30;
-    const gcpOpts = { parent: this };
+    const gcpOpts = { parent: this, dependsOn: args.apiDependsOn ?? [] };
     const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
 
     // --- GCP: address, certificate, SSL policy -------------------------------------------------------------

@@ -41,8 +41,10 @@ export interface MetricsPipelineArgs {
   readonly systemPool?: Pool;
   /** accountId of the adapter's GSA. Default "custom-metrics-adapter". */
   readonly adapterAccountId?: string;
-  /** Resources to create first, e.g. the system node pool. Default none. */
+  /** Resources the Kubernetes objects wait for, e.g. the system node pool. Default none. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Resources the GCP service account and its grants wait for: the IAM API enablement. Default none. */
+  readonly apiDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 type K8sCtor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
@@ -68,6 +70,7 @@ export class MetricsPipeline extends pulumi.ComponentResource {
     const { provider, project } = args;
     const workloadPool = args.workloadPool ?? `${project}.svc.id.goog`;
     const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
+    const gcpOpts = { parent: this, dependsOn: args.apiDependsOn ?? [] };
 
     // --- GCP identity: read-only access to Cloud Monitoring, impersonated by the adapter's KSA only.
     const gsa = new gcp.serviceaccount.Account(
@@ -78,12 +81,12 @@ export class MetricsPipeline extends pulumi.ComponentResource {
         displayName: "Custom Metrics Stackdriver Adapter (GKE)",
         description: "Reads Cloud Monitoring metrics for the HPA",
       },
-      { parent: this },
+      gcpOpts,
     );
     const viewer = new gcp.projects.IAMMember(
       `${name}-adapter-monitoring-viewer`,
       { project, role: "roles/monitoring.viewer", member: gsa.member },
-      { parent: this },
+      gcpOpts,
     );
     // serviceaccount.IAMMember has no project argument: gsa.name is projects/<project>/serviceAccounts/<email>.
     const workloadIdentity = new gcp.serviceaccount.IAMMember(
@@ -93,7 +96,7 @@ export class MetricsPipeline extends pulumi.ComponentResource {
         role: "roles/iam.workloadIdentityUser",
         member: pulumi.output(workloadPool).apply((pool) => workloadIdentityMember(pool, ADAPTER_NAMESPACE, ADAPTER_NAME)),
       },
-      { parent: this },
+      gcpOpts,
     );
 
     // --- The adapter.

@@ -31,8 +31,11 @@ const BACKEND_NAMESPACE = "gumstack-backend";
 const BACKEND_SERVICE_ACCOUNT = "backend";
 
 export interface CoreOptions {
-  /** Resources every project-scoped resource waits for (the enterprise customer's project). Default none. */
-  readonly dependsOn?: pulumi.Resource[];
+  /**
+   * The project id as an output of the resource that creates it (enterprise stacks). Every API enablement
+   * takes it as input, so everything that waits for an API waits for the project. Default: the config value.
+   */
+  readonly createdProjectId?: pulumi.Output<string>;
   /** The project's number when this stack creates the project. Default: looked up. */
   readonly projectNumber?: pulumi.Input<string>;
   /** Enable the Billing Budgets API in the project (enterprise stacks). Default false. */
@@ -42,14 +45,13 @@ export interface CoreOptions {
 /** Builds everything that lives in `settings.project`; returns the stack outputs and the node service account. */
 export function buildCore(settings: Settings, options: CoreOptions = {}): { outputs: Record<string, unknown>; nodeServiceAccount: gcp.serviceaccount.Account } {
   const { project, region, environment } = settings;
-  const scoped = { dependsOn: options.dependsOn ?? [] };
 
   // --- GCP base layer -------------------------------------------------------------------------------------
-  const services = new ProjectServices(
-    "services",
-    { project, billingBudgets: options.billingBudgets ?? false, ...(options.projectNumber ? { projectNumber: options.projectNumber } : {}) },
-    scoped,
-  );
+  const services = new ProjectServices("services", {
+    project: options.createdProjectId ?? project,
+    billingBudgets: options.billingBudgets ?? false,
+    ...(options.projectNumber ? { projectNumber: options.projectNumber } : {}),
+  });
   const apis = services.apis;
   const kms = new Kms("kms", { project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis });
   const network = new Network("network", {
@@ -180,6 +182,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     workloadPool: cluster.workloadPool,
     backend: { namespace: BACKEND_NAMESPACE, podLabels: backend.podLabels, metricsPort: backend.metricsPort, metricsPath: backend.metricsPath },
     dependsOn: [systemPool.nodePool, backendNs],
+    apiDependsOn: [apis.iam, apis.monitoring],
   });
   const edge = new Edge("edge", {
     provider, project,
@@ -189,7 +192,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     backend: { namespace: BACKEND_NAMESPACE, serviceName: backend.serviceName, port: backend.servicePort },
     backendHealthPath: settings.backend.healthPath,
     backendTimeoutSeconds: settings.edge.backendTimeoutSeconds,
-    dependsOn: [apis.certificatemanager, apis.compute, knative.serving, backend.service, metrics],
+    dependsOn: [knative.serving, backend.service],
+    apiDependsOn: [apis.certificatemanager, apis.compute, apis.dns],
   });
 
   const outputs = {

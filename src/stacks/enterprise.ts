@@ -29,7 +29,7 @@ export async function buildEnterprise(settings: Settings): Promise<Record<string
   });
 
   const core = buildCore(settings, {
-    dependsOn: [customer.project],
+    createdProjectId: customer.projectId,
     projectNumber: customer.projectNumber,
     billingBudgets: true,
   });

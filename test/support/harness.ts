@@ -32,3 +32,27 @@ export function one(resources: readonly PlannedResource[], type: string, name?: 
   }
   return found[0]!;
 }
+
+/** True when `from` waits for `to`: a path of dependency edges (what the engine orders creation by). */
+export function waitsFor(resources: readonly PlannedResource[], from: PlannedResource, to: PlannedResource): boolean {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const seen = new Set<string>();
+  const stack = [from.urn];
+  while (stack.length > 0) {
+    const urn = stack.pop()!;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    const r = byUrn.get(urn);
+    if (!r) continue;
+    for (const dep of [...r.dependencies, ...Object.values(r.propertyDependencies).flat()]) {
+      if (dep === to.urn) return true;
+      stack.push(dep);
+    }
+  }
+  return false;
+}
+
+/** The logical name at the end of a URN. */
+export function nameOf(r: PlannedResource): string {
+  return r.urn.slice(r.urn.lastIndexOf("::") + 2);
+}

@@ -1,0 +1,95 @@
+// An enterprise customer's stack planned end to end: one dedicated project, everything inside it.
+import { describe, expect, it } from "vitest";
+import { planStack } from "../../src/plan/plan.js";
+import { registryRepositoryOf } from "../../src/stacks/enterprise.js";
+import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
+
+const CUSTOMER_PROJECT = "gumstack-acme";
+const PLATFORM_PROJECT = "gumstack-prod";
+const plan = await planStack({ stack: "enterprise" });
+const resources = plan.deployment.resources;
+const gcpResources = resources.filter((r) => r.custom && r.type.startsWith("gcp:"));
+
+/**
+ * The projects a GCP resource is placed in or acts on: its `project` input, and the projects named by the
+ * resource paths and service-account emails in its inputs (keys, networks, service accounts, buckets).
+ */
+function projectsNamedBy(r: PlannedResource): Set<string> {
+  const found = new Set<string>();
+  if (typeof r.inputs.project === "string") found.add(r.inputs.project);
+  if (r.type === "gcp:organizations/project:Project") found.add(String(r.inputs.projectId));
+  const text = JSON.stringify(r.inputs);
+  for (const m of text.matchAll(/projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\//g)) found.add(m[1]!);
+  for (const m of text.matchAll(/@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com/g)) found.add(m[1]!);
+  for (const m of text.matchAll(/"bucket":"([a-z0-9-]+)"/g)) found.add(m[1]!.startsWith(CUSTOMER_PROJECT) ? CUSTOMER_PROJECT : m[1]!);
+  return found;
+}
+
+describe("enterprise plan: the customer's project", () => {
+  it("creates exactly one project, in the configured folder, on the configured billing account, with no default network", () => {
+    const projects = ofType(resources, "gcp:organizations/project:Project");
+    expect(projects).toHaveLength(1);
+    expect(projects[0]!.inputs).toMatchObject({
+      projectId: CUSTOMER_PROJECT, folderId: "301234567890", billingAccount: "01A2B3-C4D5E6-F7A8B9",
+      autoCreateNetwork: false, deletionPolicy: "PREVENT",
+    });
+    expect(projects[0]!.protect).toBe(true);
+  });
+
+  it("sets a monthly budget on that project with alert thresholds", () => {
+    const budget = one(resources, "gcp:billing/budget:Budget");
+    expect(budget.inputs).toMatchObject({
+      billingAccount: "01A2B3-C4D5E6-F7A8B9",
+      amount: { specifiedAmount: { currencyCode: "USD", units: "10000" } },
+    });
+    expect((budget.inputs.budgetFilter as { projects: string[] }).projects).toEqual([expect.stringMatching(/^projects\/\d+$/)]);
+    expect((budget.inputs.thresholdRules as Array<{ thresholdPercent: number }>).map((t) => t.thresholdPercent)).toEqual([0.5, 0.9, 1]);
+  });
+});
+
+describe("enterprise plan: isolation from the platform project", () => {
+  const grantInPlatform = (r: PlannedResource) => r.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember" && r.inputs.project === PLATFORM_PROJECT;
+
+  it("names the customer's project on every project-scoped resource", () => {
+    const unscoped = gcpResources.filter((r) => r.type !== "gcp:billing/budget:Budget" && !projectsNamedBy(r).has(CUSTOMER_PROJECT));
+    expect(unscoped.map((r) => `${r.type} ${nameOf(r)}`)).toEqual([]);
+  });
+
+  it("puts nothing in the platform project but the one grant that lets the customer's nodes pull the backend image", () => {
+    const touching = gcpResources.filter((r) => projectsNamedBy(r).has(PLATFORM_PROJECT));
+    expect(touching.map(nameOf)).toEqual(["platform-registry-reader"]);
+    const grant = touching[0]!;
+    expect(grantInPlatform(grant)).toBe(true);
+    expect(grant.inputs).toMatchObject({ role: "roles/artifactregistry.reader", repository: "gumstack", location: "us-west1" });
+    expect(grant.inputs.member).toMatch(new RegExp(`^serviceAccount:gke-nodes-[a-z0-9-]+@${CUSTOMER_PROJECT}\\.iam\\.gserviceaccount\\.com$`));
+  });
+
+  it("keeps the customer's MCP images in the customer's own registry, and admits only those", () => {
+    expect(one(resources, "gcp:artifactregistry/repository:Repository").inputs.project).toBe(CUSTOMER_PROJECT);
+    const images = one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admission-images");
+    expect(JSON.stringify(images.inputs)).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/gumstack/`);
+    expect(JSON.stringify(images.inputs)).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
+  });
+
+  it("creates every project-scoped resource after the project exists", () => {
+    const project = one(resources, "gcp:organizations/project:Project");
+    const late = gcpResources.filter((r) => r !== project && r.type !== "gcp:billing/budget:Budget" && !grantInPlatform(r) && !waitsFor(resources, r, project));
+    expect(late.map((r) => `${r.type} ${nameOf(r)}`)).toEqual([]);
+  });
+
+  it("has its own cluster, Spanner instance, keys and domain", () => {
+    expect(one(resources, "gcp:container/cluster:Cluster").inputs.project).toBe(CUSTOMER_PROJECT);
+    expect(one(resources, "gcp:spanner/instance:Instance").inputs.project).toBe(CUSTOMER_PROJECT);
+    expect(one(resources, "gcp:kms/keyRing:KeyRing").inputs.project).toBe(CUSTOMER_PROJECT);
+    expect(one(resources, "gcp:certificatemanager/dnsAuthorization:DnsAuthorization").inputs.domain).toBe("acme.gumstack.com");
+  });
+});
+
+describe("registryRepositoryOf", () => {
+  it.each([
+    ["us-west1-docker.pkg.dev/gumstack-prod/gumstack/backend:4f2c1e9", { location: "us-west1", project: "gumstack-prod", repositoryId: "gumstack" }],
+    ["ghcr.io/gumstack/backend:1", undefined],
+  ])("%s", (image, expected) => {
+    expect(registryRepositoryOf(image)).toEqual(expected);
+  });
+});

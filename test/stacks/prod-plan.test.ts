@@ -1,0 +1,163 @@
+// The prod stack planned end to end, as `npm run plan -- --stack prod` does: the seed's values, the
+// protections, and the creation order the real engine will follow.
+import { describe, expect, it } from "vitest";
+import { planStack } from "../../src/plan/plan.js";
+import { OFFLINE_SECRET_PLACEHOLDER } from "../../src/plan/stackFile.js";
+import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
+
+const plan = await planStack({ stack: "prod" });
+const resources = plan.deployment.resources;
+const find = (type: string, name: string): PlannedResource => one(resources, type, name);
+const T = {
+  cluster: "gcp:container/cluster:Cluster",
+  pool: "gcp:container/nodePool:NodePool",
+  grant: "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+  key: "gcp:kms/cryptoKey:CryptoKey",
+  deployment: "kubernetes:apps/v1:Deployment",
+  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  vap: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+};
+
+describe("prod plan: the seed's values", () => {
+  it("is regional in us-west1 with nodes in zones a, b and c", () => {
+    const cluster = find(T.cluster, "gke-cluster");
+    expect(cluster.inputs).toMatchObject({ location: "us-west1", nodeLocations: ["us-west1-a", "us-west1-b", "us-west1-c"], project: "gumstack-prod" });
+  });
+
+  it.each([
+    ["mcp", 2, 20],
+    ["backend", 6, 72],
+  ])("sizes the %s pool %i-%i nodes in total across the region", (role, min, max) => {
+    const pool = find(T.pool, `pool-${role}-pool`);
+    expect(pool.inputs.autoscaling).toMatchObject({ totalMinNodeCount: min, totalMaxNodeCount: max });
+  });
+
+  it("runs the backend with the seed's autoscaling", () => {
+    const hpa = one(resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+    const spec = hpa.inputs.spec as Record<string, unknown>;
+    expect(spec).toMatchObject({ minReplicas: 6, maxReplicas: 48 });
+    expect(spec.behavior).toMatchObject({ scaleDown: { stabilizationWindowSeconds: 1800 } });
+    const deployment = find(T.deployment, "backend-deployment");
+    expect((deployment.inputs.spec as { strategy: unknown }).strategy).toEqual({
+      type: "RollingUpdate", rollingUpdate: { maxSurge: 3, maxUnavailable: 1 },
+    });
+  });
+
+  it("configures Knative for the seed's MCP servers: min 1, max 10, 100 concurrent requests meaning 100", () => {
+    const serving = one(resources, "kubernetes:operator.knative.dev/v1beta1:KnativeServing");
+    const config = (serving.inputs.spec as { config: Record<string, Record<string, string>> }).config;
+    expect(config.autoscaler).toMatchObject({
+      "min-scale": "1", "max-scale": "10", "container-concurrency-target-default": "100", "container-concurrency-target-percentage": "100",
+    });
+    expect(config.features).toMatchObject({ "kubernetes.podspec-runtimeclassname": "enabled" });
+  });
+
+  it("cleans images older than 30 days, for real, keeping recent versions", () => {
+    const repo = one(resources, "gcp:artifactregistry/repository:Repository");
+    expect(repo.inputs.cleanupPolicyDryRun).toBe(false);
+    expect(JSON.stringify(repo.inputs.cleanupPolicies)).toContain('"olderThan":"2592000s"');
+    expect(JSON.stringify(repo.inputs.cleanupPolicies)).toContain('"mostRecentVersions"');
+  });
+
+  it("puts Spanner in regional-us-west1", () => {
+    expect(one(resources, "gcp:spanner/instance:Instance").inputs.config).toBe("regional-us-west1");
+  });
+});
+
+describe("prod plan: protections", () => {
+  it("protects everything that holds data or keys from deletion by a routine change", () => {
+    const mustProtect = [
+      "gcp:kms/keyRing:KeyRing", T.key, "gcp:spanner/instance:Instance", "gcp:spanner/database:Database",
+      "gcp:storage/bucket:Bucket", "gcp:artifactregistry/repository:Repository",
+    ];
+    for (const type of mustProtect) {
+      const found = ofType(resources, type);
+      expect(found.length, type).toBeGreaterThan(0);
+      for (const r of found) expect(r.protect, `${type} ${nameOf(r)}`).toBe(true);
+    }
+    expect(find(T.cluster, "gke-cluster").inputs.deletionProtection).toBe(true);
+  });
+
+  it("never shows the ClickHouse password in plain text", () => {
+    expect(JSON.stringify(plan)).not.toContain(OFFLINE_SECRET_PLACEHOLDER);
+    const secret = one(resources, "kubernetes:core/v1:Secret");
+    expect(JSON.stringify(secret.inputs)).toContain("4dabf18193072939515e22adb298388d");
+  });
+
+  it("creates no RuntimeClass: GKE Sandbox owns gvisor, the program only reads it", () => {
+    const classes = resources.filter((r) => r.type === "kubernetes:node.k8s.io/v1:RuntimeClass");
+    expect(classes.map((r) => r.external)).toEqual([true]);
+  });
+});
+
+describe("prod plan: creation order", () => {
+  const grantFor = (key: string) => ofType(resources, T.grant).filter((g) => nameOf(g).startsWith(`kms-${key}-`));
+
+  it.each([
+    ["the cluster", T.cluster, "gke-cluster", "gke"],
+    ["the image repository", "gcp:artifactregistry/repository:Repository", "registry-docker", "registry"],
+    ["the Spanner database", "gcp:spanner/database:Database", "spanner-gumstack", "spanner"],
+    ["the bucket", "gcp:storage/bucket:Bucket", "buckets-data", "storage"],
+  ])("creates %s after its CMEK key's grant to the service agent", (_label, type, name, key) => {
+    const grants = grantFor(key);
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) expect(waitsFor(resources, find(type, name), grant), nameOf(grant)).toBe(true);
+  });
+
+  it("grants a key only after the service agent exists", () => {
+    const grant = find(T.grant, "kms-gke-container");
+    expect(waitsFor(resources, grant, find("gcp:projects/serviceIdentity:ServiceIdentity", "services-container-agent"))).toBe(true);
+  });
+
+  it("creates node pools after Cloud NAT and the cluster, and the Kubernetes provider after every pool", () => {
+    const provider = one(resources, "pulumi:providers:kubernetes");
+    for (const role of ["system", "backend", "mcp"]) {
+      const pool = find(T.pool, `pool-${role}-pool`);
+      expect(waitsFor(resources, pool, one(resources, "gcp:compute/routerNat:RouterNat"))).toBe(true);
+      expect(waitsFor(resources, pool, find(T.cluster, "gke-cluster"))).toBe(true);
+      expect(waitsFor(resources, provider, pool), role).toBe(true);
+    }
+  });
+
+  it("installs the Knative operator before the KnativeServing, and only once the MCP namespace is fenced and guarded", () => {
+    const serving = one(resources, "kubernetes:operator.knative.dev/v1beta1:KnativeServing");
+    expect(waitsFor(resources, serving, one(resources, "kubernetes:helm.sh/v3:Release"))).toBe(true);
+    for (const policy of ofType(resources, T.netpol).filter((p) => (p.inputs.metadata as { namespace: string }).namespace === "gumstack-mcp")) {
+      expect(waitsFor(resources, serving, policy), nameOf(policy)).toBe(true);
+    }
+    for (const vap of ofType(resources, T.vap)) expect(waitsFor(resources, serving, vap), nameOf(vap)).toBe(true);
+  });
+
+  it("creates the Gateway after its certificate map entry, and the backend after its pool", () => {
+    const gateway = one(resources, "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+    expect(waitsFor(resources, gateway, one(resources, "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry"))).toBe(true);
+    expect(waitsFor(resources, find(T.deployment, "backend-deployment"), find(T.pool, "pool-backend-pool"))).toBe(true);
+  });
+});
+
+describe("prod plan: stack outputs", () => {
+  it("exports what an operator needs after `pulumi up`", () => {
+    const stack = one(resources, "pulumi:pulumi:Stack");
+    expect(stack.outputs).toMatchObject({
+      project: "gumstack-prod",
+      apiUrl: "https://api.gumstack.com",
+      mcpNamespace: "gumstack-mcp",
+      registryUrl: "us-west1-docker.pkg.dev/gumstack-prod/gumstack",
+      dnsRecordsManaged: false,
+    });
+    const records = stack.outputs.dnsRecords as Array<{ name: string; type: string }>;
+    expect(records.map((r) => `${r.type} ${r.name}`)).toEqual(
+      expect.arrayContaining(["CNAME _acme-challenge.gumstack.com.", "A *.gumstack.com.", "A api.gumstack.com."]),
+    );
+  });
+});
+
+describe("prod plan: APIs first (fact 16)", () => {
+  it("creates every GCP resource after an API enablement it needs", () => {
+    const apis = ofType(resources, "gcp:projects/service:Service");
+    const early = resources.filter(
+      (r) => r.custom && !r.external && r.type.startsWith("gcp:") && !apis.includes(r) && !apis.some((api) => waitsFor(resources, r, api)),
+    );
+    expect(early.map((r) => `${r.type} ${nameOf(r)}`)).toEqual([]);
+  });
+});
