@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { namespaceValues, parseStackConfig } from "../src/config/load.js";
 import { EnterpriseInputError, renderEnterpriseStack } from "../src/enterprise/newEnterpriseStack.js";
+import { planStack } from "../src/plan/plan.js";
 import { parseStackFile } from "../src/plan/stackFile.js";
 
 const template = readFileSync("Pulumi.enterprise.yaml", "utf8");
@@ -69,6 +70,15 @@ describe("npm run new-enterprise", () => {
     expect(again.status).toBe(2);
     expect(again.stderr).toContain("already exists; pass --force");
     expect(run(dir, [...args, "--force"]).status).toBe(0);
+  });
+
+  it("writes a stack that plans offline with no further edits, as its own customer", async () => {
+    const dir = workdir();
+    expect(run(dir, args).status).toBe(0);
+    const plan = await planStack({ stack: "enterprise-globex", configFile: join(dir, "Pulumi.enterprise-globex.yaml") });
+    const projects = plan.deployment.resources.filter((r) => r.type === "gcp:organizations/project:Project");
+    expect(projects.map((p) => [p.inputs.projectId, p.inputs.folderId])).toEqual([["gumstack-globex", "123456789012"]]);
+    expect(JSON.stringify(plan)).not.toContain("gumstack-acme");
   });
 
   it("writes no file for an invalid customer", () => {

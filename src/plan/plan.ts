@@ -1,6 +1,7 @@
 // The offline plan: runs the real program under Pulumi's mock engine and records every registration with
 // its real dependency edges, in the shape of `pulumi stack export` (version 3).
 import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { platformMocks } from "./mocks.js";
 import { readStackFile, type StackFileConfig } from "./stackFile.js";
@@ -80,6 +81,24 @@ function providerUrn(ref: string): string | undefined {
   return ref ? ref.slice(0, ref.lastIndexOf("::")) : undefined;
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The engine, not the program, creates default providers, so the mock monitor never sees them; an export
+ * names them `default_<version>`. Reproduce that name so tools reading a plan see what a real export holds.
+ */
+function defaultProviderUrn(type: string, stack: string): string | undefined {
+  const pkg = type.split(":")[0]!;
+  if (pkg === "pulumi") return undefined;
+  let version = "unknown";
+  try {
+    version = (require(`@pulumi/${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    // keep "unknown": the name still says which package's default provider it is
+  }
+  return `urn:pulumi:${stack}::${CONFIG_NAMESPACE}::pulumi:providers:${pkg}::default_${version.replace(/[.-]/g, "_")}`;
+}
+
 /** Loads the stack's config into the Pulumi runtime; returns the GCP project the mocks should default to. */
 function applyConfig(stackConfig: StackFileConfig): string {
   pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
@@ -118,7 +137,7 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
         req.getPropertydependenciesMap().forEach((deps, key) => {
           propertyDependencies[key] = deps.getUrnsList();
         });
-        const provider = providerUrn(req.getProvider());
+        const provider = req.getCustom() ? (providerUrn(req.getProvider()) ?? defaultProviderUrn(req.getType(), options.stack)) : undefined;
         resources.push({
           urn: resp.getUrn(),
           custom: req.getCustom(),

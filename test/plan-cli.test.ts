@@ -1,0 +1,48 @@
+// `npm run plan` as a user runs it: the tree and summary, the export file, and failures that write nothing.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const tsx = resolve("node_modules/.bin/tsx");
+const plan = (...args: string[]) => spawnSync(tsx, ["src/cli/plan.ts", ...args], { encoding: "utf8" });
+const dir = mkdtempSync(join(tmpdir(), "plan-cli-"));
+
+describe("npm run plan", () => {
+  it("prints the resource tree and a summary, and writes a stack-export-shaped plan with dependency edges", () => {
+    const out = join(dir, "prod.json");
+    const res = plan("--stack", "prod", "--json", out);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^\+ pulumi:pulumi:Stack {2}gumstack-prod$/m);
+    expect(res.stdout).toMatch(/├─ \+ gumstack:gke:GkeCluster {2}gke$/m);
+    expect(res.stdout).toMatch(/^Resources: \d+ to create, 1 to read$/m);
+    expect(res.stdout).toMatch(/^ {2}gcp:container\/nodePool:NodePool +3$/m);
+    const exported = JSON.parse(readFileSync(out, "utf8"));
+    expect(exported.version).toBe(3);
+    const resources = exported.deployment.resources as Array<Record<string, unknown>>;
+    for (const r of resources) {
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(["urn", "custom", "type", "inputs", "outputs", "dependencies", "propertyDependencies"]));
+    }
+    const pool = resources.find((r) => String(r.urn).endsWith("::pool-mcp-pool"))!;
+    expect(pool.parent).toMatch(/gumstack:gke:GkeNodePool::pool-mcp$/);
+    expect(pool.provider).toMatch(/^urn:pulumi:prod::gumstack::pulumi:providers:gcp::default/);
+    expect((pool.dependencies as string[]).some((d) => d.endsWith("::gke-cluster"))).toBe(true);
+  });
+
+  it("exits non-zero with the config error and writes no plan file", () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, readFileSync("Pulumi.prod.yaml", "utf8").replace("minNodes: 6", "minNodes: 90"));
+    const out = join(dir, "bad.json");
+    const res = plan("--stack", "prod", "--config-file", bad, "--json", out);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain("gumstack:nodePools.backend.minNodes: must be <= maxNodes (72) (got 90)");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("explains its usage when --stack is missing", () => {
+    const res = plan();
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain("usage: npm run plan -- --stack <name>");
+  });
+});
