@@ -1,0 +1,289 @@
+// The MCP namespace's network, judged by NetworkPolicy semantics: the planned Namespaces and NetworkPolicies
+// become an evaluator model, and concrete probes (a representative MCP pod talking to the metadata server,
+// to another tenant, to the backend, ...) are decided by the same evaluator the program's tests use.
+import { cidrSize, parseCidr } from "./cidr";
+import { namespaceOf, selectsAll } from "./k8s";
+import { objectName } from "./mcp";
+import type { StackContext, StackResource } from "./policy";
+import { asArray, at, isObject, pathText, UNKNOWN, unknownPaths } from "./props";
+import { effectivePolicyTypes, evaluate, type ClusterModel, type Endpoint, type NetworkPolicyLike, type PodEndpoint, type Probe, type Verdict } from "./netpol-evaluator";
+import { GKE_CLUSTER, K8S_NAMESPACE, K8S_NETWORK_POLICY, SUBNETWORK } from "./types";
+
+export interface NetRange {
+  readonly cidr: string;
+  readonly what: string;
+  /** Addresses to probe inside the range (the interesting one first). */
+  readonly samples: readonly string[];
+}
+
+export interface McpNetwork {
+  readonly ns: string;
+  readonly nsUrn: string;
+  readonly namespaces: { name: string; labels: Record<string, string> }[];
+  readonly policies: NetworkPolicyLike[];
+  /** "namespace/name" of each NetworkPolicy -> its URN. */
+  readonly policyUrns: ReadonlyMap<string, string>;
+  /** The cluster's node, pod, service and control-plane ranges, from the planned subnetwork and cluster. */
+  readonly clusterRanges: readonly NetRange[];
+  /** Whether a planned cluster runs Dataplane V2, which never matches pods by ipBlock (cilium#19601). */
+  readonly dataplaneV2: boolean;
+}
+
+export type McpNetworkRead =
+  | { readonly kind: "absent" }
+  | { readonly kind: "unknown"; readonly findings: readonly { message: string; urn: string }[] }
+  | { readonly kind: "known"; readonly net: McpNetwork };
+
+function ipText(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+}
+
+/** First host, middle and last host of an IPv4 CIDR. */
+export function samplesOf(cidr: string): string[] {
+  const c = parseCidr(cidr);
+  if (!c) return [];
+  const size = cidrSize(c);
+  if (size <= 2) return [ipText(c.base)];
+  return [ipText(c.base + 1), ipText(c.base + size / 2), ipText(c.base + size - 2)];
+}
+
+const range = (cidr: string, what: string, first: string[] = []): NetRange => ({ cidr, what, samples: [...first, ...samplesOf(cidr)] });
+
+/** Every IPv4 range that is not the public internet (PLATFORM.md fact 4), and the IPv6 ones. */
+export const NON_PUBLIC_RANGES: readonly NetRange[] = [
+  range("169.254.0.0/16", "link-local", ["169.254.169.254"]),
+  range("10.0.0.0/8", "RFC 1918"),
+  range("172.16.0.0/12", "RFC 1918"),
+  range("192.168.0.0/16", "RFC 1918"),
+  range("100.64.0.0/10", "shared address space"),
+  range("127.0.0.0/8", "loopback"),
+  range("0.0.0.0/8", "this network"),
+  range("192.0.0.0/24", "IETF protocol assignments"),
+  range("198.18.0.0/15", "benchmarking"),
+  range("224.0.0.0/4", "multicast"),
+  range("240.0.0.0/4", "reserved"),
+  { cidr: "fc00::/7", what: "IPv6 unique local", samples: ["fd20:ce::254", "fc00::1", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"] },
+  { cidr: "fe80::/10", what: "IPv6 link-local", samples: ["fe80::1", "febf:ffff:ffff:ffff:ffff:ffff:ffff:fffe"] },
+  { cidr: "::1/128", what: "IPv6 loopback", samples: ["::1"] },
+];
+
+export const METADATA_IPS: Readonly<Record<string, string>> = {
+  "169.254.169.254": "GCE metadata server",
+  "fd20:ce::254": "GCE metadata server, IPv6",
+};
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isObject(v)) for (const k of Object.keys(v)) if (typeof v[k] === "string") out[k] = v[k] as string;
+  return out;
+}
+
+function clusterRanges(resources: readonly StackResource[]): NetRange[] {
+  const out: NetRange[] = [];
+  const add = (v: unknown, what: string) => {
+    if (typeof v === "string" && parseCidr(v) && !out.some((r) => r.cidr === v)) out.push(range(v, what));
+  };
+  for (const r of resources) {
+    if (r.type === SUBNETWORK) {
+      add(at(r.props, "ipCidrRange"), "cluster node range");
+      for (const s of asArray(at(r.props, "secondaryIpRanges"))) add(at(s, "ipCidrRange"), `secondary range ${String(at(s, "rangeName") ?? "")}`.trim());
+    } else if (r.type === GKE_CLUSTER) {
+      add(at(r.props, "ipAllocationPolicy.clusterIpv4CidrBlock"), "cluster pod range");
+      add(at(r.props, "ipAllocationPolicy.servicesIpv4CidrBlock"), "cluster service range");
+      add(at(r.props, "privateClusterConfig.masterIpv4CidrBlock"), "control-plane range");
+    }
+  }
+  return out;
+}
+
+/** Reads the MCP namespace's network from the stack; "unknown" when a value the evaluation needs is unknown. */
+export function readMcpNetwork(ctx: StackContext): McpNetworkRead {
+  const ns = ctx.config.mcpNamespace;
+  const findings: { message: string; urn: string }[] = [];
+  const namespaces: McpNetwork["namespaces"] = [];
+  let nsUrn: string | undefined;
+  for (const r of ctx.resources.filter((x) => x.type === K8S_NAMESPACE)) {
+    const name = at(r.props, "metadata.name");
+    if (typeof name !== "string") continue;
+    if (name === ns) nsUrn = r.urn;
+    const labels = at(r.props, "metadata.labels");
+    if (labels === UNKNOWN || unknownPaths(labels).length > 0) findings.push({ message: `cannot verify the labels of namespace ${name}: unknown during preview`, urn: r.urn });
+    namespaces.push({ name, labels: stringMap(labels) });
+  }
+  if (!nsUrn) return { kind: "absent" };
+  const policies: NetworkPolicyLike[] = [];
+  const policyUrns = new Map<string, string>();
+  for (const r of ctx.resources.filter((x) => x.type === K8S_NETWORK_POLICY)) {
+    const pns = namespaceOf(r.props, r.providerProps);
+    const unknown = unknownPaths(at(r.props, "spec"));
+    if (pns === UNKNOWN) {
+      findings.push({ message: "cannot verify the NetworkPolicy's namespace: metadata.namespace is unknown during preview", urn: r.urn });
+      continue;
+    }
+    if (unknown.length > 0) {
+      findings.push({ message: `cannot verify NetworkPolicy ${pns}/${objectName(r.props, r.name)}: ${pathText(["spec", ...unknown[0]!])} is unknown during preview`, urn: r.urn });
+      continue;
+    }
+    const name = objectName(r.props, r.name);
+    policies.push({ metadata: { name, namespace: pns }, spec: at(r.props, "spec") as NetworkPolicyLike["spec"] });
+    policyUrns.set(`${pns}/${name}`, r.urn);
+  }
+  if (findings.length > 0) return { kind: "unknown", findings };
+  const dataplaneV2 = ctx.resources.some((r) => r.type === GKE_CLUSTER && at(r.props, "datapathProvider") === "ADVANCED_DATAPATH");
+  return { kind: "known", net: { ns, nsUrn, namespaces, policies, policyUrns, clusterRanges: clusterRanges(ctx.resources), dataplaneV2 } };
+}
+
+/** Whether the namespace has a policy selecting every pod that allows nothing in `direction`. */
+export function hasDefaultDeny(net: McpNetwork, direction: "Ingress" | "Egress"): boolean {
+  return net.policies.some((p) => {
+    if (p.metadata?.namespace !== net.ns || !selectsAll(p.spec?.podSelector) || effectivePolicyTypes(p).indexOf(direction) < 0) return false;
+    return asArray(direction === "Ingress" ? p.spec?.ingress : p.spec?.egress).length === 0;
+  });
+}
+
+// ---- probes ---------------------------------------------------------------------------------------------
+
+export interface NetProbe {
+  /** Deduplication key of the finding (range/peer and port), so a badly open policy yields one line per hole. */
+  readonly key: string;
+  readonly text: string;
+  readonly probe: Probe;
+  /** Which side's policies decide: for MCP egress the source's, for MCP ingress the destination's. */
+  readonly side: "egress" | "ingress" | "both";
+}
+
+const tcp = (port: number) => ({ port, protocol: "TCP" as const });
+const udp = (port: number) => ({ port, protocol: "UDP" as const });
+const portText = (p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`;
+
+/** Labels Knative puts on a revision's pods. */
+function knativePod(ns: string, service: string, ip?: string): PodEndpoint {
+  return {
+    kind: "pod",
+    namespace: ns,
+    labels: {
+      "serving.knative.dev/service": service,
+      "serving.knative.dev/configuration": service,
+      "serving.knative.dev/revision": `${service}-00001`,
+      app: `${service}-00001`,
+    },
+    ...(ip ? { ip } : {}),
+  };
+}
+
+const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({ kind: "pod", namespace, labels, ...(ip ? { ip } : {}) });
+const ext = (ip: string): Endpoint => ({ kind: "external", ip });
+
+/** Knative's data plane: who must reach MCP pods, and on which ports (PLATFORM.md fact 1). */
+export function dataPlane(knativeNs: string) {
+  return {
+    kourier: { pod: pod(knativeNs, { app: "3scale-kourier-gateway" }), ports: [tcp(8012), tcp(8013)], what: "the Kourier gateway" },
+    activator: { pod: pod(knativeNs, { app: "activator" }), ports: [tcp(8012), tcp(8013)], what: "the activator" },
+    autoscaler: { pod: pod(knativeNs, { app: "autoscaler" }), ports: [tcp(9090)], what: "the autoscaler" },
+  };
+}
+
+/** Ports of an MCP pod: queue-proxy (8012 http, 8013 h2c, 9090/9091 metrics) and a typical user port. */
+const MCP_PORTS = [tcp(8012), tcp(8013), tcp(8080), tcp(9090), tcp(9091)];
+const EGRESS_OTHER_PORTS = [tcp(22), tcp(25), tcp(53), tcp(3306), tcp(5432), tcp(6443), tcp(8080), tcp(8443), udp(53), udp(123)];
+const NON_PUBLIC_PORTS = [tcp(80), tcp(443), tcp(22), tcp(8080), udp(53)];
+const PUBLIC_V4 = ["8.8.8.8", "1.1.1.1"];
+
+function podIps(net: McpNetwork): [string, string, string] {
+  const pods = net.clusterRanges.find((r) => /pod/i.test(r.what));
+  const s = pods ? samplesOf(pods.cidr) : [];
+  return [s[0] ?? "10.64.0.10", s[1] ?? "10.64.0.11", s[2] ?? "10.64.0.12"];
+}
+
+/** Probes that must be refused. */
+export function isolationProbes(net: McpNetwork, knativeNs: string): NetProbe[] {
+  const [ipA, ipB, ipC] = podIps(net);
+  const a = knativePod(net.ns, "tenant-a", ipA);
+  const b = knativePod(net.ns, "tenant-b", ipB);
+  const out: NetProbe[] = [];
+  const add = (key: string, text: string, side: NetProbe["side"], from: Endpoint, to: Endpoint, p: { port: number; protocol: "TCP" | "UDP" }) =>
+    out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
+
+  for (const r of [...NON_PUBLIC_RANGES, ...net.clusterRanges]) {
+    for (const ip of r.samples) {
+      const what = METADATA_IPS[ip] ? `${r.cidr}, ${METADATA_IPS[ip]}` : `${r.cidr}, ${r.what}`;
+      for (const p of NON_PUBLIC_PORTS) add(`egress:${r.cidr}`, `egress from an MCP pod to ${ip} (${what})`, "egress", a, ext(ip), p);
+    }
+  }
+  for (const ip of [...PUBLIC_V4, "2001:4860:4860::8888"]) {
+    for (const p of EGRESS_OTHER_PORTS) add("egress:internet", `egress from an MCP pod to the internet (${ip})`, "egress", a, ext(ip), p);
+  }
+  for (const p of MCP_PORTS) {
+    add("mcp:a-b", "traffic from MCP pod tenant-a to MCP pod tenant-b", "both", a, b, p);
+    add("mcp:b-a", "traffic from MCP pod tenant-b to MCP pod tenant-a", "both", b, a, p);
+  }
+  // Tenants choose their pods' labels: data-plane labels inside the MCP namespace must not open a door.
+  for (const [app, port] of [["3scale-kourier-gateway", tcp(8012)], ["activator", tcp(8012)], ["autoscaler", tcp(9090)]] as const) {
+    add(`mcp:spoof-${app}`, `traffic from an MCP pod labelled app=${app} to MCP pod tenant-a`, "both", pod(net.ns, { app }, ipC), a, port);
+  }
+  const others = new Set(net.namespaces.map((n) => n.name).filter((n) => n !== net.ns));
+  others.add(knativeNs).add("kube-system").add("default");
+  for (const ns of others) {
+    const peer = pod(ns, { app: "probe" });
+    for (const p of [tcp(80), tcp(443), tcp(8080), tcp(8012)]) add(`egress-ns:${ns}`, `egress from an MCP pod to a pod in namespace ${ns}`, "both", a, peer, p);
+    for (const p of MCP_PORTS) add(`ingress-ns:${ns}`, `ingress to an MCP pod from a pod in namespace ${ns}`, "both", peer, a, p);
+  }
+  for (const app of ["controller", "webhook", "net-kourier-controller"]) {
+    for (const p of MCP_PORTS) add(`ingress-kn:${app}`, `ingress to an MCP pod from ${knativeNs} pod app=${app}`, "both", pod(knativeNs, { app }), a, p);
+  }
+  // The data plane's labels are honoured only in the data plane's namespace.
+  const elsewhere = [...others].find((n) => n !== knativeNs) ?? "default";
+  for (const dp of Object.values(dataPlane(knativeNs))) {
+    const impostor = pod(elsewhere, dp.pod.labels);
+    for (const p of dp.ports) add(`ingress-impostor:${dp.pod.labels.app}`, `ingress to an MCP pod from a pod labelled app=${dp.pod.labels.app} in namespace ${elsewhere}`, "both", impostor, a, p);
+  }
+  const externals = ["8.8.8.8", "35.191.0.1", "130.211.0.1", ...net.clusterRanges.map((r) => r.samples[0]!)];
+  for (const ip of externals) {
+    for (const p of MCP_PORTS) add(`ingress-ext:${ip}`, `ingress to an MCP pod from ${ip}`, "ingress", ext(ip), a, p);
+  }
+  return out;
+}
+
+/** Probes that must be allowed for MCP servers to work at all. */
+export function reachabilityProbes(net: McpNetwork, knativeNs: string): NetProbe[] {
+  const [ipA] = podIps(net);
+  const a = knativePod(net.ns, "tenant-a", ipA);
+  const out: NetProbe[] = [];
+  for (const ip of PUBLIC_V4) {
+    for (const p of [tcp(443), tcp(80)]) out.push({ key: `internet:${portText(p)}`, text: `egress from an MCP pod to the internet (${ip}) on ${portText(p)}`, side: "egress", probe: { from: a, to: ext(ip), ...p } });
+  }
+  const dns = pod("kube-system", { "k8s-app": "kube-dns" });
+  for (const p of [udp(53), tcp(53)]) out.push({ key: `dns:${portText(p)}`, text: `DNS from an MCP pod to kube-dns on ${portText(p)}`, side: "both", probe: { from: a, to: dns, ...p } });
+  for (const dp of Object.values(dataPlane(knativeNs))) {
+    for (const p of dp.ports) out.push({ key: `dp:${dp.what}:${portText(p)}`, text: `ingress to an MCP pod from ${dp.what} (${knativeNs}, app=${dp.pod.labels.app}) on ${portText(p)}`, side: "both", probe: { from: dp.pod, to: a, ...p } });
+  }
+  return out;
+}
+
+export function modelOf(net: McpNetwork, ipBlockMatchesPods: boolean): ClusterModel {
+  return { namespaces: net.namespaces, policies: net.policies, ipBlockMatchesPods };
+}
+
+export function decide(model: ClusterModel, p: NetProbe): Verdict {
+  return evaluate(model, p.probe);
+}
+
+/** Why an allowed probe is allowed ("by ns/a, ns/b", or an MCP pod not isolated), and the URN to attach it to. */
+export function explain(net: McpNetwork, p: NetProbe, v: Verdict): { by: string; urn: string } {
+  const decisions = p.side === "egress" ? [v.egress] : p.side === "ingress" ? [v.ingress] : [v.egress, v.ingress];
+  const ids = decisions.reduce<string[]>((acc, d) => acc.concat(d.allowedBy), []);
+  const urn = ids.map((id) => net.policyUrns.get(id)).find((u) => u !== undefined) ?? net.nsUrn;
+  // A non-isolated peer outside the MCP namespace is expected; a non-isolated MCP pod is the finding.
+  const isMcp = (e: Endpoint) => e.kind === "pod" && e.namespace === net.ns;
+  const open = decisions
+    .filter((d) => !d.isolated && isMcp(d === v.egress ? p.probe.from : p.probe.to))
+    .map((d) => `the MCP pod is not isolated for ${d === v.egress ? "egress" : "ingress"}`);
+  const parts = [...(ids.length > 0 ? [`by ${[...new Set(ids)].join(", ")}`] : []), ...open];
+  return { by: parts.join("; "), urn };
+}
+
+/** Why a probe that must be allowed is refused. */
+export function refusal(p: NetProbe, v: Verdict): string {
+  const decisions = p.side === "egress" ? [v.egress] : p.side === "ingress" ? [v.ingress] : [v.egress, v.ingress];
+  return decisions.filter((d) => !d.allowed).map((d) => d.reason).join("; ");
+}

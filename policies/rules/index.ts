@@ -1,0 +1,94 @@
+// The pack's policies, one per file; both the Pulumi CLI (policies/index.ts) and the offline check
+// (src/cli/policy.ts) take them from here. Imports are extensionless on purpose: the CLI loads the pack
+// as CommonJS through ts-node, which does not map ".js" specifiers to ".ts" files.
+import type { PolicyPackArgs } from "@pulumi/policy";
+import { artifactRegistryRepositoryCleanup } from "./artifact-registry-repository-cleanup";
+import { computeSslPolicyModernTls } from "./compute-ssl-policy-modern-tls";
+import { gkeClusterDeletionProtection } from "./gke-cluster-deletion-protection";
+import { gkeClusterNetworkPolicyEnforcement } from "./gke-cluster-network-policy-enforcement";
+import { gkeClusterPrivateNodes } from "./gke-cluster-private-nodes";
+import { gkeClusterSecretsEncryption } from "./gke-cluster-secrets-encryption";
+import { gkeClusterShieldedNodes } from "./gke-cluster-shielded-nodes";
+import { gkeClusterWorkloadIdentity } from "./gke-cluster-workload-identity";
+import { gkeNodePoolDedicatedServiceAccount } from "./gke-node-pool-dedicated-service-account";
+import { gkeNodePoolGkeMetadata } from "./gke-node-pool-gke-metadata";
+import { gkeNodePoolMcpSandbox } from "./gke-node-pool-mcp-sandbox";
+import { gkeNodePoolSecureBoot } from "./gke-node-pool-secure-boot";
+import { iamGrantNoMcpIdentity } from "./iam-grant-no-mcp-identity";
+import { k8sMcpAdmissionGuardBound } from "./k8s-mcp-admission-guard-bound";
+import { k8sMcpNamespacePodSecurityRestricted } from "./k8s-mcp-namespace-pod-security-restricted";
+import { k8sMcpNetworkpolicyDefaultDeny } from "./k8s-mcp-networkpolicy-default-deny";
+import { k8sMcpNetworkpolicyIsolation } from "./k8s-mcp-networkpolicy-isolation";
+import { k8sMcpNetworkpolicyReachability } from "./k8s-mcp-networkpolicy-reachability";
+import { k8sMcpServiceAccountNoTokenAutomount } from "./k8s-mcp-service-account-no-token-automount";
+import { k8sMcpServiceAccountNoWorkloadIdentity } from "./k8s-mcp-service-account-no-workload-identity";
+import { k8sMcpServiceNoExternalExposure } from "./k8s-mcp-service-no-external-exposure";
+import { k8sMcpWorkloadAllowedRegistries } from "./k8s-mcp-workload-allowed-registries";
+import { k8sMcpWorkloadGvisorRuntime } from "./k8s-mcp-workload-gvisor-runtime";
+import { k8sMcpWorkloadNoHostNamespaces } from "./k8s-mcp-workload-no-host-namespaces";
+import { k8sMcpWorkloadNoTokenAutomount } from "./k8s-mcp-workload-no-token-automount";
+import { k8sMcpWorkloadNotPrivileged } from "./k8s-mcp-workload-not-privileged";
+import { k8sMcpWorkloadPodSecurityRestricted } from "./k8s-mcp-workload-pod-security-restricted";
+import { k8sRbacBindingNoMcpSubjects } from "./k8s-rbac-binding-no-mcp-subjects";
+import { kmsCryptoKeyRotation } from "./kms-crypto-key-rotation";
+import { knativeServingKourierClusterIp } from "./knative-serving-kourier-cluster-ip";
+import { knativeServingRuntimeClassEnabled } from "./knative-serving-runtime-class-enabled";
+import { spannerDatabaseDropProtection } from "./spanner-database-drop-protection";
+import { spannerInstanceDeletionProtection } from "./spanner-instance-deletion-protection";
+import { storageBucketPublicAccessPrevention } from "./storage-bucket-public-access-prevention";
+import { storageBucketUniformAccess } from "./storage-bucket-uniform-access";
+
+export const PACK_NAME = "gumstack-isolation";
+
+export const policies: PolicyPackArgs["policies"] = [
+  // GKE cluster
+  gkeClusterNetworkPolicyEnforcement,
+  gkeClusterWorkloadIdentity,
+  gkeClusterPrivateNodes,
+  gkeClusterShieldedNodes,
+  gkeClusterSecretsEncryption,
+  gkeClusterDeletionProtection,
+  // GKE node pools
+  gkeNodePoolGkeMetadata,
+  gkeNodePoolDedicatedServiceAccount,
+  gkeNodePoolMcpSandbox,
+  gkeNodePoolSecureBoot,
+  // The MCP namespace and what runs in it
+  k8sMcpNamespacePodSecurityRestricted,
+  k8sMcpNetworkpolicyDefaultDeny,
+  k8sMcpNetworkpolicyIsolation,
+  k8sMcpNetworkpolicyReachability,
+  k8sMcpServiceAccountNoWorkloadIdentity,
+  k8sMcpServiceAccountNoTokenAutomount,
+  k8sMcpWorkloadGvisorRuntime,
+  k8sMcpWorkloadNoHostNamespaces,
+  k8sMcpWorkloadNotPrivileged,
+  k8sMcpWorkloadPodSecurityRestricted,
+  k8sMcpWorkloadNoTokenAutomount,
+  k8sMcpWorkloadAllowedRegistries,
+  k8sMcpServiceNoExternalExposure,
+  k8sMcpAdmissionGuardBound,
+  k8sRbacBindingNoMcpSubjects,
+  iamGrantNoMcpIdentity,
+  // Knative Serving
+  knativeServingKourierClusterIp,
+  knativeServingRuntimeClassEnabled,
+  // Edge, registry, keys, data
+  computeSslPolicyModernTls,
+  artifactRegistryRepositoryCleanup,
+  kmsCryptoKeyRotation,
+  spannerDatabaseDropProtection,
+  spannerInstanceDeletionProtection,
+  storageBucketUniformAccess,
+  storageBucketPublicAccessPrevention,
+];
+
+/** Everything of the PolicyPack but its policies (the version comes from package.json). */
+export const packArgs: Omit<PolicyPackArgs, "policies"> = {
+  displayName: "Gumstack isolation",
+  description: "Isolation of customer MCP servers on GKE (gVisor, NetworkPolicies, no credentials) and the platform's data-protection rules.",
+  // Every policy sets its own level; anything new without one is advisory until decided.
+  enforcementLevel: "advisory",
+  provider: "gcp",
+  tags: ["gke", "kubernetes", "knative", "isolation"],
+};
