@@ -17,7 +17,14 @@ export const k8sMcpNetworkpolicyDefaultDeny = stackPolicy(
     if (read.kind === "absent") return ctx.notApplicable(`the stack has no namespace ${ctx.config.mcpNamespace}`);
     if (read.kind === "unknown") return read.findings.forEach((f) => ctx.report(f.message, f.urn));
     for (const direction of ["Ingress", "Egress"] as const) {
-      if (!hasDefaultDeny(read.net, direction)) {
+      let denied: boolean;
+      try {
+        denied = hasDefaultDeny(read.net, direction);
+      } catch (err) {
+        // Only a manifest the API server would reject gets here (policyTypes that is not a list, ...).
+        return ctx.report(`the NetworkPolicies cannot be evaluated: ${(err as Error).message}`, read.net.nsUrn);
+      }
+      if (!denied) {
         ctx.report(
           `namespace ${read.net.ns} has no default-deny NetworkPolicy for ${direction.toLowerCase()} ` +
             `(podSelector: {}, policyTypes including ${direction}, no ${direction.toLowerCase()} rules)`,

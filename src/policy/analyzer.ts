@@ -210,8 +210,9 @@ export async function runPolicyPack(resources: readonly ExportResource[], opts: 
   const out: Diagnostic[] = [];
 
   for (const r of resources) {
-    // The engine analyzes resources the program registers; the stack and providers are not among them.
-    if (r.type === "pulumi:pulumi:Stack" || r.type.startsWith("pulumi:providers:")) continue;
+    // The engine analyzes the resources the program registers: not the stack, not providers, not reads
+    // (`external`: state the program only looks at; stack policies still see it).
+    if (r.external || r.type === "pulumi:pulumi:Stack" || r.type.startsWith("pulumi:providers:")) continue;
     const req = new pb.AnalyzeRequest();
     req.setType(r.type);
     req.setUrn(r.urn);

@@ -6,6 +6,8 @@ export interface ExportResource {
   readonly urn: string;
   readonly type: string;
   readonly custom: boolean;
+  /** Read (`Resource.get`), not managed by the program. */
+  readonly external: boolean;
   readonly id?: string;
   readonly inputs: Record<string, unknown>;
   readonly outputs: Record<string, unknown>;
@@ -55,6 +57,7 @@ function parseResource(r: unknown, i: number): ExportResource | undefined {
     urn: r.urn,
     type: r.type,
     custom: r.custom === true,
+    external: r.external === true,
     ...(typeof r.id === "string" && r.id !== "" ? { id: r.id } : {}),
     inputs: (r.inputs as Record<string, unknown> | undefined) ?? {},
     outputs: (r.outputs as Record<string, unknown> | undefined) ?? {},

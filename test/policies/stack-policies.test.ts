@@ -179,6 +179,22 @@ describe("k8s-mcp-admission-guard-bound", () => {
   });
 });
 
+describe("resources read, not managed (external in an export)", () => {
+  it("get no resource policy: a read cluster with empty inputs is not the program's to fix", async () => {
+    expect(await run((e) => add(e, resource("gcp:container/cluster:Cluster", "read-cluster", {}, { external: true })))).toEqual([]);
+  });
+
+  it("are part of the stack policies' view, through their state", async () => {
+    const fs = await run((e) => {
+      remove(e, "mcp-namespace", "mcp-default-deny");
+      const read = resource("kubernetes:core/v1:Namespace", "read-mcp-namespace", {}, { external: true });
+      read.outputs = { metadata: { name: MCP_NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } };
+      add(e, read);
+    });
+    expect(only(fs, "k8s-mcp-networkpolicy-default-deny").map((f) => f.resource)).toEqual(["read-mcp-namespace", "read-mcp-namespace"]);
+  });
+});
+
 describe("spanner-instance-deletion-protection", () => {
   it("a protected instance needs no drop-protected database", async () => {
     const fs = await run((e) => {

@@ -92,3 +92,18 @@ describe("secrets in an export", () => {
     ]);
   });
 });
+
+describe("no crash on any shape", () => {
+  const golden0 = golden();
+  const named = golden0.deployment.resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
+
+  it.each(named.map((r) => [r.urn.split("::").pop()!, r.urn] as const))("%s: every top-level input unknown, then every one malformed", async (name) => {
+    for (const replacement of [UNKNOWN, 42, "x", null, [], {}]) {
+      const e = golden();
+      change(e, name, (p) => {
+        for (const k of Object.keys(p)) p[k] = replacement;
+      });
+      await expect(findings(e), `${name} with every input ${JSON.stringify(replacement)}`).resolves.toBeInstanceOf(Array);
+    }
+  });
+});
