@@ -1,5 +1,5 @@
-// GENERATED from src/config/cidr.ts by `npx tsx src/policy/vendor-netpol.ts`: do not edit, edit the source and re-run.
-// Small, pure IPv4 CIDR helpers used by the config schema and the network-policy code.
+// Shared by the program (src/) and the policy pack: it lives in the pack because the Pulumi CLI runs the pack alone.
+// Small, pure IPv4 and IPv6 CIDR helpers used by the config schema and the network-policy code.
 
 /** A parsed IPv4 CIDR: the network address as an unsigned 32-bit number and the prefix length. */
 export interface Ipv4Cidr {

@@ -1,4 +1,5 @@
-// GENERATED from src/netpol/evaluator.ts by `npx tsx src/policy/vendor-netpol.ts`: do not edit, edit the source and re-run.
+// Shared by the program (src/) and the policy pack: it lives in the pack because the Pulumi CLI runs the pack
+// alone (through ts-node, as CommonJS), so its imports are extensionless and it depends on nothing but ./cidr.
 // A pure evaluator of Kubernetes NetworkPolicy (networking.k8s.io/v1) for concrete probes, so component
 // tests and the CrossGuard pack can prove what the planned policies allow and refuse.
 // Semantics: https://kubernetes.io/docs/concepts/services-networking/network-policies/ and the

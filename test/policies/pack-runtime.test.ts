@@ -12,7 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
-import { VENDORED, vendoredText } from "../../src/policy/vendor-netpol.js";
 
 const POLICIES = new URL("../../policies/", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -83,11 +82,5 @@ describe("the pack under the Pulumi CLI's runtime", () => {
     const resp = await unary<{ getDiagnosticsList(): { getPolicyname(): string; getEnforcementlevel(): number }[] }>("analyze", req);
     expect(resp.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()])).toEqual([["gke-node-pool-gke-metadata", pb.EnforcementLevel.MANDATORY]]);
     client.close();
-  });
-});
-
-describe("the pack's copy of the NetworkPolicy evaluator", () => {
-  it.each(VENDORED.map((v) => [v.to, v] as const))("%s matches its source (else run: npx tsx src/policy/vendor-netpol.ts)", (to, v) => {
-    expect(require("node:fs").readFileSync(new URL(`../../${to}`, import.meta.url), "utf8")).toBe(vendoredText(v));
   });
 });
