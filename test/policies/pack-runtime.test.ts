@@ -6,7 +6,7 @@
 // real PolicyPack, and drives it over gRPC the way the engine does.
 import * as grpc from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,27 +16,8 @@ import { afterAll, describe, expect, it } from "vitest";
 const POLICIES = new URL("../../policies/", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 
-describe("the pack under the Pulumi CLI's runtime", () => {
-  it("type-checks with run-policy-pack's ts-node settings (CommonJS, nodenext, ES2020)", () => {
-    const program = ts.createProgram([join(POLICIES, "index.ts")], {
-      target: ts.ScriptTarget.ES2020,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      noEmit: true,
-    });
-    const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName.startsWith(POLICIES));
-    expect(diagnostics.map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`)).toEqual([]);
-    // Every file the pack loads lives inside policies/: nothing from src/ (ESM scope) or with a ".js" specifier.
-    const loaded = program.getSourceFiles().map((f) => f.fileName).filter((f) => !f.includes("/node_modules/"));
-    expect(loaded.filter((f) => !f.startsWith(POLICIES))).toEqual([]);
-  });
-
-  let child: ChildProcess | undefined;
-  afterAll(() => child?.kill());
-
-  it("boots as a CommonJS require of policies/ and answers the engine's RPCs", async () => {
-    const hook = join(mkdtempSync(join(tmpdir(), "pack-")), "ts-hook.cjs");
-    writeFileSync(hook, `
+/** ts-node's observable constraints, for checkouts without the pack's dependencies installed. */
+const TS_NODE_EMULATION = `
       const fs = require("fs"), path = require("path"), ts = require(${JSON.stringify(require.resolve("typescript"))});
       const scopeType = (f) => { for (let d = path.dirname(f); ; d = path.dirname(d)) {
         const p = path.join(d, "package.json"); if (fs.existsSync(p)) return JSON.parse(fs.readFileSync(p, "utf8")).type;
@@ -46,8 +27,40 @@ describe("the pack under the Pulumi CLI's runtime", () => {
         const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), { fileName: filename,
           compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } });
         module._compile(out.outputText, filename);
-      };`);
-    child = spawn(process.execPath, ["-r", hook, "-e", "require(process.cwd())"], { cwd: POLICIES, stdio: ["ignore", "pipe", "pipe"] });
+      };`;
+
+describe("the pack under the Pulumi CLI's runtime", () => {
+  it("type-checks with run-policy-pack's ts-node settings (CommonJS, nodenext, ES2020)", () => {
+    const program = ts.createProgram([join(POLICIES, "index.ts")], {
+      target: ts.ScriptTarget.ES2020,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      noEmit: true,
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName.startsWith(POLICIES) && !d.file.fileName.includes("/node_modules/"));
+    expect(diagnostics.map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`)).toEqual([]);
+    // Every file the pack loads lives inside policies/: nothing from src/ (ESM scope) or with a ".js" specifier.
+    const loaded = program.getSourceFiles().map((f) => f.fileName).filter((f) => !f.includes("/node_modules/"));
+    expect(loaded.filter((f) => !f.startsWith(POLICIES))).toEqual([]);
+  });
+
+  let child: ChildProcess | undefined;
+  afterAll(() => child?.kill());
+
+  // With the pack's own dependencies installed (`npm ci --prefix policies`, as .ci/run does), this is the CLI's real
+  // path: @pulumi/pulumi's run-policy-pack with ts-node, type-checked. Without them, a hook with ts-node's
+  // observable constraints stands in.
+  const realRunner = join(POLICIES, "node_modules/@pulumi/pulumi/cmd/run-policy-pack");
+  const hasRealRunner = existsSync(join(POLICIES, "node_modules/ts-node")) && existsSync(realRunner);
+
+  it(`boots ${hasRealRunner ? "under the real run-policy-pack and ts-node" : "as a CommonJS require of policies/ (ts-node emulated)"} and answers the engine's RPCs`, async () => {
+    if (hasRealRunner) {
+      child = spawn(process.execPath, [realRunner, "127.0.0.1:1", "."], { cwd: POLICIES, stdio: ["ignore", "pipe", "pipe"] });
+    } else {
+      const hook = join(mkdtempSync(join(tmpdir(), "pack-")), "ts-hook.cjs");
+      writeFileSync(hook, TS_NODE_EMULATION);
+      child = spawn(process.execPath, ["-r", hook, "-e", "require(process.cwd())"], { cwd: POLICIES, stdio: ["ignore", "pipe", "pipe"] });
+    }
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += String(d)));
     const port = await new Promise<string>((resolve, reject) => {
