@@ -3,13 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../src/config/schema.js";
 import { boundedName } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
+import { GOOGLE_LB_RANGES } from "../platform.js";
 
 /** Name of the subnet's secondary range for pod IPs (the cluster's ipAllocationPolicy refers to it). */
 export const POD_RANGE_NAME = "pods";
 /** Name of the subnet's secondary range for Service ClusterIPs. */
 export const SERVICE_RANGE_NAME = "services";
-/** Source ranges of Google Cloud load-balancer health checks and of the global external L7 LB's proxies. */
-export const GOOGLE_LB_SOURCE_RANGES = ["130.211.0.0/22", "35.191.0.0/16"] as const;
 
 /** The firewall `allows` for TCP on the given ports: deduplicated, sorted, each checked to be a valid port. */
 export function tcpAllow(ports: readonly number[]): { protocol: string; ports: string[] }[] {
@@ -141,7 +140,7 @@ export class Network extends pulumi.ComponentResource {
         network: this.network.id,
         direction: "INGRESS",
         priority: 1000,
-        sourceRanges: [...GOOGLE_LB_SOURCE_RANGES],
+        sourceRanges: [...GOOGLE_LB_RANGES],
         destinationRanges: [args.network.nodeCidr, args.network.podCidr],
         allows: tcpAllow(args.backendPorts),
         // No logConfig: health checks every few seconds would dominate firewall logs.

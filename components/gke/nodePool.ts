@@ -10,11 +10,9 @@
 // platform pods can land nowhere else.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { POOL_LABEL, type PoolRole } from "../platform.js";
 
-export type NodePoolRole = "system" | "backend" | "mcp";
-
-/** The node label every pool carries: `gumstack.com/pool: <role>`. */
-export const POOL_LABEL_KEY = "gumstack.com/pool";
+export type NodePoolRole = PoolRole;
 /** The taint GKE Sandbox puts on sandbox nodes itself (never set by this program). */
 export const GKE_SANDBOX_TAINT = { key: "sandbox.gke.io/runtime", value: "gvisor", effect: "NO_SCHEDULE" } as const;
 
@@ -23,12 +21,12 @@ export interface Toleration { key: string; operator: "Equal"; value: string; eff
 
 /** Kubernetes node labels of a pool. */
 export function poolNodeLabels(role: NodePoolRole): Record<string, string> {
-  return { [POOL_LABEL_KEY]: role };
+  return { [POOL_LABEL]: role };
 }
 
 /** Taints this program sets on a pool (GKE adds the sandbox taint to the MCP pool itself). */
 export function poolTaints(role: NodePoolRole): NodeTaint[] {
-  return role === "backend" ? [{ key: POOL_LABEL_KEY, value: "backend", effect: "NO_SCHEDULE" }] : [];
+  return role === "backend" ? [{ key: POOL_LABEL, value: "backend", effect: "NO_SCHEDULE" }] : [];
 }
 
 /** What a workload meant for a pool puts in its pod spec: the node selector and the tolerations. */

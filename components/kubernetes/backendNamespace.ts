@@ -19,12 +19,8 @@ import {
   type ClusterRanges,
   type NetworkPolicyManifest,
 } from "./mcpNetworkPolicies.js";
+import { GOOGLE_LB_RANGES, workloadIdentityMember } from "../platform.js";
 
-/**
- * Source ranges of the global external Application Load Balancer (Google Front Ends) and its health checks, for
- * zonal NEG (container-native) backends: proxied requests and health checks both come from these.
- */
-export const GOOGLE_LB_SOURCE_RANGES = ["130.211.0.0/22", "35.191.0.0/16"] as const;
 /**
  * The GKE metadata server as Workload Identity pods reach it: 169.254.169.254:80 (Dataplane V2 clusters) and
  * 169.254.169.252:988 (the gke-metadata-server port).
@@ -48,7 +44,7 @@ export interface BackendNetworkPolicyArgs {
   readonly metricsPort?: number | null;
   /** TCP ports the backend may reach on public addresses. Default [443]; add the ClickHouse port (8443) here. */
   readonly egressPorts?: readonly number[];
-  /** Source ranges of the load balancer. Default GOOGLE_LB_SOURCE_RANGES. */
+  /** Source ranges of the load balancer. Default GOOGLE_LB_RANGES (components/platform.ts). */
   readonly loadBalancerSourceRanges?: readonly string[];
   /** The cluster's ranges and NodeLocal DNSCache. Required; no default. */
   readonly ranges: ClusterRanges;
@@ -69,7 +65,7 @@ function checkPort(what: string, p: number): number {
 export function backendNetworkPolicyManifests(args: BackendNetworkPolicyArgs): NetworkPolicyManifest[] {
   const namespace = args.namespace ?? "gumstack-backend";
   const port = checkPort("port", args.port ?? 8080);
-  const lbRanges = args.loadBalancerSourceRanges ?? GOOGLE_LB_SOURCE_RANGES;
+  const lbRanges = args.loadBalancerSourceRanges ?? GOOGLE_LB_RANGES;
   for (const c of lbRanges) if (!parseCidr(c)) throw new Error(`load balancer source range "${c}" is not an IPv4 CIDR`);
   const policies = [
     defaultDenyPolicy(namespace),
@@ -126,11 +122,6 @@ export interface BackendNamespaceArgs extends BackendNetworkPolicyArgs {
   readonly workloadPool: pulumi.Input<string>;
   /** Resources the Workload Identity binding waits for: the cluster (its pool exists only once a WI cluster does). Default []. */
   readonly dependsOn?: readonly pulumi.Resource[];
-}
-
-/** `serviceAccount:<pool>[<namespace>/<ksa>]`, the IAM member of a Kubernetes ServiceAccount under Workload Identity. */
-export function workloadIdentityMember(workloadPool: string, namespace: string, serviceAccount: string): string {
-  return `serviceAccount:${workloadPool}[${namespace}/${serviceAccount}]`;
 }
 
 /** The backend's namespace, ServiceAccount, Workload Identity binding and NetworkPolicies. */

@@ -2,14 +2,15 @@
 // contexts. Pure values, so the manifests built from them are tested without Pulumi.
 import type * as pulumi from "@pulumi/pulumi";
 
-/** Label every node pool carries (system | backend | mcp); the backend pool is also tainted with it. */
-export const POOL_LABEL = "gumstack.com/pool";
+import { POOL_LABEL, type PoolRole } from "../platform.js";
+
+export { POOL_LABEL };
 /** The immutable zone label of every GKE node. */
 export const ZONE_LABEL = "topology.kubernetes.io/zone";
 /** The per-node label used to spread replicas across nodes. */
 export const HOST_LABEL = "kubernetes.io/hostname";
 
-export type Pool = "system" | "backend" | "mcp";
+export type Pool = PoolRole;
 
 /** nodeSelector placing pods on one pool. */
 export function poolSelector(pool: Pool): Record<string, string> {

@@ -7,14 +7,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   EDGE_NAMESPACE,
-  GOOGLE_LB_RANGES,
   backendPolicyManifest,
   dnsRecords,
   gatewayManifest,
   gatewayPolicyManifest,
   healthCheckPolicyManifest,
   hostRouteManifest,
-  lbPodPorts,
   redirectRouteManifest,
   referenceGrantManifest,
   type DnsRecord,
@@ -52,18 +50,6 @@ export interface EdgeArgs {
   readonly namespace?: string;
   /** Name of the Gateway. Default "gumstack". */
   readonly gatewayName?: string;
-  /**
-   * A firewall rule for Google's LB ranges to the pods' ports. Default none: the Network component already
-   * admits them (give it `lbPodPorts(backendPodPort)`).
-   */
-  readonly healthCheckFirewall?: {
-    /** VPC network self link or name. */
-    readonly network: pulumi.Input<string>;
-    /** Container port of the backend. */
-    readonly backendPodPort: number;
-    /** Node network tags; default: every instance of the network. */
-    readonly targetTags?: pulumi.Input<string>[];
-  };
   /** Resources the Kubernetes objects wait for: the KnativeServing, the backend Service, the pools. Default none. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Resources the GCP objects wait for: the Certificate Manager, Compute and DNS API enablements. Default none. */
@@ -165,23 +151,6 @@ export class Edge extends pulumi.ComponentResource {
           gcpOpts,
         );
       }
-    }
-
-    if (args.healthCheckFirewall) {
-      const fw = args.healthCheckFirewall;
-      new gcp.compute.Firewall(
-        `${name}-lb-ranges`,
-        {
-          project,
-          network: fw.network,
-          direction: "INGRESS",
-          sourceRanges: [...GOOGLE_LB_RANGES],
-          allows: [{ protocol: "tcp", ports: lbPodPorts(fw.backendPodPort).map(String) }],
-          ...(fw.targetTags ? { targetTags: fw.targetTags } : {}),
-          description: "Google load-balancer proxies and health checks to Kourier and backend pods (NEGs)",
-        },
-        gcpOpts,
-      );
     }
 
     // --- Kubernetes: Gateway, policies, routes -------------------------------------------------------------

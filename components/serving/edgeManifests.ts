@@ -10,7 +10,6 @@ export const GATEWAY_CLASS = "gke-l7-global-external-managed";
 /** Namespace holding the Gateway and its routes (no pods). */
 export const EDGE_NAMESPACE = "gumstack-edge";
 /** Sources of Google load-balancer health checks and of the global external ALB's proxies. */
-export const GOOGLE_LB_RANGES = ["130.211.0.0/22", "35.191.0.0/16"] as const;
 
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
 

@@ -12,8 +12,8 @@ import {
   ADAPTER_NAMESPACE,
   adapterManifests,
   podMonitoringManifest,
-  workloadIdentityMember,
 } from "./metricsPipelineManifests.js";
+import { workloadIdentityMember } from "../platform.js";
 
 export interface MetricsPipelineArgs {
   /** Kubernetes provider of the cluster. Required. */

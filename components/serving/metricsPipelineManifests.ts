@@ -10,10 +10,6 @@ export const ADAPTER_IMAGE = "gcr.io/gke-release/custom-metrics-stackdriver-adap
 export const ADAPTER_NAMESPACE = "custom-metrics";
 export const ADAPTER_NAME = "custom-metrics-stackdriver-adapter";
 
-/** The Workload Identity principal of a Kubernetes service account, for roles/iam.workloadIdentityUser. */
-export function workloadIdentityMember(workloadPool: string, namespace: string, ksa: string): string {
-  return `serviceAccount:${workloadPool}[${namespace}/${ksa}]`;
-}
 
 type Manifest = { apiVersion: string; kind: string; metadata: Record<string, any>; spec?: any; [k: string]: any };
 

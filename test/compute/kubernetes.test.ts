@@ -5,7 +5,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { describe, expect, it } from "vitest";
 import { gkeKubeconfig } from "../../components/kubernetes/clusterProvider.js";
 import { mcpNamespaceManifests, podSecurityLabels } from "../../components/kubernetes/mcpNamespace.js";
-import { workloadIdentityMember } from "../../components/kubernetes/backendNamespace.js";
+import { workloadIdentityMember } from "../../components/platform.js";
 import { podSecurityRestrictedLabels } from "../../components/kubernetes/admissionPolicies.js";
 import { one, ofType, record, type PlannedResource } from "../support/harness.js";
 import { buildCompute, prodConfig, valueOf } from "./fixtures.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GOOGLE_LB_SOURCE_RANGES, Network, POD_RANGE_NAME, SERVICE_RANGE_NAME, tcpAllow } from "../../components/gcp/network.js";
+import { Network, POD_RANGE_NAME, SERVICE_RANGE_NAME, tcpAllow } from "../../components/gcp/network.js";
+import { GOOGLE_LB_RANGES } from "../../components/platform.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
 import { stackConfigSchema } from "../../src/config/schema.js";
 import { ofType, one, record } from "../support/harness.js";
@@ -90,7 +91,7 @@ describe("Network", () => {
       destinationRanges: ["10.10.0.0/20", "10.16.0.0/14"],
       allows: [{ protocol: "tcp", ports: ["8012", "8080"] }],
     });
-    expect(GOOGLE_LB_SOURCE_RANGES).toEqual(["130.211.0.0/22", "35.191.0.0/16"]);
+    expect(GOOGLE_LB_RANGES).toEqual(["130.211.0.0/22", "35.191.0.0/16"]);
     expect(ofType(resources, "gcp:compute/firewall:Firewall")).toHaveLength(1);
   });
 });

@@ -4,7 +4,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { BackendApi } from "../../components/serving/backendApi.js";
 import { Edge } from "../../components/serving/edge.js";
-import { lbPodPorts } from "../../components/serving/edgeManifests.js";
 import { KnativeServing } from "../../components/serving/knativeServing.js";
 import { MetricsPipeline } from "../../components/serving/metricsPipeline.js";
 import { ofType, one, record } from "../support/harness.js";
@@ -39,7 +38,6 @@ async function platform() {
       domain: SEED.domain,
       backend: { namespace: backend.namespace, serviceName: backend.serviceName, port: backend.servicePort },
       backendHealthPath: backend.healthPath,
-      healthCheckFirewall: { network: "gumstack-prod", backendPodPort: backend.podPort },
       dependsOn: [knative.serving, backend.service],
     });
   });
@@ -56,13 +54,11 @@ describe("serving components composed", () => {
     }
   });
 
-  it("routes the API host to the backend Service the BackendApi created, on the ports the firewall opens", async () => {
+  it("routes the API host to the backend Service the BackendApi created, and scrapes its metrics port", async () => {
     const resources = await platform();
     const svc = inputs(one(resources, "kubernetes:core/v1:Service", "backend-service"));
     const route = inputs(one(resources, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "edge-backend-route"));
     expect(route.spec.rules[0].backendRefs[0]).toMatchObject({ name: svc.metadata.name, namespace: svc.metadata.namespace, port: svc.spec.ports[0].port });
-    const fw = inputs(one(resources, "gcp:compute/firewall:Firewall"));
-    expect(fw.allows[0].ports).toEqual(lbPodPorts(8080).map(String));
     const podMonitoring = inputs(one(resources, "kubernetes:monitoring.googleapis.com/v1:PodMonitoring"));
     const deployment = inputs(one(resources, "kubernetes:apps/v1:Deployment", "backend-deployment"));
     expect(podMonitoring.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);

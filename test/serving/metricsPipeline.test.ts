@@ -13,8 +13,8 @@ import {
   ADAPTER_IMAGE,
   adapterManifests,
   podMonitoringManifest,
-  workloadIdentityMember,
 } from "../../components/serving/metricsPipelineManifests.js";
+import { workloadIdentityMember } from "../../components/platform.js";
 import { ofType, one, record } from "../support/harness.js";
 import { SEED, dummyPool, inputs, mockProvider, validateWith } from "./fixtures.js";
 
