@@ -16,7 +16,10 @@ export interface KubeconfigArgs {
 
 /**
  * A kubeconfig (JSON, which kubeconfig parsers accept as YAML) with exec-based auth through
- * gke-gcloud-auth-plugin, as `gcloud container clusters get-credentials` writes it.
+ * gke-gcloud-auth-plugin, as `gcloud container clusters get-credentials` writes it, except that the plugin reads
+ * Application Default Credentials: by default it shells out to `gcloud` and uses the gcloud CLI's active account,
+ * which a CI service account (GOOGLE_APPLICATION_CREDENTIALS, workload identity federation) does not have, and
+ * which may be a different identity from the one the GCP provider deploys with.
  */
 export function gkeKubeconfig(args: KubeconfigArgs): string {
   if (!args.server || /^https?:\/\//.test(args.server)) throw new Error(`server must be a bare host, got "${args.server}"`);
@@ -43,6 +46,7 @@ export function gkeKubeconfig(args: KubeconfigArgs): string {
           exec: {
             apiVersion: "client.authentication.k8s.io/v1beta1",
             command: "gke-gcloud-auth-plugin",
+            args: ["--use_application_default_credentials"],
             installHint: "Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin",
             provideClusterInfo: true,
           },

@@ -26,6 +26,11 @@ describe("ClusterProvider", async () => {
     expect(user.exec).toMatchObject({ apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true });
   });
 
+  it("has the plugin use Application Default Credentials (the GCP provider's identity), not the gcloud CLI's account", () => {
+    // Without the flag the plugin runs `gcloud config config-helper`, which fails where only ADC is set up (CI).
+    expect(kubeconfig.users[0].user.exec.args).toEqual(["--use_application_default_credentials"]);
+  });
+
   it("talks to the DNS endpoint (publicly trusted certificate, so no CA data)", () => {
     const cluster = kubeconfig.clusters[0].cluster;
     expect(cluster.server).toMatch(/^https:\/\/gke-\d+\.us-west1\.gke\.goog$/);
