@@ -73,6 +73,12 @@ export interface GkeNodePoolArgs {
   readonly diskSizeGb?: number;
   /** Boot disk type. Default "pd-balanced". */
   readonly diskType?: "pd-standard" | "pd-balanced" | "pd-ssd";
+  /**
+   * Cloud KMS key (same region as the pool) encrypting the nodes' boot disks. The Compute Engine service agent
+   * must already hold roles/cloudkms.cryptoKeyEncrypterDecrypter on it: pass that grant in `dependsOn`.
+   * Default none (Google-managed encryption).
+   */
+  readonly bootDiskKmsKey?: pulumi.Input<string>;
   /** Email of the dedicated, minimal node service account (never the Compute Engine default). Required; no default. */
   readonly serviceAccountEmail: pulumi.Input<string>;
   /** Extra nodes during upgrades. Default 1. */
@@ -95,6 +101,7 @@ export function nodePoolNodeConfig(args: GkeNodePoolArgs): gcp.types.input.conta
     imageType: "COS_CONTAINERD",
     diskSizeGb: args.diskSizeGb ?? 100,
     diskType: args.diskType ?? "pd-balanced",
+    ...(args.bootDiskKmsKey !== undefined ? { bootDiskKmsKey: args.bootDiskKmsKey } : {}),
     serviceAccount: args.serviceAccountEmail,
     // Access is governed by the service account's IAM roles, not by legacy scopes.
     oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],

@@ -96,13 +96,15 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     // Secrets encryption needs the container agent's grant on the key before the cluster is created.
     dependsOn: [apis.container, ...kms.grants.gke],
   });
-  // Nodes pull images and write logs from their first boot: their grants come first.
-  const poolDeps = [network.nat, ...accounts.grants];
+  // Nodes pull images and write logs from their first boot: their grants come first. Boot disks are CMEK with
+  // the gke key: the Compute Engine agent's grant on it (kms.grants.gke) must exist before any node is created.
+  const poolDeps = [network.nat, ...accounts.grants, ...kms.grants.gke];
   const pool = (role: "system" | "backend" | "mcp", extra: pulumi.Resource[] = []) =>
     new GkeNodePool(`pool-${role}`, {
       project, location: region, cluster: cluster.name, role, zones: settings.zones,
       ...settings.nodePools[role],
       serviceAccountEmail: accounts.nodes.email,
+      bootDiskKmsKey: kms.keys.gke.id,
       dependsOn: [...poolDeps, ...extra],
     });
   const systemPool = pool("system");

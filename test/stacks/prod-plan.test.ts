@@ -112,6 +112,17 @@ describe("prod plan: creation order", () => {
     for (const grant of grants) expect(waitsFor(resources, find(type, name), grant), nameOf(grant)).toBe(true);
   });
 
+  it("encrypts every node's boot disk with the gke key, after the Compute Engine agent's grant on it", () => {
+    // The compute agent is granted on the gke key for exactly this; without bootDiskKmsKey the grant is unused.
+    const key = find(T.key, "kms-gke");
+    const computeGrant = find(T.grant, "kms-gke-compute");
+    for (const role of ["system", "backend", "mcp"]) {
+      const pool = find(T.pool, `pool-${role}-pool`);
+      expect((pool.inputs.nodeConfig as { bootDiskKmsKey?: string }).bootDiskKmsKey, role).toBe(key.id);
+      expect(waitsFor(resources, pool, computeGrant), role).toBe(true);
+    }
+  });
+
   it("grants a key only after the service agent exists", () => {
     const grant = find(T.grant, "kms-gke-container");
     expect(waitsFor(resources, grant, find("gcp:projects/serviceIdentity:ServiceIdentity", "services-container-agent"))).toBe(true);
