@@ -93,8 +93,9 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     deletionProtection: settings.cluster.deletionProtection,
     nodeLocalDns: settings.cluster.nodeLocalDns,
     resourceLabels: { "gumstack-environment": environment },
-    // Secrets encryption needs the container agent's grant on the key before the cluster is created.
-    dependsOn: [apis.container, ...kms.grants.gke],
+    // Secrets encryption needs the container agent's grant on the key before the cluster is created. The cluster
+    // also ships system logs and metrics and runs Managed Prometheus from creation: Logging and Monitoring first.
+    dependsOn: [apis.container, apis.logging, apis.monitoring, ...kms.grants.gke],
   });
   // Nodes pull images and write logs from their first boot: their grants come first. Boot disks are CMEK with
   // the gke key: the Compute Engine agent's grant on it (kms.grants.gke) must exist before any node is created.

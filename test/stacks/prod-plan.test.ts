@@ -123,6 +123,13 @@ describe("prod plan: creation order", () => {
     }
   });
 
+  it("creates the cluster after the Logging and Monitoring APIs it writes to from creation (managed Prometheus)", () => {
+    const cluster = find(T.cluster, "gke-cluster");
+    for (const api of ["container", "logging", "monitoring"]) {
+      expect(waitsFor(resources, cluster, find("gcp:projects/service:Service", `services-${api}`)), api).toBe(true);
+    }
+  });
+
   it("grants a key only after the service agent exists", () => {
     const grant = find(T.grant, "kms-gke-container");
     expect(waitsFor(resources, grant, find("gcp:projects/serviceIdentity:ServiceIdentity", "services-container-agent"))).toBe(true);
