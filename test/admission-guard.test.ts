@@ -206,6 +206,16 @@ describe("compliant objects", () => {
     expect(refusals({ kind: "Pod", object: tokened })).toEqual([expect.stringMatching(/^gumstack-mcp-sandbox: projected serviceAccountToken volumes .*\(volumes: knative-token-volume\)$/)]);
   });
 
+  // Knative's secure-pod-defaults (Enabled on the platform) add NET_BIND_SERVICE to a container with a port below
+  // 1024 (revision_defaults.go defaultSecurityContext) before admission runs; Pod Security "restricted" allows it.
+  it.each(["Service", "Configuration", "Revision", "Deployment", "ReplicaSet", "Pod", "CronJob"])("a %s listening on port 80, as Knative defaults it, is admitted", (kind) => {
+    const port80 = withPodSpec(kind, (s) => {
+      user(s).ports = [{ ...user(s).ports[0], containerPort: 80 }];
+      user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } };
+    });
+    expect(refusals({ kind, object: port80 })).toEqual([]);
+  });
+
   it("admits the scale limits' edges and the legacy alias within them", () => {
     const s = clone(service);
     Object.assign(s.spec.template.metadata.annotations, { "autoscaling.knative.dev/max-scale": "20", "autoscaling.knative.dev/minScale": "2" });
@@ -229,7 +239,8 @@ const POD_VIOLATIONS: [string, (s: Obj) => void, RegExp][] = [
   ["privileged init container", (s) => (s.initContainers = [{ name: "setup", image: `${REGISTRY}setup:${SHA_TAG}`, securityContext: { privileged: true } }]), sandbox(/privileged containers .* \(containers: setup\)$/)],
   ["allowPrivilegeEscalation", (s) => (user(s).securityContext = { ...restricted, allowPrivilegeEscalation: true }), sandbox(/allowPrivilegeEscalation must not be true: .* \(containers: user-container\)$/)],
   ["hostPath volume", (s) => (s.volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }]), sandbox(/hostPath volumes are not allowed: .* \(volumes: docker\)$/)],
-  ["added capability", (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } }), sandbox(/adding Linux capabilities is not allowed: .* \(containers: user-container adds NET_ADMIN\)$/)],
+  ["added capability", (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } }), sandbox(/adding Linux capabilities other than NET_BIND_SERVICE is not allowed: .* \(containers: user-container adds NET_ADMIN\)$/)],
+  ["a capability beside NET_BIND_SERVICE", (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "SYS_PTRACE"] } }), sandbox(/adding Linux capabilities other than NET_BIND_SERVICE .* \(containers: user-container adds SYS_PTRACE\)$/)],
   ["GUMSTACK_ env", (s) => user(s).env.push({ name: "GUMSTACK_API_TOKEN", value: "x" }), /^gumstack-mcp-reserved-env: environment variables starting with GUMSTACK_ or GUMLOOP_ are reserved for the platform .* \(containers: user-container sets GUMSTACK_API_TOKEN\)$/],
   ["GUMLOOP_ env in an init container", (s) => (s.initContainers = [{ name: "setup", image: `${REGISTRY}setup:${SHA_TAG}`, env: [{ name: "GUMLOOP_Y", value: "1" }] }]), /^gumstack-mcp-reserved-env: .* \(containers: setup sets GUMLOOP_Y\)$/],
   ["envFrom prefix GUM", (s) => (user(s).envFrom = [{ prefix: "GUM", secretRef: { name: "acme-weather-env" } }]), /^gumstack-mcp-reserved-env: envFrom prefixes that would produce names starting with GUMSTACK_ or GUMLOOP_ are not allowed: .* \(containers: user-container\)$/],

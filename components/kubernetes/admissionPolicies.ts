@@ -34,6 +34,9 @@ export interface AdmissionPolicyArgs {
 /** Knative's release registry path of the queue-proxy binary (config-deployment `queue-sidecar-image`), digest-pinned. */
 export const KNATIVE_QUEUE_PROXY_IMAGE_PREFIX = "gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:";
 
+/** The only capability Pod Security "restricted" allows in `capabilities.add`. */
+export const RESTRICTED_ADDABLE_CAPABILITY = "NET_BIND_SERVICE";
+
 /** Pod Security labels the MCP namespace must carry; the guard refuses the namespace without them. */
 export function podSecurityRestrictedLabels(): Record<string, string> {
   return {
@@ -223,10 +226,12 @@ function sandboxPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       { name: "privilegedContainers", expression: containerFlag("privileged") },
       { name: "escalatingContainers", expression: containerFlag("allowPrivilegeEscalation") },
       {
+        // NET_BIND_SERVICE is the one capability Pod Security "restricted" lets a container add, and Knative's
+        // secure-pod-defaults adds it itself to every container with a port below 1024 (revision_defaults.go).
         name: "addedCapabilities",
         expression:
-          "variables.containers.filter(c, has(c.securityContext) && has(c.securityContext.capabilities) && has(c.securityContext.capabilities.add) && size(c.securityContext.capabilities.add) > 0)" +
-          `.map(c, c.name + " adds " + c.securityContext.capabilities.add.join("+"))`,
+          `variables.containers.filter(c, has(c.securityContext) && has(c.securityContext.capabilities) && has(c.securityContext.capabilities.add) && c.securityContext.capabilities.add.exists(a, a != ${lit(RESTRICTED_ADDABLE_CAPABILITY)}))` +
+          `.map(c, c.name + " adds " + c.securityContext.capabilities.add.filter(a, a != ${lit(RESTRICTED_ADDABLE_CAPABILITY)}).join("+"))`,
       },
       { name: "hostPathVolumes", expression: "variables.volumes.filter(v, has(v.hostPath)).map(v, v.name)" },
       {
@@ -259,7 +264,7 @@ function sandboxPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       none("privilegedContainers", "privileged containers are not allowed: they get full access to the node", "containers"),
       none("escalatingContainers", "allowPrivilegeEscalation must not be true: MCP processes must not gain privileges", "containers"),
       none("hostPathVolumes", "hostPath volumes are not allowed: they expose the node's filesystem to untrusted MCP code", "volumes"),
-      none("addedCapabilities", "adding Linux capabilities is not allowed: MCP containers run with the restricted capability set", "containers"),
+      none("addedCapabilities", `adding Linux capabilities other than ${RESTRICTED_ADDABLE_CAPABILITY} is not allowed: MCP containers run with the restricted capability set`, "containers"),
     ],
   });
 }
