@@ -12,7 +12,7 @@ export const SERVICE_RANGE_NAME = "services";
 
 /** The firewall `allows` for TCP on the given ports: deduplicated, sorted, each checked to be a valid port. */
 export function tcpAllow(ports: readonly number[]): { protocol: string; ports: string[] }[] {
-  if (ports.length === 0) throw new Error("at least one health-check port is required");
+  if (ports.length === 0) throw new Error("at least one port is required");
   for (const p of ports) {
     if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`invalid port ${p}: must be an integer 1-65535`);
   }
@@ -37,13 +37,24 @@ export interface NetworkArgs {
   readonly apis: Pick<ProjectApis, "compute">;
   /** VPC flow-log sampling rate of the GKE subnet, 0-1. Default 0.5. */
   readonly flowLogSampling?: number;
+  /**
+   * Pod ports of admission webhooks the private control plane must reach (it calls the webhook pod's IP on the
+   * Service's targetPort, and GKE's own rule admits only 443 and 10250). Default [8443]: the Knative Serving and
+   * Knative Operator webhooks.
+   */
+  readonly controlPlaneWebhookPorts?: readonly number[];
 }
+
+/** Knative Serving's and the Knative Operator's webhook pods listen on 8443 (Service port 443). */
+export const DEFAULT_CONTROL_PLANE_WEBHOOK_PORTS: readonly number[] = [8443];
 
 /**
  * The platform's VPC: custom-mode, regional routing, one GKE subnet with the node range as primary and named
  * secondary ranges for pods and services, Private Google Access and flow logs; a Cloud Router with Cloud NAT
- * (auto-allocated IPs, errors logged) so private nodes and pods reach the internet and image registries; and a
- * firewall rule admitting Google's load-balancer ranges to the node and pod ranges on the backend ports.
+ * (auto-allocated IPs, errors logged) so private nodes and pods reach the internet and image registries; a
+ * firewall rule admitting Google's load-balancer ranges to the node and pod ranges on the backend ports; and one
+ * admitting the private control plane (the master /28) to admission webhook pods, without which every Knative
+ * object times out at its webhook ("failed calling webhook ... context deadline exceeded").
  */
 export class Network extends pulumi.ComponentResource {
   readonly network: gcp.compute.Network;
@@ -52,6 +63,8 @@ export class Network extends pulumi.ComponentResource {
   /** Depend on it before node pools come up: private nodes pull images through it. */
   readonly nat: gcp.compute.RouterNat;
   readonly loadBalancerFirewall: gcp.compute.Firewall;
+  /** Lets the private control plane call admission webhooks on their pod ports. */
+  readonly controlPlaneWebhookFirewall: gcp.compute.Firewall;
   /** Secondary range names for the cluster's ipAllocationPolicy. */
   readonly podRangeName = POD_RANGE_NAME;
   readonly serviceRangeName = SERVICE_RANGE_NAME;
@@ -144,6 +157,22 @@ export class Network extends pulumi.ComponentResource {
         destinationRanges: [args.network.nodeCidr, args.network.podCidr],
         allows: tcpAllow(args.backendPorts),
         // No logConfig: health checks every few seconds would dominate firewall logs.
+      },
+      { parent: this, ...computeApi },
+    );
+
+    this.controlPlaneWebhookFirewall = new gcp.compute.Firewall(
+      `${name}-allow-control-plane-webhooks`,
+      {
+        project: args.project,
+        name: boundedName([...base, "allow-control-plane-webhooks"], 63),
+        description: "GKE control plane (private endpoint range) to admission webhook pods (Knative)",
+        network: this.network.id,
+        direction: "INGRESS",
+        priority: 1000,
+        sourceRanges: [args.network.masterCidr],
+        destinationRanges: [args.network.nodeCidr, args.network.podCidr],
+        allows: tcpAllow(args.controlPlaneWebhookPorts ?? DEFAULT_CONTROL_PLANE_WEBHOOK_PORTS),
       },
       { parent: this, ...computeApi },
     );

@@ -92,6 +92,22 @@ describe("Network", () => {
       allows: [{ protocol: "tcp", ports: ["8012", "8080"] }],
     });
     expect(GOOGLE_LB_RANGES).toEqual(["130.211.0.0/22", "35.191.0.0/16"]);
-    expect(ofType(resources, "gcp:compute/firewall:Firewall")).toHaveLength(1);
+    expect(ofType(resources, "gcp:compute/firewall:Firewall").map((f) => f.inputs.name).sort()).toEqual([
+      "gumstack-prod-allow-control-plane-webhooks", "gumstack-prod-allow-google-lb",
+    ]);
+  });
+
+  it("lets the private control plane reach webhook pods on 8443 (Knative), from the master /28 only", async () => {
+    // GKE's own control-plane rule admits 443 and 10250 only; the API server dials the webhook pod's targetPort.
+    const resources = await record(() => build());
+    const fw = one(resources, "gcp:compute/firewall:Firewall", "net-allow-control-plane-webhooks");
+    expect(fw.inputs).toMatchObject({
+      direction: "INGRESS",
+      network: one(resources, "gcp:compute/network:Network", "net-vpc").id,
+      sourceRanges: ["172.16.0.0/28"],
+      destinationRanges: ["10.10.0.0/20", "10.16.0.0/14"],
+      allows: [{ protocol: "tcp", ports: ["8443"] }],
+    });
+    expect(fw.dependencies).toContain(one(resources, "gcp:projects/service:Service", "svc-compute").urn);
   });
 });

@@ -66,7 +66,7 @@ describe("prod plan: the seed's values", () => {
 
 describe("prod plan: the load balancer reaches its backends", () => {
   it("opens Google's LB ranges to Kourier's serving and readiness ports and the backend port, nothing else", () => {
-    const fw = one(resources, "gcp:compute/firewall:Firewall");
+    const fw = find("gcp:compute/firewall:Firewall", "network-allow-google-lb");
     expect(fw.inputs.sourceRanges).toEqual(["130.211.0.0/22", "35.191.0.0/16"]);
     expect(fw.inputs.allows).toEqual([{ protocol: "tcp", ports: ["8080", "8081"] }]);
   });
