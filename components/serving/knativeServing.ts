@@ -42,9 +42,10 @@ export interface KnativeServingArgs {
   /** Runtime class of every revision that names none (GKE Sandbox creates `gvisor`). Default "gvisor". */
   readonly runtimeClassName?: string;
   /**
-   * config-features secure-pod-defaults. Default "AllowRootBounded": seccomp RuntimeDefault, all capabilities
-   * dropped, no privilege escalation, while images that run as root still start (gVisor sandboxes them).
-   * "Enabled" also sets runAsNonRoot, which fails every MCP image without a numeric non-root USER.
+   * config-features secure-pod-defaults. Default "Enabled": seccomp RuntimeDefault, all capabilities dropped, no
+   * privilege escalation and runAsNonRoot, which the MCP namespace's Pod Security "restricted" requires of every
+   * pod. "AllowRootBounded" leaves runAsNonRoot unset (revision_defaults.go), so in a restricted namespace every
+   * pod that does not set it itself is refused; use it only for a namespace that enforces baseline.
    */
   readonly securePodDefaults?: "Enabled" | "AllowRootBounded";
   /** Replicas of Serving's control plane and Kourier, and minimum of their HPAs. Default 3 (one per zone). */
@@ -88,7 +89,7 @@ export class KnativeServing extends pulumi.ComponentResource {
       revisionTimeoutSeconds: args.revisionTimeoutSeconds ?? 3600,
       maxRevisionTimeoutSeconds: args.maxRevisionTimeoutSeconds ?? 3600,
       runtimeClassName: args.runtimeClassName ?? "gvisor",
-      securePodDefaults: args.securePodDefaults ?? "AllowRootBounded",
+      securePodDefaults: args.securePodDefaults ?? "Enabled",
       highAvailabilityReplicas: args.highAvailabilityReplicas ?? 3,
       systemPool,
     };

@@ -23,7 +23,7 @@ const seedSettings: ServingSettings = {
   revisionTimeoutSeconds: 3600,
   maxRevisionTimeoutSeconds: 3600,
   runtimeClassName: "gvisor",
-  securePodDefaults: "AllowRootBounded",
+  securePodDefaults: "Enabled",
   highAvailabilityReplicas: 3,
   systemPool: "system",
 };
@@ -46,7 +46,7 @@ describe("KnativeServing manifests (pure)", () => {
     expect(config.features!["kubernetes.podspec-runtimeclassname"]).toBe("enabled");
     // Knative parses runtime-class-name as YAML: class name -> optional label selector (empty: every revision).
     expect(parse(config.deployment!["runtime-class-name"]!)).toEqual({ gvisor: {} });
-    expect(config.features!["secure-pod-defaults"]).toBe("AllowRootBounded");
+    expect(config.features!["secure-pod-defaults"]).toBe("Enabled");
   });
 
   it("routes with Kourier, keeps Knative Services cluster-local and claims DomainMapping domains", () => {
@@ -144,6 +144,10 @@ describe("KnativeServing component", () => {
     validateWith(KnativeServingModel, manifest);
     expect(manifest.metadata).toMatchObject({ name: "knative-serving", namespace: "knative-serving" });
     expect(manifest.spec).toEqual(knativeServingManifest(KNATIVE_SERVING_VERSION, seedSettings).spec);
+
+    // By default every revision gets runAsNonRoot (secure-pod-defaults Enabled): the MCP namespace enforces Pod
+    // Security "restricted", which refuses pods without it; AllowRootBounded would leave it unset.
+    expect(manifest.spec.config.features["secure-pod-defaults"]).toBe("Enabled");
 
     for (const ns of ["knative-operator-ns", "knative-serving-ns"]) {
       const r = one(resources, "kubernetes:core/v1:Namespace", ns);
