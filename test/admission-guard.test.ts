@@ -321,6 +321,21 @@ describe("operations and scope", () => {
     const relabelled = { ...clone(runc), metadata: { ...clone(runc.metadata), labels: { ...labels, "serving.knative.dev/routingState": "reserve" } } };
     expect(refusals({ kind: "Revision", operation: "UPDATE", oldObject: runc, object: relabelled })).toEqual([]);
   });
+  it("lets the Deployment controller scale a ReplicaSet (a replicas-only UPDATE) even after the rules tightened", () => {
+    // The registry moved: the running revision's image is outside the new prefix, but scaling it must work, down to 0.
+    const moved = admissionGuardManifests({ ...ARGS, allowedImagePrefixes: ["us-west1-docker.pkg.dev/gumstack-prod/gumstack-v2/"] });
+    expect(refusals({ kind: "ReplicaSet", object: replicaSet }, moved)).toHaveLength(1);
+    for (const replicas of [3, 0]) {
+      const scaled = { ...clone(replicaSet), spec: { ...clone(replicaSet.spec), replicas } };
+      expect(refusals({ kind: "ReplicaSet", operation: "UPDATE", oldObject: replicaSet, object: scaled }, moved)).toEqual([]);
+    }
+  });
+  it("judges a Deployment or CronJob UPDATE that changes its pod template", () => {
+    for (const kind of ["Deployment", "CronJob"]) {
+      const found = refusals({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: withPodSpec(kind, (s) => (s.hostNetwork = true)) });
+      expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-sandbox: hostNetwork, hostPID and hostIPC are not allowed/)]);
+    }
+  });
   it("judges a Revision UPDATE that changes only its scale annotations", () => {
     const raised = clone(revision);
     raised.metadata.annotations["autoscaling.knative.dev/max-scale"] = "1000";

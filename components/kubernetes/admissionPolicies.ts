@@ -157,12 +157,18 @@ const WORKLOAD_RULES: ResourceRule[] = [
   rule("", ["v1"], ["pods", "pods/ephemeralcontainers", "replicationcontrollers"]),
 ];
 
-// An UPDATE that leaves the spec alone (labels, finalizers, Knative's routing-state annotations) cannot open
-// an escape, and refusing it would wedge controllers on objects created before a limit changed; like Pod
-// Security admission, only creations and spec changes are judged.
-const SPEC_CHANGED: NamedExpression = {
-  name: "create-or-spec-change",
-  expression: `request.operation != "UPDATE" || object.spec != oldObject.spec`,
+// An UPDATE that leaves the pod template alone (labels, finalizers, Knative's routing-state annotations, and
+// `spec.replicas`, which the Deployment controller UPDATEs on a ReplicaSet at every scale step) cannot open an
+// escape, and refusing it would wedge controllers on objects created before a limit changed: a ReplicaSet that
+// no longer complies could then never be scaled, not even down to zero. Like Pod Security admission, only
+// creations and changes of what the pods are made of are judged.
+const POD_TEMPLATE_CHANGED: NamedExpression = {
+  name: "create-or-pod-template-change",
+  expression:
+    `request.operation != "UPDATE" || (` +
+    `request.kind.kind in ["Pod", "Revision"] ? object.spec != oldObject.spec : ` +
+    `request.kind.kind == "CronJob" ? object.spec.jobTemplate != oldObject.spec.jobTemplate : ` +
+    `object.spec.template != oldObject.spec.template)`,
 };
 
 /** The pod spec wherever the kind keeps it, and every container in it (init and ephemeral included). */
@@ -214,7 +220,7 @@ function sandboxPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const sa = lit(r.serviceAccountName);
   return policy(r, "sandbox", {
     rules: WORKLOAD_RULES,
-    matchConditions: [SPEC_CHANGED],
+    matchConditions: [POD_TEMPLATE_CHANGED],
     variables: [
       ...WORKLOAD_VARIABLES,
       { name: "volumes", expression: "has(variables.podSpec.volumes) ? variables.podSpec.volumes : []" },
@@ -275,7 +281,7 @@ function reservedEnvPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const shown = r.reservedEnvPrefixes.join(" or ");
   return policy(r, "reserved-env", {
     rules: WORKLOAD_RULES,
-    matchConditions: [SPEC_CHANGED],
+    matchConditions: [POD_TEMPLATE_CHANGED],
     variables: [
       ...WORKLOAD_VARIABLES,
       {
@@ -303,7 +309,7 @@ function imagesPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const message = `images must come from the platform's Artifact Registry (${r.allowedImagePrefixes.join(", ")}): only images the platform built from the customer's code may run`;
   return policy(r, "images", {
     rules: WORKLOAD_RULES,
-    matchConditions: [SPEC_CHANGED],
+    matchConditions: [POD_TEMPLATE_CHANGED],
     variables: [
       ...WORKLOAD_VARIABLES,
       // Knative's controller adds the queue-proxy sidecar when it turns a Revision into a Deployment.
