@@ -50,7 +50,8 @@ export interface ArtifactRegistryArgs {
 
 /**
  * The Docker repository for the backend and MCP server images: CMEK-encrypted, vulnerability-scanned, with
- * immutable tags (images are tagged by git SHA and a tag must never move) and active (not dry-run) cleanup.
+ * active (not dry-run) cleanup. Tags are left mutable: images are tagged by git SHA (a new commit, a new tag),
+ * and immutable tags would keep tagged images from the age-based DELETE rule the seed requires.
  * Protected: its CMEK key can't change without replacing it, and replacing it would delete every deployed image.
  */
 export class ArtifactRegistry extends pulumi.ComponentResource {
@@ -72,7 +73,6 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
         format: "DOCKER",
         mode: "STANDARD_REPOSITORY",
         kmsKeyName: args.kmsKeyName,
-        dockerConfig: { immutableTags: true },
         cleanupPolicyDryRun: false,
         cleanupPolicies: cleanupPolicies(cfg.retentionDays, cfg.keepRecentVersions),
         // INHERITED: scanned whenever containerscanning.googleapis.com is enabled in the project.

@@ -1,7 +1,7 @@
 // The platform in one GCP project: the composition shared by environment stacks and enterprise customers.
 // Order matters and is carried by dependencies: APIs -> service agents -> key grants -> encrypted resources;
 // network + NAT -> cluster -> pools -> Kubernetes provider -> namespaces and policies -> workloads.
-import type * as gcp from "@pulumi/gcp";
+import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactRegistry } from "../../components/gcp/artifactRegistry.js";
 import { Buckets } from "../../components/gcp/buckets.js";
@@ -27,6 +27,12 @@ import { KnativeServing } from "../../components/serving/knativeServing.js";
 import { MetricsPipeline } from "../../components/serving/metricsPipeline.js";
 import type { Settings } from "../config/index.js";
 
+/** The Artifact Registry repository an image reference points at, or undefined for other registries. */
+export function registryRepositoryOf(image: string): { location: string; project: string; repositoryId: string } | undefined {
+  const m = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/([a-z0-9._-]+)\//.exec(image);
+  return m ? { location: m[1]!, project: m[2]!, repositoryId: m[3]! } : undefined;
+}
+
 const BACKEND_NAMESPACE = "gumstack-backend";
 const BACKEND_SERVICE_ACCOUNT = "backend";
 
@@ -43,7 +49,7 @@ export interface CoreOptions {
 }
 
 /** Builds everything that lives in `settings.project`; returns the stack outputs and the node service account. */
-export function buildCore(settings: Settings, options: CoreOptions = {}): { outputs: Record<string, unknown>; nodeServiceAccount: gcp.serviceaccount.Account } {
+export function buildCore(settings: Settings, options: CoreOptions = {}): { outputs: Record<string, unknown> } {
   const { project, region, environment } = settings;
 
   // --- GCP base layer -------------------------------------------------------------------------------------
@@ -168,6 +174,22 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     backendServiceAccount: backendNs.serviceAccountName,
     dependsOn: [mcp.namespace, knative.serving],
   });
+  // The backend image is built once, by the platform: when it lives in another project's registry (an
+  // enterprise customer's stack), this project's nodes may pull from that repository only. Created before the
+  // backend, so its first pull does not race the grant.
+  const backendRepo = registryRepositoryOf(settings.backend.image);
+  const backendImageGrant =
+    backendRepo && backendRepo.project !== project
+      ? [
+          new gcp.artifactregistry.RepositoryIamMember("platform-registry-reader", {
+            project: backendRepo.project,
+            location: backendRepo.location,
+            repository: backendRepo.repositoryId,
+            role: "roles/artifactregistry.reader",
+            member: accounts.nodes.member,
+          }),
+        ]
+      : [];
   const primaryDatabase = settings.spanner.databases[0]!;
   const backend = new BackendApi("backend", {
     provider,
@@ -178,7 +200,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     spanner: { project, instance: spanner.instance.name, database: spanner.databases[primaryDatabase]!.name },
     clickhouse: settings.clickhouse,
     clickhousePassword: settings.clickhousePassword,
-    dependsOn: [backendPool.nodePool, backendNs, backendAccess],
+    dependsOn: [backendPool.nodePool, backendNs, backendAccess, ...backendImageGrant],
   });
   const metrics = new MetricsPipeline("metrics", {
     provider, project,
@@ -219,5 +241,5 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     apiUrl: `https://${settings.edge.apiSubdomain}.${settings.domain}`,
     mcpServerUrlPattern: `https://<server>.${settings.domain}`,
   };
-  return { outputs, nodeServiceAccount: accounts.nodes };
+  return { outputs };
 }

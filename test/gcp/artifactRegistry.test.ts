@@ -53,7 +53,7 @@ describe("dockerRepositoryUrl", () => {
 });
 
 describe("ArtifactRegistry", () => {
-  it("is a CMEK Docker repository in us-west1 with active 30-day cleanup, a keep rule, scanning and immutable tags", async () => {
+  it("is a CMEK Docker repository in us-west1 with active 30-day cleanup, a keep rule and scanning", async () => {
     const resources = await record(() => build());
     const repo = one(resources, REPO, "ar-docker");
     expect(repo.inputs).toMatchObject({
@@ -63,9 +63,10 @@ describe("ArtifactRegistry", () => {
       format: "DOCKER",
       kmsKeyName: one(resources, "gcp:kms/cryptoKey:CryptoKey", "kms-registry").id,
       cleanupPolicyDryRun: false,
-      dockerConfig: { immutableTags: true },
       vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
     });
+    // Immutable tags would shield tagged images from the age-based DELETE rule.
+    expect(repo.inputs.dockerConfig).toBeUndefined();
     const policies = repo.inputs.cleanupPolicies as Record<string, unknown>[];
     expect(policies).toContainEqual(expect.objectContaining({ action: "DELETE", condition: expect.objectContaining({ olderThan: "2592000s", tagState: "ANY" }) }));
     expect(policies).toContainEqual(expect.objectContaining({ action: "KEEP", mostRecentVersions: { keepCount: 10 } }));

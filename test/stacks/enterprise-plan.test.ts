@@ -1,7 +1,7 @@
 // An enterprise customer's stack planned end to end: one dedicated project, everything inside it.
 import { describe, expect, it } from "vitest";
 import { planStack } from "../../src/plan/plan.js";
-import { registryRepositoryOf } from "../../src/stacks/enterprise.js";
+import { registryRepositoryOf } from "../../src/stacks/core.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
 const CUSTOMER_PROJECT = "gumstack-acme";
@@ -91,5 +91,13 @@ describe("registryRepositoryOf", () => {
     ["ghcr.io/gumstack/backend:1", undefined],
   ])("%s", (image, expected) => {
     expect(registryRepositoryOf(image)).toEqual(expected);
+  });
+});
+
+describe("enterprise plan: the backend image", () => {
+  it("is pulled only after the customer's nodes may read the platform repository", () => {
+    const grant = one(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "platform-registry-reader");
+    const deployment = one(resources, "kubernetes:apps/v1:Deployment", "backend-deployment");
+    expect(waitsFor(resources, deployment, grant)).toBe(true);
   });
 });
