@@ -8,7 +8,7 @@ import { Buckets } from "../../components/gcp/buckets.js";
 import { Kms } from "../../components/gcp/kms.js";
 import { Network } from "../../components/gcp/network.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
-import { ServiceAccounts } from "../../components/gcp/serviceAccounts.js";
+import { ServiceAccounts, accountId } from "../../components/gcp/serviceAccounts.js";
 import { Spanner } from "../../components/gcp/spanner.js";
 import { GkeCluster } from "../../components/gke/cluster.js";
 import { GkeNodePool } from "../../components/gke/nodePool.js";
@@ -205,6 +205,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const metrics = new MetricsPipeline("metrics", {
     provider, project,
     workloadPool: cluster.workloadPool,
+    // Named per environment like every other service account, so stacks sharing a project never collide.
+    adapterAccountId: accountId("metrics-adapter", environment),
     backend: { namespace: BACKEND_NAMESPACE, podLabels: backend.podLabels, metricsPort: backend.metricsPort, metricsPath: backend.metricsPath },
     dependsOn: [systemPool.nodePool, backendNs],
     apiDependsOn: [apis.iam, apis.monitoring],
