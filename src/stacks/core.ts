@@ -165,7 +165,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     // The MCP namespace enforces Pod Security "restricted", which requires runAsNonRoot: Knative sets it on
     // every revision, so an MCP server is compliant by default instead of refused at pod creation.
     securePodDefaults: "Enabled",
-    dependsOn: [systemPool.nodePool, gvisor, ...fenced],
+    // The control plane calls Knative's webhooks on 8443, which only this firewall rule opens.
+    dependsOn: [systemPool.nodePool, gvisor, network.controlPlaneWebhookFirewall, ...fenced],
   });
   const backendAccess = new BackendMcpAccess("backend-mcp-access", {
     provider,
@@ -190,6 +191,16 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
           }),
         ]
       : [];
+  // Knative's controller resolves each MCP image tag to a digest with its own identity: under Workload
+  // Identity that is the federated principal of the KSA knative-serving/controller, which may read the MCP
+  // image repository and nothing else (without it every revision fails "failed to resolve image to digest").
+  const knativeTagResolver = new gcp.artifactregistry.RepositoryIamMember("knative-controller-image-reader", {
+    project,
+    location: region,
+    repository: registry.repository.repositoryId,
+    role: "roles/artifactregistry.reader",
+    member: pulumi.interpolate`principal://iam.googleapis.com/projects/${services.projectNumber}/locations/global/workloadIdentityPools/${cluster.workloadPool}/subject/ns/${knative.namespace}/sa/controller`,
+  });
   const primaryDatabase = settings.spanner.databases[0]!;
   const backend = new BackendApi("backend", {
     provider,
@@ -200,7 +211,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     spanner: { project, instance: spanner.instance.name, database: spanner.databases[primaryDatabase]!.name },
     clickhouse: settings.clickhouse,
     clickhousePassword: settings.clickhousePassword,
-    dependsOn: [backendPool.nodePool, backendNs, backendAccess, ...backendImageGrant],
+    // The backend creates MCP servers: Knative must be able to resolve their images first.
+    dependsOn: [backendPool.nodePool, backendNs, backendAccess, knativeTagResolver, ...backendImageGrant],
   });
   const metrics = new MetricsPipeline("metrics", {
     provider, project,

@@ -187,3 +187,22 @@ describe("prod plan: APIs first (fact 16)", () => {
     expect(early.map((r) => `${r.type} ${nameOf(r)}`)).toEqual([]);
   });
 });
+
+describe("prod plan: Knative can run what the backend deploys", () => {
+  it("lets Knative's controller (and only it) read the MCP image repository to resolve tags to digests", () => {
+    const grants = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember");
+    const grant = grants.find((g) => nameOf(g) === "knative-controller-image-reader")!;
+    expect(grant.inputs).toMatchObject({ project: "gumstack-prod", repository: "gumstack", role: "roles/artifactregistry.reader" });
+    expect(grant.inputs.member).toMatch(
+      /^principal:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/gumstack-prod\.svc\.id\.goog\/subject\/ns\/knative-serving\/sa\/controller$/,
+    );
+    expect(waitsFor(resources, find(T.deployment, "backend-deployment"), grant)).toBe(true);
+  });
+
+  it("creates the KnativeServing after the firewall rule that lets the control plane call its webhooks", () => {
+    const serving = one(resources, "kubernetes:operator.knative.dev/v1beta1:KnativeServing");
+    const webhooks = ofType(resources, "gcp:compute/firewall:Firewall").find((f) => JSON.stringify(f.inputs.allows).includes("8443"))!;
+    expect(webhooks.inputs.sourceRanges).toEqual(["172.16.0.0/28"]);
+    expect(waitsFor(resources, serving, webhooks)).toBe(true);
+  });
+});
