@@ -1,10 +1,8 @@
 // The compute layer composed the way the platform stack composes it, from the prod stack file (the seed's values),
 // with stand-ins for the GCP base layer (KMS grant, Cloud NAT, service accounts) so ordering can be asserted.
 import * as gcp from "@pulumi/gcp";
-import { readFileSync } from "node:fs";
-import { namespaceValues, parseStackConfig } from "../../src/config/load.js";
 import type { StackConfig } from "../../src/config/schema.js";
-import { parseStackFile } from "../../src/plan/stackFile.js";
+import { prodConfig } from "../support/harness.js";
 import { GkeCluster } from "../../components/gke/cluster.js";
 import { GkeNodePool, type NodePoolRole } from "../../components/gke/nodePool.js";
 import { BackendNamespace } from "../../components/kubernetes/backendNamespace.js";
@@ -13,11 +11,7 @@ import { GvisorRuntimeClass } from "../../components/kubernetes/gvisorRuntimeCla
 import { McpNamespace } from "../../components/kubernetes/mcpNamespace.js";
 import { McpNetworkPolicies } from "../../components/kubernetes/mcpNetworkPolicies.js";
 
-/** The prod stack's validated config (Pulumi.prod.yaml: the seed's values). */
-export function prodConfig(): StackConfig {
-  const file = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
-  return parseStackConfig(namespaceValues(file.config));
-}
+export { prodConfig };
 
 export const KMS_KEY = "projects/gumstack-prod/locations/us-west1/keyRings/gumstack-prod/cryptoKeys/gke-secrets";
 export const ROLES: readonly NodePoolRole[] = ["system", "backend", "mcp"];

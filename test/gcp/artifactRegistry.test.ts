@@ -1,26 +1,12 @@
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ArtifactRegistry, cleanupPolicies, dockerRepositoryUrl } from "../../components/gcp/artifactRegistry.js";
 import { Kms } from "../../components/gcp/kms.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
-import { stackConfigSchema } from "../../src/config/schema.js";
-import { one, record } from "../support/harness.js";
+import { one, prodConfig, record, valueOf } from "../support/harness.js";
 
 const REPO = "gcp:artifactregistry/repository:Repository";
-const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
-const seed = stackConfigSchema.parse({
-  environment: "prod", project: "gumstack-prod", domain: "gumstack.com",
-  nodePools: {
-    system: { machineType: "e2-standard-4", minNodes: 3, maxNodes: 9 },
-    backend: { machineType: "n2-standard-8", minNodes: 6, maxNodes: 72 },
-    mcp: { machineType: "n2-standard-8", minNodes: 2, maxNodes: 20 },
-  },
-  spanner: { processingUnits: 1000, databases: ["gumstack"] },
-  backend: { image: "us-west1-docker.pkg.dev/gumstack-prod/gumstack/backend:4f2c1e9" },
-  clickhouse: { host: "abc.us-west1.gcp.clickhouse.cloud" },
-  clickhousePassword: "x",
-});
+const seed = prodConfig();
 
 function build() {
   const services = new ProjectServices("svc", { project: seed.project });

@@ -1,28 +1,13 @@
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { KEY_AGENTS, KEY_PURPOSES, Kms, keyRingName, rotationPeriod } from "../../components/gcp/kms.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
-import { stackConfigSchema } from "../../src/config/schema.js";
 import { fakeNumber } from "../../src/plan/mocks.js";
-import { ofType, one, record } from "../support/harness.js";
+import { ofType, one, prodConfig, record, valueOf } from "../support/harness.js";
 
 const KEY = "gcp:kms/cryptoKey:CryptoKey";
 const GRANT = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
-const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
-/** The seed's stack config with every default applied. */
-const seed = stackConfigSchema.parse({
-  environment: "prod", project: "gumstack-prod", domain: "gumstack.com",
-  nodePools: {
-    system: { machineType: "e2-standard-4", minNodes: 3, maxNodes: 9 },
-    backend: { machineType: "n2-standard-8", minNodes: 6, maxNodes: 72 },
-    mcp: { machineType: "n2-standard-8", minNodes: 2, maxNodes: 20 },
-  },
-  spanner: { processingUnits: 1000, databases: ["gumstack"] },
-  backend: { image: "us-west1-docker.pkg.dev/gumstack-prod/gumstack/backend:4f2c1e9" },
-  clickhouse: { host: "abc.us-west1.gcp.clickhouse.cloud" },
-  clickhousePassword: "x",
-});
+const seed = prodConfig();
 
 function build() {
   const services = new ProjectServices("svc", { project: seed.project });

@@ -2,21 +2,9 @@ import { describe, expect, it } from "vitest";
 import { Network, POD_RANGE_NAME, SERVICE_RANGE_NAME, tcpAllow } from "../../components/gcp/network.js";
 import { GOOGLE_LB_RANGES } from "../../components/platform.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
-import { stackConfigSchema } from "../../src/config/schema.js";
-import { ofType, one, record } from "../support/harness.js";
+import { ofType, one, prodConfig, record } from "../support/harness.js";
 
-const seed = stackConfigSchema.parse({
-  environment: "prod", project: "gumstack-prod", domain: "gumstack.com",
-  nodePools: {
-    system: { machineType: "e2-standard-4", minNodes: 3, maxNodes: 9 },
-    backend: { machineType: "n2-standard-8", minNodes: 6, maxNodes: 72 },
-    mcp: { machineType: "n2-standard-8", minNodes: 2, maxNodes: 20 },
-  },
-  spanner: { processingUnits: 1000, databases: ["gumstack"] },
-  backend: { image: "us-west1-docker.pkg.dev/gumstack-prod/gumstack/backend:4f2c1e9" },
-  clickhouse: { host: "abc.us-west1.gcp.clickhouse.cloud" },
-  clickhousePassword: "x",
-});
+const seed = prodConfig();
 
 function build() {
   const services = new ProjectServices("svc", { project: seed.project });

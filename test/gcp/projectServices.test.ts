@@ -1,13 +1,11 @@
 import * as gcp from "@pulumi/gcp";
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { CORE_APIS, ProjectServices, platformApis, serviceAgentEmail } from "../../components/gcp/projectServices.js";
 import { fakeNumber } from "../../src/plan/mocks.js";
-import { ofType, one, record } from "../support/harness.js";
+import { ofType, one, record, valueOf } from "../support/harness.js";
 
 const SERVICE = "gcp:projects/service:Service";
 const IDENTITY = "gcp:projects/serviceIdentity:ServiceIdentity";
-const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
 describe("platformApis", () => {
   it("lists every API the platform uses and adds billingbudgets only when asked", () => {

@@ -2,25 +2,14 @@ import { describe, expect, it } from "vitest";
 import { Kms } from "../../components/gcp/kms.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
 import { Spanner, backupRetention, spannerConfigName, versionRetentionPeriod } from "../../components/gcp/spanner.js";
-import { stackConfigSchema } from "../../src/config/schema.js";
-import { ofType, one, record } from "../support/harness.js";
+import { ofType, one, prodConfig, record } from "../support/harness.js";
 
 const INSTANCE = "gcp:spanner/instance:Instance";
 const DATABASE = "gcp:spanner/database:Database";
 const SCHEDULE = "gcp:spanner/backupSchedule:BackupSchedule";
 
-const seed = stackConfigSchema.parse({
-  environment: "prod", project: "gumstack-prod", domain: "gumstack.com",
-  nodePools: {
-    system: { machineType: "e2-standard-4", minNodes: 3, maxNodes: 9 },
-    backend: { machineType: "n2-standard-8", minNodes: 6, maxNodes: 72 },
-    mcp: { machineType: "n2-standard-8", minNodes: 2, maxNodes: 20 },
-  },
-  spanner: { processingUnits: 1000, databases: ["gumstack", "audit"] },
-  backend: { image: "us-west1-docker.pkg.dev/gumstack-prod/gumstack/backend:4f2c1e9" },
-  clickhouse: { host: "abc.us-west1.gcp.clickhouse.cloud" },
-  clickhousePassword: "x",
-});
+// Two databases, so per-database resources are proven to repeat.
+const seed = { ...prodConfig(), spanner: { ...prodConfig().spanner, databases: ["gumstack", "audit"] } };
 
 function build(environment = seed.environment) {
   const services = new ProjectServices("svc", { project: seed.project });

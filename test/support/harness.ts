@@ -1,5 +1,10 @@
 // Runs a piece of the program under the offline plan's mocks and returns what it registered.
+import type * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { namespaceValues, parseStackConfig } from "../../src/config/load.js";
+import type { StackConfig } from "../../src/config/schema.js";
 import { planStack, type PlannedResource } from "../../src/plan/plan.js";
+import { parseStackFile } from "../../src/plan/stackFile.js";
 
 export type { PlannedResource };
 
@@ -55,4 +60,15 @@ export function waitsFor(resources: readonly PlannedResource[], from: PlannedRes
 /** The logical name at the end of a URN. */
 export function nameOf(r: PlannedResource): string {
   return r.urn.slice(r.urn.lastIndexOf("::") + 2);
+}
+
+/** The prod stack's validated config (Pulumi.prod.yaml: the seed's values, every default applied). */
+export function prodConfig(): StackConfig {
+  const file = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
+  return parseStackConfig(namespaceValues(file.config));
+}
+
+/** The value of an Output (under mocks every Output resolves). */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise<T>((resolve) => o.apply(resolve));
 }
