@@ -4,19 +4,21 @@ import { boundedName } from "./naming.js";
 import type { AgentKind, ProjectApis, ServiceAgents } from "./projectServices.js";
 
 /** One key per purpose, so a key's grants name exactly the service that encrypts with it. */
-export const KEY_PURPOSES = ["gke", "spanner", "registry", "storage"] as const;
+export const KEY_PURPOSES = ["gke", "spanner", "registry", "storage", "app"] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 
 /**
  * Service agents that encrypt and decrypt with each key: GKE's agent for application-layer Secrets
  * encryption and the Compute Engine agent for CMEK node boot disks; Spanner, Artifact Registry and Cloud
- * Storage agents for their data.
+ * Storage agents for their data. The `app` key is the backend's own (application-level encryption of what it
+ * stores, e.g. customers' credentials): no service agent, the backend's account is granted by ServiceAccounts.
  */
 export const KEY_AGENTS: Readonly<Record<KeyPurpose, readonly AgentKind[]>> = {
   gke: ["container", "compute"],
   spanner: ["spanner"],
   registry: ["artifactregistry"],
   storage: ["storage"],
+  app: [],
 };
 
 export const ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter";

@@ -81,6 +81,11 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     imageRepository: registry.repository,
     databases: spanner.databases,
     buckets: buckets.buckets,
+    // The backend encrypts what it stores itself (customers' credentials) with its own key.
+    backendCryptoKeys: { app: kms.keys.app.id },
+    // The seed's build pipeline: the backend passes short-lived registry tokens of the image builder account
+    // to each build (BuildKit --secret), so the builder's write access is never the backend's own.
+    backendMintsBuildTokens: true,
   });
 
   // --- GKE ----------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ describe("Kms", () => {
   it("creates one protected, rotated ENCRYPT_DECRYPT key per purpose that cannot be deleted", async () => {
     const resources = await record(() => build());
     const ring = one(resources, "gcp:kms/keyRing:KeyRing", "kms-ring");
-    expect(ofType(resources, KEY).map((k) => k.inputs.name).sort()).toEqual(["gke", "registry", "spanner", "storage"]);
+    expect(ofType(resources, KEY).map((k) => k.inputs.name).sort()).toEqual(["app", "gke", "registry", "spanner", "storage"]);
     for (const purpose of KEY_PURPOSES) {
       const key = one(resources, KEY, `kms-${purpose}`);
       expect(key.inputs).toMatchObject({

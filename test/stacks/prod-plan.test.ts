@@ -206,3 +206,21 @@ describe("prod plan: Knative can run what the backend deploys", () => {
     expect(waitsFor(resources, serving, webhooks)).toBe(true);
   });
 });
+
+describe("prod plan: the backend's cloud access", () => {
+  const backendMember = "serviceAccount:backend-prod@gumstack-prod.iam.gserviceaccount.com";
+
+  it("uses its own KMS key for what it encrypts, and no other key", () => {
+    const grants = ofType(resources, T.grant).filter((g) => g.inputs.member === backendMember);
+    expect(grants.map((g) => String(g.inputs.cryptoKeyId).split("/").pop())).toEqual(["app"]);
+  });
+
+  it("may mint tokens of the image builder account only (build secrets), never write the registry itself", () => {
+    const impersonation = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").filter((g) => g.inputs.member === backendMember);
+    expect(impersonation.map((g) => [g.inputs.role, g.inputs.serviceAccountId])).toEqual([
+      ["roles/iam.serviceAccountTokenCreator", "projects/gumstack-prod/serviceAccounts/image-builder-prod@gumstack-prod.iam.gserviceaccount.com"],
+    ]);
+    const registryGrants = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").filter((g) => g.inputs.member === backendMember);
+    expect(registryGrants).toEqual([]);
+  });
+});
