@@ -85,6 +85,10 @@ describe("config refusals name the key, the value and what is allowed", () => {
       { customer: "acme", folderId: "123456789012", billingAccount: "01A2B3-C4D5E6-F7A8B9", platformProject: "gumstack-prod2" },
       /^gumstack:enterprise: is only allowed when kind is enterprise/],
     ["enterprise stack without its section", "kind", "enterprise", /^gumstack:enterprise: is required when kind is enterprise/],
+    ["Knative version the operator does not install", "knative.version", "1.12.0", /^gumstack:knative\.version: Knative Operator v1\.22\.3 installs Serving 1\.19-1\.22, not 1\.12\.0/],
+    ["backend port on the metrics port", "backend.port", 9090, /^gumstack:backend\.port: must differ from the metrics port 9090/],
+    ["bucket purpose Cloud Storage refuses", "buckets", ["googledata"], /^gumstack:buckets\[0\]: must not contain "goog"/],
+    ["bucket purpose twice", "buckets", ["data", "data"], /^gumstack:buckets: lists a purpose twice/],
   ];
 
   it.each(cases)("%s", (_label, path, value, expected) => {

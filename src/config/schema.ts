@@ -1,7 +1,11 @@
 // The one schema for the `gumstack:` config namespace. Every stack file (prod, other environments,
 // enterprise customers) is validated against it once, in the entry point, before any resource is planned.
 import { z } from "zod";
+import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
 import { cidrsOverlap, parseCidr } from "./cidr.js";
+
+/** The backend's Prometheus metrics port (BackendApi's default): the serving port must differ from it. */
+const BACKEND_METRICS_PORT = 9090;
 
 /** The Pulumi project name, which is also the config namespace. */
 export const CONFIG_NAMESPACE = "gumstack";
@@ -165,7 +169,9 @@ export const stackConfigSchema = z
     /** Storage buckets to create, by purpose (names become `<project>-<environment>-<purpose>`). */
     buckets: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/, {
       error: "must be a short bucket purpose: 2-22 lowercase letters, digits or hyphens",
-    })).default(["data"]),
+    }).refine((p) => !p.includes("goog"), { error: 'must not contain "goog" (Cloud Storage refuses such bucket names)' }))
+      .refine((ps) => new Set(ps).size === ps.length, { error: "lists a purpose twice" })
+      .default(["data"]),
     artifactRegistry: z
       .strictObject({
         /** Docker repository id. */
@@ -199,6 +205,12 @@ export const stackConfigSchema = z
       .superRefine((k, ctx) => {
         if (k.minScale > k.maxScale) ctx.addIssue({ code: "custom", path: ["minScale"], input: k.minScale, message: `must be <= maxScale (${k.maxScale})` });
         if (k.maxScale > k.maxScaleLimit) ctx.addIssue({ code: "custom", path: ["maxScale"], input: k.maxScale, message: `must be <= maxScaleLimit (${k.maxScaleLimit})` });
+        // Checked here, not only in the component, so a mismatched pair fails before any resource is planned.
+        try {
+          assertOperatorSupports(k.operatorChartVersion, k.version);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", path: ["version"], input: k.version, message: (err as Error).message });
+        }
         if (k.revisionTimeoutSeconds > k.maxRevisionTimeoutSeconds) {
           ctx.addIssue({ code: "custom", path: ["revisionTimeoutSeconds"], input: k.revisionTimeoutSeconds, message: `must be <= maxRevisionTimeoutSeconds (${k.maxRevisionTimeoutSeconds})` });
         }
@@ -254,6 +266,7 @@ export const stackConfigSchema = z
       memoryRequest: z.string().regex(/^\d+(Mi|Gi)$/).default("2Gi"),
     }).superRefine((b, ctx) => {
       if (b.minReplicas > b.maxReplicas) ctx.addIssue({ code: "custom", path: ["minReplicas"], input: b.minReplicas, message: `must be <= maxReplicas (${b.maxReplicas})` });
+      if (b.port === BACKEND_METRICS_PORT) ctx.addIssue({ code: "custom", path: ["port"], input: b.port, message: `must differ from the metrics port ${BACKEND_METRICS_PORT} (the load balancer must not reach metrics)` });
       if (b.maxSurge === 0 && b.maxUnavailable === 0) ctx.addIssue({ code: "custom", path: ["maxUnavailable"], input: 0, message: "maxSurge and maxUnavailable cannot both be 0" });
     }),
     edge: z
