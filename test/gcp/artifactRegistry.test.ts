@@ -1,19 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ArtifactRegistry, cleanupPolicies, dockerRepositoryUrl } from "../../components/gcp/artifactRegistry.js";
-import { Kms } from "../../components/gcp/kms.js";
-import { ProjectServices } from "../../components/gcp/projectServices.js";
 import { one, prodConfig, record, valueOf } from "../support/harness.js";
+import { keyLayer } from "./fixtures.js";
 
 const REPO = "gcp:artifactregistry/repository:Repository";
 
 const seed = prodConfig();
 
 function build() {
-  const services = new ProjectServices("svc", { project: seed.project });
-  const kms = new Kms("kms", {
-    project: seed.project, region: seed.region, environment: seed.environment,
-    rotationDays: seed.kms.rotationDays, agents: services.agents, apis: services.apis,
-  });
+  const { services, kms } = keyLayer(seed.project, seed.environment);
   const registry = new ArtifactRegistry("ar", {
     project: seed.project, region: seed.region, artifactRegistry: seed.artifactRegistry,
     kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry, apis: services.apis,

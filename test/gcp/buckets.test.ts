@@ -1,16 +1,14 @@
 import * as gcp from "@pulumi/gcp";
 import { describe, expect, it } from "vitest";
 import { Buckets, bucketName, softDeleteSeconds } from "../../components/gcp/buckets.js";
-import { Kms } from "../../components/gcp/kms.js";
-import { ProjectServices } from "../../components/gcp/projectServices.js";
 import { ofType, one, record } from "../support/harness.js";
+import { keyLayer } from "./fixtures.js";
 
 const BUCKET = "gcp:storage/bucket:Bucket";
 
 function build(project: gcp.organizations.Project | string = "gumstack-prod") {
   const projectId = typeof project === "string" ? project : project.projectId;
-  const services = new ProjectServices("svc", { project: projectId });
-  const kms = new Kms("kms", { project: projectId, region: "us-west1", environment: "prod", rotationDays: 90, agents: services.agents, apis: services.apis });
+  const { services, kms } = keyLayer(projectId);
   return new Buckets("gcs", {
     project: projectId, region: "us-west1", environment: "prod", purposes: ["uploads", "exports"],
     kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage, apis: services.apis,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { KEY_AGENTS, KEY_PURPOSES, Kms, keyRingName, rotationPeriod } from "../../components/gcp/kms.js";
-import { ProjectServices } from "../../components/gcp/projectServices.js";
+import { KEY_AGENTS, KEY_PURPOSES, type Kms, keyRingName, rotationPeriod } from "../../components/gcp/kms.js";
 import { fakeNumber } from "../../src/plan/mocks.js";
 import { ofType, one, prodConfig, record, valueOf } from "../support/harness.js";
+import { keyLayer } from "./fixtures.js";
 
 const KEY = "gcp:kms/cryptoKey:CryptoKey";
 const GRANT = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
@@ -10,11 +10,7 @@ const GRANT = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
 const seed = prodConfig();
 
 function build() {
-  const services = new ProjectServices("svc", { project: seed.project });
-  const kms = new Kms("kms", {
-    project: seed.project, region: seed.region, environment: seed.environment,
-    rotationDays: seed.kms.rotationDays, agents: services.agents, apis: services.apis,
-  });
+  const { services, kms } = keyLayer(seed.project, seed.environment);
   return { services, kms };
 }
 

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ArtifactRegistry } from "../../components/gcp/artifactRegistry.js";
 import { Buckets } from "../../components/gcp/buckets.js";
-import { Kms } from "../../components/gcp/kms.js";
-import { ProjectServices } from "../../components/gcp/projectServices.js";
 import { NODE_PROJECT_ROLES, ServiceAccounts, type ServiceAccountsArgs, accountId } from "../../components/gcp/serviceAccounts.js";
 import { Spanner } from "../../components/gcp/spanner.js";
 import { ofType, one, record } from "../support/harness.js";
+import { keyLayer } from "./fixtures.js";
 
 const ACCOUNT = "gcp:serviceaccount/account:Account";
 const PROJECT_GRANT = "gcp:projects/iAMMember:IAMMember";
@@ -19,8 +18,7 @@ const project = "gumstack-prod";
 const sa = (id: string) => `serviceAccount:${id}@${project}.iam.gserviceaccount.com`;
 
 function build(extra: Partial<ServiceAccountsArgs> = {}) {
-  const services = new ProjectServices("svc", { project });
-  const kms = new Kms("kms", { project, region: "us-west1", environment: "prod", rotationDays: 90, agents: services.agents, apis: services.apis });
+  const { services, kms } = keyLayer(project);
   const registry = new ArtifactRegistry("ar", {
     project, region: "us-west1", artifactRegistry: { repositoryId: "gumstack", retentionDays: 30, keepRecentVersions: 10 },
     kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry, apis: services.apis,

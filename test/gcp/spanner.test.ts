@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Kms } from "../../components/gcp/kms.js";
-import { ProjectServices } from "../../components/gcp/projectServices.js";
 import { Spanner, backupRetention, spannerConfigName, versionRetentionPeriod } from "../../components/gcp/spanner.js";
 import { ofType, one, prodConfig, record } from "../support/harness.js";
+import { keyLayer } from "./fixtures.js";
 
 const INSTANCE = "gcp:spanner/instance:Instance";
 const DATABASE = "gcp:spanner/database:Database";
@@ -12,11 +11,7 @@ const SCHEDULE = "gcp:spanner/backupSchedule:BackupSchedule";
 const seed = { ...prodConfig(), spanner: { ...prodConfig().spanner, databases: ["gumstack", "audit"] } };
 
 function build(environment = seed.environment) {
-  const services = new ProjectServices("svc", { project: seed.project });
-  const kms = new Kms("kms", {
-    project: seed.project, region: seed.region, environment,
-    rotationDays: seed.kms.rotationDays, agents: services.agents, apis: services.apis,
-  });
+  const { services, kms } = keyLayer(seed.project, environment);
   const spanner = new Spanner("db", {
     project: seed.project, region: seed.region, environment, spanner: seed.spanner,
     kmsKeyName: kms.keys.spanner.id, keyGrants: kms.grants.spanner, apis: services.apis,
