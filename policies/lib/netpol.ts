@@ -269,6 +269,33 @@ export function decide(model: ClusterModel, p: NetProbe): Verdict {
 }
 
 /** Why an allowed probe is allowed ("by ns/a, ns/b", or an MCP pod not isolated), and the URN to attach it to. */
+/**
+ * Evaluates the probes (those sharing a key once) and calls `wrong` for each whose verdict is not `expectAllowed`.
+ * The evaluator throws only on manifests the API server would reject: that is reported once and ends the check.
+ */
+export function judgeProbes(
+  ctx: StackContext,
+  net: McpNetwork,
+  model: ClusterModel,
+  probes: readonly NetProbe[],
+  expectAllowed: boolean,
+  wrong: (p: NetProbe, v: Verdict) => void,
+): void {
+  const reported = new Set<string>();
+  for (const p of probes) {
+    if (reported.has(p.key)) continue;
+    let verdict: Verdict;
+    try {
+      verdict = decide(model, p);
+    } catch (err) {
+      return ctx.report(`the NetworkPolicies cannot be evaluated: ${(err as Error).message}`, net.nsUrn);
+    }
+    if (verdict.allowed === expectAllowed) continue;
+    reported.add(p.key);
+    wrong(p, verdict);
+  }
+}
+
 export function explain(net: McpNetwork, p: NetProbe, v: Verdict): { by: string; urn: string } {
   const decisions = p.side === "egress" ? [v.egress] : p.side === "ingress" ? [v.ingress] : [v.egress, v.ingress];
   const ids = decisions.reduce<string[]>((acc, d) => acc.concat(d.allowedBy), []);

@@ -1,5 +1,5 @@
 import { configSchema } from "../config";
-import { decide, explain, isolationProbes, modelOf, readMcpNetwork } from "../lib/netpol";
+import { explain, isolationProbes, judgeProbes, modelOf, readMcpNetwork } from "../lib/netpol";
 import { platformRule, stackPolicy } from "../lib/policy";
 
 // Judged by NetworkPolicy semantics, not by the policies' text: a representative MCP pod must be refused
@@ -24,21 +24,9 @@ export const k8sMcpNetworkpolicyIsolation = stackPolicy(
     if (read.kind === "absent") return ctx.notApplicable(`the stack has no namespace ${ctx.config.mcpNamespace}`);
     if (read.kind === "unknown") return read.findings.forEach((f) => ctx.report(f.message, f.urn));
     const net = read.net;
-    const model = modelOf(net, true);
-    const reported = new Set<string>();
-    for (const p of isolationProbes(net, ctx.config.knativeNamespace)) {
-      if (reported.has(p.key)) continue;
-      let verdict;
-      try {
-        verdict = decide(model, p);
-      } catch (err) {
-        // The evaluator throws only on manifests the API server would reject.
-        return ctx.report(`the NetworkPolicies cannot be evaluated: ${(err as Error).message}`, net.nsUrn);
-      }
-      if (!verdict.allowed) continue;
-      reported.add(p.key);
+    judgeProbes(ctx, net, modelOf(net, true), isolationProbes(net, ctx.config.knativeNamespace), false, (p, verdict) => {
       const { by, urn } = explain(net, p, verdict);
       ctx.report(`${p.text} is allowed${by ? ` (${by})` : ""}; it must be refused`, urn);
-    }
+    });
   },
 );

@@ -1,5 +1,5 @@
 import { configSchema } from "../config";
-import { decide, modelOf, reachabilityProbes, readMcpNetwork, refusal } from "../lib/netpol";
+import { judgeProbes, modelOf, reachabilityProbes, readMcpNetwork, refusal } from "../lib/netpol";
 import { platformRule, stackPolicy } from "../lib/policy";
 
 // The other half of the network rules: what MCP servers need to work at all (PLATFORM.md facts 1-3). A
@@ -22,19 +22,8 @@ export const k8sMcpNetworkpolicyReachability = stackPolicy(
     if (read.kind === "absent") return ctx.notApplicable(`the stack has no namespace ${ctx.config.mcpNamespace}`);
     if (read.kind === "unknown") return read.findings.forEach((f) => ctx.report(f.message, f.urn));
     const net = read.net;
-    const model = modelOf(net, !net.dataplaneV2);
-    const reported = new Set<string>();
-    for (const p of reachabilityProbes(net, ctx.config.knativeNamespace)) {
-      if (reported.has(p.key)) continue;
-      let verdict;
-      try {
-        verdict = decide(model, p);
-      } catch (err) {
-        return ctx.report(`the NetworkPolicies cannot be evaluated: ${(err as Error).message}`, net.nsUrn);
-      }
-      if (verdict.allowed) continue;
-      reported.add(p.key);
-      ctx.report(`${p.text} is refused (${refusal(p, verdict)})`, net.nsUrn);
-    }
+    judgeProbes(ctx, net, modelOf(net, !net.dataplaneV2), reachabilityProbes(net, ctx.config.knativeNamespace), true, (p, verdict) =>
+      ctx.report(`${p.text} is refused (${refusal(p, verdict)})`, net.nsUrn),
+    );
   },
 );
