@@ -264,10 +264,6 @@ export function modelOf(net: McpNetwork, ipBlockMatchesPods: boolean): ClusterMo
   return { namespaces: net.namespaces, policies: net.policies, ipBlockMatchesPods };
 }
 
-export function decide(model: ClusterModel, p: NetProbe): Verdict {
-  return evaluate(model, p.probe);
-}
-
 /** Why an allowed probe is allowed ("by ns/a, ns/b", or an MCP pod not isolated), and the URN to attach it to. */
 /**
  * Evaluates the probes (those sharing a key once) and calls `wrong` for each whose verdict is not `expectAllowed`.
@@ -286,7 +282,7 @@ export function judgeProbes(
     if (reported.has(p.key)) continue;
     let verdict: Verdict;
     try {
-      verdict = decide(model, p);
+      verdict = evaluate(model, p.probe);
     } catch (err) {
       return ctx.report(`the NetworkPolicies cannot be evaluated: ${(err as Error).message}`, net.nsUrn);
     }
