@@ -1,0 +1,147 @@
+// The build namespace: where customers' Dockerfiles run, one Job per build (buildJob.ts), apart from the MCP
+// servers, the backend and the platform. Its ServiceAccount has no Workload Identity annotation and no token;
+// a ResourceQuota caps concurrent builds and what they may take; a LimitRange gives every container defaults and
+// maxima for CPU, memory and ephemeral storage (GKE Sandbox applies limits only when every container has them).
+//
+// Pod Security: the builder needs CAP_SYS_ADMIN inside the gVisor sandbox (buildah's chroot isolation sets up a
+// mount namespace), and every Pod Security level above "privileged" forbids adding it ("baseline" allows only
+// containerd's default capabilities). So Pod Security enforces "privileged" here, explicitly, and audits against
+// "baseline"; the real fence is the build admission guard (buildAdmissionPolicies.ts), which allows that one
+// capability set to the one untrusted container and holds the others to "restricted" (docs/build-plane.md).
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BUILD_DEFAULTS } from "./buildJob.js";
+
+const PART_OF = { "app.kubernetes.io/part-of": "gumstack", "app.kubernetes.io/managed-by": "pulumi" } as const;
+
+/** Pod Security labels of the build namespace (see the file comment for why enforce is "privileged"). */
+export function buildPodSecurityLabels(): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": "privileged",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/audit": "baseline",
+    "pod-security.kubernetes.io/audit-version": "latest",
+  };
+}
+
+export interface BuildNamespaceSpec {
+  /** Namespace name. Default "gumstack-build". */
+  readonly namespace?: string;
+  /** ServiceAccount of every build pod. Default "builder". */
+  readonly serviceAccountName?: string;
+  /** Concurrent builds: maximum pods in the namespace (ResourceQuota pods). Default 20. */
+  readonly maxConcurrentBuilds?: number;
+  /** Largest CPU limit of one container (LimitRange max.cpu). Default "2". */
+  readonly maxCpu?: string;
+  /** Largest memory limit of one container (LimitRange max.memory). Default "4Gi". */
+  readonly maxMemory?: string;
+  /** Largest ephemeral-storage limit of one container (LimitRange max). Default "4Gi". */
+  readonly maxEphemeralStorage?: string;
+  /** Total CPU limits in the namespace (ResourceQuota limits.cpu). Default "50". */
+  readonly quotaCpu?: string;
+  /** Total memory limits in the namespace (ResourceQuota limits.memory). Default "100Gi". */
+  readonly quotaMemory?: string;
+  /** Total ephemeral-storage limits in the namespace (ResourceQuota limits.ephemeral-storage). Default "600Gi". */
+  readonly quotaEphemeralStorage?: string;
+}
+
+type Meta = { name: string; namespace: string; labels: Record<string, string> };
+export interface BuildNamespaceManifests {
+  namespace: { apiVersion: "v1"; kind: "Namespace"; metadata: { name: string; labels: Record<string, string> } };
+  serviceAccount: { apiVersion: "v1"; kind: "ServiceAccount"; metadata: Meta; automountServiceAccountToken: false };
+  resourceQuota: { apiVersion: "v1"; kind: "ResourceQuota"; metadata: Meta; spec: { hard: Record<string, string> } };
+  limitRange: { apiVersion: "v1"; kind: "LimitRange"; metadata: Meta; spec: { limits: Record<string, unknown>[] } };
+}
+
+const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/;
+
+/** The namespace's objects as plain manifests. */
+export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNamespaceManifests {
+  const namespace = spec.namespace ?? BUILD_DEFAULTS.namespace;
+  const builds = spec.maxConcurrentBuilds ?? 20;
+  if (!Number.isInteger(builds) || builds < 1) throw new Error(`maxConcurrentBuilds must be a positive integer, got ${builds}`);
+  const max = {
+    cpu: spec.maxCpu ?? BUILD_DEFAULTS.build.cpu,
+    memory: spec.maxMemory ?? BUILD_DEFAULTS.build.memory,
+    "ephemeral-storage": spec.maxEphemeralStorage ?? BUILD_DEFAULTS.build.ephemeralStorage,
+  };
+  const step = { cpu: BUILD_DEFAULTS.step.cpu, memory: BUILD_DEFAULTS.step.memory, "ephemeral-storage": BUILD_DEFAULTS.step.ephemeralStorage };
+  const hard = {
+    pods: String(builds),
+    "limits.cpu": spec.quotaCpu ?? "50",
+    "limits.memory": spec.quotaMemory ?? "100Gi",
+    "limits.ephemeral-storage": spec.quotaEphemeralStorage ?? "600Gi",
+    // Builds are Jobs, their pods and two Secrets each: nothing here is ever exposed or given a volume claim.
+    services: "0",
+    persistentvolumeclaims: "0",
+  };
+  for (const [k, v] of Object.entries({ ...max, ...hard })) {
+    if (!["pods", "services", "persistentvolumeclaims"].includes(k) && !QUANTITY.test(v)) {
+      throw new Error(`build namespace ${k} "${v}" is not a Kubernetes quantity`);
+    }
+  }
+  const meta = (name: string): Meta => ({ name, namespace, labels: { ...PART_OF } });
+  return {
+    namespace: {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace, labels: { ...PART_OF, "gumstack.com/tenancy": "untrusted", ...buildPodSecurityLabels() } },
+    },
+    serviceAccount: {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      // No annotations at all: no iam.gke.io/gcp-service-account, so no GCP identity; no RoleBinding names it.
+      metadata: meta(spec.serviceAccountName ?? BUILD_DEFAULTS.serviceAccountName),
+      automountServiceAccountToken: false,
+    },
+    resourceQuota: { apiVersion: "v1", kind: "ResourceQuota", metadata: meta("build-quota"), spec: { hard } },
+    limitRange: {
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: meta("build-limits"),
+      spec: {
+        limits: [
+          // A container that names no resources gets the small step's; none may exceed the build step's maxima.
+          { type: "Container", defaultRequest: { ...step }, default: { ...step }, max: { ...max } },
+          { type: "PersistentVolumeClaim", max: { storage: "0" } },
+        ],
+      },
+    },
+  };
+}
+
+export interface BuildNamespaceArgs extends BuildNamespaceSpec {
+  /** Kubernetes provider of the cluster. Required; no default. */
+  readonly provider: k8s.Provider;
+}
+
+/** Namespace, ServiceAccount, ResourceQuota and LimitRange of the build plane. */
+export class BuildNamespace extends pulumi.ComponentResource {
+  public readonly namespace: k8s.core.v1.Namespace;
+  /** The namespace name, from the created object (waits for it). */
+  public readonly namespaceName: pulumi.Output<string>;
+  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  /** The build pods' ServiceAccount name (waits for it). */
+  public readonly serviceAccountName: pulumi.Output<string>;
+  public readonly resourceQuota: k8s.core.v1.ResourceQuota;
+  public readonly limitRange: k8s.core.v1.LimitRange;
+
+  constructor(name: string, args: BuildNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:kubernetes:BuildNamespace", name, {}, opts);
+    const { provider, ...spec } = args;
+    const m = buildNamespaceManifests(spec);
+    const childOpts = { parent: this, provider };
+    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: m.namespace.metadata }, childOpts);
+    this.namespaceName = this.namespace.metadata.name;
+    const inNs = (meta: Meta) => ({ ...meta, namespace: this.namespaceName });
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      { metadata: inNs(m.serviceAccount.metadata), automountServiceAccountToken: false },
+      childOpts,
+    );
+    this.serviceAccountName = this.serviceAccount.metadata.name;
+    this.resourceQuota = new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: inNs(m.resourceQuota.metadata), spec: m.resourceQuota.spec }, childOpts);
+    this.limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: inNs(m.limitRange.metadata), spec: m.limitRange.spec as never }, childOpts);
+    this.registerOutputs({ namespaceName: this.namespaceName, serviceAccountName: this.serviceAccountName });
+  }
+}
