@@ -39,6 +39,16 @@ export interface BuildAdmissionManifests {
 /** Caps that keep every expression's cost fixed (see the file comment). A build pod needs 3, 7, 3, 6 and 0. */
 export const BUILD_POD_BOUNDS = { containers: 4, volumes: 10, volumeMounts: 8, env: 16, envFrom: 2 } as const;
 
+/**
+ * `<region>-docker.pkg.dev/<project>/<repository>/` of an Artifact Registry image reference: the repository an
+ * image pinned in config comes from, which is where every build image must come from.
+ */
+export function artifactRepositoryPrefixOf(image: string): string {
+  const m = /^([a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/)[a-z0-9._\/-]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9._-]+)$/.exec(image);
+  if (!m) throw new Error(`"${image}" is not an Artifact Registry image reference (<region>-docker.pkg.dev/<project>/<repository>/<name>@sha256:<digest>)`);
+  return m[1]!;
+}
+
 type Resolved = Required<BuildAdmissionPolicyArgs>;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IMAGE_PREFIX = /^[a-z0-9.-]+\.[a-z]{2,}(:[0-9]+)?\/([a-z0-9._-]+\/)+$/;

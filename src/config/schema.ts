@@ -235,6 +235,33 @@ export const stackConfigSchema = z
         maxCpu: z.string().regex(/^\d+m?$/).default("2"),
       })
       .prefault({}),
+    build: z.strictObject({
+      /** Namespace of the build Jobs (the build plane). */
+      namespace: dnsLabel.default("gumstack-build"),
+      /** Builder image (git, buildah, skopeo) in the platform-images repository, pinned by digest. */
+      builderImage: z.string().regex(/^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/[a-z0-9._\/-]*[a-z0-9]@sha256:[a-f0-9]{64}$/, {
+        error: "must be the builder image in the platform-images repository pinned by digest, <region>-docker.pkg.dev/<project>/<repository>/builder@sha256:<64 hex>; " +
+          "get the digest with `gcloud artifacts docker images describe <image>:<tag> --format 'value(image_summary.digest)'`",
+      }),
+      /** Hard deadline of one build, seconds (Job and pod activeDeadlineSeconds); at most 600. */
+      deadlineSeconds: z.number().int().min(60).max(600, { error: "must be at most 600: a build is stopped after 10 minutes" }).default(600),
+      /** Seconds a finished build Job (pod, Secrets, emptyDirs) is kept before deletion. */
+      ttlSecondsAfterFinished: z.number().int().min(0).max(3600).default(300),
+      /** Builds running at once (ResourceQuota pods of the namespace). */
+      maxConcurrentBuilds: positiveInt.default(20),
+      /** CPU limit of the build step, also the largest of any container there (LimitRange). */
+      cpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 500m" }).default("2"),
+      /** Memory limit of the build step, also the largest of any container there. */
+      memory: z.string().regex(/^\d+(Mi|Gi)$/, { error: "must be a memory quantity such as 4Gi" }).default("4Gi"),
+      /** Ephemeral-storage limit of the build step, also the largest of any container there. */
+      ephemeralStorage: z.string().regex(/^\d+(Mi|Gi)$/, { error: "must be a storage quantity such as 4Gi" }).default("4Gi"),
+      /** Total CPU limits of all builds at once (ResourceQuota limits.cpu). */
+      quotaCpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 50" }).default("50"),
+      /** Total memory limits of all builds at once (ResourceQuota limits.memory). */
+      quotaMemory: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 100Gi" }).default("100Gi"),
+      /** Total ephemeral-storage limits of all builds at once (ResourceQuota limits.ephemeral-storage). */
+      quotaEphemeralStorage: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a storage quantity such as 600Gi" }).default("600Gi"),
+    }),
     backend: z.strictObject({
       /** Backend image, pinned by tag (git SHA) or digest. `:latest` is refused. */
       image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, {
@@ -330,6 +357,9 @@ export const stackConfigSchema = z
     }
     if (c.kind === "platform" && c.enterprise) {
       ctx.addIssue({ code: "custom", path: ["enterprise"], input: c.enterprise, message: "is only allowed when kind is enterprise" });
+    }
+    if (c.build.namespace === c.mcp.namespace || c.build.namespace === "gumstack-backend") {
+      ctx.addIssue({ code: "custom", path: ["build", "namespace"], input: c.build.namespace, message: "must be a namespace of its own, not the MCP or backend namespace: builds run untrusted Dockerfiles" });
     }
     if (c.enterprise && c.enterprise.platformProject === c.project) {
       ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });

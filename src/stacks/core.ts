@@ -8,13 +8,18 @@ import { Buckets } from "../../components/gcp/buckets.js";
 import { Kms } from "../../components/gcp/kms.js";
 import { Network } from "../../components/gcp/network.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
+import { ImagePusher } from "../../components/gcp/imagePusher.js";
 import { ServiceAccounts, accountId } from "../../components/gcp/serviceAccounts.js";
 import { Spanner } from "../../components/gcp/spanner.js";
 import { GkeCluster } from "../../components/gke/cluster.js";
 import { GkeNodePool } from "../../components/gke/nodePool.js";
 import { AdmissionGuard } from "../../components/kubernetes/admissionGuard.js";
 import { artifactRegistryImagePrefix } from "../../components/kubernetes/admissionPolicies.js";
+import { BackendBuildAccess } from "../../components/kubernetes/backendBuildAccess.js";
 import { BackendNamespace } from "../../components/kubernetes/backendNamespace.js";
+import { artifactRepositoryPrefixOf, BuildAdmissionGuard } from "../../components/kubernetes/buildAdmissionPolicies.js";
+import { BuildNamespace } from "../../components/kubernetes/buildNamespace.js";
+import { BuildNetworkPolicies } from "../../components/kubernetes/buildNetworkPolicies.js";
 import { BackendMcpAccess } from "../../components/kubernetes/backendMcpAccess.js";
 import { ClusterProvider } from "../../components/kubernetes/clusterProvider.js";
 import { GvisorRuntimeClass } from "../../components/kubernetes/gvisorRuntimeClass.js";
@@ -154,6 +159,47 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     dependsOn: [cluster.cluster],
   });
 
+  // --- Build plane: customers' Dockerfiles, one Job per build (components/kubernetes/buildJob.ts) ------------
+  // Fenced and guarded before anything can build: the backend gets its build RBAC only after the namespace's
+  // NetworkPolicies and admission guard exist, and the backend waits for that RBAC.
+  const build = settings.build;
+  const buildNs = new BuildNamespace("build", {
+    provider,
+    namespace: build.namespace,
+    maxConcurrentBuilds: build.maxConcurrentBuilds,
+    maxCpu: build.cpu,
+    maxMemory: build.memory,
+    maxEphemeralStorage: build.ephemeralStorage,
+    quotaCpu: build.quotaCpu,
+    quotaMemory: build.quotaMemory,
+    quotaEphemeralStorage: build.quotaEphemeralStorage,
+  });
+  const buildPolicies = new BuildNetworkPolicies("build-netpol", {
+    provider, namespace: build.namespace, ranges, dependsOn: [buildNs.namespace],
+  });
+  const buildGuard = new BuildAdmissionGuard("build-admission", {
+    provider,
+    namespace: build.namespace,
+    // The builder image's repository is the platform-images repository: every build container comes from it.
+    platformImagePrefix: artifactRepositoryPrefixOf(build.builderImage),
+    maxDeadlineSeconds: build.deadlineSeconds,
+    maxTtlSecondsAfterFinished: build.ttlSecondsAfterFinished,
+  });
+  const backendBuilds = new BackendBuildAccess("backend-build-access", {
+    provider,
+    buildNamespace: build.namespace,
+    backendNamespace: BACKEND_NAMESPACE,
+    backendServiceAccount: backendNs.serviceAccountName,
+    dependsOn: [buildNs, buildPolicies, buildGuard],
+  });
+  // Pushes what a build produced to the tenant MCP repository, with tokens the backend mints per build.
+  const pusher = new ImagePusher("pusher", {
+    project, environment,
+    repository: { project, location: region, repositoryId: registry.repository.repositoryId },
+    tokenMinter: accounts.backend.member,
+    dependsOn: [apis.iam],
+  });
+
   // --- Serving, backend and edge ------------------------------------------------------------------------
   // Nothing serves MCP traffic until the tenant namespace is fenced and guarded.
   const fenced = [mcp, mcpPolicies, guard];
@@ -217,7 +263,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     clickhouse: settings.clickhouse,
     clickhousePassword: settings.clickhousePassword,
     // The backend creates MCP servers: Knative must be able to resolve their images first.
-    dependsOn: [backendPool.nodePool, backendNs, backendAccess, knativeTagResolver, ...backendImageGrant],
+    dependsOn: [backendPool.nodePool, backendNs, backendAccess, backendBuilds, pusher, knativeTagResolver, ...backendImageGrant],
   });
   const metrics = new MetricsPipeline("metrics", {
     provider, project,
@@ -254,6 +300,11 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     mcpServiceAccount: mcp.serviceAccountName,
     gvisorRuntimeClass: gvisor.runtimeClassName,
     admissionPolicies: guard.policyNames,
+    buildNamespace: buildNs.namespaceName,
+    buildServiceAccount: buildNs.serviceAccountName,
+    buildAdmissionPolicies: buildGuard.policyNames,
+    buildImageRepository: registry.repositoryUrl,
+    imagePusher: pusher.email,
     loadBalancerIp: edge.ipAddress,
     dnsRecords: edge.dnsRecords,
     dnsRecordsManaged: edge.dnsRecordsManaged,
