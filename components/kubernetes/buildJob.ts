@@ -264,16 +264,18 @@ export function buildJobManifest(platform: BuildPlatform, request: BuildRequest)
     [TENANT_LABEL]: q.tenantId, [SERVER_LABEL]: q.server, [BUILD_LABEL]: q.buildId,
   };
   const tmp = (n: string) => ({ name: n, emptyDir: { medium: "Memory", sizeLimit: "64Mi" } });
+  // Secret files are world-readable inside the one container that mounts them: the steps run as a non-root
+  // uid, and a 0400 file would be root's (fsGroup is not used: it would also apply to the build step's files).
   const volumes: Obj[] = [
     { name: "workspace", emptyDir: { sizeLimit: p.workspaceSize } },
     { name: "storage", emptyDir: { sizeLimit: p.storageSize } },
     { name: "layout", emptyDir: { sizeLimit: p.layoutSize } },
     tmp("fetch-tmp"), tmp("push-tmp"),
-    { name: "push-auth", secret: { secretName: pushAuthSecretName(q.buildId), defaultMode: 0o400, items: [{ key: PUSH_AUTH_KEY, path: "config.json" }] } },
+    { name: "push-auth", secret: { secretName: pushAuthSecretName(q.buildId), defaultMode: 0o444, items: [{ key: PUSH_AUTH_KEY, path: "config.json" }] } },
   ];
   const fetchMounts: Obj[] = [{ name: "workspace", mountPath: "/workspace" }, { name: "fetch-tmp", mountPath: "/tmp" }];
   if (q.privateRepository) {
-    volumes.push({ name: "git-token", secret: { secretName: gitTokenSecretName(q.buildId), defaultMode: 0o400, items: [{ key: GIT_TOKEN_KEY, path: "token" }] } });
+    volumes.push({ name: "git-token", secret: { secretName: gitTokenSecretName(q.buildId), defaultMode: 0o444, items: [{ key: GIT_TOKEN_KEY, path: "token" }] } });
     fetchMounts.push({ name: "git-token", mountPath: GIT_TOKEN_DIR, readOnly: true });
   }
   const common = { image: p.builderImage, imagePullPolicy: "IfNotPresent", terminationMessagePolicy: "File" };
