@@ -11,6 +11,8 @@ export interface PackConfig {
   readonly mcpServiceAccount: string;
   /** Namespace of Knative Serving's data plane (Kourier gateway, activator, autoscaler) when the Operator installs it. */
   readonly knativeNamespace: string;
+  /** Namespace where customers' Dockerfiles are built (one Job per build). */
+  readonly buildNamespace: string;
   /**
    * Image reference prefixes MCP-namespace workloads may pull from, e.g.
    * "us-west1-docker.pkg.dev/gumstack-prod/gumstack/". A "*" matches within one path segment.
@@ -22,6 +24,7 @@ export const PACK_CONFIG_DEFAULTS: PackConfig = {
   mcpNamespace: "gumstack-mcp",
   mcpServiceAccount: "mcp-server",
   knativeNamespace: "knative-serving",
+  buildNamespace: "gumstack-build",
   // Any Artifact Registry Docker host; narrow it to the platform's repository per stack.
   allowedRegistries: ["*-docker.pkg.dev/"],
 };
@@ -33,6 +36,7 @@ export const CONFIG_PROPERTIES: Record<keyof PackConfig, PropertySchema> = {
   mcpNamespace: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.mcpNamespace, description: "Namespace of the customer MCP servers." },
   mcpServiceAccount: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.mcpServiceAccount, description: "ServiceAccount of the MCP pods." },
   knativeNamespace: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.knativeNamespace, description: "Namespace of the Kourier gateway, activator and autoscaler." },
+  buildNamespace: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.buildNamespace, description: "Namespace of the build Jobs (customers' Dockerfiles)." },
   allowedRegistries: {
     type: "array",
     items: { type: "string", minLength: 1 },
@@ -53,7 +57,7 @@ export class PackConfigError extends Error {
   override name = "PackConfigError";
 }
 
-function label(raw: Record<string, unknown>, key: "mcpNamespace" | "mcpServiceAccount" | "knativeNamespace"): string {
+function label(raw: Record<string, unknown>, key: "mcpNamespace" | "mcpServiceAccount" | "knativeNamespace" | "buildNamespace"): string {
   const v = raw[key];
   if (v === undefined) return PACK_CONFIG_DEFAULTS[key];
   if (typeof v !== "string" || !new RegExp(DNS_LABEL).test(v)) {
@@ -73,6 +77,7 @@ export function readPackConfig(raw: unknown): PackConfig {
     mcpNamespace: label(r, "mcpNamespace"),
     mcpServiceAccount: label(r, "mcpServiceAccount"),
     knativeNamespace: label(r, "knativeNamespace"),
+    buildNamespace: label(r, "buildNamespace"),
     allowedRegistries: regs === undefined ? PACK_CONFIG_DEFAULTS.allowedRegistries : (regs as string[]),
   };
 }

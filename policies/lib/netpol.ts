@@ -98,7 +98,11 @@ function clusterRanges(resources: readonly StackResource[]): NetRange[] {
 
 /** Reads the MCP namespace's network from the stack; "unknown" when a value the evaluation needs is unknown. */
 export function readMcpNetwork(ctx: StackContext): McpNetworkRead {
-  const ns = ctx.config.mcpNamespace;
+  return readNamespaceNetwork(ctx, ctx.config.mcpNamespace);
+}
+
+/** Reads namespace `ns`'s network (every namespace and NetworkPolicy of the stack, judged from `ns`'s side). */
+export function readNamespaceNetwork(ctx: StackContext, ns: string): McpNetworkRead {
   const findings: { message: string; urn: string }[] = [];
   const namespaces: McpNetwork["namespaces"] = [];
   let nsUrn: string | undefined;

@@ -15,6 +15,8 @@ import { gkeNodePoolGkeMetadata } from "./gke-node-pool-gke-metadata";
 import { gkeNodePoolMcpSandbox } from "./gke-node-pool-mcp-sandbox";
 import { gkeNodePoolSecureBoot } from "./gke-node-pool-secure-boot";
 import { iamGrantNoMcpIdentity } from "./iam-grant-no-mcp-identity";
+import { k8sBuildAdmissionGuardBound } from "./k8s-build-admission-guard-bound";
+import { k8sBuildNetworkpolicyFenced } from "./k8s-build-networkpolicy-fenced";
 import { k8sMcpAdmissionGuardBound } from "./k8s-mcp-admission-guard-bound";
 import { k8sMcpNamespacePodSecurityRestricted } from "./k8s-mcp-namespace-pod-security-restricted";
 import { k8sMcpNetworkpolicyDefaultDeny } from "./k8s-mcp-networkpolicy-default-deny";
@@ -70,6 +72,9 @@ export const policies: PolicyPackArgs["policies"] = [
   k8sMcpAdmissionGuardBound,
   k8sRbacBindingNoMcpSubjects,
   iamGrantNoMcpIdentity,
+  // The build plane
+  k8sBuildNetworkpolicyFenced,
+  k8sBuildAdmissionGuardBound,
   // Knative Serving
   knativeServingKourierClusterIp,
   knativeServingRuntimeClassEnabled,

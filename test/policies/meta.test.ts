@@ -12,7 +12,7 @@ const RULES_DIR = new URL("../../policies/rules/", import.meta.url).pathname;
 /** Resource kinds a policy name may start with. */
 const KINDS = [
   "gke-cluster", "gke-node-pool", "k8s-mcp-namespace", "k8s-mcp-networkpolicy", "k8s-mcp-service-account", "k8s-mcp-workload",
-  "k8s-mcp-service", "k8s-mcp-admission-guard", "k8s-rbac-binding", "iam-grant", "knative-serving", "compute-ssl-policy",
+  "k8s-mcp-service", "k8s-mcp-admission-guard", "k8s-build-networkpolicy", "k8s-build-admission-guard", "k8s-rbac-binding", "iam-grant", "knative-serving", "compute-ssl-policy",
   "artifact-registry-repository", "kms-crypto-key", "spanner-instance", "spanner-database", "storage-bucket",
 ];
 /** The isolation rules: never anything but mandatory. */
@@ -23,7 +23,7 @@ const ISOLATION = [
   "iam-grant-no-mcp-identity", "k8s-rbac-binding-no-mcp-subjects", "k8s-mcp-workload-gvisor-runtime", "k8s-mcp-workload-no-host-namespaces",
   "k8s-mcp-workload-not-privileged", "k8s-mcp-workload-pod-security-restricted", "k8s-mcp-workload-no-token-automount",
   "k8s-mcp-workload-allowed-registries", "k8s-mcp-service-no-external-exposure", "knative-serving-kourier-cluster-ip",
-  "knative-serving-runtime-class-enabled", "k8s-mcp-admission-guard-bound",
+  "knative-serving-runtime-class-enabled", "k8s-mcp-admission-guard-bound", "k8s-build-networkpolicy-fenced", "k8s-build-admission-guard-bound",
 ];
 
 describe("the pack", () => {
