@@ -263,7 +263,7 @@ export function buildJobManifest(platform: BuildPlatform, request: BuildRequest)
     "app.kubernetes.io/part-of": "gumstack", "app.kubernetes.io/component": "build",
     [TENANT_LABEL]: q.tenantId, [SERVER_LABEL]: q.server, [BUILD_LABEL]: q.buildId,
   };
-  const tmp = (n: string) => ({ name: n, emptyDir: { medium: "Memory", sizeLimit: "64Mi" } });
+  const tmp = (n: string) => ({ name: n, emptyDir: { sizeLimit: "256Mi" } });
   // Secret files are world-readable inside the one container that mounts them: the steps run as a non-root
   // uid, and a 0400 file would be root's (fsGroup is not used: it would also apply to the build step's files).
   const volumes: Obj[] = [

@@ -103,7 +103,6 @@ export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNam
         limits: [
           // A container that names no resources gets the small step's; none may exceed the build step's maxima.
           { type: "Container", defaultRequest: { ...step }, default: { ...step }, max: { ...max } },
-          { type: "PersistentVolumeClaim", max: { storage: "0" } },
         ],
       },
     },

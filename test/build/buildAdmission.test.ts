@@ -189,6 +189,11 @@ describe("a build Job", () => {
     expect(found).toContainEqual(expect.stringMatching(at("pod", /a build pod has at most 4 containers/)));
     expect(found.filter((f) => /evaluation error/.test(f))).toEqual([]);
   });
+
+  it("an oversized capability list is refused by the bounds check too", () => {
+    const padded = withSpec(job, (s) => (s.containers[0].securityContext.capabilities.drop = Array.from({ length: BUILD_POD_BOUNDS.capabilities + 1 }, () => "ALL")));
+    expect(judge("Job", padded)).toEqual(expect.arrayContaining([expect.stringMatching(at("pod", /a build pod has at most 4 containers/)), expect.stringMatching(at("credentials", /a build pod has at most/))]));
+  });
 });
 
 describe("the rest of the namespace", () => {
