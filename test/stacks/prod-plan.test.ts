@@ -151,7 +151,10 @@ describe("prod plan: creation order", () => {
     for (const policy of ofType(resources, T.netpol).filter((p) => (p.inputs.metadata as { namespace: string }).namespace === "gumstack-mcp")) {
       expect(waitsFor(resources, serving, policy), nameOf(policy)).toBe(true);
     }
-    for (const vap of ofType(resources, T.vap)) expect(waitsFor(resources, serving, vap), nameOf(vap)).toBe(true);
+    // The MCP namespace's guard; the build namespace's guard gates the backend's build RBAC instead (test/build/plan.test.ts).
+    const mcpGuard = ofType(resources, T.vap).filter((v) => (v.inputs.metadata as { name: string }).name.startsWith("gumstack-mcp-"));
+    expect(mcpGuard.length).toBeGreaterThan(0);
+    for (const vap of mcpGuard) expect(waitsFor(resources, serving, vap), nameOf(vap)).toBe(true);
   });
 
   it("creates the Gateway after its certificate map entry, and the backend after its pool", () => {
@@ -219,6 +222,8 @@ describe("prod plan: the backend's cloud access", () => {
     const impersonation = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").filter((g) => g.inputs.member === backendMember);
     expect(impersonation.map((g) => [g.inputs.role, g.inputs.serviceAccountId])).toEqual([
       ["roles/iam.serviceAccountTokenCreator", "projects/gumstack-prod/serviceAccounts/image-builder-prod@gumstack-prod.iam.gserviceaccount.com"],
+      // The build plane's pusher (components/gcp/imagePusher.ts): a token per build for its push step.
+      ["roles/iam.serviceAccountTokenCreator", "projects/gumstack-prod/serviceAccounts/pusher-prod@gumstack-prod.iam.gserviceaccount.com"],
     ]);
     const registryGrants = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").filter((g) => g.inputs.member === backendMember);
     expect(registryGrants).toEqual([]);
