@@ -56,11 +56,11 @@ export const BUILD_DEFAULTS = {
   runtimeClassName: "gvisor",
   deadlineSeconds: 600,
   ttlSecondsAfterFinished: 300,
-  build: { cpu: "2", memory: "4Gi", ephemeralStorage: "4Gi" },
+  build: { cpu: "2", memory: "4Gi", ephemeralStorage: "20Gi" },
   step: { cpu: "500m", memory: "512Mi", ephemeralStorage: "1Gi" },
   workspaceSize: "2Gi",
-  storageSize: "16Gi",
-  layoutSize: "8Gi",
+  storageSize: "12Gi",
+  layoutSize: "4Gi",
 } as const;
 
 /** The platform's half of a build: fixed per stack, from config. */
@@ -77,15 +77,18 @@ export interface BuildPlatform {
   readonly deadlineSeconds?: number;
   /** Seconds a finished Job (and its Secrets, its pod, its emptyDirs) survives, 0-3600. Default 300. */
   readonly ttlSecondsAfterFinished?: number;
-  /** Resources of the build container. Default 2 CPU, 4Gi memory, 4Gi ephemeral storage. */
+  /**
+   * Resources of the build container. Its ephemeral storage is the pod's (init containers run alone), and the
+   * kubelet counts the emptyDirs against it, so it must hold the three emptyDirs. Default 2 CPU, 4Gi, 20Gi.
+   */
   readonly buildResources?: StepResources;
   /** Resources of the fetch and push containers. Default 500m, 512Mi, 1Gi. */
   readonly stepResources?: StepResources;
   /** Size limit of the source checkout emptyDir. Default "2Gi". */
   readonly workspaceSize?: string;
-  /** Size limit of buildah's image storage emptyDir. Default "16Gi". */
+  /** Size limit of buildah's image storage emptyDir. Default "12Gi". */
   readonly storageSize?: string;
-  /** Size limit of the OCI layout emptyDir handed from build to push. Default "8Gi". */
+  /** Size limit of the OCI layout emptyDir handed from build to push. Default "4Gi". */
   readonly layoutSize?: string;
 }
 
@@ -129,6 +132,13 @@ export const DIGEST_IMAGE = /^[a-z0-9.-]+\.[a-z]{2,}(:\d+)?\/[a-z0-9._\/-]*[a-z0
 const AR_REPOSITORY = /^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+$/;
 const GIT_URL = /^https:\/\/[a-z0-9.-]+\.[a-z]{2,}(:\d+)?\/[A-Za-z0-9._~\/-]+$/;
 
+const UNITS: Record<string, number> = { "": 1, m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+/** A validated quantity (QUANTITY) in bytes. */
+const bytes = (q: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti)?$/.exec(q)!;
+  return Number(m[1]) * UNITS[m[2] ?? ""]!;
+};
+
 const fail = (field: string, value: unknown, why: string): never => {
   throw new Error(`build ${field} ${JSON.stringify(value)}: ${why}`);
 };
@@ -168,6 +178,10 @@ export function resolveBuildPlatform(p: BuildPlatform): ResolvedPlatform {
     for (const [k, v] of Object.entries(res)) if (!QUANTITY.test(v)) fail(`${what}.${k}`, v, "must be a Kubernetes quantity such as 2, 500m or 4Gi");
   }
   for (const f of ["workspaceSize", "storageSize", "layoutSize"] as const) if (!QUANTITY.test(r[f])) fail(f, r[f], "must be a quantity such as 2Gi");
+  const dirs = bytes(r.workspaceSize) + bytes(r.storageSize) + bytes(r.layoutSize);
+  if (dirs > bytes(r.buildResources.ephemeralStorage)) {
+    fail("buildResources.ephemeralStorage", r.buildResources.ephemeralStorage, `must hold the workspace, storage and layout emptyDirs (${r.workspaceSize} + ${r.storageSize} + ${r.layoutSize}): the kubelet evicts a pod whose emptyDirs outgrow its limit`);
+  }
   return r;
 }
 

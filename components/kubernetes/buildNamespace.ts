@@ -35,7 +35,7 @@ export interface BuildNamespaceSpec {
   readonly maxCpu?: string;
   /** Largest memory limit of one container (LimitRange max.memory). Default "4Gi". */
   readonly maxMemory?: string;
-  /** Largest ephemeral-storage limit of one container (LimitRange max). Default "4Gi". */
+  /** Largest ephemeral-storage limit of one container (LimitRange max). Default "20Gi". */
   readonly maxEphemeralStorage?: string;
   /** Total CPU limits in the namespace (ResourceQuota limits.cpu). Default "50". */
   readonly quotaCpu?: string;

@@ -253,14 +253,20 @@ export const stackConfigSchema = z
       cpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 500m" }).default("2"),
       /** Memory limit of the build step, also the largest of any container there. */
       memory: z.string().regex(/^\d+(Mi|Gi)$/, { error: "must be a memory quantity such as 4Gi" }).default("4Gi"),
-      /** Ephemeral-storage limit of the build step, also the largest of any container there. */
-      ephemeralStorage: z.string().regex(/^\d+(Mi|Gi)$/, { error: "must be a storage quantity such as 4Gi" }).default("4Gi"),
+      /** Ephemeral-storage limit of the build step (it holds the build's emptyDirs, 18Gi), also the largest of any container there. */
+      ephemeralStorage: z.string().regex(/^\d+(Mi|Gi)$/, { error: "must be a storage quantity such as 20Gi" }).default("20Gi"),
       /** Total CPU limits of all builds at once (ResourceQuota limits.cpu). */
       quotaCpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 50" }).default("50"),
       /** Total memory limits of all builds at once (ResourceQuota limits.memory). */
       quotaMemory: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 100Gi" }).default("100Gi"),
       /** Total ephemeral-storage limits of all builds at once (ResourceQuota limits.ephemeral-storage). */
       quotaEphemeralStorage: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a storage quantity such as 600Gi" }).default("600Gi"),
+    }).superRefine((b, ctx) => {
+      // buildJob.ts: the build step's ephemeral storage is the pod's and holds its emptyDirs (2Gi + 12Gi + 4Gi).
+      const mi = (q: string) => Number.parseInt(q, 10) * (q.endsWith("Ti") ? 1024 * 1024 : q.endsWith("Gi") ? 1024 : 1);
+      if (mi(b.ephemeralStorage) < 18 * 1024) {
+        ctx.addIssue({ code: "custom", path: ["ephemeralStorage"], input: b.ephemeralStorage, message: "must be at least 18Gi: it holds the build's source (2Gi), image storage (12Gi) and OCI layout (4Gi) emptyDirs" });
+      }
     }),
     backend: z.strictObject({
       /** Backend image, pinned by tag (git SHA) or digest. `:latest` is refused. */

@@ -66,7 +66,8 @@ describe("buildJobManifest", () => {
     [{ builderImage: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder:1.4" }, {}, /^build builderImage ".*builder:1\.4": must be pinned by digest/],
     [{ deadlineSeconds: 900 }, {}, /^build deadlineSeconds 900: must be an integer from 60 to 600/],
     [{ ttlSecondsAfterFinished: 86400 }, {}, /^build ttlSecondsAfterFinished 86400: must be an integer from 0 to 3600/],
-    [{ buildResources: { cpu: "two", memory: "4Gi", ephemeralStorage: "4Gi" } }, {}, /^build buildResources\.cpu "two"/],
+    [{ buildResources: { cpu: "two", memory: "4Gi", ephemeralStorage: "20Gi" } }, {}, /^build buildResources\.cpu "two"/],
+    [{ buildResources: { cpu: "2", memory: "4Gi", ephemeralStorage: "4Gi" } }, {}, /^build buildResources\.ephemeralStorage "4Gi": must hold the workspace, storage and layout emptyDirs \(2Gi \+ 12Gi \+ 4Gi\)/],
     [{}, { gitUrl: "https://x-access-token:ghs_x@github.com/acme/w.git" }, /^build gitUrl .*: must be an https:\/\/ clone URL without credentials/],
     [{}, { gitUrl: "git@github.com:acme/w.git" }, /^build gitUrl/],
     [{}, { gitSha: "4f2c1e9" }, /^build gitSha "4f2c1e9": must be a full 40-hex commit SHA/],
@@ -148,6 +149,7 @@ describe("gumstack:build config", () => {
     ["an 11-minute deadline", { deadlineSeconds: 660 }, /^gumstack:build\.deadlineSeconds: must be at most 600: a build is stopped after 10 minutes/],
     ["builds in the MCP namespace", { namespace: "gumstack-mcp" }, /^gumstack:build\.namespace: must be a namespace of its own/],
     ["a day-long TTL", { ttlSecondsAfterFinished: 86400 }, /^gumstack:build\.ttlSecondsAfterFinished: /],
+    ["ephemeral storage smaller than the build's emptyDirs", { ephemeralStorage: "8Gi" }, /^gumstack:build\.ephemeralStorage: must be at least 18Gi/],
   ])("refuses %s, naming the key", (_, build, message) => {
     expect(refused(build)).toContainEqual(expect.stringMatching(message));
   });
