@@ -14,6 +14,8 @@ import { gkeNodePoolDedicatedServiceAccount } from "./gke-node-pool-dedicated-se
 import { gkeNodePoolGkeMetadata } from "./gke-node-pool-gke-metadata";
 import { gkeNodePoolMcpSandbox } from "./gke-node-pool-mcp-sandbox";
 import { gkeNodePoolSecureBoot } from "./gke-node-pool-secure-boot";
+import { iamGrantEnterpriseForeignProjectReadOnly } from "./iam-grant-enterprise-foreign-project-read-only";
+import { iamGrantNoClusterWritePlatformImages } from "./iam-grant-no-cluster-write-platform-images";
 import { iamGrantNoMcpIdentity } from "./iam-grant-no-mcp-identity";
 import { k8sMcpAdmissionGuardBound } from "./k8s-mcp-admission-guard-bound";
 import { k8sMcpNamespacePodSecurityRestricted } from "./k8s-mcp-namespace-pod-security-restricted";
@@ -70,6 +72,9 @@ export const policies: PolicyPackArgs["policies"] = [
   k8sMcpAdmissionGuardBound,
   k8sRbacBindingNoMcpSubjects,
   iamGrantNoMcpIdentity,
+  // The image supply chain
+  iamGrantNoClusterWritePlatformImages,
+  iamGrantEnterpriseForeignProjectReadOnly,
   // Knative Serving
   knativeServingKourierClusterIp,
   knativeServingRuntimeClassEnabled,

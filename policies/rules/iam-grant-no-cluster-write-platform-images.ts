@@ -1,0 +1,65 @@
+import { configSchema, repositoryParts } from "../config";
+import { BASIC_WRITE_ROLES, clusterIdentities, readStackIam, REPOSITORY_WRITE_ROLES, type StackGrant } from "../lib/iam";
+import { platformRule, stackPolicy } from "../lib/policy";
+import { at } from "../lib/props";
+import { AR_REPOSITORY } from "../lib/types";
+
+// The supply chain's one promise: what the platform runs (backend, builder, ...) is what the release identity
+// published. So no identity a cluster's workloads can reach (node accounts after a container escape,
+// Workload Identity accounts, and everything those may impersonate or federate into) may write the
+// platform-images repository, its project as a whole, or any repository the stack does not create.
+export const iamGrantNoClusterWritePlatformImages = stackPolicy(
+  {
+    name: "iam-grant-no-cluster-write-platform-images",
+    description: "No identity reachable from the cluster (node accounts, Workload Identities, anything they may impersonate) can write the platform-images repository or any repository the stack does not create.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    framework: platformRule("supply chain", "Platform images are written only by the release identity, never by an identity reachable from a cluster"),
+    remediationSteps:
+      "Remove the write grant (artifactregistry writer/repoAdmin/admin, or owner/editor on the project), or the impersonation or Workload Identity grant that makes the member reachable; " +
+      "the build plane pushes only to the stack's own tenant MCP repository.",
+    configSchema: configSchema("platformImagesRepository"),
+  },
+  (ctx) => {
+    const platform = repositoryParts(ctx.config.platformImagesRepository);
+    const iam = readStackIam(ctx.resources);
+    for (const u of iam.unreadable) ctx.report(u.message, u.urn);
+    const reach = clusterIdentities(iam);
+    const created = new Set(
+      ctx.resources.filter((r) => r.type === AR_REPOSITORY).map((r) => `${String(at(r.props, "project"))}/${String(at(r.props, "location"))}/${String(at(r.props, "repositoryId"))}`),
+    );
+    const isPlatform = (s: { project: string; location: string; repository: string }) =>
+      s.project === platform.project && s.location === platform.location && s.repository === platform.repository;
+
+    /** What `g` lets its member write that it must not, or undefined. */
+    const forbiddenWrite = (g: StackGrant): string | undefined => {
+      const repoWrite = g.role === undefined || REPOSITORY_WRITE_ROLES.has(g.role) || BASIC_WRITE_ROLES.has(g.role);
+      if (!repoWrite) return undefined;
+      const s = g.scope;
+      switch (s.kind) {
+        case "repository":
+          if (isPlatform(s)) return `the platform-images repository ${ctx.config.platformImagesRepository}`;
+          if (!created.has(`${s.project}/${s.location}/${s.repository}`)) return `repository ${s.location}-docker.pkg.dev/${s.project}/${s.repository}, which this stack does not create`;
+          return undefined;
+        case "project":
+          // Project-wide writer/admin (or owner/editor) covers every repository of the project.
+          return s.project === platform.project ? `every repository of project ${s.project}, the platform-images repository's` : undefined;
+        case "folder":
+        case "organization":
+          return `every repository under ${s.kind} ${s.id}, which may hold the platform-images repository`;
+        case "unknown":
+          return `a target it cannot verify (${s.what} is unknown during preview), which may be the platform-images repository`;
+        default:
+          return undefined;
+      }
+    };
+
+    for (const g of iam.grants) {
+      const chain = reach.get(g.member);
+      if (!chain) continue;
+      const what = forbiddenWrite(g);
+      if (!what) continue;
+      ctx.report(`${g.member} holds ${g.role ?? "an unknown role"} on ${what}, and is reachable from the cluster: ${chain.join("; ")}`, g.urn);
+    }
+  },
+);
