@@ -94,7 +94,7 @@ export function readPackConfig(raw: unknown): PackConfig {
     throw new PackConfigError(`platformImagesRepository: ${JSON.stringify(platform)} is not <location>-docker.pkg.dev/<project>/<repository>`);
   }
   return {
-    platformImagesRepository: platform === undefined ? PACK_CONFIG_DEFAULTS.platformImagesRepository : platform,
+    platformImagesRepository: typeof platform === "string" ? platform : PACK_CONFIG_DEFAULTS.platformImagesRepository,
     mcpNamespace: label(r, "mcpNamespace"),
     mcpServiceAccount: label(r, "mcpServiceAccount"),
     knativeNamespace: label(r, "knativeNamespace"),

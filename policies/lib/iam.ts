@@ -224,8 +224,8 @@ class StackIndex {
 
 export interface StackIam {
   readonly grants: readonly StackGrant[];
-  /** Node service accounts of the stack's GKE node pools (and clusters' default pools): identity -> pool URN. */
-  readonly nodeAccounts: ReadonlyMap<string, string>;
+  /** Node service accounts of the stack's GKE node pools (and clusters' default pools): identity -> pool URNs. */
+  readonly nodeAccounts: ReadonlyMap<string, readonly string[]>;
   /** Service accounts the stack creates, by identity key. */
   readonly accounts: ReadonlySet<string>;
   /** Grants whose members could not be read at all (policyData that is not JSON). */
@@ -237,7 +237,7 @@ export function readStackIam(resources: readonly StackResource[]): StackIam {
   const index = new StackIndex(resources);
   const grants: StackGrant[] = [];
   const unreadable: { urn: string; message: string }[] = [];
-  const nodeAccounts = new Map<string, string>();
+  const nodeAccounts = new Map<string, string[]>();
   const accounts = new Set<string>();
   for (const r of resources) {
     if (r.type === SERVICE_ACCOUNT) {
@@ -248,7 +248,7 @@ export function readStackIam(resources: readonly StackResource[]): StackIam {
       const sa = at(r.props, "nodeConfig.serviceAccount");
       if (typeof sa === "string" || sa === UNKNOWN) {
         const key = sa === UNKNOWN ? index.member(r, UNKNOWN, "nodeConfig") : identityKey(`serviceAccount:${sa}`);
-        nodeAccounts.set(key, r.urn);
+        nodeAccounts.set(key, [...(nodeAccounts.get(key) ?? []), r.urn]);
       }
     }
     if (!isIamGrant(r.type)) continue;
@@ -283,12 +283,13 @@ export function isWorkloadIdentity(member: string): boolean {
  */
 export function clusterIdentities(iam: StackIam): Map<string, readonly string[]> {
   const seeds = new Map<string, string>();
-  for (const [key, poolUrn] of iam.nodeAccounts) seeds.set(key, `${key} runs GKE nodes (${poolUrn.slice(poolUrn.lastIndexOf("::") + 2)})`);
+  const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+  for (const [key, pools] of iam.nodeAccounts) seeds.set(key, `${key} runs GKE nodes (${pools.map(nameOf).join(", ")})`);
   for (const g of iam.grants) {
     if (seeds.has(g.member)) continue;
     if (isWorkloadIdentity(g.member)) seeds.set(g.member, `${g.member} is a GKE Workload Identity`);
     else if (g.member === "allUsers" || g.member === "allAuthenticatedUsers") seeds.set(g.member, `${g.member} includes every identity, a cluster's included`);
-    else if (g.member.startsWith("unknown:")) seeds.set(g.member, `the member of ${g.member.slice(g.member.lastIndexOf("::") + 2)} is unknown during preview, so it may be a cluster identity`);
+    else if (g.member.startsWith("unknown:")) seeds.set(g.member, `the member of ${nameOf(g.member)} is unknown during preview, so it may be a cluster identity`);
   }
   // Every service account the stack names: the targets of project-, folder- and organization-wide impersonation.
   const known = new Set<string>(iam.accounts);

@@ -25,9 +25,10 @@ export const iamGrantNoClusterWritePlatformImages = stackPolicy(
     const iam = readStackIam(ctx.resources);
     for (const u of iam.unreadable) ctx.report(u.message, u.urn);
     const reach = clusterIdentities(iam);
-    const created = new Set(
-      ctx.resources.filter((r) => r.type === AR_REPOSITORY).map((r) => `${String(at(r.props, "project"))}/${String(at(r.props, "location"))}/${String(at(r.props, "repositoryId"))}`),
-    );
+    // The stack's own repositories; one without a project input is in the provider's default project.
+    const created = ctx.resources.filter((r) => r.type === AR_REPOSITORY).map((r) => ({ project: at(r.props, "project"), location: at(r.props, "location"), repository: at(r.props, "repositoryId") }));
+    const isCreated = (s: { project: string; location: string; repository: string }) =>
+      created.some((c) => c.location === s.location && c.repository === s.repository && (typeof c.project !== "string" || c.project === s.project));
     const isPlatform = (s: { project: string; location: string; repository: string }) =>
       s.project === platform.project && s.location === platform.location && s.repository === platform.repository;
 
@@ -39,7 +40,7 @@ export const iamGrantNoClusterWritePlatformImages = stackPolicy(
       switch (s.kind) {
         case "repository":
           if (isPlatform(s)) return `the platform-images repository ${ctx.config.platformImagesRepository}`;
-          if (!created.has(`${s.project}/${s.location}/${s.repository}`)) return `repository ${s.location}-docker.pkg.dev/${s.project}/${s.repository}, which this stack does not create`;
+          if (!isCreated(s)) return `repository ${s.location}-docker.pkg.dev/${s.project}/${s.repository}, which this stack does not create`;
           return undefined;
         case "project":
           // Project-wide writer/admin (or owner/editor) covers every repository of the project.
