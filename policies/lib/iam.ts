@@ -122,6 +122,19 @@ export function projectOfAccount(key: string): string | undefined {
   return /^serviceAccount:[^@]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/.exec(key)?.[1];
 }
 
+/** Inputs that hold `projects/<id>/...` paths of other resources (key rings, keys, accounts, instances). */
+const PATH_FIELDS = ["keyRing", "cryptoKeyId", "keyRingId", "serviceAccountId", "instance", "database", "secretId"];
+
+/** The project named by a `projects/<id>/...` resource path among `props`' top-level values (members and roles aside). */
+function projectInPaths(props: Props): string | undefined {
+  for (const [k, v] of Object.entries(props)) {
+    if (["member", "members", "role", "policyData", "condition"].includes(k) || typeof v !== "string") continue;
+    const m = /^(?:\/\/[a-z.]+\/)?projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\//.exec(v);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
 const str = (v: unknown): string | undefined => (typeof v === "string" && !isUnknown(v) && v.length > 0 ? v : undefined);
 
 /** Indexes of the stack's own resources that grants refer to. */
@@ -142,9 +155,24 @@ class StackIndex {
     return (r.propertyDependsOn[field] ?? []).map((u) => this.byUrn.get(u)).filter((x): x is StackResource => x !== undefined);
   }
 
-  /** The project a stack resource lives in: a created project's id, or its `project` input. */
-  projectOf(r: StackResource): string | undefined {
-    return r.type === PROJECT ? str(at(r.props, "projectId")) : str(at(r.props, "project"));
+  /**
+   * The project a stack resource lives in: a created project's id, its `project` input, or a `projects/<id>/...`
+   * path among its inputs (a key's key ring). A `project` or path input unknown during preview comes from the
+   * resources it depends on (a key -> its key ring): their one project, a few levels deep.
+   */
+  projectOf(r: StackResource, depth = 0): string | undefined {
+    if (r.type === PROJECT) return str(at(r.props, "projectId"));
+    const direct = str(at(r.props, "project")) ?? projectInPaths(r.props);
+    if (direct || depth >= 3) return direct;
+    const found = new Set<string>();
+    for (const k of ["project", ...PATH_FIELDS]) {
+      if (at(r.props, k) !== UNKNOWN) continue;
+      for (const d of this.depsOf(r, k)) {
+        const p = this.projectOf(d, depth + 1);
+        if (p) found.add(p);
+      }
+    }
+    return found.size === 1 ? [...found][0] : undefined;
   }
 
   /** `field` of grant `g` as a project id: its value, else the one project of what it depends on. */
@@ -202,19 +230,15 @@ class StackIndex {
   /** Any other grant (bucket, key, database, secret, ...): only the project it is in matters to the rules. */
   private resourceScope(g: StackResource): GrantScope {
     const what = g.type.replace(/^gcp:([^/]+)\/.*$/, "$1");
-    const project = str(at(g.props, "project"));
+    const project = str(at(g.props, "project")) ?? projectInPaths(g.props);
     if (project) return { kind: "resource", project, what };
-    for (const [k, v] of Object.entries(g.props)) {
-      if (["member", "members", "role", "policyData", "condition"].includes(k) || typeof v !== "string") continue;
-      const m = /^(?:\/\/[a-z.]+\/)?projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\//.exec(v);
-      if (m) return { kind: "resource", project: m[1]!, what };
-    }
     const bucket = str(at(g.props, "bucket"));
     const created = bucket ? this.bucketsByName.get(bucket) : undefined;
     const bucketProject = created ? this.projectOf(created) : undefined;
     if (bucketProject) return { kind: "resource", project: bucketProject, what };
+    // The target named by a value unknown during preview (a key id, a bucket name): the project of what it comes from.
     for (const k of Object.keys(g.propertyDependsOn)) {
-      if (k === "member" || k === "members" || k === "role") continue;
+      if (k === "member" || k === "members" || k === "role" || at(g.props, k) !== UNKNOWN) continue;
       const p = this.projectField(g, k);
       if (p) return { kind: "resource", project: p, what };
     }

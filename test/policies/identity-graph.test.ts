@@ -134,3 +134,25 @@ describe("readStackIam: where a grant applies", () => {
     ]);
   });
 });
+
+describe("readStackIam: values unknown during preview", () => {
+  it("places a key grant whose key id is unknown in its key ring's project, through the key", () => {
+    const ring = r("gcp:kms/keyRing:KeyRing", "ring", { name: "gumstack-ent-acme", project: "gumstack-acme", location: "us-west1" });
+    const key = r("gcp:kms/cryptoKey:CryptoKey", "app", { name: "app", keyRing: UNKNOWN }, { keyRing: [ring.urn] });
+    const iam = readStackIam([
+      ring, key,
+      r("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "g", { cryptoKeyId: UNKNOWN, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: "user:a@x.com" }, { cryptoKeyId: [key.urn] }),
+    ]);
+    expect(iam.grants.map((g) => g.scope)).toEqual([{ kind: "resource", project: "gumstack-acme", what: "kms" }]);
+  });
+
+  it("does not guess a project from dependencies of values that are known", () => {
+    const ring = r("gcp:kms/keyRing:KeyRing", "ring", { name: "r", project: "gumstack-acme", location: "us-west1" });
+    const bucket = r("gcp:storage/bucket:Bucket", "b", { name: "b-in-default-project", encryption: { defaultKmsKeyName: "k" } }, { encryption: [ring.urn] });
+    const iam = readStackIam([
+      ring, bucket,
+      r("gcp:storage/bucketIAMMember:BucketIAMMember", "g", { bucket: "b-in-default-project", role: "roles/storage.objectViewer", member: "user:a@x.com" }, { bucket: [bucket.urn] }),
+    ]);
+    expect(iam.grants.map((g) => g.scope)).toEqual([{ kind: "unknown", what: "the project of this storage grant" }]);
+  });
+});
