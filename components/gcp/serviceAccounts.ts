@@ -5,9 +5,10 @@ import { boundedName } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
 
 /**
- * Project roles of the GKE node service account: GKE's documented minimum for nodes (logging, metrics,
+ * Project roles of every node pool's service account: GKE's documented minimum for nodes (logging, metrics,
  * monitoring viewer, resource metadata and autoscaling metrics writes), plus service usage, which image
- * streaming requires of a custom node service account; nothing else.
+ * streaming requires of a custom node service account; nothing else. No project-wide registry access: each
+ * pool reads one repository (see ServiceAccounts).
  */
 export const NODE_PROJECT_ROLES = ["roles/container.defaultNodeServiceAccount", "roles/serviceusage.serviceUsageConsumer"] as const;
 export const IMAGE_READER_ROLE = "roles/artifactregistry.reader";
