@@ -1,17 +1,18 @@
 import { configSchema, repositoryParts } from "../config";
-import { BASIC_WRITE_ROLES, clusterIdentities, readStackIam, REPOSITORY_WRITE_ROLES, type StackGrant } from "../lib/iam";
+import { BASIC_WRITE_ROLES, clusterIdentities, IMPERSONATION_ROLES, readStackIam, REPOSITORY_WRITE_ROLES, type StackGrant } from "../lib/iam";
 import { platformRule, stackPolicy } from "../lib/policy";
 import { at } from "../lib/props";
-import { AR_REPOSITORY } from "../lib/types";
+import { AR_REPOSITORY, isIamGrant } from "../lib/types";
 
 // The supply chain's one promise: what the platform runs (backend, builder, ...) is what the release identity
 // published. So no identity a cluster's workloads can reach (node accounts after a container escape,
 // Workload Identity accounts, and everything those may impersonate or federate into) may write the
-// platform-images repository, its project as a whole, or any repository the stack does not create.
+// platform-images repository, its project as a whole, or any repository the stack does not create; nor act
+// as an account whose grants the stack cannot see (the release identity is one).
 export const iamGrantNoClusterWritePlatformImages = stackPolicy(
   {
     name: "iam-grant-no-cluster-write-platform-images",
-    description: "No identity reachable from the cluster (node accounts, Workload Identities, anything they may impersonate) can write the platform-images repository or any repository the stack does not create.",
+    description: "No identity reachable from the cluster (node accounts, Workload Identities, anything they may impersonate) can write the platform-images repository or any repository the stack does not create, or act as an account outside the stack's projects.",
     enforcementLevel: "mandatory",
     severity: "critical",
     framework: platformRule("supply chain", "Platform images are written only by the release identity, never by an identity reachable from a cluster"),
@@ -55,10 +56,30 @@ export const iamGrantNoClusterWritePlatformImages = stackPolicy(
       }
     };
 
+    /**
+     * Acting as an account whose grants the stack cannot see (one outside the projects the stack runs in, such
+     * as the release identity in the admin project, or every account of a project, folder or organization)
+     * could write platform images unseen.
+     */
+    // Projects the stack itself runs in (where its non-IAM resources are): accounts there are the platform's own.
+    const home = new Set(ctx.resources.filter((r) => r.type.startsWith("gcp:") && !isIamGrant(r.type)).map((r) => at(r.props, "project")).filter((p): p is string => typeof p === "string"));
+    home.delete(platform.project);
+    const blindImpersonation = (g: StackGrant): string | undefined => {
+      if (g.role !== undefined && !IMPERSONATION_ROLES.has(g.role)) return undefined;
+      const s = g.scope;
+      if (s.kind === "serviceAccount") {
+        if (iam.accounts.has(s.account) || (s.project !== undefined && home.has(s.project))) return undefined;
+        return `service account ${s.account.replace(/^serviceAccount:/, "")}, outside the stack's projects${s.project === platform.project ? " (in the platform-images project)" : ""}, so its own grants cannot be checked`;
+      }
+      if (s.kind === "project") return `every service account of project ${s.project}, including any whose grants this stack cannot check`;
+      if (s.kind === "folder" || s.kind === "organization") return `every service account under ${s.kind} ${s.id}, the release identity's included`;
+      return undefined;
+    };
+
     for (const g of iam.grants) {
       const chain = reach.get(g.member);
       if (!chain) continue;
-      const what = forbiddenWrite(g);
+      const what = forbiddenWrite(g) ?? blindImpersonation(g);
       if (!what) continue;
       ctx.report(`${g.member} holds ${g.role ?? "an unknown role"} on ${what}, and is reachable from the cluster: ${chain.join("; ")}`, g.urn);
     }

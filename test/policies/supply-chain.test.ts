@@ -72,6 +72,18 @@ describe(`${WRITE}`, () => {
     expect(fs.map((f) => f.message)).toEqual([expect.stringMatching(/^unknown:.*::who-writes holds roles\/artifactregistry\.writer on the platform-images repository .*the member of who-writes is unknown during preview, so it may be a cluster identity$/)]);
   });
 
+  it("refuses a reachable identity that may act as an account the stack does not create (the release identity), or as a whole project's", async () => {
+    const release = "release@gumstack-admin.iam.gserviceaccount.com";
+    const e = withAll(
+      resource(SA_GRANT, "nodes-mint-release", { serviceAccountId: `projects/gumstack-admin/serviceAccounts/${release}`, role: "roles/iam.serviceAccountTokenCreator", member: NODES }),
+      resource("gcp:projects/iAMMember:IAMMember", "backend-acts-as-admin", { project: "gumstack-admin", role: "roles/iam.serviceAccountUser", member: sa("backend") }),
+    );
+    expect(only(await findings(e), WRITE).map((f) => `${f.resource}: ${f.message}`)).toEqual([
+      `nodes-mint-release: ${NODES} holds roles/iam.serviceAccountTokenCreator on service account ${release}, outside the stack's projects (in the platform-images project), so its own grants cannot be checked, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool, mcp-pool)`,
+      `backend-acts-as-admin: ${sa("backend")} holds roles/iam.serviceAccountUser on every service account of project gumstack-admin, including any whose grants this stack cannot check, and is reachable from the cluster: ${WI_CHAIN}`,
+    ]);
+  });
+
   it("leaves the release identity alone: not reachable from the cluster", async () => {
     expect(only(await findings(withAll(repoGrant("release-writes", "roles/artifactregistry.writer", sa("release", "gumstack-admin")))), WRITE)).toEqual([]);
   });
