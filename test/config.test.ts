@@ -96,6 +96,8 @@ describe("config refusals name the key, the value and what is allowed", () => {
     ["platform-images repository with an image path", "platformImages.repository", `${PLATFORM_REPO}/backend`,
       /^gumstack:platformImages\.repository: must be an Artifact Registry Docker repository/],
     ["platform-images repository missing", "platformImages", undefined, /^gumstack:platformImages: is required/],
+    ["platform-images repository that is the tenant repository", "platformImages.repository", "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod",
+      /^gumstack:platformImages\.repository: must differ from this stack's tenant MCP repository \(us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\)/],
     ["tenant repository id not qualified by the environment", "artifactRegistry.repositoryId", "gumstack",
       /^gumstack:artifactRegistry\.repositoryId: must end in -prod \(e\.g\. mcp-prod\) so two environments in one project never share a tenant repository/],
     ["rotation over 90 days", "kms.rotationDays", 365, /^gumstack:kms\.rotationDays: must be at most 90 days \(got 365\)/],

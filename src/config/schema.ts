@@ -360,8 +360,10 @@ export const stackConfigSchema = z
     if (repoId !== undefined && !repoId.endsWith(`-${c.environment}`)) {
       ctx.addIssue({ code: "custom", path: ["artifactRegistry", "repositoryId"], input: repoId, message: `must end in -${c.environment} (e.g. mcp-${c.environment}) so two environments in one project never share a tenant repository; or leave it unset` });
     }
-    if (repoId !== undefined && `${c.region}-docker.pkg.dev/${c.project}/${repoId}` === platformRepo) {
-      ctx.addIssue({ code: "custom", path: ["artifactRegistry", "repositoryId"], input: repoId, message: "must differ from gumstack:platformImages.repository: tenant images never share the platform's repository" });
+    // The tenant repository (mcp-<environment> unless set) must never be the platform-images repository.
+    const tenantRepo = `${c.region}-docker.pkg.dev/${c.project}/${repoId ?? `mcp-${c.environment}`}`;
+    if (tenantRepo === platformRepo) {
+      ctx.addIssue({ code: "custom", path: ["platformImages", "repository"], input: platformRepo, message: `must differ from this stack's tenant MCP repository (${tenantRepo}): tenant images never share the platform's repository` });
     }
     if (c.enterprise && c.enterprise.platformProject === c.project) {
       ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });
