@@ -250,6 +250,8 @@ export interface StackIam {
   readonly grants: readonly StackGrant[];
   /** Node service accounts of the stack's GKE node pools (and clusters' default pools): identity -> pool URNs. */
   readonly nodeAccounts: ReadonlyMap<string, readonly string[]>;
+  /** Each node pool (and cluster) with a node service account, and that account's identity key. */
+  readonly nodePools: readonly { readonly urn: string; readonly account: string }[];
   /** Service accounts the stack creates, by identity key. */
   readonly accounts: ReadonlySet<string>;
   /** Grants whose members could not be read at all (policyData that is not JSON). */
@@ -262,6 +264,7 @@ export function readStackIam(resources: readonly StackResource[]): StackIam {
   const grants: StackGrant[] = [];
   const unreadable: { urn: string; message: string }[] = [];
   const nodeAccounts = new Map<string, string[]>();
+  const nodePools: { urn: string; account: string }[] = [];
   const accounts = new Set<string>();
   for (const r of resources) {
     if (r.type === SERVICE_ACCOUNT) {
@@ -273,6 +276,7 @@ export function readStackIam(resources: readonly StackResource[]): StackIam {
       if (typeof sa === "string" || sa === UNKNOWN) {
         const key = sa === UNKNOWN ? index.member(r, UNKNOWN, "nodeConfig") : identityKey(`serviceAccount:${sa}`);
         nodeAccounts.set(key, [...(nodeAccounts.get(key) ?? []), r.urn]);
+        nodePools.push({ urn: r.urn, account: key });
       }
     }
     if (!isIamGrant(r.type)) continue;
@@ -287,7 +291,7 @@ export function readStackIam(resources: readonly StackResource[]): StackIam {
       grants.push({ urn: r.urn, type: r.type, role: role(at(r.props, "role")), member: index.member(r, UNKNOWN, field), scope, authoritative });
     }
   }
-  return { grants, nodeAccounts, accounts, unreadable };
+  return { grants, nodeAccounts, nodePools, accounts, unreadable };
 }
 
 /** A member that is a GKE Workload Identity (any KSA, any namespace, any cluster of a `*.svc.id.goog` pool). */

@@ -12,6 +12,7 @@ import { gkeClusterShieldedNodes } from "./gke-cluster-shielded-nodes";
 import { gkeClusterWorkloadIdentity } from "./gke-cluster-workload-identity";
 import { gkeNodePoolDedicatedServiceAccount } from "./gke-node-pool-dedicated-service-account";
 import { gkeNodePoolGkeMetadata } from "./gke-node-pool-gke-metadata";
+import { gkeNodePoolMcpOwnServiceAccount } from "./gke-node-pool-mcp-own-service-account";
 import { gkeNodePoolMcpSandbox } from "./gke-node-pool-mcp-sandbox";
 import { gkeNodePoolSecureBoot } from "./gke-node-pool-secure-boot";
 import { iamGrantEnterpriseForeignProjectReadOnly } from "./iam-grant-enterprise-foreign-project-read-only";
@@ -54,6 +55,7 @@ export const policies: PolicyPackArgs["policies"] = [
   gkeNodePoolGkeMetadata,
   gkeNodePoolDedicatedServiceAccount,
   gkeNodePoolMcpSandbox,
+  gkeNodePoolMcpOwnServiceAccount,
   gkeNodePoolSecureBoot,
   // The MCP namespace and what runs in it
   k8sMcpNamespacePodSecurityRestricted,

@@ -7,6 +7,7 @@ import { BACKEND_NS, golden, PROJECT, type FixtureExport } from "./fixtures/gold
 import { add, change, findings, resource, UNKNOWN, type Finding } from "./support.js";
 
 const WRITE = "iam-grant-no-cluster-write-platform-images";
+const MCP_SA = "gke-node-pool-mcp-own-service-account";
 const ENTERPRISE = "iam-grant-enterprise-foreign-project-read-only";
 const REPO_GRANT = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember";
 const SA_GRANT = "gcp:serviceaccount/iAMMember:IAMMember";
@@ -37,7 +38,7 @@ describe(`${WRITE}`, () => {
   it("refuses a node account that can write the platform-images repository", async () => {
     expect(await findings(withAll(repoGrant("nodes-write", "roles/artifactregistry.writer", NODES)))).toEqual([{
       policy: WRITE, level: "mandatory", resource: "nodes-write",
-      message: `${NODES} holds roles/artifactregistry.writer on the platform-images repository ${PLATFORM_URL}, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool, mcp-pool)`,
+      message: `${NODES} holds roles/artifactregistry.writer on the platform-images repository ${PLATFORM_URL}, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool)`,
     }]);
   });
 
@@ -63,7 +64,7 @@ describe(`${WRITE}`, () => {
   it("refuses a reachable writer on a repository the stack does not create (another stack's tenant images)", async () => {
     const e = withAll(repoGrant("nodes-write-prod", "roles/artifactregistry.writer", NODES, { project: "gumstack-prod", location: "us-west1", repository: "mcp-prod" }));
     expect(only(await findings(e), WRITE).map((f) => f.message)).toEqual([
-      `${NODES} holds roles/artifactregistry.writer on repository us-west1-docker.pkg.dev/gumstack-prod/mcp-prod, which this stack does not create, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool, mcp-pool)`,
+      `${NODES} holds roles/artifactregistry.writer on repository us-west1-docker.pkg.dev/gumstack-prod/mcp-prod, which this stack does not create, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool)`,
     ]);
   });
 
@@ -79,7 +80,7 @@ describe(`${WRITE}`, () => {
       resource("gcp:projects/iAMMember:IAMMember", "backend-acts-as-admin", { project: "gumstack-admin", role: "roles/iam.serviceAccountUser", member: sa("backend") }),
     );
     expect(only(await findings(e), WRITE).map((f) => `${f.resource}: ${f.message}`)).toEqual([
-      `nodes-mint-release: ${NODES} holds roles/iam.serviceAccountTokenCreator on service account ${release}, outside the stack's projects (in the platform-images project), so its own grants cannot be checked, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool, mcp-pool)`,
+      `nodes-mint-release: ${NODES} holds roles/iam.serviceAccountTokenCreator on service account ${release}, outside the stack's projects (in the platform-images project), so its own grants cannot be checked, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool)`,
       `backend-acts-as-admin: ${sa("backend")} holds roles/iam.serviceAccountUser on every service account of project gumstack-admin, including any whose grants this stack cannot check, and is reachable from the cluster: ${WI_CHAIN}`,
     ]);
   });
@@ -92,7 +93,7 @@ describe(`${WRITE}`, () => {
     const e = withAll(repoGrant("nodes-write", "roles/artifactregistry.writer", NODES, { project: "other-admin", location: "europe-west1", repository: "images" }));
     const config = expandPackConfig({ platformImagesRepository: "europe-west1-docker.pkg.dev/other-admin/images" }, policies);
     expect(only(await findings(e, config), WRITE).map((f) => f.message)).toEqual([
-      `${NODES} holds roles/artifactregistry.writer on the platform-images repository europe-west1-docker.pkg.dev/other-admin/images, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool, mcp-pool)`,
+      `${NODES} holds roles/artifactregistry.writer on the platform-images repository europe-west1-docker.pkg.dev/other-admin/images, and is reachable from the cluster: ${NODES} runs GKE nodes (system-pool)`,
     ]);
     await expect(findings(golden(), { [WRITE]: { platformImagesRepository: "gcr.io/x" } })).rejects.toThrow('platformImagesRepository: "gcr.io/x" is not <location>-docker.pkg.dev/<project>/<repository>');
   });
@@ -152,5 +153,34 @@ describe(`${ENTERPRISE}`, () => {
     const e = withGrants(resource("gcp:projects/iAMMember:IAMMember", "own-viewer", { project: UNKNOWN, role: "roles/viewer", member: NODES },
       { propertyDependencies: { project: ["urn:pulumi:test::gumstack::gcp:organizations/project:Project::customer-project"] } }));
     expect(only(await findings(e), ENTERPRISE)).toEqual([]);
+  });
+});
+
+describe(`${MCP_SA}`, () => {
+  const MCP_NODES = sa("gke-mcp");
+
+  it("passes the golden stack (the MCP pool has its own account) and the MCP account reading the stack's repository", async () => {
+    expect(only(await findings(), MCP_SA)).toEqual([]);
+    const e = withAll(repoGrant("mcp-reads-tenant", "roles/artifactregistry.reader", MCP_NODES, { project: PROJECT, location: "us-west1", repository: "gumstack" }));
+    expect(await findings(e)).toEqual([]);
+  });
+
+  it("refuses an MCP pool that shares the system pool's account", async () => {
+    const e = change(golden(), "mcp-pool", (p) => (p.nodeConfig.serviceAccount = `gke-nodes@${PROJECT}.iam.gserviceaccount.com`));
+    expect(only(await findings(e), MCP_SA)).toEqual([{
+      policy: MCP_SA, level: "mandatory", resource: "mcp-pool",
+      message: `the MCP pool mcp-pool runs as ${NODES}, which pool system-pool also uses: a sandbox escape would get the platform pool's access`,
+    }]);
+  });
+
+  it("refuses the MCP pool's account reading platform images, or every repository of a project", async () => {
+    const e = withAll(
+      repoGrant("mcp-reads-platform", "roles/artifactregistry.reader", MCP_NODES),
+      resource("gcp:projects/iAMMember:IAMMember", "mcp-reads-project", { project: PROJECT, role: "roles/artifactregistry.reader", member: MCP_NODES }),
+    );
+    expect(only(await findings(e), MCP_SA).map((f) => `${f.resource}: ${f.message}`)).toEqual([
+      `mcp-reads-platform: the MCP pool's account ${MCP_NODES} holds roles/artifactregistry.reader on repository ${PLATFORM_URL}, which this stack does not create: it may read only the stack's own tenant repository`,
+      `mcp-reads-project: the MCP pool's account ${MCP_NODES} holds roles/artifactregistry.reader on every repository of project ${PROJECT}: it may read only the stack's own tenant repository`,
+    ]);
   });
 });
