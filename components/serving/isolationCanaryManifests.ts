@@ -169,8 +169,9 @@ export function canaryServiceManifest(a: CanaryServiceArgs): Record<string, any>
                 { name: "CANARY_CONFIG", value: a.config },
                 { name: "METRICS_PORT", value: String(CANARY_METRICS_PORT) },
               ],
-              readinessProbe: { httpGet: { path: "/healthz" } },
-              livenessProbe: { httpGet: { path: "/healthz" }, periodSeconds: 30 },
+              // Port 0: Knative's "the container's port" (the probes go through queue-proxy to it).
+              readinessProbe: { httpGet: { path: "/healthz", port: 0 } },
+              livenessProbe: { httpGet: { path: "/healthz", port: 0 }, periodSeconds: 30 },
               resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
               securityContext: { ...restrictedContainerSecurityContext(true), runAsUser: CANARY_UID, runAsGroup: CANARY_UID },
             },
