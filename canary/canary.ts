@@ -2,7 +2,7 @@
 // trying to reach what tenants must never reach (metadata server, private and cluster ranges, the Kubernetes API,
 // a neighbouring MCP server, non-web ports on the internet), and what they must reach (the public internet on
 // 80/443). Results are Prometheus metrics; a forbidden destination reached, or a required one not reached, is a
-// violation. The probe list is generated at plan time (components/serving/isolationCanaryProbes.ts) from the same
+// violation. The probe list is generated at plan time (components/serving/isolationCanaryManifests.ts) from the same
 // data the policy pack judges, and arrives as JSON in CANARY_CONFIG.
 //
 // Node 22 runs this file as is (type stripping, on by default since Node 22.18): only erasable TypeScript, and
