@@ -7,11 +7,10 @@ import type { CanaryConfig, Probe } from "../../canary/canary.js";
 import { GMP_COLLECTOR } from "../kubernetes/backendNamespace.js";
 import { NAMESPACE_NAME_LABEL, POLICY_LABELS, type NetworkPolicyManifest } from "../kubernetes/mcpNetworkPolicies.js";
 import { restrictedContainerSecurityContext } from "./commonManifests.js";
+import { CANARY_TENANT, TENANT_LABEL } from "./isolationCanaryTenant.js";
 
-/** The tenant id the platform reserves for the canary: its label value and its image path segment. */
-export const CANARY_TENANT = "gumstack-canary";
-/** The label every MCP server carries (Knative Service and revision template), naming its tenant. */
-export const TENANT_LABEL = "gumstack.com/tenant";
+export { CANARY_TENANT, TENANT_LABEL };
+
 /** Knative's label that keeps a Service off the external gateway (served only through its DomainMapping). */
 export const VISIBILITY_LABEL = "networking.knative.dev/visibility";
 /** Port of the canary's /metrics: not the serving port, so the load balancer never reaches the results. */

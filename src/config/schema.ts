@@ -2,7 +2,7 @@
 // enterprise customers) is validated against it once, in the entry point, before any resource is planned.
 import { z } from "zod";
 import { artifactRegistryImagePrefix } from "../../components/kubernetes/admissionPolicies.js";
-import { CANARY_TENANT } from "../../components/serving/isolationCanaryManifests.js";
+import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
 import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
 import { cidrsOverlap, parseCidr } from "./cidr.js";
 
