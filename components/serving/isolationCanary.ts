@@ -108,7 +108,8 @@ export class IsolationCanary extends pulumi.ComponentResource {
     const queries = pulumi.output(args.clusterName).apply((c) => canaryAlertQueries(c, namespace, intervalSeconds));
     const gcpOpts = { parent: this, dependsOn: args.apiDependsOn ?? [] };
     const channels = args.notificationChannels ?? [];
-    const evaluationInterval = `${Math.min(intervalSeconds, 60)}s`;
+    // Once a minute at most often (a round a minute by default); never below 30 s.
+    const evaluationInterval = `${Math.max(30, Math.min(intervalSeconds, 60))}s`;
     this.violationAlert = new gcp.monitoring.AlertPolicy(`${name}-violation-alert`, {
       project: args.project,
       displayName: pulumi.interpolate`Isolation canary violation (${args.clusterName})`,
