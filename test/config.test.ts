@@ -106,6 +106,7 @@ describe("enterprise section", () => {
   const enterprise = (over: Record<string, unknown>) => {
     const values = withValue("kind", "enterprise");
     values.project = "gumstack-ent-acme";
+    values.canary = { image: `us-west1-docker.pkg.dev/gumstack-ent-acme/gumstack/gumstack-canary/canary@sha256:${"7c2e4a6b".repeat(8)}` };
     values.enterprise = { customer: "acme", folderId: 123456789012, billingAccount: "01A2B3-C4D5E6-F7A8B9", platformProject: "gumstack-prod", ...over };
     return values;
   };

@@ -355,7 +355,8 @@ export const stackConfigSchema = z
     if (c.canary.enabled && !c.canary.image) {
       ctx.addIssue({ code: "custom", path: ["canary", "image"], input: undefined, message: `is required when canary.enabled is true: the digest the release identity pushed, ${canaryPath}canary@sha256:<64 hex> (or set canary.enabled: false)` });
     }
-    if (c.canary.image && !c.canary.image.startsWith(canaryPath)) {
+    // Only against a well-formed project: a malformed one is reported on its own key.
+    if (c.canary.image && projectId.safeParse(c.project).success && !c.canary.image.startsWith(canaryPath)) {
       ctx.addIssue({ code: "custom", path: ["canary", "image"], input: c.canary.image, message: `must be in this stack's tenant MCP repository under the canary's tenant path: ${canaryPath}<name>@sha256:<64 hex>` });
     }
     if (c.enterprise && c.enterprise.platformProject === c.project) {
