@@ -110,7 +110,7 @@ export function canaryProbes(a: CanaryProbeArgs): Probe[] {
 
 /** CANARY_CONFIG: the probes and the loop's timing, refused when larger than one environment string may be. */
 export function canaryConfigJson(probes: readonly Probe[], o: { intervalSeconds: number; timeoutMs?: number; concurrency?: number }): string {
-  const cfg: CanaryConfig = { intervalSeconds: o.intervalSeconds, timeoutMs: o.timeoutMs ?? 3000, concurrency: o.concurrency ?? 16, neighbourAttempts: 4, probes };
+  const cfg: CanaryConfig = { intervalSeconds: o.intervalSeconds, timeoutMs: o.timeoutMs ?? 3000, concurrency: o.concurrency ?? 32, neighbourAttempts: 4, probes };
   const json = JSON.stringify(cfg);
   if (Buffer.byteLength(json) > MAX_CONFIG_BYTES) throw new Error(`IsolationCanary probe list is ${Buffer.byteLength(json)} bytes, over ${MAX_CONFIG_BYTES}: fewer ranges or samples`);
   return json;
