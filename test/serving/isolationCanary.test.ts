@@ -1,6 +1,8 @@
 // The isolation canary's manifests: valid objects of their kinds, admitted by the MCP admission guard exactly as a
 // customer's server is (the Knative Service, and the Configuration, Revision, Deployment, ReplicaSet and Pod
-// Knative derives from it), then the component under mocks and in the prod plan.
+// Knative derives from it), then the component under mocks and in the prod plan. The guard is the one of this
+// branch (components/kubernetes/admissionPolicies.ts); the canary already carries the tenant label and the
+// tenant image path a guard requiring them will check.
 import { Configuration, Revision, Service } from "@kubernetes-models/knative/serving.knative.dev/v1";
 import { DomainMapping } from "@kubernetes-models/knative/serving.knative.dev/v1beta1";
 import { Deployment, ReplicaSet } from "kubernetes-models/apps/v1";
