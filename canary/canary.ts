@@ -95,7 +95,7 @@ function classify(err: unknown): Outcome {
   const code = (err as NodeJS.ErrnoException)?.code ?? (err as { cause?: NodeJS.ErrnoException })?.cause?.code;
   if (code === "ECONNREFUSED" || code === "ECONNRESET") return "refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "ENODATA") return "unresolved";
-  if (code === "ETIMEDOUT" || code === "ABORT_ERR" || (err as Error)?.name === "TimeoutError" || (err as Error)?.name === "AbortError") return "timeout";
+  if (code === "ETIMEDOUT" || code === "ABORT_ERR" || code === "UND_ERR_CONNECT_TIMEOUT" || (err as Error)?.name === "TimeoutError" || (err as Error)?.name === "AbortError") return "timeout";
   return "unreachable";
 }
 
