@@ -77,6 +77,8 @@ describe("the canary program, running", () => {
         probe("neighbour-self", "neighbour", ports.app, "refused"),
         probe("neighbour-other", "neighbour", ports.other, "refused"),
         probe("revision-expanded", "tcp", ports.open, "refused", "${K_REVISION}"),
+        // "localhost" resolves from /etc/hosts: no query leaves the machine.
+        probe("dns-localhost", "dns", 0, "reached", "localhost"),
       ],
     };
     const [cmd, ...args] = entry;
@@ -125,7 +127,8 @@ describe("the canary program, running", () => {
   it("counts the violations: 4 forbidden reached (tcp, udp, neighbour, expanded host) + 1 required unreached", () => {
     expect(sample(metrics, "gumstack_canary_violation")).toBe(5);
     expect(sample(metrics, "gumstack_canary_forbidden_answered")).toBe(1);
-    expect(sample(metrics, "gumstack_canary_probes")).toBe(8);
+    expect(sample(metrics, "gumstack_canary_probes")).toBe(9);
+    expect(sample(metrics, "gumstack_canary_probe_success", { probe: "dns-localhost", expect: "reached" })).toBe(1);
     expect(sample(metrics, "gumstack_canary_last_round_timestamp_seconds")).toBeGreaterThan(Date.now() / 1000 - 60);
   });
 
