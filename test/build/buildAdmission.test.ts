@@ -11,7 +11,7 @@ import {
   artifactRepositoryPrefixOf, BUILD_POD_BOUNDS, BuildAdmissionGuard, buildAdmissionManifests,
 } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { buildJobManifest, buildSecretManifests, type BuildPlatform, type BuildRequest } from "../../components/kubernetes/buildJob.js";
-import { celFunctions, refusals } from "../support/vap.js";
+import { guardRefusals } from "../support/admission.js";
 
 type Obj = Record<string, any>;
 const NS = "gumstack-build";
@@ -24,7 +24,9 @@ const REQUEST: BuildRequest = {
 };
 const GUARD = buildAdmissionManifests({ platformImagePrefix: artifactRepositoryPrefixOf(BUILDER), maxDeadlineSeconds: 600, maxTtlSecondsAfterFinished: 300 });
 const clone = <T>(o: T): T => structuredClone(o);
-const judge = (kind: string, object: Obj, extra: Obj = {}) => refusals(GUARD, { kind, object, namespace: NS, ...extra });
+const judge = (kind: string, object: Obj, extra: Obj = {}) => guardRefusals({ kind, object, ...extra }, GUARD, NS);
+/** Function names called in a CEL expression (string literals skipped). */
+const celFunctions = (e: string): string[] => [...e.replaceAll(/"(\\.|[^"\\])*"/g, '""').matchAll(/([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!);
 
 const job = buildJobManifest(PLATFORM, REQUEST);
 /** The Pod the Job controller creates, after the API server's defaulting and GKE Sandbox's RuntimeClass scheduling. */
@@ -213,8 +215,8 @@ describe("the rest of the namespace", () => {
 
   it("ignores DELETE and other namespaces", () => {
     const runc = withSpec(pod, (s) => (s.runtimeClassName = "runc"));
-    expect(refusals(GUARD, { kind: "Pod", object: null, oldObject: runc, operation: "DELETE", namespace: NS })).toEqual([]);
-    expect(refusals(GUARD, { kind: "Pod", object: runc, namespace: "gumstack-mcp" })).toEqual([]);
+    expect(guardRefusals({ kind: "Pod", object: null, oldObject: runc, operation: "DELETE" }, GUARD, NS)).toEqual([]);
+    expect(guardRefusals({ kind: "Pod", object: runc, namespace: "gumstack-mcp" }, GUARD, NS)).toEqual([]);
     expect(judge("Pod", runc)).toHaveLength(1);
   });
 });

@@ -23,7 +23,9 @@ const ISOLATION = [
   "iam-grant-no-mcp-identity", "k8s-rbac-binding-no-mcp-subjects", "k8s-mcp-workload-gvisor-runtime", "k8s-mcp-workload-no-host-namespaces",
   "k8s-mcp-workload-not-privileged", "k8s-mcp-workload-pod-security-restricted", "k8s-mcp-workload-no-token-automount",
   "k8s-mcp-workload-allowed-registries", "k8s-mcp-service-no-external-exposure", "knative-serving-kourier-cluster-ip",
-  "knative-serving-runtime-class-enabled", "k8s-mcp-admission-guard-bound", "k8s-build-networkpolicy-fenced", "k8s-build-admission-guard-bound",
+  "knative-serving-runtime-class-enabled", "k8s-mcp-admission-guard-bound",
+  "iam-grant-no-cluster-write-platform-images", "iam-grant-enterprise-foreign-project-read-only", "gke-node-pool-mcp-own-service-account",
+  "k8s-build-networkpolicy-fenced", "k8s-build-admission-guard-bound",
 ];
 
 describe("the pack", () => {
