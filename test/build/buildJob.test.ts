@@ -146,6 +146,7 @@ describe("gumstack:build config", () => {
   it.each([
     ["a tag-only builder image", { builderImage: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder:4f2c1e9" }, /^gumstack:build\.builderImage: must be the builder image in the platform-images repository pinned by digest.*gcloud artifacts docker images describe/],
     ["a builder image from Docker Hub", { builderImage: `quay.io/buildah/stable@sha256:${"a".repeat(64)}` }, /^gumstack:build\.builderImage: must be/],
+    ["a builder image in another Artifact Registry repository", { builderImage: `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/builder@sha256:${"b".repeat(64)}` }, /^gumstack:build\.builderImage: must be in gumstack:platformImages\.repository \(us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/builder@sha256:<64 hex>\)/],
     ["an 11-minute deadline", { deadlineSeconds: 660 }, /^gumstack:build\.deadlineSeconds: must be at most 600: a build is stopped after 10 minutes/],
     ["builds in the MCP namespace", { namespace: "gumstack-mcp" }, /^gumstack:build\.namespace: must be a namespace of its own/],
     ["a day-long TTL", { ttlSecondsAfterFinished: 86400 }, /^gumstack:build\.ttlSecondsAfterFinished: /],
