@@ -14,13 +14,15 @@ const PLATFORM = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform";
 const TENANT = "us-west1-docker.pkg.dev/gumstack-acme/mcp-ent-acme";
 
 describe("enterprise plan: who can read and write which repository, from the cluster", () => {
-  it("reads platform images and its own tenant repository only, writes nothing, and never touches prod's repository", () => {
+  it("reads platform images and its own tenant repository only, writes only its tenant repository (the pusher), and never touches prod's repository", () => {
     const access = clusterRepositoryAccess(resources);
     expect(access).toEqual([
       expect.stringMatching(new RegExp(`^principal://.*/workloadIdentityPools/gumstack-acme\\.svc\\.id\\.goog/subject/ns/knative-serving/sa/controller reads ${TENANT}$`)),
       `${sa("gke-backend-ent-acme")} reads ${PLATFORM}`,
       `${sa("gke-mcp-ent-acme")} reads ${TENANT}`,
       `${sa("gke-system-ent-acme")} reads ${PLATFORM}`,
+      // The build plane's pusher writes this customer's own tenant repository, and nothing else.
+      `${sa("pusher-ent-acme")} writes ${TENANT}`,
     ]);
     expect(access.join("\n")).not.toContain("gumstack-prod");
   });

@@ -15,15 +15,17 @@ const PLATFORM = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform";
 const TENANT = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod";
 
 describe("prod plan: who can read and write which repository, from the cluster", () => {
-  it("platform pools read platform images, the MCP pool and Knative's controller the tenant repository; nobody writes", () => {
+  it("platform pools read platform images, the MCP pool and Knative's controller the tenant repository; only the pusher writes, the tenant repository", () => {
     const access = clusterRepositoryAccess(resources);
     expect(access).toEqual([
       expect.stringMatching(new RegExp(`^principal://iam\\.googleapis\\.com/projects/\\d+/locations/global/workloadIdentityPools/gumstack-prod\\.svc\\.id\\.goog/subject/ns/knative-serving/sa/controller reads ${TENANT}$`)),
       `${sa("gke-backend-prod")} reads ${PLATFORM}`,
       `${sa("gke-mcp-prod")} reads ${TENANT}`,
       `${sa("gke-system-prod")} reads ${PLATFORM}`,
+      // The build plane's pusher, reachable through the backend's tokenCreator on it (components/gcp/imagePusher.ts).
+      `${sa("pusher-prod")} writes ${TENANT}`,
     ]);
-    expect(access.filter((l) => / writes /.test(l))).toEqual([]);
+    expect(access.filter((l) => / writes /.test(l) && l.includes(PLATFORM))).toEqual([]);
   });
 
   it("is really checked: the old image builder, token-minted by the backend and writing platform images, fails the pack", async () => {

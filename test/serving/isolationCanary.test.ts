@@ -172,7 +172,8 @@ describe("the canary in the prod plan", async () => {
     const svc = one(resources, "kubernetes:serving.knative.dev/v1:Service");
     expect(inputs(svc).metadata.namespace).toBe(NS);
     expect(waitsFor(resources, svc, one(resources, "kubernetes:operator.knative.dev/v1beta1:KnativeServing"))).toBe(true);
-    const bindings = ofType(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
+    // The MCP namespace's guard (the build namespace's guards the builds, not the canary).
+    const bindings = ofType(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding").filter((b) => inputs(b).metadata.name.startsWith(`${NS}-`));
     expect(bindings.length).toBeGreaterThan(0);
     for (const b of bindings) expect(waitsFor(resources, svc, b), nameOf(b)).toBe(true);
     for (const p of ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((r) => inputs(r).metadata.namespace === NS)) {
