@@ -1,0 +1,77 @@
+// The offline check of one stack's resources: pack config that follows the stack, the pack run, and the two
+// ways a check could pass without proving anything, refused: an export with no resources, and a stack without
+// the MCP namespace the pack is configured for (every MCP-namespace rule would then be "not applicable").
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { expandPackConfig, readPackConfig, type PackConfig } from "../../policies/config.js";
+import { policies as packPolicies } from "../../policies/rules/index.js";
+import { runPolicyPack, type Diagnostic, type PolicyRun } from "./analyzer.js";
+import { ExportError, type ExportResource } from "./export.js";
+import { hasNamespace, mergePackConfig, packValuesFromOutputs, PackValuesError } from "./packConfig.js";
+
+/** Name of the check that the MCP namespace exists, as it appears among a run's diagnostics. */
+export const NAMESPACE_CHECK = "offline-check-mcp-namespace-present";
+
+export interface StackCheck {
+  readonly run: PolicyRun;
+  /** The pack values the run used (derived, with the explicit config's namespace where it sets one). */
+  readonly values: PackConfig;
+  /** The per-policy config the run used. */
+  readonly config: PolicyPackConfig;
+}
+
+/** The per-policy file `--policy-pack-config` takes, carrying `values` to every policy that reads them. */
+export function packConfigFile(values: PackConfig): PolicyPackConfig {
+  return expandPackConfig(values, packPolicies);
+}
+
+/** The policies that judge tenant isolation: those configured with the MCP namespace. */
+export function isolationPolicies(): string[] {
+  return packPolicies.filter((p) => p.configSchema?.properties.mcpNamespace !== undefined).map((p) => p.name);
+}
+
+/** The MCP namespace a per-policy config checks: any policy's configured mcpNamespace, else `fallback`. */
+function configuredNamespace(config: PolicyPackConfig, fallback: string | undefined): string | undefined {
+  for (const value of Object.values(config)) {
+    if (typeof value === "object" && value !== null && typeof (value as { mcpNamespace?: unknown }).mcpNamespace === "string") {
+      return (value as { mcpNamespace: string }).mcpNamespace;
+    }
+  }
+  return fallback;
+}
+
+/**
+ * Checks `resources` (a plan or export named `source`) with pack values `derived` (from the stack's config)
+ * or, when absent, those the Stack outputs name; `explicit` (a --config file) overrides per policy.
+ * Throws ExportError for an empty export and PackValuesError when no MCP namespace is known.
+ */
+export async function checkStack(
+  resources: readonly ExportResource[],
+  source: string,
+  derived?: PackConfig,
+  explicit: PolicyPackConfig = {},
+): Promise<StackCheck> {
+  if (resources.length === 0) {
+    throw new ExportError(`${source}: the export has no resources, so there is nothing to check (a stack never deployed, or destroyed)`);
+  }
+  let values = derived;
+  if (!values) {
+    try {
+      values = packValuesFromOutputs(resources, source);
+    } catch (e) {
+      const ns = configuredNamespace(explicit, undefined);
+      if (!(e instanceof PackValuesError) || ns === undefined) throw e;
+      values = { ...readPackConfig({}), mcpNamespace: ns };
+    }
+  }
+  const config = mergePackConfig(packConfigFile(values), explicit);
+  const namespace = configuredNamespace(config, values.mcpNamespace)!;
+  const run = await runPolicyPack(resources, { config });
+  if (hasNamespace(resources, namespace)) return { run, values: { ...values, mcpNamespace: namespace }, config };
+  const missing: Diagnostic = {
+    policy: NAMESPACE_CHECK,
+    level: "mandatory",
+    description: "The stack has the MCP namespace the pack is configured for.",
+    message: `no Kubernetes Namespace '${namespace}' among the ${resources.length} resources: no MCP isolation rule could apply (pack config mcpNamespace, from the stack's gumstack:mcp.namespace)`,
+  };
+  return { run: { ...run, diagnostics: [...run.diagnostics, missing] }, values: { ...values, mcpNamespace: namespace }, config };
+}

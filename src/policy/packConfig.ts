@@ -1,0 +1,83 @@
+// The policy pack's config follows the stack it checks: derived from the stack's own config (before a real
+// `pulumi preview`/`up`, scripts/deploy.sh) or from the Stack outputs of a plan or export (the offline check).
+// With a fixed default instead, a stack whose `gumstack:mcp.namespace` is renamed would be checked for a
+// namespace it does not have, and every MCP-namespace rule would pass as "not applicable".
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { PACK_CONFIG_DEFAULTS, type PackConfig } from "../../policies/config.js";
+import { artifactRegistryImagePrefix } from "../../components/kubernetes/admissionPolicies.js";
+import { KNATIVE_SERVING_NAMESPACE } from "../../components/serving/knativeServingManifests.js";
+import type { StackConfig } from "../config/schema.js";
+import type { ExportResource } from "./export.js";
+
+/** The MCP ServiceAccount the McpNamespace component creates (its default; the stack config does not set it). */
+const MCP_SERVICE_ACCOUNT = PACK_CONFIG_DEFAULTS.mcpServiceAccount;
+
+/** The pack values of a stack, from its validated config: the same names the program gives the resources. */
+export function packValuesFromConfig(config: Pick<StackConfig, "region" | "project" | "mcp" | "artifactRegistry">): PackConfig {
+  return {
+    mcpNamespace: config.mcp.namespace,
+    mcpServiceAccount: MCP_SERVICE_ACCOUNT,
+    knativeNamespace: KNATIVE_SERVING_NAMESPACE,
+    // MCP workloads pull only from the stack's own tenant repository, as the admission guard admits.
+    allowedRegistries: [artifactRegistryImagePrefix(config.region, config.project, config.artifactRegistry.repositoryId)],
+  };
+}
+
+/** Thrown when a plan or export does not say which MCP namespace it has. */
+export class PackValuesError extends Error {
+  override name = "PackValuesError";
+}
+
+/** The Stack outputs of a plan or export (the `pulumi:pulumi:Stack` resource's outputs), or undefined. */
+export function stackOutputs(resources: readonly ExportResource[]): Record<string, unknown> | undefined {
+  return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs;
+}
+
+/**
+ * The pack values named by a plan's or export's Stack outputs (`mcpNamespace`, `mcpServiceAccount`,
+ * `knativeNamespace`, `registryUrl`); throws PackValuesError when `mcpNamespace` is not among them.
+ */
+export function packValuesFromOutputs(resources: readonly ExportResource[], source: string): PackConfig {
+  const outputs = stackOutputs(resources) ?? {};
+  const str = (k: string) => (typeof outputs[k] === "string" && outputs[k] !== "" ? (outputs[k] as string) : undefined);
+  const mcpNamespace = str("mcpNamespace");
+  if (!mcpNamespace) {
+    throw new PackValuesError(
+      `${source}: its Stack outputs name no mcpNamespace, so the MCP namespace to check is unknown; pass --stack <name> or --config <pack config>`,
+    );
+  }
+  const registry = str("registryUrl");
+  return {
+    mcpNamespace,
+    mcpServiceAccount: str("mcpServiceAccount") ?? MCP_SERVICE_ACCOUNT,
+    knativeNamespace: str("knativeNamespace") ?? KNATIVE_SERVING_NAMESPACE,
+    allowedRegistries: registry ? [`${registry.replace(/\/+$/, "")}/`] : [...PACK_CONFIG_DEFAULTS.allowedRegistries],
+  };
+}
+
+/**
+ * `explicit` (a `--config` file) over `derived`: a policy named in `explicit` keeps the derived properties it
+ * does not set, so a file that only changes a level does not reset the namespace to the default.
+ */
+export function mergePackConfig(derived: PolicyPackConfig, explicit: PolicyPackConfig): PolicyPackConfig {
+  const out: PolicyPackConfig = { ...derived };
+  for (const [name, value] of Object.entries(explicit)) {
+    const base = derived[name];
+    const baseProps = typeof base === "object" && base !== null ? base : {};
+    const own = typeof value === "string" ? { enforcementLevel: value } : (value ?? {});
+    out[name] = { ...baseProps, ...own } as PolicyPackConfig[string];
+  }
+  return out;
+}
+
+/** The namespace named `values.mcpNamespace` is in the resources: a Kubernetes Namespace of that name. */
+export function hasNamespace(resources: readonly ExportResource[], namespace: string): boolean {
+  return resources.some((r) => {
+    if (r.type !== "kubernetes:core/v1:Namespace") return false;
+    for (const props of [r.inputs, r.outputs]) {
+      const name = (props.metadata as { name?: unknown } | undefined)?.name;
+      if (name === namespace) return true;
+    }
+    return false;
+  });
+}
