@@ -4,8 +4,7 @@
 // account and registry this stack really has. scripts/deploy.sh runs it before every preview and up.
 import { writeFileSync } from "node:fs";
 import { namespaceValues, parseStackConfig } from "../config/load.js";
-import { packConfigFile } from "../policy/check.js";
-import { packValuesFromConfig } from "../policy/packConfig.js";
+import { stackPackConfig } from "../policy/check.js";
 import { EXIT, UsageError, consoleIo, parseCli, runMain, writeError, type Io } from "./common.js";
 import { readStackForCli } from "./stacks.js";
 
@@ -13,7 +12,8 @@ export const USAGE = `usage: npm run -s pack-config -- --stack <name> [--config-
 
 Prints the policy pack config (per policy, as pulumi --policy-pack-config takes it) derived from the stack's
 config: mcpNamespace (gumstack:mcp.namespace), mcpServiceAccount, knativeNamespace and allowedRegistries (the
-stack's tenant MCP repository).
+stack's tenant MCP repository). With gumstack:allowDestroy true (a deliberate teardown) the deletion-protection
+policies are advisory; every isolation policy stays mandatory.
 
   --stack <name>        the stack: config from Pulumi.<name>.yaml
   --config-file <path>  read the config from this stack file instead
@@ -34,7 +34,7 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     const file = readStackForCli(values.stack, values["config-file"]);
     let text: string;
     try {
-      text = `${JSON.stringify(packConfigFile(packValuesFromConfig(parseStackConfig(namespaceValues(file.config)))), null, 2)}\n`;
+      text = `${JSON.stringify(stackPackConfig(parseStackConfig(namespaceValues(file.config))), null, 2)}\n`;
     } catch (e) {
       io.err(`error: stack '${values.stack}': ${(e as Error).message}`);
       return EXIT.refused;

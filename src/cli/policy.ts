@@ -7,9 +7,9 @@
 import { readFileSync } from "node:fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { PolicyConfigError } from "../policy/analyzer.js";
-import { checkStack, type StackCheck } from "../policy/check.js";
+import { checkStack, stackPackConfig, type StackCheck } from "../policy/check.js";
 import { ExportError, parseExport, readExport, type ExportResource } from "../policy/export.js";
-import { PackValuesError } from "../policy/packConfig.js";
+import { mergePackConfig, packValuesFromConfig, PackValuesError } from "../policy/packConfig.js";
 import { renderJson, renderText, summarize } from "../policy/report.js";
 import { EXIT, UsageError, parseCli, runMain } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
@@ -56,14 +56,15 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     const { values, positionals } = parsed;
     json = values.json === true;
     if ((values.stack ? 1 : 0) + positionals.length !== 1) throw new UsageError("give either one plan/export file or --stack <name> (see --help)");
-    const explicit = values.config ? readPolicyConfig(values.config) : {};
+    let explicit = values.config ? readPolicyConfig(values.config) : {};
     let resources: ExportResource[];
     let derived;
     if (values.stack) {
       source = `the offline plan of stack '${values.stack}'`;
       const planned = await planForCli(values.stack, values["config-file"]);
       resources = parseExport(JSON.stringify(planned.plan), source);
-      derived = planned.packValues;
+      derived = packValuesFromConfig(planned.config);
+      explicit = mergePackConfig(stackPackConfig(planned.config), explicit);
     } else {
       source = positionals[0]!;
       resources = readExport(source);

@@ -2,11 +2,10 @@
 // malformed stack file is one line naming the file (exit 2); what the config says is judged later (exit 1).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { PackConfig } from "../../policies/config.js";
 import { namespaceValues, parseStackConfig } from "../config/load.js";
+import type { StackConfig } from "../config/schema.js";
 import type { StackExport } from "../plan/plan.js";
 import { readStackFile, type StackFileConfig } from "../plan/stackFile.js";
-import { packValuesFromConfig } from "../policy/packConfig.js";
 import { UsageError, missingStack } from "./common.js";
 
 /** Reads `--config-file` or `<dir>/Pulumi.<stack>.yaml`; throws UsageError. */
@@ -26,25 +25,25 @@ export class StackRefused extends Error {
 }
 
 /**
- * Plans a stack for a CLI and derives the policy pack values from its config. Throws UsageError (missing or
+ * Plans a stack for a CLI, returning the plan and the validated config. Throws UsageError (missing or
  * unreadable stack) or StackRefused (config refused, plan failed).
  */
 export async function planForCli(
   stack: string,
   configFile?: string,
   dir = process.cwd(),
-): Promise<{ plan: StackExport; packValues: PackConfig }> {
+): Promise<{ plan: StackExport; config: StackConfig }> {
   const stackConfig = readStackForCli(stack, configFile, dir);
-  let packValues: PackConfig;
+  let config: StackConfig;
   try {
-    packValues = packValuesFromConfig(parseStackConfig(namespaceValues(stackConfig.config)));
+    config = parseStackConfig(namespaceValues(stackConfig.config));
   } catch (e) {
     throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
   }
   // Loaded only here: planning imports the whole program.
   const { planStack } = await import("../plan/plan.js");
   try {
-    return { plan: await planStack({ stack, stackConfig }), packValues };
+    return { plan: await planStack({ stack, stackConfig }), config };
   } catch (e) {
     throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
   }

@@ -6,7 +6,8 @@ import { expandPackConfig, readPackConfig, type PackConfig } from "../../policie
 import { policies as packPolicies } from "../../policies/rules/index.js";
 import { runPolicyPack, type Diagnostic, type PolicyRun } from "./analyzer.js";
 import { ExportError, type ExportResource } from "./export.js";
-import { hasNamespace, mergePackConfig, packValuesFromOutputs, PackValuesError } from "./packConfig.js";
+import type { StackConfig } from "../config/schema.js";
+import { hasNamespace, mergePackConfig, packValuesFromConfig, packValuesFromOutputs, PackValuesError } from "./packConfig.js";
 
 /** Name of the check that the MCP namespace exists, as it appears among a run's diagnostics. */
 export const NAMESPACE_CHECK = "offline-check-mcp-namespace-present";
@@ -22,6 +23,19 @@ export interface StackCheck {
 /** The per-policy file `--policy-pack-config` takes, carrying `values` to every policy that reads them. */
 export function packConfigFile(values: PackConfig): PolicyPackConfig {
   return expandPackConfig(values, packPolicies);
+}
+
+/**
+ * Deletion-protection policies a deliberate teardown (`gumstack:allowDestroy: true`) lowers to advisory, so the
+ * `pulumi up` that turns provider protection off is not blocked; every isolation policy stays mandatory.
+ */
+export const TEARDOWN_ADVISORY = ["gke-cluster-deletion-protection", "spanner-database-drop-protection", "spanner-instance-deletion-protection"] as const;
+
+/** The pack config of a stack from its validated config: derived values, and teardown levels when allowed. */
+export function stackPackConfig(config: StackConfig): PolicyPackConfig {
+  const file = packConfigFile(packValuesFromConfig(config));
+  if (!config.allowDestroy) return file;
+  return mergePackConfig(file, Object.fromEntries(TEARDOWN_ADVISORY.map((p) => [p, { enforcementLevel: "advisory" }])));
 }
 
 /** The policies that judge tenant isolation: those configured with the MCP namespace. */
