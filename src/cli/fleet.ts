@@ -4,7 +4,7 @@
 // src/cli/common.ts (0 every stack passed, 1 a violation or a refused stack config, 2 usage or no stacks).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkStack, stackPackConfig } from "../policy/check.js";
+import { checkStack, teardownLevels } from "../policy/check.js";
 import { parseExport } from "../policy/export.js";
 import { refusedReport, renderStackMarkdown, renderSummaryMarkdown, stackReport, type StackReport } from "../policy/fleetReport.js";
 import { packValuesFromConfig } from "../policy/packConfig.js";
@@ -35,7 +35,7 @@ async function checkOne(stack: string, dir: string): Promise<StackReport> {
   const source = `the offline plan of stack '${stack}'`;
   const resources = parseExport(JSON.stringify(planned.plan), source);
   try {
-    const check = await checkStack(resources, source, packValuesFromConfig(planned.config), stackPackConfig(planned.config));
+    const check = await checkStack(resources, source, packValuesFromConfig(planned.config), teardownLevels(planned.config));
     return stackReport(stack, resources, check);
   } catch (e) {
     return refusedReport(stack, oneLine(e));

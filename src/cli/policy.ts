@@ -7,9 +7,9 @@
 import { readFileSync } from "node:fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { PolicyConfigError } from "../policy/analyzer.js";
-import { checkStack, stackPackConfig, type StackCheck } from "../policy/check.js";
+import { checkStack, teardownLevels, type StackCheck } from "../policy/check.js";
 import { ExportError, parseExport, readExport, type ExportResource } from "../policy/export.js";
-import { mergePackConfig, packValuesFromConfig, PackValuesError } from "../policy/packConfig.js";
+import { mergePackConfig, packValuesFromConfig } from "../policy/packConfig.js";
 import { renderJson, renderText, summarize } from "../policy/report.js";
 import { EXIT, UsageError, parseCli, runMain } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
@@ -64,7 +64,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       const planned = await planForCli(values.stack, values["config-file"]);
       resources = parseExport(JSON.stringify(planned.plan), source);
       derived = packValuesFromConfig(planned.config);
-      explicit = mergePackConfig(stackPackConfig(planned.config), explicit);
+      explicit = mergePackConfig(teardownLevels(planned.config), explicit);
     } else {
       source = positionals[0]!;
       resources = readExport(source);
@@ -75,7 +75,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       err(`error: ${e.message}`);
       return EXIT.refused;
     }
-    if (e instanceof UsageError || e instanceof ExportError || e instanceof PolicyConfigError || e instanceof PackValuesError) {
+    if (e instanceof UsageError || e instanceof ExportError || e instanceof PolicyConfigError) {
       err(`error: ${e.message}`);
       return EXIT.usage;
     }
@@ -83,7 +83,8 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     err(`error: the policy pack failed to run: ${(e as Error).message.split("\n")[0]}`);
     return EXIT.usage;
   }
-  out(json ? renderJson(check.run, source) : renderText(check.run, source));
+  const namespace = `MCP namespace checked: ${check.values.mcpNamespace} (from ${check.valuesFrom})`;
+  out(json ? renderJson(check.run, source, { mcpNamespace: check.values.mcpNamespace, mcpNamespaceFrom: check.valuesFrom }) : `${namespace}\n${renderText(check.run, source)}`);
   return summarize(check.run).passed ? EXIT.ok : EXIT.refused;
 }
 

@@ -7,7 +7,7 @@ import { policies as packPolicies } from "../../policies/rules/index.js";
 import { runPolicyPack, type Diagnostic, type PolicyRun } from "./analyzer.js";
 import { ExportError, type ExportResource } from "./export.js";
 import type { StackConfig } from "../config/schema.js";
-import { hasNamespace, mergePackConfig, packValuesFromConfig, packValuesFromOutputs, PackValuesError } from "./packConfig.js";
+import { hasNamespace, mergePackConfig, packValuesFromConfig, packValuesFromOutputs } from "./packConfig.js";
 
 /** Name of the check that the MCP namespace exists, as it appears among a run's diagnostics. */
 export const NAMESPACE_CHECK = "offline-check-mcp-namespace-present";
@@ -18,6 +18,8 @@ export interface StackCheck {
   readonly values: PackConfig;
   /** The per-policy config the run used. */
   readonly config: PolicyPackConfig;
+  /** Where the MCP namespace checked came from, for the report. */
+  readonly valuesFrom: "the stack's config" | "the Stack outputs" | "the --config file" | "the pack's defaults";
 }
 
 /** The per-policy file `--policy-pack-config` takes, carrying `values` to every policy that reads them. */
@@ -31,11 +33,14 @@ export function packConfigFile(values: PackConfig): PolicyPackConfig {
  */
 export const TEARDOWN_ADVISORY = ["gke-cluster-deletion-protection", "spanner-database-drop-protection", "spanner-instance-deletion-protection"] as const;
 
+/** The enforcement levels a stack's config sets: the teardown's advisory levels when allowDestroy is on. */
+export function teardownLevels(config: Pick<StackConfig, "allowDestroy">): PolicyPackConfig {
+  return config.allowDestroy ? Object.fromEntries(TEARDOWN_ADVISORY.map((p) => [p, { enforcementLevel: "advisory" }])) : {};
+}
+
 /** The pack config of a stack from its validated config: derived values, and teardown levels when allowed. */
 export function stackPackConfig(config: StackConfig): PolicyPackConfig {
-  const file = packConfigFile(packValuesFromConfig(config));
-  if (!config.allowDestroy) return file;
-  return mergePackConfig(file, Object.fromEntries(TEARDOWN_ADVISORY.map((p) => [p, { enforcementLevel: "advisory" }])));
+  return mergePackConfig(packConfigFile(packValuesFromConfig(config)), teardownLevels(config));
 }
 
 /** The policies that judge tenant isolation: those configured with the MCP namespace. */
@@ -55,8 +60,10 @@ function configuredNamespace(config: PolicyPackConfig, fallback: string | undefi
 
 /**
  * Checks `resources` (a plan or export named `source`) with pack values `derived` (from the stack's config)
- * or, when absent, those the Stack outputs name; `explicit` (a --config file) overrides per policy.
- * Throws ExportError for an empty export and PackValuesError when no MCP namespace is known.
+ * or, when absent, those the Stack outputs name (else the pack's defaults); `explicit` (a --config file)
+ * overrides per policy. Whichever namespace results must exist among the resources, or the run fails: that
+ * keeps a wrong or defaulted namespace from passing every MCP rule as "not applicable".
+ * Throws ExportError for an export with no resources.
  */
 export async function checkStack(
   resources: readonly ExportResource[],
@@ -67,25 +74,20 @@ export async function checkStack(
   if (resources.length === 0) {
     throw new ExportError(`${source}: the export has no resources, so there is nothing to check (a stack never deployed, or destroyed)`);
   }
-  let values = derived;
-  if (!values) {
-    try {
-      values = packValuesFromOutputs(resources, source);
-    } catch (e) {
-      const ns = configuredNamespace(explicit, undefined);
-      if (!(e instanceof PackValuesError) || ns === undefined) throw e;
-      values = { ...readPackConfig({}), mcpNamespace: ns };
-    }
-  }
+  const fromOutputs = derived ? undefined : packValuesFromOutputs(resources);
+  const values = derived ?? fromOutputs ?? readPackConfig({});
   const config = mergePackConfig(packConfigFile(values), explicit);
   const namespace = configuredNamespace(config, values.mcpNamespace)!;
+  const valuesFrom: StackCheck["valuesFrom"] =
+    configuredNamespace(explicit, undefined) !== undefined ? "the --config file" : derived ? "the stack's config" : fromOutputs ? "the Stack outputs" : "the pack's defaults";
   const run = await runPolicyPack(resources, { config });
-  if (hasNamespace(resources, namespace)) return { run, values: { ...values, mcpNamespace: namespace }, config };
+  const checked = { values: { ...values, mcpNamespace: namespace }, config, valuesFrom };
+  if (hasNamespace(resources, namespace)) return { run, ...checked };
   const missing: Diagnostic = {
     policy: NAMESPACE_CHECK,
     level: "mandatory",
     description: "The stack has the MCP namespace the pack is configured for.",
-    message: `no Kubernetes Namespace '${namespace}' among the ${resources.length} resources: no MCP isolation rule could apply (pack config mcpNamespace, from the stack's gumstack:mcp.namespace)`,
+    message: `no Kubernetes Namespace '${namespace}' (mcpNamespace from ${valuesFrom}) among the ${resources.length} resources: no MCP isolation rule could apply`,
   };
-  return { run: { ...run, diagnostics: [...run.diagnostics, missing] }, values: { ...values, mcpNamespace: namespace }, config };
+  return { run: { ...run, diagnostics: [...run.diagnostics, missing] }, ...checked };
 }

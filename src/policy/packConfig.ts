@@ -23,11 +23,6 @@ export function packValuesFromConfig(config: Pick<StackConfig, "region" | "proje
   };
 }
 
-/** Thrown when a plan or export does not say which MCP namespace it has. */
-export class PackValuesError extends Error {
-  override name = "PackValuesError";
-}
-
 /** The Stack outputs of a plan or export (the `pulumi:pulumi:Stack` resource's outputs), or undefined. */
 export function stackOutputs(resources: readonly ExportResource[]): Record<string, unknown> | undefined {
   return resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs;
@@ -35,17 +30,13 @@ export function stackOutputs(resources: readonly ExportResource[]): Record<strin
 
 /**
  * The pack values named by a plan's or export's Stack outputs (`mcpNamespace`, `mcpServiceAccount`,
- * `knativeNamespace`, `registryUrl`); throws PackValuesError when `mcpNamespace` is not among them.
+ * `knativeNamespace`, `registryUrl`); undefined when `mcpNamespace` is not among them.
  */
-export function packValuesFromOutputs(resources: readonly ExportResource[], source: string): PackConfig {
+export function packValuesFromOutputs(resources: readonly ExportResource[]): PackConfig | undefined {
   const outputs = stackOutputs(resources) ?? {};
   const str = (k: string) => (typeof outputs[k] === "string" && outputs[k] !== "" ? (outputs[k] as string) : undefined);
   const mcpNamespace = str("mcpNamespace");
-  if (!mcpNamespace) {
-    throw new PackValuesError(
-      `${source}: its Stack outputs name no mcpNamespace, so the MCP namespace to check is unknown; pass --stack <name> or --config <pack config>`,
-    );
-  }
+  if (!mcpNamespace) return undefined;
   const registry = str("registryUrl");
   return {
     mcpNamespace,
