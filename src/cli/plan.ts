@@ -4,14 +4,15 @@
 import { writeFileSync } from "node:fs";
 import { SECRET_SIG, type PlannedResource, type StackExport } from "../plan/plan.js";
 import { EXIT, UsageError, consoleIo, parseCli, runMain, writeError, type Io } from "./common.js";
-import { planForCli, StackRefused } from "./stacks.js";
+import { planBootstrapForCli, planForCli, StackRefused } from "./stacks.js";
 
-export const USAGE = `usage: npm run plan -- --stack <name> [--config-file <path>] [--json <file>] [--quiet]
+export const USAGE = `usage: npm run plan -- --stack <name> [--program platform|bootstrap] [--config-file <path>] [--json <file>] [--quiet]
 
 Plans the stack offline under Pulumi's mock engine (no credentials, no network) and prints the resource tree,
 a count by type and the stack outputs (secrets masked), like \`pulumi preview\`.
 
   --stack <name>        the stack: config from Pulumi.<name>.yaml
+  --program <name>      platform (default: the program in src/) or bootstrap (bootstrap/, its stack files there)
   --config-file <path>  read the config from this stack file instead
   --json <file>         also write the plan in the shape of \`pulumi stack export\` (version 3)
   --quiet               print only the count by type and the outputs
@@ -82,7 +83,9 @@ export function renderOutputs(resources: readonly PlannedResource[]): string {
 }
 
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
-  const options = { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" } } as const;
+  const options = {
+    stack: { type: "string" }, program: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" },
+  } as const;
   let plan: StackExport;
   let values;
   try {
@@ -93,7 +96,9 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     }
     values = parsed.values;
     if (!values.stack) throw new UsageError("--stack is required (see --help)");
-    plan = (await planForCli(values.stack, values["config-file"])).plan;
+    const which = values.program ?? "platform";
+    if (which !== "platform" && which !== "bootstrap") throw new UsageError(`--program: '${which}' is not a program here; platform or bootstrap`);
+    plan = which === "bootstrap" ? await planBootstrapForCli(values.stack, values["config-file"]) : (await planForCli(values.stack, values["config-file"])).plan;
     if (values.json) {
       try {
         writeFileSync(values.json, `${JSON.stringify(plan, null, 2)}\n`);

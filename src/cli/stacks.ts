@@ -24,6 +24,17 @@ export class StackRefused extends Error {
   override name = "StackRefused";
 }
 
+/** The bootstrap program (bootstrap/), planned like a stack: `npm run plan -- --program bootstrap --stack admin`. */
+export async function planBootstrapForCli(stack: string, configFile?: string, dir = "bootstrap"): Promise<StackExport> {
+  const stackConfig = readStackForCli(stack, configFile, dir);
+  const [{ planStack }, { program }] = await Promise.all([import("../plan/plan.js"), import("../../bootstrap/program.js")]);
+  try {
+    return await planStack({ stack, stackConfig, program, project: "gumstack-bootstrap" });
+  } catch (e) {
+    throw new StackRefused(`plan of bootstrap stack '${stack}' failed\n${(e as Error).message}`);
+  }
+}
+
 /**
  * Plans a stack for a CLI, returning the plan and the validated config. Throws UsageError (missing or
  * unreadable stack) or StackRefused (config refused, plan failed).
