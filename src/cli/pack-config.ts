@@ -4,7 +4,7 @@
 // account and registry this stack really has. scripts/deploy.sh runs it before every preview and up.
 import { writeFileSync } from "node:fs";
 import { namespaceValues, parseStackConfig } from "../config/load.js";
-import { stackPackConfig } from "../policy/check.js";
+import { stackPackConfig } from "../policy/packConfig.js";
 import { EXIT, UsageError, consoleIo, parseCli, runMain, writeError, type Io } from "./common.js";
 import { readStackForCli } from "./stacks.js";
 

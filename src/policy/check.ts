@@ -2,12 +2,13 @@
 // ways a check could pass without proving anything, refused: an export with no resources, and a stack without
 // the MCP namespace the pack is configured for (every MCP-namespace rule would then be "not applicable").
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { expandPackConfig, readPackConfig, type PackConfig } from "../../policies/config.js";
+import { readPackConfig, type PackConfig } from "../../policies/config.js";
 import { policies as packPolicies } from "../../policies/rules/index.js";
 import { runPolicyPack, type Diagnostic, type PolicyRun } from "./analyzer.js";
 import { ExportError, type ExportResource } from "./export.js";
-import type { StackConfig } from "../config/schema.js";
-import { hasNamespace, mergePackConfig, packValuesFromConfig, packValuesFromOutputs } from "./packConfig.js";
+import { hasNamespace, mergePackConfig, packConfigFile, packValuesFromOutputs } from "./packConfig.js";
+
+export { packConfigFile, stackPackConfig, TEARDOWN_ADVISORY, teardownLevels } from "./packConfig.js";
 
 /** Name of the check that the MCP namespace exists, as it appears among a run's diagnostics. */
 export const NAMESPACE_CHECK = "offline-check-mcp-namespace-present";
@@ -20,27 +21,6 @@ export interface StackCheck {
   readonly config: PolicyPackConfig;
   /** Where the MCP namespace checked came from, for the report. */
   readonly valuesFrom: "the stack's config" | "the Stack outputs" | "the --config file" | "the pack's defaults";
-}
-
-/** The per-policy file `--policy-pack-config` takes, carrying `values` to every policy that reads them. */
-export function packConfigFile(values: PackConfig): PolicyPackConfig {
-  return expandPackConfig(values, packPolicies);
-}
-
-/**
- * Deletion-protection policies a deliberate teardown (`gumstack:allowDestroy: true`) lowers to advisory, so the
- * `pulumi up` that turns provider protection off is not blocked; every isolation policy stays mandatory.
- */
-export const TEARDOWN_ADVISORY = ["gke-cluster-deletion-protection", "spanner-database-drop-protection", "spanner-instance-deletion-protection"] as const;
-
-/** The enforcement levels a stack's config sets: the teardown's advisory levels when allowDestroy is on. */
-export function teardownLevels(config: Pick<StackConfig, "allowDestroy">): PolicyPackConfig {
-  return config.allowDestroy ? Object.fromEntries(TEARDOWN_ADVISORY.map((p) => [p, { enforcementLevel: "advisory" }])) : {};
-}
-
-/** The pack config of a stack from its validated config: derived values, and teardown levels when allowed. */
-export function stackPackConfig(config: StackConfig): PolicyPackConfig {
-  return mergePackConfig(packConfigFile(packValuesFromConfig(config)), teardownLevels(config));
 }
 
 /** The policies that judge tenant isolation: those configured with the MCP namespace. */

@@ -3,14 +3,19 @@
 // With a fixed default instead, a stack whose `gumstack:mcp.namespace` is renamed would be checked for a
 // namespace it does not have, and every MCP-namespace rule would pass as "not applicable".
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { PACK_CONFIG_DEFAULTS, type PackConfig } from "../../policies/config.js";
-import { artifactRegistryImagePrefix } from "../../components/kubernetes/admissionPolicies.js";
-import { KNATIVE_SERVING_NAMESPACE } from "../../components/serving/knativeServingManifests.js";
+import { expandPackConfig, PACK_CONFIG_DEFAULTS, type PackConfig } from "../../policies/config.js";
+import { policies as packPolicies } from "../../policies/rules/index.js";
 import type { StackConfig } from "../config/schema.js";
 import type { ExportResource } from "./export.js";
 
+// The names the program gives these, restated so `npm run pack-config` does not load the Kubernetes SDK (seconds
+// before every deploy). test/cli/fleet.test.ts holds them equal to what the plan's Stack outputs name.
 /** The MCP ServiceAccount the McpNamespace component creates (its default; the stack config does not set it). */
 const MCP_SERVICE_ACCOUNT = PACK_CONFIG_DEFAULTS.mcpServiceAccount;
+/** Knative Serving's namespace (components/serving/knativeServingManifests.ts KNATIVE_SERVING_NAMESPACE). */
+const KNATIVE_SERVING_NAMESPACE = "knative-serving";
+/** The admission guard's image prefix of a repository (components/kubernetes/admissionPolicies.ts). */
+const repositoryPrefix = (region: string, project: string, repositoryId: string) => `${region}-docker.pkg.dev/${project}/${repositoryId}/`;
 
 /** The pack values of a stack, from its validated config: the same names the program gives the resources. */
 export function packValuesFromConfig(config: Pick<StackConfig, "region" | "project" | "mcp" | "artifactRegistry">): PackConfig {
@@ -19,7 +24,7 @@ export function packValuesFromConfig(config: Pick<StackConfig, "region" | "proje
     mcpServiceAccount: MCP_SERVICE_ACCOUNT,
     knativeNamespace: KNATIVE_SERVING_NAMESPACE,
     // MCP workloads pull only from the stack's own tenant repository, as the admission guard admits.
-    allowedRegistries: [artifactRegistryImagePrefix(config.region, config.project, config.artifactRegistry.repositoryId)],
+    allowedRegistries: [repositoryPrefix(config.region, config.project, config.artifactRegistry.repositoryId)],
   };
 }
 
@@ -71,4 +76,25 @@ export function hasNamespace(resources: readonly ExportResource[], namespace: st
     }
     return false;
   });
+}
+
+/** The per-policy file `--policy-pack-config` takes, carrying `values` to every policy that reads them. */
+export function packConfigFile(values: PackConfig): PolicyPackConfig {
+  return expandPackConfig(values, packPolicies);
+}
+
+/**
+ * Deletion-protection policies a deliberate teardown (`gumstack:allowDestroy: true`) lowers to advisory, so the
+ * `pulumi up` that turns provider protection off is not blocked; every isolation policy stays mandatory.
+ */
+export const TEARDOWN_ADVISORY = ["gke-cluster-deletion-protection", "spanner-database-drop-protection", "spanner-instance-deletion-protection"] as const;
+
+/** The enforcement levels a stack's config sets: the teardown's advisory levels when allowDestroy is on. */
+export function teardownLevels(config: Pick<StackConfig, "allowDestroy">): PolicyPackConfig {
+  return config.allowDestroy ? Object.fromEntries(TEARDOWN_ADVISORY.map((p) => [p, { enforcementLevel: "advisory" }])) : {};
+}
+
+/** The pack config of a stack from its validated config: derived values, and teardown levels when allowed. */
+export function stackPackConfig(config: StackConfig): PolicyPackConfig {
+  return mergePackConfig(packConfigFile(packValuesFromConfig(config)), teardownLevels(config));
 }
