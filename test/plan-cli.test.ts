@@ -25,6 +25,7 @@ describe("npm run plan", () => {
     expect(res.out).toMatch(/^ {2}certificateName: \S+$/m);
     expect(res.out).toMatch(/^ {2}dnsAuthorizationName: \S+$/m);
     expect(res.out).toMatch(/^ {2}mcpNamespace: gumstack-mcp$/m);
+    expect(res.out).toMatch(/^Quota \(us-west1, node pools at min-max nodes\): N2_CPUS 64-736, /m);
     const exported = JSON.parse(readFileSync(out, "utf8"));
     expect(exported.version).toBe(3);
     const resources = exported.deployment.resources as Array<Record<string, unknown>>;

@@ -4,12 +4,14 @@
 import { writeFileSync } from "node:fs";
 import { SECRET_SIG, type PlannedResource, type StackExport } from "../plan/plan.js";
 import { EXIT, UsageError, consoleIo, parseCli, runMain, writeError, type Io } from "./common.js";
+import { renderQuota } from "../config/quota.js";
 import { planBootstrapForCli, planForCli, StackRefused } from "./stacks.js";
 
 export const USAGE = `usage: npm run plan -- --stack <name> [--program platform|bootstrap] [--config-file <path>] [--json <file>] [--quiet]
 
 Plans the stack offline under Pulumi's mock engine (no credentials, no network) and prints the resource tree,
-a count by type and the stack outputs (secrets masked), like \`pulumi preview\`.
+a count by type and the stack outputs (secrets masked), like \`pulumi preview\`, and the Compute Engine quota
+the node pools need at their minimum and maximum sizes.
 
   --stack <name>        the stack: config from Pulumi.<name>.yaml
   --program <name>      platform (default: the program in src/) or bootstrap (bootstrap/, its stack files there)
@@ -87,6 +89,7 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     stack: { type: "string" }, program: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" },
   } as const;
   let plan: StackExport;
+  let quota: string | undefined;
   let values;
   try {
     const parsed = parseCli(argv, options);
@@ -98,7 +101,12 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     if (!values.stack) throw new UsageError("--stack is required (see --help)");
     const which = values.program ?? "platform";
     if (which !== "platform" && which !== "bootstrap") throw new UsageError(`--program: '${which}' is not a program here; platform or bootstrap`);
-    plan = which === "bootstrap" ? await planBootstrapForCli(values.stack, values["config-file"]) : (await planForCli(values.stack, values["config-file"])).plan;
+    if (which === "bootstrap") plan = await planBootstrapForCli(values.stack, values["config-file"]);
+    else {
+      const planned = await planForCli(values.stack, values["config-file"]);
+      plan = planned.plan;
+      quota = renderQuota(planned.config);
+    }
     if (values.json) {
       try {
         writeFileSync(values.json, `${JSON.stringify(plan, null, 2)}\n`);
@@ -126,6 +134,7 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
   io.out(summarize(resources));
   io.out("");
   io.out(renderOutputs(resources));
+  if (quota) io.out(`\n${quota}`);
   if (values.json) io.out(`\nPlan written to ${values.json} (pulumi stack export format, version 3)`);
   return EXIT.ok;
 }
