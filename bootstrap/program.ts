@@ -148,10 +148,29 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
     workloadIdentityProvider = pulumi.interpolate`projects/${projectNumber}/locations/global/workloadIdentityPools/${gh.poolId}/providers/github-actions`;
   }
 
-  // --- deployers: state and secrets ------------------------------------------------------------------------
+  // --- deployers: state, secrets, and the platform stacks' read grants --------------------------------------
+  // Each platform stack grants its own node service account read on the platform images (so this program
+  // knows no stack): its deployer must set the repository's IAM policy. A custom role with exactly that, on the
+  // repository only; no registry role with write. (Whoever may set IAM policy could grant write: deployers are
+  // trusted like the release identity's owners, README "Who may write the platform images".)
+  const grantor = new gcp.projects.IAMCustomRole(
+    "platform-images-grantor",
+    {
+      project,
+      roleId: "platformImagesGrantor",
+      title: "Platform images grantor",
+      description: "Grants read on the platform-images repository to platform stacks' node service accounts",
+      permissions: ["artifactregistry.repositories.get", "artifactregistry.repositories.getIamPolicy", "artifactregistry.repositories.setIamPolicy"],
+      stage: "GA",
+    },
+    { dependsOn: [apis["iam.googleapis.com"]] },
+  );
   cfg.deployers.forEach((m, i) => {
     new gcp.storage.BucketIAMMember(`state-deployer-${i}`, { bucket: state.name, role: "roles/storage.objectAdmin", member: m });
     new gcp.kms.CryptoKeyIAMMember(`secrets-deployer-${i}`, { cryptoKeyId: secretsKey.id, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: m });
+    new gcp.artifactregistry.RepositoryIamMember(`platform-images-deployer-${i}`, {
+      project, location: region, repository: repository.repositoryId, role: pulumi.interpolate`projects/${project}/roles/${grantor.roleId}`, member: m,
+    });
   });
 
   const platformImages = pulumi.interpolate`${region}-docker.pkg.dev/${project}/${repository.repositoryId}`;

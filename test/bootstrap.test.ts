@@ -80,10 +80,15 @@ describe("the bootstrap", () => {
     const writes = grants.filter((r) => WRITE_ROLES.includes(inputs(r).role));
     expect(writes.map((r) => [r.type, inputs(r).member])).toEqual([["gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", releaseMember()]]);
     // No project-wide grant at all: the release identity reaches the one repository only.
-    expect(admin.filter((r) => r.type.startsWith("gcp:projects/iAM"))).toEqual([]);
+    expect(admin.filter((r) => r.type.startsWith("gcp:projects/iAM") && r.type !== "gcp:projects/iAMCustomRole:IAMCustomRole")).toEqual([]);
     // Deployers get state and secrets, not the registry.
     const deployer = "serviceAccount:deployer@gumstack-admin.iam.gserviceaccount.com";
-    expect(grants.filter((r) => inputs(r).member === deployer).map((r) => inputs(r).role).sort()).toEqual(["roles/cloudkms.cryptoKeyEncrypterDecrypter", "roles/storage.objectAdmin"]);
+    const deployerRoles = grants.filter((r) => inputs(r).member === deployer).map((r) => inputs(r).role).sort();
+    expect(deployerRoles).toEqual(["projects/gumstack-admin/roles/platformImagesGrantor", "roles/cloudkms.cryptoKeyEncrypterDecrypter", "roles/storage.objectAdmin"]);
+    // The deployer's role on the repository carries no write permission: only IAM policy, for the stacks' read grants.
+    expect(inputs(one(admin, "gcp:projects/iAMCustomRole:IAMCustomRole")).permissions).toEqual([
+      "artifactregistry.repositories.get", "artifactregistry.repositories.getIamPolicy", "artifactregistry.repositories.setIamPolicy",
+    ]);
   });
 
   it("lets act as the release identity only the listed releasers and one GitHub repository on one ref", () => {
