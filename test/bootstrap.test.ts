@@ -119,6 +119,10 @@ describe("the bootstrap", () => {
       workloadIdentityProvider: expect.stringMatching(/^projects\/\d+\/locations\/global\/workloadIdentityPools\/github\/providers\/github-actions$/),
     });
     expect(admin.map(nameOf)).not.toContain("platform-images-reader");
+    // The README's bootstrap steps read these outputs.
+    const named = [...readFileSync("README.md", "utf8").matchAll(/pulumi stack output (\w+)(?: --stack admin|\))/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(2);
+    for (const n of named) expect(Object.keys(outputs)).toContain(n);
   });
 
   it("refuses bad config naming the key, before anything is planned", () => {

@@ -25,6 +25,10 @@ describe("npm run plan", () => {
     expect(res.out).toMatch(/^ {2}certificateName: \S+$/m);
     expect(res.out).toMatch(/^ {2}dnsAuthorizationName: \S+$/m);
     expect(res.out).toMatch(/^ {2}mcpNamespace: gumstack-mcp$/m);
+    // Every `pulumi stack output <name> --stack prod` the README tells an operator to run names a real output.
+    const named = [...readFileSync("README.md", "utf8").matchAll(/pulumi stack output (\w+) --stack prod/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(2);
+    for (const n of named) expect(res.out).toMatch(new RegExp(`^  ${n}: `, "m"));
     expect(res.out).toMatch(/^Quota \(us-west1, node pools at min-max nodes\): N2_CPUS 64-736, /m);
     const exported = JSON.parse(readFileSync(out, "utf8"));
     expect(exported.version).toBe(3);

@@ -42,11 +42,13 @@ async function checkOne(stack: string, dir: string): Promise<StackReport> {
   }
 }
 
+export const OPTIONS = { out: { type: "string" }, dir: { type: "string" } } as const;
+
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
-  let reports: StackReport[] = [];
+  const reports: StackReport[] = [];
   let out: string;
   try {
-    const parsed = parseCli(argv, { out: { type: "string" }, dir: { type: "string" } } as const);
+    const parsed = parseCli(argv, OPTIONS);
     if (parsed === "help") {
       io.out(USAGE);
       return EXIT.ok;

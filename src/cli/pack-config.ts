@@ -22,9 +22,11 @@ policies are advisory; every isolation policy stays mandatory.
 
 Exit: 0 written; 1 the stack's config is refused; 2 usage or unreadable input.`;
 
+export const OPTIONS = { stack: { type: "string" }, "config-file": { type: "string" }, out: { type: "string" } } as const;
+
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
   try {
-    const parsed = parseCli(argv, { stack: { type: "string" }, "config-file": { type: "string" }, out: { type: "string" } } as const);
+    const parsed = parseCli(argv, OPTIONS);
     if (parsed === "help") {
       io.out(USAGE);
       return EXIT.ok;

@@ -84,10 +84,12 @@ export function renderOutputs(resources: readonly PlannedResource[]): string {
   return ["Outputs:", ...outputs.map(([k, v]) => `  ${k}: ${showOutput(v)}`)].join("\n");
 }
 
+export const OPTIONS = {
+  stack: { type: "string" }, program: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" },
+} as const;
+
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
-  const options = {
-    stack: { type: "string" }, program: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" },
-  } as const;
+  const options = OPTIONS;
   let plan: StackExport;
   let quota: string | undefined;
   let values;

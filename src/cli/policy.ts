@@ -42,8 +42,10 @@ function readPolicyConfig(path: string): PolicyPackConfig {
   return doc as PolicyPackConfig;
 }
 
+export const OPTIONS = { stack: { type: "string" }, "config-file": { type: "string" }, config: { type: "string" }, json: { type: "boolean" } } as const;
+
 export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
-  const options = { stack: { type: "string" }, "config-file": { type: "string" }, config: { type: "string" }, json: { type: "boolean" } } as const;
+  const options = OPTIONS;
   let check: StackCheck;
   let source: string;
   let json = false;
