@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { EXIT, listStacks, parseCli, UsageError } from "../../src/cli/common.js";
 import { main as fleet } from "../../src/cli/fleet.js";
 import { main as packConfig } from "../../src/cli/pack-config.js";
-import { main as plan } from "../../src/cli/plan.js";
+import { main as plan, renderOutputs } from "../../src/cli/plan.js";
+import { SECRET_SIG } from "../../src/plan/plan.js";
 import { main as policyMain } from "../../src/cli/policy.js";
 import { run, type CliResult } from "./support.js";
 
@@ -83,6 +84,15 @@ describe("CLI conventions", () => {
     expect(r.code).toBe(EXIT.usage);
     expect(r.err).toBe(`error: no Pulumi.<stack>.yaml files in ${dir}`);
     expect(listStacks(dir)).toEqual([]);
+  });
+
+  it("the plan's Outputs section masks secrets, including nested ones", () => {
+    const secret = { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret: masked in the offline plan]" };
+    const stack = { urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", custom: false, type: "pulumi:pulumi:Stack", inputs: {}, dependencies: [], propertyDependencies: {} };
+    expect(renderOutputs([{ ...stack, outputs: { password: secret, db: { host: "h", password: secret }, url: "https://x" } }])).toBe(
+      ["Outputs:", '  db: {"host":"h","password":"[secret]"}', "  password: [secret]", "  url: https://x"].join("\n"),
+    );
+    expect(renderOutputs([{ ...stack, outputs: {} }])).toBe("Outputs: none");
   });
 
   it("parseCli: --help wins over other flags; a flag without its value is a usage error", () => {
