@@ -32,12 +32,17 @@ export class UsageError extends Error {
 type Options = NonNullable<ParseArgsConfig["options"]>;
 export type Parsed<O extends Options> = { values: { [K in keyof O]?: O[K] extends { type: "boolean" } ? boolean : string }; positionals: string[] };
 
+/** `--help` or `-h` among the arguments: the CLI prints its usage and exits 0, whatever else was given. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
 /**
  * Parses `argv` with node's parseArgs (strict: an unknown flag is an error). Returns "help" when `--help`/`-h`
  * is given (the caller prints its usage and exits 0), throws UsageError naming the bad flag otherwise.
  */
 export function parseCli<O extends Options>(argv: readonly string[], options: O, allowPositionals = false): Parsed<O> | "help" {
-  if (argv.includes("--help") || argv.includes("-h")) return "help";
+  if (wantsHelp(argv)) return "help";
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals, strict: true });
     return { values: values as Parsed<O>["values"], positionals };

@@ -102,6 +102,14 @@ describe("CLI conventions", () => {
   });
 });
 
+describe("npm run new-enterprise", () => {
+  it("--help prints its usage and exits 0 (the shared wantsHelp)", () => {
+    const r = spawnSync("node_modules/.bin/tsx", ["src/cli/new-enterprise.ts", "--help"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^usage: npm run new-enterprise -- --customer <id>/);
+  });
+});
+
 describe("the shell scripts follow the same conventions", () => {
   const sh = (script: string, ...args: string[]) => spawnSync("bash", [script, ...args], { encoding: "utf8" });
 
