@@ -2,7 +2,8 @@
 // Plans a stack offline (no credentials, no network) and prints what `pulumi preview` would create.
 // Exit codes: src/cli/common.ts (0 planned, 1 the stack's config is refused, 2 usage or unreadable input).
 import { writeFileSync } from "node:fs";
-import { SECRET_SIG, type PlannedResource, type StackExport } from "../plan/plan.js";
+import { maskSecrets } from "../plan/outputs.js";
+import type { PlannedResource, StackExport } from "../plan/plan.js";
 import { EXIT, UsageError, consoleIo, parseCli, runMain, writeError, type Io } from "./common.js";
 import { renderQuota } from "../config/quota.js";
 import { planBootstrapForCli, planForCli, StackRefused } from "./stacks.js";
@@ -64,15 +65,7 @@ export function summarize(resources: readonly PlannedResource[]): string {
 
 /** The value of an output for people: secrets (masked in the plan already) as [secret], the rest as JSON. */
 function showOutput(v: unknown): string {
-  const masked = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(masked)
-      : typeof x === "object" && x !== null
-        ? SECRET_SIG in x
-          ? "[secret]"
-          : Object.fromEntries(Object.entries(x).map(([k, y]) => [k, masked(y)]))
-        : x;
-  const m = masked(v);
+  const m = maskSecrets(v);
   return typeof m === "string" ? m : JSON.stringify(m);
 }
 

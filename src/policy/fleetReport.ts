@@ -1,7 +1,7 @@
 // The fleet check's reports: per stack, what a reviewer (CI, or a customer asking how their tenant is fenced)
 // needs without reading a plan: resources by type, violations, the isolation evidence (which isolation policies
 // judged how many resources and passed), the MCP namespace checked, and the stack outputs (secrets masked).
-import { SECRET_SIG } from "../plan/plan.js";
+import { maskSecrets } from "../plan/outputs.js";
 import type { Diagnostic } from "./analyzer.js";
 import type { StackCheck } from "./check.js";
 import { NAMESPACE_CHECK, isolationPolicies } from "./check.js";
@@ -31,13 +31,6 @@ export interface StackReport {
   readonly outputs: Readonly<Record<string, unknown>>;
 }
 
-function mask(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(mask);
-  if (typeof v !== "object" || v === null) return v;
-  if (SECRET_SIG in v) return "[secret]";
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
-}
-
 export function stackReport(stack: string, resources: readonly ExportResource[], check: StackCheck): StackReport {
   const byType: Record<string, number> = {};
   for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
@@ -55,7 +48,7 @@ export function stackReport(stack: string, resources: readonly ExportResource[],
     mcpNamespace: check.values.mcpNamespace,
     violations: check.run.diagnostics,
     isolation,
-    outputs: mask(stackOutputs(resources) ?? {}) as Record<string, unknown>,
+    outputs: maskSecrets(stackOutputs(resources) ?? {}) as Record<string, unknown>,
   };
 }
 
