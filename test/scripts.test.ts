@@ -42,7 +42,8 @@ describe("scripts/deploy.sh", () => {
     expect(calls[1]).toMatch(/^pulumi up --stack prod --policy-pack policies --policy-pack-config \S+\.json --yes$/);
     for (const cmd of ["preview", "up"]) {
       const cfg = JSON.parse(readFileSync(join(f.dir, `pack-config-${cmd}.json`), "utf8"));
-      expect(cfg["k8s-mcp-workload-allowed-registries"]).toEqual({ mcpNamespace: "gumstack-mcp", allowedRegistries: ["us-west1-docker.pkg.dev/gumstack-prod/gumstack/"] });
+      // Exactly the stack's tenant repository (test/cli/fleet.test.ts holds it equal to the plan's output).
+      expect(cfg["k8s-mcp-workload-allowed-registries"]).toEqual({ mcpNamespace: "gumstack-mcp", allowedRegistries: [expect.stringMatching(/^us-west1-docker\.pkg\.dev\/gumstack-prod\/[a-z0-9-]+\/$/)] });
     }
   });
 
@@ -67,7 +68,10 @@ describe("scripts/publish-backend.sh", () => {
   const context = join(work, "backend");
   mkdirSync(context);
   const stackFile = join(work, "Pulumi.prod.yaml");
-  writeFileSync(stackFile, `${readFileSync("Pulumi.prod.yaml", "utf8").trimEnd()}\n  gumstack:platformImages:\n    repository: us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform\n`);
+  // The script reads only gumstack:platformImages.repository from the stack file.
+  writeFileSync(stackFile, "config:\n  gumstack:platformImages:\n    repository: us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform\n");
+  const noRepository = join(work, "Pulumi.bare.yaml");
+  writeFileSync(noRepository, "config:\n  gumstack:environment: prod\n");
   const publish = (env: NodeJS.ProcessEnv, ...extra: string[]) =>
     spawnSync("bash", ["scripts/publish-backend.sh", "--stack", "prod", "--config-file", stackFile, "--context", context, "--tag", "4f2c1e9", ...extra], { encoding: "utf8", env });
 
@@ -96,7 +100,7 @@ describe("scripts/publish-backend.sh", () => {
 
   it("names the missing config key and where its value comes from (exit 2)", () => {
     const f = fakes({ pulumi: {}, docker: {}, gcloud: {} });
-    const r = spawnSync("bash", ["scripts/publish-backend.sh", "--stack", "prod", "--config-file", "Pulumi.enterprise.yaml", "--context", context], { encoding: "utf8", env: f.env });
+    const r = spawnSync("bash", ["scripts/publish-backend.sh", "--stack", "prod", "--config-file", noRepository, "--context", context], { encoding: "utf8", env: f.env });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("has no gumstack:platformImages.repository: set it to the bootstrap's platformImagesRepository output");
     expect(f.calls()).toEqual([]);

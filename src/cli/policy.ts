@@ -6,6 +6,7 @@
 // stack's config refused, 2 usage or unreadable/malformed input).
 import { readFileSync } from "node:fs";
 import type { PolicyPackConfig } from "@pulumi/policy";
+import { PackConfigError } from "../../policies/config.js";
 import { PolicyConfigError } from "../policy/analyzer.js";
 import { checkStack, teardownLevels, type StackCheck } from "../policy/check.js";
 import { ExportError, parseExport, readExport, type ExportResource } from "../policy/export.js";
@@ -77,7 +78,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       err(`error: ${e.message}`);
       return EXIT.refused;
     }
-    if (e instanceof UsageError || e instanceof ExportError || e instanceof PolicyConfigError) {
+    if (e instanceof UsageError || e instanceof ExportError || e instanceof PolicyConfigError || e instanceof PackConfigError) {
       err(`error: ${e.message}`);
       return EXIT.usage;
     }

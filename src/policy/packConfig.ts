@@ -3,7 +3,7 @@
 // With a fixed default instead, a stack whose `gumstack:mcp.namespace` is renamed would be checked for a
 // namespace it does not have, and every MCP-namespace rule would pass as "not applicable".
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { expandPackConfig, PACK_CONFIG_DEFAULTS, type PackConfig } from "../../policies/config.js";
+import { expandPackConfig, PACK_CONFIG_DEFAULTS, readPackConfig, type PackConfig } from "../../policies/config.js";
 import { policies as packPolicies } from "../../policies/rules/index.js";
 import type { StackConfig } from "../config/schema.js";
 import type { ExportResource } from "./export.js";
@@ -17,15 +17,27 @@ const KNATIVE_SERVING_NAMESPACE = "knative-serving";
 /** The admission guard's image prefix of a repository (components/kubernetes/admissionPolicies.ts). */
 const repositoryPrefix = (region: string, project: string, repositoryId: string) => `${region}-docker.pkg.dev/${project}/${repositoryId}/`;
 
-/** The pack values of a stack, from its validated config: the same names the program gives the resources. */
-export function packValuesFromConfig(config: Pick<StackConfig, "region" | "project" | "mcp" | "artifactRegistry">): PackConfig {
-  return {
+/** Id of the stack's tenant MCP repository: the configured one, else `mcp-<environment>`. */
+const tenantRepositoryId = (config: { environment: string; artifactRegistry: { repositoryId?: string } }) =>
+  config.artifactRegistry.repositoryId ?? `mcp-${config.environment}`;
+
+/** The stack's platform-images repository (`gumstack:platformImages.repository`), when its config has one. */
+const platformImagesOf = (config: object): string | undefined => (config as { platformImages?: { repository?: string } }).platformImages?.repository;
+
+/**
+ * The pack values of a stack, from its validated config: the same names the program gives the resources.
+ * Values the config does not determine take the pack's defaults (readPackConfig, which also validates them).
+ */
+export function packValuesFromConfig(config: Pick<StackConfig, "region" | "project" | "environment" | "mcp" | "artifactRegistry">): PackConfig {
+  const platformImagesRepository = platformImagesOf(config);
+  return readPackConfig({
     mcpNamespace: config.mcp.namespace,
     mcpServiceAccount: MCP_SERVICE_ACCOUNT,
     knativeNamespace: KNATIVE_SERVING_NAMESPACE,
     // MCP workloads pull only from the stack's own tenant repository, as the admission guard admits.
-    allowedRegistries: [repositoryPrefix(config.region, config.project, config.artifactRegistry.repositoryId)],
-  };
+    allowedRegistries: [repositoryPrefix(config.region, config.project, tenantRepositoryId(config))],
+    ...(platformImagesRepository ? { platformImagesRepository } : {}),
+  });
 }
 
 /** The Stack outputs of a plan or export (the `pulumi:pulumi:Stack` resource's outputs), or undefined. */
@@ -35,20 +47,23 @@ export function stackOutputs(resources: readonly ExportResource[]): Record<strin
 
 /**
  * The pack values named by a plan's or export's Stack outputs (`mcpNamespace`, `mcpServiceAccount`,
- * `knativeNamespace`, `registryUrl`); undefined when `mcpNamespace` is not among them.
+ * `knativeNamespace`, the tenant repository URL `tenantRepositoryUrl` or, in older exports, `registryUrl`,
+ * and `platformImagesRepository`); undefined when `mcpNamespace` is not among them.
  */
 export function packValuesFromOutputs(resources: readonly ExportResource[]): PackConfig | undefined {
   const outputs = stackOutputs(resources) ?? {};
   const str = (k: string) => (typeof outputs[k] === "string" && outputs[k] !== "" ? (outputs[k] as string) : undefined);
   const mcpNamespace = str("mcpNamespace");
   if (!mcpNamespace) return undefined;
-  const registry = str("registryUrl");
-  return {
+  const registry = str("tenantRepositoryUrl") ?? str("registryUrl");
+  const platformImagesRepository = str("platformImagesRepository");
+  return readPackConfig({
     mcpNamespace,
     mcpServiceAccount: str("mcpServiceAccount") ?? MCP_SERVICE_ACCOUNT,
     knativeNamespace: str("knativeNamespace") ?? KNATIVE_SERVING_NAMESPACE,
     allowedRegistries: registry ? [`${registry.replace(/\/+$/, "")}/`] : [...PACK_CONFIG_DEFAULTS.allowedRegistries],
-  };
+    ...(platformImagesRepository ? { platformImagesRepository } : {}),
+  });
 }
 
 /**

@@ -72,7 +72,10 @@ describe("npm run fleet", () => {
     expect(r.code).toBe(0);
     const cfg = JSON.parse(r.out);
     const outputs = report("prod").outputs as Record<string, string>;
-    expect(cfg["k8s-mcp-workload-allowed-registries"]).toEqual({ mcpNamespace: outputs.mcpNamespace, allowedRegistries: [`${outputs.registryUrl}/`] });
+    // The tenant repository's output is tenantRepositoryUrl (registryUrl before the platform-images split).
+    const tenant = outputs.tenantRepositoryUrl ?? outputs.registryUrl;
+    expect(tenant).toMatch(/^us-west1-docker\.pkg\.dev\/gumstack-prod\/[a-z0-9-]+$/);
+    expect(cfg["k8s-mcp-workload-allowed-registries"]).toEqual({ mcpNamespace: outputs.mcpNamespace, allowedRegistries: [`${tenant}/`] });
     expect(cfg["k8s-mcp-networkpolicy-isolation"]).toEqual({ mcpNamespace: outputs.mcpNamespace, knativeNamespace: outputs.knativeNamespace });
     expect(cfg["gke-cluster-deletion-protection"]).toBeUndefined();
   });
