@@ -23,9 +23,13 @@ export interface StackCheck {
   readonly valuesFrom: "the stack's config" | "the Stack outputs" | "the --config file" | "the pack's defaults";
 }
 
-/** The policies that judge tenant isolation: those configured with the MCP namespace. */
+/**
+ * The policies that judge isolation with this stack's own names: those configured with the MCP namespace
+ * (tenant fencing) or the platform-images repository (what no cluster identity may write).
+ */
 export function isolationPolicies(): string[] {
-  return packPolicies.filter((p) => p.configSchema?.properties.mcpNamespace !== undefined).map((p) => p.name);
+  const keys = ["mcpNamespace", "platformImagesRepository"];
+  return packPolicies.filter((p) => keys.some((k) => p.configSchema?.properties[k] !== undefined)).map((p) => p.name);
 }
 
 /** The MCP namespace a per-policy config checks: any policy's configured mcpNamespace, else `fallback`. */

@@ -13,8 +13,12 @@ export interface IsolationEvidence {
   readonly policy: string;
   /** Resources (or 1 for the stack) the policy judged; 0: it applied nowhere. */
   readonly evaluated: number;
-  /** It judged something and reported no mandatory violation. */
-  readonly passed: boolean;
+  /**
+   * "passed": it judged something and reported no mandatory violation; "failed": a mandatory violation;
+   * "not applicable": it judged nothing here (an enterprise-only rule on an environment stack). A tenant rule
+   * can never be vacuously not applicable: the MCP namespace check fails the stack first.
+   */
+  readonly status: "passed" | "failed" | "not applicable";
 }
 
 export interface StackReport {
@@ -38,7 +42,8 @@ export function stackReport(stack: string, resources: readonly ExportResource[],
   const isolation = [...isolationPolicies(), NAMESPACE_CHECK].map((policy) => {
     const failed = mandatory.some((d) => d.policy === policy);
     const evaluated = policy === NAMESPACE_CHECK ? 1 : (check.run.evaluated[policy] ?? 0);
-    return { policy, evaluated, passed: !failed && evaluated > 0 };
+    const status: IsolationEvidence["status"] = failed ? "failed" : evaluated > 0 ? "passed" : "not applicable";
+    return { policy, evaluated, status };
   });
   return {
     stack,
@@ -68,8 +73,8 @@ export function renderStackMarkdown(r: StackReport): string {
     lines.push("| level | policy | resource | message |", "|---|---|---|---|");
     for (const d of r.violations) lines.push(`| ${d.level} | \`${d.policy}\` | ${cell(d.urn ?? "(stack)")} | ${cell(d.message)} |`);
   }
-  lines.push("", "## Isolation evidence", "", "| policy | judged | passed |", "|---|---|---|");
-  for (const e of r.isolation) lines.push(`| \`${e.policy}\` | ${e.evaluated} | ${e.passed ? "yes" : "**no**"} |`);
+  lines.push("", "## Isolation evidence", "", "| policy | judged | result |", "|---|---|---|");
+  for (const e of r.isolation) lines.push(`| \`${e.policy}\` | ${e.evaluated} | ${e.status === "failed" ? "**failed**" : e.status} |`);
   lines.push("", "## Resources by type", "", "| type | count |", "|---|---|");
   for (const [t, n] of Object.entries(r.resourcesByType)) lines.push(`| \`${t}\` | ${n} |`);
   lines.push("", "## Outputs", "", "| output | value |", "|---|---|");
@@ -78,11 +83,12 @@ export function renderStackMarkdown(r: StackReport): string {
 }
 
 export function renderSummaryMarkdown(reports: readonly StackReport[]): string {
-  const lines = ["# Fleet check", "", "| stack | status | resources | MCP namespace | mandatory | advisory | isolation policies passed |", "|---|---|---|---|---|---|---|"];
+  const lines = ["# Fleet check", "", "| stack | status | resources | MCP namespace | mandatory | advisory | isolation policies passed (of applicable) |", "|---|---|---|---|---|---|---|"];
   for (const r of reports) {
     const m = r.violations.filter((d) => d.level === "mandatory").length;
     const a = r.violations.filter((d) => d.level === "advisory").length;
-    const iso = r.isolation.length ? `${r.isolation.filter((e) => e.passed).length}/${r.isolation.length}` : "-";
+    const applicable = r.isolation.filter((e) => e.status !== "not applicable");
+    const iso = r.isolation.length ? `${applicable.filter((e) => e.status === "passed").length}/${applicable.length}` : "-";
     lines.push(`| [\`${r.stack}\`](${r.stack}.md) | ${r.status} | ${r.resourceCount} | ${r.mcpNamespace ?? "-"} | ${m} | ${a} | ${iso} |`);
   }
   return `${lines.join("\n")}\n`;
