@@ -28,10 +28,12 @@ const platformImagesOf = (config: object): string | undefined => (config as { pl
  * The pack values of a stack, from its validated config: the same names the program gives the resources.
  * Values the config does not determine take the pack's defaults (readPackConfig, which also validates them).
  */
-export function packValuesFromConfig(config: Pick<StackConfig, "region" | "project" | "environment" | "mcp" | "artifactRegistry">): PackConfig {
+export function packValuesFromConfig(config: Pick<StackConfig, "region" | "project" | "environment" | "mcp" | "artifactRegistry"> & { build?: { namespace: string } }): PackConfig {
   const platformImagesRepository = platformImagesOf(config);
   return readPackConfig({
     mcpNamespace: config.mcp.namespace,
+    // A renamed build namespace must be the one the build rules judge, never a default that is absent.
+    ...(config.build ? { buildNamespace: config.build.namespace } : {}),
     mcpServiceAccount: MCP_SERVICE_ACCOUNT,
     knativeNamespace: KNATIVE_SERVING_NAMESPACE,
     // MCP workloads pull only from the stack's own tenant repository, as the admission guard admits.
@@ -46,7 +48,7 @@ export function stackOutputs(resources: readonly ExportResource[]): Record<strin
 }
 
 /**
- * The pack values named by a plan's or export's Stack outputs (`mcpNamespace`, `mcpServiceAccount`,
+ * The pack values named by a plan's or export's Stack outputs (`mcpNamespace`, `buildNamespace`, `mcpServiceAccount`,
  * `knativeNamespace`, the tenant repository URL `tenantRepositoryUrl` or, in older exports, `registryUrl`,
  * and `platformImagesRepository`); undefined when `mcpNamespace` is not among them.
  */
@@ -57,8 +59,10 @@ export function packValuesFromOutputs(resources: readonly ExportResource[]): Pac
   if (!mcpNamespace) return undefined;
   const registry = str("tenantRepositoryUrl") ?? str("registryUrl");
   const platformImagesRepository = str("platformImagesRepository");
+  const buildNamespace = str("buildNamespace");
   return readPackConfig({
     mcpNamespace,
+    ...(buildNamespace ? { buildNamespace } : {}),
     mcpServiceAccount: str("mcpServiceAccount") ?? MCP_SERVICE_ACCOUNT,
     knativeNamespace: str("knativeNamespace") ?? KNATIVE_SERVING_NAMESPACE,
     allowedRegistries: registry ? [`${registry.replace(/\/+$/, "")}/`] : [...PACK_CONFIG_DEFAULTS.allowedRegistries],

@@ -115,3 +115,20 @@ describe("the build plane's stack policies", () => {
     expect(fs).toContainEqual(expect.objectContaining({ resource: "build-namespace", message: expect.stringMatching(/has no admission guard/) }));
   });
 });
+
+describe("the build namespace the pack judges", () => {
+  it("follows the stack: its config's gumstack:build.namespace, or the plan's buildNamespace output", async () => {
+    const { packValuesFromConfig, packValuesFromOutputs } = await import("../../src/policy/packConfig.js");
+    const config = { region: "us-west1", project: "gumstack-test", environment: "test", mcp: { namespace: "gumstack-mcp" }, artifactRegistry: {}, build: { namespace: "tenant-builds" } } as never;
+    expect(packValuesFromConfig(config).buildNamespace).toBe("tenant-builds");
+    const stack = { urn: "urn:pulumi:test::gumstack::pulumi:pulumi:Stack::gumstack-test", type: "pulumi:pulumi:Stack", outputs: { mcpNamespace: "gumstack-mcp", buildNamespace: "tenant-builds" } };
+    expect(packValuesFromOutputs([stack] as never)?.buildNamespace).toBe("tenant-builds");
+  });
+
+  it("a renamed build namespace without its NetworkPolicies is judged, not skipped as absent", async () => {
+    const e = golden();
+    add(e, resource("kubernetes:core/v1:Namespace", "build-namespace", buildNamespaceManifests({ namespace: "tenant-builds" }).namespace));
+    const fs = ours(await findings(e, { "k8s-build-networkpolicy-fenced": { buildNamespace: "tenant-builds" } }));
+    expect(fs).toContainEqual(expect.objectContaining({ policy: FENCED, message: expect.stringMatching(/^namespace tenant-builds has no default-deny NetworkPolicy for ingress/) }));
+  });
+});
