@@ -401,7 +401,7 @@ describe.each(EVALUATORS)("with $name", (ev) => {
     });
 
     it("admit the limits' edges: legacy scale keys within them, initial-scale = max-scale, a 10m deadline, two containers at the pod bounds", () => {
-      const s = clone(service);
+      const s: Obj = clone(service);
       Object.assign(s.spec.template.metadata.annotations, {
         "autoscaling.knative.dev/max-scale": "20", "autoscaling.knative.dev/minScale": "2", "autoscaling.knative.dev/initial-scale": "20", "serving.knative.dev/progress-deadline": "10m",
       });
@@ -616,7 +616,7 @@ describe.each(EVALUATORS)("with $name", (ev) => {
     });
     it("judges a Revision UPDATE that changes only its scale, initial-scale, deadline or queue-proxy annotations", () => {
       for (const [key, value, id] of [["autoscaling.knative.dev/max-scale", "1000", "scale"], ["autoscaling.knative.dev/initialScale", "19", "revisions"], ["serving.knative.dev/progress-deadline", "2h", "revisions"], ["queue.sidecar.serving.knative.dev/memory-resource-limit", "8Gi", "revisions"]]) {
-        const raised = clone(revision);
+        const raised: Obj = clone(revision);
         raised.metadata.annotations[key!] = value;
         expect(refuse({ kind: "Revision", operation: "UPDATE", oldObject: revision, object: raised }), key).toEqual([expect.stringMatching(new RegExp(`^gumstack-mcp-${id}: `))]);
       }

@@ -128,19 +128,39 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const { provider } = new ClusterProvider("k8s", { cluster, nodePools: pools.map((p) => p.nodePool) });
   const gvisor = new GvisorRuntimeClass("gvisor", { provider, dependsOn: [mcpPool.nodePool] });
   const ranges = { ...settings.network, nodeLocalDns: settings.cluster.nodeLocalDns };
-  const mcp = new McpNamespace("mcp", { provider, ...settings.mcp });
+  const m = settings.mcp;
+  const mcp = new McpNamespace("mcp", {
+    provider, namespace: m.namespace, quotaCpu: m.quotaCpu, quotaMemory: m.quotaMemory, quotaPods: m.quotaPods,
+    defaultCpuRequest: m.defaultCpuRequest, defaultMemory: m.defaultMemory, maxMemory: m.maxMemory, maxCpu: m.maxCpu,
+    defaultEphemeralStorageRequest: m.defaultEphemeralStorageRequest, defaultEphemeralStorage: m.defaultEphemeralStorage, maxEphemeralStorage: m.maxEphemeralStorage,
+  });
   const mcpPolicies = new McpNetworkPolicies("mcp-netpol", {
     provider, namespace: settings.mcp.namespace, ranges, dependsOn: [mcp.namespace],
   });
-  const imagePrefix = artifactRegistryImagePrefix(region, project, settings.artifactRegistry.repositoryId);
+  // Until the stack has its own tenant MCP repository, MCP images live in the stack's Artifact Registry
+  // repository, laid out <repository>/<tenant-id>/<server>; its tags are mutable (age-based cleanup), so the guard
+  // admits digests only.
+  const tenantImageRepository = artifactRegistryImagePrefix(region, project, settings.artifactRegistry.repositoryId).replace(/\/$/, "");
+  // The platform's own images (the backend's repository), refused by name where they live apart from tenants'.
+  const platformRepo = registryRepositoryOf(settings.backend.image);
+  const platformRepoUrl = platformRepo && `${platformRepo.location}-docker.pkg.dev/${platformRepo.project}/${platformRepo.repositoryId}`;
   const guard = new AdmissionGuard("admission", {
     provider,
-    namespace: settings.mcp.namespace,
-    allowedImagePrefixes: [imagePrefix],
+    namespace: m.namespace,
+    tenantImageRepository,
+    tenantTagsImmutable: false,
+    platformImageRepository: platformRepoUrl !== tenantImageRepository ? platformRepoUrl : undefined,
     domain: settings.domain,
-    reservedSubdomains: [settings.edge.apiSubdomain],
+    reservedHostnames: [...new Set([settings.edge.apiSubdomain, ...m.reservedHostnames])],
     minScale: settings.knative.minScale,
     maxScaleLimit: settings.knative.maxScaleLimit,
+    maxProgressDeadlineSeconds: m.maxProgressDeadlineSeconds,
+    maxContainers: m.maxContainers,
+    maxPodCpu: m.maxPodCpu,
+    maxPodMemory: m.maxPodMemory,
+    containerDefaultCpuLimit: m.maxCpu,
+    containerDefaultMemoryLimit: m.defaultMemory,
+    maxEmptyDirSize: m.maxEphemeralStorage,
   });
   const backendNs = new BackendNamespace("backend-ns", {
     provider, project,

@@ -68,7 +68,10 @@ describe("enterprise plan: isolation from the platform project", () => {
     expect(one(resources, "gcp:artifactregistry/repository:Repository").inputs.project).toBe(CUSTOMER_PROJECT);
     const images = one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admission-images");
     expect(JSON.stringify(images.inputs)).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/gumstack/`);
-    expect(JSON.stringify(images.inputs)).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
+    // The platform's repository (the backend image's) is named only to be refused.
+    const variable = (name: string) => JSON.stringify(images.inputs.spec.variables.find((v: { name: string }) => v.name === name));
+    expect(variable("refusedImages")).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
+    expect(variable("platformImages")).toContain(`us-west1-docker.pkg.dev/${PLATFORM_PROJECT}/gumstack/`);
   });
 
   it("creates every project-scoped resource after the project exists", () => {
