@@ -69,7 +69,7 @@ describe("enterprise plan: isolation from the platform project", () => {
     const images = one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admission-images");
     expect(JSON.stringify(images.inputs)).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/gumstack/`);
     // The platform's repository (the backend image's) is named only to be refused.
-    const variable = (name: string) => JSON.stringify(images.inputs.spec.variables.find((v: { name: string }) => v.name === name));
+    const variable = (name: string) => JSON.stringify((images.inputs as { spec: { variables: { name: string }[] } }).spec.variables.find((v) => v.name === name));
     expect(variable("imageRoot")).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/gumstack/\\" + variables.tenant`);
     expect(variable("imageRoot")).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
     expect(variable("platformImages")).toContain(`us-west1-docker.pkg.dev/${PLATFORM_PROJECT}/gumstack/`);
