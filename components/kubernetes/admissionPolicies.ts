@@ -20,7 +20,8 @@
  * Inputs of the guard. Values are baked into the CEL source, so they are plain values, validated here.
  *
  * The contract with the backend (which creates every MCP server, from fields the customer controls):
- * - every MCP Knative Service carries `gumstack.com/tenant: <tenant-id>` on its metadata AND on
+ * - every MCP Knative Service carries `gumstack.com/tenant: <tenant-id>`, the tenant the backend authenticated
+ *   (never a value the customer chooses), on its metadata AND on
  *   `spec.template.metadata` (Knative copies the template's labels to every Revision, Deployment, ReplicaSet and
  *   Pod); the label is required on every workload object of the namespace and cannot change on UPDATE;
  * - its images are `<tenantImageRepository>/<tenant-id>/<name>`, pinned by digest (or by tag when the
