@@ -13,7 +13,7 @@ import { platformRule, stackPolicy } from "../lib/policy";
 export const k8sMcpNetworkpolicyIsolation = stackPolicy(
   {
     name: "k8s-mcp-networkpolicy-isolation",
-    description: "NetworkPolicies refuse MCP pods every non-public destination, other tenants, other namespaces and non-80/443 internet ports, and admit only Knative's data plane.",
+    description: "NetworkPolicies refuse MCP pods every non-public destination, other tenants, other namespaces and non-80/443 internet ports, and admit only Knative's data plane, each layer (MCP egress, MCP ingress) on its own.",
     enforcementLevel: "mandatory",
     severity: "critical",
     framework: platformRule("network policy", "ingress only from the Knative data plane, no pod-to-pod between MCP servers; egress only to the public internet on 80/443"),
