@@ -353,6 +353,7 @@ const POD_VIOLATIONS: [string, (s: Obj) => void, RegExp][] = [
   ["two containers over the CPU bound", (s) => { user(s).resources.limits.cpu = "1500m"; s.containers.splice(1, 0, { ...small("helper"), resources: { limits: { cpu: "1", memory: "64Mi" } } }); }, resources(/the containers of an MCP pod may use at most 2 CPU together .*; got 2\.5$/)],
   ["two containers over the memory bound", (s) => { user(s).resources.limits = { cpu: "500m", memory: "1536Mi" }; s.containers.splice(1, 0, { ...small("helper"), resources: { limits: { cpu: "500m", memory: "1Gi" } } }); }, resources(/the containers of an MCP pod may use at most 2Gi of memory together .*; got 2684354560 bytes$/)],
   ["a request above the pod's CPU bound", (s) => (user(s).resources.requests.cpu = "3"), resources(/the containers of an MCP pod may use at most 2 CPU together .*; got 3$/)],
+  ["a priority class", (s) => (s.priorityClassName = "system-node-critical"), resources(/priorityClassName is not allowed: a higher priority lets an MCP pod evict its neighbours; got "system-node-critical"$/)],
   ["a quantity that is not one", (s) => (user(s).resources.limits.cpu = "lots"), resources(/container resources must be Kubernetes quantities \(containers: user-container\)$/)],
 ];
 

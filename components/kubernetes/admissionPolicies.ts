@@ -588,6 +588,7 @@ function resourcesPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const memMessage = `the containers of an MCP pod may use at most ${r.maxPodMemory} of memory together (limit, or ${r.containerDefaultMemoryLimit} when unset): one server must not starve its node`;
   const deadline = `progressDeadlineSeconds may be at most ${r.maxProgressDeadlineSeconds}: a revision that never gets ready holds its pods until then`;
   const replicas = `a Deployment may start with at most ${r.maxScaleLimit} replicas, the highest max-scale`;
+  const priority = "priorityClassName is not allowed: a higher priority lets an MCP pod evict its neighbours";
   const progress = "(has(object.spec.progressDeadlineSeconds) ? object.spec.progressDeadlineSeconds : 0)";
   const oldProgress = progress.replaceAll("object.", "oldObject.");
   return policy(r, "resources", {
@@ -610,6 +611,13 @@ function resourcesPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       none("badQuantities", "container resources must be Kubernetes quantities", "containers"),
       check(`variables.podCpu <= ${dbl(quantityValue(r.maxPodCpu)!)}`, cpuMessage, `${lit(`${cpuMessage}; got `)} + string(variables.podCpu)`),
       check(`variables.podMemory <= ${dbl(quantityValue(r.maxPodMemory)!)}`, memMessage, `${lit(`${memMessage}; got `)} + string(variables.podMemory) + " bytes"`),
+      // A priority class lets a pod preempt (evict) lower-priority neighbours; MCP pods all run at the default.
+      // Knative drops it unless kubernetes.podspec-priorityclassname is enabled (pkg/apis/config/features.go).
+      check(
+        `!has(variables.podSpec.priorityClassName) || variables.podSpec.priorityClassName == ""`,
+        priority,
+        `${lit(`${priority}; got `)} + (has(variables.podSpec.priorityClassName) ? ${quoted("variables.podSpec.priorityClassName")} : "none")`,
+      ),
       check(`request.kind.kind != "Deployment" || ${progress} <= ${r.maxProgressDeadlineSeconds}`, deadline, `${lit(`${deadline}; got `)} + string(${progress})`),
       check(
         `request.operation != "CREATE" || request.kind.kind != "Deployment" || !has(object.spec.replicas) || object.spec.replicas <= ${r.maxScaleLimit}`,
