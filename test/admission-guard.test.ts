@@ -17,7 +17,8 @@ import {
   admissionGuardManifests, DEFAULT_RESERVED_HOSTNAMES, KNATIVE_QUEUE_PROXY_IMAGE_PREFIX, MAX_CONTAINERS_LIMIT, podSecurityRestrictedLabels,
   quantityValue, TENANT_LABEL, type AdmissionGuardManifests, type AdmissionPolicyArgs,
 } from "../components/kubernetes/admissionPolicies.js";
-import { EVALUATORS, kubernetesQuantity, macroUses, toCel, type CelEvaluator } from "./support/cel.js";
+import { guardRefusals, type Obj, type Req } from "./support/admission.js";
+import { EVALUATORS, kubernetesQuantity, macroUses, type CelEvaluator } from "./support/cel.js";
 
 const NS = "gumstack-mcp";
 const TENANT = "acme";
@@ -29,58 +30,9 @@ const ARGS: AdmissionPolicyArgs = {
 };
 const GUARD = admissionGuardManifests(ARGS);
 
-// ---- An emulation of ValidatingAdmissionPolicy evaluation (k8s.io/apiserver validatingadmissionpolicy) ----
-type Obj = Record<string, any>;
-interface Req { kind: string; object: Obj | null; oldObject?: Obj | null; operation?: "CREATE" | "UPDATE" | "DELETE"; subResource?: string; namespace?: string }
-const KINDS: Record<string, [group: string, version: string, resource: string]> = {
-  Service: ["serving.knative.dev", "v1", "services"], Configuration: ["serving.knative.dev", "v1", "configurations"],
-  Revision: ["serving.knative.dev", "v1", "revisions"], DomainMapping: ["serving.knative.dev", "v1beta1", "domainmappings"],
-  Deployment: ["apps", "v1", "deployments"], ReplicaSet: ["apps", "v1", "replicasets"], CronJob: ["batch", "v1", "cronjobs"],
-  Pod: ["", "v1", "pods"], Namespace: ["", "v1", "namespaces"],
-};
+/** Every refusal the guard gives with evaluator `ev`, in policy order (the API server reports the first). */
+const refusals = (ev: CelEvaluator, req: Req, guard: AdmissionGuardManifests = GUARD): string[] => guardRefusals(req, guard, NS, ev);
 const clone = <T>(o: T): T => structuredClone(o);
-
-/** Every refusal the guard gives, in policy order (the API server reports the first). */
-function refusals(ev: CelEvaluator, req: Req, guard: AdmissionGuardManifests = GUARD): string[] {
-  const [group, version, resource] = KINDS[req.kind]!;
-  const operation = req.operation ?? "CREATE";
-  const namespaceLabels = req.kind === "Namespace" ? req.object!.metadata.labels ?? {} : { "kubernetes.io/metadata.name": req.namespace ?? NS };
-  const out: string[] = [];
-  guard.policies.forEach((policy, i) => {
-    const scopes = [policy.spec.matchConstraints, guard.bindings[i]!.spec.matchResources];
-    const inScope = scopes.every((m) => Object.entries(m.namespaceSelector.matchLabels).every(([k, v]) => namespaceLabels[k] === v));
-    const resourceName = req.subResource ? `${resource}/${req.subResource}` : resource;
-    const ruled = policy.spec.matchConstraints.resourceRules!.some((r) =>
-      (r.operations as string[]).includes(operation) && r.apiGroups.includes(group) && r.apiVersions.includes(version) && r.resources.includes(resourceName));
-    if (!inScope || !ruled) return;
-    const ctx: Obj = toCel({
-      object: req.object, oldObject: req.oldObject ?? null, params: null,
-      request: { operation, kind: { group, version, kind: req.kind }, resource: { group, version, resource }, subResource: req.subResource ?? "", namespace: req.namespace ?? NS },
-    }) as Obj;
-    const run = (expression: string) => ev.evaluate(expression, ctx);
-    try {
-      // Any matchCondition false: skipped. An error refuses (failurePolicy Fail).
-      if ((policy.spec.matchConditions ?? []).some((m) => run(m.expression) === false)) return;
-      // Variables are lazy in Kubernetes; evaluated eagerly here, so an error anywhere fails the test (stricter).
-      ctx.variables = {};
-      for (const v of policy.spec.variables ?? []) ctx.variables[v.name] = run(v.expression);
-      for (const v of policy.spec.validations) {
-        const ok = run(v.expression);
-        if (typeof ok !== "boolean") throw new Error(`validation is not bool: ${v.expression}`);
-        if (ok) continue;
-        let message = v.message;
-        try {
-          const m = run(v.messageExpression);
-          if (typeof m === "string" && m.trim() !== "" && !/[\r\n]/.test(m)) message = m;
-        } catch { /* Kubernetes falls back to message */ }
-        out.push(`${policy.metadata.name}: ${message}`);
-      }
-    } catch (e) {
-      out.push(`${policy.metadata.name}: evaluation error: ${(e as Error).message.split("\n")[0]}`);
-    }
-  });
-  return out;
-}
 
 // ---- What the backend sends, and what Knative and Kubernetes derive from it ----
 const DIGEST = "sha256:3f8a1c0e2b7d4f6a9c5e8b1d0f3a6c9e2b5d8f1a4c7e0b3d6f9a2c5e8b1d4f7a";
