@@ -1,6 +1,6 @@
 import { configSchema } from "../config";
 import { buildIsolationProbes, buildReachabilityProbes } from "../lib/build";
-import { explain, hasDefaultDeny, judgeProbes, modelOf, readNamespaceNetwork, refusal } from "../lib/netpol";
+import { hasDefaultDeny, judgeProbes, modelOf, openLayers, readNamespaceNetwork, refusal } from "../lib/netpol";
 import { platformRule, stackPolicy } from "../lib/policy";
 
 // Customers' Dockerfiles run in the build namespace: judged by NetworkPolicy semantics with the MCP namespace's
@@ -35,13 +35,16 @@ export const k8sBuildNetworkpolicyFenced = stackPolicy(
       if (!denied) ctx.report(`namespace ${net.ns} has no default-deny NetworkPolicy for ${direction.toLowerCase()} (podSelector: {}, policyTypes including ${direction}, no ${direction.toLowerCase()} rules)`, net.nsUrn);
     }
     const others = [ctx.config.mcpNamespace, ctx.config.knativeNamespace, "kube-system", "default"];
-    judgeProbes(ctx, net, modelOf(net, true), buildIsolationProbes(net, others), false, (p, verdict) => {
-      const { by, urn } = explain(net, p, verdict);
-      const why = by.split("the MCP pod").join("the build pod");
-      ctx.report(`${p.text} is allowed${why ? ` (${why})` : ""}; it must be refused`, urn);
-    });
-    judgeProbes(ctx, net, modelOf(net, !net.dataplaneV2), buildReachabilityProbes(net), true, (p, verdict) => {
-      ctx.report(`${p.text} is refused (${refusal(p, verdict)}); builds need it`, net.nsUrn);
-    });
+    // Each of the build pods' own layers (egress, ingress) must refuse on its own, as for MCP pods.
+    judgeProbes(ctx, net, modelOf(net, true), buildIsolationProbes(net, others), (p, verdict) =>
+      openLayers(net, p, verdict).map((open) => ({
+        key: `${p.key}:${open.layer}`,
+        message: `${p.text} is allowed by the build pods' ${open.layer} policies (${open.by.split("the MCP pod").join("the build pod")}); each layer must refuse it on its own`,
+        urn: open.urn,
+      })),
+    );
+    judgeProbes(ctx, net, modelOf(net, !net.dataplaneV2), buildReachabilityProbes(net), (p, verdict) =>
+      verdict.allowed ? [] : [{ key: p.key, message: `${p.text} is refused (${refusal(p, verdict)}); builds need it`, urn: net.nsUrn }],
+    );
   },
 );
