@@ -52,6 +52,15 @@ export function natPortPlan(g: NatGatewaySettings & { readonly maxVms: number })
   return { ports, reservedAtMax: g.maxVms * g.minPortsPerVm, vmsAtMaxPorts: Math.floor(ports / g.maxPortsPerVm) };
 }
 
+/** Throws on a gateway Cloud NAT would refuse: no address, or bounds that are not powers of two with max > min. */
+export function checkNatGateway(what: string, g: NatGatewaySettings): void {
+  if (!Number.isInteger(g.addresses) || g.addresses < 1) throw new Error(`${what} needs at least one address, got ${g.addresses}`);
+  const pow2 = (n: number, lo: number, hi: number) => Number.isInteger(n) && n >= lo && n <= hi && (n & (n - 1)) === 0;
+  if (!pow2(g.minPortsPerVm, 32, 32768)) throw new Error(`${what}: minPortsPerVm ${g.minPortsPerVm} must be a power of two from 32 to 32768`);
+  if (!pow2(g.maxPortsPerVm, 64, 65536)) throw new Error(`${what}: maxPortsPerVm ${g.maxPortsPerVm} must be a power of two from 64 to 65536`);
+  if (g.maxPortsPerVm <= g.minPortsPerVm) throw new Error(`${what}: maxPortsPerVm (${g.maxPortsPerVm}) must exceed minPortsPerVm (${g.minPortsPerVm})`);
+}
+
 /**
  * Why a gateway is too small, or undefined: with dynamic port allocation every VM first gets minPortsPerVm
  * (https://cloud.google.com/nat/docs/ports-and-addresses#dynamic-port), so the addresses must cover
@@ -207,12 +216,7 @@ export class Network extends pulumi.ComponentResource {
       settings: NatGatewaySettings,
       subnetwork: gcp.types.input.compute.RouterNatSubnetwork,
     ) => {
-      if (!Number.isInteger(settings.addresses) || settings.addresses < 1) {
-        throw new Error(`network ${name}: the ${key} NAT needs at least one address, got ${settings.addresses}`);
-      }
-      if (settings.maxPortsPerVm <= settings.minPortsPerVm) {
-        throw new Error(`network ${name}: the ${key} NAT's maxPortsPerVm (${settings.maxPortsPerVm}) must exceed minPortsPerVm (${settings.minPortsPerVm})`);
-      }
+      checkNatGateway(`network ${name}: the ${key} NAT`, settings);
       const addresses = Array.from({ length: settings.addresses }, (_, i) =>
         new gcp.compute.Address(
           `${name}-nat-${key}-ip-${i}`,

@@ -4,7 +4,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactRegistry } from "../../components/gcp/artifactRegistry.js";
+import { Alerting } from "../../components/gcp/alerting.js";
+import { DataAccessAuditLogs } from "../../components/gcp/auditLogs.js";
 import { Buckets } from "../../components/gcp/buckets.js";
+import { CloudArmorPolicy } from "../../components/gcp/cloudArmor.js";
 import { Kms } from "../../components/gcp/kms.js";
 import { Network } from "../../components/gcp/network.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
@@ -62,8 +65,11 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const kms = new Kms("kms", { project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis });
   const network = new Network("network", {
     project, region, environment, network: settings.network, apis,
+    egress: settings.egress,
     backendPorts: lbPodPorts(settings.backend.port),
   });
+  // Who read or wrote which key or database: Data Access audit logs for Cloud KMS and Spanner.
+  new DataAccessAuditLogs("audit", { project, dependsOn: [apis.cloudkms, apis.spanner] });
   const registry = new ArtifactRegistry("registry", {
     project, region, artifactRegistry: settings.artifactRegistry, apis,
     kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry,
@@ -111,17 +117,19 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   // Nodes pull images and write logs from their first boot: their grants come first. Boot disks are CMEK with
   // the gke key: the Compute Engine agent's grant on it (kms.grants.gke) must exist before any node is created.
   const poolDeps = [network.nat, ...accounts.grants, ...kms.grants.gke];
-  const pool = (role: "system" | "backend" | "mcp", extra: pulumi.Resource[] = []) =>
+  const pool = (role: "system" | "backend" | "mcp", extra: pulumi.Resource[] = [], podRange?: string) =>
     new GkeNodePool(`pool-${role}`, {
       project, location: region, cluster: cluster.name, role, zones: settings.zones,
       ...settings.nodePools[role],
       serviceAccountEmail: accounts.nodes.email,
       bootDiskKmsKey: kms.keys.gke.id,
+      ...(podRange !== undefined ? { podRange } : {}),
       dependsOn: [...poolDeps, ...extra],
     });
   const systemPool = pool("system");
   const backendPool = pool("backend");
-  const mcpPool = pool("mcp", [apis.containerfilesystem]);
+  // Tenant pods (MCP servers and builds) take their IPs from their own range and leave through the tenants' NAT.
+  const mcpPool = pool("mcp", [apis.containerfilesystem, network.tenantNat], network.mcpPodRangeName);
   const pools = [systemPool, backendPool, mcpPool];
 
   // --- Kubernetes: tenancy and isolation ----------------------------------------------------------------
@@ -228,6 +236,18 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     dependsOn: [systemPool.nodePool, backendNs],
     apiDependsOn: [apis.iam, apis.monitoring],
   });
+  const apiHost = `${settings.edge.apiSubdomain}.${settings.domain}`;
+  const armor = new CloudArmorPolicy("armor", {
+    project, environment,
+    domain: settings.domain,
+    apiHost,
+    adaptiveProtection: settings.edge.armor.adaptiveProtection,
+    serverRequestsPerMinute: settings.edge.armor.serverRequestsPerMinute,
+    serverOverrides: settings.edge.armor.serverOverrides,
+    apiRequestsPerMinutePerClient: settings.edge.armor.apiRequestsPerMinutePerClient,
+    wafPreview: settings.edge.armor.wafPreview,
+    dependsOn: [apis.compute],
+  });
   const edge = new Edge("edge", {
     provider, project,
     domain: settings.domain,
@@ -236,8 +256,23 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     backend: { namespace: BACKEND_NAMESPACE, serviceName: backend.serviceName, port: backend.servicePort },
     backendHealthPath: settings.backend.healthPath,
     backendTimeoutSeconds: settings.edge.backendTimeoutSeconds,
+    securityPolicyName: armor.name,
+    logSampleRate: settings.edge.logSampleRate,
     dependsOn: [knative.serving, backend.service],
     apiDependsOn: [apis.certificatemanager, apis.compute, apis.dns],
+  });
+
+  const alerting = new Alerting("alerting", {
+    project, environment,
+    emails: settings.alerting.emails,
+    api: { host: apiHost, path: settings.backend.healthPath },
+    clusterName: cluster.name,
+    backendHpa: { namespace: BACKEND_NAMESPACE, name: backend.hpa.metadata.name },
+    nodePools: (["system", "backend", "mcp"] as const).map((role) => ({ role, maxNodes: settings.nodePools[role].maxNodes })),
+    natGateways: [network.nat.name, network.tenantNat.name],
+    lb5xxPercent: settings.alerting.lb5xxPercent,
+    certificateExpiryDays: settings.alerting.certificateExpiryDays,
+    dependsOn: [apis.monitoring],
   });
 
   const outputs = {
@@ -255,6 +290,12 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     gvisorRuntimeClass: gvisor.runtimeClassName,
     admissionPolicies: guard.policyNames,
     loadBalancerIp: edge.ipAddress,
+    securityPolicy: armor.name,
+    // Allow-list these for the platform (ClickHouse Cloud); tenant code never leaves from them.
+    platformEgressIps: network.platformNatAddresses,
+    // What MCP servers' outbound calls come from (customers may allow-list them for their own APIs).
+    tenantEgressIps: network.tenantNatAddresses,
+    uptimeCheckIds: alerting.uptimeCheckIds,
     dnsRecords: edge.dnsRecords,
     dnsRecordsManaged: edge.dnsRecordsManaged,
     apiUrl: `https://${settings.edge.apiSubdomain}.${settings.domain}`,
