@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MCP_POD_RANGE_NAME, NAT_PORTS_PER_ADDRESS, Network, checkNatGateway, POD_RANGE_NAME, SERVICE_RANGE_NAME, natPortCheck, natPortPlan, tcpAllow } from "../../components/gcp/network.js";
 import { GOOGLE_LB_RANGES } from "../../components/platform.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
-import { ofType, one, prodConfig, record } from "../support/harness.js";
+import { nameOf, ofType, one, prodConfig, record } from "../support/harness.js";
 
 const seed = prodConfig();
 
@@ -59,7 +59,7 @@ describe("Network", () => {
     const router = one(resources, "gcp:compute/router:Router", "net-router");
     const subnet = one(resources, "gcp:compute/subnetwork:Subnetwork", "net-gke");
     const nat = one(resources, "gcp:compute/routerNat:RouterNat", "net-nat");
-    const ips = ofType(resources, "gcp:compute/address:Address").filter((a) => a.name.startsWith("net-nat-platform-ip-"));
+    const ips = ofType(resources, "gcp:compute/address:Address").filter((a) => nameOf(a).startsWith("net-nat-platform-ip-"));
     expect(router.inputs).toMatchObject({ region: "us-west1", network: one(resources, "gcp:compute/network:Network", "net-vpc").id });
     expect(ips).toHaveLength(2);
     expect(nat.inputs).toMatchObject({
