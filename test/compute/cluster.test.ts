@@ -72,7 +72,13 @@ describe("GkeCluster with the prod stack (the seed's values)", async () => {
   it("enables the Gateway API channel, HTTP load balancing, managed Prometheus and deletion protection", () => {
     expect(c.gatewayApiConfig).toEqual({ channel: "CHANNEL_STANDARD" });
     expect(c.addonsConfig.httpLoadBalancing).toEqual({ disabled: false });
-    expect(c.monitoringConfig).toEqual({ managedPrometheus: { enabled: true } });
+    expect(c.monitoringConfig).toEqual({
+      managedPrometheus: { enabled: true },
+      enableComponents: ["SYSTEM_COMPONENTS", "STORAGE", "HPA", "POD", "DAEMONSET", "DEPLOYMENT", "STATEFULSET"],
+    });
+    // Cost allocation on; default SNAT off so Cloud NAT sees each pod's own range.
+    expect(c.costManagementConfig).toEqual({ enabled: true });
+    expect(c.defaultSnatStatus).toEqual({ disabled: true });
     expect(c.deletionProtection).toBe(true);
   });
 
