@@ -315,7 +315,7 @@ export const stackConfigSchema = z
             /** Requests per minute one MCP server (one Host) may receive from all clients together; above: 429. */
             serverRequestsPerMinute: armorRate.default(6000),
             /** Per-server limits replacing serverRequestsPerMinute, keyed by server name (`<server>.<domain>`). */
-            serverOverrides: z.record(dnsLabel, armorRate).default({}).refine((o) => Object.keys(o).length <= MAX_SERVER_OVERRIDES, {
+            serverOverrides: z.record(z.string(), armorRate).default({}).refine((o) => Object.keys(o).length <= MAX_SERVER_OVERRIDES, {
               error: `may raise the limit of at most ${MAX_SERVER_OVERRIDES} servers (Cloud Armor counts rules per policy)`,
             }),
             /** Requests per minute one client IP may send to the API host; above: 429. */
@@ -327,6 +327,11 @@ export const stackConfigSchema = z
       })
       .prefault({})
       .superRefine((e, ctx) => {
+        for (const server of Object.keys(e.armor.serverOverrides)) {
+          if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(server)) {
+            ctx.addIssue({ code: "custom", path: ["armor", "serverOverrides", server], input: server, message: "must be a server name: the DNS label <server> of <server>.<domain> (lowercase letters, digits, hyphens)" });
+          }
+        }
         if (e.armor.serverOverrides[e.apiSubdomain] !== undefined) {
           ctx.addIssue({ code: "custom", path: ["armor", "serverOverrides", e.apiSubdomain], input: e.armor.serverOverrides[e.apiSubdomain], message: `names the API host (edge.apiSubdomain ${e.apiSubdomain}); set edge.armor.apiRequestsPerMinutePerClient instead` });
         }
