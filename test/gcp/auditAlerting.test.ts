@@ -55,7 +55,7 @@ describe("alert conditions (pure)", () => {
   });
 
   it("alerts when the backend HPA's current replicas reach its spec maximum (kube-state-metrics, PromQL)", () => {
-    const c = hpaAtMaxCondition({ cluster: "gumstack-prod", namespace: "gumstack-backend", hpa: "backend" }).conditionPrometheusQueryLanguage!;
+    const c = hpaAtMaxCondition({ cluster: "gumstack-prod", namespace: "gumstack-backend", hpa: "backend" }).conditionPrometheusQueryLanguage as { query: string; duration: string };
     const sel = '{cluster="gumstack-prod",namespace="gumstack-backend",horizontalpodautoscaler="backend"}';
     expect(c.query).toBe(
       `max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas${sel}) >= ` +
