@@ -70,7 +70,7 @@ export interface ArmorRuleSettings {
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** A CEL expression true when the request's Host header is `host` (HTTP/2's :authority arrives as Host), with or without :443. */
+/** A CEL expression true when the request's Host header is `host`, with or without :443 (docs/edge-egress-ops.md, Edge). */
 export function hostIs(host: string): string {
   if (!/^[a-z0-9.-]+$/.test(host)) throw new Error(`"${host}" is not a lowercase host name`);
   return `(request.headers['host'].lower() == '${host}' || request.headers['host'].lower() == '${host}:443')`;
