@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { StackConfig } from "../../src/config/schema.js";
 import { GkeCluster, apiServerAccess, validateClusterArgs, workloadPoolOf, type GkeClusterArgs } from "../../components/gke/cluster.js";
-import { initialNodeCountPerZone, poolScheduling, poolTaints } from "../../components/gke/nodePool.js";
+import { GkeNodePool, initialNodeCountPerZone, poolScheduling, poolTaints } from "../../components/gke/nodePool.js";
 import { one, ofType, record, type PlannedResource } from "../support/harness.js";
 import { KMS_KEY, ROLES, buildCompute, prodConfig } from "./fixtures.js";
 
@@ -156,6 +156,18 @@ describe("GkeNodePool with the prod stack", async () => {
 
   it("records three pools and no default pool settings anywhere else", () => {
     expect(ofType(resources, POOL)).toHaveLength(3);
+  });
+
+  it("gives a pool its own pod range only when asked, as an existing range of the subnet (multi-Pod CIDR)", async () => {
+    for (const p of Object.values(pools)) expect(inputs(p)).not.toHaveProperty("networkConfig");
+    const own = await record(() => {
+      new GkeNodePool("mcp", {
+        project: "gumstack-prod", location: "us-west1", cluster: "gumstack-prod", role: "mcp", zones: ["us-west1-a"],
+        machineType: "n2-standard-8", minNodes: 1, maxNodes: 3, serviceAccountEmail: "gke-nodes@gumstack-prod.iam.gserviceaccount.com",
+        podRange: "pods-mcp",
+      });
+    });
+    expect(inputs(one(own, POOL)).networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp" });
   });
 });
 
