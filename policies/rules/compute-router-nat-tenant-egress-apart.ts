@@ -51,21 +51,27 @@ export const computeRouterNatTenantEgressApart = stackPolicy(
     if (pools.length === 0) return notApplicable("the stack has no GKE Sandbox (gVisor) node pool");
     const clusters = resources.filter((r) => r.type === GKE_CLUSTER);
     const nats = resources.filter((r) => r.type === ROUTER_NAT);
-    for (const c of clusters) {
-      const snat = at(c.props, "defaultSnatStatus.disabled");
-      if (snat === UNKNOWN) report(cannotVerify("defaultSnatStatus.disabled"), c.urn);
-      else if (snat !== true) {
-        report(`cluster ${gcpName(c)} keeps GKE's default SNAT: pods leave with their node's address, so tenant and platform pods share the platform NAT's addresses`, c.urn);
-      }
-    }
-    const defaultRanges = clusters.map((c) => at(c.props, "ipAllocationPolicy.clusterSecondaryRangeName"));
     for (const pool of pools) {
+      // The pool's cluster: by the name it names, else by its dependency edge (the name is the cluster's output).
+      const clusterName = at(pool.props, "cluster");
+      const cluster =
+        clusters.find((c) => typeof clusterName === "string" && at(c.props, "name") === clusterName) ??
+        clusters.find((c) => pool.dependsOn.indexOf(c.urn) >= 0);
+      if (!cluster) {
+        report(`cannot verify the gVisor node pool's cluster (${JSON.stringify(clusterName === UNKNOWN ? "unknown" : clusterName ?? null)}): it is not planned in this stack, so its default SNAT cannot be checked`, pool.urn);
+        continue;
+      }
+      const snat = at(cluster.props, "defaultSnatStatus.disabled");
+      if (snat === UNKNOWN) report(cannotVerify("defaultSnatStatus.disabled"), cluster.urn);
+      else if (snat !== true) {
+        report(`cluster ${gcpName(cluster)} keeps GKE's default SNAT: pods leave with their node's address, so tenant and platform pods share the platform NAT's addresses`, cluster.urn);
+      }
       const range = at(pool.props, "networkConfig.podRange");
       if (range === UNKNOWN) {
         report(cannotVerify("networkConfig.podRange"), pool.urn);
         continue;
       }
-      if (typeof range !== "string" || range === "" || defaultRanges.indexOf(range) >= 0) {
+      if (typeof range !== "string" || range === "" || range === at(cluster.props, "ipAllocationPolicy.clusterSecondaryRangeName")) {
         report(`the gVisor node pool takes its pod IPs from the cluster's shared pod range (networkConfig.podRange ${JSON.stringify(range ?? null)}): tenant pods cannot be NATed apart`, pool.urn);
         continue;
       }

@@ -65,6 +65,12 @@ describe(NAT, () => {
     ]);
   });
 
+  it("does not pass a gVisor pool whose cluster it cannot see", async () => {
+    expect(await run((e) => change(e, "mcp-pool", (p) => (p.cluster = "someone-elses")))).toEqual([
+      m(NAT, "mcp-pool", 'cannot verify the gVisor node pool\'s cluster ("someone-elses"): it is not planned in this stack, so its default SNAT cannot be checked'),
+    ]);
+  });
+
   it("catches a tenant NAT sharing an address with the platform's", async () => {
     expect(await run((e) => change(e, "nat-tenant", (p) => (p.natIps = [p.natIps[0], "https://www.googleapis.com/compute/v1/projects/gumstack-test/regions/us-west1/addresses/nat-platform-1"])))).toEqual([
       m(NAT, "nat-tenant", "Cloud NAT gumstack-test-nat-tenant (tenant pods) shares address(es) https://www.googleapis.com/compute/v1/projects/gumstack-test/regions/us-west1/addresses/nat-platform-1 with Cloud NAT gumstack-test-nat"),
