@@ -21,8 +21,8 @@ export const NAT_ALLOCATION_FAILED = "router.googleapis.com/nat/nat_allocation_f
 export const INSTANCE_CPU = "compute.googleapis.com/instance/cpu/utilization";
 /** Label every node VM carries (GKE node pool resourceLabels, components/gke/nodePool.ts). */
 export const POOL_VM_LABEL = "gumstack-pool";
-/** Label GKE puts on every node VM with its cluster's name. */
-export const CLUSTER_VM_LABEL = "goog-k8s-cluster-name";
+/** Label every node VM of a stack carries with the stack's environment (node pool resourceLabels, src/stacks/core.ts). */
+export const ENVIRONMENT_VM_LABEL = "gumstack-environment";
 
 /** Quotes a value for a Cloud Monitoring filter. */
 function q(value: string): string {
@@ -133,15 +133,15 @@ export function hpaAtMaxCondition(p: { cluster: string; namespace: string; hpa: 
   };
 }
 
-/** A pool's running node VMs (counted by their CPU series) at its maximum for 30 minutes. */
-export function poolAtMaxCondition(p: { cluster: string; role: string; maxNodes: number }): Condition {
+/** A pool's running node VMs (counted by their CPU series, found by their labels) at its maximum for 30 minutes. */
+export function poolAtMaxCondition(p: { environment: string; role: string; maxNodes: number }): Condition {
   if (!Number.isInteger(p.maxNodes) || p.maxNodes < 1) throw new Error(`pool ${p.role}: maxNodes must be a positive integer, got ${p.maxNodes}`);
   return {
     displayName: `node pool ${p.role} at its maximum (${p.maxNodes} nodes)`,
     conditionThreshold: {
       filter:
         `metric.type=${q(INSTANCE_CPU)} AND resource.type="gce_instance" AND ` +
-        `metadata.user_labels.${q(POOL_VM_LABEL)}=${q(p.role)} AND metadata.user_labels.${q(CLUSTER_VM_LABEL)}=${q(p.cluster)}`,
+        `metadata.user_labels.${q(POOL_VM_LABEL)}=${q(p.role)} AND metadata.user_labels.${q(ENVIRONMENT_VM_LABEL)}=${q(p.environment)}`,
       aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_MEAN", crossSeriesReducer: "REDUCE_COUNT" }],
       comparison: "COMPARISON_GE",
       thresholdValue: p.maxNodes,
@@ -173,11 +173,14 @@ export interface AlertingArgs {
    * non-2xx when a forbidden probe succeeds or a required one fails). Default none.
    */
   readonly canary?: UptimeTarget;
-  /** GKE cluster name (PromQL `cluster` label; node VMs' goog-k8s-cluster-name). Required. */
+  /** GKE cluster name (the PromQL `cluster` label). Required. */
   readonly clusterName: pulumi.Input<string>;
   /** The backend HPA watched for sitting at its maximum. Required. */
   readonly backendHpa: { readonly namespace: string; readonly name: pulumi.Input<string> };
-  /** Node pools watched for sitting at their maximum. Required, at least one. */
+  /**
+   * Node pools watched for sitting at their maximum: their VMs must carry the labels `gumstack-pool: <role>` and
+   * `gumstack-environment: <environment>`. Required, at least one.
+   */
   readonly nodePools: readonly { readonly role: string; readonly maxNodes: number }[];
   /** Cloud NAT gateway names whose drops and allocation failures alert. Required, at least one. */
   readonly natGateways: readonly pulumi.Input<string>[];
@@ -285,7 +288,7 @@ export class Alerting extends pulumi.ComponentResource {
     policies.pools = policy(
       "node-pools-max",
       "node pool at its maximum",
-      args.nodePools.map((p) => pulumi.output(args.clusterName).apply((cluster) => poolAtMaxCondition({ cluster, role: p.role, maxNodes: p.maxNodes }))),
+      args.nodePools.map((p) => poolAtMaxCondition({ environment: env, role: p.role, maxNodes: p.maxNodes })),
       "A node pool runs at gumstack:nodePools.<pool>.maxNodes: pending pods cannot be scheduled; raise maxNodes (and the NAT addresses if needed).",
     );
     this.uptimeCheckIds = checks;

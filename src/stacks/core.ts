@@ -123,6 +123,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
       ...settings.nodePools[role],
       serviceAccountEmail: accounts.nodes.email,
       bootDiskKmsKey: kms.keys.gke.id,
+      // Node VMs carry the environment (and their pool, set by the pool): the "pool at its maximum" alert counts them by it.
+      resourceLabels: { "gumstack-environment": environment },
       ...(podRange !== undefined ? { podRange } : {}),
       dependsOn: [...poolDeps, ...extra],
     });

@@ -66,10 +66,10 @@ describe("alert conditions (pure)", () => {
   });
 
   it("counts a pool's running node VMs by their labels against the pool's maximum", () => {
-    const c = poolAtMaxCondition({ cluster: "gumstack-prod", role: "mcp", maxNodes: 20 }).conditionThreshold as Record<string, any>;
+    const c = poolAtMaxCondition({ environment: "prod", role: "mcp", maxNodes: 20 }).conditionThreshold as Record<string, any>;
     expect(c.filter).toBe(
       'metric.type="compute.googleapis.com/instance/cpu/utilization" AND resource.type="gce_instance" AND ' +
-        'metadata.user_labels."gumstack-pool"="mcp" AND metadata.user_labels."goog-k8s-cluster-name"="gumstack-prod"',
+        'metadata.user_labels."gumstack-pool"="mcp" AND metadata.user_labels."gumstack-environment"="prod"',
     );
     expect(c.aggregations).toEqual([{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_MEAN", crossSeriesReducer: "REDUCE_COUNT" }]);
     expect(c).toMatchObject({ comparison: "COMPARISON_GE", thresholdValue: 20, duration: "1800s" });

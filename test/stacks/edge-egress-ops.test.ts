@@ -136,6 +136,11 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
     expect((pools.inputs.conditions as any[]).map((c) => c.conditionThreshold.thresholdValue)).toEqual([
       config.nodePools.system.maxNodes, config.nodePools.backend.maxNodes, config.nodePools.mcp.maxNodes,
     ]);
+    // The pools' VMs carry exactly the labels the pool alert counts them by.
+    for (const p of ofType(resources, T.pool)) {
+      expect((p.inputs.nodeConfig as any).resourceLabels).toMatchObject({ "gumstack-environment": config.environment, "gumstack-pool": (p.inputs.nodeConfig as any).labels["gumstack.com/pool"] });
+    }
+    for (const c of pools.inputs.conditions as any[]) expect(c.conditionThreshold.filter).toContain(`metadata.user_labels."gumstack-environment"="${config.environment}"`);
     const hpa = alerts.find((a) => nameOf(a) === "alerting-backend-hpa-max")!;
     expect((hpa.inputs.conditions as any[])[0].conditionPrometheusQueryLanguage.query).toContain(`cluster="gumstack-${config.environment}"`);
   });
