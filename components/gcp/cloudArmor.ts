@@ -9,6 +9,8 @@
 // IP (stricter), every MCP server per Host header (all its clients together), so one hot server cannot take the
 // shared gateway, activator and node pool from the others; a server whose limit was raised has its own rule
 // before the default one. Preconfigured WAF rules come first and only deny (no match: evaluation goes on).
+// Each expression stays within Cloud Armor's five subexpressions
+// (https://cloud.google.com/armor/docs/rules-language-reference): the API-only WAF rules use three.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { boundedName } from "./naming.js";
@@ -76,6 +78,10 @@ export function hostIs(host: string): string {
   return `(request.headers['host'].lower() == '${host}' || request.headers['host'].lower() == '${host}:443')`;
 }
 
+/** Cloud Armor limits a rule's description to 64 characters (https://cloud.google.com/armor/docs/best-practices). */
+export const MAX_RULE_DESCRIPTION = 64;
+const describe = (text: string): string => (text.length <= MAX_RULE_DESCRIPTION ? text : `${text.slice(0, MAX_RULE_DESCRIPTION - 3)}...`);
+
 function checkRate(what: string, n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`${what} must be an integer 1-1000000 (Cloud Armor throttle count), got ${n}`);
   return n;
@@ -84,7 +90,7 @@ function checkRate(what: string, n: number): number {
 function throttle(priority: number, description: string, match: ArmorRule["match"], count: number, key: { enforceOnKey: string; enforceOnKeyName?: string }): ArmorRule {
   return {
     priority,
-    description,
+    description: describe(description),
     action: "throttle",
     match,
     rateLimitOptions: {
@@ -103,7 +109,7 @@ export function armorRules(s: ArmorRuleSettings): ArmorRule[] {
     const waf = `evaluatePreconfiguredWaf('${w.rule}', {'sensitivity': 1})`;
     return {
       priority: 1000 + i,
-      description: `WAF ${w.rule} (${w.scope === "all" ? "every host" : "API host only"})`,
+      description: describe(`WAF ${w.rule} (${w.scope === "all" ? "every host" : "API host only"})`),
       action: "deny(403)",
       preview: s.wafPreview,
       match: { expr: { expression: w.scope === "all" ? waf : `${api} && ${waf}` } },
@@ -116,7 +122,7 @@ export function armorRules(s: ArmorRuleSettings): ArmorRule[] {
       const host = `${server}.${s.domain}`;
       if (host === s.apiHost) throw new Error(`server override "${server}" names the API host; its limit is apiRequestsPerMinutePerClient`);
       rules.push(
-        throttle(2000 + i, `${host}: ${count} requests/min, all clients`, { expr: { expression: hostIs(host) } }, checkRate(`server override ${server}`, count), {
+        throttle(2000 + i, `${count}/min, all clients: ${host}`, { expr: { expression: hostIs(host) } }, checkRate(`server override ${server}`, count), {
           enforceOnKey: "HTTP_HEADER",
           enforceOnKeyName: "host",
         }),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CloudArmorPolicy,
   DEFAULT_RULE_PRIORITY,
+  MAX_RULE_DESCRIPTION,
   WAF_RULES,
   armorRules,
   hostIs,
@@ -79,6 +80,13 @@ describe("armorRules", () => {
     }
     // methodenforcement would refuse DELETE, which ends a streamable HTTP session: it is in no rule.
     expect(waf.some((r) => expr(r).includes("methodenforcement"))).toBe(false);
+  });
+
+  it("keeps every rule description within Cloud Armor's 64 characters, even for long server names", () => {
+    const long = "a".repeat(63);
+    for (const r of armorRules({ ...settings, domain: "customer-with-a-long-name.example.com", serverOverrides: { [long]: 100 } })) {
+      expect((r.description as string).length).toBeLessThanOrEqual(MAX_RULE_DESCRIPTION);
+    }
   });
 
   it("puts the WAF rules in preview when asked, never the throttles", () => {
