@@ -1,9 +1,10 @@
-// Cloud Monitoring for the platform: email notification channels, an HTTPS uptime check on the API host (and on
+// Cloud Monitoring for the platform: an HTTPS uptime check on the API host (and on
 // the isolation canary's host when one is given), and alert policies on what an SRE watches on day one: the
 // API (or canary) failing its uptime check, the API certificate close to expiry, load-balancer 5xx rate, Cloud
 // NAT drops and allocation failures, the backend's HPA pinned at its maximum, and node pools at their maximum.
-// Metrics and sources: docs/edge-egress-ops.md. Policies exist with or without channels: without an email, an
-// incident still opens in Cloud Monitoring (Alerting page, API), it just notifies no one.
+// Metrics and sources: docs/edge-egress-ops.md. Policies exist with or without notification channels
+// (NotificationChannels): without one, an incident still opens in Cloud Monitoring (Alerting page, API), it just
+// notifies no one.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -164,13 +165,14 @@ export interface AlertingArgs {
   readonly project: pulumi.Input<string>;
   /** Environment name, in display names. Required. */
   readonly environment: string;
-  /** Email addresses notified of every alert. Default []: incidents open in Cloud Monitoring only. */
-  readonly emails?: readonly string[];
+  /** Notification channel names (NotificationChannels.names) every policy notifies. Default []: incidents open in Cloud Monitoring only. */
+  readonly notificationChannels?: readonly pulumi.Input<string>[];
   /** The API host and its health path: uptime check, failure and certificate-expiry alerts. Required. */
   readonly api: UptimeTarget;
   /**
-   * The isolation canary's host and health path: its own uptime check and failure alert (the canary answers
-   * non-2xx when a forbidden probe succeeds or a required one fails). Default none.
+   * The isolation canary's host and health path: an uptime check from outside (through the load balancer,
+   * Kourier and the activator, as tenants' traffic goes) and an alert when it fails. Its probe results alert
+   * through the canary's own policies (IsolationCanary). Default none.
    */
   readonly canary?: UptimeTarget;
   /** GKE cluster name (the PromQL `cluster` label). Required. */
@@ -193,7 +195,6 @@ export interface AlertingArgs {
 }
 
 export class Alerting extends pulumi.ComponentResource {
-  readonly channels: gcp.monitoring.NotificationChannel[];
   /** Uptime check ids by target ("api", "canary"): the `check_id` label of the uptime metrics. */
   readonly uptimeCheckIds: Readonly<Record<string, pulumi.Output<string>>>;
   /** Alert policies by purpose. */
@@ -203,20 +204,9 @@ export class Alerting extends pulumi.ComponentResource {
     super("gumstack:gcp:Alerting", name, {}, opts);
     if (args.nodePools.length === 0) throw new Error(`alerting ${name}: name at least one node pool`);
     if (args.natGateways.length === 0) throw new Error(`alerting ${name}: name at least one Cloud NAT gateway`);
-    const emails = args.emails ?? [];
-    if (new Set(emails).size !== emails.length) throw new Error(`alerting ${name}: an email address is listed twice`);
     const o = { parent: this, dependsOn: args.dependsOn ?? [] };
     const env = args.environment;
-
-    this.channels = emails.map(
-      (email, i) =>
-        new gcp.monitoring.NotificationChannel(
-          `${name}-email-${i}`,
-          { project: args.project, type: "email", displayName: `Gumstack ${env}: ${email}`, labels: { email_address: email } },
-          o,
-        ),
-    );
-    const notificationChannels = this.channels.map((c) => c.name);
+    const notificationChannels = [...(args.notificationChannels ?? [])];
     const policy = (key: string, displayName: string, conditions: pulumi.Input<pulumi.Input<Condition>[]>, documentation: string) =>
       new gcp.monitoring.AlertPolicy(
         `${name}-${key}`,
@@ -272,8 +262,8 @@ export class Alerting extends pulumi.ComponentResource {
       const canary = args.canary;
       const canaryCheck = uptime("canary", canary);
       checks.canary = canaryCheck.uptimeCheckId;
-      policies.canaryUptime = policy("canary-uptime", `isolation canary ${canary.host} failing`, [canaryCheck.uptimeCheckId.apply((id) => uptimeFailingCondition(canary.host, id))],
-        "The isolation canary reports a forbidden destination reachable or a required one unreachable (or is down): treat as a possible isolation breach.");
+      policies.canaryUptime = policy("canary-uptime", `isolation canary ${canary.host} unreachable`, [canaryCheck.uptimeCheckId.apply((id) => uptimeFailingCondition(canary.host, id))],
+        "The isolation canary cannot be reached from outside: it is down or the MCP path (load balancer, Kourier, activator) is broken, so its isolation probes are not running either.");
     }
     policies.lb5xx = policy("lb-5xx", "load balancer 5xx rate", [lb5xxCondition(args.lb5xxPercent ?? 5)],
       "5xx responses from the external Application Load Balancer (backends and the proxy itself) above the threshold.");

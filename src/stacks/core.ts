@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArtifactRegistry, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
 import { Alerting } from "../../components/gcp/alerting.js";
 import { DataAccessAuditLogs } from "../../components/gcp/auditLogs.js";
+import { NotificationChannels } from "../../components/gcp/notificationChannels.js";
 import { Buckets } from "../../components/gcp/buckets.js";
 import { CloudArmorPolicy } from "../../components/gcp/cloudArmor.js";
 import { Kms } from "../../components/gcp/kms.js";
@@ -25,6 +26,7 @@ import { McpNamespace } from "../../components/kubernetes/mcpNamespace.js";
 import { McpNetworkPolicies } from "../../components/kubernetes/mcpNetworkPolicies.js";
 import { BackendApi } from "../../components/serving/backendApi.js";
 import { Edge } from "../../components/serving/edge.js";
+import { IsolationCanary } from "../../components/serving/isolationCanary.js";
 import { lbPodPorts } from "../../components/serving/edgeManifests.js";
 import { KnativeServing } from "../../components/serving/knativeServing.js";
 import { MetricsPipeline } from "../../components/serving/metricsPipeline.js";
@@ -182,6 +184,26 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     // The control plane calls Knative's webhooks on 8443, which only this firewall rule opens.
     dependsOn: [systemPool.nodePool, gvisor, network.controlPlaneWebhookFirewall, ...fenced],
   });
+  // Who is told: one email channel per gumstack:alerting.emails address, for the platform's and the canary's alerts.
+  const notify = new NotificationChannels("notify", { project, environment, emails: settings.alerting.emails, dependsOn: [apis.monitoring] });
+  // The isolation canary: a platform-owned MCP server under a tenant's exact restrictions, admitted by the same
+  // guard, probing what tenants must never reach (docs/canary.md).
+  const canary = settings.canary.enabled
+    ? new IsolationCanary("canary", {
+        provider, project,
+        clusterName: cluster.name,
+        domain: settings.domain,
+        ranges: settings.network,
+        image: settings.canary.image!,
+        imagePrefix,
+        namespace: settings.mcp.namespace,
+        intervalSeconds: settings.canary.intervalSeconds,
+        reachUrl: settings.canary.reachUrl,
+        notificationChannels: notify.names,
+        dependsOn: [knative.serving, mcpPool.nodePool, ...fenced],
+        apiDependsOn: [apis.monitoring],
+      })
+    : undefined;
   const backendAccess = new BackendMcpAccess("backend-mcp-access", {
     provider,
     mcpNamespace: settings.mcp.namespace,
@@ -249,8 +271,10 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
 
   const alerting = new Alerting("alerting", {
     project, environment,
-    emails: settings.alerting.emails,
+    notificationChannels: notify.names,
     api: { host: apiHost, path: settings.backend.healthPath },
+    // The canary's health path, checked from outside: the MCP path (LB, Kourier, activator) and the canary itself are up.
+    ...(canary ? { canary: { host: canary.host, path: canary.healthPath } } : {}),
     clusterName: cluster.name,
     backendHpa: { namespace: BACKEND_NAMESPACE, name: backend.hpa.metadata.name },
     nodePools: (["system", "backend", "mcp"] as const).map((role) => ({ role, maxNodes: settings.nodePools[role].maxNodes })),
@@ -289,6 +313,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     dnsRecordsManaged: edge.dnsRecordsManaged,
     apiUrl: `https://${settings.edge.apiSubdomain}.${settings.domain}`,
     mcpServerUrlPattern: `https://<server>.${settings.domain}`,
+    canaryUrl: canary ? `https://${canary.host}${canary.healthPath}` : null,
   };
   return { outputs };
 }

@@ -8,6 +8,7 @@ import {
   type AlertingArgs,
 } from "../../components/gcp/alerting.js";
 import { DataAccessAuditLogs } from "../../components/gcp/auditLogs.js";
+import { NotificationChannels, checkEmails } from "../../components/gcp/notificationChannels.js";
 import { nameOf, ofType, one, record } from "../support/harness.js";
 
 describe("DataAccessAuditLogs", () => {
@@ -101,10 +102,17 @@ describe("Alerting", () => {
     for (const p of policies) expect(p.inputs.notificationChannels).toEqual([]);
   });
 
-  it("notifies every configured email and checks the canary when b13b's canary host is given", async () => {
-    const resources = await record(
-      () => new Alerting("alerting", { ...base, emails: ["oncall@gumstack.com", "sre@gumstack.com"], canary: { host: "canary.gumstack.com", path: "/healthz" } }),
-    );
+  it("refuses a malformed or repeated email before creating any channel", () => {
+    expect(() => checkEmails("alerting", ["oncall@gumstack.com"])).not.toThrow();
+    expect(() => checkEmails("alerting", ["oncall"])).toThrow(/"oncall" is not an email address/);
+    expect(() => checkEmails("alerting", ["a@b.co", "a@b.co"])).toThrow(/listed twice/);
+  });
+
+  it("notifies every configured email and checks the canary when the canary's host is given", async () => {
+    const resources = await record(() => {
+      const notify = new NotificationChannels("notify", { project: "gumstack-prod", environment: "prod", emails: ["oncall@gumstack.com", "sre@gumstack.com"] });
+      new Alerting("alerting", { ...base, notificationChannels: notify.names, canary: { host: "canary.gumstack.com", path: "/healthz" } });
+    });
     const channels = ofType(resources, "gcp:monitoring/notificationChannel:NotificationChannel");
     expect(channels.map((c) => c.inputs.labels)).toEqual([{ email_address: "oncall@gumstack.com" }, { email_address: "sre@gumstack.com" }]);
     const names = channels.map((c) => c.outputs.name);

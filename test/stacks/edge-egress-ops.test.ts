@@ -121,13 +121,20 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
   });
 
   it("checks the API host and alerts on it, its certificate, 5xx, NAT, the backend HPA and the pools", () => {
-    const check = one(resources, T.uptime);
+    const check = one(resources, T.uptime, "alerting-uptime-api");
     expect(check.inputs).toMatchObject({ project, httpCheck: { path: config.backend.healthPath, useSsl: true, validateSsl: true } });
     expect((check.inputs.monitoredResource as any).labels).toEqual({ project_id: project, host: `api.${domain}` });
-    const alerts = ofType(resources, T.alert);
+    const alerts = ofType(resources, T.alert).filter((a) => nameOf(a).startsWith("alerting-"));
     expect(alerts.map(nameOf).sort()).toEqual([
-      "alerting-api-uptime", "alerting-backend-hpa-max", "alerting-certificate-expiry", "alerting-lb-5xx", "alerting-nat", "alerting-node-pools-max",
+      "alerting-api-uptime", "alerting-backend-hpa-max", "alerting-canary-uptime", "alerting-certificate-expiry", "alerting-lb-5xx", "alerting-nat",
+      "alerting-node-pools-max",
     ]);
+    // The isolation canary is checked from outside, through the load balancer, on its own host.
+    const canaryCheck = one(resources, T.uptime, "alerting-uptime-canary");
+    expect((canaryCheck.inputs.monitoredResource as any).labels).toEqual({ project_id: project, host: `gumstack-canary.${domain}` });
+    expect(canaryCheck.inputs.httpCheck).toMatchObject({ path: "/healthz", useSsl: true, validateSsl: true });
+    // Every alert policy of the stack, the canary's own included, notifies the same channels (none configured here).
+    for (const a of ofType(resources, T.alert)) expect(a.inputs.notificationChannels, nameOf(a)).toEqual([]);
     for (const a of alerts) expect(a.inputs.project).toBe(project);
     const nat = alerts.find((a) => nameOf(a) === "alerting-nat")!;
     const names = ofType(resources, T.nat).map((n) => n.inputs.name as string);
