@@ -3,12 +3,17 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
+import { EXIT, wantsHelp } from "./common.js";
 
 const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>
          [--project <gcp project id>] [--domain <domain>] [--platform-project <id>] [--budget <amount>]
          [--clickhouse-host <host>] [--template <stack file>] [--force]`;
 
 function main(argv: string[]): number {
+  if (wantsHelp(argv)) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
   let values;
   try {
     ({ values } = parseArgs({
