@@ -1,6 +1,6 @@
 // The admission guard's manifests, as plain data: ValidatingAdmissionPolicies (CEL) and their bindings that
 // make the cluster itself refuse MCP servers escaping their sandbox. MCP servers are created at run time by
-// the backend, so neither Pulumi nor the CrossGuard pack ever sees them (PLATFORM.md fact 21).
+// the backend, so neither Pulumi nor the CrossGuard pack ever sees them (docs/facts.md fact 21).
 //
 // CEL used here is limited to what both Kubernetes CEL and @marcbachmann/cel-js (the test evaluator) support:
 // has(), ternaries, `in`, size(), the exists/all/filter/map macros, startsWith, matches, int(), and join

@@ -1,4 +1,4 @@
-// The public edge (PLATFORM.md facts 9, 10, 15): a GKE Gateway API global external Application Load Balancer on a
+// The public edge (docs/facts.md facts 9, 10, 15): a GKE Gateway API global external Application Load Balancer on a
 // reserved IP, TLS from a Google-managed Certificate Manager certificate for the domain and its wildcard (DNS
 // authorization), SSL policy MODERN / TLS 1.2, HTTP answered with 301 to HTTPS, `*.<domain>` to Kourier and
 // `api.<domain>` to the backend, with health checks both actually answer and stream-length backend timeouts.

@@ -49,7 +49,7 @@ export function samplesOf(cidr: string): string[] {
 
 const range = (cidr: string, what: string, first: string[] = []): NetRange => ({ cidr, what, samples: [...first, ...samplesOf(cidr)] });
 
-/** Every IPv4 range that is not the public internet (PLATFORM.md fact 4), and the IPv6 ones. */
+/** Every IPv4 range that is not the public internet (docs/facts.md fact 4), and the IPv6 ones. */
 export const NON_PUBLIC_RANGES: readonly NetRange[] = [
   range("169.254.0.0/16", "link-local", ["169.254.169.254"]),
   range("10.0.0.0/8", "RFC 1918"),
@@ -174,7 +174,7 @@ function knativePod(ns: string, service: string, ip?: string): PodEndpoint {
 const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({ kind: "pod", namespace, labels, ...(ip ? { ip } : {}) });
 const ext = (ip: string): Endpoint => ({ kind: "external", ip });
 
-/** Knative's data plane: who must reach MCP pods, and on which ports (PLATFORM.md fact 1). */
+/** Knative's data plane: who must reach MCP pods, and on which ports (docs/facts.md fact 1). */
 export function dataPlane(knativeNs: string) {
   return {
     kourier: { pod: pod(knativeNs, { app: "3scale-kourier-gateway" }), ports: [tcp(8012), tcp(8013)], what: "the Kourier gateway" },
