@@ -1,6 +1,8 @@
 // `npm run plan -- --stack <name> [--config-file <path>] [--json <file>]`
 // Plans a stack offline (no credentials, no network) and prints what `pulumi preview` would create.
 import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { planStack, type PlannedResource, type StackExport } from "../plan/plan.js";
 
@@ -46,7 +48,7 @@ export function summarize(resources: readonly PlannedResource[]): string {
   ].join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -54,40 +56,43 @@ async function main(argv: string[]): Promise<number> {
       options: { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" } },
       strict: true,
     }));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
+  } catch (e) {
+    err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   if (!values.stack) {
-    console.error(`--stack is required\n${USAGE}`);
+    err(`--stack is required\n${USAGE}`);
     return 2;
   }
   let plan: StackExport;
   try {
     plan = await planStack({ stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) });
-  } catch (err) {
-    console.error(`error: plan of stack '${values.stack}' failed\n${(err as Error).message}`);
+  } catch (e) {
+    err(`error: plan of stack '${values.stack}' failed\n${(e as Error).message}`);
     return 1;
   }
   const resources = plan.deployment.resources;
   if (!values.quiet) {
-    console.log(`Previewing stack '${values.stack}' offline (mock engine, no credentials)\n`);
-    console.log(renderTree(resources));
-    console.log();
+    out(`Previewing stack '${values.stack}' offline (mock engine, no credentials)\n`);
+    out(renderTree(resources));
+    out("");
   }
-  console.log(summarize(resources));
+  out(summarize(resources));
   if (values.json) {
     writeFileSync(values.json, `${JSON.stringify(plan, null, 2)}\n`);
-    console.log(`\nPlan written to ${values.json} (pulumi stack export format, version 3)`);
+    out(`\nPlan written to ${values.json} (pulumi stack export format, version 3)`);
   }
   return 0;
 }
 
-// Pulumi's runtime keeps handles open; exit explicitly with the result.
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+// Run only as a script (or as its bundle, dist/plan.mjs), so tests can call main() in-process. Pulumi's runtime
+// keeps handles open: exit explicitly with the result.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,12 +1,12 @@
 // An enterprise customer's stack planned end to end: one dedicated project, everything inside it.
 import { describe, expect, it } from "vitest";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { registryRepositoryOf } from "../../src/stacks/core.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
 const CUSTOMER_PROJECT = "gumstack-acme";
 const PLATFORM_PROJECT = "gumstack-prod";
-const plan = await planStack({ stack: "enterprise" });
+const plan = await sharedPlan("enterprise");
 const resources = plan.deployment.resources;
 const gcpResources = resources.filter((r) => r.custom && r.type.startsWith("gcp:"));
 
