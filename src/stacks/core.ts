@@ -178,7 +178,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     mcpNamespace: settings.mcp.namespace,
     backendNamespace: BACKEND_NAMESPACE,
     backendServiceAccount: backendNs.serviceAccountName,
-    dependsOn: [mcp.namespace, knative.serving],
+    // RBAC may name serving.knative.dev before its CRDs exist: the Role needs only its namespace, not Knative.
+    dependsOn: [mcp.namespace],
   });
   // The backend image is built once, by the platform: when it lives in another project's registry (an
   // enterprise customer's stack), this project's nodes may pull from that repository only. Created before the
@@ -236,7 +237,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     backend: { namespace: BACKEND_NAMESPACE, serviceName: backend.serviceName, port: backend.servicePort },
     backendHealthPath: settings.backend.healthPath,
     backendTimeoutSeconds: settings.edge.backendTimeoutSeconds,
-    dependsOn: [knative.serving, backend.service],
+    // Only what sits next to each backend waits for it; the Gateway (the load balancer) starts while Knative installs.
+    backendDependsOn: { kourier: [knative.serving], backend: [backend.service] },
     apiDependsOn: [apis.certificatemanager, apis.compute, apis.dns],
   });
 
