@@ -220,7 +220,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     // The backend creates MCP servers: Knative must be able to resolve their images first.
     dependsOn: [backendPool.nodePool, backendNs, backendAccess, knativeTagResolver, ...backendImageGrant],
   });
-  const metrics = new MetricsPipeline("metrics", {
+  new MetricsPipeline("metrics", {
     provider, project,
     workloadPool: cluster.workloadPool,
     // Named per environment like every other service account, so stacks sharing a project never collide.
