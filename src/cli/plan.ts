@@ -64,12 +64,20 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     err(`--stack is required\n${USAGE}`);
     return 2;
   }
+  // Pulumi records `new Error().stack` on every promise it makes, for a leak report it prints only under
+  // PULUMI_DEBUG_PROMISE_LEAKS (@pulumi/pulumi runtime/debuggable.js); formatting those stacks is an eighth of a plan.
+  // This command prints error messages, not stacks: it records none, unless the leak report or GUMSTACK_STACK_TRACES
+  // asks for them.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && !process.env.GUMSTACK_STACK_TRACES) Error.stackTraceLimit = 0;
   let plan: StackExport;
   try {
     plan = await planStack({ stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) });
   } catch (e) {
     err(`error: plan of stack '${values.stack}' failed\n${(e as Error).message}`);
     return 1;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   const resources = plan.deployment.resources;
   if (!values.quiet) {
