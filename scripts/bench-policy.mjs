@@ -4,7 +4,7 @@
 //   netpols:  one prod stack with many namespaces, each with two NetworkPolicies (the evaluator's worst case:
 //             every namespace adds probes, every probe reads the policies of its namespaces).
 // Plus the fixed start-up: an export holding only the stack resource.
-// Usage: npm run bench:policy -- [--sizes 1000,5000,20000] [--runs 1]
+// Usage: npm run bench:policy -- [--sizes 1000,5000,20000] [--runs 1] [--shapes startup,stacks,netpols]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildClis, ROOT } from "./build.mjs";
 
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "1000,5000,20000" }, runs: { type: "string", default: "1" } } });
+const { values } = parseArgs({
+  options: { sizes: { type: "string", default: "1000,5000,20000" }, runs: { type: "string", default: "1" }, shapes: { type: "string", default: "startup,stacks,netpols" } },
+});
+const shapes = new Set(values.shapes.split(","));
 const sizes = values.sizes.split(",").map(Number);
 const runs = Number(values.runs);
 await buildClis();
@@ -71,7 +74,9 @@ const row = (shape, resources) => {
 };
 
 console.log(`policy check (node .build/cli/policy.mjs <export>), ${runs} run(s) each, ${cpus().length} cores, load ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-row("startup", baseExport.deployment.resources.filter((r) => r.type === "pulumi:pulumi:Stack"));
-row("prod", baseExport.deployment.resources);
-for (const size of sizes) row("stacks", stacks(size));
-for (const size of sizes) row("netpols", netpols(size));
+if (shapes.has("startup")) {
+  row("startup", baseExport.deployment.resources.filter((r) => r.type === "pulumi:pulumi:Stack"));
+  row("prod", baseExport.deployment.resources);
+}
+if (shapes.has("stacks")) for (const size of sizes) row("stacks", stacks(size));
+if (shapes.has("netpols")) for (const size of sizes) row("netpols", netpols(size));
