@@ -85,6 +85,13 @@ export function renderEnterpriseStack(templateText: string, input: NewEnterprise
   if (input.budgetAmount !== undefined) set(["gumstack:enterprise", "budgetAmount"], input.budgetAmount);
   const templateHost = String(doc.getIn(["config", "gumstack:clickhouse", "host"]));
   set(["gumstack:clickhouse", "host"], input.clickhouseHost ?? `${input.customer}.${templateHost.slice(templateHost.indexOf(".") + 1)}`);
+  // The canary image is pushed to the customer's own tenant repository, which only this stack's first deployment
+  // creates: the new stack starts without it, and the README's "Isolation canary" says how to turn it on.
+  if (doc.hasIn(["config", "gumstack:canary"])) {
+    set(["gumstack:canary"], doc.createNode({ enabled: false }));
+    const node = doc.getIn(["config", "gumstack:canary"], true) as { commentBefore?: string } | undefined;
+    if (node) node.commentBefore = " Off until the release identity has pushed the canary to this stack's repository (README: Isolation canary).";
+  }
   doc.commentBefore = ` Enterprise customer "${input.customer}": written by \`npm run new-enterprise\` from Pulumi.enterprise.yaml.\n Every key is documented in README.md.`;
 
   const text = doc.toString();
