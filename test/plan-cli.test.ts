@@ -1,7 +1,7 @@
 // `npm run plan` as a user runs it: the tree and summary, the export file, and failures that write nothing. One
 // real process runs the bundled command (what `npm run plan` executes) and its plan must equal the TypeScript
 // sources' plan; the other cases call the same main() in-process.
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,7 +28,12 @@ describe("npm run plan", () => {
   it("prints the resource tree and a summary, and writes a stack-export-shaped plan with dependency edges, the sources' plan exactly", async () => {
     const [bundle] = await buildClis();
     const out = join(dir, "prod.json");
-    const res = spawnSync(process.execPath, [bundle!, "--stack", "prod", "--json", out], { encoding: "utf8" });
+    // Asynchronously, so the worker's event loop (and the shared plan below) goes on while the process runs.
+    const res = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [bundle!, "--stack", "prod", "--json", out], { encoding: "utf8", maxBuffer: 1 << 26 }, (error, stdout, stderr) =>
+        resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^\+ pulumi:pulumi:Stack {2}gumstack-prod$/m);
     expect(res.stdout).toMatch(/├─ \+ gumstack:gke:GkeCluster {2}gke$/m);
@@ -46,7 +51,8 @@ describe("npm run plan", () => {
     expect((pool.dependencies as string[]).some((d) => d.endsWith("::gke-cluster"))).toBe(true);
     // The bundle plans exactly what the TypeScript sources plan: same resources, inputs, outputs, edges, order.
     expect(timeless(exported)).toEqual(timeless(JSON.parse(JSON.stringify(await sharedPlan("prod")))));
-  });
+    // A whole process and a whole plan: seconds on an idle machine, far more on a loaded one.
+  }, 120_000);
 
   it("exits non-zero with the config error and writes no plan file", async () => {
     const bad = join(dir, "bad.yaml");
