@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
+import { EXIT, wantsHelp } from "./common.js";
 
 const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>
          [--project <gcp project id>] [--domain <domain>] [--platform-project <id>] [--budget <amount>]
@@ -20,6 +21,10 @@ export interface CliIo {
 const PROCESS_IO: CliIo = { cwd: process.cwd(), out: (s) => console.log(s), err: (s) => console.error(s) };
 
 export function main(argv: string[], io: CliIo = PROCESS_IO): number {
+  if (wantsHelp(argv)) {
+    io.out(USAGE);
+    return EXIT.ok;
+  }
   let values;
   try {
     ({ values } = parseArgs({
@@ -87,5 +92,5 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
   return 0;
 }
 
-// Run only as a script, so tests can call main() in-process.
+// Run only as a script (or its bundle), so tests can call main() in-process.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
