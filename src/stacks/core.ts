@@ -13,7 +13,6 @@ import { Spanner } from "../../components/gcp/spanner.js";
 import { GkeCluster } from "../../components/gke/cluster.js";
 import { GkeNodePool } from "../../components/gke/nodePool.js";
 import { AdmissionGuard } from "../../components/kubernetes/admissionGuard.js";
-import { artifactRegistryImagePrefix } from "../../components/kubernetes/admissionPolicies.js";
 import { BackendNamespace } from "../../components/kubernetes/backendNamespace.js";
 import { BackendMcpAccess } from "../../components/kubernetes/backendMcpAccess.js";
 import { ClusterProvider } from "../../components/kubernetes/clusterProvider.js";
