@@ -131,6 +131,13 @@ describe("config refusals name the key, the value and what is allowed", () => {
     ["Armor override for a name that is no server", "edge.armor.serverOverrides", { "Bad_Name": 100 }, /^gumstack:edge\.armor\.serverOverrides\.Bad_Name: must be a server name: the DNS label <server> of <server>\.<domain>/],
     ["log sample rate above 1", "edge.logSampleRate", 2, /^gumstack:edge\.logSampleRate: .*<=1/],
     ["alert email malformed", "alerting.emails", ["oncall"], /^gumstack:alerting\.emails\[0\]: must be an email address/],
+    ["pod CPU below a container's default limit", "mcp", { maxPodCpu: "1" }, /^gumstack:mcp\.maxPodCpu: must be >= maxCpu \(2\), the CPU limit a container gets when it sets none \(got "1"\)/],
+    ["pod memory below a container's default", "mcp", { maxPodMemory: "128Mi" }, /^gumstack:mcp\.maxPodMemory: must be >= defaultMemory \(256Mi\)/],
+    ["zero containers per pod", "mcp", { maxContainers: 0 }, /^gumstack:mcp\.maxContainers: .*>=1.*\(got 0\)/],
+    ["a progress deadline of a day", "mcp", { maxProgressDeadlineSeconds: 86400 }, /^gumstack:mcp\.maxProgressDeadlineSeconds: .*<=3600.*\(got 86400\)/],
+    ["ephemeral default above its max", "mcp", { defaultEphemeralStorage: "8Gi" }, /^gumstack:mcp\.defaultEphemeralStorage: must be <= maxEphemeralStorage \(4Gi\)/],
+    ["ephemeral storage in bytes", "mcp", { maxEphemeralStorage: "4096" }, /^gumstack:mcp\.maxEphemeralStorage: must be a quantity in Mi or Gi/],
+    ["a reserved hostname that is not a label", "mcp", { reservedHostnames: ["api.gumstack.com"] }, /^gumstack:mcp\.reservedHostnames\[0\]: must be a DNS-1123 label/],
   ];
 
   it.each(cases)("%s", (_label, path, value, expected) => {

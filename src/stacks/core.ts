@@ -3,7 +3,7 @@
 // network + NAT -> cluster -> pools -> Kubernetes provider -> namespaces and policies -> workloads.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { ArtifactRegistry, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
+import { ArtifactRegistry, dockerRepositoryUrl, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
 import { Alerting } from "../../components/gcp/alerting.js";
 import { DataAccessAuditLogs } from "../../components/gcp/auditLogs.js";
 import { NotificationChannels } from "../../components/gcp/notificationChannels.js";
@@ -17,7 +17,6 @@ import { Spanner } from "../../components/gcp/spanner.js";
 import { GkeCluster } from "../../components/gke/cluster.js";
 import { GkeNodePool } from "../../components/gke/nodePool.js";
 import { AdmissionGuard } from "../../components/kubernetes/admissionGuard.js";
-import { artifactRegistryImagePrefix } from "../../components/kubernetes/admissionPolicies.js";
 import { BackendNamespace } from "../../components/kubernetes/backendNamespace.js";
 import { BackendMcpAccess } from "../../components/kubernetes/backendMcpAccess.js";
 import { ClusterProvider } from "../../components/kubernetes/clusterProvider.js";
@@ -141,19 +140,36 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const { provider } = new ClusterProvider("k8s", { cluster, nodePools: pools.map((p) => p.nodePool) });
   const gvisor = new GvisorRuntimeClass("gvisor", { provider, dependsOn: [mcpPool.nodePool] });
   const ranges = { ...settings.network, nodeLocalDns: settings.cluster.nodeLocalDns };
-  const mcp = new McpNamespace("mcp", { provider, ...settings.mcp });
+  const m = settings.mcp;
+  const mcp = new McpNamespace("mcp", {
+    provider, namespace: m.namespace, quotaCpu: m.quotaCpu, quotaMemory: m.quotaMemory, quotaPods: m.quotaPods,
+    defaultCpuRequest: m.defaultCpuRequest, defaultMemory: m.defaultMemory, maxMemory: m.maxMemory, maxCpu: m.maxCpu,
+    defaultEphemeralStorageRequest: m.defaultEphemeralStorageRequest, defaultEphemeralStorage: m.defaultEphemeralStorage, maxEphemeralStorage: m.maxEphemeralStorage,
+  });
   const mcpPolicies = new McpNetworkPolicies("mcp-netpol", {
     provider, namespace: settings.mcp.namespace, ranges, dependsOn: [mcp.namespace],
   });
-  const imagePrefix = artifactRegistryImagePrefix(region, project, tenantRepoId);
+  // MCP images: <tenant repository>/<tenant-id>/<server>, by digest (the repository's tags are mutable, for the
+  // age-based cleanup). The platform's own images (gumstack:platformImages.repository) are refused by name.
+  const tenantImageRepository = dockerRepositoryUrl(region, project, tenantRepoId);
+  const imagePrefix = `${tenantImageRepository}/`;
   const guard = new AdmissionGuard("admission", {
     provider,
-    namespace: settings.mcp.namespace,
-    allowedImagePrefixes: [imagePrefix],
+    namespace: m.namespace,
+    tenantImageRepository,
+    tenantTagsImmutable: false,
+    platformImageRepository: settings.platformImages.repository,
     domain: settings.domain,
-    reservedSubdomains: [settings.edge.apiSubdomain],
+    reservedHostnames: [...new Set([settings.edge.apiSubdomain, ...m.reservedHostnames])],
     minScale: settings.knative.minScale,
     maxScaleLimit: settings.knative.maxScaleLimit,
+    maxProgressDeadlineSeconds: m.maxProgressDeadlineSeconds,
+    maxContainers: m.maxContainers,
+    maxPodCpu: m.maxPodCpu,
+    maxPodMemory: m.maxPodMemory,
+    containerDefaultCpuLimit: m.maxCpu,
+    containerDefaultMemoryLimit: m.defaultMemory,
+    maxEmptyDirSize: m.maxEphemeralStorage,
   });
   const backendNs = new BackendNamespace("backend-ns", {
     provider, project,
@@ -211,7 +227,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     mcpNamespace: settings.mcp.namespace,
     backendNamespace: BACKEND_NAMESPACE,
     backendServiceAccount: backendNs.serviceAccountName,
-    dependsOn: [mcp.namespace, knative.serving],
+    // RBAC may name serving.knative.dev before its CRDs exist: the Role needs only its namespace, not Knative.
+    dependsOn: [mcp.namespace],
   });
   // Knative's controller resolves each MCP image tag to a digest with its own identity: under Workload
   // Identity that is the federated principal of the KSA knative-serving/controller, which may read the MCP
@@ -236,7 +253,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     // The backend creates MCP servers: Knative must be able to resolve their images first.
     dependsOn: [backendPool.nodePool, backendNs, backendAccess, knativeTagResolver],
   });
-  const metrics = new MetricsPipeline("metrics", {
+  new MetricsPipeline("metrics", {
     provider, project,
     workloadPool: cluster.workloadPool,
     // Named per environment like every other service account, so stacks sharing a project never collide.
@@ -267,7 +284,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     backendTimeoutSeconds: settings.edge.backendTimeoutSeconds,
     securityPolicyName: armor.name,
     logSampleRate: settings.edge.logSampleRate,
-    dependsOn: [knative.serving, backend.service],
+    // Only what sits next to each backend waits for it; the Gateway (the load balancer) starts while Knative installs.
+    backendDependsOn: { kourier: [knative.serving], backend: [backend.service] },
     apiDependsOn: [apis.certificatemanager, apis.compute, apis.dns],
   });
 

@@ -1,6 +1,6 @@
 // An enterprise customer's stack planned end to end: one dedicated project, everything inside it.
 import { describe, expect, it } from "vitest";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
 const CUSTOMER_PROJECT = "gumstack-acme";
@@ -8,7 +8,7 @@ const CUSTOMER_PROJECT = "gumstack-acme";
 const PROD_PROJECT = "gumstack-prod";
 /** The admin project of the platform-images repository (gumstack:platformImages.repository). */
 const PLATFORM_PROJECT = "gumstack-admin";
-const plan = await planStack({ stack: "enterprise" });
+const plan = await sharedPlan("enterprise");
 const resources = plan.deployment.resources;
 const gcpResources = resources.filter((r) => r.custom && r.type.startsWith("gcp:"));
 
@@ -76,8 +76,12 @@ describe("enterprise plan: isolation from the platform project", () => {
   it("keeps the customer's MCP images in the customer's own registry, and admits only those", () => {
     expect(one(resources, "gcp:artifactregistry/repository:Repository").inputs.project).toBe(CUSTOMER_PROJECT);
     const images = one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admission-images");
-    expect(JSON.stringify(images.inputs)).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/mcp-ent-acme/`);
-    expect(JSON.stringify(images.inputs)).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
+    const variable = (name: string) => JSON.stringify((images.inputs as { spec: { variables: { name: string }[] } }).spec.variables.find((v) => v.name === name));
+    // Admitted: the customer's own tenant repository, under the object's tenant. Named only to be refused: the
+    // platform-images repository. Never prod's.
+    expect(variable("imageRoot")).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/mcp-ent-acme/\\" + variables.tenant`);
+    expect(variable("imageRoot")).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
+    expect(variable("platformImages")).toContain(`us-west1-docker.pkg.dev/${PLATFORM_PROJECT}/`);
     expect(JSON.stringify(images.inputs)).not.toContain(`docker.pkg.dev/${PROD_PROJECT}/`);
   });
 
