@@ -1,6 +1,8 @@
 // `npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>`
 // Writes Pulumi.enterprise-<id>.yaml for a new enterprise customer and prints the next commands.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
 import { EXIT, wantsHelp } from "./common.js";
@@ -9,9 +11,18 @@ const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-accoun
          [--project <gcp project id>] [--domain <domain>] [--platform-project <id>] [--budget <amount>]
          [--clickhouse-host <host>] [--template <stack file>] [--force]`;
 
-function main(argv: string[]): number {
+/** Where the command runs and writes: the working directory and the two output streams (tests pass their own). */
+export interface CliIo {
+  readonly cwd: string;
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+}
+
+const PROCESS_IO: CliIo = { cwd: process.cwd(), out: (s) => console.log(s), err: (s) => console.error(s) };
+
+export function main(argv: string[], io: CliIo = PROCESS_IO): number {
   if (wantsHelp(argv)) {
-    console.log(USAGE);
+    io.out(USAGE);
     return EXIT.ok;
   }
   let values;
@@ -33,22 +44,22 @@ function main(argv: string[]): number {
       },
     }));
   } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
+    io.err(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   const missing = (["customer", "billing-account", "folder"] as const).filter((k) => !values[k]);
   if (missing.length > 0) {
-    console.error(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
+    io.err(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
     return 2;
   }
   const budget = values.budget === undefined ? undefined : Number(values.budget);
   if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) {
-    console.error(`--budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
+    io.err(`--budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
     return 2;
   }
   let text: string;
   try {
-    text = renderEnterpriseStack(readFileSync(values.template, "utf8"), {
+    text = renderEnterpriseStack(readFileSync(resolve(io.cwd, values.template), "utf8"), {
       customer: values.customer!,
       billingAccount: values["billing-account"]!,
       folderId: values.folder!,
@@ -60,19 +71,20 @@ function main(argv: string[]): number {
     });
   } catch (err) {
     if (err instanceof EnterpriseInputError) {
-      console.error(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);
+      io.err(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);
       return 2;
     }
     throw err;
   }
   const stack = stackNameFor(values.customer!);
   const file = `Pulumi.${stack}.yaml`;
-  if (existsSync(file) && !values.force) {
-    console.error(`Refused: ${file} already exists; pass --force to overwrite it.`);
+  const path = resolve(io.cwd, file);
+  if (existsSync(path) && !values.force) {
+    io.err(`Refused: ${file} already exists; pass --force to overwrite it.`);
     return 2;
   }
-  writeFileSync(file, text);
-  console.log(`Wrote ${file}. Next:
+  writeFileSync(path, text);
+  io.out(`Wrote ${file}. Next:
   npm run plan -- --stack ${stack}                  # offline plan and policy check: npm run policy -- --stack ${stack}
   pulumi stack init ${stack} --secrets-provider gcpkms://projects/<state project>/locations/global/keyRings/<ring>/cryptoKeys/<key>
   pulumi config set --secret gumstack:clickhousePassword --stack ${stack}
@@ -80,4 +92,5 @@ function main(argv: string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+// Run only as a script (or its bundle), so tests can call main() in-process.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));

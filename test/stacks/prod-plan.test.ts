@@ -1,11 +1,11 @@
 // The prod stack planned end to end, as `npm run plan -- --stack prod` does: the seed's values, the
 // protections, and the creation order the real engine will follow.
 import { describe, expect, it } from "vitest";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { OFFLINE_SECRET_PLACEHOLDER } from "../../src/plan/stackFile.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
-const plan = await planStack({ stack: "prod" });
+const plan = await sharedPlan("prod");
 const resources = plan.deployment.resources;
 const find = (type: string, name: string): PlannedResource => one(resources, type, name);
 const T = {
@@ -139,10 +139,12 @@ describe("prod plan: creation order", () => {
     const provider = one(resources, "pulumi:providers:kubernetes");
     for (const role of ["system", "backend", "mcp"]) {
       const pool = find(T.pool, `pool-${role}-pool`);
-      expect(waitsFor(resources, pool, one(resources, "gcp:compute/routerNat:RouterNat"))).toBe(true);
+      expect(waitsFor(resources, pool, find("gcp:compute/routerNat:RouterNat", "network-nat"))).toBe(true);
       expect(waitsFor(resources, pool, find(T.cluster, "gke-cluster"))).toBe(true);
       expect(waitsFor(resources, provider, pool), role).toBe(true);
     }
+    // The MCP pool's pods leave through the tenants' NAT: the pool waits for it too.
+    expect(waitsFor(resources, find(T.pool, "pool-mcp-pool"), find("gcp:compute/routerNat:RouterNat", "network-nat-tenant"))).toBe(true);
   });
 
   it("installs the Knative operator before the KnativeServing, and only once the MCP namespace is fenced and guarded", () => {
