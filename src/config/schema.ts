@@ -3,6 +3,10 @@
 import { z } from "zod";
 import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
 import { cidrsOverlap, parseCidr } from "./cidr.js";
+import { FIELD_RULES, derivedNameProblems } from "./derivedNames.js";
+import { duplicates } from "./gcpNames.js";
+import { maintenanceWindowProblem } from "./maintenanceWindow.js";
+import { rangeProblems } from "./podRange.js";
 
 /** The backend's Prometheus metrics port (BackendApi's default): the serving port must differ from it. */
 const BACKEND_METRICS_PORT = 9090;
@@ -10,18 +14,28 @@ const BACKEND_METRICS_PORT = 9090;
 /** The Pulumi project name, which is also the config namespace. */
 export const CONFIG_NAMESPACE = "gumstack";
 
-// GCP project ids: 6-30 chars, lowercase letters, digits, hyphens, start with a letter, no trailing hyphen.
-const projectId = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
-    error: "must be a GCP project id: 6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
-  });
+/** A zod refinement from a rule of src/config/gcpNames.ts: the rule's sentence is the error. */
+const rule = (check: (v: string) => string | undefined) => (v: string, ctx: z.RefinementCtx) => {
+  const problem = check(v);
+  if (problem) ctx.addIssue({ code: "custom", input: v, message: problem });
+};
+
+// GCP project ids: 6-30 chars, lowercase letters, digits, hyphens, start with a letter, no trailing hyphen, no
+// restricted words (src/config/gcpNames.ts).
+const projectId = z.string().superRefine(rule(FIELD_RULES.project));
 
 const domain = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
     error: "must be a lowercase DNS domain such as gumstack.com (no scheme, no trailing dot, no wildcard)",
-  });
+  })
+  .superRefine(rule(FIELD_RULES.domain));
+
+/** A list whose entries must be distinct: a repeated entry would plan two resources with one URN. */
+const distinct = <T>(what: string) => (list: readonly T[], ctx: z.RefinementCtx) => {
+  const twice = duplicates(list);
+  if (twice.length > 0) ctx.addIssue({ code: "custom", input: list, message: `lists ${what} twice: ${twice.map((v) => JSON.stringify(v)).join(", ")}` });
+};
 
 const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
   error: "must be an IPv4 CIDR such as 10.0.0.0/20, with no host bits set",
@@ -70,6 +84,10 @@ const maintenanceWindow = z.strictObject({
   recurrence: z.string().regex(/^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$/, {
     error: "must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SA,SU",
   }),
+}).superRefine((w, ctx) => {
+  // GKE refuses a window with less than 48 h of availability in some 32 days (src/config/maintenanceWindow.ts).
+  const problem = maintenanceWindowProblem(w);
+  if (problem) ctx.addIssue({ code: "custom", path: [problem.startsWith("recurrence") ? "recurrence" : "endTime"], input: problem.startsWith("recurrence") ? w.recurrence : w.endTime, message: problem });
 });
 
 export const stackConfigSchema = z
@@ -130,7 +148,9 @@ export const stackConfigSchema = z
          * CIDRs allowed to reach the control plane's IP endpoint. Empty (default): only the DNS endpoint,
          * authenticated by Google IAM, is used by the Pulumi Kubernetes provider.
          */
-        authorizedNetworks: z.array(z.strictObject({ displayName: z.string().min(1), cidr })).default([]),
+        authorizedNetworks: z.array(z.strictObject({ displayName: z.string().min(1), cidr }))
+          .superRefine((nets, ctx) => distinct<string>("a CIDR")(nets.map((n) => n.cidr), ctx))
+          .default([]),
         /** Deletion protection on the cluster; turning it off is how you deliberately delete it. */
         deletionProtection: z.boolean().default(true),
         /** Enable NodeLocal DNSCache; the MCP egress policy then allows 169.254.20.10:53. */
@@ -160,7 +180,7 @@ export const stackConfigSchema = z
         /** Databases to create in the instance. */
         databases: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,28}[a-z0-9]$/, {
           error: "must be a Spanner database id: 2-30 lowercase letters, digits, _ or -, starting with a letter",
-        })).min(1),
+        })).min(1).superRefine(distinct<string>("a database")),
         /** Point-in-time recovery window, in days (1-7). */
         versionRetentionDays: z.number().int().min(1).max(7).default(7),
         /** Retention of the automatic daily backups, in days (1-365). */
@@ -175,7 +195,7 @@ export const stackConfigSchema = z
     artifactRegistry: z
       .strictObject({
         /** Docker repository id. */
-        repositoryId: dnsLabel.default("gumstack"),
+        repositoryId: z.string().superRefine(rule(FIELD_RULES.repositoryId)).default("gumstack"),
         /** Images older than this many days are deleted. */
         retentionDays: positiveInt.default(30),
         /** The most recent versions of each image kept regardless of age, so deployed images survive. */
@@ -279,6 +299,15 @@ export const stackConfigSchema = z
         backendTimeoutSeconds: z.number().int().min(30).max(86400).default(3600),
       })
       .prefault({}),
+    naming: z
+      .strictObject({
+        /**
+         * Add a random part kept in state (6 hex characters) to the key ring and bucket names, which GCP never
+         * lets a stack reuse. Default false, so existing stacks keep their names; new stacks set true.
+         */
+        randomSuffix: z.boolean().default(false),
+      })
+      .prefault({}),
     clickhouse: z.strictObject({
       /** ClickHouse Cloud service host name. */
       host: z.string().regex(/^[a-z0-9.-]+$/, { error: "must be a host name such as abc123.us-west1.gcp.clickhouse.cloud" }),
@@ -310,13 +339,34 @@ export const stackConfigSchema = z
         /** Currency of the budget. */
         budgetCurrency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
         /** Alert thresholds as fractions of the budget. */
-        budgetThresholds: z.array(z.number().positive().max(2)).min(1).default([0.5, 0.9, 1.0]),
+        budgetThresholds: z.array(z.number().positive().max(2)).min(1).superRefine(distinct<number>("a threshold")).default([0.5, 0.9, 1.0]),
         /** Project whose quota the Billing Budgets API is billed to (the deploying identity's project). */
         quotaProject: projectId.optional(),
       })
       .optional(),
   })
   .superRefine((c, ctx) => {
+    // An environment equal to the project id drops out of bucket names (like prod in gumstack-prod), giving
+    // this stack the bucket names of the environment whose name ends the project id.
+    if (c.environment === c.project) {
+      ctx.addIssue({ code: "custom", path: ["environment"], input: c.environment, message: `must differ from project (${c.project}): the bucket names would be those of the environment "${c.project.slice(c.project.lastIndexOf("-") + 1)}" in that project` });
+    }
+    // Every name the program derives from config, against GCP's rules, before anything is planned.
+    try {
+      for (const p of derivedNameProblems(c)) ctx.addIssue({ code: "custom", path: keyPathSegments(p.key), input: valueAtKey(c, p.key), message: p.message });
+    } catch (err) {
+      ctx.addIssue({ code: "custom", path: ["environment"], input: c.environment, message: (err as Error).message });
+    }
+    // The pod and node ranges must hold every node the pools may reach, surge included (src/config/podRange.ts).
+    const prefix = (cidrText: string) => parseCidr(cidrText)?.prefix;
+    const podPrefix = prefix(c.network.podCidr);
+    const nodePrefix = prefix(c.network.nodeCidr);
+    if (podPrefix !== undefined && nodePrefix !== undefined) {
+      const pools = (["system", "backend", "mcp"] as const).map((role) => ({ role, maxNodes: c.nodePools[role].maxNodes }));
+      for (const p of rangeProblems({ podPrefix, nodePrefix, zones: c.zones.length, pools })) {
+        ctx.addIssue({ code: "custom", path: ["network", p.key], input: c.network[p.key], message: p.message });
+      }
+    }
     c.zones.forEach((zone, i) => {
       if (!zone.startsWith(`${c.region}-`)) {
         ctx.addIssue({ code: "custom", path: ["zones", i], input: zone, message: `is not in region ${c.region}; use ${c.region}-a, ${c.region}-b, ...` });
@@ -335,6 +385,17 @@ export const stackConfigSchema = z
       ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });
     }
   });
+
+/** "buckets[0]" -> ["buckets", 0]; "edge.apiSubdomain" -> ["edge", "apiSubdomain"]. */
+function keyPathSegments(key: string): Array<string | number> {
+  return key.split(/[.[\]]/).filter((s) => s !== "").map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAtKey(root: unknown, key: string): unknown {
+  let cur: unknown = root;
+  for (const seg of keyPathSegments(key)) cur = cur === null || typeof cur !== "object" ? undefined : (cur as Record<string | number, unknown>)[seg];
+  return cur;
+}
 
 /** The validated, defaulted stack configuration passed down to every component. */
 export type StackConfig = z.output<typeof stackConfigSchema>;

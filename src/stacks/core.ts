@@ -44,7 +44,7 @@ export interface CoreOptions {
   readonly createdProjectId?: pulumi.Output<string>;
   /** The project's number when this stack creates the project. Default: looked up. */
   readonly projectNumber?: pulumi.Input<string>;
-  /** Enable the Billing Budgets API in the project (enterprise stacks). Default false. */
+  /** Enable the Billing Budgets API in the project (platform stacks: budget calls are billed there). Default false. */
   readonly billingBudgets?: boolean;
 }
 
@@ -59,7 +59,10 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     ...(options.projectNumber ? { projectNumber: options.projectNumber } : {}),
   });
   const apis = services.apis;
-  const kms = new Kms("kms", { project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis });
+  const kms = new Kms("kms", {
+    project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis,
+    randomSuffix: settings.naming.randomSuffix,
+  });
   const network = new Network("network", {
     project, region, environment, network: settings.network, apis,
     backendPorts: lbPodPorts(settings.backend.port),
@@ -75,6 +78,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const buckets = new Buckets("buckets", {
     project, region, environment, purposes: settings.buckets, apis,
     kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage,
+    randomSuffix: settings.naming.randomSuffix,
   });
   const accounts = new ServiceAccounts("accounts", {
     project, environment, apis,

@@ -1,0 +1,126 @@
+// Every GCP name a stack's config makes, computed with the same functions the components name their resources
+// with, each with the config key it comes from and the namespace it must be unique in. The schema checks each one
+// against GCP's rules (src/config/gcpNames.ts) before anything is planned; src/config/stackSet.ts compares them
+// across the stack files of a directory; test/config-names.test.ts proves the list is what the plan creates.
+import { accountId } from "../../components/gcp/serviceAccounts.js";
+import { KEY_PURPOSES } from "../../components/gcp/kms.js";
+import { boundedName, bucketName, keyRingName } from "../../components/gcp/naming.js";
+import {
+  bucketNameProblem,
+  domainProblem,
+  kmsIdProblem,
+  projectIdProblem,
+  repositoryIdProblem,
+  serviceAccountIdProblem,
+} from "./gcpNames.js";
+
+export type NameKind =
+  | "project" | "bucket" | "serviceAccount" | "keyRing" | "cryptoKey" | "repository" | "spannerInstance"
+  | "cluster" | "network" | "subnetwork" | "router" | "firewall" | "domain";
+
+export interface DerivedName {
+  readonly kind: NameKind;
+  readonly name: string;
+  /** Where the name must be unique: "global", "project:<id>", "project:<id>/<location>". */
+  readonly scope: string;
+  /** The config key (path below `gumstack:`) whose value the name is made from, named in a refusal. */
+  readonly key: string;
+  /** The name carries the stack's random part (naming.randomSuffix): it cannot collide with another stack's. */
+  readonly random?: boolean;
+}
+
+/** The config fields names are made of (a StackConfig fits). */
+export interface NamingInput {
+  readonly kind: "platform" | "enterprise";
+  readonly environment: string;
+  readonly project: string;
+  readonly region: string;
+  readonly domain: string;
+  readonly buckets: readonly string[];
+  readonly artifactRegistry: { readonly repositoryId: string };
+  readonly edge: { readonly apiSubdomain: string };
+  readonly naming?: { readonly randomSuffix: boolean };
+}
+
+/** Service accounts the ServiceAccounts component and the metrics pipeline create, by role part of the id. */
+export const ACCOUNT_ROLES = ["gke-nodes", "backend", "image-builder", "metrics-adapter"] as const;
+
+/**
+ * Stand-in for the random part in names checked at config time: the real one is 6 hex characters
+ * (RANDOM_SUFFIX_BYTES), which cannot spell any word GCP refuses, so any 6 hex digits check the same.
+ */
+export const RANDOM_PLACEHOLDER = "000000";
+
+export function derivedNames(c: NamingInput): DerivedName[] {
+  const { project, region, environment: env } = c;
+  const random = c.naming?.randomSuffix ?? false;
+  const suffix = random ? RANDOM_PLACEHOLDER : undefined;
+  const inProject = `project:${project}`;
+  const inRegion = `project:${project}/${region}`;
+  const base = ["gumstack", env];
+  const ring = keyRingName(env, suffix);
+  const names: DerivedName[] = [
+    { kind: "project", name: project, scope: "global", key: "project" },
+    ...c.buckets.map((purpose, i): DerivedName => ({
+      kind: "bucket", name: bucketName(project, env, purpose, suffix), scope: "global", key: `buckets[${i}]`, random,
+    })),
+    ...ACCOUNT_ROLES.map((role): DerivedName => ({ kind: "serviceAccount", name: accountId(role, env), scope: inProject, key: "environment" })),
+    { kind: "keyRing", name: ring, scope: inRegion, key: "environment", random },
+    ...KEY_PURPOSES.map((purpose): DerivedName => ({ kind: "cryptoKey", name: purpose, scope: `${inRegion}/${ring}`, key: "environment", random })),
+    { kind: "repository", name: c.artifactRegistry.repositoryId, scope: inRegion, key: "artifactRegistry.repositoryId" },
+    { kind: "spannerInstance", name: boundedName(base, 30), scope: inProject, key: "environment" },
+    { kind: "cluster", name: `gumstack-${env}`, scope: inRegion, key: "environment" },
+    { kind: "network", name: boundedName(base, 63), scope: inProject, key: "environment" },
+    { kind: "subnetwork", name: boundedName([...base, "gke"], 63), scope: inRegion, key: "environment" },
+    { kind: "router", name: boundedName([...base, "router"], 63), scope: inRegion, key: "environment" },
+    { kind: "firewall", name: boundedName([...base, "allow-google-lb"], 63), scope: inProject, key: "environment" },
+    { kind: "firewall", name: boundedName([...base, "allow-control-plane-webhooks"], 63), scope: inProject, key: "environment" },
+    { kind: "domain", name: c.domain, scope: "global", key: "domain" },
+    { kind: "domain", name: `${c.edge.apiSubdomain}.${c.domain}`, scope: "global", key: "edge.apiSubdomain" },
+  ];
+  return names;
+}
+
+/**
+ * The rule of each kind of name. Project ids, the repository id and the domain are config values themselves: the
+ * schema checks those fields with the same functions (projectIdProblem, repositoryIdProblem, domainProblem), so
+ * here they would only repeat the refusal. Names GCP documents no rule for beyond RFC 1035 (instance, cluster,
+ * network) are made of the environment, whose own pattern keeps them valid.
+ */
+const RULES: Partial<Record<NameKind, (name: string) => string | undefined>> = {
+  bucket: bucketNameProblem,
+  serviceAccount: serviceAccountIdProblem,
+  keyRing: kmsIdProblem,
+  cryptoKey: kmsIdProblem,
+};
+
+/** The rules of the config fields that are names themselves, for the schema. */
+export const FIELD_RULES = { project: projectIdProblem, repositoryId: repositoryIdProblem, domain: domainProblem } as const;
+
+const WHAT: Record<NameKind, string> = {
+  project: "project id", bucket: "bucket name", serviceAccount: "service account id", keyRing: "key ring name",
+  cryptoKey: "key name", repository: "repository id", spannerInstance: "Spanner instance id", cluster: "cluster name",
+  network: "network name", subnetwork: "subnetwork name", router: "router name", firewall: "firewall name", domain: "host name",
+};
+
+/**
+ * Every derived name GCP (or a public CA) would refuse, as { key, message }: the message names the derived name
+ * and the rule. The key is the config key to change.
+ */
+export function derivedNameProblems(c: NamingInput): Array<{ key: string; message: string }> {
+  const out: Array<{ key: string; message: string }> = [];
+  const seen = new Set<string>();
+  // The API host is the only derived host name: its label may be reserved-LDH even when the domain is fine.
+  const apiHost = `${c.edge.apiSubdomain}.${c.domain}`;
+  const hostProblem = domainProblem(c.domain) ? undefined : domainProblem(apiHost);
+  if (hostProblem) out.push({ key: "edge.apiSubdomain", message: `makes the host name "${apiHost}": ${hostProblem}` });
+  for (const n of derivedNames(c)) {
+    const problem = RULES[n.kind]?.(n.name);
+    const id = `${n.key}|${n.kind}|${n.name}`;
+    if (problem && !seen.has(id)) {
+      seen.add(id);
+      out.push({ key: n.key, message: `makes the ${WHAT[n.kind]} "${n.name}": ${problem}` });
+    }
+  }
+  return out;
+}
