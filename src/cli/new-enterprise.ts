@@ -1,12 +1,33 @@
 // `npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>`
 // Writes Pulumi.enterprise-<id>.yaml for a new enterprise customer and prints the next commands.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { ConfigError, parseAllConfig } from "../config/load.js";
+import { budgetApiNotes, type NamedStack } from "../config/stackSet.js";
 import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
+import { parseStackFile } from "../plan/stackFile.js";
 
 const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>
          [--project <gcp project id>] [--domain <domain>] [--platform-project <id>] [--budget <amount>]
-         [--clickhouse-host <host>] [--template <stack file>] [--force]`;
+         [--clickhouse-host <host>] [--template <stack file>] [--force]
+  --force updates an existing Pulumi.enterprise-<id>.yaml in place: only the flags given change (then
+  --billing-account and --folder are optional); secrets, the secrets provider and hand edits are kept.`;
+
+/** The other stack files of the current directory, validated; files that do not validate are named in `skipped`. */
+function otherStacks(except: string): { stacks: NamedStack[]; skipped: string[] } {
+  const stacks: NamedStack[] = [];
+  const skipped: string[] = [];
+  for (const file of readdirSync(".").filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== except).sort()) {
+    try {
+      const config = parseAllConfig(parseStackFile(readFileSync(file, "utf8"), file).config);
+      stacks.push({ stack: file.slice("Pulumi.".length, -".yaml".length), config });
+    } catch (err) {
+      if (!(err instanceof ConfigError) && !(err instanceof Error && err.message.startsWith(file))) throw err;
+      skipped.push(file);
+    }
+  }
+  return { stacks, skipped };
+}
 
 function main(argv: string[]): number {
   let values;
@@ -31,7 +52,8 @@ function main(argv: string[]): number {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const missing = (["customer", "billing-account", "folder"] as const).filter((k) => !values[k]);
+  const updating = values.force && values.customer !== undefined && existsSync(`Pulumi.${stackNameFor(values.customer)}.yaml`);
+  const missing = (updating ? (["customer"] as const) : (["customer", "billing-account", "folder"] as const)).filter((k) => !values[k]);
   if (missing.length > 0) {
     console.error(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
     return 2;
@@ -41,18 +63,25 @@ function main(argv: string[]): number {
     console.error(`--budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
     return 2;
   }
+  const stack = stackNameFor(values.customer!);
+  const file = `Pulumi.${stack}.yaml`;
+  if (existsSync(file) && !values.force) {
+    console.error(`Refused: ${file} already exists; pass --force to update it (only the flags given change).`);
+    return 2;
+  }
+  const { stacks, skipped } = otherStacks(file);
   let text: string;
   try {
     text = renderEnterpriseStack(readFileSync(values.template, "utf8"), {
       customer: values.customer!,
-      billingAccount: values["billing-account"]!,
-      folderId: values.folder!,
+      ...(values["billing-account"] ? { billingAccount: values["billing-account"] } : {}),
+      ...(values.folder ? { folderId: values.folder } : {}),
       ...(values.project ? { project: values.project } : {}),
       ...(values.domain ? { domain: values.domain } : {}),
       ...(values["platform-project"] ? { platformProject: values["platform-project"] } : {}),
       ...(budget !== undefined ? { budgetAmount: budget } : {}),
       ...(values["clickhouse-host"] ? { clickhouseHost: values["clickhouse-host"] } : {}),
-    });
+    }, { ...(updating ? { existingText: readFileSync(file, "utf8") } : {}), otherStacks: stacks });
   } catch (err) {
     if (err instanceof EnterpriseInputError) {
       console.error(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -60,14 +89,11 @@ function main(argv: string[]): number {
     }
     throw err;
   }
-  const stack = stackNameFor(values.customer!);
-  const file = `Pulumi.${stack}.yaml`;
-  if (existsSync(file) && !values.force) {
-    console.error(`Refused: ${file} already exists; pass --force to overwrite it.`);
-    return 2;
-  }
   writeFileSync(file, text);
-  console.log(`Wrote ${file}. Next:
+  for (const f of skipped) console.error(`note: ${f} does not validate, so it was not compared with ${file}`);
+  const written = parseAllConfig(parseStackFile(text, file).config);
+  for (const note of budgetApiNotes([...stacks, { stack, config: written }])) if (note.startsWith(`${stack}:`)) console.error(`note: ${note}`);
+  console.log(`${updating ? "Updated" : "Wrote"} ${file}. Next:
   npm run plan -- --stack ${stack}                  # offline plan and policy check: npm run policy -- --stack ${stack}
   pulumi stack init ${stack} --secrets-provider gcpkms://projects/<state project>/locations/global/keyRings/<ring>/cryptoKeys/<key>
   pulumi config set --secret gumstack:clickhousePassword --stack ${stack}

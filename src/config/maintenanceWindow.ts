@@ -34,21 +34,22 @@ export function parseRecurrence(recurrence: string, startDay: number): Rule {
     parts.set(k, v);
   }
   const freq = parts.get("FREQ");
+  if (freq !== "DAILY" && freq !== "WEEKLY") {
+    throw new Error(`FREQ=${freq ?? "(missing)"} cannot be evaluated here; use FREQ=DAILY or FREQ=WEEKLY;BYDAY=...`);
+  }
   const unknown = [...parts.keys()].filter((k) => k !== "FREQ" && k !== "BYDAY");
   if (unknown.length > 0) throw new Error(`${unknown.join(", ")} cannot be evaluated here; use FREQ=DAILY or FREQ=WEEKLY;BYDAY=...`);
   if (freq === "DAILY") {
     if (parts.has("BYDAY")) throw new Error("FREQ=DAILY with BYDAY cannot be evaluated here; use FREQ=WEEKLY;BYDAY=...");
     return { days: new Set([0, 1, 2, 3, 4, 5, 6]) };
   }
-  if (freq === "WEEKLY") {
-    const byday = parts.get("BYDAY");
-    if (byday === undefined) return { days: new Set([startDay]) };
-    const days = byday.split(",").map((d) => WEEKDAYS.indexOf(d as (typeof WEEKDAYS)[number]));
-    if (days.some((d) => d < 0)) throw new Error(`BYDAY=${byday} must list days as SU, MO, TU, WE, TH, FR, SA`);
-    if (new Set(days).size !== days.length) throw new Error(`BYDAY=${byday} lists a day twice`);
-    return { days: new Set(days) };
-  }
-  throw new Error(`FREQ=${freq ?? "(missing)"} cannot be evaluated here; use FREQ=DAILY or FREQ=WEEKLY;BYDAY=...`);
+  // FREQ=WEEKLY: the listed days, or the first window's own day.
+  const byday = parts.get("BYDAY");
+  if (byday === undefined) return { days: new Set([startDay]) };
+  const days = byday.split(",").map((d) => WEEKDAYS.indexOf(d as (typeof WEEKDAYS)[number]));
+  if (days.some((d) => d < 0)) throw new Error(`BYDAY=${byday} must list days as SU, MO, TU, WE, TH, FR, SA`);
+  if (new Set(days).size !== days.length) throw new Error(`BYDAY=${byday} lists a day twice`);
+  return { days: new Set(days) };
 }
 
 /** Merged [start, end) intervals of availability in ms since the epoch. */
