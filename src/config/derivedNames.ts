@@ -16,7 +16,7 @@ import {
 
 export type NameKind =
   | "project" | "bucket" | "serviceAccount" | "keyRing" | "cryptoKey" | "repository" | "spannerInstance"
-  | "cluster" | "network" | "subnetwork" | "router" | "firewall" | "domain";
+  | "cluster" | "network" | "subnetwork" | "router" | "nat" | "firewall" | "domain";
 
 export interface DerivedName {
   readonly kind: NameKind;
@@ -73,6 +73,7 @@ export function derivedNames(c: NamingInput): DerivedName[] {
     { kind: "network", name: boundedName(base, 63), scope: inProject, key: "environment" },
     { kind: "subnetwork", name: boundedName([...base, "gke"], 63), scope: inRegion, key: "environment" },
     { kind: "router", name: boundedName([...base, "router"], 63), scope: inRegion, key: "environment" },
+    { kind: "nat", name: boundedName([...base, "nat"], 63), scope: `${inRegion}/${boundedName([...base, "router"], 63)}`, key: "environment" },
     { kind: "firewall", name: boundedName([...base, "allow-google-lb"], 63), scope: inProject, key: "environment" },
     { kind: "firewall", name: boundedName([...base, "allow-control-plane-webhooks"], 63), scope: inProject, key: "environment" },
     { kind: "domain", name: c.domain, scope: "global", key: "domain" },
@@ -100,7 +101,7 @@ export const FIELD_RULES = { project: projectIdProblem, repositoryId: repository
 const WHAT: Record<NameKind, string> = {
   project: "project id", bucket: "bucket name", serviceAccount: "service account id", keyRing: "key ring name",
   cryptoKey: "key name", repository: "repository id", spannerInstance: "Spanner instance id", cluster: "cluster name",
-  network: "network name", subnetwork: "subnetwork name", router: "router name", firewall: "firewall name", domain: "host name",
+  network: "network name", subnetwork: "subnetwork name", router: "router name", nat: "NAT name", firewall: "firewall name", domain: "host name",
 };
 
 /**
