@@ -120,7 +120,8 @@ export function derivedNameProblems(c: NamingInput): Array<{ key: string; messag
     const id = `${n.key}|${n.kind}|${n.name}`;
     if (problem && !seen.has(id)) {
       seen.add(id);
-      out.push({ key: n.key, message: `makes the ${WHAT[n.kind]} "${n.name}": ${problem}` });
+      const shown = n.random ? n.name.replace(RANDOM_PLACEHOLDER, "<random>") : n.name;
+      out.push({ key: n.key, message: `makes the ${WHAT[n.kind]} "${shown}": ${problem}` });
     }
   }
   return out;
