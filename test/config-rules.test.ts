@@ -1,6 +1,9 @@
 // The rules GCP applies to names, maintenance windows and address ranges, tested directly at their edges, and
 // through the schema: each refusal names the key, the value and the rule, before anything is planned.
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, namespaceValues, parseAllConfig, parseStackConfig } from "../src/config/load.js";
 import {
@@ -93,12 +96,12 @@ describe("maintenance windows (GKE: 48 h in any 32 days, blocks of 4 h or more)"
   it("refuses a minute less", () => {
     const window = w("2026-01-03T09:00:00Z", "2026-01-03T20:59:00Z", "FREQ=WEEKLY;BYDAY=SA");
     expect(minimumAvailabilityHours(window)).toBeCloseTo(47.93, 2);
-    expect(maintenanceWindowProblem(window)).toMatch(/only 47\.93 h .* at least 48 h/);
+    expect(maintenanceWindowProblem(window)).toEqual({ key: "endTime", message: expect.stringMatching(/only 47\.93 h .* at least 48 h/) });
   });
   it("counts only blocks of 4 hours or more", () => {
     expect(minimumAvailabilityHours(w("2026-01-01T00:00:00Z", "2026-01-01T04:00:00Z", "FREQ=DAILY"))).toBe(124);
     expect(minimumAvailabilityHours(w("2026-01-01T00:00:00Z", "2026-01-01T03:59:00Z", "FREQ=DAILY"))).toBe(0);
-    expect(maintenanceWindowProblem(w("2026-01-01T00:00:00Z", "2026-01-01T03:00:00Z", "FREQ=DAILY"))).toMatch(/only 0 h/);
+    expect(maintenanceWindowProblem(w("2026-01-01T00:00:00Z", "2026-01-01T03:00:00Z", "FREQ=DAILY"))?.message).toMatch(/only 0 h/);
   });
   it("evaluates the prod window and windows spanning days (overlaps merge into one block)", () => {
     expect(minimumAvailabilityHours(w("2026-01-03T09:00:00Z", "2026-01-03T17:00:00Z", "FREQ=WEEKLY;BYDAY=SA,SU"))).toBe(64);
@@ -106,10 +109,10 @@ describe("maintenance windows (GKE: 48 h in any 32 days, blocks of 4 h or more)"
     expect(minimumAvailabilityHours(w("2026-01-05T22:00:00Z", "2026-01-06T04:00:00Z", "FREQ=WEEKLY;BYDAY=MO,TU"))).toBeGreaterThanOrEqual(48);
   });
   it("refuses what it cannot evaluate, saying so", () => {
-    expect(maintenanceWindowProblem(w("2026-01-03T09:00:00Z", "2026-01-03T21:00:00Z", "FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA,SU"))).toMatch(/FREQ=MONTHLY cannot be evaluated here/);
-    expect(maintenanceWindowProblem(w("2026-01-03T09:00:00Z", "2026-01-03T21:00:00Z", "FREQ=WEEKLY;INTERVAL=2"))).toMatch(/INTERVAL cannot be evaluated/);
-    expect(maintenanceWindowProblem(w("2026-01-03T09:00:00Z", "2026-01-03T21:00:00Z", "FREQ=WEEKLY;BYDAY=SAT"))).toMatch(/BYDAY=SAT must list days/);
-    expect(maintenanceWindowProblem(w("2026-01-03T09:00:00Z", "2026-01-03T09:00:00Z", "FREQ=DAILY"))).toMatch(/endTime must be after startTime/);
+    expect(maintenanceWindowProblem(w("2026-01-03T09:00:00Z", "2026-01-03T21:00:00Z", "FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA,SU"))?.message).toMatch(/FREQ=MONTHLY cannot be evaluated here/);
+    expect(maintenanceWindowProblem(w("2026-01-03T09:00:00Z", "2026-01-03T21:00:00Z", "FREQ=WEEKLY;INTERVAL=2"))?.message).toMatch(/INTERVAL cannot be evaluated/);
+    expect(maintenanceWindowProblem(w("2026-01-03T09:00:00Z", "2026-01-03T21:00:00Z", "FREQ=WEEKLY;BYDAY=SAT"))?.message).toMatch(/BYDAY=SAT must list days/);
+    expect(maintenanceWindowProblem(w("2026-01-03T09:00:00Z", "2026-01-03T09:00:00Z", "FREQ=DAILY"))?.message).toMatch(/must be after startTime/);
   });
 });
 
@@ -157,7 +160,7 @@ describe("the schema applies the rules before anything is planned", () => {
     ["a maintenance window GKE refuses", (v) => { v.cluster.maintenanceWindow = { startTime: "2026-01-03T09:00:00Z", endTime: "2026-01-03T13:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA" }; },
       /^gumstack:cluster\.maintenanceWindow\.endTime: allows only 16 h of maintenance in some 32-day window/],
     ["a monthly maintenance window", (v) => { v.cluster.maintenanceWindow = { startTime: "2026-01-03T09:00:00Z", endTime: "2026-01-03T21:00:00Z", recurrence: "FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA" }; },
-      /^gumstack:cluster\.maintenanceWindow\.recurrence: recurrence "FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA": FREQ=MONTHLY cannot be evaluated here/],
+      /^gumstack:cluster\.maintenanceWindow\.recurrence: FREQ=MONTHLY cannot be evaluated here; use FREQ=DAILY or FREQ=WEEKLY;BYDAY=\.\.\. \(got "FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA"\)/],
     ["a pod range too small for the pools", (v) => { v.network.podCidr = "10.16.0.0/18"; }, /^gumstack:network\.podCidr: holds 64 nodes .* may reach 110 \(system 9 \+ 3 surge, backend 72 \+ 3 surge, mcp 20 \+ 3 surge\); use a larger range or lower nodePools\.\*\.maxNodes \(got "10\.16\.0\.0\/18"\)/],
     ["a repository id with a trailing hyphen", (v) => { v.artifactRegistry.repositoryId = "gumstack-"; }, /^gumstack:artifactRegistry\.repositoryId: must be an Artifact Registry repository id/],
   ];
@@ -190,5 +193,29 @@ describe("the schema applies the rules before anything is planned", () => {
     expect(() => parseAllConfig(prodFile.config)).not.toThrow();
     const { ["gcp:project"]: _p, ["gcp:region"]: _r, ...without } = prodFile.config;
     expect(() => parseAllConfig(without)).not.toThrow();
+  });
+});
+
+describe("npm run plan with config GCP would refuse", () => {
+  it("exits 1 listing every problem on one line each, provider keys included, with no stack trace and no file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "config-rules-"));
+    const file = join(dir, "Pulumi.bad.yaml");
+    const out = join(dir, "plan.json");
+    writeFileSync(file, readFileSync("Pulumi.prod.yaml", "utf8")
+      .replace("gcp:project: gumstack-prod", "gcp:project: gumstack-other")
+      .replace("recurrence: FREQ=WEEKLY;BYDAY=SA,SU", "recurrence: FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA")
+      .replace("podCidr: 10.16.0.0/14", "podCidr: 10.16.0.0/19")
+      .replace("databases: [gumstack]", "databases: [gumstack, gumstack]"));
+    const res = spawnSync(resolve("node_modules/.bin/tsx"), ["src/cli/plan.ts", "--stack", "bad", "--config-file", file, "--json", out], { encoding: "utf8" });
+    expect(res.status).toBe(1);
+    const lines = res.stderr.split("\n").filter((l) => l.startsWith("  - "));
+    expect(lines).toEqual([
+      expect.stringMatching(/^ {2}- gumstack:cluster\.maintenanceWindow\.recurrence: FREQ=MONTHLY cannot be evaluated here/),
+      expect.stringMatching(/^ {2}- gumstack:spanner\.databases: lists a database twice: "gumstack"/),
+      expect.stringMatching(/^ {2}- gumstack:network\.podCidr: holds 32 nodes .* may reach 110/),
+      expect.stringMatching(/^ {2}- gcp:project: "gumstack-other" differs from gumstack:project "gumstack-prod"/),
+    ]);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
   });
 });

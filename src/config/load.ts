@@ -61,9 +61,19 @@ export function providerKeyProblems(all: Readonly<Record<string, string>>, confi
  * the schema, then the provider keys against them. Throws ConfigError listing every problem.
  */
 export function parseAllConfig(all: Readonly<Record<string, string>>): StackConfig {
-  const config = parseStackConfig(namespaceValues(all));
-  const problems = providerKeyProblems(all, config);
-  if (problems.length > 0) throw new ConfigError(problems);
+  const values = namespaceValues(all);
+  let config: StackConfig | undefined;
+  let problems: string[] = [];
+  try {
+    config = parseStackConfig(values);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems = [...err.problems];
+  }
+  // Reported with the schema's problems, so one run lists them all; compared with the raw values if those failed.
+  const own = config ?? { project: String(values.project ?? ""), region: String(values.region ?? "us-west1") };
+  problems.push(...providerKeyProblems(all, own));
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
   return config;
 }
 

@@ -104,19 +104,25 @@ export function minimumAvailabilityHours(window: MaintenanceWindow): number {
   return Math.round(least / 1000) / 3600;
 }
 
-/** undefined when GKE accepts the window; otherwise the rule it breaks, naming the figures. */
-export function maintenanceWindowProblem(window: MaintenanceWindow): string | undefined {
+/**
+ * undefined when GKE accepts the window; otherwise the field to change (the recurrence when it cannot be
+ * evaluated, else endTime, which sets the window's length) and the rule it breaks, naming the figures.
+ */
+export function maintenanceWindowProblem(window: MaintenanceWindow): { key: "recurrence" | "endTime"; message: string } | undefined {
   const start = Date.parse(window.startTime);
   const end = Date.parse(window.endTime);
-  if (!(end > start)) return "endTime must be after startTime";
+  if (!(end > start)) return { key: "endTime", message: `must be after startTime (${window.startTime})` };
   let hours: number;
   try {
     hours = minimumAvailabilityHours(window);
   } catch (err) {
-    return `recurrence ${JSON.stringify(window.recurrence)}: ${(err as Error).message}`;
+    return { key: "recurrence", message: (err as Error).message };
   }
   if (hours < REQUIRED_HOURS) {
-    return `allows only ${Math.round(hours * 100) / 100} h of maintenance in some ${ROLLING_WINDOW_DAYS}-day window; GKE requires at least ${REQUIRED_HOURS} h, counting only blocks of ${MIN_BLOCK_HOURS} h or more`;
+    return {
+      key: "endTime",
+      message: `allows only ${Math.round(hours * 100) / 100} h of maintenance in some ${ROLLING_WINDOW_DAYS}-day window; GKE requires at least ${REQUIRED_HOURS} h, counting only blocks of ${MIN_BLOCK_HOURS} h or more (lengthen the window or add days)`,
+    };
   }
   return undefined;
 }

@@ -87,7 +87,7 @@ const maintenanceWindow = z.strictObject({
 }).superRefine((w, ctx) => {
   // GKE refuses a window with less than 48 h of availability in some 32 days (src/config/maintenanceWindow.ts).
   const problem = maintenanceWindowProblem(w);
-  if (problem) ctx.addIssue({ code: "custom", path: [problem.startsWith("recurrence") ? "recurrence" : "endTime"], input: problem.startsWith("recurrence") ? w.recurrence : w.endTime, message: problem });
+  if (problem) ctx.addIssue({ code: "custom", path: [problem.key], input: w[problem.key], message: problem.message });
 });
 
 export const stackConfigSchema = z
