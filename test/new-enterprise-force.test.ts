@@ -86,8 +86,10 @@ describe("renderEnterpriseStack refuses ids GCP would refuse, naming the flag an
     [{ ...good, customer: "ab--cd" }, /^--domain: label "ab--cd" has "--" in positions 3 and 4/],
     [{ ...good, project: "gumstack-acme" }, /^--project: "gumstack-acme" is already the project of stack enterprise; give each stack its own project/],
     [{ customer: "globex" }, /^--billing-account: is required for a new customer/],
+    [{ ...good, customer: "api" }, /^--domain: makes the domain "api\.gumstack\.com", which stack prod already makes \(from gumstack:edge\.apiSubdomain\)/],
   ])("refuses %o", (input, expected) => {
-    const options = { otherStacks: [{ stack: "enterprise", config: enterpriseConfig() }] };
+    const prod = parseStackConfig(namespaceValues(parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml").config));
+    const options = { otherStacks: [{ stack: "enterprise", config: enterpriseConfig() }, { stack: "prod", config: prod }] };
     expect(refusal(input, options)).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
   });
 

@@ -70,9 +70,16 @@ function main(argv: string[]): number {
     return 2;
   }
   const { stacks, skipped } = otherStacks(file);
+  let templateText: string;
+  try {
+    templateText = readFileSync(values.template, "utf8");
+  } catch (err) {
+    console.error(`--template: cannot read ${values.template}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return 2;
+  }
   let text: string;
   try {
-    text = renderEnterpriseStack(readFileSync(values.template, "utf8"), {
+    text = renderEnterpriseStack(templateText, {
       customer: values.customer!,
       ...(values["billing-account"] ? { billingAccount: values["billing-account"] } : {}),
       ...(values.folder ? { folderId: values.folder } : {}),
