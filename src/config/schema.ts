@@ -349,7 +349,7 @@ export const stackConfigSchema = z
     // An environment equal to the project id drops out of bucket names (like prod in gumstack-prod), giving
     // this stack the bucket names of the environment whose name ends the project id.
     if (c.environment === c.project) {
-      ctx.addIssue({ code: "custom", path: ["environment"], input: c.environment, message: `must differ from project (${c.project}): the bucket names would be those of the environment "${c.project.slice(c.project.lastIndexOf("-") + 1)}" in that project` });
+      ctx.addIssue({ code: "custom", path: ["environment"], input: c.environment, message: `must differ from project (${c.project}): bucket names leave out an environment the project id ends with, so this stack would make the bucket names of that project's other environment` });
     }
     // Every name the program derives from config, against GCP's rules, before anything is planned.
     try {
