@@ -1,12 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RANDOM_SUFFIX_BYTES, keyRingName } from "./naming.js";
+import { KEY_PURPOSES, type KeyPurpose, RANDOM_SUFFIX_BYTES, keyRingName } from "./naming.js";
 import type { AgentKind, ProjectApis, ServiceAgents } from "./projectServices.js";
 
-/** One key per purpose, so a key's grants name exactly the service that encrypts with it. */
-export const KEY_PURPOSES = ["gke", "spanner", "registry", "storage", "app"] as const;
-export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+export { KEY_PURPOSES, type KeyPurpose } from "./naming.js";
 
 /**
  * Service agents that encrypt and decrypt with each key: GKE's agent for application-layer Secrets

@@ -49,3 +49,14 @@ export function bucketName(project: string, environment: string, purpose: string
   if (name.startsWith("goog") || name.includes("google")) throw new Error(`bucket name "${name}" may not start with "goog" or contain "google"`);
   return name;
 }
+
+/** One key per purpose, so a key's grants name exactly the service that encrypts with it (the Kms component). */
+export const KEY_PURPOSES = ["gke", "spanner", "registry", "storage", "app"] as const;
+export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+
+/** A service account id: `<role>-<environment>`, 6-30 characters. */
+export function accountId(role: string, environment: string): string {
+  const id = boundedName([role, environment], 30);
+  if (id.length < 6) throw new Error(`service account id "${id}" is shorter than 6 characters`);
+  return id;
+}

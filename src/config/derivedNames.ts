@@ -2,9 +2,8 @@
 // with, each with the config key it comes from and the namespace it must be unique in. The schema checks each one
 // against GCP's rules (src/config/gcpNames.ts) before anything is planned; src/config/stackSet.ts compares them
 // across the stack files of a directory; test/config-names.test.ts proves the list is what the plan creates.
-import { accountId } from "../../components/gcp/serviceAccounts.js";
-import { KEY_PURPOSES } from "../../components/gcp/kms.js";
-import { boundedName, bucketName, keyRingName } from "../../components/gcp/naming.js";
+// Only the pure naming module: loading the components would load the whole provider SDK into every config check.
+import { KEY_PURPOSES, accountId, boundedName, bucketName, keyRingName } from "../../components/gcp/naming.js";
 import {
   bucketNameProblem,
   domainProblem,
