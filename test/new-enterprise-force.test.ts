@@ -74,6 +74,13 @@ describe("renderEnterpriseStack with an existing file (--force)", () => {
     ]);
   });
 
+  it("never turns the random name part on for a file that predates it (that would rename its ring and buckets)", () => {
+    const before = deployedFile().replace(/  gumstack:naming:\n    randomSuffix: true\n/, "");
+    expect(before).not.toContain("randomSuffix");
+    const after = renderEnterpriseStack(template, { customer: "globex", budgetAmount: 12000 }, { existingText: before });
+    expect(after).not.toContain("randomSuffix");
+  });
+
   it("writes new customers with the random name part on", () => {
     expect((parse(renderEnterpriseStack(template, good)) as Record<string, any>).config["gumstack:naming"]).toEqual({ randomSuffix: true });
   });
