@@ -2,7 +2,7 @@
 // sized for at least twice its maximum pods (110, the Standard default: a /24 per node), and each node one address
 // of the subnet's primary range, of which Compute Engine reserves four.
 // https://cloud.google.com/kubernetes-engine/docs/how-to/flexible-pod-cidr
-// https://cloud.google.com/vpc/docs/subnets#unusable-ip-addresses-in-every-subnet
+// https://cloud.google.com/kubernetes-engine/docs/concepts/alias-ips#cluster_sizing_primary_range (the planning table: a /24 holds 252 nodes, a /20 4092)
 
 /** GKE Standard's default (and hard) maximum pods per node; the node pools here do not lower it. */
 export const DEFAULT_MAX_PODS_PER_NODE = 110;
