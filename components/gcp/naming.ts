@@ -54,7 +54,12 @@ export function bucketName(project: string, environment: string, purpose: string
 export const KEY_PURPOSES = ["gke", "spanner", "registry", "storage", "app"] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 
-/** A service account id: `<role>-<environment>`, 6-30 characters. */
+/**
+ * A service account id: `<role>-<environment>`, 6-30 characters. The ServiceAccounts component names its accounts
+ * with the same formula (its own `accountId`, left in place while that component is restructured); the config
+ * derives ids with this pure copy so checking config never loads the provider SDK, and test/config-names.test.ts
+ * proves both give the planned ids.
+ */
 export function accountId(role: string, environment: string): string {
   const id = boundedName([role, environment], 30);
   if (id.length < 6) throw new Error(`service account id "${id}" is shorter than 6 characters`);

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ENCRYPTER_DECRYPTER } from "./kms.js";
-import { accountId } from "./naming.js";
+import { boundedName } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
 
 /**
@@ -18,8 +18,12 @@ export const DATABASE_ROLE = "roles/spanner.databaseUser";
 export const BUCKET_OBJECT_ROLE = "roles/storage.objectUser";
 export const TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator";
 
-// Pure, so the config can derive (and check) the same ids without loading the provider.
-export { accountId } from "./naming.js";
+/** A service account id: `<role>-<environment>`, 6-30 characters. */
+export function accountId(role: string, environment: string): string {
+  const id = boundedName([role, environment], 30);
+  if (id.length < 6) throw new Error(`service account id "${id}" is shorter than 6 characters`);
+  return id;
+}
 
 export interface ServiceAccountsArgs {
   /** Project of the service accounts and of their project-level grants. Required. */
