@@ -27,10 +27,6 @@ export interface BucketsArgs {
   readonly keyGrants: readonly pulumi.Resource[];
   /** The Cloud Storage API. Required. */
   readonly apis: Pick<ProjectApis, "storage">;
-  /** Days soft-deleted objects stay recoverable, 7-90. Default 7. */
-  readonly softDeleteDays?: number;
-  /** Days a noncurrent (overwritten or deleted) object version is kept before lifecycle deletes it. Default 30. */
-  readonly noncurrentVersionDays?: number;
   /**
    * Add a random part, kept in state (a `random.RandomId` child, 6 hex characters), to every bucket name: bucket
    * names are global, so a stack re-created after its state was lost would otherwise collide with its own old
@@ -38,6 +34,10 @@ export interface BucketsArgs {
    * so only new stacks turn it on (stack config naming.randomSuffix).
    */
   readonly randomSuffix?: boolean;
+  /** Days soft-deleted objects stay recoverable, 7-90. Default 7. */
+  readonly softDeleteDays?: number;
+  /** Days a noncurrent (overwritten or deleted) object version is kept before lifecycle deletes it. Default 30. */
+  readonly noncurrentVersionDays?: number;
 }
 
 /**

@@ -46,17 +46,17 @@ export interface KmsArgs {
   /** The Cloud KMS API, enabled before the key ring. Required. */
   readonly apis: Pick<ProjectApis, "cloudkms">;
   /**
-   * Suffix for the key ring name. Default none. Key rings can never be deleted and their names never reused:
-   * a stack re-created after a destroy must set a new suffix (e.g. "v2"). Ignored when `randomSuffix` is on.
-   */
-  readonly keyRingSuffix?: string;
-  /**
    * Add a random part, kept in state (a `random.RandomId` child, 3 bytes as 6 hex characters), to the key ring
-   * name, so a stack re-created after its state was lost never collides with the ring its predecessor left
-   * (409). Default false: turning it on for a stack that already has its ring would replace the ring (refused,
-   * it is protected), so only new stacks turn it on (stack config naming.randomSuffix).
+   * name (instead of `keyRingSuffix`), so a stack re-created after its state was lost never collides with the
+   * ring its predecessor left (409). Default false: turning it on for a stack that already has its ring would
+   * replace the ring (refused, it is protected), so only new stacks turn it on (stack config naming.randomSuffix).
    */
   readonly randomSuffix?: boolean;
+  /**
+   * Suffix for the key ring name. Default none. Key rings can never be deleted and their names never reused:
+   * a stack re-created after a destroy must set a new suffix (e.g. "v2").
+   */
+  readonly keyRingSuffix?: string;
 }
 
 /**
