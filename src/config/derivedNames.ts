@@ -26,6 +26,8 @@ export interface DerivedName {
   readonly key: string;
   /** The name carries the stack's random part (naming.randomSuffix): it cannot collide with another stack's. */
   readonly random?: boolean;
+  /** The name is the value of `key` itself: the schema's check of that field reports it, not the name check. */
+  readonly verbatim?: boolean;
 }
 
 /** The config fields names are made of (a StackConfig fits). */
@@ -59,14 +61,14 @@ export function derivedNames(c: NamingInput): DerivedName[] {
   const base = ["gumstack", env];
   const ring = keyRingName(env, suffix);
   const names: DerivedName[] = [
-    { kind: "project", name: project, scope: "global", key: "project" },
+    { kind: "project", name: project, scope: "global", key: "project", verbatim: true },
     ...c.buckets.map((purpose, i): DerivedName => ({
       kind: "bucket", name: bucketName(project, env, purpose, suffix), scope: "global", key: `buckets[${i}]`, random,
     })),
     ...ACCOUNT_ROLES.map((role): DerivedName => ({ kind: "serviceAccount", name: accountId(role, env), scope: inProject, key: "environment" })),
     { kind: "keyRing", name: ring, scope: inRegion, key: "environment", random },
     ...KEY_PURPOSES.map((purpose): DerivedName => ({ kind: "cryptoKey", name: purpose, scope: `${inRegion}/${ring}`, key: "environment", random })),
-    { kind: "repository", name: c.artifactRegistry.repositoryId, scope: inRegion, key: "artifactRegistry.repositoryId" },
+    { kind: "repository", name: c.artifactRegistry.repositoryId, scope: inRegion, key: "artifactRegistry.repositoryId", verbatim: true },
     { kind: "spannerInstance", name: boundedName(base, 30), scope: inProject, key: "environment" },
     { kind: "cluster", name: `gumstack-${env}`, scope: inRegion, key: "environment" },
     { kind: "network", name: boundedName(base, 63), scope: inProject, key: "environment" },
@@ -75,27 +77,29 @@ export function derivedNames(c: NamingInput): DerivedName[] {
     { kind: "nat", name: boundedName([...base, "nat"], 63), scope: `${inRegion}/${boundedName([...base, "router"], 63)}`, key: "environment" },
     { kind: "firewall", name: boundedName([...base, "allow-google-lb"], 63), scope: inProject, key: "environment" },
     { kind: "firewall", name: boundedName([...base, "allow-control-plane-webhooks"], 63), scope: inProject, key: "environment" },
-    { kind: "domain", name: c.domain, scope: "global", key: "domain" },
+    { kind: "domain", name: c.domain, scope: "global", key: "domain", verbatim: true },
     { kind: "domain", name: `${c.edge.apiSubdomain}.${c.domain}`, scope: "global", key: "edge.apiSubdomain" },
   ];
   return names;
 }
 
 /**
- * The rule of each kind of name. Project ids, the repository id and the domain are config values themselves: the
- * schema checks those fields with the same functions (projectIdProblem, repositoryIdProblem, domainProblem), so
- * here they would only repeat the refusal. Names GCP documents no rule for beyond RFC 1035 (instance, cluster,
- * network) are made of the environment, whose own pattern keeps them valid.
+ * The rule of each kind of name. Names that are a config value verbatim (the project id, a set repository id, the
+ * domain) are checked by the schema on that field, with FIELD_RULES; here they would only repeat the refusal.
+ * Names GCP documents no rule for beyond RFC 1035 (instance, cluster, network) are made of the environment, whose
+ * own pattern keeps them valid.
  */
 const RULES: Partial<Record<NameKind, (name: string) => string | undefined>> = {
   bucket: bucketNameProblem,
   serviceAccount: serviceAccountIdProblem,
   keyRing: kmsIdProblem,
   cryptoKey: kmsIdProblem,
+  repository: repositoryIdProblem,
+  domain: domainProblem,
 };
 
 /** The rules of the config fields that are names themselves, for the schema. */
-export const FIELD_RULES = { project: projectIdProblem, repositoryId: repositoryIdProblem, domain: domainProblem } as const;
+export const FIELD_RULES = { project: projectIdProblem, domain: domainProblem } as const;
 
 const WHAT: Record<NameKind, string> = {
   project: "project id", bucket: "bucket name", serviceAccount: "service account id", keyRing: "key ring name",
@@ -110,11 +114,11 @@ const WHAT: Record<NameKind, string> = {
 export function derivedNameProblems(c: NamingInput): Array<{ key: string; message: string }> {
   const out: Array<{ key: string; message: string }> = [];
   const seen = new Set<string>();
-  // The API host is the only derived host name: its label may be reserved-LDH even when the domain is fine.
-  const apiHost = `${c.edge.apiSubdomain}.${c.domain}`;
-  const hostProblem = domainProblem(c.domain) ? undefined : domainProblem(apiHost);
-  if (hostProblem) out.push({ key: "edge.apiSubdomain", message: `makes the host name "${apiHost}": ${hostProblem}` });
+  const domainOk = domainProblem(c.domain) === undefined;
   for (const n of derivedNames(c)) {
+    if (n.verbatim) continue;
+    // The API host's own label is what can be wrong once the domain is right; a wrong domain is refused on its own.
+    if (n.kind === "domain" && !domainOk) continue;
     const problem = RULES[n.kind]?.(n.name);
     const id = `${n.key}|${n.kind}|${n.name}`;
     if (problem && !seen.has(id)) {

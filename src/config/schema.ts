@@ -195,7 +195,7 @@ export const stackConfigSchema = z
     artifactRegistry: z
       .strictObject({
         /** Docker repository id. */
-        repositoryId: z.string().superRefine(rule(FIELD_RULES.repositoryId)).default("gumstack"),
+        repositoryId: dnsLabel.default("gumstack"),
         /** Images older than this many days are deleted. */
         retentionDays: positiveInt.default(30),
         /** The most recent versions of each image kept regardless of age, so deployed images survive. */
