@@ -162,7 +162,7 @@ describe("the schema applies the rules before anything is planned", () => {
     ["a monthly maintenance window", (v) => { v.cluster.maintenanceWindow = { startTime: "2026-01-03T09:00:00Z", endTime: "2026-01-03T21:00:00Z", recurrence: "FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA" }; },
       /^gumstack:cluster\.maintenanceWindow\.recurrence: FREQ=MONTHLY cannot be evaluated here; use FREQ=DAILY or FREQ=WEEKLY;BYDAY=\.\.\. \(got "FREQ=MONTHLY;BYSETPOS=1;BYDAY=SA"\)/],
     ["a pod range too small for the pools", (v) => { v.network.podCidr = "10.16.0.0/18"; }, /^gumstack:network\.podCidr: holds 64 nodes .* may reach 110 \(system 9 \+ 3 surge, backend 72 \+ 3 surge, mcp 20 \+ 3 surge\); use a larger range or lower nodePools\.\*\.maxNodes \(got "10\.16\.0\.0\/18"\)/],
-    ["a repository id with a trailing hyphen", (v) => { v.artifactRegistry.repositoryId = "gumstack-"; }, /^gumstack:artifactRegistry\.repositoryId: must be an Artifact Registry repository id/],
+    ["a repository id with a trailing hyphen", (v) => { v.artifactRegistry.repositoryId = "gumstack-"; }, /^gumstack:artifactRegistry\.repositoryId: must be a DNS-1123 label: lowercase letters, digits and hyphens, starting with a letter \(got "gumstack-"\)/],
   ];
   it.each(cases)("refuses %s", (_label, f, expected) => {
     expect(problems(edit(f))).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
