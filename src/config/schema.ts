@@ -1,12 +1,12 @@
 // The one schema for the `gumstack:` config namespace. Every stack file (prod, other environments,
 // enterprise customers) is validated against it once, in the entry point, before any resource is planned.
 import { z } from "zod";
-import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
-import { cidrsOverlap, parseCidr } from "./cidr.js";
 import { FIELD_RULES, derivedNameProblems } from "./derivedNames.js";
 import { duplicates } from "./gcpNames.js";
 import { maintenanceWindowProblem } from "./maintenanceWindow.js";
 import { rangeProblems } from "./podRange.js";
+import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
+import { cidrsOverlap, parseCidr } from "./cidr.js";
 
 /** The backend's Prometheus metrics port (BackendApi's default): the serving port must differ from it. */
 const BACKEND_METRICS_PORT = 9090;
