@@ -16,6 +16,12 @@ export interface PackConfig {
    * "us-west1-docker.pkg.dev/gumstack-prod/gumstack/". A "*" matches within one path segment.
    */
   readonly allowedRegistries: readonly string[];
+  /**
+   * The platform-images repository, `<location>-docker.pkg.dev/<project>/<repository>` (stack config
+   * `gumstack:platformImages.repository`): no identity reachable from a cluster may write it, and it is the only
+   * thing outside an enterprise stack's project the stack may grant (read) access to.
+   */
+  readonly platformImagesRepository: string;
 }
 
 export const PACK_CONFIG_DEFAULTS: PackConfig = {
@@ -24,10 +30,20 @@ export const PACK_CONFIG_DEFAULTS: PackConfig = {
   knativeNamespace: "knative-serving",
   // Any Artifact Registry Docker host; narrow it to the platform's repository per stack.
   allowedRegistries: ["*-docker.pkg.dev/"],
+  // The bootstrap's repository in the admin project (the stacks' gumstack:platformImages.repository).
+  platformImagesRepository: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform",
 };
 
 type PropertySchema = PolicyConfigSchema["properties"][string];
 const DNS_LABEL = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
+const DOCKER_REPOSITORY = "^([a-z][a-z0-9-]*[a-z0-9])-docker\\.pkg\\.dev/([a-z][a-z0-9-]{4,28}[a-z0-9])/([a-z]([a-z0-9-]{0,61}[a-z0-9])?)$";
+
+/** The parts of a `<location>-docker.pkg.dev/<project>/<repository>` value (validated by readPackConfig). */
+export function repositoryParts(url: string): { location: string; project: string; repository: string } {
+  const m = new RegExp(DOCKER_REPOSITORY).exec(url);
+  if (!m) throw new PackConfigError(`platformImagesRepository: ${JSON.stringify(url)} is not <location>-docker.pkg.dev/<project>/<repository>`);
+  return { location: m[1]!, project: m[2]!, repository: m[3]! };
+}
 
 export const CONFIG_PROPERTIES: Record<keyof PackConfig, PropertySchema> = {
   mcpNamespace: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.mcpNamespace, description: "Namespace of the customer MCP servers." },
@@ -39,6 +55,10 @@ export const CONFIG_PROPERTIES: Record<keyof PackConfig, PropertySchema> = {
     minItems: 1,
     default: [...PACK_CONFIG_DEFAULTS.allowedRegistries],
     description: "Image prefixes MCP-namespace workloads may use; '*' matches within one path segment.",
+  },
+  platformImagesRepository: {
+    type: "string", pattern: DOCKER_REPOSITORY, default: PACK_CONFIG_DEFAULTS.platformImagesRepository,
+    description: "The platform-images repository (<location>-docker.pkg.dev/<project>/<repository>): never writable from a cluster.",
   },
 };
 
@@ -69,7 +89,12 @@ export function readPackConfig(raw: unknown): PackConfig {
   if (regs !== undefined && (!Array.isArray(regs) || regs.length === 0 || regs.some((x) => typeof x !== "string" || x.length === 0))) {
     throw new PackConfigError(`allowedRegistries: ${JSON.stringify(regs)} must be a non-empty list of image prefixes`);
   }
+  const platform = r.platformImagesRepository;
+  if (platform !== undefined && (typeof platform !== "string" || !new RegExp(DOCKER_REPOSITORY).test(platform))) {
+    throw new PackConfigError(`platformImagesRepository: ${JSON.stringify(platform)} is not <location>-docker.pkg.dev/<project>/<repository>`);
+  }
   return {
+    platformImagesRepository: typeof platform === "string" ? platform : PACK_CONFIG_DEFAULTS.platformImagesRepository,
     mcpNamespace: label(r, "mcpNamespace"),
     mcpServiceAccount: label(r, "mcpServiceAccount"),
     knativeNamespace: label(r, "knativeNamespace"),

@@ -5,6 +5,8 @@ import { parseStackFile } from "../src/plan/stackFile.js";
 
 const prodFile = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
 const prodValues = () => structuredClone(namespaceValues(prodFile.config));
+const PLATFORM_REPO = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform";
+const DIGEST = "b483a7e23b7694a67211509895e7782b45e2981a8e3e6643ac9a53c2d4183f55";
 
 /** Sets `path` (dot and [i] segments) in a copy of the prod values. */
 function withValue(path: string, value: unknown): Record<string, unknown> {
@@ -45,6 +47,14 @@ describe("prod stack config", () => {
       scaleDownStabilizationSeconds: 1800, maxSurge: 3, maxUnavailable: 1,
     });
     expect(prod.mcp.namespace).toBe("gumstack-mcp");
+    expect(prod.platformImages.repository).toBe(PLATFORM_REPO);
+    expect(prod.backend.image).toBe(`${PLATFORM_REPO}/backend@sha256:${DIGEST}`);
+    // Unset: the tenant repository is mcp-<environment>.
+    expect(prod.artifactRegistry.repositoryId).toBeUndefined();
+  });
+
+  it("accepts an environment-qualified tenant repository id", () => {
+    expect(parseStackConfig(withValue("artifactRegistry.repositoryId", "tenants-prod")).artifactRegistry.repositoryId).toBe("tenants-prod");
   });
 
   it("keeps the ClickHouse password a secret key of the stack file", () => {
@@ -75,7 +85,21 @@ describe("config refusals name the key, the value and what is allowed", () => {
     ["master range not /28", "network.masterCidr", "172.16.0.0/24", /^gumstack:network\.masterCidr: must be a \/28/],
     ["bad project id", "project", "Gumstack_Prod", /^gumstack:project: must be a GCP project id.*\(got "Gumstack_Prod"\)/],
     ["bad domain", "domain", "https://gumstack.com", /^gumstack:domain: must be a lowercase DNS domain/],
-    ["unpinned backend image", "backend.image", "us-west1-docker.pkg.dev/p/r/backend:latest", /^gumstack:backend\.image: must be pinned/],
+    ["unpinned backend image", "backend.image", "us-west1-docker.pkg.dev/p/r/backend:latest", /^gumstack:backend\.image: must be pinned by digest/],
+    // A tag can be moved by whoever can push to it: the one-line error says how to get the digest.
+    ["backend image by tag only", "backend.image", `${PLATFORM_REPO}/backend:4f2c1e9`,
+      /^gumstack:backend\.image: must be pinned by digest \(<platformImages\.repository>\/backend@sha256:<64 hex>\), not a tag; get the digest with: gcloud artifacts docker images describe us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/backend:4f2c1e9 --format='value\(image_summary\.digest\)' \(got "/],
+    ["backend image by digest from another repository", "backend.image", `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/backend@sha256:${DIGEST}`,
+      /^gumstack:backend\.image: must be in gumstack:platformImages\.repository \(us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/\.\.\.\)/],
+    ["backend image in a sibling of the platform repository", "backend.image", `${PLATFORM_REPO}-evil/backend@sha256:${DIGEST}`,
+      /^gumstack:backend\.image: must be in gumstack:platformImages\.repository/],
+    ["platform-images repository with an image path", "platformImages.repository", `${PLATFORM_REPO}/backend`,
+      /^gumstack:platformImages\.repository: must be an Artifact Registry Docker repository/],
+    ["platform-images repository missing", "platformImages", undefined, /^gumstack:platformImages: is required/],
+    ["platform-images repository that is the tenant repository", "platformImages.repository", "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod",
+      /^gumstack:platformImages\.repository: must differ from this stack's tenant MCP repository \(us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\)/],
+    ["tenant repository id not qualified by the environment", "artifactRegistry.repositoryId", "gumstack",
+      /^gumstack:artifactRegistry\.repositoryId: must end in -prod \(e\.g\. mcp-prod\) so two environments in one project never share a tenant repository/],
     ["rotation over 90 days", "kms.rotationDays", 365, /^gumstack:kms\.rotationDays: must be at most 90 days \(got 365\)/],
     ["Spanner capacity not a valid step", "spanner.processingUnits", 150, /^gumstack:spanner\.processingUnits: must be 100-900 in steps of 100/],
     ["knative max above its limit", "knative.maxScale", 50, /^gumstack:knative\.maxScale: must be <= maxScaleLimit \(20\)/],

@@ -1,6 +1,5 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../src/config/schema.js";
 import { daysToDuration } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
 
@@ -33,13 +32,43 @@ export function dockerRepositoryUrl(region: string, project: string, repositoryI
   return `${region}-docker.pkg.dev/${project}/${repositoryId}`;
 }
 
+/** An Artifact Registry repository by its parts, as IAM grants on it name it. */
+export interface RepositoryRef {
+  readonly project: string;
+  readonly location: string;
+  readonly repositoryId: string;
+}
+
+/** The parts of `<location>-docker.pkg.dev/<project>/<repository>` (no image, no trailing slash); throws otherwise. */
+export function parseDockerRepositoryUrl(url: string): RepositoryRef {
+  const m = /^([a-z][a-z0-9-]*[a-z0-9])-docker\.pkg\.dev\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/([a-z]([a-z0-9-]{0,61}[a-z0-9])?)$/.exec(url);
+  if (!m) throw new Error(`"${url}" is not an Artifact Registry Docker repository (<location>-docker.pkg.dev/<project>/<repository>)`);
+  return { location: m[1]!, project: m[2]!, repositoryId: m[3]! };
+}
+
+/**
+ * Id of a stack's tenant MCP repository: `configured` if given, else `mcp-<environment>`. Qualified by the
+ * environment, so two environments sharing a project never share (or fight over) one repository.
+ */
+export function tenantRepositoryId(environment: string, configured?: string): string {
+  const id = configured ?? `mcp-${environment}`;
+  if (!id.endsWith(`-${environment}`)) throw new Error(`tenant repository id "${id}" must end in -${environment}`);
+  // Artifact Registry ids: lowercase letters, digits and hyphens, starting with a letter, at most 63.
+  if (!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(id)) throw new Error(`tenant repository id "${id}" is not a valid repository id`);
+  return id;
+}
+
 export interface ArtifactRegistryArgs {
   /** Project of the repository. Required. */
   readonly project: pulumi.Input<string>;
   /** Region of the repository (same as its CMEK key's). Required. */
   readonly region: string;
-  /** Repository id, retention and keep count. Required (stack config artifactRegistry). */
-  readonly artifactRegistry: StackConfig["artifactRegistry"];
+  /** Repository id (`tenantRepositoryId` gives the environment-qualified one). Required; cannot change after creation. */
+  readonly repositoryId: string;
+  /** Versions older than this many days are deleted. Default 30. */
+  readonly retentionDays?: number;
+  /** The most recent versions of each image kept regardless of age. Default 10. */
+  readonly keepRecentVersions?: number;
   /** CMEK key (KMS `registry` key id). Required; cannot change after creation. */
   readonly kmsKeyName: pulumi.Input<string>;
   /** The key's encrypter/decrypter grants to the Artifact Registry agent; the repository waits for them. Required. */
@@ -49,35 +78,43 @@ export interface ArtifactRegistryArgs {
 }
 
 /**
- * The Docker repository for the backend and MCP server images: CMEK-encrypted, vulnerability-scanned, with
- * active (not dry-run) cleanup. Tags are left mutable: images are tagged by git SHA (a new commit, a new tag),
- * and immutable tags would keep tagged images from the age-based DELETE rule the seed requires.
+ * The stack's tenant MCP repository: customers' MCP server images, laid out `<url>/<tenant-id>/<server>`,
+ * pushed only by the build plane's pusher identity. CMEK-encrypted, vulnerability-scanned, with active (not
+ * dry-run) cleanup. Never holds a platform image: those live in the platform-images repository
+ * (`gumstack:platformImages.repository`), which no identity of the cluster can write.
+ *
+ * Tags stay mutable, and images are referenced by digest. With immutable tags Artifact Registry refuses to
+ * delete a tagged image or remove a tag (https://cloud.google.com/artifact-registry/docs/repositories/update-repo-settings),
+ * and its cleanup documentation names no exception for DELETE policies
+ * (https://cloud.google.com/artifact-registry/docs/repositories/cleanup-policy-overview): the 30-day rule could
+ * not be shown to delete tagged images, so the guarantee comes from digests instead (docs/supply-chain.md).
  * Protected: its CMEK key can't change without replacing it, and replacing it would delete every deployed image.
  */
 export class ArtifactRegistry extends pulumi.ComponentResource {
   readonly repository: gcp.artifactregistry.Repository;
-  /** `<region>-docker.pkg.dev/<project>/<repository>`, the prefix of every image reference. */
+  /** `<region>-docker.pkg.dev/<project>/<repository>`, the prefix of every tenant image reference. */
   readonly repositoryUrl: pulumi.Output<string>;
 
   constructor(name: string, args: ArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:ArtifactRegistry", name, {}, opts);
 
-    const cfg = args.artifactRegistry;
     this.repository = new gcp.artifactregistry.Repository(
       `${name}-docker`,
       {
         project: args.project,
         location: args.region,
-        repositoryId: cfg.repositoryId,
-        description: "Gumstack backend and MCP server images, tagged by git commit SHA",
+        repositoryId: args.repositoryId,
+        description: "Gumstack tenant MCP server images, <tenant-id>/<server>, pushed by the build plane only",
         format: "DOCKER",
         mode: "STANDARD_REPOSITORY",
         kmsKeyName: args.kmsKeyName,
+        // Explicit, so a reader (and the policy pack) sees the choice: see the class comment.
+        dockerConfig: { immutableTags: false },
         cleanupPolicyDryRun: false,
-        cleanupPolicies: cleanupPolicies(cfg.retentionDays, cfg.keepRecentVersions),
+        cleanupPolicies: cleanupPolicies(args.retentionDays ?? 30, args.keepRecentVersions ?? 10),
         // INHERITED: scanned whenever containerscanning.googleapis.com is enabled in the project.
         vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
-        labels: { "managed-by": "pulumi" },
+        labels: { "managed-by": "pulumi", "gumstack-images": "tenant-mcp" },
       },
       {
         parent: this,

@@ -1,13 +1,9 @@
 import { configSchema } from "../config";
+import { grantMembers } from "../lib/iam";
 import { mcpIdentityReason } from "../lib/identity";
 import { platformRule, resourcePolicy } from "../lib/policy";
-import { asArray, at, deferUnknown, isObject, isUnknown, UNKNOWN, unknownPaths, type Path } from "../lib/props";
+import { deferUnknown } from "../lib/props";
 import { isIamGrant } from "../lib/types";
-
-interface Grant {
-  readonly role: unknown;
-  readonly member: string;
-}
 
 // Any grant resource, any member spelling: the old `serviceAccount:P.svc.id.goog[ns/ksa]`, the `principal://`
 // and `principalSet://` forms, and sets (a whole pool, a whole cluster) that include the MCP namespace.
@@ -23,33 +19,8 @@ export const iamGrantNoMcpIdentity = resourcePolicy(
   },
   isIamGrant,
   ({ props, proxied, config, report }) => {
-    const grants: Grant[] = [];
-    const unknown: Path[] = [];
-    const role = at(props, "role");
-    const member = at(props, "member");
-    if (member === UNKNOWN) unknown.push("member");
-    else if (typeof member === "string") grants.push({ role, member });
-    const members = at(props, "members");
-    if (members === UNKNOWN) unknown.push("members");
-    asArray(members).forEach((m, i) => {
-      if (isUnknown(m)) unknown.push(["members", i]);
-      else if (typeof m === "string") grants.push({ role, member: m });
-    });
-    // *IAMPolicy resources carry the whole policy as JSON text.
-    const policyData = at(props, "policyData");
-    if (policyData === UNKNOWN) unknown.push("policyData");
-    else if (typeof policyData === "string") {
-      let policy: unknown;
-      try {
-        policy = JSON.parse(policyData);
-      } catch {
-        return report("policyData is not valid JSON, so its members cannot be checked");
-      }
-      for (const b of asArray(at(policy, "bindings"))) {
-        for (const m of asArray(at(b, "members"))) if (typeof m === "string") grants.push({ role: at(b, "role"), member: m });
-        if (isObject(b) && unknownPaths(b).length > 0) unknown.push("policyData");
-      }
-    }
+    const { grants, unknown, invalid } = grantMembers(props);
+    if (invalid) return report(invalid);
     for (const g of grants) {
       const reason = mcpIdentityReason(g.member, config.mcpNamespace);
       if (reason === undefined) continue;

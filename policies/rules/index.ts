@@ -12,8 +12,11 @@ import { gkeClusterShieldedNodes } from "./gke-cluster-shielded-nodes";
 import { gkeClusterWorkloadIdentity } from "./gke-cluster-workload-identity";
 import { gkeNodePoolDedicatedServiceAccount } from "./gke-node-pool-dedicated-service-account";
 import { gkeNodePoolGkeMetadata } from "./gke-node-pool-gke-metadata";
+import { gkeNodePoolMcpOwnServiceAccount } from "./gke-node-pool-mcp-own-service-account";
 import { gkeNodePoolMcpSandbox } from "./gke-node-pool-mcp-sandbox";
 import { gkeNodePoolSecureBoot } from "./gke-node-pool-secure-boot";
+import { iamGrantEnterpriseForeignProjectReadOnly } from "./iam-grant-enterprise-foreign-project-read-only";
+import { iamGrantNoClusterWritePlatformImages } from "./iam-grant-no-cluster-write-platform-images";
 import { iamGrantNoMcpIdentity } from "./iam-grant-no-mcp-identity";
 import { k8sMcpAdmissionGuardBound } from "./k8s-mcp-admission-guard-bound";
 import { k8sMcpNamespacePodSecurityRestricted } from "./k8s-mcp-namespace-pod-security-restricted";
@@ -52,6 +55,7 @@ export const policies: PolicyPackArgs["policies"] = [
   gkeNodePoolGkeMetadata,
   gkeNodePoolDedicatedServiceAccount,
   gkeNodePoolMcpSandbox,
+  gkeNodePoolMcpOwnServiceAccount,
   gkeNodePoolSecureBoot,
   // The MCP namespace and what runs in it
   k8sMcpNamespacePodSecurityRestricted,
@@ -70,6 +74,9 @@ export const policies: PolicyPackArgs["policies"] = [
   k8sMcpAdmissionGuardBound,
   k8sRbacBindingNoMcpSubjects,
   iamGrantNoMcpIdentity,
+  // The image supply chain
+  iamGrantNoClusterWritePlatformImages,
+  iamGrantEnterpriseForeignProjectReadOnly,
   // Knative Serving
   knativeServingKourierClusterIp,
   knativeServingRuntimeClassEnabled,

@@ -46,6 +46,17 @@ const dnsLabel = z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, {
   error: "must be a DNS-1123 label: lowercase letters, digits and hyphens, starting with a letter",
 });
 
+/**
+ * An Artifact Registry Docker repository: `<location>-docker.pkg.dev/<project>/<repository>`
+ * (https://cloud.google.com/artifact-registry/docs/docker/names).
+ */
+const DOCKER_REPOSITORY = /^[a-z][a-z0-9-]*[a-z0-9]-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The one-line way to turn a tag into the digest the schema asks for. */
+export function digestHint(image: string): string {
+  return `get the digest with: gcloud artifacts docker images describe ${image} --format='value(image_summary.digest)'`;
+}
+
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 const percent = z.number().int().min(1).max(100);
@@ -192,10 +203,19 @@ export const stackConfigSchema = z
     }).refine((p) => !p.includes("goog"), { error: 'must not contain "goog" (Cloud Storage refuses such bucket names)' }))
       .refine((ps) => new Set(ps).size === ps.length, { error: "lists a purpose twice" })
       .default(["data"]),
+    platformImages: z.strictObject({
+      /**
+       * The platform-images repository (backend, builder and every other image the platform runs), created by the
+       * bootstrap in the admin project and written only by the release identity, never by this stack.
+       */
+      repository: z.string().regex(DOCKER_REPOSITORY, {
+        error: "must be an Artifact Registry Docker repository such as us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform (no image, no trailing slash)",
+      }),
+    }),
     artifactRegistry: z
       .strictObject({
-        /** Docker repository id. */
-        repositoryId: dnsLabel.default("gumstack"),
+        /** Id of the tenant MCP repository; default `mcp-<environment>`; must end in `-<environment>`. */
+        repositoryId: dnsLabel.optional(),
         /** Images older than this many days are deleted. */
         retentionDays: positiveInt.default(30),
         /** The most recent versions of each image kept regardless of age, so deployed images survive. */
@@ -256,10 +276,11 @@ export const stackConfigSchema = z
       })
       .prefault({}),
     backend: z.strictObject({
-      /** Backend image, pinned by tag (git SHA) or digest. `:latest` is refused. */
-      image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, {
-        error: "must be a pinned image reference such as us-west1-docker.pkg.dev/<project>/<repo>/backend:<git-sha> or ...@sha256:<digest>",
-      }).refine((i) => !i.endsWith(":latest"), { error: "must be pinned: ':latest' is not a version" }),
+      /** Backend image, by digest, from the platform-images repository: `<platformImages.repository>/backend@sha256:<64 hex>`. */
+      image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+@sha256:[a-f0-9]{64}$/, {
+        // A tag can be moved by whoever can push; a digest names the bytes the release identity published.
+        error: (iss) => `must be pinned by digest (<platformImages.repository>/backend@sha256:<64 hex>), not a tag; ${digestHint(typeof iss.input === "string" ? iss.input : "<image>:<tag>")}`,
+      }),
       /** Minimum replicas (HPA). */
       minReplicas: positiveInt.default(6),
       /** Maximum replicas (HPA). */
@@ -332,7 +353,7 @@ export const stackConfigSchema = z
         billingAccount: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, {
           error: "must be a billing account id such as 01A2B3-C4D5E6-F7A8B9 (uppercase hex)",
         }),
-        /** Project that holds the platform's Artifact Registry (the backend image); never receives customer resources. */
+        /** The platform's own project (default quota project of the budget API); never receives customer resources. */
         platformProject: projectId,
         /** Monthly budget of the customer's project, in the billing account's currency. */
         budgetAmount: positiveInt.default(10000),
@@ -380,6 +401,19 @@ export const stackConfigSchema = z
     }
     if (c.kind === "platform" && c.enterprise) {
       ctx.addIssue({ code: "custom", path: ["enterprise"], input: c.enterprise, message: "is only allowed when kind is enterprise" });
+    }
+    const platformRepo = c.platformImages.repository;
+    if (!c.backend.image.startsWith(`${platformRepo}/`)) {
+      ctx.addIssue({ code: "custom", path: ["backend", "image"], input: c.backend.image, message: `must be in gumstack:platformImages.repository (${platformRepo}/...): only the release identity publishes platform images` });
+    }
+    const repoId = c.artifactRegistry.repositoryId;
+    if (repoId !== undefined && !repoId.endsWith(`-${c.environment}`)) {
+      ctx.addIssue({ code: "custom", path: ["artifactRegistry", "repositoryId"], input: repoId, message: `must end in -${c.environment} (e.g. mcp-${c.environment}) so two environments in one project never share a tenant repository; or leave it unset` });
+    }
+    // The tenant repository (mcp-<environment> unless set) must never be the platform-images repository.
+    const tenantRepo = `${c.region}-docker.pkg.dev/${c.project}/${repoId ?? `mcp-${c.environment}`}`;
+    if (tenantRepo === platformRepo) {
+      ctx.addIssue({ code: "custom", path: ["platformImages", "repository"], input: platformRepo, message: `must differ from this stack's tenant MCP repository (${tenantRepo}): tenant images never share the platform's repository` });
     }
     if (c.enterprise && c.enterprise.platformProject === c.project) {
       ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });

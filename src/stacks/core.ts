@@ -3,7 +3,7 @@
 // network + NAT -> cluster -> pools -> Kubernetes provider -> namespaces and policies -> workloads.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { ArtifactRegistry } from "../../components/gcp/artifactRegistry.js";
+import { ArtifactRegistry, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
 import { Buckets } from "../../components/gcp/buckets.js";
 import { Kms } from "../../components/gcp/kms.js";
 import { Network } from "../../components/gcp/network.js";
@@ -26,12 +26,6 @@ import { lbPodPorts } from "../../components/serving/edgeManifests.js";
 import { KnativeServing } from "../../components/serving/knativeServing.js";
 import { MetricsPipeline } from "../../components/serving/metricsPipeline.js";
 import type { Settings } from "../config/index.js";
-
-/** The Artifact Registry repository an image reference points at, or undefined for other registries. */
-export function registryRepositoryOf(image: string): { location: string; project: string; repositoryId: string } | undefined {
-  const m = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/([a-z0-9._-]+)\//.exec(image);
-  return m ? { location: m[1]!, project: m[2]!, repositoryId: m[3]! } : undefined;
-}
 
 const BACKEND_NAMESPACE = "gumstack-backend";
 const BACKEND_SERVICE_ACCOUNT = "backend";
@@ -67,8 +61,15 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     project, region, environment, network: settings.network, apis,
     backendPorts: lbPodPorts(settings.backend.port),
   });
+  // The tenant MCP repository: this stack's only repository. Platform images come from the platform-images
+  // repository the bootstrap created (gumstack:platformImages.repository), which this stack only reads.
+  const tenantRepoId = tenantRepositoryId(environment, settings.artifactRegistry.repositoryId);
+  const platformImages = parseDockerRepositoryUrl(settings.platformImages.repository);
   const registry = new ArtifactRegistry("registry", {
-    project, region, artifactRegistry: settings.artifactRegistry, apis,
+    project, region, apis,
+    repositoryId: tenantRepoId,
+    retentionDays: settings.artifactRegistry.retentionDays,
+    keepRecentVersions: settings.artifactRegistry.keepRecentVersions,
     kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry,
   });
   const spanner = new Spanner("spanner", {
@@ -82,14 +83,12 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   });
   const accounts = new ServiceAccounts("accounts", {
     project, environment, apis,
-    imageRepository: registry.repository,
+    tenantRepository: registry.repository,
+    platformImagesRepository: platformImages,
     databases: spanner.databases,
     buckets: buckets.buckets,
     // The backend encrypts what it stores itself (customers' credentials) with its own key.
     backendCryptoKeys: { app: kms.keys.app.id },
-    // The seed's build pipeline: the backend passes short-lived registry tokens of the image builder account
-    // to each build (BuildKit --secret), so the builder's write access is never the backend's own.
-    backendMintsBuildTokens: true,
   });
 
   // --- GKE ----------------------------------------------------------------------------------------------
@@ -119,7 +118,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     new GkeNodePool(`pool-${role}`, {
       project, location: region, cluster: cluster.name, role, zones: settings.zones,
       ...settings.nodePools[role],
-      serviceAccountEmail: accounts.nodes.email,
+      serviceAccountEmail: accounts.nodes[role].email,
       bootDiskKmsKey: kms.keys.gke.id,
       dependsOn: [...poolDeps, ...extra],
     });
@@ -136,7 +135,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const mcpPolicies = new McpNetworkPolicies("mcp-netpol", {
     provider, namespace: settings.mcp.namespace, ranges, dependsOn: [mcp.namespace],
   });
-  const imagePrefix = artifactRegistryImagePrefix(region, project, settings.artifactRegistry.repositoryId);
+  const imagePrefix = artifactRegistryImagePrefix(region, project, tenantRepoId);
   const guard = new AdmissionGuard("admission", {
     provider,
     namespace: settings.mcp.namespace,
@@ -184,22 +183,6 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     backendServiceAccount: backendNs.serviceAccountName,
     dependsOn: [mcp.namespace, knative.serving],
   });
-  // The backend image is built once, by the platform: when it lives in another project's registry (an
-  // enterprise customer's stack), this project's nodes may pull from that repository only. Created before the
-  // backend, so its first pull does not race the grant.
-  const backendRepo = registryRepositoryOf(settings.backend.image);
-  const backendImageGrant =
-    backendRepo && backendRepo.project !== project
-      ? [
-          new gcp.artifactregistry.RepositoryIamMember("platform-registry-reader", {
-            project: backendRepo.project,
-            location: backendRepo.location,
-            repository: backendRepo.repositoryId,
-            role: "roles/artifactregistry.reader",
-            member: accounts.nodes.member,
-          }),
-        ]
-      : [];
   // Knative's controller resolves each MCP image tag to a digest with its own identity: under Workload
   // Identity that is the federated principal of the KSA knative-serving/controller, which may read the MCP
   // image repository and nothing else (without it every revision fails "failed to resolve image to digest").
@@ -221,7 +204,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     clickhouse: settings.clickhouse,
     clickhousePassword: settings.clickhousePassword,
     // The backend creates MCP servers: Knative must be able to resolve their images first.
-    dependsOn: [backendPool.nodePool, backendNs, backendAccess, knativeTagResolver, ...backendImageGrant],
+    dependsOn: [backendPool.nodePool, backendNs, backendAccess, knativeTagResolver],
   });
   const metrics = new MetricsPipeline("metrics", {
     provider, project,
@@ -249,11 +232,15 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     region: pulumi.output(region),
     clusterName: cluster.name,
     kubeconfigServer: cluster.apiServerHost,
-    registryUrl: registry.repositoryUrl,
+    tenantRepositoryUrl: registry.repositoryUrl,
+    platformImagesRepository: settings.platformImages.repository,
     spannerInstance: spanner.instance.name,
     spannerDatabases: Object.keys(spanner.databases),
     buckets: Object.fromEntries(Object.entries(buckets.buckets).map(([purpose, b]) => [purpose, b.name])),
-    serviceAccounts: { nodes: accounts.nodes.email, backend: accounts.backend.email, imageBuilder: accounts.imageBuilder.email },
+    serviceAccounts: {
+      nodes: { system: accounts.nodes.system.email, backend: accounts.nodes.backend.email, mcp: accounts.nodes.mcp.email },
+      backend: accounts.backend.email,
+    },
     mcpNamespace: mcp.namespaceName,
     mcpServiceAccount: mcp.serviceAccountName,
     gvisorRuntimeClass: gvisor.runtimeClassName,

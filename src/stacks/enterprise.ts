@@ -1,6 +1,7 @@
-// An enterprise customer's stack: a dedicated project, then the whole platform inside it. The one resource
-// outside that project is the grant that lets the customer's nodes pull the backend image from the platform
-// registry (src/stacks/core.ts); the customer's MCP server images live in the customer's own registry.
+// An enterprise customer's stack: a dedicated project, then the whole platform inside it. The only resources
+// outside that project are read grants on the platform-images repository for the customer's system and
+// backend node accounts (components/gcp/serviceAccounts.ts); never any grant on prod's tenant MCP repository.
+// The customer's MCP server images live in the customer's own tenant repository.
 import * as pulumi from "@pulumi/pulumi";
 import { CustomerProject } from "../../components/enterprise/customerProject.js";
 import type { Settings } from "../config/index.js";

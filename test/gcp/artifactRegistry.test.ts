@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ArtifactRegistry, cleanupPolicies, dockerRepositoryUrl } from "../../components/gcp/artifactRegistry.js";
+import { ArtifactRegistry, cleanupPolicies, dockerRepositoryUrl, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
 import { one, prodConfig, record, valueOf } from "../support/harness.js";
 import { keyLayer } from "./fixtures.js";
 
@@ -10,7 +10,8 @@ const seed = prodConfig();
 function build() {
   const { services, kms } = keyLayer(seed.project, seed.environment);
   const registry = new ArtifactRegistry("ar", {
-    project: seed.project, region: seed.region, artifactRegistry: seed.artifactRegistry,
+    project: seed.project, region: seed.region, repositoryId: tenantRepositoryId(seed.environment, seed.artifactRegistry.repositoryId),
+    retentionDays: seed.artifactRegistry.retentionDays, keepRecentVersions: seed.artifactRegistry.keepRecentVersions,
     kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry, apis: services.apis,
   });
   return { services, kms, registry };
@@ -29,25 +30,51 @@ describe("cleanupPolicies", () => {
 
 describe("dockerRepositoryUrl", () => {
   it("is the Docker host of the region, the project and the repository", () => {
-    expect(dockerRepositoryUrl("us-west1", "gumstack-prod", "gumstack")).toBe("us-west1-docker.pkg.dev/gumstack-prod/gumstack");
+    expect(dockerRepositoryUrl("us-west1", "gumstack-prod", "mcp-prod")).toBe("us-west1-docker.pkg.dev/gumstack-prod/mcp-prod");
+  });
+});
+
+describe("parseDockerRepositoryUrl", () => {
+  it("is the inverse of dockerRepositoryUrl", () => {
+    expect(parseDockerRepositoryUrl("us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform")).toEqual({
+      location: "us-west1", project: "gumstack-admin", repositoryId: "gumstack-platform",
+    });
+    expect(parseDockerRepositoryUrl(dockerRepositoryUrl("us", "gumstack-prod", "mcp-prod"))).toEqual({ location: "us", project: "gumstack-prod", repositoryId: "mcp-prod" });
+  });
+
+  it.each(["us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/", "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/backend", "gcr.io/gumstack-admin/x", "us-west1-docker.pkg.dev/P/x"])(
+    "refuses %s", (url) => expect(() => parseDockerRepositoryUrl(url)).toThrow(/is not an Artifact Registry Docker repository/),
+  );
+});
+
+describe("tenantRepositoryId", () => {
+  it("is mcp-<environment> by default, so two environments in one project never share a repository", () => {
+    expect(tenantRepositoryId("prod")).toBe("mcp-prod");
+    expect(tenantRepositoryId("staging")).not.toBe(tenantRepositoryId("prod"));
+    expect(tenantRepositoryId("ent-acme")).toBe("mcp-ent-acme");
+  });
+
+  it("takes a configured id only if it ends in -<environment>", () => {
+    expect(tenantRepositoryId("prod", "tenants-prod")).toBe("tenants-prod");
+    expect(() => tenantRepositoryId("prod", "gumstack")).toThrow('tenant repository id "gumstack" must end in -prod');
   });
 });
 
 describe("ArtifactRegistry", () => {
-  it("is a CMEK Docker repository in us-west1 with active 30-day cleanup, a keep rule and scanning", async () => {
+  it("is the tenant MCP repository: CMEK, Docker, us-west1, active 30-day cleanup, a keep rule and scanning", async () => {
     const resources = await record(() => build());
     const repo = one(resources, REPO, "ar-docker");
     expect(repo.inputs).toMatchObject({
       project: "gumstack-prod",
       location: "us-west1",
-      repositoryId: "gumstack",
+      repositoryId: "mcp-prod",
       format: "DOCKER",
       kmsKeyName: one(resources, "gcp:kms/cryptoKey:CryptoKey", "kms-registry").id,
       cleanupPolicyDryRun: false,
       vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
     });
-    // Immutable tags would shield tagged images from the age-based DELETE rule.
-    expect(repo.inputs.dockerConfig).toBeUndefined();
+    // Immutable tags forbid deleting tagged images, which the age-based DELETE rule must do: images go by digest.
+    expect(repo.inputs.dockerConfig).toEqual({ immutableTags: false });
     const policies = repo.inputs.cleanupPolicies as Record<string, unknown>[];
     expect(policies).toContainEqual(expect.objectContaining({ action: "DELETE", condition: expect.objectContaining({ olderThan: "2592000s", tagState: "ANY" }) }));
     expect(policies).toContainEqual(expect.objectContaining({ action: "KEEP", mostRecentVersions: { keepCount: 10 } }));
@@ -68,6 +95,6 @@ describe("ArtifactRegistry", () => {
   it("exposes the repository URL images are pushed to", async () => {
     let registry!: ArtifactRegistry;
     await record(() => { registry = build().registry; });
-    expect(await valueOf(registry.repositoryUrl)).toBe("us-west1-docker.pkg.dev/gumstack-prod/gumstack");
+    expect(await valueOf(registry.repositoryUrl)).toBe("us-west1-docker.pkg.dev/gumstack-prod/mcp-prod");
   });
 });

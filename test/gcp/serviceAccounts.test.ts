@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ArtifactRegistry } from "../../components/gcp/artifactRegistry.js";
 import { Buckets } from "../../components/gcp/buckets.js";
-import { NODE_PROJECT_ROLES, ServiceAccounts, type ServiceAccountsArgs, accountId } from "../../components/gcp/serviceAccounts.js";
+import { NODE_POOL_ROLES, NODE_PROJECT_ROLES, ServiceAccounts, type ServiceAccountsArgs, accountId } from "../../components/gcp/serviceAccounts.js";
 import { Spanner } from "../../components/gcp/spanner.js";
 import { ofType, one, record } from "../support/harness.js";
 import { keyLayer } from "./fixtures.js";
@@ -16,11 +16,12 @@ const SA_GRANT = "gcp:serviceaccount/iAMMember:IAMMember";
 
 const project = "gumstack-prod";
 const sa = (id: string) => `serviceAccount:${id}@${project}.iam.gserviceaccount.com`;
+const PLATFORM_IMAGES = { project: "gumstack-admin", location: "us-west1", repositoryId: "gumstack-platform" };
 
 function build(extra: Partial<ServiceAccountsArgs> = {}) {
   const { services, kms } = keyLayer(project);
   const registry = new ArtifactRegistry("ar", {
-    project, region: "us-west1", artifactRegistry: { repositoryId: "gumstack", retentionDays: 30, keepRecentVersions: 10 },
+    project, region: "us-west1", repositoryId: "mcp-prod",
     kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry, apis: services.apis,
   });
   const spanner = new Spanner("db", {
@@ -33,48 +34,58 @@ function build(extra: Partial<ServiceAccountsArgs> = {}) {
     kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage, apis: services.apis,
   });
   return new ServiceAccounts("sa", {
-    project, environment: "prod", imageRepository: registry.repository, databases: spanner.databases,
-    buckets: buckets.buckets, apis: services.apis, ...extra,
+    project, environment: "prod", tenantRepository: registry.repository, platformImagesRepository: PLATFORM_IMAGES,
+    databases: spanner.databases, buckets: buckets.buckets, apis: services.apis, ...extra,
   });
 }
 
 describe("accountId", () => {
   it("is the role and environment within 6-30 characters", () => {
     expect(accountId("gke-nodes", "prod")).toBe("gke-nodes-prod");
-    expect(accountId("image-builder", "enterprise-acme-corporati").length).toBeLessThanOrEqual(30);
+    expect(accountId("gke-backend", "enterprise-acme-corporati").length).toBeLessThanOrEqual(30);
   });
 });
 
 describe("ServiceAccounts", () => {
-  it("creates the node, backend and image-builder accounts in the explicit project after the IAM API", async () => {
+  it("creates one node account per pool and the backend account, in the explicit project after the IAM API; no image builder", async () => {
     const resources = await record(() => build());
     const iamApi = one(resources, "gcp:projects/service:Service", "svc-iam").urn;
-    expect(ofType(resources, ACCOUNT).map((a) => a.inputs.accountId).sort()).toEqual(["backend-prod", "gke-nodes-prod", "image-builder-prod"]);
+    expect(ofType(resources, ACCOUNT).map((a) => a.inputs.accountId).sort()).toEqual(["backend-prod", "gke-backend-prod", "gke-mcp-prod", "gke-system-prod"]);
     for (const a of ofType(resources, ACCOUNT)) {
       expect(a.inputs.project).toBe(project);
       expect(a.dependencies).toContain(iamApi);
     }
   });
 
-  it("gives the node account GKE's minimal node role, service usage for image streaming, and nothing else project-wide", async () => {
+  it("gives every node account GKE's minimal node role, service usage for image streaming, and nothing else project-wide", async () => {
     const resources = await record(() => build());
     const grants = ofType(resources, PROJECT_GRANT);
-    expect(grants.map((g) => [g.inputs.role, g.inputs.member])).toEqual(NODE_PROJECT_ROLES.map((r) => [r, sa("gke-nodes-prod")]));
+    expect(grants.map((g) => [g.inputs.role, g.inputs.member])).toEqual(
+      NODE_POOL_ROLES.flatMap((pool) => NODE_PROJECT_ROLES.map((r) => [r, sa(`gke-${pool}-prod`)])),
+    );
     expect(NODE_PROJECT_ROLES).toEqual(["roles/container.defaultNodeServiceAccount", "roles/serviceusage.serviceUsageConsumer"]);
     for (const g of grants) expect(g.inputs.project).toBe(project);
   });
 
-  it("lets nodes read and the image builder write the image repository only", async () => {
+  it("lets the MCP pool read the tenant repository only and the platform pools the platform-images repository only; nobody writes", async () => {
     const resources = await record(() => build());
     const repo = one(resources, "gcp:artifactregistry/repository:Repository", "ar-docker");
-    expect(one(resources, REPO_GRANT, "sa-nodes-image-reader").inputs).toEqual({
-      project, location: "us-west1", repository: "gumstack", role: "roles/artifactregistry.reader", member: sa("gke-nodes-prod"),
+    const reader = { role: "roles/artifactregistry.reader" };
+    expect(one(resources, REPO_GRANT, "sa-nodes-mcp-tenant-images-reader").inputs).toEqual({
+      project, location: "us-west1", repository: "mcp-prod", ...reader, member: sa("gke-mcp-prod"),
     });
-    expect(one(resources, REPO_GRANT, "sa-image-builder-writer").inputs).toEqual({
-      project, location: "us-west1", repository: "gumstack", role: "roles/artifactregistry.writer", member: sa("image-builder-prod"),
-    });
-    expect(one(resources, REPO_GRANT, "sa-nodes-image-reader").dependencies).toContain(repo.urn);
-    expect(ofType(resources, REPO_GRANT)).toHaveLength(2);
+    expect(one(resources, REPO_GRANT, "sa-nodes-mcp-tenant-images-reader").dependencies).toContain(repo.urn);
+    for (const pool of ["system", "backend"]) {
+      expect(one(resources, REPO_GRANT, `sa-nodes-${pool}-platform-images-reader`).inputs).toEqual({
+        project: "gumstack-admin", location: "us-west1", repository: "gumstack-platform", ...reader, member: sa(`gke-${pool}-prod`),
+      });
+    }
+    const grants = ofType(resources, REPO_GRANT);
+    expect(grants).toHaveLength(3);
+    for (const g of grants) expect(g.inputs.role).toBe("roles/artifactregistry.reader");
+    // The MCP pool's account appears in no grant on the platform-images repository, the platform pools' in none on the tenant one.
+    expect(grants.filter((g) => g.inputs.member === sa("gke-mcp-prod")).map((g) => g.inputs.repository)).toEqual(["mcp-prod"]);
+    expect(grants.filter((g) => g.inputs.repository === "mcp-prod").map((g) => g.inputs.member)).toEqual([sa("gke-mcp-prod")]);
   });
 
   it("gives the backend databaseUser on its databases and object access on its buckets, no KMS or impersonation by default", async () => {
@@ -90,12 +101,9 @@ describe("ServiceAccounts", () => {
     expect(ofType(resources, SA_GRANT)).toHaveLength(0);
   });
 
-  it("grants the backend direct key use and builder-token minting only when asked", async () => {
-    const resources = await record(() => build({ backendCryptoKeys: { secrets: "projects/gumstack-prod/locations/us-west1/keyRings/r/cryptoKeys/secrets" }, backendMintsBuildTokens: true }));
+  it("grants the backend direct key use only when asked, and never any impersonation", async () => {
+    const resources = await record(() => build({ backendCryptoKeys: { secrets: "projects/gumstack-prod/locations/us-west1/keyRings/r/cryptoKeys/secrets" } }));
     expect(one(resources, KEY_GRANT, "sa-backend-key-secrets").inputs).toMatchObject({ role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: sa("backend-prod") });
-    const builder = one(resources, ACCOUNT, "sa-image-builder");
-    const mint = one(resources, SA_GRANT, "sa-backend-mints-builder-tokens");
-    expect(mint.inputs).toMatchObject({ role: "roles/iam.serviceAccountTokenCreator", member: sa("backend-prod") });
-    expect(mint.dependencies).toContain(builder.urn);
+    expect(ofType(resources, SA_GRANT)).toHaveLength(0);
   });
 });

@@ -24,6 +24,7 @@ const ISOLATION = [
   "k8s-mcp-workload-not-privileged", "k8s-mcp-workload-pod-security-restricted", "k8s-mcp-workload-no-token-automount",
   "k8s-mcp-workload-allowed-registries", "k8s-mcp-service-no-external-exposure", "knative-serving-kourier-cluster-ip",
   "knative-serving-runtime-class-enabled", "k8s-mcp-admission-guard-bound",
+  "iam-grant-no-cluster-write-platform-images", "iam-grant-enterprise-foreign-project-read-only", "gke-node-pool-mcp-own-service-account",
 ];
 
 describe("the pack", () => {

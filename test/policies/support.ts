@@ -1,6 +1,8 @@
 // Helpers for the policy tests: run the pack (through @pulumi/policy's handlers) over a fixture, find and
 // change fixture resources, and reduce diagnostics to what the tests assert.
 import type { PolicyPackConfig } from "@pulumi/policy";
+import { BASIC_WRITE_ROLES, clusterIdentities, readStackIam, REPOSITORY_READ_ROLE, REPOSITORY_WRITE_ROLES } from "../../policies/lib/iam.js";
+import type { StackResource } from "../../policies/lib/policy.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
 import { golden, urnOf, type FixtureExport, type FixtureResource } from "./fixtures/golden.js";
@@ -62,4 +64,37 @@ export function resource(type: string, name: string, inputs: Record<string, any>
 export async function findings(exp: FixtureExport = golden(), config?: PolicyPackConfig): Promise<Finding[]> {
   const run = await runPolicyPack(parseExport(JSON.stringify(exp), "fixture"), config ? { config } : {});
   return run.diagnostics.map((d) => ({ policy: d.policy, level: d.level, resource: nameOfUrn(d.urn), message: d.message }));
+}
+
+/**
+ * Who, of the identities reachable from the cluster (closed under impersonation and Workload Identity), may
+ * read or write which Artifact Registry repository, as sorted "<member> reads|writes <repository url>" lines.
+ */
+export function clusterRepositoryAccess(resources: readonly PlannedLike[]): string[] {
+  const stack: StackResource[] = resources.map((r) => ({
+    type: r.type, urn: r.urn, name: nameOfUrn(r.urn), props: r.inputs, proxied: r.inputs, providerProps: {}, protect: r.protect === true,
+    dependsOn: r.dependencies, propertyDependsOn: r.propertyDependencies,
+  }));
+  const iam = readStackIam(stack);
+  const reach = clusterIdentities(iam);
+  const lines = new Set<string>();
+  for (const g of iam.grants) {
+    if (!reach.has(g.member) || g.role === undefined) continue;
+    const writes = REPOSITORY_WRITE_ROLES.has(g.role) || BASIC_WRITE_ROLES.has(g.role);
+    const reads = writes || g.role === REPOSITORY_READ_ROLE;
+    if (!reads) continue;
+    const s = g.scope;
+    const target = s.kind === "repository" ? `${s.location}-docker.pkg.dev/${s.project}/${s.repository}` : s.kind === "project" ? `every repository of ${s.project}` : `${s.kind}`;
+    lines.add(`${g.member} ${writes ? "writes" : "reads"} ${target}`);
+  }
+  return [...lines].sort();
+}
+
+interface PlannedLike {
+  readonly type: string;
+  readonly urn: string;
+  readonly inputs: Record<string, unknown>;
+  readonly protect?: boolean;
+  readonly dependencies: string[];
+  readonly propertyDependencies: Record<string, string[]>;
 }

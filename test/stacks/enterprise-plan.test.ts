@@ -1,11 +1,13 @@
 // An enterprise customer's stack planned end to end: one dedicated project, everything inside it.
 import { describe, expect, it } from "vitest";
 import { planStack } from "../../src/plan/plan.js";
-import { registryRepositoryOf } from "../../src/stacks/core.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
 const CUSTOMER_PROJECT = "gumstack-acme";
-const PLATFORM_PROJECT = "gumstack-prod";
+/** Prod's project: holds the multi-tenant MCP repository, which no enterprise identity may touch. */
+const PROD_PROJECT = "gumstack-prod";
+/** The admin project of the platform-images repository (gumstack:platformImages.repository). */
+const PLATFORM_PROJECT = "gumstack-admin";
 const plan = await planStack({ stack: "enterprise" });
 const resources = plan.deployment.resources;
 const gcpResources = resources.filter((r) => r.custom && r.type.startsWith("gcp:"));
@@ -55,20 +57,28 @@ describe("enterprise plan: isolation from the platform project", () => {
     expect(unscoped.map((r) => `${r.type} ${nameOf(r)}`)).toEqual([]);
   });
 
-  it("puts nothing in the platform project but the one grant that lets the customer's nodes pull the backend image", () => {
-    const touching = gcpResources.filter((r) => projectsNamedBy(r).has(PLATFORM_PROJECT));
-    expect(touching.map(nameOf)).toEqual(["platform-registry-reader"]);
-    const grant = touching[0]!;
-    expect(grantInPlatform(grant)).toBe(true);
-    expect(grant.inputs).toMatchObject({ role: "roles/artifactregistry.reader", repository: "gumstack", location: "us-west1" });
-    expect(grant.inputs.member).toMatch(new RegExp(`^serviceAccount:gke-nodes-[a-z0-9-]+@${CUSTOMER_PROJECT}\\.iam\\.gserviceaccount\\.com$`));
+  it("puts nothing outside its project but read grants on the platform-images repository, for the system and backend nodes", () => {
+    // Service agents' emails (service-N@gcp-sa-*.iam..., container-engine-robot, ...) are Google's domains, not projects.
+    const agentDomain = /^(gcp-sa-[a-z-]+|container-engine-robot|compute-system|gs-project-accounts)$/;
+    const touching = gcpResources.filter((r) => [...projectsNamedBy(r)].some((p) => p !== CUSTOMER_PROJECT && !agentDomain.test(p)));
+    expect(touching.map(nameOf).sort()).toEqual(["accounts-nodes-backend-platform-images-reader", "accounts-nodes-system-platform-images-reader"]);
+    for (const grant of touching) {
+      expect(grantInPlatform(grant)).toBe(true);
+      expect(grant.inputs).toMatchObject({ role: "roles/artifactregistry.reader", repository: "gumstack-platform", location: "us-west1" });
+      expect(grant.inputs.member).toMatch(new RegExp(`^serviceAccount:gke-(system|backend)-ent-acme@${CUSTOMER_PROJECT}\\.iam\\.gserviceaccount\\.com$`));
+    }
+  });
+
+  it("grants nothing at all in prod's project: never the multi-tenant MCP repository", () => {
+    expect(gcpResources.filter((r) => projectsNamedBy(r).has(PROD_PROJECT)).map(nameOf)).toEqual([]);
   });
 
   it("keeps the customer's MCP images in the customer's own registry, and admits only those", () => {
     expect(one(resources, "gcp:artifactregistry/repository:Repository").inputs.project).toBe(CUSTOMER_PROJECT);
     const images = one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admission-images");
-    expect(JSON.stringify(images.inputs)).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/gumstack/`);
+    expect(JSON.stringify(images.inputs)).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/mcp-ent-acme/`);
     expect(JSON.stringify(images.inputs)).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
+    expect(JSON.stringify(images.inputs)).not.toContain(`docker.pkg.dev/${PROD_PROJECT}/`);
   });
 
   it("creates every project-scoped resource after the project exists", () => {
@@ -85,18 +95,9 @@ describe("enterprise plan: isolation from the platform project", () => {
   });
 });
 
-describe("registryRepositoryOf", () => {
-  it.each([
-    ["us-west1-docker.pkg.dev/gumstack-prod/gumstack/backend:4f2c1e9", { location: "us-west1", project: "gumstack-prod", repositoryId: "gumstack" }],
-    ["ghcr.io/gumstack/backend:1", undefined],
-  ])("%s", (image, expected) => {
-    expect(registryRepositoryOf(image)).toEqual(expected);
-  });
-});
-
 describe("enterprise plan: the backend image", () => {
-  it("is pulled only after the customer's nodes may read the platform repository", () => {
-    const grant = one(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "platform-registry-reader");
+  it("is pulled only after the customer's backend nodes may read the platform-images repository", () => {
+    const grant = one(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "accounts-nodes-backend-platform-images-reader");
     const deployment = one(resources, "kubernetes:apps/v1:Deployment", "backend-deployment");
     expect(waitsFor(resources, deployment, grant)).toBe(true);
   });

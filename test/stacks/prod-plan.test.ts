@@ -168,7 +168,16 @@ describe("prod plan: stack outputs", () => {
       project: "gumstack-prod",
       apiUrl: "https://api.gumstack.com",
       mcpNamespace: "gumstack-mcp",
-      registryUrl: "us-west1-docker.pkg.dev/gumstack-prod/gumstack",
+      tenantRepositoryUrl: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod",
+      platformImagesRepository: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform",
+      serviceAccounts: {
+        nodes: {
+          system: "gke-system-prod@gumstack-prod.iam.gserviceaccount.com",
+          backend: "gke-backend-prod@gumstack-prod.iam.gserviceaccount.com",
+          mcp: "gke-mcp-prod@gumstack-prod.iam.gserviceaccount.com",
+        },
+        backend: "backend-prod@gumstack-prod.iam.gserviceaccount.com",
+      },
       dnsRecordsManaged: false,
     });
     const records = stack.outputs.dnsRecords as Array<{ name: string; type: string }>;
@@ -192,7 +201,7 @@ describe("prod plan: Knative can run what the backend deploys", () => {
   it("lets Knative's controller (and only it) read the MCP image repository to resolve tags to digests", () => {
     const grants = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember");
     const grant = grants.find((g) => nameOf(g) === "knative-controller-image-reader")!;
-    expect(grant.inputs).toMatchObject({ project: "gumstack-prod", repository: "gumstack", role: "roles/artifactregistry.reader" });
+    expect(grant.inputs).toMatchObject({ project: "gumstack-prod", repository: "mcp-prod", role: "roles/artifactregistry.reader" });
     expect(grant.inputs.member).toMatch(
       /^principal:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/gumstack-prod\.svc\.id\.goog\/subject\/ns\/knative-serving\/sa\/controller$/,
     );
@@ -215,11 +224,10 @@ describe("prod plan: the backend's cloud access", () => {
     expect(grants.map((g) => String(g.inputs.cryptoKeyId).split("/").pop())).toEqual(["app"]);
   });
 
-  it("may mint tokens of the image builder account only (build secrets), never write the registry itself", () => {
+  it("may impersonate no account and write no repository (the image builder and its token minting are gone)", () => {
     const impersonation = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").filter((g) => g.inputs.member === backendMember);
-    expect(impersonation.map((g) => [g.inputs.role, g.inputs.serviceAccountId])).toEqual([
-      ["roles/iam.serviceAccountTokenCreator", "projects/gumstack-prod/serviceAccounts/image-builder-prod@gumstack-prod.iam.gserviceaccount.com"],
-    ]);
+    expect(impersonation).toEqual([]);
+    expect(ofType(resources, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).not.toContain("image-builder-prod");
     const registryGrants = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").filter((g) => g.inputs.member === backendMember);
     expect(registryGrants).toEqual([]);
   });
