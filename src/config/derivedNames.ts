@@ -38,13 +38,16 @@ export interface NamingInput {
   readonly region: string;
   readonly domain: string;
   readonly buckets: readonly string[];
-  readonly artifactRegistry: { readonly repositoryId: string };
+  readonly artifactRegistry: { readonly repositoryId?: string | undefined };
   readonly edge: { readonly apiSubdomain: string };
   readonly naming?: { readonly randomSuffix: boolean };
 }
 
-/** Service accounts the ServiceAccounts component and the metrics pipeline create, by role part of the id. */
-export const ACCOUNT_ROLES = ["gke-nodes", "backend", "image-builder", "metrics-adapter"] as const;
+/**
+ * Service accounts the ServiceAccounts component (one per node pool, and the backend's) and the metrics pipeline
+ * create, by the role part of the id.
+ */
+export const ACCOUNT_ROLES = ["gke-system", "gke-backend", "gke-mcp", "backend", "metrics-adapter"] as const;
 
 /**
  * Stand-in for the random part in names checked at config time: the real one is 6 hex characters
@@ -68,7 +71,13 @@ export function derivedNames(c: NamingInput): DerivedName[] {
     ...ACCOUNT_ROLES.map((role): DerivedName => ({ kind: "serviceAccount", name: accountId(role, env), scope: inProject, key: "environment" })),
     { kind: "keyRing", name: ring, scope: inRegion, key: "environment", random },
     ...KEY_PURPOSES.map((purpose): DerivedName => ({ kind: "cryptoKey", name: purpose, scope: `${inRegion}/${ring}`, key: "environment", random })),
-    { kind: "repository", name: c.artifactRegistry.repositoryId, scope: inRegion, key: "artifactRegistry.repositoryId", verbatim: true },
+    // The tenant repository: `mcp-<environment>` unless set (ArtifactRegistry's tenantRepositoryId; a pure copy
+    // here, so config checks do not load the provider SDK; test/config-names.test.ts proves they agree).
+    {
+      kind: "repository", name: c.artifactRegistry.repositoryId ?? `mcp-${env}`, scope: inRegion,
+      key: c.artifactRegistry.repositoryId === undefined ? "environment" : "artifactRegistry.repositoryId",
+      verbatim: c.artifactRegistry.repositoryId !== undefined,
+    },
     { kind: "spannerInstance", name: boundedName(base, 30), scope: inProject, key: "environment" },
     { kind: "cluster", name: `gumstack-${env}`, scope: inRegion, key: "environment" },
     { kind: "network", name: boundedName(base, 63), scope: inProject, key: "environment" },
