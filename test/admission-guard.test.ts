@@ -2,7 +2,6 @@
 // compliant Knative Service, the Configuration, Revision, Deployment, ReplicaSet and Pod Knative derives from
 // it (queue-proxy injected), a DomainMapping and the namespace are admitted; each single mutation is refused
 // with its message. Then the Pulumi component, under mocks.
-import { Environment } from "@marcbachmann/cel-js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Configuration, Revision, Service } from "@kubernetes-models/knative/serving.knative.dev/v1";
@@ -12,6 +11,7 @@ import { Deployment, ReplicaSet } from "kubernetes-models/apps/v1";
 import { Namespace, Pod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { AdmissionGuard } from "../components/kubernetes/admissionGuard.js";
+import { guardRefusals, type Obj, type Req } from "./support/admission.js";
 import {
   admissionGuardManifests, artifactRegistryImagePrefix, KNATIVE_QUEUE_PROXY_IMAGE_PREFIX, podSecurityRestrictedLabels, type AdmissionGuardManifests,
 } from "../components/kubernetes/admissionPolicies.js";
@@ -21,63 +21,9 @@ const REGISTRY = artifactRegistryImagePrefix("us-west1", "gumstack-prod", "gumst
 const ARGS = { allowedImagePrefixes: [REGISTRY], domain: "gumstack.com", minScale: 1, maxScaleLimit: 20 };
 const GUARD = admissionGuardManifests(ARGS);
 
-// ---- An emulation of ValidatingAdmissionPolicy evaluation (k8s.io/apiserver validatingadmissionpolicy) ----
-// Kubernetes enables homogeneous aggregate literals (cel-js' default too); JSON integers are int64 (BigInt here).
-const cel = new Environment({ unlistedVariablesAreDyn: true });
-type Obj = Record<string, any>;
-interface Req { kind: string; object: Obj | null; oldObject?: Obj | null; operation?: "CREATE" | "UPDATE" | "DELETE"; subResource?: string; namespace?: string }
-const KINDS: Record<string, [group: string, version: string, resource: string]> = {
-  Service: ["serving.knative.dev", "v1", "services"], Configuration: ["serving.knative.dev", "v1", "configurations"],
-  Revision: ["serving.knative.dev", "v1", "revisions"], DomainMapping: ["serving.knative.dev", "v1beta1", "domainmappings"],
-  Deployment: ["apps", "v1", "deployments"], ReplicaSet: ["apps", "v1", "replicasets"], CronJob: ["batch", "v1", "cronjobs"],
-  Pod: ["", "v1", "pods"], Namespace: ["", "v1", "namespaces"],
-};
-const toCel = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(toCel) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]))
-  : typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v;
-const clone = <T>(o: T): T => structuredClone(o);
-
 /** Every refusal the guard gives, in policy order (the API server reports the first). */
-function refusals(req: Req, guard: AdmissionGuardManifests = GUARD): string[] {
-  const [group, version, resource] = KINDS[req.kind]!;
-  const operation = req.operation ?? "CREATE";
-  const namespaceLabels = req.kind === "Namespace" ? req.object!.metadata.labels ?? {} : { "kubernetes.io/metadata.name": req.namespace ?? NS };
-  const out: string[] = [];
-  guard.policies.forEach((policy, i) => {
-    const scopes = [policy.spec.matchConstraints, guard.bindings[i]!.spec.matchResources];
-    const inScope = scopes.every((m) => Object.entries(m.namespaceSelector.matchLabels).every(([k, v]) => namespaceLabels[k] === v));
-    const resourceName = req.subResource ? `${resource}/${req.subResource}` : resource;
-    const ruled = policy.spec.matchConstraints.resourceRules!.some((r) =>
-      (r.operations as string[]).includes(operation) && r.apiGroups.includes(group) && r.apiVersions.includes(version) && r.resources.includes(resourceName));
-    if (!inScope || !ruled) return;
-    const ctx: Obj = toCel({
-      object: req.object, oldObject: req.oldObject ?? null, params: null,
-      request: { operation, kind: { group, version, kind: req.kind }, resource: { group, version, resource }, subResource: req.subResource ?? "", namespace: req.namespace ?? NS },
-    }) as Obj;
-    const run = (expression: string) => cel.evaluate(expression, ctx);
-    try {
-      // Any matchCondition false: skipped. An error refuses (failurePolicy Fail).
-      if ((policy.spec.matchConditions ?? []).some((m) => run(m.expression) === false)) return;
-      // Variables are lazy in Kubernetes; evaluated eagerly here, so an error anywhere fails the test (stricter).
-      ctx.variables = {};
-      for (const v of policy.spec.variables ?? []) ctx.variables[v.name] = run(v.expression);
-      for (const v of policy.spec.validations) {
-        const ok = run(v.expression);
-        if (typeof ok !== "boolean") throw new Error(`validation is not bool: ${v.expression}`);
-        if (ok) continue;
-        let message = v.message;
-        try {
-          const m = run(v.messageExpression);
-          if (typeof m === "string" && m.trim() !== "" && !/[\r\n]/.test(m)) message = m;
-        } catch { /* Kubernetes falls back to message */ }
-        out.push(`${policy.metadata.name}: ${message}`);
-      }
-    } catch (e) {
-      out.push(`${policy.metadata.name}: evaluation error: ${(e as Error).message.split("\n")[0]}`);
-    }
-  });
-  return out;
-}
+const refusals = (req: Req, guard: AdmissionGuardManifests = GUARD): string[] => guardRefusals(req, guard, NS);
+const clone = <T>(o: T): T => structuredClone(o);
 
 // ---- What the backend sends, and what Knative and Kubernetes derive from it ----
 const SHA_TAG = "4f2c1e9";

@@ -22,10 +22,13 @@ function variant(base: StackFileConfig, over: Record<string, unknown>): StackFil
 const configOf = (file: StackFileConfig): StackConfig => parseStackConfig(namespaceValues(file.config));
 
 /** A staging environment in prod's project, built from Pulumi.prod.yaml as the README's steps describe it. */
-const staging = variant(read("Pulumi.prod.yaml"), {
+const prodFile = read("Pulumi.prod.yaml");
+const staging = variant(prodFile, {
   "gumstack:environment": "staging",
   "gumstack:domain": "staging.gumstack.com",
   "gumstack:naming": { randomSuffix: true },
+  // The canary is pushed to each stack's own tenant repository (mcp-<environment>).
+  "gumstack:canary": { ...JSON.parse(prodFile.config["gumstack:canary"]!), image: JSON.parse(prodFile.config["gumstack:canary"]!).image.replace("/mcp-prod/", "/mcp-staging/") },
 });
 
 const plans = new Map<string, Promise<PlannedResource[]>>();
@@ -156,7 +159,7 @@ describe("stack sets", () => {
     // Project "gumstack" with environment "prod" and bucket "prod-data" is "gumstack-prod-data" too.
     const b = configOf(variant(read("Pulumi.prod.yaml"), {
       "gumstack:project": "gumstack", "gcp:project": "gumstack", "gumstack:environment": "prod", "gumstack:buckets": ["data"],
-      "gumstack:domain": "other.example",
+      "gumstack:domain": "other.example", "gumstack:canary": { enabled: false },
     }));
     expect(stackSetProblems([{ stack: "prod", config: a }, { stack: "other", config: b }])).toEqual([
       'other: gumstack:buckets[0]: makes the bucket "gumstack-prod-data", which stack prod already makes (from gumstack:buckets[0]); names in the global namespace must be unique',

@@ -54,7 +54,10 @@ describe("prod stack config", () => {
   });
 
   it("accepts an environment-qualified tenant repository id", () => {
-    expect(parseStackConfig(withValue("artifactRegistry.repositoryId", "tenants-prod")).artifactRegistry.repositoryId).toBe("tenants-prod");
+    const values = withValue("artifactRegistry.repositoryId", "tenants-prod");
+    // The canary's image follows the tenant repository it is admitted from.
+    values.canary = { image: `us-west1-docker.pkg.dev/gumstack-prod/tenants-prod/gumstack-canary/canary@sha256:${DIGEST}` };
+    expect(parseStackConfig(values).artifactRegistry.repositoryId).toBe("tenants-prod");
   });
 
   it("keeps the ClickHouse password a secret key of the stack file", () => {
@@ -130,6 +133,7 @@ describe("enterprise section", () => {
   const enterprise = (over: Record<string, unknown>) => {
     const values = withValue("kind", "enterprise");
     values.project = "gumstack-ent-acme";
+    values.canary = { image: `us-west1-docker.pkg.dev/gumstack-ent-acme/mcp-prod/gumstack-canary/canary@sha256:${"7c2e4a6b".repeat(8)}` };
     values.enterprise = { customer: "acme", folderId: 123456789012, billingAccount: "01A2B3-C4D5E6-F7A8B9", platformProject: "gumstack-prod", ...over };
     return values;
   };

@@ -1,20 +1,17 @@
 // The MCP namespace's network, judged by NetworkPolicy semantics: the planned Namespaces and NetworkPolicies
 // become an evaluator model, and concrete probes (a representative MCP pod talking to the metadata server,
 // to another tenant, to the backend, ...) are decided by the same evaluator the program's tests use.
-import { cidrSize, parseCidr } from "./cidr";
+import { parseCidr } from "./cidr";
 import { namespaceOf, selectsAll } from "./k8s";
 import { objectName } from "./mcp";
+import { forbiddenEgress, MCP_PORTS, netRange, portText, requiredEgress, samplesOf, type NetRange } from "./mcpProbes";
 import type { StackContext, StackResource } from "./policy";
 import { asArray, at, isObject, pathText, UNKNOWN, unknownPaths } from "./props";
 import { effectivePolicyTypes, evaluate, type ClusterModel, type Endpoint, type NetworkPolicyLike, type PodEndpoint, type Probe, type Verdict } from "./netpol-evaluator";
 import { GKE_CLUSTER, K8S_NAMESPACE, K8S_NETWORK_POLICY, SUBNETWORK } from "./types";
 
-export interface NetRange {
-  readonly cidr: string;
-  readonly what: string;
-  /** Addresses to probe inside the range (the interesting one first). */
-  readonly samples: readonly string[];
-}
+// Kept under their old home too: the probe data moved to lib/mcpProbes.ts, shared with the isolation canary.
+export { METADATA_IPS, NON_PUBLIC_RANGES, samplesOf, type NetRange } from "./mcpProbes";
 
 export interface McpNetwork {
   readonly ns: string;
@@ -34,44 +31,6 @@ export type McpNetworkRead =
   | { readonly kind: "unknown"; readonly findings: readonly { message: string; urn: string }[] }
   | { readonly kind: "known"; readonly net: McpNetwork };
 
-function ipText(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
-}
-
-/** First host, middle and last host of an IPv4 CIDR. */
-export function samplesOf(cidr: string): string[] {
-  const c = parseCidr(cidr);
-  if (!c) return [];
-  const size = cidrSize(c);
-  if (size <= 2) return [ipText(c.base)];
-  return [ipText(c.base + 1), ipText(c.base + size / 2), ipText(c.base + size - 2)];
-}
-
-const range = (cidr: string, what: string, first: string[] = []): NetRange => ({ cidr, what, samples: [...first, ...samplesOf(cidr)] });
-
-/** Every IPv4 range that is not the public internet (PLATFORM.md fact 4), and the IPv6 ones. */
-export const NON_PUBLIC_RANGES: readonly NetRange[] = [
-  range("169.254.0.0/16", "link-local", ["169.254.169.254"]),
-  range("10.0.0.0/8", "RFC 1918"),
-  range("172.16.0.0/12", "RFC 1918"),
-  range("192.168.0.0/16", "RFC 1918"),
-  range("100.64.0.0/10", "shared address space"),
-  range("127.0.0.0/8", "loopback"),
-  range("0.0.0.0/8", "this network"),
-  range("192.0.0.0/24", "IETF protocol assignments"),
-  range("198.18.0.0/15", "benchmarking"),
-  range("224.0.0.0/4", "multicast"),
-  range("240.0.0.0/4", "reserved"),
-  { cidr: "fc00::/7", what: "IPv6 unique local", samples: ["fd20:ce::254", "fc00::1", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"] },
-  { cidr: "fe80::/10", what: "IPv6 link-local", samples: ["fe80::1", "febf:ffff:ffff:ffff:ffff:ffff:ffff:fffe"] },
-  { cidr: "::1/128", what: "IPv6 loopback", samples: ["::1"] },
-];
-
-export const METADATA_IPS: Readonly<Record<string, string>> = {
-  "169.254.169.254": "GCE metadata server",
-  "fd20:ce::254": "GCE metadata server, IPv6",
-};
-
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (isObject(v)) for (const k of Object.keys(v)) if (typeof v[k] === "string") out[k] = v[k] as string;
@@ -81,7 +40,7 @@ function stringMap(v: unknown): Record<string, string> {
 function clusterRanges(resources: readonly StackResource[]): NetRange[] {
   const out: NetRange[] = [];
   const add = (v: unknown, what: string) => {
-    if (typeof v === "string" && parseCidr(v) && !out.some((r) => r.cidr === v)) out.push(range(v, what));
+    if (typeof v === "string" && parseCidr(v) && !out.some((r) => r.cidr === v)) out.push(netRange(v, what));
   };
   for (const r of resources) {
     if (r.type === SUBNETWORK) {
@@ -154,7 +113,6 @@ export interface NetProbe {
 
 const tcp = (port: number) => ({ port, protocol: "TCP" as const });
 const udp = (port: number) => ({ port, protocol: "UDP" as const });
-const portText = (p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`;
 
 /** Labels Knative puts on a revision's pods. */
 function knativePod(ns: string, service: string, ip?: string): PodEndpoint {
@@ -183,11 +141,6 @@ export function dataPlane(knativeNs: string) {
   };
 }
 
-/** Ports of an MCP pod: queue-proxy (8012 http, 8013 h2c, 9090/9091 metrics) and a typical user port. */
-const MCP_PORTS = [tcp(8012), tcp(8013), tcp(8080), tcp(9090), tcp(9091)];
-const EGRESS_OTHER_PORTS = [tcp(22), tcp(25), tcp(53), tcp(3306), tcp(5432), tcp(6443), tcp(8080), tcp(8443), udp(53), udp(123)];
-const NON_PUBLIC_PORTS = [tcp(80), tcp(443), tcp(22), tcp(8080), udp(53)];
-const PUBLIC_V4 = ["8.8.8.8", "1.1.1.1"];
 
 function podIps(net: McpNetwork): [string, string, string] {
   const pods = net.clusterRanges.find((r) => /pod/i.test(r.what));
@@ -204,14 +157,9 @@ export function isolationProbes(net: McpNetwork, knativeNs: string): NetProbe[] 
   const add = (key: string, text: string, side: NetProbe["side"], from: Endpoint, to: Endpoint, p: { port: number; protocol: "TCP" | "UDP" }) =>
     out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
 
-  for (const r of [...NON_PUBLIC_RANGES, ...net.clusterRanges]) {
-    for (const ip of r.samples) {
-      const what = METADATA_IPS[ip] ? `${r.cidr}, ${METADATA_IPS[ip]}` : `${r.cidr}, ${r.what}`;
-      for (const p of NON_PUBLIC_PORTS) add(`egress:${r.cidr}`, `egress from an MCP pod to ${ip} (${what})`, "egress", a, ext(ip), p);
-    }
-  }
-  for (const ip of [...PUBLIC_V4, "2001:4860:4860::8888"]) {
-    for (const p of EGRESS_OTHER_PORTS) add("egress:internet", `egress from an MCP pod to the internet (${ip})`, "egress", a, ext(ip), p);
+  // The egress destinations are shared data (lib/mcpProbes.ts): the isolation canary probes the same ones live.
+  for (const t of forbiddenEgress(net.clusterRanges)) {
+    out.push({ key: t.key, text: t.text, side: "egress", probe: { from: a, to: ext(t.ip), port: t.port, protocol: t.protocol } });
   }
   for (const p of MCP_PORTS) {
     add("mcp:a-b", "traffic from MCP pod tenant-a to MCP pod tenant-b", "both", a, b, p);
@@ -249,8 +197,8 @@ export function reachabilityProbes(net: McpNetwork, knativeNs: string): NetProbe
   const [ipA] = podIps(net);
   const a = knativePod(net.ns, "tenant-a", ipA);
   const out: NetProbe[] = [];
-  for (const ip of PUBLIC_V4) {
-    for (const p of [tcp(443), tcp(80)]) out.push({ key: `internet:${portText(p)}`, text: `egress from an MCP pod to the internet (${ip}) on ${portText(p)}`, side: "egress", probe: { from: a, to: ext(ip), ...p } });
+  for (const t of requiredEgress()) {
+    out.push({ key: t.key, text: t.text, side: "egress", probe: { from: a, to: ext(t.ip), port: t.port, protocol: t.protocol } });
   }
   const dns = pod("kube-system", { "k8s-app": "kube-dns" });
   for (const p of [udp(53), tcp(53)]) out.push({ key: `dns:${portText(p)}`, text: `DNS from an MCP pod to kube-dns on ${portText(p)}`, side: "both", probe: { from: a, to: dns, ...p } });

@@ -5,6 +5,7 @@ import { FIELD_RULES, derivedNameProblems } from "./derivedNames.js";
 import { duplicates } from "./gcpNames.js";
 import { maintenanceWindowProblem } from "./maintenanceWindow.js";
 import { rangeProblems } from "./podRange.js";
+import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
 import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
 import { cidrsOverlap, parseCidr } from "./cidr.js";
 
@@ -329,6 +330,22 @@ export const stackConfigSchema = z
         randomSuffix: z.boolean().default(false),
       })
       .prefault({}),
+    canary: z
+      .strictObject({
+        /** Run the isolation canary (docs/canary.md) in the MCP namespace; needs canary.image. */
+        enabled: z.boolean().default(true),
+        /** Canary image in this stack's tenant MCP repository, by digest: `<repository>/gumstack-canary/canary@sha256:<64 hex>`. */
+        image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+@sha256:[a-f0-9]{64}$/, {
+          error: "must be pinned by digest: <tenant MCP repository>/gumstack-canary/canary@sha256:<64 hex>",
+        }).optional(),
+        /** Seconds between probe rounds. */
+        intervalSeconds: z.number().int().min(10).max(3600).default(60),
+        /** Public HTTPS URL the canary must reach (DNS, NAT and TLS). */
+        reachUrl: z.string().regex(/^https:\/\/[a-z0-9.-]+\.[a-z]{2,}(:\d+)?(\/[A-Za-z0-9._~\/?&=%-]*)?$/, {
+          error: "must be a public https:// URL such as https://www.gstatic.com/generate_204",
+        }).default("https://www.gstatic.com/generate_204"),
+      })
+      .prefault({}),
     clickhouse: z.strictObject({
       /** ClickHouse Cloud service host name. */
       host: z.string().regex(/^[a-z0-9.-]+$/, { error: "must be a host name such as abc123.us-west1.gcp.clickhouse.cloud" }),
@@ -414,6 +431,16 @@ export const stackConfigSchema = z
     const tenantRepo = `${c.region}-docker.pkg.dev/${c.project}/${repoId ?? `mcp-${c.environment}`}`;
     if (tenantRepo === platformRepo) {
       ctx.addIssue({ code: "custom", path: ["platformImages", "repository"], input: platformRepo, message: `must differ from this stack's tenant MCP repository (${tenantRepo}): tenant images never share the platform's repository` });
+    }
+    // The canary passes the same admission guard as customers' servers: its image lives under its reserved
+    // tenant path of this stack's tenant MCP repository (components/serving/isolationCanary.ts checks it too).
+    const canaryPath = `${tenantRepo}/${CANARY_TENANT}/`;
+    if (c.canary.enabled && !c.canary.image) {
+      ctx.addIssue({ code: "custom", path: ["canary", "image"], input: undefined, message: `is required when canary.enabled is true: the digest the release identity pushed, ${canaryPath}canary@sha256:<64 hex> (or set canary.enabled: false)` });
+    }
+    // Only against a well-formed project: a malformed one is reported on its own key.
+    if (c.canary.image && projectId.safeParse(c.project).success && !c.canary.image.startsWith(canaryPath)) {
+      ctx.addIssue({ code: "custom", path: ["canary", "image"], input: c.canary.image, message: `must be in this stack's tenant MCP repository under the canary's tenant path: ${canaryPath}<name>@sha256:<64 hex>` });
     }
     if (c.enterprise && c.enterprise.platformProject === c.project) {
       ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });

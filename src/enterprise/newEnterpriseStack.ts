@@ -83,6 +83,13 @@ function applyFlags(doc: Document, input: NewEnterpriseInput, fresh: boolean): v
     set(["gumstack:enterprise", "customer"], input.customer);
     // A new customer's key ring and bucket names get a random part kept in state: never a name GCP still holds.
     set(["gumstack:naming"], doc.createNode({ randomSuffix: true }));
+    // The canary image is pushed to the customer's own tenant repository, which only this stack's first deployment
+    // creates: the new stack starts without it, and the README's "Isolation canary" says how to turn it on.
+    if (doc.hasIn(["config", "gumstack:canary"])) {
+      set(["gumstack:canary"], doc.createNode({ enabled: false }));
+      const node = doc.getIn(["config", "gumstack:canary"], true) as { commentBefore?: string } | undefined;
+      if (node) node.commentBefore = " Off until the release identity has pushed the canary to this stack's repository (README: Isolation canary).";
+    }
   }
   const domain = input.domain ?? (fresh ? `${input.customer}.${templateDomain.slice(templateDomain.indexOf(".") + 1)}` : undefined);
   if (domain !== undefined) set(["gumstack:domain"], domain);

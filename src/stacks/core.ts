@@ -22,6 +22,7 @@ import { McpNamespace } from "../../components/kubernetes/mcpNamespace.js";
 import { McpNetworkPolicies } from "../../components/kubernetes/mcpNetworkPolicies.js";
 import { BackendApi } from "../../components/serving/backendApi.js";
 import { Edge } from "../../components/serving/edge.js";
+import { IsolationCanary } from "../../components/serving/isolationCanary.js";
 import { lbPodPorts } from "../../components/serving/edgeManifests.js";
 import { KnativeServing } from "../../components/serving/knativeServing.js";
 import { MetricsPipeline } from "../../components/serving/metricsPipeline.js";
@@ -176,6 +177,23 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     // The control plane calls Knative's webhooks on 8443, which only this firewall rule opens.
     dependsOn: [systemPool.nodePool, gvisor, network.controlPlaneWebhookFirewall, ...fenced],
   });
+  // The isolation canary: a platform-owned MCP server under a tenant's exact restrictions, admitted by the same
+  // guard, probing what tenants must never reach (docs/canary.md). Alerts go to the console until channels exist.
+  const canary = settings.canary.enabled
+    ? new IsolationCanary("canary", {
+        provider, project,
+        clusterName: cluster.name,
+        domain: settings.domain,
+        ranges: settings.network,
+        image: settings.canary.image!,
+        imagePrefix,
+        namespace: settings.mcp.namespace,
+        intervalSeconds: settings.canary.intervalSeconds,
+        reachUrl: settings.canary.reachUrl,
+        dependsOn: [knative.serving, mcpPool.nodePool, ...fenced],
+        apiDependsOn: [apis.monitoring],
+      })
+    : undefined;
   const backendAccess = new BackendMcpAccess("backend-mcp-access", {
     provider,
     mcpNamespace: settings.mcp.namespace,
@@ -250,6 +268,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     dnsRecordsManaged: edge.dnsRecordsManaged,
     apiUrl: `https://${settings.edge.apiSubdomain}.${settings.domain}`,
     mcpServerUrlPattern: `https://<server>.${settings.domain}`,
+    canaryUrl: canary ? `https://${canary.host}${canary.healthPath}` : null,
   };
   return { outputs };
 }

@@ -1,0 +1,7 @@
+// The isolation canary's identity as an MCP tenant (docs/canary.md), without imports: the config schema reads it
+// before any component module (and the Pulumi SDKs they load) is needed.
+
+/** The tenant id the platform reserves for the canary: its tenant label value and its image path segment. */
+export const CANARY_TENANT = "gumstack-canary";
+/** The label every MCP server carries (Knative Service and revision template), naming its tenant. */
+export const TENANT_LABEL = "gumstack.com/tenant";

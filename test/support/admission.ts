@@ -1,0 +1,62 @@
+// An emulation of ValidatingAdmissionPolicy evaluation with cel-js, shared by the admission guard's tests and the
+// isolation canary's (the canary must be admitted exactly as a customer's MCP server is).
+import { Environment } from "@marcbachmann/cel-js";
+import type { AdmissionGuardManifests } from "../../components/kubernetes/admissionPolicies.js";
+
+// k8s.io/apiserver validatingadmissionpolicy, as far as the guard uses it.
+// Kubernetes enables homogeneous aggregate literals (cel-js' default too); JSON integers are int64 (BigInt here).
+const cel = new Environment({ unlistedVariablesAreDyn: true });
+export type Obj = Record<string, any>;
+export interface Req { kind: string; object: Obj | null; oldObject?: Obj | null; operation?: "CREATE" | "UPDATE" | "DELETE"; subResource?: string; namespace?: string }
+const KINDS: Record<string, [group: string, version: string, resource: string]> = {
+  Service: ["serving.knative.dev", "v1", "services"], Configuration: ["serving.knative.dev", "v1", "configurations"],
+  Revision: ["serving.knative.dev", "v1", "revisions"], DomainMapping: ["serving.knative.dev", "v1beta1", "domainmappings"],
+  Deployment: ["apps", "v1", "deployments"], ReplicaSet: ["apps", "v1", "replicasets"], CronJob: ["batch", "v1", "cronjobs"],
+  Pod: ["", "v1", "pods"], Namespace: ["", "v1", "namespaces"],
+};
+const toCel = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(toCel) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]))
+  : typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v;
+
+/** Every refusal the guard gives, in policy order (the API server reports the first); `ns` is the request's default namespace. */
+export function guardRefusals(req: Req, guard: AdmissionGuardManifests, ns: string): string[] {
+  const [group, version, resource] = KINDS[req.kind]!;
+  const operation = req.operation ?? "CREATE";
+  const namespaceLabels = req.kind === "Namespace" ? req.object!.metadata.labels ?? {} : { "kubernetes.io/metadata.name": req.namespace ?? ns };
+  const out: string[] = [];
+  guard.policies.forEach((policy, i) => {
+    const scopes = [policy.spec.matchConstraints, guard.bindings[i]!.spec.matchResources];
+    const inScope = scopes.every((m) => Object.entries(m.namespaceSelector.matchLabels).every(([k, v]) => namespaceLabels[k] === v));
+    const resourceName = req.subResource ? `${resource}/${req.subResource}` : resource;
+    const ruled = policy.spec.matchConstraints.resourceRules!.some((r) =>
+      (r.operations as string[]).includes(operation) && r.apiGroups.includes(group) && r.apiVersions.includes(version) && r.resources.includes(resourceName));
+    if (!inScope || !ruled) return;
+    const ctx: Obj = toCel({
+      object: req.object, oldObject: req.oldObject ?? null, params: null,
+      request: { operation, kind: { group, version, kind: req.kind }, resource: { group, version, resource }, subResource: req.subResource ?? "", namespace: req.namespace ?? ns },
+    }) as Obj;
+    const run = (expression: string) => cel.evaluate(expression, ctx);
+    try {
+      // Any matchCondition false: skipped. An error refuses (failurePolicy Fail).
+      if ((policy.spec.matchConditions ?? []).some((m) => run(m.expression) === false)) return;
+      // Variables are lazy in Kubernetes; evaluated eagerly here, so an error anywhere fails the test (stricter).
+      ctx.variables = {};
+      for (const v of policy.spec.variables ?? []) ctx.variables[v.name] = run(v.expression);
+      for (const v of policy.spec.validations) {
+        const ok = run(v.expression);
+        if (typeof ok !== "boolean") throw new Error(`validation is not bool: ${v.expression}`);
+        if (ok) continue;
+        let message = v.message;
+        try {
+          const m = run(v.messageExpression);
+          if (typeof m === "string" && m.trim() !== "" && !/[\r\n]/.test(m)) message = m;
+        } catch { /* Kubernetes falls back to message */ }
+        out.push(`${policy.metadata.name}: ${message}`);
+      }
+    } catch (e) {
+      out.push(`${policy.metadata.name}: evaluation error: ${(e as Error).message.split("\n")[0]}`);
+    }
+  });
+  return out;
+}
+
