@@ -1,23 +1,35 @@
-// `npm run plan` as a user runs it: the tree and summary, the export file, and failures that write nothing.
-import { spawnSync } from "node:child_process";
+// `npm run plan` as a user runs it (in-process through main()): the tree, the summary and the Outputs section,
+// the export file, and failures that write nothing.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { main } from "../src/cli/plan.js";
+import { run } from "./cli/support.js";
 
-const tsx = resolve("node_modules/.bin/tsx");
-const plan = (...args: string[]) => spawnSync(tsx, ["src/cli/plan.ts", ...args], { encoding: "utf8" });
 const dir = mkdtempSync(join(tmpdir(), "plan-cli-"));
 
 describe("npm run plan", () => {
-  it("prints the resource tree and a summary, and writes a stack-export-shaped plan with dependency edges", () => {
+  it("prints the resource tree, a summary and the outputs, and writes a stack-export-shaped plan with dependency edges", async () => {
     const out = join(dir, "prod.json");
-    const res = plan("--stack", "prod", "--json", out);
-    expect(res.status, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/^\+ pulumi:pulumi:Stack {2}gumstack-prod$/m);
-    expect(res.stdout).toMatch(/├─ \+ gumstack:gke:GkeCluster {2}gke$/m);
-    expect(res.stdout).toMatch(/^Resources: \d+ to create, 1 to read$/m);
-    expect(res.stdout).toMatch(/^ {2}gcp:container\/nodePool:NodePool +3$/m);
+    const res = await run(main, "--stack", "prod", "--json", out);
+    expect(res.code, res.err).toBe(0);
+    expect(res.out).toMatch(/^\+ pulumi:pulumi:Stack {2}gumstack-prod$/m);
+    expect(res.out).toMatch(/├─ \+ gumstack:gke:GkeCluster {2}gke$/m);
+    expect(res.out).toMatch(/^Resources: \d+ to create, 1 to read$/m);
+    expect(res.out).toMatch(/^ {2}gcp:container\/nodePool:NodePool +3$/m);
+    // The operator's next steps, from the Outputs section.
+    expect(res.out).toMatch(/^Outputs:$/m);
+    expect(res.out).toContain("  kubectlCommand: gcloud container clusters get-credentials gumstack-prod --region us-west1 --project gumstack-prod --dns-endpoint\n");
+    expect(res.out).toContain("  registryLoginCommand: gcloud auth configure-docker us-west1-docker.pkg.dev\n");
+    expect(res.out).toMatch(/^ {2}certificateName: \S+$/m);
+    expect(res.out).toMatch(/^ {2}dnsAuthorizationName: \S+$/m);
+    expect(res.out).toMatch(/^ {2}mcpNamespace: gumstack-mcp$/m);
+    // Every `pulumi stack output <name> --stack prod` the README tells an operator to run names a real output.
+    const named = [...readFileSync("README.md", "utf8").matchAll(/pulumi stack output (\w+) --stack prod/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(2);
+    for (const n of named) expect(res.out).toMatch(new RegExp(`^  ${n}: `, "m"));
+    expect(res.out).toMatch(/^Quota \(us-west1, node pools at min-max nodes\): N2_CPUS 64-736, /m);
     const exported = JSON.parse(readFileSync(out, "utf8"));
     expect(exported.version).toBe(3);
     const resources = exported.deployment.resources as Array<Record<string, unknown>>;
@@ -28,21 +40,30 @@ describe("npm run plan", () => {
     expect(pool.parent).toMatch(/gumstack:gke:GkeNodePool::pool-mcp$/);
     expect(pool.provider).toMatch(/^urn:pulumi:prod::gumstack::pulumi:providers:gcp::default/);
     expect((pool.dependencies as string[]).some((d) => d.endsWith("::gke-cluster"))).toBe(true);
+    // The ClickHouse password never appears in plain text, in the file or on screen.
+    expect(readFileSync(out, "utf8")).not.toContain("offline-plan-secret-placeholder");
+    expect(res.out).not.toContain("offline-plan-secret-placeholder");
   });
 
-  it("exits non-zero with the config error and writes no plan file", () => {
+  it("exits 1 with the config error and writes no plan file", async () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, readFileSync("Pulumi.prod.yaml", "utf8").replace("minNodes: 6", "minNodes: 90"));
     const out = join(dir, "bad.json");
-    const res = plan("--stack", "prod", "--config-file", bad, "--json", out);
-    expect(res.status).toBe(1);
-    expect(res.stderr).toContain("gumstack:nodePools.backend.minNodes: must be <= maxNodes (72) (got 90)");
+    const res = await run(main, "--stack", "prod", "--config-file", bad, "--json", out);
+    expect(res.code).toBe(1);
+    expect(res.err).toContain("gumstack:nodePools.backend.minNodes: must be <= maxNodes (72) (got 90)");
     expect(existsSync(out)).toBe(false);
   });
 
-  it("explains its usage when --stack is missing", () => {
-    const res = plan();
-    expect(res.status).toBe(2);
-    expect(res.stderr).toContain("usage: npm run plan -- --stack <name>");
+  it("a --json path it cannot write is one line (exit 2), not a stack trace", async () => {
+    const res = await run(main, "--stack", "enterprise", "--quiet", "--json", join(dir, "no-such-dir", "plan.json"));
+    expect(res.code).toBe(2);
+    expect(res.err).toBe(`error: cannot write ${join(dir, "no-such-dir", "plan.json")}: ENOENT`);
+  });
+
+  it("explains its usage when --stack is missing", async () => {
+    const res = await run(main);
+    expect(res.code).toBe(2);
+    expect(res.err).toBe("error: --stack is required (see --help)");
   });
 });

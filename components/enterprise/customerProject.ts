@@ -21,6 +21,12 @@ export interface CustomerProjectArgs {
    * the budget API refuses calls without a quota project when the caller is a service account. Required.
    */
   readonly quotaProject: string;
+  /**
+   * Deliberate offboarding: deletionPolicy DELETE, so a destroy shuts the project down (recoverable for 30 days:
+   * https://cloud.google.com/resource-manager/docs/creating-managing-projects#shutting_down_projects).
+   * Default false (PREVENT).
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /** Budget threshold rules for the fractions, each on current spend. */
@@ -54,7 +60,7 @@ export class CustomerProject extends pulumi.ComponentResource {
         // The default network has permissive firewall rules; the stack builds its own VPC.
         autoCreateNetwork: false,
         // A customer's data lives here: deleting the project must never be a side effect of `pulumi up`.
-        deletionPolicy: "PREVENT",
+        deletionPolicy: args.allowDestroy ? "DELETE" : "PREVENT",
         labels: { "gumstack-customer": args.customer, "managed-by": "pulumi" },
       },
       { parent: this, protect: true },

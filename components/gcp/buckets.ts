@@ -38,6 +38,11 @@ export interface BucketsArgs {
   readonly softDeleteDays?: number;
   /** Days a noncurrent (overwritten or deleted) object version is kept before lifecycle deletes it. Default 30. */
   readonly noncurrentVersionDays?: number;
+  /**
+   * Deliberate teardown: deletionPolicy DELETE. Default false (PREVENT). forceDestroy stays false: Cloud Storage
+   * still refuses to delete a bucket that holds objects until they are removed on purpose.
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
@@ -84,7 +89,7 @@ export class Buckets extends pulumi.ComponentResource {
             { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: 7 } },
           ],
           forceDestroy: false,
-          deletionPolicy: "PREVENT",
+          deletionPolicy: args.allowDestroy ? "DELETE" : "PREVENT",
           labels: { environment: args.environment, purpose, "managed-by": "pulumi" },
         },
         { parent: this, protect: true, dependsOn: [args.apis.storage, ...args.keyGrants] },

@@ -57,6 +57,11 @@ export interface KmsArgs {
    * a stack re-created after a destroy must set a new suffix (e.g. "v2").
    */
   readonly keyRingSuffix?: string;
+  /**
+   * Deliberate teardown: keys get deletionPolicy ABANDON, so a destroy leaves them (and the data they
+   * encrypt) in Cloud KMS instead of failing; they are never destroyed by Pulumi. Default false (PREVENT).
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
@@ -104,7 +109,7 @@ export class Kms extends pulumi.ComponentResource {
           purpose: "ENCRYPT_DECRYPT",
           rotationPeriod: rotation,
           versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: "SOFTWARE" },
-          deletionPolicy: "PREVENT",
+          deletionPolicy: args.allowDestroy ? "ABANDON" : "PREVENT",
           labels: { environment: args.environment, purpose, "managed-by": "pulumi" },
         },
         { parent: this, protect: true },

@@ -39,6 +39,11 @@ export interface SpannerArgs {
   readonly apis: Pick<ProjectApis, "spanner">;
   /** Cron (UTC) of the daily full backup. Default "0 10 * * *" (02:00-03:00 in us-west1). */
   readonly backupCron?: string;
+  /**
+   * Deliberate teardown: instance deletionPolicy DELETE, databases without drop or deletion protection. Default
+   * false. forceDestroy stays false either way: an instance with backups is only deleted once they are.
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
@@ -75,7 +80,7 @@ export class Spanner extends pulumi.ComponentResource {
         edition: "STANDARD",
         defaultBackupScheduleType: "NONE",
         forceDestroy: false,
-        deletionPolicy: "PREVENT",
+        deletionPolicy: args.allowDestroy ? "DELETE" : "PREVENT",
         labels: { environment: args.environment, "managed-by": "pulumi" },
       },
       { parent: this, protect: true, dependsOn: [args.apis.spanner, ...keyed] },
@@ -93,8 +98,8 @@ export class Spanner extends pulumi.ComponentResource {
           databaseDialect: "GOOGLE_STANDARD_SQL",
           encryptionConfig: { kmsKeyName: args.kmsKeyName },
           versionRetentionPeriod: versionRetentionPeriod(cfg.versionRetentionDays),
-          enableDropProtection: true,
-          deletionProtection: true,
+          enableDropProtection: !args.allowDestroy,
+          deletionProtection: !args.allowDestroy,
         },
         { parent: this, protect: true, dependsOn: keyed },
       );

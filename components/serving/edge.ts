@@ -62,6 +62,10 @@ export class Edge extends pulumi.ComponentResource {
   /** Name of the reserved global address (the Gateway's NamedAddress). */
   readonly addressName: pulumi.Output<string>;
   readonly certificateMapName: pulumi.Output<string>;
+  /** Name of the Google-managed certificate: its state says whether issuance finished. */
+  readonly certificateName: pulumi.Output<string>;
+  /** Name of the DNS authorization whose `_acme-challenge` CNAME issuance waits for. */
+  readonly dnsAuthorizationName: pulumi.Output<string>;
   readonly sslPolicyName: pulumi.Output<string>;
   readonly gatewayName: string;
   readonly namespace: string;
@@ -209,12 +213,16 @@ export class Edge extends pulumi.ComponentResource {
     this.ipAddress = address.address;
     this.addressName = address.name;
     this.certificateMapName = certificateMap.name;
+    this.certificateName = certificate.name;
+    this.dnsAuthorizationName = authorization.name;
     this.sslPolicyName = sslPolicy.name;
     this.gatewayName = gatewayName;
     this.namespace = namespace;
     this.registerOutputs({
       ipAddress: this.ipAddress,
       certificateMapName: this.certificateMapName,
+      certificateName: this.certificateName,
+      dnsAuthorizationName: this.dnsAuthorizationName,
       sslPolicyName: this.sslPolicyName,
       dnsRecords: this.dnsRecords,
     });

@@ -6,6 +6,7 @@ import { ConfigError, parseAllConfig } from "../config/load.js";
 import { budgetApiNotes, type NamedStack } from "../config/stackSet.js";
 import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
 import { parseStackFile } from "../plan/stackFile.js";
+import { EXIT, wantsHelp } from "./common.js";
 
 const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>
          [--project <gcp project id>] [--domain <domain>] [--platform-project <id>] [--budget <amount>]
@@ -30,6 +31,10 @@ function otherStacks(except: string): { stacks: NamedStack[]; skipped: string[] 
 }
 
 function main(argv: string[]): number {
+  if (wantsHelp(argv)) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
   let values;
   try {
     ({ values } = parseArgs({

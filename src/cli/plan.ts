@@ -1,10 +1,27 @@
-// `npm run plan -- --stack <name> [--config-file <path>] [--json <file>]`
+// `npm run plan -- --stack <name> [--config-file <path>] [--json <file>] [--quiet]`
 // Plans a stack offline (no credentials, no network) and prints what `pulumi preview` would create.
+// Exit codes: src/cli/common.ts (0 planned, 1 the stack's config is refused, 2 usage or unreadable input).
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { planStack, type PlannedResource, type StackExport } from "../plan/plan.js";
+import { maskSecrets } from "../plan/outputs.js";
+import type { PlannedResource, StackExport } from "../plan/plan.js";
+import { EXIT, UsageError, consoleIo, parseCli, runMain, writeError, type Io } from "./common.js";
+import { renderQuota } from "../config/quota.js";
+import { planBootstrapForCli, planForCli, StackRefused } from "./stacks.js";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config-file <path>] [--json <file>]";
+export const USAGE = `usage: npm run plan -- --stack <name> [--program platform|bootstrap] [--config-file <path>] [--json <file>] [--quiet]
+
+Plans the stack offline under Pulumi's mock engine (no credentials, no network) and prints the resource tree,
+a count by type and the stack outputs (secrets masked), like \`pulumi preview\`, and the Compute Engine quota
+the node pools need at their minimum and maximum sizes.
+
+  --stack <name>        the stack: config from Pulumi.<name>.yaml
+  --program <name>      platform (default: the program in src/) or bootstrap (bootstrap/, its stack files there)
+  --config-file <path>  read the config from this stack file instead
+  --json <file>         also write the plan in the shape of \`pulumi stack export\` (version 3)
+  --quiet               print only the count by type and the outputs
+  -h, --help            this text
+
+Exit: 0 planned; 1 the stack's config is refused (every problem listed); 2 usage or unreadable input.`;
 
 function nameOf(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
@@ -46,48 +63,75 @@ export function summarize(resources: readonly PlannedResource[]): string {
   ].join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The value of an output for people: secrets (masked in the plan already) as [secret], the rest as JSON. */
+function showOutput(v: unknown): string {
+  const m = maskSecrets(v);
+  return typeof m === "string" ? m : JSON.stringify(m);
+}
+
+/** The stack's outputs, one `name: value` line each, like the Outputs section of `pulumi preview`. */
+export function renderOutputs(resources: readonly PlannedResource[]): string {
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const outputs = Object.entries(stack?.outputs ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (outputs.length === 0) return "Outputs: none";
+  return ["Outputs:", ...outputs.map(([k, v]) => `  ${k}: ${showOutput(v)}`)].join("\n");
+}
+
+export const OPTIONS = {
+  stack: { type: "string" }, program: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" },
+} as const;
+
+export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
+  const options = OPTIONS;
+  let plan: StackExport;
+  let quota: string | undefined;
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { stack: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" } },
-      strict: true,
-    }));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (!values.stack) {
-    console.error(`--stack is required\n${USAGE}`);
-    return 2;
-  }
-  let plan: StackExport;
-  try {
-    plan = await planStack({ stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) });
-  } catch (err) {
-    console.error(`error: plan of stack '${values.stack}' failed\n${(err as Error).message}`);
-    return 1;
+    const parsed = parseCli(argv, options);
+    if (parsed === "help") {
+      io.out(USAGE);
+      return EXIT.ok;
+    }
+    values = parsed.values;
+    if (!values.stack) throw new UsageError("--stack is required (see --help)");
+    const which = values.program ?? "platform";
+    if (which !== "platform" && which !== "bootstrap") throw new UsageError(`--program: '${which}' is not a program here; platform or bootstrap`);
+    if (which === "bootstrap") plan = await planBootstrapForCli(values.stack, values["config-file"]);
+    else {
+      const planned = await planForCli(values.stack, values["config-file"]);
+      plan = planned.plan;
+      quota = renderQuota(planned.config);
+    }
+    if (values.json) {
+      try {
+        writeFileSync(values.json, `${JSON.stringify(plan, null, 2)}\n`);
+      } catch (e) {
+        throw writeError(values.json, e);
+      }
+    }
+  } catch (e) {
+    if (e instanceof StackRefused) {
+      io.err(`error: ${e.message}`);
+      return EXIT.refused;
+    }
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
   }
   const resources = plan.deployment.resources;
   if (!values.quiet) {
-    console.log(`Previewing stack '${values.stack}' offline (mock engine, no credentials)\n`);
-    console.log(renderTree(resources));
-    console.log();
+    io.out(`Previewing stack '${values.stack}' offline (mock engine, no credentials)\n`);
+    io.out(renderTree(resources));
+    io.out("");
   }
-  console.log(summarize(resources));
-  if (values.json) {
-    writeFileSync(values.json, `${JSON.stringify(plan, null, 2)}\n`);
-    console.log(`\nPlan written to ${values.json} (pulumi stack export format, version 3)`);
-  }
-  return 0;
+  io.out(summarize(resources));
+  io.out("");
+  io.out(renderOutputs(resources));
+  if (quota) io.out(`\n${quota}`);
+  if (values.json) io.out(`\nPlan written to ${values.json} (pulumi stack export format, version 3)`);
+  return EXIT.ok;
 }
 
-// Pulumi's runtime keeps handles open; exit explicitly with the result.
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(import.meta.url, main);

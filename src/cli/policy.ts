@@ -1,21 +1,36 @@
 // `npm run policy -- <plan-or-export.json> [--config <policy-pack-config.json>] [--json]`
 // `npm run policy -- --stack <name> [--config-file <Pulumi.<stack>.yaml>] [--config ...] [--json]`
 // Runs the CrossGuard pack offline, without credentials, over a plan (`npm run plan -- --json`), a real
-// `pulumi stack export`, or a stack planned on the spot. Exit 0: no mandatory violation; 1: mandatory
-// violations; 2: unreadable or malformed input (or config), or a policy that could not run.
+// `pulumi stack export`, or a stack planned on the spot, with pack config that follows the stack (its config,
+// or the Stack outputs of the file). Exit codes: src/cli/common.ts (0 passed, 1 mandatory violations or the
+// stack's config refused, 2 usage or unreadable/malformed input).
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { PolicyConfigError, runPolicyPack, type PolicyRun } from "../policy/analyzer.js";
+import { PackConfigError } from "../../policies/config.js";
+import { PolicyConfigError } from "../policy/analyzer.js";
+import { checkStack, teardownLevels, type StackCheck } from "../policy/check.js";
 import { ExportError, parseExport, readExport, type ExportResource } from "../policy/export.js";
+import { mergePackConfig, packValuesFromConfig } from "../policy/packConfig.js";
 import { renderJson, renderText, summarize } from "../policy/report.js";
+import { EXIT, UsageError, parseCli, runMain } from "./common.js";
+import { planForCli, StackRefused } from "./stacks.js";
 
-const USAGE = [
-  "usage: npm run policy -- <plan-or-export.json> [--config <policy-pack-config.json>] [--json]",
-  "       npm run policy -- --stack <name> [--config-file <Pulumi.<stack>.yaml>] [--config <policy-pack-config.json>] [--json]",
-].join("\n");
+export const USAGE = `usage: npm run policy -- <plan-or-export.json> [--config <policy-pack-config.json>] [--json]
+       npm run policy -- --stack <name> [--config-file <Pulumi.<stack>.yaml>] [--config <policy-pack-config.json>] [--json]
+
+Runs the gumstack-isolation policy pack offline over a plan (npm run plan -- --json), a real
+\`pulumi stack export\`, or the stack planned on the spot (--stack). The pack config follows the stack: from its
+config with --stack, from the file's Stack outputs (mcpNamespace, registryUrl) otherwise; --config overrides it
+per policy. An export with no resources, or without the MCP namespace the pack checks, fails.
+
+  --stack <name>        plan Pulumi.<name>.yaml offline and check it
+  --config-file <path>  with --stack: read the config from this stack file
+  --config <file>       policy pack config (as for pulumi --policy-pack-config), over the derived one
+  --json                print the run as JSON
+  -h, --help            this text
+
+Exit: 0 no mandatory violation; 1 mandatory violations, or the stack's config is refused; 2 usage or
+unreadable/malformed input.`;
 
 function readPolicyConfig(path: string): PolicyPackConfig {
   let doc: unknown;
@@ -28,77 +43,52 @@ function readPolicyConfig(path: string): PolicyPackConfig {
   return doc as PolicyPackConfig;
 }
 
-export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
-  let values: { stack?: string; "config-file"?: string; config?: string; json?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { stack: { type: "string" }, "config-file": { type: "string" }, config: { type: "string" }, json: { type: "boolean" } },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (e) {
-    err(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if ((values.stack ? 1 : 0) + positionals.length !== 1) {
-    err(`give either one plan/export file or --stack <name>\n${USAGE}`);
-    return 2;
-  }
+export const OPTIONS = { stack: { type: "string" }, "config-file": { type: "string" }, config: { type: "string" }, json: { type: "boolean" } } as const;
 
-  let resources: ExportResource[];
+export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+  const options = OPTIONS;
+  let check: StackCheck;
   let source: string;
-  let config: PolicyPackConfig = {};
+  let json = false;
   try {
-    if (values.config) config = readPolicyConfig(values.config);
+    const parsed = parseCli(argv, options, true);
+    if (parsed === "help") {
+      out(USAGE);
+      return EXIT.ok;
+    }
+    const { values, positionals } = parsed;
+    json = values.json === true;
+    if ((values.stack ? 1 : 0) + positionals.length !== 1) throw new UsageError("give either one plan/export file or --stack <name> (see --help)");
+    let explicit = values.config ? readPolicyConfig(values.config) : {};
+    let resources: ExportResource[];
+    let derived;
     if (values.stack) {
       source = `the offline plan of stack '${values.stack}'`;
-      // Loaded only here: planning imports the whole program.
-      const { planStack } = await import("../plan/plan.js");
-      let plan;
-      try {
-        plan = await planStack({ stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) });
-      } catch (e) {
-        err(`error: planning stack '${values.stack}' failed\n${(e as Error).message}`);
-        return 2;
-      }
-      resources = parseExport(JSON.stringify(plan), source);
+      const planned = await planForCli(values.stack, values["config-file"]);
+      resources = parseExport(JSON.stringify(planned.plan), source);
+      derived = packValuesFromConfig(planned.config);
+      explicit = mergePackConfig(teardownLevels(planned.config), explicit);
     } else {
       source = positionals[0]!;
       resources = readExport(source);
     }
+    check = await checkStack(resources, source, derived, explicit);
   } catch (e) {
-    if (e instanceof ExportError || e instanceof PolicyConfigError) {
+    if (e instanceof StackRefused) {
       err(`error: ${e.message}`);
-      return 2;
+      return EXIT.refused;
     }
-    throw e;
-  }
-
-  let run: PolicyRun;
-  try {
-    run = await runPolicyPack(resources, { config });
-  } catch (e) {
-    if (e instanceof PolicyConfigError) {
+    if (e instanceof UsageError || e instanceof ExportError || e instanceof PolicyConfigError || e instanceof PackConfigError) {
       err(`error: ${e.message}`);
-      return 2;
+      return EXIT.usage;
     }
-    // A policy threw: @pulumi/policy reports it as "Error validating resource with policy ...".
-    err(`error: the policy pack failed to run\n${(e as Error).message}`);
-    return 2;
+    // A policy threw: @pulumi/policy reports it as "Error validating resource with policy ..." plus a stack.
+    err(`error: the policy pack failed to run: ${(e as Error).message.split("\n")[0]}`);
+    return EXIT.usage;
   }
-  out(values.json ? renderJson(run, source) : renderText(run, source));
-  return summarize(run).passed ? 0 : 1;
+  const namespace = `MCP namespace checked: ${check.values.mcpNamespace} (from ${check.valuesFrom})`;
+  out(json ? renderJson(check.run, source, { mcpNamespace: check.values.mcpNamespace, mcpNamespaceFrom: check.valuesFrom }) : `${namespace}\n${renderText(check.run, source)}`);
+  return summarize(check.run).passed ? EXIT.ok : EXIT.refused;
 }
 
-// Run only as a script, so tests can call main() in-process. Pulumi's runtime keeps handles open: exit explicitly.
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      process.exit(2);
-    },
-  );
-}
+runMain(import.meta.url, (argv, io) => main(argv, io.out, io.err));

@@ -119,6 +119,12 @@ export const stackConfigSchema = z
       .min(1).default(["us-west1-a", "us-west1-b", "us-west1-c"]),
     /** The platform domain: MCP servers are `<server>.<domain>`, the API `api.<domain>`. */
     domain,
+    /**
+     * The deliberate teardown switch: turns provider-level deletion protection off (Spanner instance and
+     * databases, the cluster, buckets, an enterprise project) and abandons KMS keys instead of destroying them.
+     * `protect` stays: README "Tearing down an environment or offboarding a customer".
+     */
+    allowDestroy: z.boolean().default(false),
     network: z
       .strictObject({
         /** Primary range of the GKE subnet (node IPs). */

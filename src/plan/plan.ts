@@ -48,6 +48,8 @@ export interface PlanOptions {
   readonly stackConfig?: StackFileConfig;
   /** The program to run (default: the real program in src/program.ts). */
   readonly program?: () => Promise<Record<string, unknown> | void>;
+  /** The Pulumi project name URNs carry (default "gumstack"; the bootstrap's is "gumstack-bootstrap"). */
+  readonly project?: string;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -120,7 +122,7 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
     options.stackConfig ??
     readStackFile(options.configFile ?? join(options.dir ?? process.cwd(), `Pulumi.${options.stack}.yaml`));
   const project = applyConfig(stackConfig);
-  await pulumi.runtime.setMocks(platformMocks(project), CONFIG_NAMESPACE, options.stack, false);
+  await pulumi.runtime.setMocks(platformMocks(project), options.project ?? CONFIG_NAMESPACE, options.stack, false);
 
   const resources: PlannedResource[] = [];
   const monitor = pulumi.runtime.getMonitor() as unknown as {

@@ -30,6 +30,7 @@ const { Struct } = requirePolicy("google-protobuf/google/protobuf/struct_pb") as
 
 type Handler = (call: { request: unknown }, callback: (err: unknown, resp?: AnalyzeResponse) => void) => Promise<void>;
 interface AnalyzeResponse {
+  getNotApplicableList(): { getPolicyName(): string }[];
   getDiagnosticsList(): {
     getPolicyname(): string;
     getDescription(): string;
@@ -57,6 +58,11 @@ export interface PolicyRun {
   readonly policies: number;
   readonly resources: number;
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * Per policy that ran (not disabled): how many resources it judged (resource policies) or 1 when the stack
+   * policy judged the stack; 0 when it was "not applicable" everywhere. The isolation evidence of a report.
+   */
+  readonly evaluated: Readonly<Record<string, number>>;
 }
 
 export interface RunOptions {
@@ -208,6 +214,15 @@ export async function runPolicyPack(resources: readonly ExportResource[], opts: 
   const analyzeStack = server.makeAnalyzeStackRpcFun(PACK_NAME, version, level, policies);
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const out: Diagnostic[] = [];
+  const enabled = policies.filter((p) => p.enforcementLevel !== "disabled");
+  const evaluated: Record<string, number> = Object.fromEntries(enabled.map((p) => [p.name, 0]));
+  const resourcePolicies = enabled.filter((p) => "validateResource" in p).map((p) => p.name);
+  const stackPolicies = enabled.filter((p) => "validateStack" in p).map((p) => p.name);
+  const count = (resp: AnalyzeResponse, judged: readonly string[]) => {
+    const skipped = new Set(resp.getNotApplicableList().map((n) => n.getPolicyName()));
+    for (const name of judged) if (!skipped.has(name)) evaluated[name] = (evaluated[name] ?? 0) + 1;
+    return resp;
+  };
 
   for (const r of resources) {
     // The engine analyzes the resources the program registers: not the stack, not providers, not reads
@@ -221,7 +236,7 @@ export async function runPolicyPack(resources: readonly ExportResource[], opts: 
     req.setOptions(options(r));
     const provider = providerOf(r, byUrn);
     if (provider) req.setProvider(providerMessage(provider, "inputs"));
-    out.push(...diagnostics(await call(analyze, req), r.urn));
+    out.push(...diagnostics(count(await call(analyze, req), resourcePolicies), r.urn));
   }
 
   const stackReq = new pb.AnalyzeStackRequest();
@@ -247,7 +262,7 @@ export async function runPolicyPack(resources: readonly ExportResource[], opts: 
       return m;
     }),
   );
-  out.push(...diagnostics(await call(analyzeStack, stackReq)));
+  out.push(...diagnostics(count(await call(analyzeStack, stackReq), stackPolicies)));
 
-  return { pack: PACK_NAME, version, policies: policies.length, resources: resources.length, diagnostics: out };
+  return { pack: PACK_NAME, version, policies: policies.length, resources: resources.length, diagnostics: out, evaluated };
 }

@@ -40,6 +40,6 @@ export function renderText(run: PolicyRun, source: string): string {
   return lines.join("\n");
 }
 
-export function renderJson(run: PolicyRun, source: string): string {
-  return JSON.stringify({ source, ...run, summary: summarize(run) }, null, 2);
+export function renderJson(run: PolicyRun, source: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ source, ...extra, ...run, summary: summarize(run) }, null, 2);
 }

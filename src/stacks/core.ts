@@ -54,8 +54,10 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     ...(options.projectNumber ? { projectNumber: options.projectNumber } : {}),
   });
   const apis = services.apis;
+  // gumstack:allowDestroy, the deliberate teardown switch, reaches each protected component as one argument.
+  const allowDestroy = settings.allowDestroy;
   const kms = new Kms("kms", {
-    project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis,
+    project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis, allowDestroy,
     randomSuffix: settings.naming.randomSuffix,
   });
   const network = new Network("network", {
@@ -75,11 +77,11 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   });
   const spanner = new Spanner("spanner", {
     project, region, environment, spanner: settings.spanner, apis,
-    kmsKeyName: kms.keys.spanner.id, keyGrants: kms.grants.spanner,
+    kmsKeyName: kms.keys.spanner.id, keyGrants: kms.grants.spanner, allowDestroy,
   });
   const buckets = new Buckets("buckets", {
     project, region, environment, purposes: settings.buckets, apis,
-    kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage,
+    kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage, allowDestroy,
     randomSuffix: settings.naming.randomSuffix,
   });
   const accounts = new ServiceAccounts("accounts", {
@@ -105,7 +107,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     maintenanceWindow: settings.cluster.maintenanceWindow,
     authorizedNetworks: settings.cluster.authorizedNetworks,
     databaseEncryptionKeyId: kms.keys.gke.id,
-    deletionProtection: settings.cluster.deletionProtection,
+    deletionProtection: settings.cluster.deletionProtection && !allowDestroy,
     nodeLocalDns: settings.cluster.nodeLocalDns,
     resourceLabels: { "gumstack-environment": environment },
     // Secrets encryption needs the container agent's grant on the key before the cluster is created. The cluster
@@ -269,6 +271,16 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     apiUrl: `https://${settings.edge.apiSubdomain}.${settings.domain}`,
     mcpServerUrlPattern: `https://<server>.${settings.domain}`,
     canaryUrl: canary ? `https://${canary.host}${canary.healthPath}` : null,
+    knativeNamespace: knative.namespace,
+    // Operator hints. The control plane is private: kubectl reaches it through the DNS endpoint, authorized by
+    // IAM (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
+    kubectlCommand: pulumi.interpolate`gcloud container clusters get-credentials ${cluster.name} --region ${region} --project ${project} --dns-endpoint`,
+    registryLoginCommand: `gcloud auth configure-docker ${region}-docker.pkg.dev`,
+    // Issuance is ACTIVE once the DNS authorization's CNAME resolves
+    // (https://cloud.google.com/certificate-manager/docs/deploy-google-managed-dns-auth).
+    certificateName: edge.certificateName,
+    dnsAuthorizationName: edge.dnsAuthorizationName,
+    certificateStatusCommand: pulumi.interpolate`gcloud certificate-manager certificates describe ${edge.certificateName} --project ${project} --format='value(managed.state,managed.authorizationAttemptInfo)'`,
   };
   return { outputs };
 }

@@ -20,6 +20,7 @@ export async function buildEnterprise(settings: Settings): Promise<Record<string
     budgetCurrency: enterprise.budgetCurrency,
     budgetThresholds: enterprise.budgetThresholds,
     quotaProject: enterprise.quotaProject ?? enterprise.platformProject,
+    allowDestroy: settings.allowDestroy,
   });
 
   const core = buildCore(settings, {

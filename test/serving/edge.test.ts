@@ -195,6 +195,15 @@ describe("Edge component", () => {
     });
   });
 
+  it("outputs the certificate's and the DNS authorization's names, to check issuance", async () => {
+    const rs = await build();
+    const outputs = one(rs, "gumstack:serving:Edge").outputs as Record<string, unknown>;
+    expect(outputs.certificateName).toEqual(expect.any(String));
+    expect(outputs.dnsAuthorizationName).toEqual(expect.any(String));
+    expect(outputs.certificateName).toBe(one(rs, "gcp:certificatemanager/certificate:Certificate").outputs.name);
+    expect(outputs.dnsAuthorizationName).toBe(one(rs, "gcp:certificatemanager/dnsAuthorization:DnsAuthorization").outputs.name);
+  });
+
   it("puts the Kubernetes objects after what it is given to wait for, and leaves the firewall to the Network", async () => {
     const resources = await build();
     const pool = one(resources, "kubernetes:core/v1:ConfigMap", "system-pool-standin");

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The documented deploy: `pulumi preview`, then (with `up`) `pulumi up`, both ALWAYS with the policy pack and
+# pack config generated from the stack's own config (npm run pack-config), so a mandatory violation blocks the
+# update and the pack checks the namespace and registry this stack really has.
+# Usage: scripts/deploy.sh <stack> [preview|up] [-- <extra pulumi args>]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+usage="usage: scripts/deploy.sh <stack> [preview|up] [-- <extra pulumi args>]
+
+Runs pulumi preview (and with 'up' then pulumi up) for the stack with --policy-pack policies and
+--policy-pack-config generated from Pulumi.<stack>.yaml. Needs the Pulumi CLI logged in to the state backend,
+GCP credentials, and npm ci in the repository and in policies/.
+
+Exit: 0 done; 1 pulumi refused or failed (policy violations included); 2 usage or a missing prerequisite."
+die() { echo "error: $1" >&2; exit 2; }
+case "${1:-}" in -h|--help) echo "$usage"; exit 0 ;; "") die "a stack is required (see --help)" ;; esac
+stack="$1"; shift
+action=preview
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then action="$1"; shift; fi
+case "$action" in preview|up) ;; *) die "unknown action '$action': preview or up (see --help)" ;; esac
+if [ $# -gt 0 ]; then [ "$1" = "--" ] || die "unexpected argument '$1' (extra pulumi arguments go after --)"; shift; fi
+if [ ! -f "Pulumi.$stack.yaml" ]; then
+  die "no stack '$stack': Pulumi.$stack.yaml does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, - | sed 's/,/, /g')"
+fi
+command -v pulumi >/dev/null || die "the Pulumi CLI is not on PATH (https://www.pulumi.com/docs/iac/download-install/)"
+[ -d node_modules ] || die "run npm ci first (the program's dependencies)"
+[ -d policies/node_modules ] || die "run npm ci --prefix policies first (the policy pack's dependencies)"
+
+config="$(mktemp -t "pack-config-$stack.XXXXXX.json")"
+trap 'rm -f "$config"' EXIT
+npm run -s pack-config -- --stack "$stack" --out "$config" || exit $?
+
+pack=(--policy-pack policies --policy-pack-config "$config")
+pulumi preview --stack "$stack" "${pack[@]}" "$@" || exit 1
+if [ "$action" = up ]; then
+  pulumi up --stack "$stack" "${pack[@]}" "$@" || exit 1
+fi

@@ -1,0 +1,89 @@
+// `npm run fleet -- [--out <dir>] [--dir <stack files dir>]`
+// Plans every Pulumi.<stack>.yaml offline, checks each against the policy pack with pack config derived from
+// that stack, and writes <out>/<stack>.md and .json per stack plus summary.md and summary.json. Exit codes:
+// src/cli/common.ts (0 every stack passed, 1 a violation or a refused stack config, 2 usage or no stacks).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkStack, teardownLevels } from "../policy/check.js";
+import { parseExport } from "../policy/export.js";
+import { refusedReport, renderStackMarkdown, renderSummaryMarkdown, stackReport, type StackReport } from "../policy/fleetReport.js";
+import { packValuesFromConfig } from "../policy/packConfig.js";
+import { EXIT, UsageError, consoleIo, listStacks, oneLine, parseCli, runMain, writeError, type Io } from "./common.js";
+import { planForCli, StackRefused } from "./stacks.js";
+
+export const USAGE = `usage: npm run fleet -- [--out <dir>] [--dir <dir>]
+
+Plans every Pulumi.<stack>.yaml offline and checks each plan against the policy pack, with pack config derived
+from that stack's own config. Writes, per stack, <stack>.md and <stack>.json (resources by type, violations,
+isolation evidence, the MCP namespace, the outputs with secrets masked), and summary.md and summary.json.
+
+  --out <dir>   where the reports go (default fleet-report)
+  --dir <dir>   where the stack files are (default the current directory)
+  -h, --help    this text
+
+Exit: 0 every stack passed; 1 a mandatory violation or a refused stack config; 2 usage, no stacks, or the
+reports cannot be written.`;
+
+async function checkOne(stack: string, dir: string): Promise<StackReport> {
+  let planned;
+  try {
+    planned = await planForCli(stack, undefined, dir);
+  } catch (e) {
+    if (e instanceof StackRefused || e instanceof UsageError) return refusedReport(stack, e.message);
+    throw e;
+  }
+  const source = `the offline plan of stack '${stack}'`;
+  const resources = parseExport(JSON.stringify(planned.plan), source);
+  try {
+    const check = await checkStack(resources, source, packValuesFromConfig(planned.config), teardownLevels(planned.config));
+    return stackReport(stack, resources, check);
+  } catch (e) {
+    return refusedReport(stack, oneLine(e));
+  }
+}
+
+export const OPTIONS = { out: { type: "string" }, dir: { type: "string" } } as const;
+
+export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
+  const reports: StackReport[] = [];
+  let out: string;
+  try {
+    const parsed = parseCli(argv, OPTIONS);
+    if (parsed === "help") {
+      io.out(USAGE);
+      return EXIT.ok;
+    }
+    out = parsed.values.out ?? "fleet-report";
+    const dir = parsed.values.dir ?? process.cwd();
+    const stacks = listStacks(dir);
+    if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml files in ${dir}`);
+    for (const stack of stacks) {
+      const r = await checkOne(stack, dir);
+      const m = r.violations.filter((d) => d.level === "mandatory").length;
+      io.out(`${r.status.padEnd(10)} ${stack}: ${r.resourceCount} resources, ${m} mandatory violation${m === 1 ? "" : "s"}${r.error ? `: ${oneLine(r.error)}` : ""}`);
+      reports.push(r);
+    }
+    try {
+      mkdirSync(out, { recursive: true });
+      for (const r of reports) {
+        writeFileSync(join(out, `${r.stack}.json`), `${JSON.stringify(r, null, 2)}\n`);
+        writeFileSync(join(out, `${r.stack}.md`), renderStackMarkdown(r));
+      }
+      writeFileSync(join(out, "summary.json"), `${JSON.stringify({ passed: reports.every((r) => r.status === "passed"), stacks: reports.map(({ stack, status, resourceCount, mcpNamespace }) => ({ stack, status, resourceCount, mcpNamespace })) }, null, 2)}\n`);
+      writeFileSync(join(out, "summary.md"), renderSummaryMarkdown(reports));
+    } catch (e) {
+      throw writeError(out, e);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  const failed = reports.filter((r) => r.status !== "passed");
+  io.out(`${failed.length === 0 ? "PASSED" : "FAILED"}: ${reports.length - failed.length} of ${reports.length} stacks passed; reports in ${out}/`);
+  return failed.length === 0 ? EXIT.ok : EXIT.refused;
+}
+
+runMain(import.meta.url, main);

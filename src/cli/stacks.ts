@@ -1,0 +1,62 @@
+// Finding a stack's config for a command line: a missing stack names the stacks there are, an unreadable or
+// malformed stack file is one line naming the file (exit 2); what the config says is judged later (exit 1).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllConfig } from "../config/load.js";
+import type { StackConfig } from "../config/schema.js";
+import type { StackExport } from "../plan/plan.js";
+import { readStackFile, type StackFileConfig } from "../plan/stackFile.js";
+import { UsageError, missingStack } from "./common.js";
+
+/** Reads `--config-file` or `<dir>/Pulumi.<stack>.yaml`; throws UsageError. */
+export function readStackForCli(stack: string, configFile?: string, dir = process.cwd()): StackFileConfig {
+  const path = configFile ?? join(dir, `Pulumi.${stack}.yaml`);
+  if (!configFile && !existsSync(path)) throw missingStack(stack, dir);
+  try {
+    return readStackFile(path);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\n/g, " "));
+  }
+}
+
+/** The stack's config is refused (schema errors) or the program failed to plan it: exit 1, message multi-line. */
+export class StackRefused extends Error {
+  override name = "StackRefused";
+}
+
+/** The bootstrap program (bootstrap/), planned like a stack: `npm run plan -- --program bootstrap --stack admin`. */
+export async function planBootstrapForCli(stack: string, configFile?: string, dir = "bootstrap"): Promise<StackExport> {
+  const stackConfig = readStackForCli(stack, configFile, dir);
+  const [{ planStack }, { program }] = await Promise.all([import("../plan/plan.js"), import("../../bootstrap/program.js")]);
+  try {
+    return await planStack({ stack, stackConfig, program, project: "gumstack-bootstrap" });
+  } catch (e) {
+    throw new StackRefused(`plan of bootstrap stack '${stack}' failed\n${(e as Error).message}`);
+  }
+}
+
+/**
+ * Plans a stack for a CLI, returning the plan and the validated config. Throws UsageError (missing or
+ * unreadable stack) or StackRefused (config refused, plan failed).
+ */
+export async function planForCli(
+  stack: string,
+  configFile?: string,
+  dir = process.cwd(),
+): Promise<{ plan: StackExport; config: StackConfig }> {
+  const stackConfig = readStackForCli(stack, configFile, dir);
+  let config: StackConfig;
+  try {
+    // Every namespace: the provider keys (gcp:project, gcp:region) must agree with the gumstack: ones.
+    config = parseAllConfig(stackConfig.config);
+  } catch (e) {
+    throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
+  }
+  // Loaded only here: planning imports the whole program.
+  const { planStack } = await import("../plan/plan.js");
+  try {
+    return { plan: await planStack({ stack, stackConfig }), config };
+  } catch (e) {
+    throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,132 @@
+// Every CLI: --help exits 0 with its usage, the same kind of mistake exits with the same code (2: usage or
+// unreadable input), and each error is one line, never a stack trace. No stack is planned here.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { EXIT, listStacks, parseCli, UsageError } from "../../src/cli/common.js";
+import { main as fleet } from "../../src/cli/fleet.js";
+import { main as packConfig } from "../../src/cli/pack-config.js";
+import { main as plan, renderOutputs } from "../../src/cli/plan.js";
+import { SECRET_SIG } from "../../src/plan/plan.js";
+import { main as policyMain } from "../../src/cli/policy.js";
+import { run, type CliResult } from "./support.js";
+
+const policy = (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => policyMain(argv, io.out, io.err);
+const dir = mkdtempSync(join(tmpdir(), "cli-usage-"));
+const clis = { plan, policy, "pack-config": packConfig, fleet } as const;
+
+/** One line, no stack trace ("    at ..." frames). */
+function oneLineError(r: CliResult): void {
+  expect(r.err.split("\n")).toHaveLength(1);
+  expect(r.err).toMatch(/^error: /);
+  expect(r.err).not.toMatch(/\n\s+at /);
+}
+
+describe("CLI conventions", () => {
+  it.each(Object.entries(clis))("npm run %s -- --help prints its usage and exits 0", async (name, main) => {
+    const r = await run(main, "--help");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out).toMatch(new RegExp(`^usage: npm run (-s )?${name} --`));
+    expect(r.out).toMatch(/^Exit: 0 /m);
+    expect((await run(main, "-h")).out).toBe(r.out);
+  });
+
+  it.each(Object.entries(clis))("npm run %s with an unknown flag exits 2 with one line naming it", async (_name, main) => {
+    const r = await run(main, "--bogus");
+    expect(r.code).toBe(EXIT.usage);
+    oneLineError(r);
+    expect(r.err).toBe("error: Unknown option '--bogus'");
+  });
+
+  it.each(["plan", "policy", "pack-config"] as const)("npm run %s -- --stack <missing> lists the stacks there are (exit 2)", async (name) => {
+    const r = await run(clis[name], "--stack", "staging");
+    expect(r.code).toBe(EXIT.usage);
+    oneLineError(r);
+    expect(r.err).toMatch(/^error: no stack 'staging': .*Pulumi\.staging\.yaml does not exist; stacks here: enterprise, prod$/);
+  });
+
+  it("an unreadable --config-file is one line naming the file (exit 2)", async () => {
+    for (const main of [plan, policy, packConfig]) {
+      const r = await run(main, "--stack", "prod", "--config-file", join(dir, "nope.yaml"));
+      expect(r.code).toBe(EXIT.usage);
+      oneLineError(r);
+      expect(r.err).toMatch(/cannot read stack file .*nope\.yaml: ENOENT$/);
+    }
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "config: [\n");
+    const r = await run(plan, "--stack", "prod", "--config-file", bad);
+    expect(r.code).toBe(EXIT.usage);
+    oneLineError(r);
+    expect(r.err).toMatch(/bad\.yaml: not valid YAML/);
+  });
+
+  it("a stack config the schema refuses exits 1, listing the problem, before anything is planned", async () => {
+    const bad = join(dir, "refused.yaml");
+    writeFileSync(bad, "config:\n  gumstack:environment: Prod\n");
+    const r = await run(packConfig, "--stack", "prod", "--config-file", bad);
+    expect(r.code).toBe(EXIT.refused);
+    expect(r.err).toContain("gumstack:environment: must be 2-25 lowercase letters");
+  });
+
+  it("npm run policy: an export with no resources fails instead of passing (exit 2)", async () => {
+    const empty = join(dir, "empty.json");
+    writeFileSync(empty, JSON.stringify({ version: 3, deployment: { manifest: {}, resources: [] } }));
+    const r = await run(policy, empty);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.out).toBe("");
+    expect(r.err).toBe(`error: ${empty}: the export has no resources, so there is nothing to check (a stack never deployed, or destroyed)`);
+  });
+
+  it("npm run fleet: a directory without stack files exits 2", async () => {
+    const r = await run(fleet, "--dir", dir);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toBe(`error: no Pulumi.<stack>.yaml files in ${dir}`);
+    expect(listStacks(dir)).toEqual([]);
+  });
+
+  it("the plan's Outputs section masks secrets, including nested ones", () => {
+    const secret = { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret: masked in the offline plan]" };
+    const stack = { urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", custom: false, type: "pulumi:pulumi:Stack", inputs: {}, dependencies: [], propertyDependencies: {} };
+    expect(renderOutputs([{ ...stack, outputs: { password: secret, db: { host: "h", password: secret }, url: "https://x" } }])).toBe(
+      ["Outputs:", '  db: {"host":"h","password":"[secret]"}', "  password: [secret]", "  url: https://x"].join("\n"),
+    );
+    expect(renderOutputs([{ ...stack, outputs: {} }])).toBe("Outputs: none");
+  });
+
+  it("parseCli: --help wins over other flags; a flag without its value is a usage error", () => {
+    expect(parseCli(["--stack", "x", "--help"], { stack: { type: "string" } })).toBe("help");
+    expect(() => parseCli(["--stack"], { stack: { type: "string" } })).toThrow(UsageError);
+    expect(() => parseCli(["pos"], { stack: { type: "string" } })).toThrow(/Unexpected argument 'pos'/);
+  });
+});
+
+describe("npm run new-enterprise", () => {
+  it("--help prints its usage and exits 0 (the shared wantsHelp)", () => {
+    const r = spawnSync("node_modules/.bin/tsx", ["src/cli/new-enterprise.ts", "--help"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^usage: npm run new-enterprise -- --customer <id>/);
+  });
+});
+
+describe("the shell scripts follow the same conventions", () => {
+  const sh = (script: string, ...args: string[]) => spawnSync("bash", [script, ...args], { encoding: "utf8" });
+
+  it.each(["scripts/bench-plan.sh", "scripts/deploy.sh"])("%s --help exits 0 with usage; bad input exits 2 with one line", (script) => {
+    const help = sh(script, "--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: /);
+    expect(help.stdout).toMatch(/^Exit: 0 /m);
+    const bad = script.includes("bench") ? sh(script, "--stack", "staging") : sh(script, "staging");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe("error: no stack 'staging': Pulumi.staging.yaml does not exist; stacks here: enterprise, prod");
+  });
+
+  it("npm run bench takes flags like the other commands, not positional arguments", () => {
+    const r = sh("scripts/bench-plan.sh", "prod", "5");
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("error: unknown argument 'prod' (see --help)");
+    expect(sh("scripts/bench-plan.sh", "--runs", "0").stderr.trim()).toBe("error: --runs must be a whole number of at least 1 (got '0')");
+  });
+});

@@ -1,0 +1,28 @@
+// The quota a stack needs, computed from its config (README "Quotas" quotes these for prod).
+import { describe, expect, it } from "vitest";
+import { cpuQuotaMetric, machineVcpus, quotaNeeds, renderQuota } from "../src/config/quota.js";
+import { prodConfig } from "./support/harness.js";
+
+describe("quota needs", () => {
+  it("prod needs 64 N2 vCPUs at its minimum and 736 at its maximum", () => {
+    expect(quotaNeeds(prodConfig())).toEqual([
+      { metric: "N2_CPUS", min: 64, max: 736 },
+      { metric: "CPUS", min: 12, max: 36 },
+      { metric: "CPUS_ALL_REGIONS", min: 76, max: 772 },
+      { metric: "SSD_TOTAL_GB", min: 1100, max: 10100 },
+    ]);
+    expect(renderQuota(prodConfig())).toBe("Quota (us-west1, node pools at min-max nodes): N2_CPUS 64-736, CPUS 12-36, CPUS_ALL_REGIONS 76-772, SSD_TOTAL_GB 1100-10100");
+  });
+
+  it("reads vCPUs and the quota metric from the machine type", () => {
+    expect([machineVcpus("n2-standard-8"), machineVcpus("e2-medium"), machineVcpus("c3-highmem-22-lssd"), machineVcpus("custom-4-16384")]).toEqual([8, 2, 22, undefined]);
+    expect([cpuQuotaMetric("e2-standard-4"), cpuQuotaMetric("n1-standard-2"), cpuQuotaMetric("n2d-standard-8"), cpuQuotaMetric("c3-standard-4")]).toEqual(["CPUS", "CPUS", "N2D_CPUS", "C3_CPUS"]);
+  });
+
+  it("names the key when a machine type's vCPUs are unknown", () => {
+    const cfg = prodConfig();
+    expect(() => quotaNeeds({ nodePools: { ...cfg.nodePools, mcp: { ...cfg.nodePools.mcp, machineType: "custom-4-16384" } } })).toThrow(
+      'gumstack:nodePools.mcp.machineType: cannot tell the vCPUs of "custom-4-16384"',
+    );
+  });
+});
