@@ -1,7 +1,9 @@
-// The admission guard, proven by evaluating its CEL with a CEL evaluator the way the API server does: a
-// compliant Knative Service, the Configuration, Revision, Deployment, ReplicaSet and Pod Knative derives from
-// it (queue-proxy injected), a DomainMapping and the namespace are admitted; each single mutation is refused
-// with its message. Then the Pulumi component, under mocks.
+// The admission guard, proven by evaluating its CEL the way the API server does, with two independent CEL
+// evaluators (test/support/cel.ts): a compliant Knative Service carrying its tenant label, the Configuration,
+// Revision, Deployment, ReplicaSet and Pod Knative derives from it (queue-proxy injected, LimitRange defaults
+// applied), a DomainMapping and the namespace are admitted; each single violation of each class is refused with
+// its message, on CREATE and UPDATE; UPDATEs that only scale are never refused. Then the CEL cost bound, and the
+// Pulumi component under mocks.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Configuration, Revision, Service } from "@kubernetes-models/knative/serving.knative.dev/v1";
@@ -11,54 +13,70 @@ import { Deployment, ReplicaSet } from "kubernetes-models/apps/v1";
 import { Namespace, Pod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { AdmissionGuard } from "../components/kubernetes/admissionGuard.js";
-import { guardRefusals, type Obj, type Req } from "./support/admission.js";
 import {
-  admissionGuardManifests, artifactRegistryImagePrefix, KNATIVE_QUEUE_PROXY_IMAGE_PREFIX, podSecurityRestrictedLabels, type AdmissionGuardManifests,
+  admissionGuardManifests, DEFAULT_RESERVED_HOSTNAMES, KNATIVE_QUEUE_PROXY_IMAGE_PREFIX, MAX_CONTAINERS_LIMIT, podSecurityRestrictedLabels,
+  quantityValue, TENANT_LABEL, type AdmissionGuardManifests, type AdmissionPolicyArgs,
 } from "../components/kubernetes/admissionPolicies.js";
+import { guardRefusals, type Obj, type Req } from "./support/admission.js";
+import { EVALUATORS, kubernetesQuantity, macroUses, type CelEvaluator } from "./support/cel.js";
 
 const NS = "gumstack-mcp";
-const REGISTRY = artifactRegistryImagePrefix("us-west1", "gumstack-prod", "gumstack");
-const ARGS = { allowedImagePrefixes: [REGISTRY], domain: "gumstack.com", minScale: 1, maxScaleLimit: 20 };
+const TENANT = "acme";
+const REPO = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod";
+const PLATFORM = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform";
+const ARGS: AdmissionPolicyArgs = {
+  tenantImageRepository: REPO, platformImageRepository: PLATFORM, domain: "gumstack.com", minScale: 1, maxScaleLimit: 20,
+  reservedHostnames: [...DEFAULT_RESERVED_HOSTNAMES, "globex"],
+};
 const GUARD = admissionGuardManifests(ARGS);
 
-/** Every refusal the guard gives, in policy order (the API server reports the first). */
-const refusals = (req: Req, guard: AdmissionGuardManifests = GUARD): string[] => guardRefusals(req, guard, NS);
+/** Every refusal the guard gives with evaluator `ev`, in policy order (the API server reports the first). */
+const refusals = (ev: CelEvaluator, req: Req, guard: AdmissionGuardManifests = GUARD): string[] => guardRefusals(req, guard, NS, ev);
 const clone = <T>(o: T): T => structuredClone(o);
 
 // ---- What the backend sends, and what Knative and Kubernetes derive from it ----
-const SHA_TAG = "4f2c1e9";
 const DIGEST = "sha256:3f8a1c0e2b7d4f6a9c5e8b1d0f3a6c9e2b5d8f1a4c7e0b3d6f9a2c5e8b1d4f7a";
+const IMAGE = `${REPO}/${TENANT}/acme-weather@${DIGEST}`;
 const QUEUE_IMAGE = `${KNATIVE_QUEUE_PROXY_IMAGE_PREFIX}65c427aaab3be9cea1afea32cdef26d5855c69403077d2dc3439f75c26a1e83f`;
 const restricted = { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 const scale = { "autoscaling.knative.dev/min-scale": "1", "autoscaling.knative.dev/max-scale": "10", "autoscaling.knative.dev/target": "100" };
-const labels = { "serving.knative.dev/service": "acme-weather", "serving.knative.dev/configuration": "acme-weather", "serving.knative.dev/revision": "acme-weather-00001" };
+const tenantLabels = { [TENANT_LABEL]: TENANT };
+const labels = { ...tenantLabels, "serving.knative.dev/service": "acme-weather", "serving.knative.dev/configuration": "acme-weather", "serving.knative.dev/revision": "acme-weather-00001" };
 const health = { httpGet: { path: "/health", port: 0 }, successThreshold: 1 };
+// Settings are plain values the backend writes (the contract): no Secret, no ConfigMap.
 const userContainer = {
-  name: "user-container", image: `${REGISTRY}acme-weather:${SHA_TAG}`, ports: [{ containerPort: 8080, protocol: "TCP" }],
-  env: [{ name: "WEATHER_API_KEY", valueFrom: { secretKeyRef: { name: "acme-weather-env", key: "WEATHER_API_KEY" } } }],
+  name: "user-container", image: IMAGE, ports: [{ containerPort: 8080, protocol: "TCP" }],
+  env: [{ name: "WEATHER_UNITS", value: "metric" }, { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
   readinessProbe: health, livenessProbe: { httpGet: { path: "/health", port: 0 } },
   resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } }, securityContext: restricted,
+  volumeMounts: [{ name: "scratch", mountPath: "/tmp" }],
 };
+const scratch = { name: "scratch", emptyDir: { sizeLimit: "1Gi" } };
 const templateSpec = {
   runtimeClassName: "gvisor", serviceAccountName: "mcp-server", automountServiceAccountToken: false, enableServiceLinks: false,
-  containerConcurrency: 0, timeoutSeconds: 300, containers: [userContainer],
+  containerConcurrency: 0, timeoutSeconds: 300, containers: [userContainer], volumes: [scratch],
 };
 const service = {
   apiVersion: "serving.knative.dev/v1", kind: "Service",
-  metadata: { name: "acme-weather", namespace: NS, labels: { "networking.knative.dev/visibility": "cluster-local" } },
-  spec: { template: { metadata: { annotations: scale }, spec: templateSpec }, traffic: [{ latestRevision: true, percent: 100 }] },
+  metadata: { name: "acme-weather", namespace: NS, labels: { ...tenantLabels, "networking.knative.dev/visibility": "cluster-local" } },
+  spec: { template: { metadata: { labels: { ...tenantLabels }, annotations: { ...scale } }, spec: clone(templateSpec) }, traffic: [{ latestRevision: true, percent: 100 }] },
 };
-const configuration = { ...clone(service), kind: "Configuration", spec: { template: clone(service.spec.template) } };
+// Knative's Configuration carries the Service's labels plus its own (pkg/reconciler/service/resources/configuration.go).
+const configuration = {
+  ...clone(service), kind: "Configuration",
+  metadata: { ...clone(service.metadata), labels: { ...service.metadata.labels, "serving.knative.dev/service": "acme-weather" } },
+  spec: { template: clone(service.spec.template) },
+};
 const revision = {
   apiVersion: "serving.knative.dev/v1", kind: "Revision",
-  metadata: { name: "acme-weather-00001", namespace: NS, labels, annotations: { ...scale, "serving.knative.dev/routes": "acme-weather", "serving.knative.dev/routingStateModified": "2026-11-24T01:00:00Z" } },
+  metadata: { name: "acme-weather-00001", namespace: NS, labels: { ...labels }, annotations: { ...scale, "serving.knative.dev/routes": "acme-weather", "serving.knative.dev/routingStateModified": "2026-11-24T01:00:00Z" } },
   spec: clone(templateSpec),
 };
 // Knative's makePodSpec: user containers first (image resolved to its digest, PORT and K_* added, HTTP readiness
-// moved to queue-proxy), then queue-proxy; no extra volumes with the default config-deployment.
+// moved to queue-proxy), then queue-proxy; no extra volumes with the platform's config-deployment.
 const { readinessProbe: _movedToQueueProxy, ...userWithoutReadiness } = userContainer;
 const derivedUser = {
-  ...clone(userWithoutReadiness), image: `${REGISTRY}acme-weather@${DIGEST}`,
+  ...clone(userWithoutReadiness),
   ports: [{ name: "user-port", containerPort: 8080, protocol: "TCP" }], terminationMessagePolicy: "FallbackToLogsOnError",
   env: [...userContainer.env, ...[["PORT", "8080"], ["K_REVISION", "acme-weather-00001"], ["K_CONFIGURATION", "acme-weather"], ["K_SERVICE", "acme-weather"]].map(([name, value]) => ({ name, value }))],
   livenessProbe: { httpGet: { path: "/health", port: 8080 } }, lifecycle: { preStop: { httpGet: { path: "/wait-for-drain", port: 8022 } } },
@@ -73,24 +91,34 @@ const queueProxy = {
 };
 const derivedSpec = {
   runtimeClassName: "gvisor", serviceAccountName: "mcp-server", automountServiceAccountToken: false, enableServiceLinks: false,
-  terminationGracePeriodSeconds: 300, containers: [derivedUser, queueProxy], dnsPolicy: "ClusterFirst", restartPolicy: "Always", schedulerName: "default-scheduler", securityContext: {},
+  terminationGracePeriodSeconds: 300, containers: [derivedUser, queueProxy], volumes: [scratch], dnsPolicy: "ClusterFirst", restartPolicy: "Always", schedulerName: "default-scheduler", securityContext: {},
 };
 const deployment = {
   apiVersion: "apps/v1", kind: "Deployment",
-  metadata: { name: "acme-weather-00001-deployment", namespace: NS, labels, annotations: scale },
-  spec: { replicas: 1, progressDeadlineSeconds: 600, selector: { matchLabels: { "serving.knative.dev/revision-uid": "0f5d" } }, template: { metadata: { labels }, spec: derivedSpec } },
+  metadata: { name: "acme-weather-00001-deployment", namespace: NS, labels: { ...labels }, annotations: { ...scale } },
+  spec: { replicas: 1, progressDeadlineSeconds: 600, selector: { matchLabels: { "serving.knative.dev/revision-uid": "0f5d" } }, template: { metadata: { labels: { ...labels } }, spec: clone(derivedSpec) } },
 };
-const replicaSet = { ...clone(deployment), kind: "ReplicaSet", metadata: { ...clone(deployment.metadata), name: "acme-weather-00001-deployment-7d9f8c6b5" } };
-// After the API server's defaulting and GKE Sandbox's RuntimeClass scheduling; automount false: no kube-api-access volume.
+const replicaSet = {
+  ...clone(deployment), kind: "ReplicaSet",
+  metadata: { ...clone(deployment.metadata), name: "acme-weather-00001-deployment-7d9f8c6b5", labels: { ...labels, "pod-template-hash": "7d9f8c6b5" } },
+  spec: { replicas: 1, selector: clone(deployment.spec.selector), template: { metadata: { labels: { ...labels, "pod-template-hash": "7d9f8c6b5" } }, spec: clone(derivedSpec) } },
+};
+// After the API server's defaulting, the MCP LimitRange's defaults (every container gets limits) and GKE
+// Sandbox's RuntimeClass scheduling; automount false: no kube-api-access volume.
+const limited = (c: Obj, limits: Obj) => ({ ...clone(c), resources: { requests: { ...c.resources.requests, "ephemeral-storage": "64Mi" }, limits: { ...limits, "ephemeral-storage": "1Gi" } } });
 const pod = {
   apiVersion: "v1", kind: "Pod",
-  metadata: { name: "acme-weather-00001-deployment-7d9f8c6b5-x2x9k", namespace: NS, labels },
+  metadata: { name: "acme-weather-00001-deployment-7d9f8c6b5-x2x9k", namespace: NS, labels: { ...labels, "pod-template-hash": "7d9f8c6b5" } },
   spec: {
     ...clone(derivedSpec), serviceAccount: "mcp-server", nodeSelector: { "sandbox.gke.io/runtime": "gvisor" }, overhead: { cpu: "250m", memory: "20Mi" },
+    containers: [limited(derivedUser, { cpu: "2", memory: "256Mi" }), limited(queueProxy, { cpu: "2", memory: "256Mi" })],
     tolerations: [{ key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" }], priority: 0, preemptionPolicy: "PreemptLowerPriority",
   },
 };
-const cronJob = { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "nightly", namespace: NS }, spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { ...clone(templateSpec), restartPolicy: "Never" } } } } } };
+const cronJob = {
+  apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "nightly", namespace: NS, labels: { ...tenantLabels } },
+  spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { metadata: { labels: { ...tenantLabels } }, spec: { ...clone(templateSpec), restartPolicy: "Never" } } } } },
+};
 const domainMapping = {
   apiVersion: "serving.knative.dev/v1beta1", kind: "DomainMapping",
   metadata: { name: "acme-weather.gumstack.com", namespace: NS }, spec: { ref: { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "acme-weather" } },
@@ -98,17 +126,25 @@ const domainMapping = {
 const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "kubernetes.io/metadata.name": NS, ...podSecurityRestrictedLabels() } } };
 
 const COMPLIANT: Record<string, Obj> = { Service: service, Configuration: configuration, Revision: revision, Deployment: deployment, ReplicaSet: replicaSet, Pod: pod, CronJob: cronJob, DomainMapping: domainMapping, Namespace: namespace };
+const WORKLOADS = ["Service", "Configuration", "Revision", "Deployment", "ReplicaSet", "Pod", "CronJob"];
+const KNATIVE_KINDS = ["Service", "Configuration", "Revision"] as const;
 const podSpecOf = (o: Obj): Obj =>
   o.kind === "Pod" || o.kind === "Revision" ? o.spec : o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
+/** The pod template's metadata (a Pod's and a Revision's own metadata). */
+const podMetaOf = (o: Obj): Obj =>
+  o.kind === "Pod" || o.kind === "Revision" ? o.metadata : o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.metadata : o.spec.template.metadata;
 /** The compliant object of a kind, with one mutation of its pod spec. */
 const withPodSpec = (kind: string, mutate: (spec: Obj) => void): Obj => { const o = clone(COMPLIANT[kind]!); mutate(podSpecOf(o)); return o; };
+const withObject = (kind: string, mutate: (o: Obj) => void): Obj => { const o = clone(COMPLIANT[kind]!); mutate(o); return o; };
 const user = (s: Obj): Obj => s.containers[0];
+/** The annotations Knative reads a revision's settings from. */
+const revisionAnnotations = (o: Obj): Obj => (o.kind === "Revision" ? o.metadata.annotations : o.spec.template.metadata.annotations);
 
 describe("the guard's manifests", () => {
   it("are valid admissionregistration.k8s.io/v1 objects, Deny-bound and scoped to the MCP namespace", () => {
     for (const p of GUARD.policies) expect(() => new ValidatingAdmissionPolicy(p).validate()).not.toThrow();
     for (const b of GUARD.bindings) expect(() => new ValidatingAdmissionPolicyBinding(b).validate()).not.toThrow();
-    expect(GUARD.ids).toEqual(["sandbox", "reserved-env", "images", "scale", "domain-mappings", "pod-security"]);
+    expect(GUARD.ids).toEqual(["sandbox", "reserved-env", "secrets", "tenant", "images", "resources", "scale", "revisions", "domain-mappings", "pod-security"]);
     for (const [i, b] of GUARD.bindings.entries()) {
       expect(b.spec).toEqual({ policyName: GUARD.policies[i]!.metadata.name, validationActions: ["Deny"], matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NS } } } });
       expect(GUARD.policies[i]!.spec.failurePolicy).toBe("Fail");
@@ -116,61 +152,107 @@ describe("the guard's manifests", () => {
     }
   });
 
-  it("use only CEL functions that both Kubernetes and cel-js provide, with messages on one line", () => {
-    const portable = new Set(["has", "size", "int", "startsWith", "matches", "exists", "all", "filter", "map", "join"]);
+  it("judge CREATE and UPDATE of every kind Knative derives from a Service, wherever a rule must hold", () => {
+    const judged = (id: string) => GUARD.policies[GUARD.ids.indexOf(id)]!.spec.matchConstraints.resourceRules!
+      .flatMap((r) => r.resources.flatMap((res) => r.operations.map((op) => `${op} ${res}`)));
+    for (const id of ["sandbox", "reserved-env", "secrets", "tenant", "images", "resources"]) {
+      for (const res of ["services", "configurations", "revisions", "deployments", "replicasets", "pods"]) {
+        expect(judged(id)).toEqual(expect.arrayContaining([`CREATE ${res}`, `UPDATE ${res}`]));
+      }
+    }
+    for (const id of ["scale", "revisions"]) expect(judged(id)).toEqual(["services", "configurations", "revisions"].flatMap((r) => [`CREATE ${r}`, `UPDATE ${r}`]));
+    expect(judged("domain-mappings")).toEqual(["CREATE domainmappings", "UPDATE domainmappings"]);
+  });
+
+  const expressionsOf = (p: AdmissionGuardManifests["policies"][number]) =>
+    [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])].map((e) => e.expression).concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]));
+
+  it("use only CEL functions that Kubernetes and both test evaluators provide, with messages on one line", () => {
+    // Standard CEL, the strings extension's join, and Kubernetes' quantity and lists libraries (emulated in the tests).
+    // (`in` is an operator, caught by the pattern when followed by a parenthesis.)
+    const portable = new Set(["in", "has", "size", "int", "string", "duration", "startsWith", "matches", "exists", "all", "filter", "map", "join", "isQuantity", "quantity", "asApproximateFloat", "sum"]);
     for (const p of GUARD.policies) {
-      const expressions = [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])].map((e) => e.expression)
-        .concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]));
-      for (const e of expressions) for (const [, fn] of e.replaceAll(/"(\\.|[^"\\])*"/g, '""').matchAll(/([A-Za-z_]\w*)\s*\(/g)) expect(portable).toContain(fn);
+      for (const e of expressionsOf(p)) {
+        const code = e.replaceAll(/"(\\.|[^"\\])*"/g, '""');
+        for (const [, fn] of code.matchAll(/([A-Za-z_]\w*)\s*\(/g)) expect(portable).toContain(fn);
+        // The tests model quantity() as a double: sound only if a Quantity is never used any other way.
+        for (const m of code.matchAll(/\bquantity\(/g)) {
+          let depth = 0, i = m.index! + "quantity".length;
+          do depth += code[i] === "(" ? 1 : code[i] === ")" ? -1 : 0; while (depth > 0 && ++i < code.length);
+          expect(code.slice(i + 1).startsWith(".asApproximateFloat()"), code.slice(m.index!, i + 25)).toBe(true);
+        }
+      }
       for (const v of p.spec.validations) expect(v.message).not.toMatch(/[\r\n]/);
     }
   });
 
   it("refuse weak or broken inputs", () => {
     const bad: Obj[] = [
-      { allowedImagePrefixes: ["us-west1-docker.pkg.dev/gumstack-prod/gumstack"] }, { allowedImagePrefixes: ["docker.io/"] }, { allowedImagePrefixes: [] },
+      { tenantImageRepository: "mcp-prod" }, { tenantImageRepository: "docker.io" }, { tenantImageRepository: "" },
+      { platformImageRepository: REPO }, { platformImageRepository: "us-west1-docker.pkg.dev/gumstack-prod" }, { platformImageRepository: `${REPO}/acme` },
       { knativeSystemImagePrefixes: ["gcr.io/knative-releases/knative.dev/serving/cmd/queue"] }, { domain: "https://gumstack.com" },
-      { reservedEnvPrefixes: ["GUMSTACK"] }, { minScale: 30 }, { maxScaleLimit: 0 }, { namespace: "Gumstack" },
+      { reservedEnvPrefixes: ["GUMSTACK"] }, { minScale: 30 }, { maxScaleLimit: 0 }, { namespace: "Gumstack" }, { reservedHostnames: ["api.gumstack.com"] },
+      { maxContainers: 0 }, { maxContainers: MAX_CONTAINERS_LIMIT + 1 }, { maxPodCpu: "lots" }, { maxPodCpu: "1", containerDefaultCpuLimit: "2" },
+      { maxPodMemory: "128Mi" }, { maxProgressDeadlineSeconds: 0 }, { maxEmptyDirSize: "-1Gi" },
     ];
-    for (const b of bad) expect(() => admissionGuardManifests({ ...ARGS, ...b } as never)).toThrow(/^AdmissionGuard /);
+    for (const b of bad) expect(() => admissionGuardManifests({ ...ARGS, ...b } as never), JSON.stringify(b)).toThrow(/^AdmissionGuard /);
+  });
+
+  it("read quantities with Kubernetes' grammar, the same way the tests' CEL emulation does", () => {
+    for (const [q, v] of [["2", 2], ["100m", 0.1], ["1.5", 1.5], ["256Mi", 256 * 2 ** 20], ["2Gi", 2 ** 31], ["1G", 1e9], ["1e3", 1000], ["1k", 1000], [".5", 0.5], ["5Ei", 5 * 2 ** 60]] as const) {
+      expect(quantityValue(q)).toBe(v);
+      expect(kubernetesQuantity(q)).toBe(v);
+    }
+    for (const q of ["", "lots", "1 Gi", "1gi", "Gi", "1.2.3", "0x10"]) {
+      expect(quantityValue(q)).toBeUndefined();
+      expect(kubernetesQuantity(q)).toBeUndefined();
+    }
   });
 });
 
-describe("compliant objects", () => {
-  it("are realistic: they pass their own schemas", () => {
-    for (const [Model, o] of [[Service, service], [Configuration, configuration], [Revision, revision], [DomainMapping, domainMapping], [Deployment, deployment], [ReplicaSet, replicaSet], [Pod, pod], [Namespace, namespace]] as const) {
-      expect(() => new (Model as any)(clone(o)).validate()).not.toThrow();
+describe("CEL cost is structurally bounded", () => {
+  // The API server charges every step and aborts an evaluation past its budget (kubernetes/kubernetes#115747);
+  // failurePolicy Fail then refuses the object. No offline estimator of Kubernetes' cost model runs here, so the
+  // bound is structural: macros nest at most two deep, and a nested macro ranges only over a field of the outer
+  // macro's element (a container's env, ports, capabilities; a volume's sources) or over a fixed list, never
+  // over a second, independent list. A pass is then linear in the size of the object.
+  const uses = GUARD.policies.flatMap((p) =>
+    [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])].map((e) => ({ policy: p.metadata.name, e: e.expression }))
+      .concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression].map((e) => ({ policy: p.metadata.name, e }))))
+      .flatMap(({ policy, e }) => macroUses(e).map((u) => ({ policy, ...u }))));
+
+  it("finds the macros (the check is not vacuous)", () => {
+    expect(uses.length).toBeGreaterThan(40);
+    expect(uses.some((u) => u.depth === 2)).toBe(true);
+  });
+
+  it("nests macros at most two deep, the inner one over the outer element's own field or a fixed list", () => {
+    for (const u of uses) {
+      expect(u.depth, `${u.policy}: ${u.range}`).toBeLessThanOrEqual(2);
+      if (u.depth === 2) expect(u.rangeRoot === u.outerVar || u.range.startsWith("[list of"), `${u.policy}: ${u.range} inside a macro over ${u.outerVar}`).toBe(true);
     }
   });
 
-  it.each(Object.keys(COMPLIANT))("%s is admitted", (kind) => {
-    expect(refusals({ kind, object: COMPLIANT[kind]! })).toEqual([]);
-  });
-
-  it("stop being compliant if Knative is configured to mount a token into queue-proxy (queue-sidecar-token-audiences)", () => {
-    const tokened = withPodSpec("Pod", (s) => (s.volumes = [{ name: "knative-token-volume", projected: { sources: [{ serviceAccountToken: { audience: "svc-x", path: "svc-x", expirationSeconds: 3600 } }] } }]));
-    expect(refusals({ kind: "Pod", object: tokened })).toEqual([expect.stringMatching(/^gumstack-mcp-sandbox: projected serviceAccountToken volumes .*\(volumes: knative-token-volume\)$/)]);
-  });
-
-  // Knative's secure-pod-defaults (Enabled on the platform) add NET_BIND_SERVICE to a container with a port below
-  // 1024 (revision_defaults.go defaultSecurityContext) before admission runs; Pod Security "restricted" allows it.
-  it.each(["Service", "Configuration", "Revision", "Deployment", "ReplicaSet", "Pod", "CronJob"])("a %s listening on port 80, as Knative defaults it, is admitted", (kind) => {
-    const port80 = withPodSpec(kind, (s) => {
-      user(s).ports = [{ ...user(s).ports[0], containerPort: 80 }];
-      user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } };
-    });
-    expect(refusals({ kind, object: port80 })).toEqual([]);
-  });
-
-  it("admits the scale limits' edges and the legacy alias within them", () => {
-    const s = clone(service);
-    Object.assign(s.spec.template.metadata.annotations, { "autoscaling.knative.dev/max-scale": "20", "autoscaling.knative.dev/minScale": "2" });
-    expect(refusals({ kind: "Service", object: s })).toEqual([]);
+  it("ranges at the top level only over one object's lists and maps, the guard's own variables or fixed lists", () => {
+    const roots = new Set(uses.filter((u) => u.depth === 1).map((u) => u.rangeRoot ?? u.range));
+    for (const r of roots) expect(["variables", "object", "oldObject", "<macro result>", "{map literal}", "_?_:_(...)", "_+_(...)"].includes(r) || r.startsWith("[list of"), r).toBe(true);
   });
 });
 
 const sandbox = (why: RegExp) => new RegExp(`^gumstack-mcp-sandbox: ${why.source}`);
+const secrets = (why: RegExp) => new RegExp(`^gumstack-mcp-secrets: ${why.source}`);
+const resources = (why: RegExp) => new RegExp(`^gumstack-mcp-resources: ${why.source}`);
+const images = (why: RegExp) => new RegExp(`^gumstack-mcp-images: ${why.source}`);
+const IMAGES_WHY = "images must be us-west1-docker\\.pkg\\.dev/gumstack-prod/mcp-prod/<tenant>/<name> for the object's gumstack\\.com/tenant tenant, pinned by digest";
+const small = (name: string) => ({ ...clone(userContainer), name, ports: [], image: `${REPO}/${TENANT}/helper@${DIGEST}`, resources: { limits: { cpu: "100m", memory: "64Mi" } } });
+const hosted = (probe: string, action: "httpGet" | "tcpSocket") => (s: Obj) => {
+  const c = user(s);
+  const target = { ...(action === "httpGet" ? { path: "/latest/meta-data/" } : {}), port: 80, host: "169.254.169.254" };
+  if (probe.startsWith("lifecycle.")) c.lifecycle = { ...(c.lifecycle ?? {}), [probe.slice(10)]: { [action]: target } };
+  else c[probe] = { [action]: target };
+};
 const POD_VIOLATIONS: [string, (s: Obj) => void, RegExp][] = [
+  // -- refused before this change, kept refused
   ["no runtimeClassName", (s) => delete s.runtimeClassName, sandbox(/runtimeClassName must be "gvisor": .*; got none$/)],
   ["runtimeClassName runc", (s) => (s.runtimeClassName = "runc"), sandbox(/runtimeClassName must be "gvisor": .*; got "runc"$/)],
   ["another service account", (s) => (s.serviceAccountName = "default"), sandbox(/serviceAccountName must be "mcp-server".*; got "default"$/)],
@@ -182,127 +264,356 @@ const POD_VIOLATIONS: [string, (s: Obj) => void, RegExp][] = [
   ["hostPID and hostIPC", (s) => Object.assign(s, { hostPID: true, hostIPC: true }), sandbox(/hostNetwork, hostPID and hostIPC .* \(set: hostPID, hostIPC\)$/)],
   ["hostPort", (s) => (user(s).ports[0].hostPort = 8080), sandbox(/hostPort is not allowed: .* \(containers: user-container\)$/)],
   ["privileged", (s) => (user(s).securityContext = { ...restricted, privileged: true }), sandbox(/privileged containers are not allowed: .* \(containers: user-container\)$/)],
-  ["privileged init container", (s) => (s.initContainers = [{ name: "setup", image: `${REGISTRY}setup:${SHA_TAG}`, securityContext: { privileged: true } }]), sandbox(/privileged containers .* \(containers: setup\)$/)],
+  ["privileged init container", (s) => (s.initContainers = [{ name: "setup", image: `${REPO}/${TENANT}/setup@${DIGEST}`, securityContext: { privileged: true } }]), sandbox(/privileged containers .* \(containers: setup\)$/)],
   ["allowPrivilegeEscalation", (s) => (user(s).securityContext = { ...restricted, allowPrivilegeEscalation: true }), sandbox(/allowPrivilegeEscalation must not be true: .* \(containers: user-container\)$/)],
   ["hostPath volume", (s) => (s.volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }]), sandbox(/hostPath volumes are not allowed: .* \(volumes: docker\)$/)],
   ["added capability", (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } }), sandbox(/adding Linux capabilities other than NET_BIND_SERVICE is not allowed: .* \(containers: user-container adds NET_ADMIN\)$/)],
   ["a capability beside NET_BIND_SERVICE", (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "SYS_PTRACE"] } }), sandbox(/adding Linux capabilities other than NET_BIND_SERVICE .* \(containers: user-container adds SYS_PTRACE\)$/)],
   ["GUMSTACK_ env", (s) => user(s).env.push({ name: "GUMSTACK_API_TOKEN", value: "x" }), /^gumstack-mcp-reserved-env: environment variables starting with GUMSTACK_ or GUMLOOP_ are reserved for the platform .* \(containers: user-container sets GUMSTACK_API_TOKEN\)$/],
-  ["GUMLOOP_ env in an init container", (s) => (s.initContainers = [{ name: "setup", image: `${REGISTRY}setup:${SHA_TAG}`, env: [{ name: "GUMLOOP_Y", value: "1" }] }]), /^gumstack-mcp-reserved-env: .* \(containers: setup sets GUMLOOP_Y\)$/],
-  ["envFrom prefix GUM", (s) => (user(s).envFrom = [{ prefix: "GUM", secretRef: { name: "acme-weather-env" } }]), /^gumstack-mcp-reserved-env: envFrom prefixes that would produce names starting with GUMSTACK_ or GUMLOOP_ are not allowed: .* \(containers: user-container\)$/],
-  ["image from docker.io", (s) => (user(s).image = "docker.io/library/nginx:1.27"), /^gumstack-mcp-images: images must come from the platform's Artifact Registry \(us-west1-docker\.pkg\.dev\/gumstack-prod\/gumstack\/\): .* \(refused: user-container=docker\.io\/library\/nginx:1\.27\)$/],
-  ["short image name", (s) => (user(s).image = "nginx"), /^gumstack-mcp-images: .* \(refused: user-container=nginx\)$/],
-  ["another project's registry", (s) => (user(s).image = `us-west1-docker.pkg.dev/attacker-proj/gumstack/x:${SHA_TAG}`), /^gumstack-mcp-images: .*\(refused: user-container=us-west1-docker\.pkg\.dev\/attacker-proj\/gumstack\/x:4f2c1e9\)$/],
-  ["sibling repository prefix trick", (s) => (user(s).image = `us-west1-docker.pkg.dev/gumstack-prod/gumstack-evil/x:${SHA_TAG}`), /^gumstack-mcp-images: .*\(refused: user-container=us-west1-docker\.pkg\.dev\/gumstack-prod\/gumstack-evil\/x:4f2c1e9\)$/],
-  ["Knative's image outside queue-proxy", (s) => (user(s).image = QUEUE_IMAGE), /^gumstack-mcp-images: .*\(refused: user-container=gcr\.io\/knative-releases\/.*\)$/],
+  ["GUMLOOP_ env in an init container", (s) => (s.initContainers = [{ name: "setup", image: `${REPO}/${TENANT}/setup@${DIGEST}`, env: [{ name: "GUMLOOP_Y", value: "1" }] }]), /^gumstack-mcp-reserved-env: .* \(containers: setup sets GUMLOOP_Y\)$/],
+  ["image from docker.io", (s) => (user(s).image = "docker.io/library/nginx:1.27"), images(new RegExp(`${IMAGES_WHY}.* \\(refused: user-container=docker\\.io/library/nginx:1\\.27\\)$`))],
+  ["short image name", (s) => (user(s).image = "nginx"), images(/.* \(refused: user-container=nginx\)$/)],
+  ["another project's registry", (s) => (user(s).image = `us-west1-docker.pkg.dev/attacker-proj/mcp-prod/${TENANT}/x@${DIGEST}`), images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/attacker-proj\/mcp-prod\/acme\/x@sha256:3f8a.*\)$/)],
+  ["sibling repository prefix trick", (s) => (user(s).image = `${REPO}-evil/${TENANT}/x@${DIGEST}`), images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod-evil\/acme\/x@.*\)$/)],
+  ["Knative's image outside queue-proxy", (s) => (user(s).image = QUEUE_IMAGE), images(/.*\(refused: user-container=gcr\.io\/knative-releases\/.*\)$/)],
+  // -- tenant binding of images
+  ["another tenant's image", (s) => (user(s).image = `${REPO}/globex/globex-crm@${DIGEST}`), images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/globex\/globex-crm@sha256:.*\)$/)],
+  ["a tenant-id prefix trick", (s) => (user(s).image = `${REPO}/${TENANT}-evil/x@${DIGEST}`), images(/.*\(refused: user-container=.*\/mcp-prod\/acme-evil\/x@sha256:.*\)$/)],
+  ["an image outside any tenant path", (s) => (user(s).image = `${REPO}/acme-weather@${DIGEST}`), images(/.*\(refused: user-container=.*\/mcp-prod\/acme-weather@sha256:.*\)$/)],
+  ["a mutable tag", (s) => (user(s).image = `${REPO}/${TENANT}/acme-weather:4f2c1e9`), images(/.*pinned by digest .*\(refused: user-container=.*\/acme\/acme-weather:4f2c1e9\)$/)],
+  ["the platform's backend image", (s) => (user(s).image = `${PLATFORM}/backend@${DIGEST}`), images(/the platform's own images \(us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/\) may not run as MCP servers: .*\(refused: user-container=.*\/gumstack-platform\/backend@sha256:.*\)$/)],
+  ["a tenant's ephemeral debug image from elsewhere", (s) => (s.ephemeralContainers = [{ name: "debugger", image: "docker.io/library/busybox:1", securityContext: restricted }]), images(/.*\(refused: debugger=docker\.io\/library\/busybox:1\)$/)],
+  // -- the kubelet as a proxy
+  ...(["livenessProbe", "readinessProbe", "startupProbe", "lifecycle.preStop", "lifecycle.postStart"] as const).flatMap((probe) =>
+    (["httpGet", "tcpSocket"] as const).map((action): [string, (s: Obj) => void, RegExp] =>
+      [`${probe} ${action} with a host`, hosted(probe, action), sandbox(/probes and lifecycle hooks may not set host: the kubelet would send them from the node, .* \(containers: user-container\)$/)])),
+  // -- secrets (and ConfigMaps): every way a pod can name one
+  ["env secretKeyRef", (s) => user(s).env.push({ name: "WEATHER_API_KEY", valueFrom: { secretKeyRef: { name: "globex-env", key: "API_KEY" } } }), secrets(/env valueFrom\.secretKeyRef is not allowed: the namespace is shared by every tenant .* \(containers: user-container env WEATHER_API_KEY\)$/)],
+  ["envFrom secretRef", (s) => (user(s).envFrom = [{ secretRef: { name: "globex-env" } }]), secrets(/envFrom is not allowed \(it only names Secrets and ConfigMaps\): .* \(containers: user-container\)$/)],
+  ["envFrom configMapRef", (s) => (user(s).envFrom = [{ configMapRef: { name: "globex-settings" } }]), secrets(/envFrom is not allowed .* \(containers: user-container\)$/)],
+  ["env configMapKeyRef", (s) => user(s).env.push({ name: "X", valueFrom: { configMapKeyRef: { name: "globex-settings", key: "x" } } }), secrets(/env valueFrom\.configMapKeyRef is not allowed: .* \(containers: user-container env X\)$/)],
+  ["secret volume", (s) => s.volumes.push({ name: "creds", secret: { secretName: "globex-env" } }), secrets(/secret volumes \(and projected secret sources\) are not allowed: .* \(volumes: creds\)$/)],
+  ["projected secret volume", (s) => s.volumes.push({ name: "bundle", projected: { sources: [{ secret: { name: "globex-env" } }] } }), secrets(/secret volumes .* \(volumes: bundle\)$/)],
+  ["imagePullSecrets", (s) => (s.imagePullSecrets = [{ name: "globex-pull" }]), secrets(/imagePullSecrets are not allowed: .* \(secrets: globex-pull\)$/)],
+  // -- volumes: only emptyDir, bounded
+  ...([["configMap", { configMap: { name: "kube-root-ca.crt" } }], ["persistentVolumeClaim", { persistentVolumeClaim: { claimName: "globex-data" } }], ["csi", { csi: { driver: "gcsfuse.csi.storage.gke.io" } }], ["nfs", { nfs: { server: "10.0.0.2", path: "/" } }], ["projected downwardAPI", { projected: { sources: [{ downwardAPI: { items: [] } }] } }]] as const)
+    .map(([what, source]): [string, (s: Obj) => void, RegExp] => [`a ${what} volume`, (s) => s.volumes.push({ name: "extra", ...clone(source) }), sandbox(/only emptyDir volumes are allowed: .* \(volumes: extra\)$/)]),
+  ["emptyDir without sizeLimit", (s) => (s.volumes[0].emptyDir = {}), sandbox(/emptyDir volumes need a sizeLimit of at most 4Gi: .* \(volumes: scratch\)$/)],
+  ["emptyDir over the bound", (s) => (s.volumes[0].emptyDir = { medium: "Memory", sizeLimit: "100Gi" }), sandbox(/emptyDir volumes need a sizeLimit .* \(volumes: scratch\)$/)],
+  // -- starving neighbours
+  ["three containers", (s) => { user(s).resources.limits.cpu = "500m"; s.containers.splice(1, 0, small("helper-1"), small("helper-2")); }, resources(/at most 2 containers per MCP pod \(Knative's queue-proxy not counted\): .*; got 3$/)],
+  ["two containers over the CPU bound", (s) => { user(s).resources.limits.cpu = "1500m"; s.containers.splice(1, 0, { ...small("helper"), resources: { limits: { cpu: "1", memory: "64Mi" } } }); }, resources(/the containers of an MCP pod may use at most 2 CPU together .*; got 2\.5$/)],
+  ["two containers over the memory bound", (s) => { user(s).resources.limits = { cpu: "500m", memory: "1536Mi" }; s.containers.splice(1, 0, { ...small("helper"), resources: { limits: { cpu: "500m", memory: "1Gi" } } }); }, resources(/the containers of an MCP pod may use at most 2Gi of memory together .*; got 2684354560 bytes$/)],
+  ["a request above the pod's CPU bound", (s) => (user(s).resources.requests.cpu = "3"), resources(/the containers of an MCP pod may use at most 2 CPU together .*; got 3$/)],
+  ["a priority class", (s) => (s.priorityClassName = "system-node-critical"), resources(/priorityClassName is not allowed: a higher priority lets an MCP pod evict its neighbours; got "system-node-critical"$/)],
+  ["a quantity that is not one", (s) => (user(s).resources.limits.cpu = "lots"), resources(/container resources must be Kubernetes quantities \(containers: user-container\)$/)],
 ];
 
-describe.each(["Service", "Configuration", "Revision", "Deployment", "ReplicaSet", "Pod", "CronJob"])("a %s", (kind) => {
-  it.each(POD_VIOLATIONS)("with %s is refused, for that reason only", (_, mutate, message) => {
-    const found = refusals({ kind, object: withPodSpec(kind, mutate) });
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(message);
-  });
-});
+const SERVICE_VIOLATIONS: [string, (o: Obj) => void, RegExp][] = [
+  ["initial-scale above max-scale", (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initial-scale"] = "15"), /^gumstack-mcp-revisions: autoscaling\.knative\.dev\/initial-scale .* no higher than the server's max-scale .*; got initial "15", max "10"$/],
+  ["initialScale (legacy key) above max-scale", (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initialScale"] = "11"), /^gumstack-mcp-revisions: .*initial-scale.*; got initial "11", max "10"$/],
+  ["initial-scale above the legacy maxScale", (o) => Object.assign(revisionAnnotations(o), { "autoscaling.knative.dev/maxScale": "5", "autoscaling.knative.dev/initial-scale": "8" }), /^gumstack-mcp-revisions: .*initial-scale.*; got initial "8", max "10", "5"$/],
+  ["non-numeric initial-scale", (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initial-scale"] = "all"), /^gumstack-mcp-revisions: .*initial-scale.*; got initial "all"/],
+  ["progress-deadline of an hour", (o) => (revisionAnnotations(o)["serving.knative.dev/progress-deadline"] = "1h"), /^gumstack-mcp-revisions: serving\.knative\.dev\/progress-deadline may be at most 600s: .*; got "1h"$/],
+  ["progress-deadline 601s", (o) => (revisionAnnotations(o)["serving.knative.dev/progress-deadline"] = "601s"), /^gumstack-mcp-revisions: serving\.knative\.dev\/progress-deadline .*; got "601s"$/],
+  ["queue-proxy resource annotation", (o) => (revisionAnnotations(o)["queue.sidecar.serving.knative.dev/cpu-resource-limit"] = "8"), /^gumstack-mcp-revisions: queue\.sidecar\.serving\.knative\.dev\/\* annotations are not allowed: .* \(annotations: queue\.sidecar\.serving\.knative\.dev\/cpu-resource-limit\)$/],
+];
 
-describe("scale, domain and namespace", () => {
-  const scaled = (kind: "Service" | "Revision", annotations: Obj): Obj => {
-    const o = clone(COMPLIANT[kind]!);
-    const target = kind === "Revision" ? o.metadata.annotations : o.spec.template.metadata.annotations;
-    for (const [k, v] of Object.entries(annotations)) v === undefined ? delete target[k] : (target[k] = v);
-    return o;
-  };
-  const min = /^gumstack-mcp-scale: autoscaling\.knative\.dev\/min-scale must be at least 1 so every MCP server keeps a warm pod; got /;
-  const max = /^gumstack-mcp-scale: autoscaling\.knative\.dev\/max-scale must be between 1 and 20 \(0 means unlimited\): .*; got /;
-  it.each([
-    ["min-scale 0", { "autoscaling.knative.dev/min-scale": "0" }, min, '"0"'],
-    ["no min-scale", { "autoscaling.knative.dev/min-scale": undefined }, min, "none"],
-    ["legacy minScale 0 beside min-scale 1", { "autoscaling.knative.dev/minScale": "0" }, min, '"1", "0"'],
-    ["max-scale 1000", { "autoscaling.knative.dev/max-scale": "1000" }, max, '"1000"'],
-    ["max-scale 21", { "autoscaling.knative.dev/max-scale": "21" }, max, '"21"'],
-    ["max-scale 0 (unlimited)", { "autoscaling.knative.dev/max-scale": "0" }, max, '"0"'],
-    ["non-numeric max-scale", { "autoscaling.knative.dev/max-scale": "ten" }, max, '"ten"'],
-    ["no max-scale", { "autoscaling.knative.dev/max-scale": undefined }, max, "none"],
-  ] as const)("%s is refused on a Service and a Revision", (_, annotations, why, got) => {
-    for (const kind of ["Service", "Revision"] as const) {
-      const found = refusals({ kind, object: scaled(kind, annotations) });
+const TEMPLATED = ["Service", "Configuration", "Deployment", "ReplicaSet", "CronJob"];
+const tenantMsg = /^gumstack-mcp-tenant: label gumstack\.com\/tenant is required on every MCP workload: .*; got /;
+const templateMsg = /^gumstack-mcp-tenant: the pod template must carry the same gumstack\.com\/tenant label as the object: .*; got /;
+
+describe.each(EVALUATORS)("with $name", (ev) => {
+  const refuse = (req: Req, guard?: AdmissionGuardManifests) => refusals(ev, req, guard);
+
+  describe("compliant objects", () => {
+    it("are realistic: they pass their own schemas", () => {
+      for (const [Model, o] of [[Service, service], [Configuration, configuration], [Revision, revision], [DomainMapping, domainMapping], [Deployment, deployment], [ReplicaSet, replicaSet], [Pod, pod], [Namespace, namespace]] as const) {
+        expect(() => new (Model as any)(clone(o)).validate()).not.toThrow();
+      }
+    });
+
+    it.each(Object.keys(COMPLIANT))("%s is admitted, on CREATE and on an UPDATE", (kind) => {
+      expect(refuse({ kind, object: COMPLIANT[kind]! })).toEqual([]);
+      expect(refuse({ kind, operation: "UPDATE", object: COMPLIANT[kind]!, oldObject: COMPLIANT[kind]! })).toEqual([]);
+    });
+
+    it("stop being compliant if Knative is configured to mount a token into queue-proxy (queue-sidecar-token-audiences)", () => {
+      const tokened = withPodSpec("Pod", (s) => (s.volumes = [{ name: "knative-token-volume", projected: { sources: [{ serviceAccountToken: { audience: "svc-x", path: "svc-x", expirationSeconds: 3600 } }] } }]));
+      expect(refuse({ kind: "Pod", object: tokened })).toEqual([expect.stringMatching(/^gumstack-mcp-sandbox: projected serviceAccountToken volumes .*\(volumes: knative-token-volume\)$/)]);
+    });
+
+    // Knative's secure-pod-defaults (Enabled on the platform) add NET_BIND_SERVICE to a container with a port below
+    // 1024 (revision_defaults.go defaultSecurityContext) before admission runs; Pod Security "restricted" allows it.
+    it.each(WORKLOADS)("a %s listening on port 80, as Knative defaults it, is admitted", (kind) => {
+      const port80 = withPodSpec(kind, (s) => {
+        user(s).ports = [{ ...user(s).ports[0], containerPort: 80 }];
+        user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } };
+      });
+      expect(refuse({ kind, object: port80 })).toEqual([]);
+    });
+
+    it("admit the limits' edges: legacy scale keys within them, initial-scale = max-scale, a 10m deadline, two containers at the pod bounds", () => {
+      const s: Obj = clone(service);
+      Object.assign(s.spec.template.metadata.annotations, {
+        "autoscaling.knative.dev/max-scale": "20", "autoscaling.knative.dev/minScale": "2", "autoscaling.knative.dev/initial-scale": "20", "serving.knative.dev/progress-deadline": "10m",
+      });
+      s.spec.template.spec.containers[0].resources.limits = { cpu: "1500m", memory: "1536Mi" };
+      s.spec.template.spec.containers.push({ ...small("helper"), resources: { limits: { cpu: "500m", memory: "512Mi" } } });
+      expect(refuse({ kind: "Service", object: s })).toEqual([]);
+    });
+
+    it("admit an image pinned by tag when the tenant repository's tags are immutable", () => {
+      const immutable = admissionGuardManifests({ ...ARGS, tenantTagsImmutable: true });
+      for (const image of [`${REPO}/${TENANT}/acme-weather:4f2c1e9`, `${REPO}/${TENANT}/acme-weather:4f2c1e9@${DIGEST}`, IMAGE]) {
+        expect(refuse({ kind: "Service", object: withPodSpec("Service", (s) => (user(s).image = image)) }, immutable)).toEqual([]);
+      }
+      expect(refuse({ kind: "Service", object: withPodSpec("Service", (s) => (user(s).image = `${REPO}/globex/x:1`)) }, immutable))
+        .toEqual([expect.stringMatching(/^gumstack-mcp-images: .*pinned by digest or by tag \(the repository's tags are immutable\).*\(refused: user-container=.*\/globex\/x:1\)$/)]);
+    });
+  });
+
+  describe.each(WORKLOADS)("a %s", (kind) => {
+    it.each(POD_VIOLATIONS)("with %s is refused, for that reason only", (_, mutate, message) => {
+      const found = refuse({ kind, object: withPodSpec(kind, mutate) });
       expect(found).toHaveLength(1);
-      expect(found[0]).toMatch(why);
-      expect(found[0]!.endsWith(`got ${got}`)).toBe(true);
-    }
+      expect(found[0]).toMatch(message);
+    });
+
+    it.each(POD_VIOLATIONS)("whose UPDATE brings %s is refused", (_, mutate, message) => {
+      expect(refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: withPodSpec(kind, mutate) })).toEqual([expect.stringMatching(message)]);
+    });
+
+    it("without the tenant label is refused", () => {
+      const found = refuse({ kind, object: withObject(kind, (o) => { delete o.metadata.labels[TENANT_LABEL]; delete podMetaOf(o).labels?.[TENANT_LABEL]; }) });
+      expect(found).toEqual([expect.stringMatching(new RegExp(`${tenantMsg.source}none$`))]);
+    });
+
+    it("with a tenant id that is not a DNS label is refused", () => {
+      const found = refuse({ kind, object: withObject(kind, (o) => { o.metadata.labels[TENANT_LABEL] = "Acme_Corp"; podMetaOf(o).labels[TENANT_LABEL] = "Acme_Corp"; }) });
+      expect(found).toEqual([expect.stringMatching(new RegExp(`${tenantMsg.source}"Acme_Corp"$`))]);
+    });
+
+    it("whose UPDATE moves it to another tenant is refused, even when nothing else changes", () => {
+      const moved = withObject(kind, (o) => { o.metadata.labels[TENANT_LABEL] = "globex"; podMetaOf(o).labels[TENANT_LABEL] = "globex"; });
+      const found = refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: moved });
+      expect(found).toContainEqual(expect.stringMatching(/^gumstack-mcp-tenant: label gumstack\.com\/tenant cannot change: .*; was "acme", now "globex"$/));
+      // Its images are acme's: wherever the template changed with the label, they no longer match the tenant.
+      expect(found.filter((f) => !f.startsWith("gumstack-mcp-images: ") && !/cannot change/.test(f))).toEqual([]);
+    });
   });
 
-  it.each([
-    ["evil.com", /must be <server>\.gumstack\.com, one label under the platform domain.*; got "evil\.com"$/],
-    ["gumstack.com.evil.com", /; got "gumstack\.com\.evil\.com"$/],
-    ["evilgumstack.com", /; got "evilgumstack\.com"$/],
-    ["a.b.gumstack.com", /; got "a\.b\.gumstack\.com"$/],
-    ["gumstack.com", /; got "gumstack\.com"$/],
-    ["api.gumstack.com", /^gumstack-mcp-domain-mappings: "api\.gumstack\.com": the host is reserved for the platform \(api\.gumstack\.com\)/],
-  ])("a DomainMapping for %s is refused", (host, message) => {
-    const found = refusals({ kind: "DomainMapping", object: { ...clone(domainMapping), metadata: { name: host, namespace: NS } } });
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(message);
+  describe.each(TEMPLATED)("a %s whose pod template", (kind) => {
+    it("lacks the tenant label is refused", () => {
+      expect(refuse({ kind, object: withObject(kind, (o) => delete podMetaOf(o).labels[TENANT_LABEL]) })).toEqual([expect.stringMatching(new RegExp(`${templateMsg.source}none$`))]);
+    });
+    it("names another tenant is refused", () => {
+      expect(refuse({ kind, object: withObject(kind, (o) => (podMetaOf(o).labels[TENANT_LABEL] = "globex")) })).toEqual([expect.stringMatching(new RegExp(`${templateMsg.source}"globex"$`))]);
+    });
   });
 
-  it.each([
-    ["without Pod Security labels", { "kubernetes.io/metadata.name": NS }],
-    ["enforcing baseline", { "kubernetes.io/metadata.name": NS, "pod-security.kubernetes.io/enforce": "baseline" }],
-    ["pinned to an old restricted", { ...namespace.metadata.labels, "pod-security.kubernetes.io/enforce-version": "v1.22" }],
-  ])("the MCP namespace %s is refused", (_, nsLabels) => {
-    for (const operation of ["CREATE", "UPDATE"] as const) {
-      const found = refusals({ kind: "Namespace", operation, object: { ...namespace, metadata: { name: NS, labels: nsLabels } }, oldObject: operation === "UPDATE" ? namespace : null });
-      expect(found).toEqual([`gumstack-mcp-pod-security: namespace gumstack-mcp must enforce Pod Security "restricted" (label pod-security.kubernetes.io/enforce=restricted, pod-security.kubernetes.io/enforce-version unset or latest): it runs untrusted MCP code`]);
-    }
+  describe.each(KNATIVE_KINDS)("a %s", (kind) => {
+    it.each(SERVICE_VIOLATIONS)("with %s is refused, on CREATE and UPDATE", (_, mutate, message) => {
+      const o = withObject(kind, mutate);
+      expect(refuse({ kind, object: o })).toEqual([expect.stringMatching(message)]);
+      expect(refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: o })).toEqual([expect.stringMatching(message)]);
+    });
   });
-});
 
-describe("operations and scope", () => {
-  const runc = withPodSpec("Revision", (s) => (s.runtimeClassName = "runc"));
-  it("judges an UPDATE that changes the spec", () => {
-    const found = refusals({ kind: "Service", operation: "UPDATE", oldObject: service, object: withPodSpec("Service", (s) => (user(s).image = "ghcr.io/x/y:1")) });
-    expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-images: .*refused: user-container=ghcr\.io\/x\/y:1\)$/)]);
+  describe.each(["Service", "Configuration"])("a %s", (kind) => {
+    it.each([["name", "acme-weather-00002"], ["name", "acme-weather-crm-00001"], ["generateName", "acme-weather-"]])("naming its revision (template %s %s) is refused", (field, value) => {
+      const o = withObject(kind, (x) => (x.spec.template.metadata[field] = value));
+      const why = new RegExp(`^gumstack-mcp-revisions: spec\\.template\\.metadata\\.name and generateName are not allowed: .*; got "${value}"$`);
+      expect(refuse({ kind, object: o })).toEqual([expect.stringMatching(why)]);
+      expect(refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: o })).toEqual([expect.stringMatching(why)]);
+    });
   });
-  it("lets an UPDATE that leaves the spec alone through, so controllers are not wedged on older objects", () => {
-    const relabelled = { ...clone(runc), metadata: { ...clone(runc.metadata), labels: { ...labels, "serving.knative.dev/routingState": "reserve" } } };
-    expect(refusals({ kind: "Revision", operation: "UPDATE", oldObject: runc, object: relabelled })).toEqual([]);
+
+  describe("a Deployment", () => {
+    it("with a progress deadline beyond the bound is refused, on CREATE and on an UPDATE of that field alone", () => {
+      const slow = withObject("Deployment", (o) => (o.spec.progressDeadlineSeconds = 3600));
+      const why = /^gumstack-mcp-resources: progressDeadlineSeconds may be at most 600: .*; got 3600$/;
+      expect(refuse({ kind: "Deployment", object: slow })).toEqual([expect.stringMatching(why)]);
+      expect(refuse({ kind: "Deployment", operation: "UPDATE", oldObject: deployment, object: slow })).toEqual([expect.stringMatching(why)]);
+    });
+    it("created with more replicas than any server may run is refused", () => {
+      expect(refuse({ kind: "Deployment", object: withObject("Deployment", (o) => (o.spec.replicas = 500)) }))
+        .toEqual([expect.stringMatching(/^gumstack-mcp-resources: a Deployment may start with at most 20 replicas, the highest max-scale; got 500$/)]);
+    });
   });
-  it("lets the Deployment controller scale a ReplicaSet (a replicas-only UPDATE) even after the rules tightened", () => {
-    // The registry moved: the running revision's image is outside the new prefix, but scaling it must work, down to 0.
-    const moved = admissionGuardManifests({ ...ARGS, allowedImagePrefixes: ["us-west1-docker.pkg.dev/gumstack-prod/gumstack-v2/"] });
-    expect(refusals({ kind: "ReplicaSet", object: replicaSet }, moved)).toHaveLength(1);
-    for (const replicas of [3, 0]) {
-      const scaled = { ...clone(replicaSet), spec: { ...clone(replicaSet.spec), replicas } };
-      expect(refusals({ kind: "ReplicaSet", operation: "UPDATE", oldObject: replicaSet, object: scaled }, moved)).toEqual([]);
-    }
+
+  describe("scale, domain and namespace", () => {
+    const scaled = (kind: "Service" | "Revision", annotations: Obj): Obj => {
+      const o = clone(COMPLIANT[kind]!);
+      const target = revisionAnnotations(o);
+      for (const [k, v] of Object.entries(annotations)) v === undefined ? delete target[k] : (target[k] = v);
+      return o;
+    };
+    const min = /^gumstack-mcp-scale: autoscaling\.knative\.dev\/min-scale must be at least 1 so every MCP server keeps a warm pod; got /;
+    const max = /^gumstack-mcp-scale: autoscaling\.knative\.dev\/max-scale must be between 1 and 20 \(0 means unlimited\): .*; got /;
+    it.each([
+      ["min-scale 0", { "autoscaling.knative.dev/min-scale": "0" }, min, '"0"'],
+      ["no min-scale", { "autoscaling.knative.dev/min-scale": undefined }, min, "none"],
+      ["legacy minScale 0 beside min-scale 1", { "autoscaling.knative.dev/minScale": "0" }, min, '"1", "0"'],
+      ["max-scale 1000", { "autoscaling.knative.dev/max-scale": "1000" }, max, '"1000"'],
+      ["max-scale 21", { "autoscaling.knative.dev/max-scale": "21" }, max, '"21"'],
+      ["max-scale 0 (unlimited)", { "autoscaling.knative.dev/max-scale": "0" }, max, '"0"'],
+      ["non-numeric max-scale", { "autoscaling.knative.dev/max-scale": "ten" }, max, '"ten"'],
+      ["no max-scale", { "autoscaling.knative.dev/max-scale": undefined }, max, "none"],
+    ] as const)("%s is refused on a Service and a Revision", (_, annotations, why, got) => {
+      for (const kind of ["Service", "Revision"] as const) {
+        const found = refuse({ kind, object: scaled(kind, annotations) });
+        expect(found).toHaveLength(1);
+        expect(found[0]).toMatch(why);
+        expect(found[0]!.endsWith(`got ${got}`)).toBe(true);
+      }
+    });
+
+    const dm = (name: string, ref: Obj = domainMapping.spec.ref, extra: Obj = {}) => ({ ...clone(domainMapping), metadata: { name, namespace: NS }, spec: { ref: clone(ref), ...extra } });
+    it.each([
+      ["evil.com", /must be <server>\.gumstack\.com, one label under the platform domain.*; got "evil\.com"$/],
+      ["gumstack.com.evil.com", /; got "gumstack\.com\.evil\.com"$/],
+      ["evilgumstack.com", /; got "evilgumstack\.com"$/],
+      ["a.b.gumstack.com", /; got "a\.b\.gumstack\.com"$/],
+      ["gumstack.com", /; got "gumstack\.com"$/],
+      ["api.gumstack.com", /^gumstack-mcp-domain-mappings: "api\.gumstack\.com": the host is reserved for the platform \(api\.gumstack\.com, www\.gumstack\.com/],
+      ["dashboard.gumstack.com", /^gumstack-mcp-domain-mappings: "dashboard\.gumstack\.com": the host is reserved for the platform/],
+      ["globex.gumstack.com", /^gumstack-mcp-domain-mappings: "globex\.gumstack\.com": the host is reserved for the platform .*globex\.gumstack\.com\)/],
+    ])("a DomainMapping for %s is refused", (host, message) => {
+      const found = refuse({ kind: "DomainMapping", object: dm(host) });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(message);
+    });
+
+    it("a reserved host is refused even for a Service of that name", () => {
+      expect(refuse({ kind: "DomainMapping", object: dm("login.gumstack.com", { ...domainMapping.spec.ref, name: "login" }) })).toEqual([expect.stringMatching(/"login\.gumstack\.com": the host is reserved/)]);
+    });
+
+    const bound = /^gumstack-mcp-domain-mappings: a DomainMapping must be named <its Service>\.gumstack\.com: .*; got /;
+    it.each([
+      ["another server's host", dm("globex-crm.gumstack.com"), '"globex-crm.gumstack.com" for Service "acme-weather"'],
+      ["a host for a Service of another name", dm("acme-weather.gumstack.com", { ...domainMapping.spec.ref, name: "globex-crm" }), '"acme-weather.gumstack.com" for Service "globex-crm"'],
+      ["no ref name", dm("acme-weather.gumstack.com", { apiVersion: "serving.knative.dev/v1", kind: "Service" }), '"acme-weather.gumstack.com" for Service none'],
+    ])("a DomainMapping with %s is refused, on CREATE and UPDATE", (_, object, got) => {
+      for (const operation of ["CREATE", "UPDATE"] as const) {
+        expect(refuse({ kind: "DomainMapping", operation, object, oldObject: operation === "UPDATE" ? domainMapping : null })).toEqual([expect.stringMatching(new RegExp(`${bound.source}${got.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`))]);
+      }
+    });
+
+    it.each([
+      ["a Route", { apiVersion: "serving.knative.dev/v1", kind: "Route", name: "acme-weather" }],
+      ["a core Service", { apiVersion: "v1", kind: "Service", name: "acme-weather" }],
+    ])("a DomainMapping pointing at %s is refused", (_, ref) => {
+      expect(refuse({ kind: "DomainMapping", object: dm("acme-weather.gumstack.com", ref) }))
+        .toEqual(["gumstack-mcp-domain-mappings: a DomainMapping must point at a Knative Service (spec.ref apiVersion serving.knative.dev/v1, kind Service)"]);
+    });
+
+    it("a DomainMapping with its own TLS is refused, on CREATE and UPDATE", () => {
+      const tls = dm("acme-weather.gumstack.com", domainMapping.spec.ref, { tls: { secretName: "acme-weather-cert" } });
+      for (const operation of ["CREATE", "UPDATE"] as const) {
+        expect(refuse({ kind: "DomainMapping", operation, object: tls, oldObject: operation === "UPDATE" ? domainMapping : null }))
+          .toEqual(["gumstack-mcp-domain-mappings: spec.tls is not allowed on a DomainMapping: TLS ends at the platform's load balancer"]);
+      }
+    });
+
+    it.each([
+      ["without Pod Security labels", { "kubernetes.io/metadata.name": NS }],
+      ["enforcing baseline", { "kubernetes.io/metadata.name": NS, "pod-security.kubernetes.io/enforce": "baseline" }],
+      ["pinned to an old restricted", { ...namespace.metadata.labels, "pod-security.kubernetes.io/enforce-version": "v1.22" }],
+    ])("the MCP namespace %s is refused", (_, nsLabels) => {
+      for (const operation of ["CREATE", "UPDATE"] as const) {
+        const found = refuse({ kind: "Namespace", operation, object: { ...namespace, metadata: { name: NS, labels: nsLabels } }, oldObject: operation === "UPDATE" ? namespace : null });
+        expect(found).toEqual([`gumstack-mcp-pod-security: namespace gumstack-mcp must enforce Pod Security "restricted" (label pod-security.kubernetes.io/enforce=restricted, pod-security.kubernetes.io/enforce-version unset or latest): it runs untrusted MCP code`]);
+      }
+    });
   });
-  it("judges a Deployment or CronJob UPDATE that changes its pod template", () => {
-    for (const kind of ["Deployment", "CronJob"]) {
-      const found = refusals({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: withPodSpec(kind, (s) => (s.hostNetwork = true)) });
-      expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-sandbox: hostNetwork, hostPID and hostIPC are not allowed/)]);
-    }
+
+  describe("operations and scope", () => {
+    const runc = withPodSpec("Revision", (s) => (s.runtimeClassName = "runc"));
+    it("judges an UPDATE that changes the spec", () => {
+      const found = refuse({ kind: "Service", operation: "UPDATE", oldObject: service, object: withPodSpec("Service", (s) => (user(s).image = "ghcr.io/x/y:1")) });
+      expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-images: .*refused: user-container=ghcr\.io\/x\/y:1\)$/)]);
+    });
+    it("lets an UPDATE that leaves the spec alone through, so controllers are not wedged on older objects", () => {
+      const relabelled = { ...clone(runc), metadata: { ...clone(runc.metadata), labels: { ...labels, "serving.knative.dev/routingState": "reserve" } } };
+      expect(refuse({ kind: "Revision", operation: "UPDATE", oldObject: runc, object: relabelled })).toEqual([]);
+    });
+
+    // The guard tightened after these objects were created (the repository moved, one container less, smaller pods,
+    // shorter deadlines): the running revision no longer complies, but scaling it must still work, down to 0.
+    const tight = admissionGuardManifests({
+      ...ARGS, tenantImageRepository: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod-v2", maxContainers: 1, maxPodCpu: "1", containerDefaultCpuLimit: "1",
+      maxProgressDeadlineSeconds: 60, maxScaleLimit: 5,
+    });
+    it.each(["Deployment", "ReplicaSet"])("never refuses an UPDATE that only scales a %s, even after the rules tightened", (kind) => {
+      const old = withObject(kind, (o) => { o.spec.replicas = 4; podSpecOf(o).containers.splice(1, 0, small("helper")); });
+      expect(refuse({ kind, object: old }, tight).length).toBeGreaterThan(1);
+      for (const replicas of [20, 3, 0]) {
+        expect(refuse({ kind, operation: "UPDATE", oldObject: old, object: { ...clone(old), spec: { ...clone(old.spec), replicas } } }, tight)).toEqual([]);
+        expect(refuse({ kind, operation: "UPDATE", oldObject: old, object: { ...clone(old), spec: { ...clone(old.spec), replicas } } })).toEqual([]);
+      }
+    });
+    it("never refuses a scale-only UPDATE of a legacy object without the tenant label", () => {
+      const legacy = withObject("ReplicaSet", (o) => { delete o.metadata.labels[TENANT_LABEL]; delete o.spec.template.metadata.labels[TENANT_LABEL]; });
+      expect(refuse({ kind: "ReplicaSet", operation: "UPDATE", oldObject: legacy, object: { ...clone(legacy), spec: { ...clone(legacy.spec), replicas: 0 } } })).toEqual([]);
+    });
+    it("admits a Service UPDATE that only moves its scale annotations within the limits", () => {
+      const rescaled = withObject("Service", (o) => Object.assign(revisionAnnotations(o), { "autoscaling.knative.dev/min-scale": "2", "autoscaling.knative.dev/max-scale": "15" }));
+      expect(refuse({ kind: "Service", operation: "UPDATE", oldObject: service, object: rescaled })).toEqual([]);
+    });
+    it("judges a Deployment or CronJob UPDATE that changes its pod template", () => {
+      for (const kind of ["Deployment", "CronJob"]) {
+        const found = refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: withPodSpec(kind, (s) => (s.hostNetwork = true)) });
+        expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-sandbox: hostNetwork, hostPID and hostIPC are not allowed/)]);
+      }
+    });
+    it("judges a Revision UPDATE that changes only its scale, initial-scale, deadline or queue-proxy annotations", () => {
+      for (const [key, value, id] of [["autoscaling.knative.dev/max-scale", "1000", "scale"], ["autoscaling.knative.dev/initialScale", "19", "revisions"], ["serving.knative.dev/progress-deadline", "2h", "revisions"], ["queue.sidecar.serving.knative.dev/memory-resource-limit", "8Gi", "revisions"]]) {
+        const raised: Obj = clone(revision);
+        raised.metadata.annotations[key!] = value;
+        expect(refuse({ kind: "Revision", operation: "UPDATE", oldObject: revision, object: raised }), key).toEqual([expect.stringMatching(new RegExp(`^gumstack-mcp-${id}: `))]);
+      }
+    });
+    it("judges ephemeral containers added through pods/ephemeralcontainers", () => {
+      const debug = (image: string) => ({ ...clone(pod), spec: { ...clone(pod.spec), ephemeralContainers: [{ name: "debugger", image, securityContext: restricted }] } });
+      expect(refuse({ kind: "Pod", operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod, object: debug("docker.io/library/busybox:1") }))
+        .toEqual([expect.stringMatching(/^gumstack-mcp-images: .*\(refused: debugger=docker\.io\/library\/busybox:1\)$/)]);
+      expect(refuse({ kind: "Pod", operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod, object: debug(`${REPO}/${TENANT}/debug@${DIGEST}`) })).toEqual([]);
+    });
+    it("judges a Pod whose labels alone change to another tenant", () => {
+      const moved = withObject("Pod", (o) => (o.metadata.labels[TENANT_LABEL] = "globex"));
+      expect(refuse({ kind: "Pod", operation: "UPDATE", oldObject: pod, object: moved })).toEqual([expect.stringMatching(/^gumstack-mcp-tenant: label gumstack\.com\/tenant cannot change: .*; was "acme", now "globex"$/)]);
+    });
+    it("ignores DELETE and other namespaces", () => {
+      expect(refuse({ kind: "Revision", operation: "DELETE", object: null, oldObject: runc })).toEqual([]);
+      expect(refuse({ kind: "Revision", namespace: "default", object: runc })).toEqual([]);
+      expect(refuse({ kind: "Revision", object: runc })).toHaveLength(1);
+    });
+    it("bakes the configured limits in: min-scale 0 allowed and omittable outside prod", () => {
+      const staging = admissionGuardManifests({ ...ARGS, minScale: 0 });
+      const zero = clone(service);
+      delete (zero.spec.template.metadata.annotations as Obj)["autoscaling.knative.dev/min-scale"];
+      expect(refuse({ kind: "Service", object: zero }, staging)).toEqual([]);
+    });
   });
-  it("judges a Revision UPDATE that changes only its scale annotations", () => {
-    const raised = clone(revision);
-    raised.metadata.annotations["autoscaling.knative.dev/max-scale"] = "1000";
-    expect(refusals({ kind: "Revision", operation: "UPDATE", oldObject: revision, object: raised })).toEqual([expect.stringMatching(/^gumstack-mcp-scale: .*max-scale.*got "1000"$/)]);
-  });
-  it("judges ephemeral containers added through pods/ephemeralcontainers", () => {
-    const debug = (image: string) => ({ ...clone(pod), spec: { ...clone(pod.spec), ephemeralContainers: [{ name: "debugger", image, securityContext: restricted }] } });
-    expect(refusals({ kind: "Pod", operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod, object: debug("docker.io/library/busybox:1") }))
-      .toEqual([expect.stringMatching(/^gumstack-mcp-images: .*\(refused: debugger=docker\.io\/library\/busybox:1\)$/)]);
-    expect(refusals({ kind: "Pod", operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod, object: debug(`${REGISTRY}debug:${SHA_TAG}`) })).toEqual([]);
-  });
-  it("ignores DELETE and other namespaces", () => {
-    expect(refusals({ kind: "Revision", operation: "DELETE", object: null, oldObject: runc })).toEqual([]);
-    expect(refusals({ kind: "Revision", namespace: "default", object: runc })).toEqual([]);
-    expect(refusals({ kind: "Revision", object: runc })).toHaveLength(1);
-  });
-  it("bakes the configured limits in: min-scale 0 allowed and omittable outside prod", () => {
-    const staging = admissionGuardManifests({ ...ARGS, minScale: 0 });
-    const zero = clone(service);
-    delete (zero.spec.template.metadata.annotations as Obj)["autoscaling.knative.dev/min-scale"];
-    expect(refusals({ kind: "Service", object: zero }, staging)).toEqual([]);
+
+  describe("at a large request (about 1 MB; the API server's limit is 3 MiB)", () => {
+    // Evaluation is linear in the object: no nested pass over two independent lists. A Pod with 30,000 env
+    // entries (admitted: plain values) and one with 1,500 containers (refused: too many) are judged without an
+    // evaluation error. The times printed are these JS evaluators', not Kubernetes cost units (docs/admission-guard.md).
+    it("judges a Pod with 30,000 env entries and one with 1,500 containers, correctly and without an evaluation error", () => {
+      const manyEnv = withPodSpec("Pod", (s) => { user(s).env = Array.from({ length: 30_000 }, (_, i) => ({ name: `V${i}`, value: "x" })); });
+      const manyContainers = withPodSpec("Pod", (s) => { s.containers = Array.from({ length: 1_500 }, (_, i) => ({ ...small(`c${i}`), env: [] })); });
+      for (const [object, expected] of [[manyEnv, []], [manyContainers, [expect.stringMatching(/^gumstack-mcp-resources: at most 2 containers per MCP pod .*; got 1500$/)]]] as const) {
+        expect(JSON.stringify(object).length).toBeGreaterThan(800_000);
+        const started = performance.now();
+        const found = refuse({ kind: "Pod", object });
+        const ms = performance.now() - started;
+        console.log(`${ev.name}: ${object.spec.containers.length} containers, ${JSON.stringify(object).length} bytes: ${ms.toFixed(0)} ms`);
+        expect(found).toEqual(expected);
+        expect(ms).toBeLessThan(30_000);
+      }
+    });
   });
 });
 

@@ -116,6 +116,13 @@ describe("config refusals name the key, the value and what is allowed", () => {
     ["backend port on the metrics port", "backend.port", 9090, /^gumstack:backend\.port: must differ from the metrics port 9090/],
     ["bucket purpose Cloud Storage refuses", "buckets", ["googledata"], /^gumstack:buckets\[0\]: must not contain "goog"/],
     ["bucket purpose twice", "buckets", ["data", "data"], /^gumstack:buckets: lists a purpose twice/],
+    ["pod CPU below a container's default limit", "mcp", { maxPodCpu: "1" }, /^gumstack:mcp\.maxPodCpu: must be >= maxCpu \(2\), the CPU limit a container gets when it sets none \(got "1"\)/],
+    ["pod memory below a container's default", "mcp", { maxPodMemory: "128Mi" }, /^gumstack:mcp\.maxPodMemory: must be >= defaultMemory \(256Mi\)/],
+    ["zero containers per pod", "mcp", { maxContainers: 0 }, /^gumstack:mcp\.maxContainers: .*>=1.*\(got 0\)/],
+    ["a progress deadline of a day", "mcp", { maxProgressDeadlineSeconds: 86400 }, /^gumstack:mcp\.maxProgressDeadlineSeconds: .*<=3600.*\(got 86400\)/],
+    ["ephemeral default above its max", "mcp", { defaultEphemeralStorage: "8Gi" }, /^gumstack:mcp\.defaultEphemeralStorage: must be <= maxEphemeralStorage \(4Gi\)/],
+    ["ephemeral storage in bytes", "mcp", { maxEphemeralStorage: "4096" }, /^gumstack:mcp\.maxEphemeralStorage: must be a quantity in Mi or Gi/],
+    ["a reserved hostname that is not a label", "mcp", { reservedHostnames: ["api.gumstack.com"] }, /^gumstack:mcp\.reservedHostnames\[0\]: must be a DNS-1123 label/],
   ];
 
   it.each(cases)("%s", (_label, path, value, expected) => {

@@ -1,10 +1,13 @@
 // The admission guard: the cluster itself refuses MCP servers (created at run time by the backend, never seen
-// by Pulumi or the policy pack) that would escape their sandbox. A thin constructor over the pure manifest
-// builders in admissionPolicies.ts, which the tests evaluate directly.
+// by Pulumi or the policy pack) that would escape their sandbox, leave their tenant or starve their neighbours.
+// A thin constructor over the pure manifest builders in admissionPolicies.ts, which the tests evaluate directly.
+// The contract with the backend (tenant label, tenant images, plain env settings, DomainMapping names) is the
+// doc comment of AdmissionPolicyArgs; the reasons and Knative facts are in docs/admission-guard.md.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { admissionGuardManifests, type AdmissionPolicyArgs } from "./admissionPolicies.js";
 
+/** The guard's inputs: every AdmissionPolicyArgs field (each documented with its default there) and the provider. */
 export interface AdmissionGuardArgs extends AdmissionPolicyArgs {
   /** Kubernetes provider of the cluster the guard protects. Required; no default (never the ambient kubeconfig). */
   readonly provider: k8s.Provider;

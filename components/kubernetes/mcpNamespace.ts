@@ -2,6 +2,11 @@
 // Pod Security "restricted" enforced; the MCP pods' ServiceAccount has NO Workload Identity annotation (zero GCP
 // access) and no automounted token; a ResourceQuota and a LimitRange bound what tenants can take. The LimitRange
 // gives every container both CPU and memory limits: GKE Sandbox applies limits only when every container has them.
+// It also gives every container an ephemeral-storage request and limit (and a maximum), so that one server's
+// writes to its filesystem, logs and emptyDirs cannot fill a node's disk: the kubelet evicts a pod past its limit
+// instead of the node evicting its neighbours under disk pressure
+// (https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/). The per-pod sums (a
+// LimitRange caps each container, not the pod) are the admission guard's (admissionPolicies.ts, resources).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
@@ -42,13 +47,20 @@ export interface McpNamespaceSpec {
   readonly maxMemory?: string;
   /** Largest CPU limit of a container, also its default limit (LimitRange max.cpu, default.cpu). Default "2". */
   readonly maxCpu?: string;
+  /** Default ephemeral-storage request of a container (LimitRange defaultRequest), what the scheduler reserves on the node. Default "64Mi". */
+  readonly defaultEphemeralStorageRequest?: string;
+  /** Default ephemeral-storage limit of a container (LimitRange default). Default "1Gi". */
+  readonly defaultEphemeralStorage?: string;
+  /** Largest ephemeral-storage limit of a container (LimitRange max). Default "4Gi". */
+  readonly maxEphemeralStorage?: string;
 }
 
+type Resources = { cpu: string; memory: string; "ephemeral-storage": string };
 export interface LimitRangeItem {
   type: "Container";
-  defaultRequest: { cpu: string; memory: string };
-  default: { cpu: string; memory: string };
-  max: { cpu: string; memory: string };
+  defaultRequest: Resources;
+  default: Resources;
+  max: Resources;
 }
 export interface McpNamespaceManifests {
   namespace: { apiVersion: "v1"; kind: "Namespace"; metadata: { name: string; labels: Record<string, string> } };
@@ -69,6 +81,18 @@ export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespace
   if (!Number.isInteger(quotaPods) || quotaPods < 1) throw new Error(`quotaPods must be a positive integer, got ${quotaPods}`);
   const defaultMemory = spec.defaultMemory ?? "256Mi";
   const maxCpu = spec.maxCpu ?? "2";
+  const storage = {
+    request: spec.defaultEphemeralStorageRequest ?? "64Mi",
+    limit: spec.defaultEphemeralStorage ?? "1Gi",
+    max: spec.maxEphemeralStorage ?? "4Gi",
+  };
+  for (const [k, v] of Object.entries(storage)) {
+    if (!/^\d+(Mi|Gi)$/.test(v)) throw new Error(`ephemeral-storage ${k} must be a quantity such as 1Gi, got ${JSON.stringify(v)}`);
+  }
+  const bytes = (q: string) => Number(q.slice(0, -2)) * (q.endsWith("Gi") ? 1024 : 1);
+  if (!(bytes(storage.request) <= bytes(storage.limit) && bytes(storage.limit) <= bytes(storage.max))) {
+    throw new Error(`ephemeral-storage must be request <= default <= max, got ${storage.request}, ${storage.limit}, ${storage.max}`);
+  }
   const meta = (name: string) => ({ name, namespace, labels: { ...PART_OF_LABELS } });
   return {
     namespace: {
@@ -106,9 +130,9 @@ export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespace
         limits: [
           {
             type: "Container",
-            defaultRequest: { cpu: spec.defaultCpuRequest ?? "100m", memory: defaultMemory },
-            default: { cpu: maxCpu, memory: defaultMemory },
-            max: { cpu: maxCpu, memory: spec.maxMemory ?? "2Gi" },
+            defaultRequest: { cpu: spec.defaultCpuRequest ?? "100m", memory: defaultMemory, "ephemeral-storage": storage.request },
+            default: { cpu: maxCpu, memory: defaultMemory, "ephemeral-storage": storage.limit },
+            max: { cpu: maxCpu, memory: spec.maxMemory ?? "2Gi", "ephemeral-storage": storage.max },
           },
         ],
       },

@@ -176,6 +176,9 @@ export function isolationProbes(net: McpNetwork, knativeNs: string): NetProbe[] 
     for (const p of [tcp(80), tcp(443), tcp(8080), tcp(8012)]) add(`egress-ns:${ns}`, `egress from an MCP pod to a pod in namespace ${ns}`, "both", a, peer, p);
     for (const p of MCP_PORTS) add(`ingress-ns:${ns}`, `ingress to an MCP pod from a pod in namespace ${ns}`, "both", peer, a, p);
   }
+  // DNS is the one thing MCP pods may reach inside the cluster, on port 53 only (kube-dns also serves metrics).
+  const dns = pod("kube-system", { "k8s-app": "kube-dns" });
+  for (const p of [tcp(80), tcp(443), tcp(8080), tcp(9153), tcp(10055)]) add("egress-dns-other", "egress from an MCP pod to kube-dns", "both", a, dns, p);
   for (const app of ["controller", "webhook", "net-kourier-controller"]) {
     for (const p of MCP_PORTS) add(`ingress-kn:${app}`, `ingress to an MCP pod from ${knativeNs} pod app=${app}`, "both", pod(knativeNs, { app }), a, p);
   }
@@ -212,9 +215,11 @@ export function modelOf(net: McpNetwork, ipBlockMatchesPods: boolean): ClusterMo
   return { namespaces: net.namespaces, policies: net.policies, ipBlockMatchesPods };
 }
 
-/** Why an allowed probe is allowed ("by ns/a, ns/b", or an MCP pod not isolated), and the URN to attach it to. */
+/** A finding of a probe: its deduplication key (one line per hole), message and the URN to attach it to. */
+export interface ProbeFinding { readonly key: string; readonly message: string; readonly urn: string }
+
 /**
- * Evaluates the probes (those sharing a key once) and calls `wrong` for each whose verdict is not `expectAllowed`.
+ * Evaluates the probes and reports what `judge` finds in each verdict, each key once.
  * The evaluator throws only on manifests the API server would reject: that is reported once and ends the check.
  */
 export function judgeProbes(
@@ -222,35 +227,43 @@ export function judgeProbes(
   net: McpNetwork,
   model: ClusterModel,
   probes: readonly NetProbe[],
-  expectAllowed: boolean,
-  wrong: (p: NetProbe, v: Verdict) => void,
+  judge: (p: NetProbe, v: Verdict) => readonly ProbeFinding[],
 ): void {
   const reported = new Set<string>();
   for (const p of probes) {
-    if (reported.has(p.key)) continue;
     let verdict: Verdict;
     try {
       verdict = evaluate(model, p.probe);
     } catch (err) {
       return ctx.report(`the NetworkPolicies cannot be evaluated: ${(err as Error).message}`, net.nsUrn);
     }
-    if (verdict.allowed === expectAllowed) continue;
-    reported.add(p.key);
-    wrong(p, verdict);
+    for (const f of judge(p, verdict)) {
+      if (reported.has(f.key)) continue;
+      reported.add(f.key);
+      ctx.report(f.message, f.urn);
+    }
   }
 }
 
-export function explain(net: McpNetwork, p: NetProbe, v: Verdict): { by: string; urn: string } {
-  const decisions = p.side === "egress" ? [v.egress] : p.side === "ingress" ? [v.ingress] : [v.egress, v.ingress];
-  const ids = decisions.reduce<string[]>((acc, d) => acc.concat(d.allowedBy), []);
-  const urn = ids.map((id) => net.policyUrns.get(id)).find((u) => u !== undefined) ?? net.nsUrn;
-  // A non-isolated peer outside the MCP namespace is expected; a non-isolated MCP pod is the finding.
+/** A layer of the MCP pods' own NetworkPolicies that lets a probe through, why, and the URN to attach it to. */
+export interface LayerFinding { readonly layer: "egress" | "ingress"; readonly by: string; readonly urn: string }
+
+/**
+ * The MCP namespace's layers that a probe crosses (egress when the source is an MCP pod, ingress when the
+ * destination is) and that let it through, each judged alone: a hole in one layer is a finding even while the
+ * other layer still blocks the connection, because one policy change away the other may not.
+ */
+export function openLayers(net: McpNetwork, p: NetProbe, v: Verdict): LayerFinding[] {
   const isMcp = (e: Endpoint) => e.kind === "pod" && e.namespace === net.ns;
-  const open = decisions
-    .filter((d) => !d.isolated && isMcp(d === v.egress ? p.probe.from : p.probe.to))
-    .map((d) => `the MCP pod is not isolated for ${d === v.egress ? "egress" : "ingress"}`);
-  const parts = [...(ids.length > 0 ? [`by ${[...new Set(ids)].join(", ")}`] : []), ...open];
-  return { by: parts.join("; "), urn };
+  const layers = [
+    ...(isMcp(p.probe.from) ? [{ layer: "egress" as const, d: v.egress }] : []),
+    ...(isMcp(p.probe.to) ? [{ layer: "ingress" as const, d: v.ingress }] : []),
+  ];
+  return layers.filter(({ d }) => d.allowed).map(({ layer, d }) => ({
+    layer,
+    by: d.isolated ? `by ${[...new Set(d.allowedBy)].join(", ")}` : `the MCP pod is not isolated for ${layer}`,
+    urn: d.allowedBy.map((id) => net.policyUrns.get(id)).find((u) => u !== undefined) ?? net.nsUrn,
+  }));
 }
 
 /** Why a probe that must be allowed is refused. */

@@ -22,8 +22,8 @@ export const k8sMcpNetworkpolicyReachability = stackPolicy(
     if (read.kind === "absent") return ctx.notApplicable(`the stack has no namespace ${ctx.config.mcpNamespace}`);
     if (read.kind === "unknown") return read.findings.forEach((f) => ctx.report(f.message, f.urn));
     const net = read.net;
-    judgeProbes(ctx, net, modelOf(net, !net.dataplaneV2), reachabilityProbes(net, ctx.config.knativeNamespace), true, (p, verdict) =>
-      ctx.report(`${p.text} is refused (${refusal(p, verdict)})`, net.nsUrn),
+    judgeProbes(ctx, net, modelOf(net, !net.dataplaneV2), reachabilityProbes(net, ctx.config.knativeNamespace), (p, verdict) =>
+      verdict.allowed ? [] : [{ key: p.key, message: `${p.text} is refused (${refusal(p, verdict)})`, urn: net.nsUrn }],
     );
   },
 );

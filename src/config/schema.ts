@@ -5,6 +5,7 @@ import { FIELD_RULES, derivedNameProblems } from "./derivedNames.js";
 import { duplicates } from "./gcpNames.js";
 import { maintenanceWindowProblem } from "./maintenanceWindow.js";
 import { rangeProblems } from "./podRange.js";
+import { DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
 import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
 import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
 import { cidrsOverlap, parseCidr } from "./cidr.js";
@@ -59,6 +60,10 @@ export function digestHint(image: string): string {
 }
 
 const positiveInt = z.number().int().positive();
+/** A size in Mi or Gi (memory, ephemeral storage). */
+const mebiOrGibi = z.string().regex(/^\d+(Mi|Gi)$/, { error: "must be a quantity in Mi or Gi such as 512Mi or 4Gi" });
+const mebibytes = (q: string): number => Number(q.slice(0, -2)) * (q.endsWith("Gi") ? 1024 : 1);
+const milliCpu = (q: string): number => (q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
 const nonNegativeInt = z.number().int().nonnegative();
 const percent = z.number().int().min(1).max(100);
 
@@ -280,8 +285,34 @@ export const stackConfigSchema = z
         maxMemory: z.string().regex(/^\d+(Mi|Gi)$/).default("2Gi"),
         /** Largest CPU limit one MCP container may set (LimitRange). */
         maxCpu: z.string().regex(/^\d+m?$/).default("2"),
+        /** Default ephemeral-storage request of an MCP container, what the scheduler reserves on the node's disk (LimitRange). */
+        defaultEphemeralStorageRequest: mebiOrGibi.default("64Mi"),
+        /** Default ephemeral-storage limit of an MCP container: past it the kubelet evicts the pod, not its neighbours (LimitRange). */
+        defaultEphemeralStorage: mebiOrGibi.default("1Gi"),
+        /** Largest ephemeral-storage limit, and emptyDir sizeLimit, one MCP container may set (LimitRange, admission guard). */
+        maxEphemeralStorage: mebiOrGibi.default("4Gi"),
+        /** Largest CPU of all containers of one MCP pod together, Knative's queue-proxy aside (admission guard). */
+        maxPodCpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 1500m" }).default("2"),
+        /** Largest memory of all containers of one MCP pod together, Knative's queue-proxy aside (admission guard). */
+        maxPodMemory: mebiOrGibi.default("2Gi"),
+        /** Most containers one MCP pod may run, Knative's queue-proxy aside (admission guard, 1-10). */
+        maxContainers: z.number().int().min(1).max(10).default(2),
+        /** Longest serving.knative.dev/progress-deadline a server may set, seconds (admission guard; Knative's default is 600). */
+        maxProgressDeadlineSeconds: z.number().int().min(60).max(3600).default(600),
+        /** Labels under the domain no MCP server may take as its host (the API subdomain is always added). Add enterprise customers' labels. */
+        reservedHostnames: z.array(dnsLabel).default([...DEFAULT_RESERVED_HOSTNAMES]),
       })
-      .prefault({}),
+      .prefault({})
+      .superRefine((m, ctx) => {
+        const issue = (path: string, input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [path], input, message });
+        // A container without limits gets the LimitRange defaults: a pod of one such container must fit the pod bounds.
+        if (milliCpu(m.maxPodCpu) < milliCpu(m.maxCpu)) issue("maxPodCpu", m.maxPodCpu, `must be >= maxCpu (${m.maxCpu}), the CPU limit a container gets when it sets none`);
+        if (mebibytes(m.maxPodMemory) < mebibytes(m.defaultMemory)) issue("maxPodMemory", m.maxPodMemory, `must be >= defaultMemory (${m.defaultMemory}), the memory limit a container gets when it sets none`);
+        if (mebibytes(m.defaultEphemeralStorageRequest) > mebibytes(m.defaultEphemeralStorage)) {
+          issue("defaultEphemeralStorageRequest", m.defaultEphemeralStorageRequest, `must be <= defaultEphemeralStorage (${m.defaultEphemeralStorage})`);
+        }
+        if (mebibytes(m.defaultEphemeralStorage) > mebibytes(m.maxEphemeralStorage)) issue("defaultEphemeralStorage", m.defaultEphemeralStorage, `must be <= maxEphemeralStorage (${m.maxEphemeralStorage})`);
+      }),
     backend: z.strictObject({
       /** Backend image, by digest, from the platform-images repository: `<platformImages.repository>/backend@sha256:<64 hex>`. */
       image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+@sha256:[a-f0-9]{64}$/, {

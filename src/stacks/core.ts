@@ -3,7 +3,7 @@
 // network + NAT -> cluster -> pools -> Kubernetes provider -> namespaces and policies -> workloads.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { ArtifactRegistry, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
+import { ArtifactRegistry, dockerRepositoryUrl, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
 import { Buckets } from "../../components/gcp/buckets.js";
 import { Kms } from "../../components/gcp/kms.js";
 import { Network } from "../../components/gcp/network.js";
@@ -134,19 +134,36 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const { provider } = new ClusterProvider("k8s", { cluster, nodePools: pools.map((p) => p.nodePool) });
   const gvisor = new GvisorRuntimeClass("gvisor", { provider, dependsOn: [mcpPool.nodePool] });
   const ranges = { ...settings.network, nodeLocalDns: settings.cluster.nodeLocalDns };
-  const mcp = new McpNamespace("mcp", { provider, ...settings.mcp });
+  const m = settings.mcp;
+  const mcp = new McpNamespace("mcp", {
+    provider, namespace: m.namespace, quotaCpu: m.quotaCpu, quotaMemory: m.quotaMemory, quotaPods: m.quotaPods,
+    defaultCpuRequest: m.defaultCpuRequest, defaultMemory: m.defaultMemory, maxMemory: m.maxMemory, maxCpu: m.maxCpu,
+    defaultEphemeralStorageRequest: m.defaultEphemeralStorageRequest, defaultEphemeralStorage: m.defaultEphemeralStorage, maxEphemeralStorage: m.maxEphemeralStorage,
+  });
   const mcpPolicies = new McpNetworkPolicies("mcp-netpol", {
     provider, namespace: settings.mcp.namespace, ranges, dependsOn: [mcp.namespace],
   });
-  const imagePrefix = artifactRegistryImagePrefix(region, project, tenantRepoId);
+  // MCP images: <tenant repository>/<tenant-id>/<server>, by digest (the repository's tags are mutable, for the
+  // age-based cleanup). The platform's own images (gumstack:platformImages.repository) are refused by name.
+  const tenantImageRepository = dockerRepositoryUrl(region, project, tenantRepoId);
+  const imagePrefix = `${tenantImageRepository}/`;
   const guard = new AdmissionGuard("admission", {
     provider,
-    namespace: settings.mcp.namespace,
-    allowedImagePrefixes: [imagePrefix],
+    namespace: m.namespace,
+    tenantImageRepository,
+    tenantTagsImmutable: false,
+    platformImageRepository: settings.platformImages.repository,
     domain: settings.domain,
-    reservedSubdomains: [settings.edge.apiSubdomain],
+    reservedHostnames: [...new Set([settings.edge.apiSubdomain, ...m.reservedHostnames])],
     minScale: settings.knative.minScale,
     maxScaleLimit: settings.knative.maxScaleLimit,
+    maxProgressDeadlineSeconds: m.maxProgressDeadlineSeconds,
+    maxContainers: m.maxContainers,
+    maxPodCpu: m.maxPodCpu,
+    maxPodMemory: m.maxPodMemory,
+    containerDefaultCpuLimit: m.maxCpu,
+    containerDefaultMemoryLimit: m.defaultMemory,
+    maxEmptyDirSize: m.maxEphemeralStorage,
   });
   const backendNs = new BackendNamespace("backend-ns", {
     provider, project,

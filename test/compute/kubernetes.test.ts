@@ -122,10 +122,11 @@ describe("McpNamespace", async () => {
     expect(limits.spec.limits).toEqual([
       {
         type: "Container",
-        defaultRequest: { cpu: cfg.mcp.defaultCpuRequest, memory: cfg.mcp.defaultMemory },
+        defaultRequest: { cpu: cfg.mcp.defaultCpuRequest, memory: cfg.mcp.defaultMemory, "ephemeral-storage": cfg.mcp.defaultEphemeralStorageRequest },
         // Both limits defaulted: GKE Sandbox enforces limits only when every container has CPU and memory limits.
-        default: { cpu: cfg.mcp.maxCpu, memory: cfg.mcp.defaultMemory },
-        max: { cpu: cfg.mcp.maxCpu, memory: cfg.mcp.maxMemory },
+        // Ephemeral storage too: one server's writes must not fill the node's disk and get neighbours evicted.
+        default: { cpu: cfg.mcp.maxCpu, memory: cfg.mcp.defaultMemory, "ephemeral-storage": cfg.mcp.defaultEphemeralStorage },
+        max: { cpu: cfg.mcp.maxCpu, memory: cfg.mcp.maxMemory, "ephemeral-storage": cfg.mcp.maxEphemeralStorage },
       },
     ]);
   });
@@ -135,6 +136,8 @@ describe("McpNamespace", async () => {
     expect(names.sort()).toEqual(["gumstack-backend", "gumstack-mcp"]);
     expect(mcpNamespaceManifests({ namespace: "tenants" }).serviceAccount.metadata.namespace).toBe("tenants");
     expect(() => mcpNamespaceManifests({ quotaPods: 0 })).toThrow("quotaPods must be a positive integer");
+    expect(() => mcpNamespaceManifests({ defaultEphemeralStorage: "8Gi" })).toThrow("ephemeral-storage must be request <= default <= max, got 64Mi, 8Gi, 4Gi");
+    expect(() => mcpNamespaceManifests({ maxEphemeralStorage: "lots" })).toThrow('ephemeral-storage max must be a quantity such as 1Gi, got "lots"');
   });
 });
 

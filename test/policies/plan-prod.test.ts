@@ -36,7 +36,7 @@ describe.skipIf(!existsSync("Pulumi.prod.yaml"))("the prod plan", () => {
     expect(punched).toBeGreaterThan(0);
     const run = await runPolicyPack(parseExport(JSON.stringify(plan), "prod plan"));
     expect(run.diagnostics.filter((d) => d.level === "mandatory").map((d) => d.message)).toContainEqual(
-      expect.stringMatching(/^egress from an MCP pod to 169\.254\.169\.254 \(169\.254\.0\.0\/16, GCE metadata server\) on 80\/TCP is allowed \(by gumstack-mcp\//),
+      expect.stringMatching(/^egress from an MCP pod to 169\.254\.169\.254 \(169\.254\.0\.0\/16, GCE metadata server\) on 80\/TCP is allowed by the MCP pods' egress policies \(by gumstack-mcp\//),
     );
   });
 });

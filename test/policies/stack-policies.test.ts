@@ -27,9 +27,11 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
     ]);
     const isolation = only(fs, "k8s-mcp-networkpolicy-isolation");
     expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-namespace",
-      "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed (the MCP pod is not isolated for egress); it must be refused"));
-    expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-namespace",
-      "traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed (the MCP pod is not isolated for egress; the MCP pod is not isolated for ingress); it must be refused"));
+      "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the MCP pods' egress policies (the MCP pod is not isolated for egress); each layer must refuse it on its own"));
+    for (const layer of ["egress", "ingress"]) {
+      expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-namespace",
+        `traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' ${layer} policies (the MCP pod is not isolated for ${layer}); each layer must refuse it on its own`));
+    }
     expect(only(fs, "k8s-mcp-networkpolicy-reachability")).toEqual([]);
   });
 
@@ -43,8 +45,8 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
   it("0.0.0.0/0 except RFC 1918 lets the metadata server through (PLATFORM.md fact 4)", async () => {
     const fs = await run((e) => change(e, "mcp-allow-internet", (p) => (p.spec.egress[0].to[0].ipBlock.except = EXCEPT.filter((c) => c !== "169.254.0.0/16"))));
     expect(fs).toEqual([
-      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed (by gumstack-mcp/allow-internet-egress); it must be refused"),
-      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 443/TCP is allowed (by gumstack-mcp/allow-internet-egress); it must be refused"),
+      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),
+      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),
     ]);
   });
 
@@ -52,7 +54,7 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
     const fs = await run((e) => change(e, "mcp-allow-internet", (p) => delete p.spec.egress[0].ports));
     expect(fs.map((f) => f.message)).toEqual(
       ["22/TCP", "25/TCP", "53/TCP", "3306/TCP", "5432/TCP", "6443/TCP", "8080/TCP", "8443/TCP", "53/UDP", "123/UDP"].map(
-        (p) => `egress from an MCP pod to the internet (8.8.8.8) on ${p} is allowed (by gumstack-mcp/allow-internet-egress); it must be refused`,
+        (p) => `egress from an MCP pod to the internet (8.8.8.8) on ${p} is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own`,
       ),
     );
     expect(new Set(fs.map((f) => `${f.policy} ${f.level} ${f.resource}`))).toEqual(new Set(["k8s-mcp-networkpolicy-isolation mandatory mcp-allow-internet"]));
@@ -61,8 +63,8 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
   it("a cluster range outside RFC 1918, read from the planned subnetwork, must be excepted too", async () => {
     const fs = await run((e) => change(e, "gke-subnet", (p) => (p.secondaryIpRanges[0].ipCidrRange = "11.0.0.0/14")));
     expect(fs).toEqual([
-      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 11.0.0.1 (11.0.0.0/14, secondary range pods) on 80/TCP is allowed (by gumstack-mcp/allow-internet-egress); it must be refused"),
-      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 11.0.0.1 (11.0.0.0/14, secondary range pods) on 443/TCP is allowed (by gumstack-mcp/allow-internet-egress); it must be refused"),
+      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 11.0.0.1 (11.0.0.0/14, secondary range pods) on 80/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),
+      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 11.0.0.1 (11.0.0.0/14, secondary range pods) on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),
     ]);
   });
 
@@ -74,10 +76,60 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
       })),
     );
     const msgs = fs.map((f) => `${f.policy} ${f.resource}: ${f.message}`);
-    expect(msgs).toContain("k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed (by gumstack-mcp/allow-same-namespace); it must be refused");
-    expect(msgs).toContain("k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from MCP pod tenant-b to MCP pod tenant-a on 9091/TCP is allowed (by gumstack-mcp/allow-same-namespace); it must be refused");
-    expect(msgs).toContain("k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from an MCP pod labelled app=activator to MCP pod tenant-a on 8012/TCP is allowed (by gumstack-mcp/allow-same-namespace); it must be refused");
-    expect(fs).toHaveLength(13); // 5 ports each way, plus the three data-plane labels a tenant could put on its pods
+    for (const layer of ["egress", "ingress"]) {
+      expect(msgs).toContain(`k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`);
+      expect(msgs).toContain(`k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from MCP pod tenant-b to MCP pod tenant-a on 9091/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`);
+      expect(msgs).toContain(`k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from an MCP pod labelled app=activator to MCP pod tenant-a on 8012/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`);
+    }
+    expect(fs).toHaveLength(26); // 5 ports each way and three data-plane labels a tenant could put on its pods, on each layer
+  });
+
+  describe("each layer is judged alone: loosening one is a violation while the other still blocks", () => {
+    const layerOf = (f: Finding) => /the MCP pods' (egress|ingress) policies/.exec(f.message)?.[1];
+
+    it("the golden stack's two layers each hold", async () => {
+      expect(only(await run(() => {}), "k8s-mcp-networkpolicy-isolation")).toEqual([]);
+    });
+
+    it("ingress admitting every pod of the MCP namespace, while egress still refuses MCP-to-MCP", async () => {
+      const fs = await run((e) => change(e, "mcp-allow-knative", (p) => p.spec.ingress.push({ from: [{ podSelector: {} }] })));
+      const isolation = only(fs, "k8s-mcp-networkpolicy-isolation");
+      expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-allow-knative",
+        "traffic from MCP pod tenant-b to MCP pod tenant-a on 8080/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own"));
+      expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-allow-knative",
+        "traffic from an MCP pod labelled app=activator to MCP pod tenant-a on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own"));
+      expect(new Set(isolation.map(layerOf))).toEqual(new Set(["ingress"]));
+      expect(fs.filter((f) => f.policy !== "k8s-mcp-networkpolicy-isolation")).toEqual([]);
+    });
+
+    it("egress to every pod of the MCP namespace, while ingress still refuses MCP-to-MCP", async () => {
+      const fs = await run((e) =>
+        add(e, resource(NP, "mcp-egress-same-namespace", {
+          metadata: { name: "allow-egress-same-namespace", namespace: MCP_NS },
+          spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] },
+        })),
+      );
+      const isolation = only(fs, "k8s-mcp-networkpolicy-isolation");
+      expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-egress-same-namespace",
+        "traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-egress-same-namespace); each layer must refuse it on its own"));
+      expect(new Set(isolation.map(layerOf))).toEqual(new Set(["egress"]));
+      expect(isolation).toHaveLength(13);
+    });
+
+    it("DNS egress widened to all of kube-system on every port: kube-dns's other ports and the namespace's other pods", async () => {
+      const fs = await run((e) => change(e, "mcp-allow-dns", (p) => (p.spec.egress = [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }] }])));
+      const msgs = only(fs, "k8s-mcp-networkpolicy-isolation").map((f) => f.message);
+      expect(msgs).toContain("egress from an MCP pod to kube-dns on 9153/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-dns); each layer must refuse it on its own");
+      expect(msgs).toContain("egress from an MCP pod to a pod in namespace kube-system on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-dns); each layer must refuse it on its own");
+      expect(msgs.every((x) => x.includes("egress policies"))).toBe(true);
+    });
+
+    it("ingress from any pod of another namespace, whatever that pod's own egress", async () => {
+      const fs = await run((e) => change(e, "mcp-allow-knative", (p) => p.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gumstack-backend" } } }] })));
+      const msgs = only(fs, "k8s-mcp-networkpolicy-isolation").map((f) => f.message);
+      expect(msgs).toContain("ingress to an MCP pod from a pod in namespace gumstack-backend on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own");
+      expect(msgs).toHaveLength(10); // 5 MCP ports, and 5 data-plane ports from pods there labelled as the data plane
+    });
   });
 
   it("namespaceSelector and podSelector in separate `from` elements (OR) admit all of knative-serving", async () => {
@@ -90,8 +142,8 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
       }),
     );
     const isolation = only(fs, "k8s-mcp-networkpolicy-isolation").map((f) => f.message);
-    expect(isolation).toContain("ingress to an MCP pod from knative-serving pod app=controller on 8012/TCP is allowed (by gumstack-mcp/allow-knative-data-plane); it must be refused");
-    expect(isolation).toContain("ingress to an MCP pod from a pod in namespace knative-serving on 9090/TCP is allowed (by gumstack-mcp/allow-knative-data-plane); it must be refused");
+    expect(isolation).toContain("ingress to an MCP pod from knative-serving pod app=controller on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own");
+    expect(isolation).toContain("ingress to an MCP pod from a pod in namespace knative-serving on 9090/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own");
     expect(only(fs, "k8s-mcp-networkpolicy-reachability")).toEqual([]);
   });
 

@@ -1,8 +1,8 @@
 // The isolation canary's manifests: valid objects of their kinds, admitted by the MCP admission guard exactly as a
 // customer's server is (the Knative Service, and the Configuration, Revision, Deployment, ReplicaSet and Pod
-// Knative derives from it), then the component under mocks and in the prod plan. The guard is the one of this
-// branch (components/kubernetes/admissionPolicies.ts); the canary already carries the tenant label and the
-// tenant image path a guard requiring them will check.
+// Knative derives from it), then the component under mocks and in the prod plan. The guard
+// (components/kubernetes/admissionPolicies.ts) requires the tenant label and binds images to the tenant's path,
+// so the canary passes as tenant gumstack-canary.
 import { Configuration, Revision, Service } from "@kubernetes-models/knative/serving.knative.dev/v1";
 import { DomainMapping } from "@kubernetes-models/knative/serving.knative.dev/v1beta1";
 import { Deployment, ReplicaSet } from "kubernetes-models/apps/v1";
@@ -10,7 +10,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Pod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import {
-  admissionGuardManifests, artifactRegistryImagePrefix, KNATIVE_QUEUE_PROXY_IMAGE_PREFIX,
+  admissionGuardManifests, artifactRegistryImagePrefix, DEFAULT_RESERVED_HOSTNAMES, KNATIVE_QUEUE_PROXY_IMAGE_PREFIX,
 } from "../../components/kubernetes/admissionPolicies.js";
 import { IsolationCanary, type IsolationCanaryArgs } from "../../components/serving/isolationCanary.js";
 import {
@@ -27,7 +27,10 @@ const PREFIX = artifactRegistryImagePrefix("us-west1", "gumstack-prod", "gumstac
 const IMAGE = `${PREFIX}${CANARY_TENANT}/canary@sha256:${"5e1b0c7a".repeat(8)}`;
 const RANGES = { nodeCidr: "10.10.0.0/20", podCidr: "10.16.0.0/14", serviceCidr: "10.20.0.0/20", masterCidr: "172.16.0.0/28" };
 // The guard as src/stacks/core.ts configures it.
-const GUARD = admissionGuardManifests({ allowedImagePrefixes: [PREFIX], domain: "gumstack.com", reservedSubdomains: ["api"], minScale: 1, maxScaleLimit: 20 });
+const GUARD = admissionGuardManifests({
+  tenantImageRepository: PREFIX, platformImageRepository: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform", domain: "gumstack.com",
+  reservedHostnames: ["api", ...DEFAULT_RESERVED_HOSTNAMES], minScale: 1, maxScaleLimit: 20,
+});
 const probes = canaryProbes({ ranges: RANGES, namespace: NS, serviceName: CANARY_TENANT, reachUrl: "https://www.gstatic.com/generate_204" });
 const service = canaryServiceManifest({
   name: CANARY_TENANT, namespace: NS, image: IMAGE, config: canaryConfigJson(probes, { intervalSeconds: 60 }),
@@ -97,7 +100,9 @@ describe("the canary's manifests", () => {
       ["token mounted", (s) => { s.spec.template.spec.automountServiceAccountToken = true; }, /automountServiceAccountToken must be false/],
       ["runc", (s) => { delete s.spec.template.spec.runtimeClassName; }, /runtimeClassName must be "gvisor"/],
       ["another service account", (s) => { s.spec.template.spec.serviceAccountName = "default"; }, /serviceAccountName must be "mcp-server"/],
-      ["a platform image outside the tenant repository", (s) => { s.spec.template.spec.containers[0].image = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/canary@sha256:${"0".repeat(64)}`; }, /images must come from the platform's Artifact Registry/],
+      ["a platform image outside the tenant repository", (s) => { s.spec.template.spec.containers[0].image = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/canary@sha256:${"0".repeat(64)}`; }, /^gumstack-mcp-images: the platform's own images .* may not run as MCP servers/],
+      ["another tenant's image", (s) => { s.spec.template.spec.containers[0].image = `${PREFIX}acme/canary@sha256:${"0".repeat(64)}`; }, /^gumstack-mcp-images: images must be .*\(refused: .*\/acme\/canary@sha256:/],
+      ["a Secret named", (s) => { s.spec.template.spec.containers[0].env.push({ name: "X", valueFrom: { secretKeyRef: { name: "acme-env", key: "x" } } }); }, /^gumstack-mcp-secrets: env valueFrom\.secretKeyRef is not allowed/],
     ];
     for (const [what, mutate, refusal] of mutations) {
       const s = clone(service);

@@ -76,8 +76,12 @@ describe("enterprise plan: isolation from the platform project", () => {
   it("keeps the customer's MCP images in the customer's own registry, and admits only those", () => {
     expect(one(resources, "gcp:artifactregistry/repository:Repository").inputs.project).toBe(CUSTOMER_PROJECT);
     const images = one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admission-images");
-    expect(JSON.stringify(images.inputs)).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/mcp-ent-acme/`);
-    expect(JSON.stringify(images.inputs)).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
+    const variable = (name: string) => JSON.stringify((images.inputs as { spec: { variables: { name: string }[] } }).spec.variables.find((v) => v.name === name));
+    // Admitted: the customer's own tenant repository, under the object's tenant. Named only to be refused: the
+    // platform-images repository. Never prod's.
+    expect(variable("imageRoot")).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/mcp-ent-acme/\\" + variables.tenant`);
+    expect(variable("imageRoot")).not.toContain(`docker.pkg.dev/${PLATFORM_PROJECT}/`);
+    expect(variable("platformImages")).toContain(`us-west1-docker.pkg.dev/${PLATFORM_PROJECT}/`);
     expect(JSON.stringify(images.inputs)).not.toContain(`docker.pkg.dev/${PROD_PROJECT}/`);
   });
 

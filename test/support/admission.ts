@@ -1,11 +1,10 @@
-// An emulation of ValidatingAdmissionPolicy evaluation with cel-js, shared by the admission guard's tests and the
-// isolation canary's (the canary must be admitted exactly as a customer's MCP server is).
-import { Environment } from "@marcbachmann/cel-js";
+// An emulation of ValidatingAdmissionPolicy evaluation, shared by the admission guard's tests and the isolation
+// canary's (the canary must be admitted exactly as a customer's MCP server is), with either CEL evaluator of
+// ./cel.ts (cel-js by default).
 import type { AdmissionGuardManifests } from "../../components/kubernetes/admissionPolicies.js";
+import { EVALUATORS, toCel, type CelEvaluator } from "./cel.js";
 
 // k8s.io/apiserver validatingadmissionpolicy, as far as the guard uses it.
-// Kubernetes enables homogeneous aggregate literals (cel-js' default too); JSON integers are int64 (BigInt here).
-const cel = new Environment({ unlistedVariablesAreDyn: true });
 export type Obj = Record<string, any>;
 export interface Req { kind: string; object: Obj | null; oldObject?: Obj | null; operation?: "CREATE" | "UPDATE" | "DELETE"; subResource?: string; namespace?: string }
 const KINDS: Record<string, [group: string, version: string, resource: string]> = {
@@ -14,12 +13,9 @@ const KINDS: Record<string, [group: string, version: string, resource: string]> 
   Deployment: ["apps", "v1", "deployments"], ReplicaSet: ["apps", "v1", "replicasets"], CronJob: ["batch", "v1", "cronjobs"],
   Pod: ["", "v1", "pods"], Namespace: ["", "v1", "namespaces"],
 };
-const toCel = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(toCel) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]))
-  : typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v;
 
 /** Every refusal the guard gives, in policy order (the API server reports the first); `ns` is the request's default namespace. */
-export function guardRefusals(req: Req, guard: AdmissionGuardManifests, ns: string): string[] {
+export function guardRefusals(req: Req, guard: AdmissionGuardManifests, ns: string, ev: CelEvaluator = EVALUATORS[0]!): string[] {
   const [group, version, resource] = KINDS[req.kind]!;
   const operation = req.operation ?? "CREATE";
   const namespaceLabels = req.kind === "Namespace" ? req.object!.metadata.labels ?? {} : { "kubernetes.io/metadata.name": req.namespace ?? ns };
@@ -35,7 +31,7 @@ export function guardRefusals(req: Req, guard: AdmissionGuardManifests, ns: stri
       object: req.object, oldObject: req.oldObject ?? null, params: null,
       request: { operation, kind: { group, version, kind: req.kind }, resource: { group, version, resource }, subResource: req.subResource ?? "", namespace: req.namespace ?? ns },
     }) as Obj;
-    const run = (expression: string) => cel.evaluate(expression, ctx);
+    const run = (expression: string) => ev.evaluate(expression, ctx);
     try {
       // Any matchCondition false: skipped. An error refuses (failurePolicy Fail).
       if ((policy.spec.matchConditions ?? []).some((m) => run(m.expression) === false)) return;

@@ -1,0 +1,143 @@
+// Two independent CEL evaluators, set up the way Kubernetes evaluates ValidatingAdmissionPolicy expressions:
+// @marcbachmann/cel-js and @bufbuild/cel (conformance-tested against cel-spec). Kubernetes adds libraries of its
+// own; the guard uses three of their functions, emulated here from their documented semantics:
+// - isQuantity(string) / quantity(string).asApproximateFloat() (k8s.io/apiserver/pkg/cel/library/quantity.go):
+//   a resource.Quantity, parsed with apimachinery's grammar, as a float64. quantity() is modelled as returning a
+//   double, which is sound only because the guard never uses a Quantity any other way (a test checks that);
+// - list.sum() (k8s.io/apiserver/pkg/cel/library/lists.go), on lists of doubles.
+// JSON integers are int64 in Kubernetes CEL (BigInt here), JSON numbers with a fraction double.
+import { celFunc, celMethod, CelScalar, isCelError, listType, parse, run } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+import { Environment } from "@marcbachmann/cel-js";
+
+// resource.Quantity: <signedNumber><suffix>, suffix a binary SI (Ki..Ei), a decimal SI (n u m "" k M G T P E)
+// or a decimal exponent (e/E and a signed integer). https://github.com/kubernetes/apimachinery/blob/master/pkg/api/resource/quantity.go
+const GRAMMAR = /^([+-]?)(\d+\.?\d*|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE])|[eE]([+-]?\d+))?$/;
+const BIN = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 } as const;
+const DEC = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 } as const;
+
+export function kubernetesQuantity(text: string): number | undefined {
+  const m = GRAMMAR.exec(text);
+  if (!m) return undefined;
+  const [, sign, num, bin, dec, exp] = m;
+  const base = Number(num) * (sign === "-" ? -1 : 1);
+  if (bin) return base * 2 ** BIN[bin as keyof typeof BIN];
+  if (dec) return base * 10 ** DEC[dec as keyof typeof DEC];
+  if (exp !== undefined) return base * 10 ** Number(exp);
+  return base;
+}
+
+const quantityOrThrow = (s: string): number => {
+  const v = kubernetesQuantity(s);
+  if (v === undefined) throw new Error(`quantities must match the regular expression: ${JSON.stringify(s)}`);
+  return v;
+};
+
+export interface CelEvaluator {
+  readonly name: string;
+  /** Evaluates an expression with the given variables; throws on an evaluation error. */
+  evaluate(expression: string, context: Record<string, unknown>): unknown;
+}
+
+const celJs = new Environment({ unlistedVariablesAreDyn: true })
+  .registerFunction("isQuantity(string): bool", (s: string) => kubernetesQuantity(s) !== undefined)
+  .registerFunction("quantity(string): double", (s: string) => quantityOrThrow(s))
+  .registerFunction({ name: "asApproximateFloat", receiverType: "double", returnType: "double", handler: (d: number) => d, params: [] })
+  .registerFunction({ name: "sum", receiverType: "list", returnType: "double", handler: (l: number[]) => l.reduce((a, b) => a + b, 0), params: [] });
+
+const bufFuncs = [
+  ...strings,
+  celFunc("isQuantity", [CelScalar.STRING], CelScalar.BOOL, (s) => kubernetesQuantity(s) !== undefined),
+  celFunc("quantity", [CelScalar.STRING], CelScalar.DOUBLE, (s) => quantityOrThrow(s)),
+  celMethod("asApproximateFloat", CelScalar.DOUBLE, [], CelScalar.DOUBLE, function () { return this; }),
+  celMethod("sum", listType(CelScalar.DYN), [], CelScalar.DOUBLE, function () {
+    let total = 0;
+    for (const v of this) {
+      if (typeof v !== "number") throw new Error("sum() of a list that is not of doubles");
+      total += v;
+    }
+    return total;
+  }),
+];
+
+export const EVALUATORS: readonly CelEvaluator[] = [
+  { name: "@marcbachmann/cel-js", evaluate: (expression, context) => celJs.evaluate(expression, context) },
+  {
+    name: "@bufbuild/cel",
+    evaluate: (expression, context) => {
+      const result = run(expression, context as never, { funcs: bufFuncs });
+      if (isCelError(result)) throw new Error(result.message);
+      return result;
+    },
+  },
+];
+
+/** JSON as Kubernetes CEL sees it: integers are int64. */
+export const toCel = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(toCel) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]))
+  : typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v;
+
+// ---- structure of an expression, for the cost bound ----
+
+/**
+ * One macro (a CEL comprehension): its nesting depth (macros over list literals add none), the source text of
+ * the list or map it ranges over, the iteration variable of the macro it sits in, and the identifier its range
+ * starts from.
+ */
+export interface MacroUse { depth: number; range: string; outerVar: string | undefined; rangeRoot: string | undefined }
+
+type Node = { exprKind: { case: string | undefined; value: any } };
+
+/** The identifier a select chain starts from (`c` for `c.env`), or undefined for anything else. */
+function rootIdent(e: Node): string | undefined {
+  let n: Node = e;
+  for (;;) {
+    if (n.exprKind.case === "identExpr") return n.exprKind.value.name;
+    if (n.exprKind.case === "selectExpr") n = n.exprKind.value.operand;
+    // A chain (`c.env.filter(...).map(...)`) ranges over what its first macro ranges over.
+    else if (n.exprKind.case === "comprehensionExpr") n = n.exprKind.value.iterRange;
+    else return undefined;
+  }
+}
+
+function text(e: Node): string {
+  switch (e.exprKind.case) {
+    case "identExpr": return e.exprKind.value.name;
+    case "selectExpr": return `${text(e.exprKind.value.operand)}.${e.exprKind.value.field}`;
+    case "listExpr": return `[list of ${e.exprKind.value.elements.length}]`;
+    case "structExpr": return "{map literal}";
+    case "constExpr": return "literal";
+    case "callExpr": return `${e.exprKind.value.function}(...)`;
+    case "comprehensionExpr": return "<macro result>";
+    default: return String(e.exprKind.case);
+  }
+}
+
+/** Every macro of an expression, with how deeply it sits inside other macros' bodies. */
+export function macroUses(expression: string): MacroUse[] {
+  const out: MacroUse[] = [];
+  const walk = (e: Node, depth: number, outerVar: string | undefined): void => {
+    const { case: kind, value } = e.exprKind;
+    if (kind === "comprehensionExpr") {
+      out.push({ depth: value.iterRange.exprKind.case === "listExpr" ? depth : depth + 1, range: text(value.iterRange), outerVar, rangeRoot: rootIdent(value.iterRange) });
+      // Chaining (`xs.filter(...).map(...)`) puts a macro in the range: same depth, not nested.
+      walk(value.iterRange, depth, outerVar);
+      walk(value.accuInit, depth, outerVar);
+      // A macro over a list literal baked into the policy (a fixed handful of prefixes or keys) multiplies the
+      // cost by a constant: it does not count as a level of nesting.
+      const inner = value.iterRange.exprKind.case === "listExpr" ? depth : depth + 1;
+      for (const body of [value.loopCondition, value.loopStep, value.result]) walk(body, inner, value.iterRange.exprKind.case === "listExpr" ? outerVar : value.iterVar);
+      return;
+    }
+    if (kind === "selectExpr") return walk(value.operand, depth, outerVar);
+    if (kind === "callExpr") {
+      if (value.target) walk(value.target, depth, outerVar);
+      for (const a of value.args) walk(a, depth, outerVar);
+      return;
+    }
+    if (kind === "listExpr") return value.elements.forEach((x: Node) => walk(x, depth, outerVar));
+    if (kind === "structExpr") return value.entries.forEach((x: any) => { if (x.keyKind?.case === "mapKey") walk(x.keyKind.value, depth, outerVar); walk(x.value, depth, outerVar); });
+  };
+  walk(parse(expression).expr as unknown as Node, 0, undefined);
+  return out;
+}
