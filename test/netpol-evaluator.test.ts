@@ -212,7 +212,7 @@ describe("ipBlock", () => {
     expect(ipBlockContains({ cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }, ip)).toBe(expected);
   });
 
-  it("PLATFORM fact 4: 'internet except RFC 1918 on 80/443' still reaches the metadata server on port 80", () => {
+  it("docs/facts.md fact 4: 'internet except RFC 1918 on 80/443' still reaches the metadata server on port 80", () => {
     const naive = np("gumstack-mcp", "egress", {
       podSelector: {},
       policyTypes: ["Egress"],

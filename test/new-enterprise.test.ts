@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { main } from "../src/cli/new-enterprise.js";
 import { namespaceValues, parseStackConfig } from "../src/config/load.js";
 import { EnterpriseInputError, renderEnterpriseStack } from "../src/enterprise/newEnterpriseStack.js";
 import { planStack } from "../src/plan/plan.js";
@@ -48,9 +49,13 @@ describe("renderEnterpriseStack", () => {
 });
 
 describe("npm run new-enterprise", () => {
-  const cli = resolve("src/cli/new-enterprise.ts");
-  const tsx = resolve("node_modules/.bin/tsx");
-  const run = (cwd: string, args: string[]) => spawnSync(tsx, [cli, ...args], { cwd, encoding: "utf8" });
+  // In-process through main(), as the command runs it, in a scratch working directory.
+  const run = (cwd: string, args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = main(args, { cwd, out: (s) => out.push(s), err: (s) => err.push(s) });
+    return { status, stdout: out.join("\n"), stderr: err.join("\n") };
+  };
   const workdir = () => {
     const dir = mkdtempSync(join(tmpdir(), "new-enterprise-"));
     copyFileSync("Pulumi.enterprise.yaml", join(dir, "Pulumi.enterprise.yaml"));

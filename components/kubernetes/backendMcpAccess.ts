@@ -10,7 +10,10 @@ export interface BackendMcpAccessArgs {
   readonly backendNamespace: pulumi.Input<string>;
   /** The backend's ServiceAccount. Required. */
   readonly backendServiceAccount: pulumi.Input<string>;
-  /** Resources to create first (the namespace, Knative's CRDs). Default none. */
+  /**
+   * Resources to create first: the MCP namespace. Not Knative: RBAC rules may name serving.knative.dev before its
+   * CRDs exist (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#role-example). Default none.
+   */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 

@@ -1,5 +1,5 @@
 // NetworkPolicies of the MCP namespace: untrusted customer code reachable only by Knative's data path and able
-// to reach only the public internet on 80/443 and the cluster DNS (PLATFORM.md facts 1-4). The manifests and the
+// to reach only the public internet on 80/443 and the cluster DNS (docs/facts.md facts 1-4). The manifests and the
 // egress except-list are pure functions: the tests evaluate them with src/netpol/evaluator.ts and the policy pack
 // reuses them to check what is deployed.
 import * as k8s from "@pulumi/kubernetes";

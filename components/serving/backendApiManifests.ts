@@ -1,6 +1,6 @@
 // Pure builders for the backend API (FastAPI): Deployment on the backend pool, Service, PodDisruptionBudget and
 // the autoscaling/v2 HPA on CPU, memory and active concurrent requests per pod (a Managed Service for
-// Prometheus gauge read through the Custom Metrics Stackdriver Adapter, PLATFORM.md fact 20).
+// Prometheus gauge read through the Custom Metrics Stackdriver Adapter, docs/facts.md fact 20).
 import {
   checkInt,
   poolSelector,

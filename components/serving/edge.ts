@@ -1,4 +1,4 @@
-// The public edge (PLATFORM.md facts 9, 10, 15): a GKE Gateway API global external Application Load Balancer on a
+// The public edge (docs/facts.md facts 9, 10, 15): a GKE Gateway API global external Application Load Balancer on a
 // reserved IP, TLS from a Google-managed Certificate Manager certificate for the domain and its wildcard (DNS
 // authorization), SSL policy MODERN / TLS 1.2, HTTP answered with 301 to HTTPS, `*.<domain>` to Kourier and
 // `api.<domain>` to the backend, with health checks both actually answer and stream-length backend timeouts.
@@ -50,8 +50,15 @@ export interface EdgeArgs {
   readonly namespace?: string;
   /** Name of the Gateway. Default "gumstack". */
   readonly gatewayName?: string;
-  /** Resources the Kubernetes objects wait for: the KnativeServing, the backend Service, the pools. Default none. */
+  /** Resources every Kubernetes object of the edge waits for, the Gateway included. Default none. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Per backend, what its ReferenceGrant, route and load-balancer policies also wait for: what creates the namespace
+   * they live in and the Service the route names (`kourier`: the KnativeServing, which creates both; `backend`: the
+   * backend's Service). Only these wait: the Gateway, its policy and the redirect need neither, so the load balancer
+   * is provisioned while Knative installs. Default none.
+   */
+  readonly backendDependsOn?: { readonly kourier?: pulumi.Input<pulumi.Resource>[]; readonly backend?: pulumi.Input<pulumi.Resource>[] };
   /** Resources the GCP objects wait for: the Certificate Manager, Compute and DNS API enablements. Default none. */
   readonly apiDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -186,27 +193,28 @@ export class Edge extends pulumi.ComponentResource {
     cr(`${name}-gateway-policy`, gatewayPolicyManifest({ name: `${gatewayName}-ssl`, namespace, gatewayName, sslPolicyName: sslPolicy.name }), afterGateway);
     cr(`${name}-redirect`, redirectRouteManifest({ name: `${gatewayName}-http-redirect`, namespace, gatewayName }), afterGateway);
 
-    const targets: [string, LbBackend, string[], LbHealthCheck][] = [
+    const targets: ["kourier" | "backend", LbBackend, string[], LbHealthCheck][] = [
       ["kourier", kourier, [`*.${domain}`], kourierCheck],
       ["backend", args.backend, [apiHost], { requestPath: args.backendHealthPath ?? "/healthz" }],
     ];
     for (const [key, backend, hostnames, check] of targets) {
+      const nextToBackend = { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, ...(args.backendDependsOn?.[key] ?? [])] };
       // Grant before route: a route to an ungranted Service is refused (ResolvedRefs false) until it appears.
       const grant = cr(
         `${name}-${key}-grant`,
         referenceGrantManifest({ name: `${namespace}-routes`, fromNamespace: namespace, backend }),
-        k8sOpts,
+        nextToBackend,
       );
       cr(
         `${name}-${key}-route`,
         hostRouteManifest({ name: `${gatewayName}-${key}`, namespace, gatewayName, hostnames, backend }),
-        { ...afterGateway, dependsOn: [...afterGateway.dependsOn, grant] },
+        { ...afterGateway, dependsOn: [...afterGateway.dependsOn, ...nextToBackend.dependsOn, grant] },
       );
-      cr(`${name}-${key}-health`, healthCheckPolicyManifest({ name: `${backend.serviceName}-lb-health`, backend, check }), k8sOpts);
+      cr(`${name}-${key}-health`, healthCheckPolicyManifest({ name: `${backend.serviceName}-lb-health`, backend, check }), nextToBackend);
       cr(
         `${name}-${key}-backend-policy`,
         backendPolicyManifest({ name: `${backend.serviceName}-lb`, backend, timeoutSec, drainingTimeoutSec }),
-        k8sOpts,
+        nextToBackend,
       );
     }
 

@@ -1,4 +1,4 @@
-// Knative Serving with Kourier, installed the way that survives a real cluster (PLATFORM.md fact 10): the
+// Knative Serving with Kourier, installed the way that survives a real cluster (docs/facts.md fact 10): the
 // Knative Operator's Helm chart (a Release, so its hooks and CRDs run), then one KnativeServing resource that
 // carries every setting. The operator owns Serving's ConfigMaps, so nothing here fights it over them.
 import * as k8s from "@pulumi/kubernetes";

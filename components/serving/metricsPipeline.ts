@@ -1,4 +1,4 @@
-// What makes the backend HPA's "active concurrent requests" metric real (PLATFORM.md fact 20): managed
+// What makes the backend HPA's "active concurrent requests" metric real (docs/facts.md fact 20): managed
 // Prometheus scrapes the backend pods (PodMonitoring), and the Custom Metrics Stackdriver Adapter reads the
 // series back from Cloud Monitoring as the GSA it impersonates through Workload Identity (roles/monitoring.viewer).
 // The cluster must run managed collection (monitoringConfig.managedPrometheus) and Workload Identity.

@@ -1,5 +1,5 @@
 // Pure builders for the pipeline that makes the backend's "active concurrent requests" a real HPA metric
-// (PLATFORM.md fact 20): a Managed Service for Prometheus PodMonitoring scraping the backend, and the Custom
+// (docs/facts.md fact 20): a Managed Service for Prometheus PodMonitoring scraping the backend, and the Custom
 // Metrics Stackdriver Adapter serving it to the HPA. The adapter objects follow the official manifest
 // GoogleCloudPlatform/k8s-stackdriver custom-metrics-stackdriver-adapter/deploy/production/
 // adapter_new_resource_model.yaml (commit af49d863, 2026-08-17), with Workload Identity and system-pool placement.

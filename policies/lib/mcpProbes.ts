@@ -42,7 +42,7 @@ export function samplesOf(cidr: string): string[] {
 /** A range with its samples: `first` addresses (the interesting ones) before the generic first/middle/last. */
 export const netRange = (cidr: string, what: string, first: string[] = []): NetRange => ({ cidr, what, samples: [...first, ...samplesOf(cidr)] });
 
-/** Every IPv4 range that is not the public internet (PLATFORM.md fact 4), and the IPv6 ones. */
+/** Every IPv4 range that is not the public internet (docs/facts.md fact 4), and the IPv6 ones. */
 export const NON_PUBLIC_RANGES: readonly NetRange[] = [
   netRange("169.254.0.0/16", "link-local", ["169.254.169.254"]),
   netRange("10.0.0.0/8", "RFC 1918"),

@@ -149,9 +149,48 @@ function policyId(p: NetworkPolicyLike): string {
   return `${policyNamespace(p)}/${p.metadata?.name ?? "<unnamed>"}`;
 }
 
+/**
+ * The model indexed once, so a probe costs what the policies of its two pods' namespaces cost, not a scan of every
+ * policy and namespace (which made checking a stack quadratic in its NetworkPolicies). Kept per model object and
+ * rebuilt when its `policies` or `namespaces` array is replaced or changes length; the order within a namespace is
+ * the model's, so evaluation (and the first error thrown) is exactly that of a scan.
+ */
+interface ModelIndex {
+  readonly policies: readonly NetworkPolicyLike[];
+  readonly policyCount: number;
+  readonly namespaces: readonly NamespaceInfo[];
+  readonly namespaceCount: number;
+  /** Policies by their namespace, in model order. */
+  readonly byNamespace: ReadonlyMap<string, readonly NetworkPolicyLike[]>;
+  /** Each namespace's labels; the first entry wins, as `find` would. */
+  readonly labels: ReadonlyMap<string, Record<string, string> | undefined>;
+}
+
+const indexes = new WeakMap<ClusterModel, ModelIndex>();
+
+function indexOf(model: ClusterModel): ModelIndex {
+  const cached = indexes.get(model);
+  if (cached && cached.policies === model.policies && cached.policyCount === model.policies.length
+    && cached.namespaces === model.namespaces && cached.namespaceCount === model.namespaces.length) return cached;
+  const byNamespace = new Map<string, NetworkPolicyLike[]>();
+  for (const p of model.policies) {
+    const ns = policyNamespace(p);
+    const list = byNamespace.get(ns);
+    if (list) list.push(p);
+    else byNamespace.set(ns, [p]);
+  }
+  const labels = new Map<string, Record<string, string> | undefined>();
+  for (const n of model.namespaces) if (!labels.has(n.name)) labels.set(n.name, n.labels);
+  const index: ModelIndex = {
+    policies: model.policies, policyCount: model.policies.length, namespaces: model.namespaces, namespaceCount: model.namespaces.length,
+    byNamespace, labels,
+  };
+  indexes.set(model, index);
+  return index;
+}
+
 function namespaceLabels(model: ClusterModel, name: string): Record<string, string> {
-  const ns = model.namespaces.find((n) => n.name === name);
-  return { ...(ns?.labels ?? {}), [NAME_LABEL]: name };
+  return { ...(indexOf(model).labels.get(name) ?? {}), [NAME_LABEL]: name };
 }
 
 /** Whether one peer element matches `ep`, selectors being relative to the policy's namespace. */
@@ -192,8 +231,8 @@ function decide(model: ClusterModel, dir: "Egress" | "Ingress", pod: Endpoint, p
   if (pod.kind !== "pod") {
     return { allowed: true, isolated: false, selectedBy: [], allowedBy: [], reason: "external endpoint (no policies apply)" };
   }
-  const selecting = model.policies.filter((p) => policyNamespace(p) === pod.namespace
-    && effectivePolicyTypes(p).includes(dir) && selectsPod(p.spec?.podSelector ?? {}, pod.labels));
+  const selecting = (indexOf(model).byNamespace.get(pod.namespace) ?? [])
+    .filter((p) => effectivePolicyTypes(p).includes(dir) && selectsPod(p.spec?.podSelector ?? {}, pod.labels));
   if (selecting.length === 0) {
     return { allowed: true, isolated: false, selectedBy: [], allowedBy: [], reason: `no policy selects the pod for ${dir} (default allow)` };
   }

@@ -132,7 +132,7 @@ function knativePod(ns: string, service: string, ip?: string): PodEndpoint {
 const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({ kind: "pod", namespace, labels, ...(ip ? { ip } : {}) });
 const ext = (ip: string): Endpoint => ({ kind: "external", ip });
 
-/** Knative's data plane: who must reach MCP pods, and on which ports (PLATFORM.md fact 1). */
+/** Knative's data plane: who must reach MCP pods, and on which ports (docs/facts.md fact 1). */
 export function dataPlane(knativeNs: string) {
   return {
     kourier: { pod: pod(knativeNs, { app: "3scale-kourier-gateway" }), ports: [tcp(8012), tcp(8013)], what: "the Kourier gateway" },

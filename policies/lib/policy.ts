@@ -25,7 +25,7 @@ export function cisGcp(reference: string, specification: string): PolicyComplian
   return { name: "CIS Google Cloud Platform Foundation Benchmark", version: "2.0.0", reference, specification };
 }
 
-/** The platform's design reference (PLATFORM.md, its numbered facts) where no benchmark item applies. */
+/** The platform's design reference (docs/facts.md, its numbered facts) where no benchmark item applies. */
 export function platformRule(reference: string, specification: string): PolicyComplianceFramework {
   return { name: "Gumstack platform design", version: "1", reference, specification };
 }

@@ -11,7 +11,7 @@ export const artifactRegistryRepositoryCleanup = resourcePolicy(
     description: "Artifact Registry repositories delete images older than 30 days, for real (not a dry run), and keep the most recent versions.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    framework: platformRule("fact 18", 'cleanupPolicyDryRun: false; DELETE olderThan "2592000s" plus a KEEP mostRecentVersions rule'),
+    framework: platformRule("docs/facts.md fact 18", 'cleanupPolicyDryRun: false; DELETE olderThan "2592000s" plus a KEEP mostRecentVersions rule'),
     remediationSteps: 'Set cleanupPolicyDryRun: false and cleanupPolicies [{ action: "DELETE", condition: { olderThan: "2592000s" } }, { action: "KEEP", mostRecentVersions: { keepCount: 10 } }].',
   },
   AR_REPOSITORY,

@@ -2,7 +2,7 @@ import { cisGke, resourcePolicy } from "../lib/policy";
 import { at, deferUnknown, UNKNOWN } from "../lib/props";
 import { GKE_CLUSTER } from "../lib/types";
 
-// Without Workload Identity, pods can only reach GCP as the node's service account (PLATFORM.md fact 12).
+// Without Workload Identity, pods can only reach GCP as the node's service account (docs/facts.md fact 12).
 export const gkeClusterWorkloadIdentity = resourcePolicy(
   {
     name: "gke-cluster-workload-identity",

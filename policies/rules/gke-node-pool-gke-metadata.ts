@@ -3,7 +3,7 @@ import { at, cannotVerify, UNKNOWN } from "../lib/props";
 import { GKE_NODE_POOL } from "../lib/types";
 
 // The GKE metadata server is what keeps pods from reading the node's credentials at 169.254.169.254
-// (PLATFORM.md fact 12): it must be on for EVERY pool, not only the MCP one.
+// (docs/facts.md fact 12): it must be on for EVERY pool, not only the MCP one.
 export const gkeNodePoolGkeMetadata = resourcePolicy(
   {
     name: "gke-node-pool-gke-metadata",

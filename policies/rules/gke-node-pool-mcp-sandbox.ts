@@ -6,7 +6,7 @@ import { GKE_NODE_POOL } from "../lib/types";
 export const MCP_POOL_LABEL = "gumstack.com/pool";
 
 // The MCP pool is the one with a sandbox config OR the MCP label: a pool labelled for MCP servers but not
-// sandboxed would run untrusted code on the host kernel (PLATFORM.md fact 11).
+// sandboxed would run untrusted code on the host kernel (docs/facts.md fact 11).
 export const gkeNodePoolMcpSandbox = resourcePolicy(
   {
     name: "gke-node-pool-mcp-sandbox",

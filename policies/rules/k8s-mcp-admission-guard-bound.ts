@@ -22,7 +22,7 @@ function selectsByName(selector: unknown, ns: string, labels: Record<string, str
   }
 }
 
-// MCP servers are created at run time, so the pack never sees them (PLATFORM.md fact 21): in every stack that
+// MCP servers are created at run time, so the pack never sees them (docs/facts.md fact 21): in every stack that
 // has the MCP namespace, the cluster's own admission guard must be present and bound to it with Deny.
 export const k8sMcpAdmissionGuardBound = stackPolicy(
   {
@@ -30,7 +30,7 @@ export const k8sMcpAdmissionGuardBound = stackPolicy(
     description: "Stacks with the MCP namespace bind their ValidatingAdmissionPolicies to it with validationActions Deny.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    framework: platformRule("fact 21", "Rules for MCP servers hold only if the cluster itself enforces them (admission control in gumstack-mcp)"),
+    framework: platformRule("docs/facts.md fact 21", "Rules for MCP servers hold only if the cluster itself enforces them (admission control in gumstack-mcp)"),
     remediationSteps:
       `Create the admission guard: ValidatingAdmissionPolicies (failurePolicy Fail) and bindings with validationActions [Deny] and matchResources.namespaceSelector.matchLabels {"${NAME_LABEL}": <mcp namespace>}.`,
     configSchema: configSchema("mcpNamespace"),

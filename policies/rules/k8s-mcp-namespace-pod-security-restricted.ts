@@ -5,7 +5,7 @@ import { K8S_NAMESPACE } from "../lib/types";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
 
-// MCP servers are created at run time by the backend, never seen by this pack (PLATFORM.md fact 21): Pod
+// MCP servers are created at run time by the backend, never seen by this pack (docs/facts.md fact 21): Pod
 // Security Admission on the namespace is what holds the line for them.
 export const k8sMcpNamespacePodSecurityRestricted = resourcePolicy(
   {
@@ -13,7 +13,7 @@ export const k8sMcpNamespacePodSecurityRestricted = resourcePolicy(
     description: "The MCP namespace enforces the Pod Security Standard \"restricted\" through Pod Security Admission.",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("fact 21", "Rules for MCP servers hold only if the cluster itself enforces them in gumstack-mcp"),
+    framework: platformRule("docs/facts.md fact 21", "Rules for MCP servers hold only if the cluster itself enforces them in gumstack-mcp"),
     remediationSteps: `Label the namespace ${ENFORCE}: restricted (and pin pod-security.kubernetes.io/enforce-version if you need to).`,
     configSchema: configSchema("mcpNamespace"),
   },

@@ -18,7 +18,7 @@ export const k8sMcpNetworkpolicyIsolation = stackPolicy(
     severity: "critical",
     framework: platformRule("network policy", "ingress only from the Knative data plane, no pod-to-pod between MCP servers; egress only to the public internet on 80/443"),
     remediationSteps:
-      "Egress: allow 0.0.0.0/0 on TCP 80/443 with every non-public range (PLATFORM.md fact 4) and the cluster's ranges in `except`, and DNS to kube-dns only. " +
+      "Egress: allow 0.0.0.0/0 on TCP 80/443 with every non-public range (docs/facts.md fact 4) and the cluster's ranges in `except`, and DNS to kube-dns only. " +
       "Ingress: allow only namespaceSelector+podSelector (same `from` element) of the Kourier gateway, activator and autoscaler.",
     configSchema: configSchema("mcpNamespace", "knativeNamespace"),
   },

@@ -2,7 +2,7 @@ import { configSchema } from "../config";
 import { judgeProbes, modelOf, reachabilityProbes, readMcpNetwork, refusal } from "../lib/netpol";
 import { platformRule, stackPolicy } from "../lib/policy";
 
-// The other half of the network rules: what MCP servers need to work at all (PLATFORM.md facts 1-3). A
+// The other half of the network rules: what MCP servers need to work at all (docs/facts.md facts 1-3). A
 // refusal here breaks serving or scaling, not isolation, hence advisory. Under Dataplane V2 ipBlocks never
 // match pods, so that reading is used when the stack's cluster runs it.
 export const k8sMcpNetworkpolicyReachability = stackPolicy(
@@ -11,7 +11,7 @@ export const k8sMcpNetworkpolicyReachability = stackPolicy(
     description: "NetworkPolicies let MCP pods reach the internet on 80/443 and kube-dns, and admit the Kourier gateway, the activator and the autoscaler.",
     enforcementLevel: "advisory",
     severity: "high",
-    framework: platformRule("facts 1-3", "Knative user pods receive traffic from Kourier, the activator and the autoscaler; egress needs DNS"),
+    framework: platformRule("docs/facts.md facts 1-3", "Knative user pods receive traffic from Kourier, the activator and the autoscaler; egress needs DNS"),
     remediationSteps:
       "Ingress: from the knative-serving namespace (kubernetes.io/metadata.name) AND pods app in (3scale-kourier-gateway, activator) on 8012/8013, app=autoscaler on 9090. " +
       "Egress: UDP+TCP 53 to kube-system k8s-app in (kube-dns, node-local-dns).",

@@ -4,7 +4,7 @@ import { cisGke, resourcePolicy } from "../lib/policy";
 import { at, cannotVerify, UNKNOWN } from "../lib/props";
 import { K8S_SERVICE_ACCOUNT } from "../lib/types";
 
-// The control plane's public endpoint answers on 443 from MCP pods (PLATFORM.md fact 5): no token to present.
+// The control plane's public endpoint answers on 443 from MCP pods (docs/facts.md fact 5): no token to present.
 export const k8sMcpServiceAccountNoTokenAutomount = resourcePolicy(
   {
     name: "k8s-mcp-service-account-no-token-automount",

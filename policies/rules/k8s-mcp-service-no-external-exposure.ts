@@ -4,7 +4,7 @@ import { platformRule, resourcePolicy } from "../lib/policy";
 import { asArray, at, cannotVerify, UNKNOWN } from "../lib/props";
 import { K8S_SERVICE } from "../lib/types";
 
-// The global L7 load balancer -> Kourier -> activator/queue-proxy is the only way in (PLATFORM.md "edge").
+// The global L7 load balancer -> Kourier -> activator/queue-proxy is the only way in (the edge in the README's "What it provisions").
 export const k8sMcpServiceNoExternalExposure = resourcePolicy(
   {
     name: "k8s-mcp-service-no-external-exposure",

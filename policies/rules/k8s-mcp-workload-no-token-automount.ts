@@ -4,7 +4,7 @@ import { mcpPodSpec } from "../lib/mcp";
 import { cisGke, resourcePolicy } from "../lib/policy";
 import { at, cannotVerify, UNKNOWN } from "../lib/props";
 
-// Knative accepts only `false` here (PLATFORM.md fact 5); the pod-level field wins over the ServiceAccount's.
+// Knative accepts only `false` here (docs/facts.md fact 5); the pod-level field wins over the ServiceAccount's.
 export const k8sMcpWorkloadNoTokenAutomount = resourcePolicy(
   {
     name: "k8s-mcp-workload-no-token-automount",

@@ -6,7 +6,7 @@ import { K8S_SERVICE, KNATIVE_SERVING } from "../lib/types";
 
 const KOURIER_APP = "3scale-kourier-gateway";
 
-// The Operator's Kourier Service is a public LoadBalancer by default (PLATFORM.md fact 10): a second way in
+// The Operator's Kourier Service is a public LoadBalancer by default (docs/facts.md fact 10): a second way in
 // that skips the global load balancer, its TLS policy and its health checks.
 export const knativeServingKourierClusterIp = resourcePolicy(
   {
@@ -14,7 +14,7 @@ export const knativeServingKourierClusterIp = resourcePolicy(
     description: "Kourier is not exposed by a load balancer of its own: the KnativeServing sets its service type to ClusterIP.",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("fact 10", "The Operator's Kourier Service is a public LoadBalancer by default: make it ClusterIP"),
+    framework: platformRule("docs/facts.md fact 10", "The Operator's Kourier Service is a public LoadBalancer by default: make it ClusterIP"),
     remediationSteps: 'Set spec.ingress.kourier: { enabled: true, "service-type": "ClusterIP" } on the KnativeServing.',
     configSchema: configSchema("knativeNamespace"),
   },

@@ -4,7 +4,7 @@ import { KNATIVE_SERVING } from "../lib/types";
 
 const FLAG = "kubernetes.podspec-runtimeclassname";
 
-// Knative's webhook rejects runtimeClassName unless this feature flag is on (PLATFORM.md fact 6): without it
+// Knative's webhook rejects runtimeClassName unless this feature flag is on (docs/facts.md fact 6): without it
 // an MCP Service either fails to deploy or is deployed without gVisor.
 export const knativeServingRuntimeClassEnabled = resourcePolicy(
   {
@@ -12,7 +12,7 @@ export const knativeServingRuntimeClassEnabled = resourcePolicy(
     description: "Knative Serving accepts runtimeClassName (config-features kubernetes.podspec-runtimeclassname: enabled).",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("fact 6", "Knative rejects runtimeClassName unless config-features has kubernetes.podspec-runtimeclassname: enabled"),
+    framework: platformRule("docs/facts.md fact 6", "Knative rejects runtimeClassName unless config-features has kubernetes.podspec-runtimeclassname: enabled"),
     remediationSteps: `Set spec.config.features["${FLAG}"]: "enabled" on the KnativeServing.`,
   },
   KNATIVE_SERVING,

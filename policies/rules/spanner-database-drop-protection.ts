@@ -10,7 +10,7 @@ export const spannerDatabaseDropProtection = resourcePolicy(
     description: "Spanner databases have drop protection and deletion protection on.",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("fact 17", "Spanner: deletionProtection, database enableDropProtection"),
+    framework: platformRule("docs/facts.md fact 17", "Spanner: deletionProtection, database enableDropProtection"),
     remediationSteps: "Set enableDropProtection: true and keep deletionProtection true on the database.",
   },
   SPANNER_DATABASE,

@@ -10,7 +10,7 @@ export const spannerInstanceDeletionProtection = stackPolicy(
     description: "Every Spanner instance is protected from deletion (protect, deletionPolicy PREVENT, or a drop-protected database in it).",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("fact 17", "Spanner: deletionProtection, database enableDropProtection"),
+    framework: platformRule("docs/facts.md fact 17", "Spanner: deletionProtection, database enableDropProtection"),
     remediationSteps: "Give the instance's databases enableDropProtection: true (Spanner then refuses to delete the instance), or protect the instance.",
   },
   ({ resources, report, notApplicable }) => {

@@ -1,6 +1,8 @@
 // `npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>`
 // Writes Pulumi.enterprise-<id>.yaml for a new enterprise customer and prints the next commands.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ConfigError, parseAllConfig } from "../config/load.js";
 import { budgetApiNotes, type NamedStack } from "../config/stackSet.js";
@@ -14,13 +16,22 @@ const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-accoun
   --force updates an existing Pulumi.enterprise-<id>.yaml in place: only the flags given change (then
   --billing-account and --folder are optional); secrets, the secrets provider and hand edits are kept.`;
 
-/** The other stack files of the current directory, validated; files that do not validate are named in `skipped`. */
-function otherStacks(except: string): { stacks: NamedStack[]; skipped: string[] } {
+/** Where the command runs and writes: the working directory and the two output streams (tests pass their own). */
+export interface CliIo {
+  readonly cwd: string;
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+}
+
+const PROCESS_IO: CliIo = { cwd: process.cwd(), out: (s) => console.log(s), err: (s) => console.error(s) };
+
+/** The other stack files of `dir`, validated; files that do not validate are named in `skipped`. */
+function otherStacks(dir: string, except: string): { stacks: NamedStack[]; skipped: string[] } {
   const stacks: NamedStack[] = [];
   const skipped: string[] = [];
-  for (const file of readdirSync(".").filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== except).sort()) {
+  for (const file of readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== except).sort()) {
     try {
-      const config = parseAllConfig(parseStackFile(readFileSync(file, "utf8"), file).config);
+      const config = parseAllConfig(parseStackFile(readFileSync(join(dir, file), "utf8"), file).config);
       stacks.push({ stack: file.slice("Pulumi.".length, -".yaml".length), config });
     } catch (err) {
       if (!(err instanceof ConfigError) && !(err instanceof Error && err.message.startsWith(file))) throw err;
@@ -30,9 +41,9 @@ function otherStacks(except: string): { stacks: NamedStack[]; skipped: string[] 
   return { stacks, skipped };
 }
 
-function main(argv: string[]): number {
+export function main(argv: string[], io: CliIo = PROCESS_IO): number {
   if (wantsHelp(argv)) {
-    console.log(USAGE);
+    io.out(USAGE);
     return EXIT.ok;
   }
   let values;
@@ -54,32 +65,33 @@ function main(argv: string[]): number {
       },
     }));
   } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
+    io.err(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const updating = values.force && values.customer !== undefined && existsSync(`Pulumi.${stackNameFor(values.customer)}.yaml`);
+  const updating = values.force && values.customer !== undefined && existsSync(resolve(io.cwd, `Pulumi.${stackNameFor(values.customer)}.yaml`));
   const missing = (updating ? (["customer"] as const) : (["customer", "billing-account", "folder"] as const)).filter((k) => !values[k]);
   if (missing.length > 0) {
-    console.error(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
+    io.err(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
     return 2;
   }
   const budget = values.budget === undefined ? undefined : Number(values.budget);
   if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) {
-    console.error(`--budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
+    io.err(`--budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
     return 2;
   }
   const stack = stackNameFor(values.customer!);
   const file = `Pulumi.${stack}.yaml`;
-  if (existsSync(file) && !values.force) {
-    console.error(`Refused: ${file} already exists; pass --force to update it (only the flags given change).`);
+  const path = resolve(io.cwd, file);
+  if (existsSync(path) && !values.force) {
+    io.err(`Refused: ${file} already exists; pass --force to update it (only the flags given change).`);
     return 2;
   }
-  const { stacks, skipped } = otherStacks(file);
+  const { stacks, skipped } = otherStacks(io.cwd, file);
   let templateText: string;
   try {
-    templateText = readFileSync(values.template, "utf8");
+    templateText = readFileSync(resolve(io.cwd, values.template), "utf8");
   } catch (err) {
-    console.error(`--template: cannot read ${values.template}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    io.err(`--template: cannot read ${values.template}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return 2;
   }
   let text: string;
@@ -93,19 +105,19 @@ function main(argv: string[]): number {
       ...(values["platform-project"] ? { platformProject: values["platform-project"] } : {}),
       ...(budget !== undefined ? { budgetAmount: budget } : {}),
       ...(values["clickhouse-host"] ? { clickhouseHost: values["clickhouse-host"] } : {}),
-    }, { ...(updating ? { existingText: readFileSync(file, "utf8") } : {}), otherStacks: stacks });
+    }, { ...(updating ? { existingText: readFileSync(path, "utf8") } : {}), otherStacks: stacks });
   } catch (err) {
     if (err instanceof EnterpriseInputError) {
-      console.error(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);
+      io.err(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);
       return 2;
     }
     throw err;
   }
-  writeFileSync(file, text);
-  for (const f of skipped) console.error(`note: ${f} does not validate, so it was not compared with ${file}`);
+  writeFileSync(path, text);
+  for (const f of skipped) io.err(`note: ${f} does not validate, so it was not compared with ${file}`);
   const written = parseAllConfig(parseStackFile(text, file).config);
-  for (const note of budgetApiNotes([...stacks, { stack, config: written }])) if (note.startsWith(`${stack}:`)) console.error(`note: ${note}`);
-  console.log(`${updating ? "Updated" : "Wrote"} ${file}. Next:
+  for (const note of budgetApiNotes([...stacks, { stack, config: written }])) if (note.startsWith(`${stack}:`)) io.err(`note: ${note}`);
+  io.out(`${updating ? "Updated" : "Wrote"} ${file}. Next:
   npm run plan -- --stack ${stack}                  # offline plan and policy check: npm run policy -- --stack ${stack}
   pulumi stack init ${stack} --secrets-provider gcpkms://projects/<state project>/locations/global/keyRings/<ring>/cryptoKeys/<key>
   pulumi config set --secret gumstack:clickhousePassword --stack ${stack}
@@ -113,4 +125,5 @@ function main(argv: string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+// Run only as a script (or its bundle), so tests can call main() in-process.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));

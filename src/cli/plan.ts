@@ -81,7 +81,21 @@ export const OPTIONS = {
   stack: { type: "string" }, program: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" },
 } as const;
 
+// Pulumi records `new Error().stack` on every promise it makes, for a leak report it prints only under
+// PULUMI_DEBUG_PROMISE_LEAKS (@pulumi/pulumi runtime/debuggable.js); formatting those stacks is an eighth of a plan.
+// This command prints one-line errors, not stacks: it records none while it plans (restored afterwards, for
+// in-process callers), unless the leak report or GUMSTACK_DEBUG=1 wants them.
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && process.env.GUMSTACK_DEBUG !== "1") Error.stackTraceLimit = 0;
+  try {
+    return await planMain(argv, io);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function planMain(argv: string[], io: Io): Promise<number> {
   const options = OPTIONS;
   let plan: StackExport;
   let quota: string | undefined;

@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { platformMocks } from "./mocks.js";
 import { readStackFile, type StackFileConfig } from "./stackFile.js";
+import { namespaceValues, parseStackConfig } from "../config/load.js";
 import { CONFIG_NAMESPACE } from "../config/schema.js";
 
 /** The signature Pulumi's serialization uses for secrets, and the masked form an export carries. */
@@ -194,6 +195,9 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
     registerOutputs(req, cb);
   };
 
+  // The real program validates its config first thing; doing it here too fails the plan with the same message
+  // before Pulumi's stack exists, so a bad config leaves no rejected stack promise behind (in-process callers).
+  if (!options.program) parseStackConfig(namespaceValues(pulumi.runtime.allConfig()));
   const program = options.program ?? (await import("../program.js")).program;
   await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {});
   // Registrations started by applies may still be in flight; waitForRPCs (internal, untyped) drains them.

@@ -13,7 +13,6 @@ import { Spanner } from "../../components/gcp/spanner.js";
 import { GkeCluster } from "../../components/gke/cluster.js";
 import { GkeNodePool } from "../../components/gke/nodePool.js";
 import { AdmissionGuard } from "../../components/kubernetes/admissionGuard.js";
-import { artifactRegistryImagePrefix } from "../../components/kubernetes/admissionPolicies.js";
 import { BackendNamespace } from "../../components/kubernetes/backendNamespace.js";
 import { BackendMcpAccess } from "../../components/kubernetes/backendMcpAccess.js";
 import { ClusterProvider } from "../../components/kubernetes/clusterProvider.js";
@@ -218,7 +217,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     mcpNamespace: settings.mcp.namespace,
     backendNamespace: BACKEND_NAMESPACE,
     backendServiceAccount: backendNs.serviceAccountName,
-    dependsOn: [mcp.namespace, knative.serving],
+    // RBAC may name serving.knative.dev before its CRDs exist: the Role needs only its namespace, not Knative.
+    dependsOn: [mcp.namespace],
   });
   // Knative's controller resolves each MCP image tag to a digest with its own identity: under Workload
   // Identity that is the federated principal of the KSA knative-serving/controller, which may read the MCP
@@ -243,7 +243,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     // The backend creates MCP servers: Knative must be able to resolve their images first.
     dependsOn: [backendPool.nodePool, backendNs, backendAccess, knativeTagResolver],
   });
-  const metrics = new MetricsPipeline("metrics", {
+  new MetricsPipeline("metrics", {
     provider, project,
     workloadPool: cluster.workloadPool,
     // Named per environment like every other service account, so stacks sharing a project never collide.
@@ -260,7 +260,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     backend: { namespace: BACKEND_NAMESPACE, serviceName: backend.serviceName, port: backend.servicePort },
     backendHealthPath: settings.backend.healthPath,
     backendTimeoutSeconds: settings.edge.backendTimeoutSeconds,
-    dependsOn: [knative.serving, backend.service],
+    // Only what sits next to each backend waits for it; the Gateway (the load balancer) starts while Knative installs.
+    backendDependsOn: { kourier: [knative.serving], backend: [backend.service] },
     apiDependsOn: [apis.certificatemanager, apis.compute, apis.dns],
   });
 

@@ -13,7 +13,7 @@ import { parseConfig, type Probe } from "../../canary/canary.js";
 import { CANARY_TENANT, TENANT_LABEL } from "../../components/serving/isolationCanaryManifests.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { parseCidr, cidrContains, parseIpv4 } from "../../src/config/cidr.js";
 
 const KNATIVE_NS = "knative-serving";
@@ -38,7 +38,7 @@ const tenantPod = (net: McpNetwork, labels: Record<string, string> = {}): Endpoi
 });
 
 describe.each(["prod", "enterprise"])("the canary's probes on the %s plan", async (stack) => {
-  const plan = await planStack({ stack });
+  const plan = await sharedPlan(stack);
   const service = plan.deployment.resources.find((r) => r.type === "kubernetes:serving.knative.dev/v1:Service")!;
   const container = (service.inputs as any).spec.template.spec.containers[0];
   const cfg = parseConfig(container.env.find((e: { name: string }) => e.name === "CANARY_CONFIG").value);

@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/rules/index.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { clusterRepositoryAccess, UNKNOWN } from "./support.js";
 
-const plan = await planStack({ stack: "enterprise" });
+const plan = await sharedPlan("enterprise");
 const resources = plan.deployment.resources;
 const sa = (id: string) => `serviceAccount:${id}@gumstack-acme.iam.gserviceaccount.com`;
 const PLATFORM = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform";

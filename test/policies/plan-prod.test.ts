@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/policy.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 
 describe.skipIf(!existsSync("Pulumi.prod.yaml"))("the prod plan", () => {
   it("passes every policy: npm run policy -- --stack prod exits 0", async () => {
@@ -16,7 +16,7 @@ describe.skipIf(!existsSync("Pulumi.prod.yaml"))("the prod plan", () => {
   });
 
   it("is really checked: the metadata server let out of the MCP egress policy fails", async () => {
-    const plan = await planStack({ stack: "prod" });
+    const plan = await sharedPlan("prod");
     const resources = plan.deployment.resources;
     const mcpPolicies = resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs as any).metadata?.namespace === "gumstack-mcp");
     expect(mcpPolicies.length).toBeGreaterThan(0);

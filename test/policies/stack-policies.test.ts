@@ -42,7 +42,7 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
     ]);
   });
 
-  it("0.0.0.0/0 except RFC 1918 lets the metadata server through (PLATFORM.md fact 4)", async () => {
+  it("0.0.0.0/0 except RFC 1918 lets the metadata server through (docs/facts.md fact 4)", async () => {
     const fs = await run((e) => change(e, "mcp-allow-internet", (p) => (p.spec.egress[0].to[0].ipBlock.except = EXCEPT.filter((c) => c !== "169.254.0.0/16"))));
     expect(fs).toEqual([
       m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),

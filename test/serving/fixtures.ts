@@ -1,5 +1,5 @@
 // Shared test fixtures for the serving components: a mock cluster provider, a stand-in node pool and the
-// seed's values (PLATFORM.md, seed table).
+// seed's values (as in Pulumi.prod.yaml).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedResource } from "../support/harness.js";

@@ -17,7 +17,7 @@ import {
   CANARY_METRICS_PORT, CANARY_TENANT, canaryAlertQueries, canaryConfigJson, canaryDomainMappingManifest, canaryPodMonitoringManifest,
   canaryProbes, canaryScrapePolicyManifest, canaryServiceManifest, TENANT_LABEL,
 } from "../../components/serving/isolationCanaryManifests.js";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { guardRefusals, type Obj } from "../support/admission.js";
 import { nameOf, ofType, one, record, waitsFor } from "../support/harness.js";
 import { inputs, mockProvider, validateWith } from "./fixtures.js";
@@ -170,7 +170,7 @@ describe("the IsolationCanary component", () => {
 });
 
 describe("the canary in the prod plan", async () => {
-  const plan = await planStack({ stack: "prod" });
+  const plan = await sharedPlan("prod");
   const resources = plan.deployment.resources;
 
   it("runs after Knative Serving and the admission guard, on the MCP pool, in the MCP namespace", () => {

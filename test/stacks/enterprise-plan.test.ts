@@ -1,6 +1,6 @@
 // An enterprise customer's stack planned end to end: one dedicated project, everything inside it.
 import { describe, expect, it } from "vitest";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
 const CUSTOMER_PROJECT = "gumstack-acme";
@@ -8,7 +8,7 @@ const CUSTOMER_PROJECT = "gumstack-acme";
 const PROD_PROJECT = "gumstack-prod";
 /** The admin project of the platform-images repository (gumstack:platformImages.repository). */
 const PLATFORM_PROJECT = "gumstack-admin";
-const plan = await planStack({ stack: "enterprise" });
+const plan = await sharedPlan("enterprise");
 const resources = plan.deployment.resources;
 const gcpResources = resources.filter((r) => r.custom && r.type.startsWith("gcp:"));
 

@@ -1,7 +1,7 @@
 // Every Kubernetes object the prod and enterprise stacks create, validated against its schema package:
 // kubernetes-models for core kinds, the Knative, Gateway API and GKE CRD packages for the rest.
 import { describe, expect, it } from "vitest";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { nameOf, type PlannedResource } from "../support/harness.js";
 
 /** Kinds no schema package ships: each is validated elsewhere (Helm values by the chart, PodMonitoring by a CRD copy). */
@@ -41,7 +41,7 @@ async function loadModels(kinds: Iterable<string>): Promise<Map<string, Model | 
 }
 
 describe.each(["prod", "enterprise"])("every Kubernetes object of the %s plan", async (stack) => {
-  const plan = await planStack({ stack });
+  const plan = await sharedPlan(stack);
   const all = objects(plan.deployment.resources).filter(({ manifest }) => !NO_PACKAGE.has(`${manifest.apiVersion}/${manifest.kind}`));
   const models = await loadModels(new Set(all.map(({ manifest }) => `${manifest.apiVersion}/${manifest.kind}`)));
 

@@ -1,11 +1,11 @@
 // The prod stack planned end to end, as `npm run plan -- --stack prod` does: the seed's values, the
 // protections, and the creation order the real engine will follow.
 import { describe, expect, it } from "vitest";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { OFFLINE_SECRET_PLACEHOLDER } from "../../src/plan/stackFile.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
-const plan = await planStack({ stack: "prod" });
+const plan = await sharedPlan("prod");
 const resources = plan.deployment.resources;
 const find = (type: string, name: string): PlannedResource => one(resources, type, name);
 const T = {

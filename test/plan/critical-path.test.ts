@@ -1,0 +1,110 @@
+// The first deploy's critical path: the longest weighted chain through the plan's dependency graph. A new
+// environment (or enterprise customer) is ready when that chain is, so nothing may wait longer than it must.
+import { describe, expect, it } from "vitest";
+import { main, report } from "../../src/cli/critical-path.js";
+import { WEIGHTS, criticalPaths, waitsOn, weightOf } from "../../src/plan/criticalPath.js";
+import type { PlannedResource } from "../../src/plan/plan.js";
+import { nameOf, one, waitsFor } from "../support/harness.js";
+import { sharedPlan } from "../support/plans.js";
+
+const res = (name: string, type: string, deps: string[] = [], extra: Partial<PlannedResource> = {}): PlannedResource => ({
+  urn: `urn:pulumi:s::p::${type}::${name}`, custom: true, type, inputs: {}, outputs: {}, dependencies: deps.map((d) => `urn:pulumi:s::p::${d}`), propertyDependencies: {}, ...extra,
+});
+
+describe("criticalPaths", () => {
+  const CLUSTER = "gcp:container/cluster:Cluster";
+  const POOL = "gcp:container/nodePool:NodePool";
+  const NS = "kubernetes:core/v1:Namespace";
+
+  it("follows dependencies, property dependencies and providers, weighting each resource by its type", () => {
+    const cluster = res("c", CLUSTER);
+    const pool = res("p", POOL, [], { propertyDependencies: { cluster: [cluster.urn] } });
+    const provider = res("k8s", "pulumi:providers:kubernetes", [`${POOL}::p`]);
+    const ns = res("ns", NS, [], { provider: provider.urn });
+    const quick = res("q", NS);
+    const { critical, finishOf } = criticalPaths([ns, quick, provider, pool, cluster]);
+    expect(critical.map((s) => nameOf(s as never))).toEqual(["c", "p", "ns"]);
+    expect(finishOf(ns.urn)).toBe(WEIGHTS[CLUSTER]!.seconds + WEIGHTS[POOL]!.seconds + weightOf(ns).seconds);
+    expect(finishOf(quick.urn)).toBe(weightOf(quick).seconds);
+    expect(waitsOn(ns)).toEqual([provider.urn]);
+  });
+
+  it("weighs components, providers and the stack at nothing, and refuses a cycle", () => {
+    expect(weightOf({ type: "gumstack:serving:Edge", custom: false }).seconds).toBe(0);
+    expect(weightOf({ type: "pulumi:providers:gcp", custom: true }).seconds).toBe(0);
+    expect(() => criticalPaths([res("a", NS, [`${NS}::b`]), res("b", NS, [`${NS}::a`])])).toThrow(/dependency cycle/);
+  });
+
+  it("states a basis for every weight", () => {
+    for (const [type, w] of Object.entries(WEIGHTS)) {
+      expect(w.seconds, type).toBeGreaterThan(0);
+      expect(w.basis.length, type).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe.each(["prod", "enterprise"])("the %s stack's first deploy", async (stack) => {
+  const resources = (await sharedPlan(stack)).deployment.resources;
+  const find = (type: string, name: string) => one(resources, type, name);
+  const serving = one(resources, "kubernetes:operator.knative.dev/v1beta1:KnativeServing");
+
+  it("takes at most 5% longer than the unavoidable chain APIs -> network -> cluster -> node pool -> operator -> KnativeServing", () => {
+    const { excessPercent, text } = report(resources);
+    expect(excessPercent, text).toBeLessThanOrEqual(5);
+    const chain = criticalPaths(resources).pathTo(serving.urn).map((s) => s.type);
+    for (const type of ["gcp:projects/service:Service", "gcp:compute/network:Network", "gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool", "kubernetes:helm.sh/v3:Release"]) {
+      expect(chain, type).toContain(type);
+    }
+  });
+
+  it("starts the Gateway (the load balancer) and the backend's RBAC without waiting for Knative, the backend, or each other", () => {
+    const gateway = one(resources, "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+    const backendService = find("kubernetes:core/v1:Service", "backend-service");
+    expect(waitsFor(resources, gateway, serving)).toBe(false);
+    expect(waitsFor(resources, gateway, backendService)).toBe(false);
+    for (const rbac of [find("kubernetes:rbac.authorization.k8s.io/v1:Role", "backend-mcp-access-role"), find("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "backend-mcp-access-binding")]) {
+      expect(waitsFor(resources, rbac, serving), nameOf(rbac)).toBe(false);
+      expect(waitsFor(resources, rbac, find("kubernetes:core/v1:Namespace", "mcp-namespace")), nameOf(rbac)).toBe(true);
+    }
+  });
+
+  it("keeps the orders correctness needs: each route after its grant, the Gateway and its Service; policies next to the Services they target", () => {
+    const gateway = one(resources, "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+    const backendService = find("kubernetes:core/v1:Service", "backend-service");
+    const needs: [string, string, PlannedResource][] = [
+      ["kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "edge-kourier-route", serving],
+      ["kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "edge-backend-route", backendService],
+      ["kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", "edge-kourier-grant", serving],
+      ["kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", "edge-backend-grant", backendService],
+      ["kubernetes:networking.gke.io/v1:HealthCheckPolicy", "edge-kourier-health", serving],
+      ["kubernetes:networking.gke.io/v1:GCPBackendPolicy", "edge-kourier-backend-policy", serving],
+      ["kubernetes:networking.gke.io/v1:HealthCheckPolicy", "edge-backend-health", backendService],
+      ["kubernetes:networking.gke.io/v1:GCPBackendPolicy", "edge-backend-backend-policy", backendService],
+    ];
+    for (const [type, name, dep] of needs) expect(waitsFor(resources, find(type, name), dep), `${name} waits for ${nameOf(dep)}`).toBe(true);
+    for (const key of ["kourier", "backend"]) {
+      const route = find("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", `edge-${key}-route`);
+      expect(waitsFor(resources, route, gateway)).toBe(true);
+      expect(waitsFor(resources, route, find("kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", `edge-${key}-grant`))).toBe(true);
+    }
+    expect(waitsFor(resources, gateway, one(resources, "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry"))).toBe(true);
+  });
+});
+
+describe("npm run critical-path", () => {
+  it("prints the critical path with each step's weight and basis, and the chain it is measured against", async () => {
+    const out: string[] = [];
+    expect(await main(["--stack", "prod"], (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    const text = out.join("\n");
+    expect(text).toMatch(/^critical path: \d+m\d\ds$/m);
+    expect(text).toMatch(/^unavoidable chain \(to the KnativeServing\): \d+m\d\ds$/m);
+    expect(text).toMatch(/\+600 s {2}gke-cluster {2,}gcp:container\/cluster:Cluster {2}\(regional private GKE cluster/);
+    expect(text).toMatch(/^critical path exceeds the unavoidable chain by \dm\d\ds \(\d\.\d%\)$/m);
+  });
+
+  it("explains its usage without a stack or a file", async () => {
+    const err: string[] = [];
+    expect(await main([], () => {}, (s) => err.push(s))).toBe(2);
+    expect(err.join("\n")).toContain("usage: npm run critical-path");
+  });
+});
