@@ -25,7 +25,7 @@ function deployedFile(): string {
       "",
     ].join("\n"))
     .replace(/secure: v1:REPLACE_WITH_pulumi_config_set_--secret/, "secure: v1:AAAArealCiphertextOfThePassword==")
-    .replace(/(    mcp:\n      machineType: n2-standard-4\n      minNodes: 1\n      maxNodes: )6/, "$110 # raised for the globex launch");
+    .replace(/( {4}mcp:\n {6}machineType: n2-standard-4\n {6}minNodes: 1\n {6}maxNodes: )6/, "$110 # raised for the globex launch");
 }
 
 function refusal(input: Parameters<typeof renderEnterpriseStack>[1], options?: Parameters<typeof renderEnterpriseStack>[2]): string[] {
@@ -75,7 +75,7 @@ describe("renderEnterpriseStack with an existing file (--force)", () => {
   });
 
   it("never turns the random name part on for a file that predates it (that would rename its ring and buckets)", () => {
-    const before = deployedFile().replace(/  gumstack:naming:\n    randomSuffix: true\n/, "");
+    const before = deployedFile().replace(/ {2}gumstack:naming:\n {4}randomSuffix: true\n/, "");
     expect(before).not.toContain("randomSuffix");
     const after = renderEnterpriseStack(template, { customer: "globex", budgetAmount: 12000 }, { existingText: before });
     expect(after).not.toContain("randomSuffix");
