@@ -13,7 +13,7 @@ function withValue(path: string, value: unknown): Record<string, unknown> {
   const values = prodValues();
   const segs = path.split(".");
   let cur = values as Record<string, unknown>;
-  for (const seg of segs.slice(0, -1)) cur = cur[seg] as Record<string, unknown>;
+  for (const seg of segs.slice(0, -1)) cur = (cur[seg] ??= {}) as Record<string, unknown>;
   const last = segs.at(-1)!;
   if (value === undefined) delete cur[last];
   else cur[last] = value;
@@ -116,6 +116,21 @@ describe("config refusals name the key, the value and what is allowed", () => {
     ["backend port on the metrics port", "backend.port", 9090, /^gumstack:backend\.port: must differ from the metrics port 9090/],
     ["bucket purpose Cloud Storage refuses", "buckets", ["googledata"], /^gumstack:buckets\[0\]: must not contain "goog"/],
     ["bucket purpose twice", "buckets", ["data", "data"], /^gumstack:buckets: lists a purpose twice/],
+    ["MCP pod range overlapping the pod range", "network.mcpPodCidr", "10.18.0.0/16",
+      /^gumstack:network\.mcpPodCidr: overlaps podCidr \(10\.16\.0\.0\/14\); the node, pod, MCP pod, service and master ranges must be disjoint/],
+    ["MCP pod range too small for the pool's maximum", "network.mcpPodCidr", "10.24.0.0/20",
+      /^gumstack:network\.mcpPodCidr: holds 16 node ranges \(\/24 each\) but its pools may grow to 20 nodes; use a larger range/],
+    ["tenant NAT too small for the MCP pool's maximum", "egress.tenant", { addresses: 1, minPortsPerVm: 4096 },
+      /^gumstack:egress\.tenant\.addresses: 1 address\(es\) give 64512 ports, fewer than 20 VMs x minPortsPerVm 4096 = 81920; use at least 2 addresses/],
+    ["platform NAT too small for every node", "egress.platform.minPortsPerVm", 2048,
+      /^gumstack:egress\.platform\.addresses: 2 address\(es\) give 129024 ports, fewer than 101 VMs x minPortsPerVm 2048 = 206848; use at least 4 addresses/],
+    ["NAT ports not a power of two", "egress.tenant.minPortsPerVm", 3000, /^gumstack:egress\.tenant\.minPortsPerVm: must be a power of two from 32 to 32768/],
+    ["NAT max ports not above min", "egress.platform.maxPortsPerVm", 1024, /^gumstack:egress\.platform\.maxPortsPerVm: must be greater than minPortsPerVm \(1024\)/],
+    ["Armor limit above Cloud Armor's maximum", "edge.armor.serverRequestsPerMinute", 2_000_000, /^gumstack:edge\.armor\.serverRequestsPerMinute: must be at most 1000000/],
+    ["Armor override for the API host", "edge.armor.serverOverrides", { api: 100 }, /^gumstack:edge\.armor\.serverOverrides\.api: names the API host/],
+    ["Armor override for a name that is no server", "edge.armor.serverOverrides", { "Bad_Name": 100 }, /^gumstack:edge\.armor\.serverOverrides\.Bad_Name: must be a server name: the DNS label <server> of <server>\.<domain>/],
+    ["log sample rate above 1", "edge.logSampleRate", 2, /^gumstack:edge\.logSampleRate: .*<=1/],
+    ["alert email malformed", "alerting.emails", ["oncall"], /^gumstack:alerting\.emails\[0\]: must be an email address/],
     ["pod CPU below a container's default limit", "mcp", { maxPodCpu: "1" }, /^gumstack:mcp\.maxPodCpu: must be >= maxCpu \(2\), the CPU limit a container gets when it sets none \(got "1"\)/],
     ["pod memory below a container's default", "mcp", { maxPodMemory: "128Mi" }, /^gumstack:mcp\.maxPodMemory: must be >= defaultMemory \(256Mi\)/],
     ["zero containers per pod", "mcp", { maxContainers: 0 }, /^gumstack:mcp\.maxContainers: .*>=1.*\(got 0\)/],
@@ -127,6 +142,18 @@ describe("config refusals name the key, the value and what is allowed", () => {
 
   it.each(cases)("%s", (_label, path, value, expected) => {
     expect(problems(withValue(path, value))).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+
+  it("defaults the edge, egress and alerting keys safely", () => {
+    const c = parseStackConfig(prodValues());
+    expect(c.network.mcpPodCidr).toBe("10.24.0.0/14");
+    expect(c.edge.armor).toEqual({ adaptiveProtection: true, serverRequestsPerMinute: 6000, serverOverrides: {}, apiRequestsPerMinutePerClient: 600, wafPreview: false });
+    expect(c.edge.logSampleRate).toBe(0.5);
+    expect(c.egress).toEqual({
+      platform: { addresses: 2, minPortsPerVm: 1024, maxPortsPerVm: 8192 },
+      tenant: { addresses: 2, minPortsPerVm: 4096, maxPortsPerVm: 32768 },
+    });
+    expect(c.alerting).toEqual({ emails: [], lb5xxPercent: 5, certificateExpiryDays: 14 });
   });
 
   it("reports every problem at once, not just the first", () => {

@@ -9,6 +9,69 @@ import { GOOGLE_LB_RANGES } from "../platform.js";
 export const POD_RANGE_NAME = "pods";
 /** Name of the subnet's secondary range for Service ClusterIPs. */
 export const SERVICE_RANGE_NAME = "services";
+/** Name of the subnet's secondary range for the MCP (gVisor) pool's pods (the pool's networkConfig.podRange). */
+export const MCP_POD_RANGE_NAME = "pods-mcp";
+
+/**
+ * Source ports one NAT address offers a VM: 1024-65535, i.e. 64,512 per protocol
+ * (https://cloud.google.com/nat/docs/ports-and-addresses).
+ */
+export const NAT_PORTS_PER_ADDRESS = 64512;
+/**
+ * Pod addresses GKE reserves per node: a /24 at the default 110 pods per node
+ * (https://cloud.google.com/kubernetes-engine/docs/how-to/flexible-pod-cidr).
+ */
+export const PODS_PER_NODE_RANGE = 256;
+
+/** One Cloud NAT gateway: reserved addresses and dynamic port allocation bounds. */
+export interface NatGatewaySettings {
+  /** Reserved static external addresses (MANUAL_ONLY). */
+  readonly addresses: number;
+  /** Ports each VM is guaranteed (power of two, 32-32768). */
+  readonly minPortsPerVm: number;
+  /** Ports one VM may grow to (power of two, 64-65536, above the minimum). */
+  readonly maxPortsPerVm: number;
+}
+
+/** Defaults of the two gateways (the config schema's defaults). */
+export const DEFAULT_EGRESS: { readonly platform: NatGatewaySettings; readonly tenant: NatGatewaySettings } = {
+  platform: { addresses: 2, minPortsPerVm: 1024, maxPortsPerVm: 8192 },
+  tenant: { addresses: 2, minPortsPerVm: 4096, maxPortsPerVm: 32768 },
+};
+
+/** The port arithmetic of one gateway serving at most `maxVms` VMs. */
+export function natPortPlan(g: NatGatewaySettings & { readonly maxVms: number }): {
+  /** Ports the gateway's addresses offer together. */
+  ports: number;
+  /** Ports reserved when every VM holds its minimum. */
+  reservedAtMax: number;
+  /** VMs that can hold their maximum at the same time. */
+  vmsAtMaxPorts: number;
+} {
+  const ports = g.addresses * NAT_PORTS_PER_ADDRESS;
+  return { ports, reservedAtMax: g.maxVms * g.minPortsPerVm, vmsAtMaxPorts: Math.floor(ports / g.maxPortsPerVm) };
+}
+
+/** Throws on a gateway Cloud NAT would refuse: no address, or bounds that are not powers of two with max > min. */
+export function checkNatGateway(what: string, g: NatGatewaySettings): void {
+  if (!Number.isInteger(g.addresses) || g.addresses < 1) throw new Error(`${what} needs at least one address, got ${g.addresses}`);
+  const pow2 = (n: number, lo: number, hi: number) => Number.isInteger(n) && n >= lo && n <= hi && (n & (n - 1)) === 0;
+  if (!pow2(g.minPortsPerVm, 32, 32768)) throw new Error(`${what}: minPortsPerVm ${g.minPortsPerVm} must be a power of two from 32 to 32768`);
+  if (!pow2(g.maxPortsPerVm, 64, 65536)) throw new Error(`${what}: maxPortsPerVm ${g.maxPortsPerVm} must be a power of two from 64 to 65536`);
+  if (g.maxPortsPerVm <= g.minPortsPerVm) throw new Error(`${what}: maxPortsPerVm (${g.maxPortsPerVm}) must exceed minPortsPerVm (${g.minPortsPerVm})`);
+}
+
+/**
+ * Why a gateway is too small, or undefined: with dynamic port allocation every VM first gets minPortsPerVm
+ * (https://cloud.google.com/nat/docs/ports-and-addresses#dynamic-port), so the addresses must cover
+ * maxVms x minPortsPerVm, or the last VMs of a scale-up get no NAT at all (OUT_OF_RESOURCES drops).
+ */
+export function natPortCheck(g: NatGatewaySettings & { readonly maxVms: number }): string | undefined {
+  const plan = natPortPlan(g);
+  if (plan.ports >= plan.reservedAtMax) return undefined;
+  const needed = Math.ceil(plan.reservedAtMax / NAT_PORTS_PER_ADDRESS);
+  return `${g.addresses} address(es) give ${plan.ports} ports, fewer than ${g.maxVms} VMs x minPortsPerVm ${g.minPortsPerVm} = ${plan.reservedAtMax}; use at least ${needed} addresses or a lower minPortsPerVm`;
+}
 
 /** The firewall `allows` for TCP on the given ports: deduplicated, sorted, each checked to be a valid port. */
 export function tcpAllow(ports: readonly number[]): { protocol: string; ports: string[] }[] {
@@ -26,8 +89,13 @@ export interface NetworkArgs {
   readonly region: string;
   /** Environment name, used in resource names. Required. */
   readonly environment: string;
-  /** Node, pod and service ranges (masterCidr is the cluster's, not the subnet's). Required. */
+  /** Node, pod, MCP pod and service ranges (masterCidr is the cluster's, not the subnet's). Required. */
   readonly network: StackConfig["network"];
+  /**
+   * The platform's and the tenants' Cloud NAT gateways (addresses, ports per VM). Default DEFAULT_EGRESS; each
+   * must give every VM it serves its minimum ports (natPortCheck): the config schema checks that before planning.
+   */
+  readonly egress?: { readonly platform: NatGatewaySettings; readonly tenant: NatGatewaySettings };
   /**
    * Ports the load-balanced backends listen on (pod ports of Kourier's gateway and of the backend, for NEG
    * health checks and proxied traffic). Required, at least one.
@@ -50,8 +118,10 @@ export const DEFAULT_CONTROL_PLANE_WEBHOOK_PORTS: readonly number[] = [8443];
 
 /**
  * The platform's VPC: custom-mode, regional routing, one GKE subnet with the node range as primary and named
- * secondary ranges for pods and services, Private Google Access and flow logs; a Cloud Router with Cloud NAT
- * (auto-allocated IPs, errors logged) so private nodes and pods reach the internet and image registries; a
+ * secondary ranges for pods, MCP pods and services, Private Google Access and flow logs; a Cloud Router with two
+ * Cloud NAT gateways on reserved addresses (MANUAL_ONLY, errors logged): the platform's for the node range and the
+ * system/backend pod range, the tenants' for the MCP pod range alone, so tenant code never leaves from an address
+ * an allow-list meant for the platform admits (docs/edge-egress-ops.md; needs GKE's default SNAT off); a
  * firewall rule admitting Google's load-balancer ranges to the node and pod ranges on the backend ports; and one
  * admitting the private control plane (the master /28) to admission webhook pods, without which every Knative
  * object times out at its webhook ("failed calling webhook ... context deadline exceeded").
@@ -60,14 +130,21 @@ export class Network extends pulumi.ComponentResource {
   readonly network: gcp.compute.Network;
   readonly subnetwork: gcp.compute.Subnetwork;
   readonly router: gcp.compute.Router;
-  /** Depend on it before node pools come up: private nodes pull images through it. */
+  /** The platform's NAT (node range, system/backend pods). Depend on it before node pools come up. */
   readonly nat: gcp.compute.RouterNat;
+  /** The tenants' NAT (the MCP pod range only). The MCP pool waits for it. */
+  readonly tenantNat: gcp.compute.RouterNat;
+  /** Reserved external addresses of the platform's NAT (for allow-lists such as ClickHouse Cloud's). */
+  readonly platformNatAddresses: pulumi.Output<string[]>;
+  /** Reserved external addresses of the tenants' NAT (what MCP servers' outbound calls come from). */
+  readonly tenantNatAddresses: pulumi.Output<string[]>;
   readonly loadBalancerFirewall: gcp.compute.Firewall;
   /** Lets the private control plane call admission webhooks on their pod ports. */
   readonly controlPlaneWebhookFirewall: gcp.compute.Firewall;
   /** Secondary range names for the cluster's ipAllocationPolicy. */
   readonly podRangeName = POD_RANGE_NAME;
   readonly serviceRangeName = SERVICE_RANGE_NAME;
+  readonly mcpPodRangeName = MCP_POD_RANGE_NAME;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:Network", name, {}, opts);
@@ -101,6 +178,9 @@ export class Network extends pulumi.ComponentResource {
         secondaryIpRanges: [
           { rangeName: POD_RANGE_NAME, ipCidrRange: args.network.podCidr },
           { rangeName: SERVICE_RANGE_NAME, ipCidrRange: args.network.serviceCidr },
+          // GKE multi-Pod CIDR: the MCP pool takes its pod IPs from here (node pool networkConfig.podRange,
+          // https://cloud.google.com/kubernetes-engine/docs/how-to/multi-pod-cidr).
+          { rangeName: MCP_POD_RANGE_NAME, ipCidrRange: args.network.mcpPodCidr },
         ],
         // Private nodes reach Google APIs (Artifact Registry, logging) without external IPs.
         privateIpGoogleAccess: true,
@@ -124,25 +204,74 @@ export class Network extends pulumi.ComponentResource {
       { parent: this, ...computeApi },
     );
 
-    this.nat = new gcp.compute.RouterNat(
-      `${name}-nat`,
-      {
-        project: args.project,
-        region: args.region,
-        name: boundedName([...base, "nat"], 63),
-        router: this.router.name,
-        natIpAllocateOption: "AUTO_ONLY",
-        // Only the GKE subnet, all of its ranges: nodes (primary) and pods (secondary) egress through NAT.
-        sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
-        subnetworks: [{ name: this.subnetwork.id, sourceIpRangesToNats: ["ALL_IP_RANGES"] }],
-        // Many MCP pods per node open outbound connections: let a busy VM take more ports.
-        enableDynamicPortAllocation: true,
-        enableEndpointIndependentMapping: false,
-        minPortsPerVm: 64,
-        logConfig: { enable: true, filter: "ERRORS_ONLY" },
-      },
-      { parent: this, ...computeApi },
-    );
+    // Two gateways on one router, each serving different ranges of the same subnet (a range may belong to one
+    // gateway only): https://cloud.google.com/nat/docs/set-up-manage-network-address-translation. Pods keep
+    // their own source IP up to Cloud NAT only because the cluster turns GKE's default SNAT off
+    // (https://cloud.google.com/kubernetes-engine/docs/concepts/ip-masquerade-agent); with it on, every pod
+    // would leave as its node and both kinds of pods would share the platform's addresses.
+    const egress = args.egress ?? DEFAULT_EGRESS;
+    const gateway = (
+      key: "platform" | "tenant",
+      logical: string,
+      settings: NatGatewaySettings,
+      subnetwork: gcp.types.input.compute.RouterNatSubnetwork,
+    ) => {
+      checkNatGateway(`network ${name}: the ${key} NAT`, settings);
+      const addresses = Array.from({ length: settings.addresses }, (_, i) =>
+        new gcp.compute.Address(
+          `${name}-nat-${key}-ip-${i}`,
+          {
+            project: args.project,
+            region: args.region,
+            name: boundedName([...base, "nat", key, String(i)], 63),
+            description: `Cloud NAT egress address of the ${key === "tenant" ? "MCP servers (tenants)" : "platform"}`,
+            addressType: "EXTERNAL",
+            networkTier: "PREMIUM",
+          },
+          // Customers allow-list these: a replacement would change them, so they are protected.
+          { parent: this, ...computeApi, protect: true },
+        ),
+      );
+      const nat = new gcp.compute.RouterNat(
+        logical,
+        {
+          project: args.project,
+          region: args.region,
+          name: boundedName([...base, key === "tenant" ? "nat-tenant" : "nat"], 63),
+          router: this.router.name,
+          natIpAllocateOption: "MANUAL_ONLY",
+          natIps: addresses.map((a) => a.selfLink),
+          sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
+          subnetworks: [subnetwork],
+          // Dynamic port allocation: each VM starts at the minimum and grows to the maximum under load
+          // (https://cloud.google.com/nat/docs/ports-and-addresses#dynamic-port); it requires endpoint-independent
+          // mapping off.
+          enableDynamicPortAllocation: true,
+          enableEndpointIndependentMapping: false,
+          minPortsPerVm: settings.minPortsPerVm,
+          maxPortsPerVm: settings.maxPortsPerVm,
+          // Translation errors and drops (e.g. OUT_OF_RESOURCES) are logged; the alerting component watches them.
+          logConfig: { enable: true, filter: "ERRORS_ONLY" },
+        },
+        { parent: this, ...computeApi },
+      );
+      return { nat, addresses: pulumi.all(addresses.map((a) => a.address)) };
+    };
+    const platform = gateway("platform", `${name}-nat`, egress.platform, {
+      name: this.subnetwork.id,
+      // Nodes of every pool (primary range) and the system/backend pods: never the MCP pod range.
+      sourceIpRangesToNats: ["PRIMARY_IP_RANGE", "LIST_OF_SECONDARY_IP_RANGES"],
+      secondaryIpRangeNames: [POD_RANGE_NAME],
+    });
+    const tenant = gateway("tenant", `${name}-nat-tenant`, egress.tenant, {
+      name: this.subnetwork.id,
+      sourceIpRangesToNats: ["LIST_OF_SECONDARY_IP_RANGES"],
+      secondaryIpRangeNames: [MCP_POD_RANGE_NAME],
+    });
+    this.nat = platform.nat;
+    this.tenantNat = tenant.nat;
+    this.platformNatAddresses = platform.addresses;
+    this.tenantNatAddresses = tenant.addresses;
 
     this.loadBalancerFirewall = new gcp.compute.Firewall(
       `${name}-allow-google-lb`,
@@ -183,6 +312,9 @@ export class Network extends pulumi.ComponentResource {
       podRangeName: POD_RANGE_NAME,
       serviceRangeName: SERVICE_RANGE_NAME,
       natName: this.nat.name,
+      tenantNatName: this.tenantNat.name,
+      platformNatAddresses: this.platformNatAddresses,
+      tenantNatAddresses: this.tenantNatAddresses,
     });
   }
 }

@@ -7,6 +7,9 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../src/config/cidr.js";
 
+/** GKE system metrics and the kube-state-metrics package (HPA among them) the cluster exports to Cloud Monitoring. */
+export const MONITORING_COMPONENTS = ["SYSTEM_COMPONENTS", "STORAGE", "HPA", "POD", "DAEMONSET", "DEPLOYMENT", "STATEFULSET"] as const;
+
 /** How the Pulumi Kubernetes provider (and kubectl) reach the API server. */
 export type ApiServerAccess = "dns-endpoint" | "authorized-networks";
 
@@ -58,6 +61,18 @@ export interface GkeClusterArgs {
   readonly deletionProtection?: boolean;
   /** Enable NodeLocal DNSCache (the MCP egress policy then allows 169.254.20.10:53). Default false. */
   readonly nodeLocalDns?: boolean;
+  /**
+   * Turn GKE's default SNAT off, so pods leave with their own IP and Cloud NAT can tell pod ranges apart (the
+   * tenant MCP pods egress from other addresses than the platform). Needs private nodes and Cloud NAT for every
+   * pod range that reaches the internet (https://cloud.google.com/kubernetes-engine/docs/concepts/ip-masquerade-agent).
+   * Default true.
+   */
+  readonly disableDefaultSnat?: boolean;
+  /**
+   * GKE cost allocation: the billing export carries each workload's cluster, namespace and Kubernetes labels
+   * (https://cloud.google.com/kubernetes-engine/docs/how-to/cost-allocations). Default true.
+   */
+  readonly costAllocation?: boolean;
   /** GCE resource labels of the cluster. Default {}. */
   readonly resourceLabels?: Readonly<Record<string, string>>;
   /** Resources the cluster must wait for: API enablement, the KMS grant to the container service agent. Default []. */
@@ -147,6 +162,8 @@ export class GkeCluster extends pulumi.ComponentResource {
         },
         // Dataplane V2 enforces NetworkPolicy itself: no networkPolicy block (that is the legacy Calico add-on).
         datapathProvider: "ADVANCED_DATAPATH",
+        // Pods keep their source IP up to Cloud NAT, which translates each pod range through its own gateway.
+        defaultSnatStatus: { disabled: args.disableDefaultSnat ?? true },
         // kube-dns, pinned: the MCP/backend DNS egress rules select its pods (Cloud DNS would answer at
         // 169.254.169.254, the metadata address the MCP egress refuses).
         dnsConfig: { clusterDns: "KUBE_DNS" },
@@ -185,7 +202,14 @@ export class GkeCluster extends pulumi.ComponentResource {
           horizontalPodAutoscaling: { disabled: false },
           dnsCacheConfig: { enabled: args.nodeLocalDns ?? false },
         },
-        monitoringConfig: { managedPrometheus: { enabled: true } },
+        // System metrics plus GKE's managed kube-state-metrics package (on by default since 1.29.2-gke.2000),
+        // pinned: the "backend HPA at its maximum" alert reads kube_horizontalpodautoscaler_* (HPA) through
+        // Managed Prometheus (https://cloud.google.com/kubernetes-engine/docs/how-to/kube-state-metrics).
+        monitoringConfig: {
+          managedPrometheus: { enabled: true },
+          enableComponents: [...MONITORING_COMPONENTS],
+        },
+        costManagementConfig: { enabled: args.costAllocation ?? true },
       },
       { parent: this, dependsOn: [...(args.dependsOn ?? [])] },
     );

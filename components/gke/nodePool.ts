@@ -89,6 +89,12 @@ export interface GkeNodePoolArgs {
   readonly networkTags?: readonly string[];
   /** GCE resource labels of the nodes. Default {}. */
   readonly resourceLabels?: Readonly<Record<string, string>>;
+  /**
+   * Name of a secondary range of the cluster's subnet the pool's pods take their IPs from instead of the
+   * cluster's default pod range (GKE multi-Pod CIDR, https://cloud.google.com/kubernetes-engine/docs/how-to/multi-pod-cidr):
+   * the MCP pool's pods then leave through a Cloud NAT of their own. Default none: the cluster's pod range.
+   */
+  readonly podRange?: string;
   /** Resources the pool waits for besides the cluster: Cloud NAT, the node SA's IAM grants. Default []. */
   readonly dependsOn?: readonly pulumi.Resource[];
 }
@@ -156,6 +162,8 @@ export class GkeNodePool extends pulumi.ComponentResource {
         management: { autoRepair: true, autoUpgrade: true },
         upgradeSettings: { strategy: "SURGE", maxSurge, maxUnavailable },
         nodeConfig: nodePoolNodeConfig(args),
+        // An existing range of the subnet (createPodRange false): the network component owns the ranges.
+        ...(args.podRange !== undefined ? { networkConfig: { createPodRange: false, podRange: args.podRange } } : {}),
       },
       // initialNodeCount is creation-only (ForceNew) and drifts as the autoscaler works: never replace the pool for it.
       { parent: this, dependsOn: [...(args.dependsOn ?? [])], ignoreChanges: ["initialNodeCount"] },

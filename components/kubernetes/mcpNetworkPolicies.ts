@@ -57,6 +57,8 @@ export interface ClusterRanges {
   readonly nodeCidr: string;
   /** Control plane /28 (private endpoint). Required; no default. */
   readonly masterCidr: string;
+  /** The MCP pool's own pod range (the subnet's "pods-mcp" secondary range). Default none. */
+  readonly mcpPodCidr?: string;
   /** NodeLocal DNSCache enabled on the cluster: DNS to 169.254.20.10 is then allowed. Default false. */
   readonly nodeLocalDns?: boolean;
 }
@@ -68,7 +70,7 @@ function checkedCidr(what: string, cidr: string): string {
 
 /**
  * The `except` list of the 0.0.0.0/0 egress ipBlock: every non-public IPv4 range, then the cluster's own pod,
- * service, node and control-plane ranges (listed even when a private range already covers them, so a cluster on
+ * service, node, control-plane and MCP pod ranges (listed even when a private range already covers them, so a cluster on
  * non-RFC 1918 ranges stays fenced and a reviewer sees them). Exact duplicates are dropped; order is stable.
  */
 export function egressExceptCidrs(ranges: ClusterRanges): string[] {
@@ -77,6 +79,7 @@ export function egressExceptCidrs(ranges: ClusterRanges): string[] {
     checkedCidr("serviceCidr", ranges.serviceCidr),
     checkedCidr("nodeCidr", ranges.nodeCidr),
     checkedCidr("masterCidr", ranges.masterCidr),
+    ...(ranges.mcpPodCidr !== undefined ? [checkedCidr("mcpPodCidr", ranges.mcpPodCidr)] : []),
   ];
   return [...new Set([...NON_PUBLIC_IPV4_RANGES.map((r) => r.cidr), ...own])];
 }

@@ -1,7 +1,8 @@
 // The public edge (docs/facts.md facts 9, 10, 15): a GKE Gateway API global external Application Load Balancer on a
 // reserved IP, TLS from a Google-managed Certificate Manager certificate for the domain and its wildcard (DNS
 // authorization), SSL policy MODERN / TLS 1.2, HTTP answered with 301 to HTTPS, `*.<domain>` to Kourier and
-// `api.<domain>` to the backend, with health checks both actually answer and stream-length backend timeouts.
+// `api.<domain>` to the backend, with health checks both actually answer and stream-length backend timeouts;
+// both backends carry the Cloud Armor policy and sampled request logging (docs/edge-egress-ops.md).
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,6 +41,13 @@ export interface EdgeArgs {
   readonly includeApexRecord?: boolean;
   /** Load-balancer backend timeout, seconds: the longest a streamed response may last. Default 3600. */
   readonly backendTimeoutSeconds?: number;
+  /**
+   * Name of the Cloud Armor backend security policy (components/gcp/cloudArmor.ts) attached to both backends,
+   * Kourier and the API. Required.
+   */
+  readonly securityPolicyName: pulumi.Input<string>;
+  /** Fraction of requests the load balancer logs on both backends (Cloud Armor's decisions included), 0-1. Default 0.5. */
+  readonly logSampleRate?: number;
   /** Connection draining when an endpoint leaves, seconds. Default 30 (Kourier drains for 15 s, exits by 30 s). */
   readonly drainingTimeoutSeconds?: number;
   /** Kourier's Service. Default `kourier` port 80 in knative-serving (operator install). */
@@ -213,7 +221,14 @@ export class Edge extends pulumi.ComponentResource {
       cr(`${name}-${key}-health`, healthCheckPolicyManifest({ name: `${backend.serviceName}-lb-health`, backend, check }), nextToBackend);
       cr(
         `${name}-${key}-backend-policy`,
-        backendPolicyManifest({ name: `${backend.serviceName}-lb`, backend, timeoutSec, drainingTimeoutSec }),
+        backendPolicyManifest({
+          name: `${backend.serviceName}-lb`,
+          backend,
+          timeoutSec,
+          drainingTimeoutSec,
+          securityPolicy: args.securityPolicyName,
+          logSampleRate: args.logSampleRate ?? 0.5,
+        }),
         nextToBackend,
       );
     }

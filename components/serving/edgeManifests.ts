@@ -166,13 +166,29 @@ export function healthCheckPolicyManifest(p: { name: string; backend: LbBackend;
   };
 }
 
-/** Backend-service timeout (the GKE default of 30 s cuts streams) and connection draining for one Service. */
+/** GCPBackendPolicy logging.sampleRate is an integer fraction of 1e6 (the CRD: 0-1000000 maps to 0-1). */
+export function logSampleRateOf(rate: number): number {
+  if (!(rate >= 0 && rate <= 1)) throw new Error(`log sample rate must be between 0 and 1, got ${rate}`);
+  return Math.round(rate * 1_000_000);
+}
+
+/**
+ * Backend-service timeout (the GKE default of 30 s cuts streams), connection draining, the Cloud Armor
+ * security policy (by name) and sampled request logging for one Service. The Gateway controller applies
+ * `securityPolicy` to the backend service it builds for the Service
+ * (https://cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources#configure_cloud_armor).
+ */
 export function backendPolicyManifest(p: {
   name: string;
   backend: LbBackend;
   timeoutSec: number;
   drainingTimeoutSec: number;
+  /** Name of the Cloud Armor backend security policy. */
+  securityPolicy: In<string>;
+  /** Fraction of requests logged, 0-1 (0: logging off). */
+  logSampleRate: number;
 }): Record<string, unknown> {
+  const sampleRate = logSampleRateOf(p.logSampleRate);
   return {
     apiVersion: "networking.gke.io/v1",
     kind: "GCPBackendPolicy",
@@ -181,6 +197,8 @@ export function backendPolicyManifest(p: {
       default: {
         timeoutSec: checkInt("backend timeoutSec", p.timeoutSec, 1, 86400),
         connectionDraining: { drainingTimeoutSec: checkInt("drainingTimeoutSec", p.drainingTimeoutSec, 0, 3600) },
+        securityPolicy: p.securityPolicy,
+        logging: sampleRate > 0 ? { enabled: true, sampleRate } : { enabled: false },
       },
       targetRef: { group: "", kind: "Service", name: p.backend.serviceName },
     },

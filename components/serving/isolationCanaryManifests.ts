@@ -27,6 +27,8 @@ export interface CanaryRanges {
   readonly podCidr: string;
   readonly serviceCidr: string;
   readonly masterCidr: string;
+  /** The MCP pool's own pod range (the subnet's "pods-mcp" secondary range), when the stack has one. */
+  readonly mcpPodCidr?: string;
 }
 
 export interface CanaryProbeArgs {
@@ -68,6 +70,7 @@ export function clusterNetRanges(r: CanaryRanges) {
     netRange(r.podCidr, "cluster pod range"),
     netRange(r.serviceCidr, "cluster service range"),
     netRange(r.masterCidr, "control-plane range"),
+    ...(r.mcpPodCidr !== undefined ? [netRange(r.mcpPodCidr, "MCP pod range")] : []),
   ].filter((x) => !seen.has(x.cidr) && seen.add(x.cidr));
 }
 

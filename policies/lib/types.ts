@@ -8,6 +8,8 @@ export const KMS_CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey";
 export const SPANNER_INSTANCE = "gcp:spanner/instance:Instance";
 export const SPANNER_DATABASE = "gcp:spanner/database:Database";
 export const STORAGE_BUCKET = "gcp:storage/bucket:Bucket";
+export const SECURITY_POLICY = "gcp:compute/securityPolicy:SecurityPolicy";
+export const ROUTER_NAT = "gcp:compute/routerNat:RouterNat";
 
 export const K8S_NAMESPACE = "kubernetes:core/v1:Namespace";
 export const K8S_SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount";
@@ -16,6 +18,8 @@ export const K8S_NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy
 export const K8S_VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 export const K8S_VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
 export const KNATIVE_SERVING = "kubernetes:operator.knative.dev/v1beta1:KnativeServing";
+export const K8S_HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+export const GKE_BACKEND_POLICY = "kubernetes:networking.gke.io/v1:GCPBackendPolicy";
 
 /**
  * Every GCP IAM grant resource: <Thing>IAMMember / IAMBinding / IAMPolicy and the IamMember spellings

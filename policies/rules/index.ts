@@ -3,6 +3,8 @@
 // as CommonJS through ts-node, which does not map ".js" specifiers to ".ts" files.
 import type { PolicyPackArgs } from "@pulumi/policy";
 import { artifactRegistryRepositoryCleanup } from "./artifact-registry-repository-cleanup";
+import { computeRouterNatTenantEgressApart } from "./compute-router-nat-tenant-egress-apart";
+import { computeSecurityPolicyAttachedToBackends } from "./compute-security-policy-attached-to-backends";
 import { computeSslPolicyModernTls } from "./compute-ssl-policy-modern-tls";
 import { gkeClusterDeletionProtection } from "./gke-cluster-deletion-protection";
 import { gkeClusterNetworkPolicyEnforcement } from "./gke-cluster-network-policy-enforcement";
@@ -80,6 +82,9 @@ export const policies: PolicyPackArgs["policies"] = [
   // Knative Serving
   knativeServingKourierClusterIp,
   knativeServingRuntimeClassEnabled,
+  // Edge and egress
+  computeSecurityPolicyAttachedToBackends,
+  computeRouterNatTenantEgressApart,
   // Edge, registry, keys, data
   computeSslPolicyModernTls,
   artifactRegistryRepositoryCleanup,

@@ -8,7 +8,8 @@ import { rangeProblems } from "./podRange.js";
 import { DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
 import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
 import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
-import { cidrsOverlap, parseCidr } from "./cidr.js";
+import { cidrsOverlap, cidrSize, parseCidr } from "./cidr.js";
+import { PODS_PER_NODE_RANGE, natPortCheck } from "../../components/gcp/network.js";
 
 /** The backend's Prometheus metrics port (BackendApi's default): the serving port must differ from it. */
 const BACKEND_METRICS_PORT = 9090;
@@ -107,6 +108,32 @@ const maintenanceWindow = z.strictObject({
   if (problem) ctx.addIssue({ code: "custom", path: [problem.key], input: w[problem.key], message: problem.message });
 });
 
+/** A Cloud Armor rate-limit count per 60 s interval: 1 to 1,000,000 for throttle rules. */
+const armorRate = z.number().int().min(1).max(1_000_000, { error: "must be at most 1000000 (Cloud Armor's largest throttle count)" });
+/** Servers whose Cloud Armor limit may be raised individually (one rule each). */
+const MAX_SERVER_OVERRIDES = 50;
+
+const powerOfTwo = (min: number, max: number) =>
+  z.number().int().min(min).max(max).refine((n) => (n & (n - 1)) === 0, { error: `must be a power of two from ${min} to ${max} (Cloud NAT dynamic port allocation)` });
+
+/** One Cloud NAT gateway: reserved addresses and dynamic port allocation bounds per VM. */
+const natGateway = (d: { addresses: number; minPortsPerVm: number; maxPortsPerVm: number }) =>
+  z
+    .strictObject({
+      /** Reserved static external addresses (MANUAL_ONLY) of the gateway. */
+      addresses: z.number().int().min(1).max(50).default(d.addresses),
+      /** Ports every VM is guaranteed (dynamic port allocation minimum, a power of two 32-32768). */
+      minPortsPerVm: powerOfTwo(32, 32768).default(d.minPortsPerVm),
+      /** Ports one VM may grow to (dynamic port allocation maximum, a power of two 64-65536). */
+      maxPortsPerVm: powerOfTwo(64, 65536).default(d.maxPortsPerVm),
+    })
+    .prefault({})
+    .superRefine((g, ctx) => {
+      if (g.maxPortsPerVm <= g.minPortsPerVm) {
+        ctx.addIssue({ code: "custom", path: ["maxPortsPerVm"], input: g.maxPortsPerVm, message: `must be greater than minPortsPerVm (${g.minPortsPerVm})` });
+      }
+    });
+
 export const stackConfigSchema = z
   .strictObject({
     /** What this stack provisions: the shared platform of an environment, or one enterprise customer. */
@@ -138,6 +165,8 @@ export const stackConfigSchema = z
         podCidr: cidr.default("10.16.0.0/14"),
         /** Secondary range for Service ClusterIPs. */
         serviceCidr: cidr.default("10.20.0.0/20"),
+        /** Secondary range for the MCP (gVisor) pool's pod IPs: tenant pods egress through their own NAT. */
+        mcpPodCidr: cidr.default("10.24.0.0/14"),
         /** /28 for the GKE control plane's private endpoint. */
         masterCidr: cidr.default("172.16.0.0/28"),
       })
@@ -149,7 +178,7 @@ export const stackConfigSchema = z
             const [ka, a] = entries[i]!;
             const [kb, b] = entries[j]!;
             if (a && b && cidrsOverlap(a, b)) {
-              ctx.addIssue({ code: "custom", path: [kb], input: n[kb as keyof typeof n], message: `overlaps ${ka} (${n[ka as keyof typeof n]}); the node, pod, service and master ranges must be disjoint` });
+              ctx.addIssue({ code: "custom", path: [kb], input: n[kb as keyof typeof n], message: `overlaps ${ka} (${n[ka as keyof typeof n]}); the node, pod, MCP pod, service and master ranges must be disjoint` });
             }
           }
         }
@@ -356,6 +385,53 @@ export const stackConfigSchema = z
         apiSubdomain: dnsLabel.default("api"),
         /** Load-balancer backend timeout, seconds, long enough for streaming MCP sessions. */
         backendTimeoutSeconds: z.number().int().min(30).max(86400).default(3600),
+        /** Fraction of requests the load balancer logs on both backends (Cloud Armor decisions included), 0-1. */
+        logSampleRate: z.number().min(0).max(1).default(0.5),
+        armor: z
+          .strictObject({
+            /** Cloud Armor Adaptive Protection (layer 7 DDoS defense) on the policy. */
+            adaptiveProtection: z.boolean().default(true),
+            /** Requests per minute one MCP server (one Host) may receive from all clients together; above: 429. */
+            serverRequestsPerMinute: armorRate.default(6000),
+            /** Per-server limits replacing serverRequestsPerMinute, keyed by server name (`<server>.<domain>`). */
+            serverOverrides: z.record(z.string(), armorRate).default({}).refine((o) => Object.keys(o).length <= MAX_SERVER_OVERRIDES, {
+              error: `may raise the limit of at most ${MAX_SERVER_OVERRIDES} servers (Cloud Armor counts rules per policy)`,
+            }),
+            /** Requests per minute one client IP may send to the API host; above: 429. */
+            apiRequestsPerMinutePerClient: armorRate.default(600),
+            /** Preconfigured WAF rules only log (preview) instead of answering 403. */
+            wafPreview: z.boolean().default(false),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .superRefine((e, ctx) => {
+        for (const server of Object.keys(e.armor.serverOverrides)) {
+          if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(server)) {
+            ctx.addIssue({ code: "custom", path: ["armor", "serverOverrides", server], input: server, message: "must be a server name: the DNS label <server> of <server>.<domain> (lowercase letters, digits, hyphens)" });
+          }
+        }
+        if (e.armor.serverOverrides[e.apiSubdomain] !== undefined) {
+          ctx.addIssue({ code: "custom", path: ["armor", "serverOverrides", e.apiSubdomain], input: e.armor.serverOverrides[e.apiSubdomain], message: `names the API host (edge.apiSubdomain ${e.apiSubdomain}); set edge.armor.apiRequestsPerMinutePerClient instead` });
+        }
+      }),
+    egress: z
+      .strictObject({
+        /** Cloud NAT of the platform: nodes (every pool's primary addresses) and the system/backend pods. */
+        platform: natGateway({ addresses: 2, minPortsPerVm: 1024, maxPortsPerVm: 8192 }),
+        /** Cloud NAT of the tenants: the MCP pool's pods (mcpPodCidr) only, on addresses of its own. */
+        tenant: natGateway({ addresses: 2, minPortsPerVm: 4096, maxPortsPerVm: 32768 }),
+      })
+      .prefault({}),
+    alerting: z
+      .strictObject({
+        /** Email addresses notified of every alert; empty: incidents open in Cloud Monitoring only. */
+        emails: z.array(z.email({ error: "must be an email address such as oncall@example.com" })).max(16)
+          .refine((es) => new Set(es).size === es.length, { error: "lists an address twice" }).default([]),
+        /** Alert when this percentage of load-balancer responses are 5xx over 5 minutes. */
+        lb5xxPercent: z.number().min(0.1).max(100).default(5),
+        /** Alert when the API host's certificate expires in fewer days than this (renewal has failed). */
+        certificateExpiryDays: z.number().int().min(1).max(60).default(14),
       })
       .prefault({}),
     naming: z
@@ -455,6 +531,27 @@ export const stackConfigSchema = z
     }
     if (c.kind === "platform" && c.enterprise) {
       ctx.addIssue({ code: "custom", path: ["enterprise"], input: c.enterprise, message: "is only allowed when kind is enterprise" });
+    }
+    // GKE gives each node a /24 of its pool's pod range (110 pods per node by default): a range too small for a
+    // pool's maximum leaves new nodes without pod addresses (docs/edge-egress-ops.md).
+    const podRanges: ["podCidr" | "mcpPodCidr", number][] = [
+      ["podCidr", c.nodePools.system.maxNodes + c.nodePools.backend.maxNodes],
+      ["mcpPodCidr", c.nodePools.mcp.maxNodes],
+    ];
+    for (const [key, nodes] of podRanges) {
+      const range = parseCidr(c.network[key]);
+      if (range && cidrSize(range) < nodes * PODS_PER_NODE_RANGE) {
+        ctx.addIssue({ code: "custom", path: ["network", key], input: c.network[key], message: `holds ${cidrSize(range) / PODS_PER_NODE_RANGE} node ranges (/24 each) but its pools may grow to ${nodes} nodes; use a larger range` });
+      }
+    }
+    // Every VM a NAT serves must get its minimum ports even with every pool at its maximum.
+    const natVms = {
+      platform: c.nodePools.system.maxNodes + c.nodePools.backend.maxNodes + c.nodePools.mcp.maxNodes,
+      tenant: c.nodePools.mcp.maxNodes,
+    };
+    for (const gw of ["platform", "tenant"] as const) {
+      const problem = natPortCheck({ ...c.egress[gw], maxVms: natVms[gw] });
+      if (problem) ctx.addIssue({ code: "custom", path: ["egress", gw, "addresses"], input: c.egress[gw].addresses, message: problem });
     }
     const platformRepo = c.platformImages.repository;
     if (!c.backend.image.startsWith(`${platformRepo}/`)) {

@@ -59,6 +59,15 @@ function computedOutputs(type: string, name: string, inputs: State, defaultProje
       return { name: resName };
     case "gcp:compute/globalAddress:GlobalAddress":
       return { name: resName, address: "198.51.100.20" };
+    case "gcp:compute/address:Address": {
+      // A distinct documentation-range (RFC 5737 TEST-NET-3) address per reserved regional address.
+      const n = Number(BigInt(`0x${createHash("sha256").update(resName).digest("hex").slice(0, 8)}`) % 254n) + 1;
+      return { name: resName, address: `203.0.113.${n}`, selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${location}/addresses/${resName}` };
+    }
+    case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
+      return { name: `projects/${project}/uptimeCheckConfigs/${fakeNumber(name, 10)}`, uptimeCheckId: `gumstack-${fakeNumber(name, 10)}` };
+    case "gcp:monitoring/notificationChannel:NotificationChannel":
+      return { name: `projects/${project}/notificationChannels/${fakeNumber(name, 12)}` };
     case "gcp:certificatemanager/dnsAuthorization:DnsAuthorization":
       return {
         name: resName,

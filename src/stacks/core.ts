@@ -4,7 +4,11 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactRegistry, dockerRepositoryUrl, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
+import { Alerting } from "../../components/gcp/alerting.js";
+import { DataAccessAuditLogs } from "../../components/gcp/auditLogs.js";
+import { NotificationChannels } from "../../components/gcp/notificationChannels.js";
 import { Buckets } from "../../components/gcp/buckets.js";
+import { CloudArmorPolicy } from "../../components/gcp/cloudArmor.js";
 import { Kms } from "../../components/gcp/kms.js";
 import { Network } from "../../components/gcp/network.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
@@ -61,8 +65,11 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   });
   const network = new Network("network", {
     project, region, environment, network: settings.network, apis,
+    egress: settings.egress,
     backendPorts: lbPodPorts(settings.backend.port),
   });
+  // Who read or wrote which key or database: Data Access audit logs for Cloud KMS and Spanner.
+  new DataAccessAuditLogs("audit", { project, dependsOn: [apis.cloudkms, apis.spanner] });
   // The tenant MCP repository: this stack's only repository. Platform images come from the platform-images
   // repository the bootstrap created (gumstack:platformImages.repository), which this stack only reads.
   const tenantRepoId = tenantRepositoryId(environment, settings.artifactRegistry.repositoryId);
@@ -116,17 +123,21 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   // Nodes pull images and write logs from their first boot: their grants come first. Boot disks are CMEK with
   // the gke key: the Compute Engine agent's grant on it (kms.grants.gke) must exist before any node is created.
   const poolDeps = [network.nat, ...accounts.grants, ...kms.grants.gke];
-  const pool = (role: "system" | "backend" | "mcp", extra: pulumi.Resource[] = []) =>
+  const pool = (role: "system" | "backend" | "mcp", extra: pulumi.Resource[] = [], podRange?: string) =>
     new GkeNodePool(`pool-${role}`, {
       project, location: region, cluster: cluster.name, role, zones: settings.zones,
       ...settings.nodePools[role],
       serviceAccountEmail: accounts.nodes[role].email,
       bootDiskKmsKey: kms.keys.gke.id,
+      // Node VMs carry the environment (and their pool, set by the pool): the "pool at its maximum" alert counts them by it.
+      resourceLabels: { "gumstack-environment": environment },
+      ...(podRange !== undefined ? { podRange } : {}),
       dependsOn: [...poolDeps, ...extra],
     });
   const systemPool = pool("system");
   const backendPool = pool("backend");
-  const mcpPool = pool("mcp", [apis.containerfilesystem]);
+  // Tenant pods (MCP servers and builds) take their IPs from their own range and leave through the tenants' NAT.
+  const mcpPool = pool("mcp", [apis.containerfilesystem, network.tenantNat], network.mcpPodRangeName);
   const pools = [systemPool, backendPool, mcpPool];
 
   // --- Kubernetes: tenancy and isolation ----------------------------------------------------------------
@@ -195,8 +206,10 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     // The control plane calls Knative's webhooks on 8443, which only this firewall rule opens.
     dependsOn: [systemPool.nodePool, gvisor, network.controlPlaneWebhookFirewall, ...fenced],
   });
+  // Who is told: one email channel per gumstack:alerting.emails address, for the platform's and the canary's alerts.
+  const notify = new NotificationChannels("notify", { project, environment, emails: settings.alerting.emails, dependsOn: [apis.monitoring] });
   // The isolation canary: a platform-owned MCP server under a tenant's exact restrictions, admitted by the same
-  // guard, probing what tenants must never reach (docs/canary.md). Alerts go to the console until channels exist.
+  // guard, probing what tenants must never reach (docs/canary.md).
   const canary = settings.canary.enabled
     ? new IsolationCanary("canary", {
         provider, project,
@@ -208,6 +221,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
         namespace: settings.mcp.namespace,
         intervalSeconds: settings.canary.intervalSeconds,
         reachUrl: settings.canary.reachUrl,
+        notificationChannels: notify.names,
         dependsOn: [knative.serving, mcpPool.nodePool, ...fenced],
         apiDependsOn: [apis.monitoring],
       })
@@ -252,6 +266,18 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     dependsOn: [systemPool.nodePool, backendNs],
     apiDependsOn: [apis.iam, apis.monitoring],
   });
+  const apiHost = `${settings.edge.apiSubdomain}.${settings.domain}`;
+  const armor = new CloudArmorPolicy("armor", {
+    project, environment,
+    domain: settings.domain,
+    apiHost,
+    adaptiveProtection: settings.edge.armor.adaptiveProtection,
+    serverRequestsPerMinute: settings.edge.armor.serverRequestsPerMinute,
+    serverOverrides: settings.edge.armor.serverOverrides,
+    apiRequestsPerMinutePerClient: settings.edge.armor.apiRequestsPerMinutePerClient,
+    wafPreview: settings.edge.armor.wafPreview,
+    dependsOn: [apis.compute],
+  });
   const edge = new Edge("edge", {
     provider, project,
     domain: settings.domain,
@@ -260,9 +286,26 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     backend: { namespace: BACKEND_NAMESPACE, serviceName: backend.serviceName, port: backend.servicePort },
     backendHealthPath: settings.backend.healthPath,
     backendTimeoutSeconds: settings.edge.backendTimeoutSeconds,
+    securityPolicyName: armor.name,
+    logSampleRate: settings.edge.logSampleRate,
     // Only what sits next to each backend waits for it; the Gateway (the load balancer) starts while Knative installs.
     backendDependsOn: { kourier: [knative.serving], backend: [backend.service] },
     apiDependsOn: [apis.certificatemanager, apis.compute, apis.dns],
+  });
+
+  const alerting = new Alerting("alerting", {
+    project, environment,
+    notificationChannels: notify.names,
+    api: { host: apiHost, path: settings.backend.healthPath },
+    // The canary's health path, checked from outside: the MCP path (LB, Kourier, activator) and the canary itself are up.
+    ...(canary ? { canary: { host: canary.host, path: canary.healthPath } } : {}),
+    clusterName: cluster.name,
+    backendHpa: { namespace: BACKEND_NAMESPACE, name: backend.hpa.metadata.name },
+    nodePools: (["system", "backend", "mcp"] as const).map((role) => ({ role, maxNodes: settings.nodePools[role].maxNodes })),
+    natGateways: [network.nat.name, network.tenantNat.name],
+    lb5xxPercent: settings.alerting.lb5xxPercent,
+    certificateExpiryDays: settings.alerting.certificateExpiryDays,
+    dependsOn: [apis.monitoring],
   });
 
   const outputs = {
@@ -284,6 +327,12 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     gvisorRuntimeClass: gvisor.runtimeClassName,
     admissionPolicies: guard.policyNames,
     loadBalancerIp: edge.ipAddress,
+    securityPolicy: armor.name,
+    // Allow-list these for the platform (ClickHouse Cloud); tenant code never leaves from them.
+    platformEgressIps: network.platformNatAddresses,
+    // What MCP servers' outbound calls come from (customers may allow-list them for their own APIs).
+    tenantEgressIps: network.tenantNatAddresses,
+    uptimeCheckIds: alerting.uptimeCheckIds,
     dnsRecords: edge.dnsRecords,
     dnsRecordsManaged: edge.dnsRecordsManaged,
     apiUrl: `https://${settings.edge.apiSubdomain}.${settings.domain}`,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { StackConfig } from "../../src/config/schema.js";
 import { GkeCluster, apiServerAccess, validateClusterArgs, workloadPoolOf, type GkeClusterArgs } from "../../components/gke/cluster.js";
-import { initialNodeCountPerZone, poolScheduling, poolTaints } from "../../components/gke/nodePool.js";
+import { GkeNodePool, initialNodeCountPerZone, poolScheduling, poolTaints } from "../../components/gke/nodePool.js";
 import { one, ofType, record, type PlannedResource } from "../support/harness.js";
 import { KMS_KEY, ROLES, buildCompute, prodConfig } from "./fixtures.js";
 
@@ -72,7 +72,13 @@ describe("GkeCluster with the prod stack (the seed's values)", async () => {
   it("enables the Gateway API channel, HTTP load balancing, managed Prometheus and deletion protection", () => {
     expect(c.gatewayApiConfig).toEqual({ channel: "CHANNEL_STANDARD" });
     expect(c.addonsConfig.httpLoadBalancing).toEqual({ disabled: false });
-    expect(c.monitoringConfig).toEqual({ managedPrometheus: { enabled: true } });
+    expect(c.monitoringConfig).toEqual({
+      managedPrometheus: { enabled: true },
+      enableComponents: ["SYSTEM_COMPONENTS", "STORAGE", "HPA", "POD", "DAEMONSET", "DEPLOYMENT", "STATEFULSET"],
+    });
+    // Cost allocation on; default SNAT off so Cloud NAT sees each pod's own range.
+    expect(c.costManagementConfig).toEqual({ enabled: true });
+    expect(c.defaultSnatStatus).toEqual({ disabled: true });
     expect(c.deletionProtection).toBe(true);
   });
 
@@ -150,6 +156,18 @@ describe("GkeNodePool with the prod stack", async () => {
 
   it("records three pools and no default pool settings anywhere else", () => {
     expect(ofType(resources, POOL)).toHaveLength(3);
+  });
+
+  it("gives a pool its own pod range only when asked, as an existing range of the subnet (multi-Pod CIDR)", async () => {
+    for (const p of Object.values(pools)) expect(inputs(p)).not.toHaveProperty("networkConfig");
+    const own = await record(() => {
+      new GkeNodePool("mcp", {
+        project: "gumstack-prod", location: "us-west1", cluster: "gumstack-prod", role: "mcp", zones: ["us-west1-a"],
+        machineType: "n2-standard-8", minNodes: 1, maxNodes: 3, serviceAccountEmail: "gke-nodes@gumstack-prod.iam.gserviceaccount.com",
+        podRange: "pods-mcp",
+      });
+    });
+    expect(inputs(one(own, POOL)).networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp" });
   });
 });
 

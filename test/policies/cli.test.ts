@@ -28,7 +28,7 @@ describe("npm run policy -- <file>", () => {
   it("exits 0 on a compliant stack", async () => {
     const r = await cli(file("golden.json", golden()));
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Policy pack gumstack-isolation@v0\.1\.0: 38 policies over \d+ resources of .*golden\.json$/m);
+    expect(r.out).toMatch(/^Policy pack gumstack-isolation@v0\.1\.0: 40 policies over \d+ resources of .*golden\.json$/m);
     expect(r.out).toMatch(/^PASSED: 0 mandatory and 0 advisory violations$/m);
   });
 

@@ -13,6 +13,7 @@ const RULES_DIR = new URL("../../policies/rules/", import.meta.url).pathname;
 const KINDS = [
   "gke-cluster", "gke-node-pool", "k8s-mcp-namespace", "k8s-mcp-networkpolicy", "k8s-mcp-service-account", "k8s-mcp-workload",
   "k8s-mcp-service", "k8s-mcp-admission-guard", "k8s-rbac-binding", "iam-grant", "knative-serving", "compute-ssl-policy",
+  "compute-security-policy", "compute-router-nat",
   "artifact-registry-repository", "kms-crypto-key", "spanner-instance", "spanner-database", "storage-bucket",
 ];
 /** The isolation rules: never anything but mandatory. */
@@ -25,6 +26,7 @@ const ISOLATION = [
   "k8s-mcp-workload-allowed-registries", "k8s-mcp-service-no-external-exposure", "knative-serving-kourier-cluster-ip",
   "knative-serving-runtime-class-enabled", "k8s-mcp-admission-guard-bound",
   "iam-grant-no-cluster-write-platform-images", "iam-grant-enterprise-foreign-project-read-only", "gke-node-pool-mcp-own-service-account",
+  "compute-security-policy-attached-to-backends", "compute-router-nat-tenant-egress-apart",
 ];
 
 describe("the pack", () => {

@@ -131,7 +131,7 @@ describe("the pack under the Pulumi CLI's runtime", () => {
     const info = await unary<{ getName(): string; getVersion(): string; getPoliciesList(): { getName(): string }[] }>("getAnalyzerInfo", new Empty());
     expect(info.getName()).toBe("gumstack-isolation");
     expect(info.getVersion()).toBe("0.1.0");
-    expect(info.getPoliciesList().length).toBe(38);
+    expect(info.getPoliciesList().length).toBe(40);
 
     const req = new pb.AnalyzeRequest();
     req.setType("gcp:container/nodePool:NodePool");

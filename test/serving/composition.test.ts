@@ -38,6 +38,7 @@ async function platform() {
       domain: SEED.domain,
       backend: { namespace: backend.namespace, serviceName: backend.serviceName, port: backend.servicePort },
       backendHealthPath: backend.healthPath,
+      securityPolicyName: "gumstack-test-edge",
       dependsOn: [knative.serving, backend.service],
     });
   });

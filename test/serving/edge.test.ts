@@ -38,7 +38,10 @@ function build(extra: Partial<EdgeArgs> = {}) {
   return record(() => {
     const provider = mockProvider();
     const pool = dummyPool("system");
-    new Edge("edge", { provider, project: SEED.project, domain: SEED.domain, backend, backendTimeoutSeconds: 3600, dependsOn: [pool], ...extra });
+    new Edge("edge", {
+      provider, project: SEED.project, domain: SEED.domain, backend, backendTimeoutSeconds: 3600, dependsOn: [pool],
+      securityPolicyName: "gumstack-test-edge", ...extra,
+    });
   });
 }
 
@@ -77,10 +80,22 @@ describe("Edge manifests (pure)", () => {
   });
 
   it("sets the backend-service timeout for streams and refuses one GCP would", () => {
-    const bp = backendPolicyManifest({ name: "b", backend, timeoutSec: 3600, drainingTimeoutSec: 30 }) as any;
+    const policy = { securityPolicy: "gumstack-test-edge", logSampleRate: 0.5 };
+    const bp = backendPolicyManifest({ name: "b", backend, timeoutSec: 3600, drainingTimeoutSec: 30, ...policy }) as any;
     validateWith(GCPBackendPolicy, bp);
     expect(bp.spec.default.timeoutSec).toBe(3600);
-    expect(() => backendPolicyManifest({ name: "b", backend, timeoutSec: 0, drainingTimeoutSec: 30 })).toThrow(/timeoutSec/);
+    expect(() => backendPolicyManifest({ name: "b", backend, timeoutSec: 0, drainingTimeoutSec: 30, ...policy })).toThrow(/timeoutSec/);
+  });
+
+  it("attaches the Cloud Armor policy by name and logs the configured fraction (the CRD's integer per million)", () => {
+    const base = { name: "b", backend, timeoutSec: 3600, drainingTimeoutSec: 30, securityPolicy: "gumstack-test-edge" };
+    const bp = backendPolicyManifest({ ...base, logSampleRate: 0.25 }) as any;
+    validateWith(GCPBackendPolicy, bp);
+    expect(bp.spec.default.securityPolicy).toBe("gumstack-test-edge");
+    expect(bp.spec.default.logging).toEqual({ enabled: true, sampleRate: 250000 });
+    expect((backendPolicyManifest({ ...base, logSampleRate: 1 }) as any).spec.default.logging.sampleRate).toBe(1_000_000);
+    expect((backendPolicyManifest({ ...base, logSampleRate: 0 }) as any).spec.default.logging).toEqual({ enabled: false });
+    expect(() => backendPolicyManifest({ ...base, logSampleRate: 1.5 })).toThrow(/between 0 and 1/);
   });
 
   it("lists the DNS records: authorization CNAME, apex, wildcard and API host", () => {
@@ -154,8 +169,13 @@ describe("Edge component", () => {
       ["gumstack-backend", "backend", "gumstack-edge"],
       ["knative-serving", "kourier", "gumstack-edge"],
     ]);
-    const timeouts = ofType(resources, "kubernetes:networking.gke.io/v1:GCPBackendPolicy").map((r) => manifestOf(r).spec.default.timeoutSec);
-    expect(timeouts).toEqual([3600, 3600]);
+    const backendPolicies = ofType(resources, "kubernetes:networking.gke.io/v1:GCPBackendPolicy").map((r) => manifestOf(r));
+    expect(backendPolicies.map((b) => b.spec.default.timeoutSec)).toEqual([3600, 3600]);
+    // Both backends, Kourier (every MCP server) and the API, carry the Cloud Armor policy and request logging.
+    expect(backendPolicies.map((b) => [b.metadata.namespace, b.spec.targetRef.name, b.spec.default.securityPolicy, b.spec.default.logging]).sort()).toEqual([
+      ["gumstack-backend", "backend", "gumstack-test-edge", { enabled: true, sampleRate: 500000 }],
+      ["knative-serving", "kourier", "gumstack-test-edge", { enabled: true, sampleRate: 500000 }],
+    ]);
     const checks = ofType(resources, "kubernetes:networking.gke.io/v1:HealthCheckPolicy").map((r) => manifestOf(r));
     expect(checks.map((c) => [c.metadata.namespace, c.spec.default.config.httpHealthCheck.requestPath]).sort()).toEqual([
       ["gumstack-backend", "/healthz"],

@@ -139,10 +139,12 @@ describe("prod plan: creation order", () => {
     const provider = one(resources, "pulumi:providers:kubernetes");
     for (const role of ["system", "backend", "mcp"]) {
       const pool = find(T.pool, `pool-${role}-pool`);
-      expect(waitsFor(resources, pool, one(resources, "gcp:compute/routerNat:RouterNat"))).toBe(true);
+      expect(waitsFor(resources, pool, find("gcp:compute/routerNat:RouterNat", "network-nat"))).toBe(true);
       expect(waitsFor(resources, pool, find(T.cluster, "gke-cluster"))).toBe(true);
       expect(waitsFor(resources, provider, pool), role).toBe(true);
     }
+    // The MCP pool's pods leave through the tenants' NAT: the pool waits for it too.
+    expect(waitsFor(resources, find(T.pool, "pool-mcp-pool"), find("gcp:compute/routerNat:RouterNat", "network-nat-tenant"))).toBe(true);
   });
 
   it("installs the Knative operator before the KnativeServing, and only once the MCP namespace is fenced and guarded", () => {

@@ -1,0 +1,212 @@
+// The Cloud Armor backend security policy of the public edge, attached (through the GKE Gateway's
+// GCPBackendPolicy, components/serving/edge.ts) to both load-balancer backends: Kourier (every MCP server) and the
+// backend API. Design and sources: docs/edge-egress-ops.md.
+//
+// Cloud Armor evaluates rules in priority order and applies the first that matches; a throttle rule answers a
+// request under its limit with its conform action (allow), which ends the evaluation
+// (https://cloud.google.com/armor/docs/rate-limiting-overview). A request is therefore counted by exactly one
+// throttle, so the rules below split the traffic instead of stacking limits: the API host is throttled per client
+// IP (stricter), every MCP server per Host header (all its clients together), so one hot server cannot take the
+// shared gateway, activator and node pool from the others; a server whose limit was raised has its own rule
+// before the default one. Preconfigured WAF rules come first and only deny (no match: evaluation goes on).
+// Each expression stays within Cloud Armor's five subexpressions
+// (https://cloud.google.com/armor/docs/rules-language-reference): the API-only WAF rules use three.
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { boundedName } from "./naming.js";
+
+/** Rate-limit window of every throttle, seconds (a Cloud Armor interval: 10, 30, 60, 120, ... 3600). */
+export const THROTTLE_INTERVAL_SEC = 60;
+/** Answer of a throttle above its limit (Cloud Armor allows deny(403|404|429|502)). */
+export const THROTTLE_EXCEED_ACTION = "deny(429)";
+/** Priority of the catch-all default rule Cloud Armor requires (the lowest priority). */
+export const DEFAULT_RULE_PRIORITY = 2147483647;
+
+/**
+ * Preconfigured WAF rules (ModSecurity CRS 3.3 signatures, https://cloud.google.com/armor/docs/waf-rules) and
+ * where each applies. MCP traffic is JSON-RPC over streamable HTTP and SSE whose bodies carry whatever a tool
+ * takes: SQL for a database tool, shell commands, source code, file paths, HTML. Rules that match such text in
+ * bodies or arguments (sqli, xss, lfi, rfi, rce, php, java, nodejs, cve-canary) would refuse legitimate tool
+ * calls, so they never see MCP hosts. methodenforcement refuses DELETE, which streamable HTTP uses to end a
+ * session (MCP spec 2025-03-26, "Session Management"), so it is excluded everywhere.
+ */
+export const WAF_RULES: readonly {
+  readonly rule: string;
+  /** "all": every host (MCP servers and API); "api": the API host only. */
+  readonly scope: "all" | "api";
+  readonly why: string;
+}[] = [
+  {
+    rule: "scannerdetection-v33-stable",
+    scope: "all",
+    why: "known vulnerability scanners by User-Agent and request headers; MCP clients never send those",
+  },
+  {
+    rule: "protocolattack-v33-stable",
+    scope: "all",
+    why: "request smuggling, response splitting and header injection need raw CR/LF in headers or arguments; JSON strings cannot hold raw CR/LF (RFC 8259 section 7), so valid MCP bodies never match",
+  },
+  { rule: "sqli-v33-stable", scope: "api", why: "the API is the platform's own JSON API, not a channel for tenants' SQL" },
+  { rule: "xss-v33-stable", scope: "api", why: "the API serves the dashboard; script injection there targets operators" },
+  { rule: "lfi-v33-stable", scope: "api", why: "no API route takes file paths" },
+  { rule: "rce-v33-stable", scope: "api", why: "no API route takes shell commands" },
+];
+
+/** One rule of the policy, in the provider's input shape. */
+export type ArmorRule = gcp.types.input.compute.SecurityPolicyRule;
+
+export interface ArmorRuleSettings {
+  /** The platform domain: MCP servers are `<server>.<domain>`. */
+  readonly domain: string;
+  /** The API host (`<apiSubdomain>.<domain>`). */
+  readonly apiHost: string;
+  /** Requests per minute one MCP server may receive from all its clients together. */
+  readonly serverRequestsPerMinute: number;
+  /** Raised (or lowered) limits per server name, each its own rule. */
+  readonly serverOverrides: Readonly<Record<string, number>>;
+  /** Requests per minute one client IP may send to the API host. */
+  readonly apiRequestsPerMinutePerClient: number;
+  /** WAF rules only log. */
+  readonly wafPreview: boolean;
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A CEL expression true when the request's Host header is `host`, with or without :443 (docs/edge-egress-ops.md, Edge). */
+export function hostIs(host: string): string {
+  if (!/^[a-z0-9.-]+$/.test(host)) throw new Error(`"${host}" is not a lowercase host name`);
+  return `(request.headers['host'].lower() == '${host}' || request.headers['host'].lower() == '${host}:443')`;
+}
+
+/** Cloud Armor limits a rule's description to 64 characters (https://cloud.google.com/armor/docs/best-practices). */
+export const MAX_RULE_DESCRIPTION = 64;
+const describe = (text: string): string => (text.length <= MAX_RULE_DESCRIPTION ? text : `${text.slice(0, MAX_RULE_DESCRIPTION - 3)}...`);
+
+function checkRate(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`${what} must be an integer 1-1000000 (Cloud Armor throttle count), got ${n}`);
+  return n;
+}
+
+function throttle(priority: number, description: string, match: ArmorRule["match"], count: number, key: { enforceOnKey: string; enforceOnKeyName?: string }): ArmorRule {
+  return {
+    priority,
+    description: describe(description),
+    action: "throttle",
+    match,
+    rateLimitOptions: {
+      conformAction: "allow",
+      exceedAction: THROTTLE_EXCEED_ACTION,
+      ...key,
+      rateLimitThreshold: { count, intervalSec: THROTTLE_INTERVAL_SEC },
+    },
+  };
+}
+
+/** Every rule of the policy, by priority: WAF, per-server overrides, the API throttle, the MCP default throttle, allow. */
+export function armorRules(s: ArmorRuleSettings): ArmorRule[] {
+  const api = hostIs(s.apiHost);
+  const rules: ArmorRule[] = WAF_RULES.map((w, i) => {
+    const waf = `evaluatePreconfiguredWaf('${w.rule}', {'sensitivity': 1})`;
+    return {
+      priority: 1000 + i,
+      description: describe(`WAF ${w.rule} (${w.scope === "all" ? "every host" : "API host only"})`),
+      action: "deny(403)",
+      preview: s.wafPreview,
+      match: { expr: { expression: w.scope === "all" ? waf : `${api} && ${waf}` } },
+    };
+  });
+  Object.entries(s.serverOverrides)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .forEach(([server, count], i) => {
+      if (!LABEL.test(server)) throw new Error(`server override "${server}" is not a DNS label (the <server> of <server>.${s.domain})`);
+      const host = `${server}.${s.domain}`;
+      if (host === s.apiHost) throw new Error(`server override "${server}" names the API host; its limit is apiRequestsPerMinutePerClient`);
+      rules.push(
+        throttle(2000 + i, `${count}/min, all clients: ${host}`, { expr: { expression: hostIs(host) } }, checkRate(`server override ${server}`, count), {
+          enforceOnKey: "HTTP_HEADER",
+          enforceOnKeyName: "host",
+        }),
+      );
+    });
+  rules.push(
+    throttle(3000, `API: ${s.apiRequestsPerMinutePerClient} requests/min per client IP`, { expr: { expression: api } }, checkRate("apiRequestsPerMinutePerClient", s.apiRequestsPerMinutePerClient), {
+      enforceOnKey: "IP",
+    }),
+    throttle(
+      4000,
+      `each MCP server: ${s.serverRequestsPerMinute} requests/min, all clients`,
+      { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+      checkRate("serverRequestsPerMinute", s.serverRequestsPerMinute),
+      // Keyed on the Host header: one counter per server (the key is the header's first 128 bytes).
+      { enforceOnKey: "HTTP_HEADER", enforceOnKeyName: "host" },
+    ),
+    {
+      priority: DEFAULT_RULE_PRIORITY,
+      description: "default: allow (every request above was already throttled)",
+      action: "allow",
+      match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+    },
+  );
+  return rules;
+}
+
+export interface CloudArmorPolicyArgs {
+  /** Project of the policy. Required. */
+  readonly project: pulumi.Input<string>;
+  /** Environment name, used in the policy's name. Required. */
+  readonly environment: string;
+  /** The platform domain (MCP servers are `<server>.<domain>`). Required. */
+  readonly domain: string;
+  /** The API host. Required. */
+  readonly apiHost: string;
+  /** Adaptive Protection's layer 7 DDoS defense (detects attacks, proposes rules). Default true. */
+  readonly adaptiveProtection?: boolean;
+  /** Requests per minute one MCP server may receive from all clients together. Default 6000. */
+  readonly serverRequestsPerMinute?: number;
+  /** Per-server limits by server name, replacing serverRequestsPerMinute for that server. Default {}. */
+  readonly serverOverrides?: Readonly<Record<string, number>>;
+  /** Requests per minute one client IP may send to the API host. Default 600. */
+  readonly apiRequestsPerMinutePerClient?: number;
+  /** WAF rules only log matches (preview) instead of answering 403. Default false. */
+  readonly wafPreview?: boolean;
+  /** Resources the policy waits for (the Compute API). Default []. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** A Cloud Armor backend security policy (type CLOUD_ARMOR) for the edge's backend services. */
+export class CloudArmorPolicy extends pulumi.ComponentResource {
+  readonly policy: gcp.compute.SecurityPolicy;
+  /** The policy's name: what GCPBackendPolicy.spec.default.securityPolicy refers to. */
+  readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: CloudArmorPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gumstack:gcp:CloudArmorPolicy", name, {}, opts);
+    const rules = armorRules({
+      domain: args.domain,
+      apiHost: args.apiHost,
+      serverRequestsPerMinute: args.serverRequestsPerMinute ?? 6000,
+      serverOverrides: args.serverOverrides ?? {},
+      apiRequestsPerMinutePerClient: args.apiRequestsPerMinutePerClient ?? 600,
+      wafPreview: args.wafPreview ?? false,
+    });
+    this.policy = new gcp.compute.SecurityPolicy(
+      `${name}-policy`,
+      {
+        project: args.project,
+        name: boundedName(["gumstack", args.environment, "edge"], 63),
+        description: `Gumstack ${args.environment} edge: WAF, per-server and API throttles (docs/edge-egress-ops.md)`,
+        type: "CLOUD_ARMOR",
+        adaptiveProtectionConfig: {
+          layer7DdosDefenseConfig: { enable: args.adaptiveProtection ?? true, ruleVisibility: "STANDARD" },
+        },
+        // WAF rules read JSON bodies as JSON (values, not raw text), which keeps their false positives down
+        // (https://cloud.google.com/armor/docs/security-policy-overview#json-parsing).
+        advancedOptionsConfig: { jsonParsing: "STANDARD", logLevel: "NORMAL" },
+        rules,
+      },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
+    this.name = this.policy.name;
+    this.registerOutputs({ name: this.name });
+  }
+}
