@@ -84,6 +84,8 @@ export function derivedNames(c: NamingInput): DerivedName[] {
     { kind: "subnetwork", name: boundedName([...base, "gke"], 63), scope: inRegion, key: "environment" },
     { kind: "router", name: boundedName([...base, "router"], 63), scope: inRegion, key: "environment" },
     { kind: "nat", name: boundedName([...base, "nat"], 63), scope: `${inRegion}/${boundedName([...base, "router"], 63)}`, key: "environment" },
+    // The tenants' own Cloud NAT (MCP pods only) on the same router.
+    { kind: "nat", name: boundedName([...base, "nat", "tenant"], 63), scope: `${inRegion}/${boundedName([...base, "router"], 63)}`, key: "environment" },
     { kind: "firewall", name: boundedName([...base, "allow-google-lb"], 63), scope: inProject, key: "environment" },
     { kind: "firewall", name: boundedName([...base, "allow-control-plane-webhooks"], 63), scope: inProject, key: "environment" },
     { kind: "domain", name: c.domain, scope: "global", key: "domain", verbatim: true },

@@ -513,8 +513,14 @@ export const stackConfigSchema = z
     const podPrefix = prefix(c.network.podCidr);
     const nodePrefix = prefix(c.network.nodeCidr);
     if (podPrefix !== undefined && nodePrefix !== undefined) {
-      const pools = (["system", "backend", "mcp"] as const).map((role) => ({ role, maxNodes: c.nodePools[role].maxNodes }));
-      for (const p of rangeProblems({ podPrefix, nodePrefix, zones: c.zones.length, pools })) {
+      const pools = (roles: readonly ("system" | "backend" | "mcp")[]) => roles.map((role) => ({ role, maxNodes: c.nodePools[role].maxNodes }));
+      // podCidr holds the system and backend pools (the MCP pool has mcpPodCidr, checked below); the node range
+      // holds every pool.
+      const problems = [
+        ...rangeProblems({ podPrefix, nodePrefix: 0, zones: c.zones.length, pools: pools(["system", "backend"]) }).filter((p) => p.key === "podCidr"),
+        ...rangeProblems({ podPrefix: 0, nodePrefix, zones: c.zones.length, pools: pools(["system", "backend", "mcp"]) }).filter((p) => p.key === "nodeCidr"),
+      ];
+      for (const p of problems) {
         ctx.addIssue({ code: "custom", path: ["network", p.key], input: c.network[p.key], message: p.message });
       }
     }
@@ -534,8 +540,8 @@ export const stackConfigSchema = z
     }
     // GKE gives each node a /24 of its pool's pod range (110 pods per node by default): a range too small for a
     // pool's maximum leaves new nodes without pod addresses (docs/edge-egress-ops.md).
-    const podRanges: ["podCidr" | "mcpPodCidr", number][] = [
-      ["podCidr", c.nodePools.system.maxNodes + c.nodePools.backend.maxNodes],
+    // (podCidr, for the system and backend pools, is checked above with surge nodes counted.)
+    const podRanges: ["mcpPodCidr", number][] = [
       ["mcpPodCidr", c.nodePools.mcp.maxNodes],
     ];
     for (const [key, nodes] of podRanges) {
