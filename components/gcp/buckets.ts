@@ -1,19 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { boundedName } from "./naming.js";
+import * as random from "@pulumi/random";
+import { RANDOM_SUFFIX_BYTES, bucketName } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
 
-/**
- * A globally unique bucket name: `<project>-<environment>-<purpose>` (project ids are globally unique; the
- * environment is left out when the project id already ends with it), at most 63 characters. Bucket names may
- * not start with "goog" or contain "google".
- */
-export function bucketName(project: string, environment: string, purpose: string): string {
-  const env = project === environment || project.endsWith(`-${environment}`) ? "" : environment;
-  const name = boundedName([project, env, purpose], 63);
-  if (name.startsWith("goog") || name.includes("google")) throw new Error(`bucket name "${name}" may not start with "goog" or contain "google"`);
-  return name;
-}
+export { bucketName } from "./naming.js";
 
 /** Soft-delete retention in seconds; GCS accepts 7-90 days. */
 export function softDeleteSeconds(days: number): number {
@@ -36,6 +27,13 @@ export interface BucketsArgs {
   readonly keyGrants: readonly pulumi.Resource[];
   /** The Cloud Storage API. Required. */
   readonly apis: Pick<ProjectApis, "storage">;
+  /**
+   * Add a random part, kept in state (a `random.RandomId` child, 6 hex characters), to every bucket name: bucket
+   * names are global, so a stack re-created after its state was lost would otherwise collide with its own old
+   * buckets (409). Default false: turning it on renames (replaces) existing buckets, which protection refuses,
+   * so only new stacks turn it on (stack config naming.randomSuffix).
+   */
+  readonly randomSuffix?: boolean;
   /** Days soft-deleted objects stay recoverable, 7-90. Default 7. */
   readonly softDeleteDays?: number;
   /** Days a noncurrent (overwritten or deleted) object version is kept before lifecycle deletes it. Default 30. */
@@ -55,6 +53,8 @@ export interface BucketsArgs {
 export class Buckets extends pulumi.ComponentResource {
   /** Buckets by purpose. */
   readonly buckets: Readonly<Record<string, gcp.storage.Bucket>>;
+  /** The random part of the bucket names, when `randomSuffix` is on. */
+  readonly nameSuffix?: random.RandomId;
 
   constructor(name: string, args: BucketsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:Buckets", name, {}, opts);
@@ -65,13 +65,18 @@ export class Buckets extends pulumi.ComponentResource {
     // The provider drops a 0 here, which would silently keep noncurrent versions forever.
     if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1) throw new Error(`noncurrentVersionDays must be a positive integer, got ${noncurrentDays}`);
 
+    this.nameSuffix = args.randomSuffix
+      ? new random.RandomId(`${name}-suffix`, { byteLength: RANDOM_SUFFIX_BYTES }, { parent: this })
+      : undefined;
+    const suffix: pulumi.Output<string | undefined> = this.nameSuffix ? this.nameSuffix.hex : pulumi.output(undefined);
+
     const buckets: Record<string, gcp.storage.Bucket> = {};
     for (const purpose of args.purposes) {
       buckets[purpose] = new gcp.storage.Bucket(
         `${name}-${purpose}`,
         {
           project: args.project,
-          name: pulumi.output(args.project).apply((p) => bucketName(p, args.environment, purpose)),
+          name: pulumi.all([args.project, suffix]).apply(([p, hex]) => bucketName(p, args.environment, purpose, hex)),
           location: args.region.toUpperCase(),
           storageClass: "STANDARD",
           uniformBucketLevelAccess: true,

@@ -1,11 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { boundedName } from "./naming.js";
+import * as random from "@pulumi/random";
+import { KEY_PURPOSES, type KeyPurpose, RANDOM_SUFFIX_BYTES, keyRingName } from "./naming.js";
 import type { AgentKind, ProjectApis, ServiceAgents } from "./projectServices.js";
 
-/** One key per purpose, so a key's grants name exactly the service that encrypts with it. */
-export const KEY_PURPOSES = ["gke", "spanner", "registry", "storage", "app"] as const;
-export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+export { KEY_PURPOSES, type KeyPurpose } from "./naming.js";
 
 /**
  * Service agents that encrypt and decrypt with each key: GKE's agent for application-layer Secrets
@@ -31,10 +30,7 @@ export function rotationPeriod(days: number): string {
   return `${days * 86_400}s`;
 }
 
-/** The key ring name: `gumstack-<environment>[-<suffix>]`, at most 63 characters. */
-export function keyRingName(environment: string, suffix?: string): string {
-  return boundedName(["gumstack", environment, suffix ?? ""], 63);
-}
+export { keyRingName } from "./naming.js";
 
 export interface KmsArgs {
   /** Project of the key ring. Required. */
@@ -49,6 +45,13 @@ export interface KmsArgs {
   readonly agents: ServiceAgents;
   /** The Cloud KMS API, enabled before the key ring. Required. */
   readonly apis: Pick<ProjectApis, "cloudkms">;
+  /**
+   * Add a random part, kept in state (a `random.RandomId` child, 3 bytes as 6 hex characters), to the key ring
+   * name (instead of `keyRingSuffix`), so a stack re-created after its state was lost never collides with the
+   * ring its predecessor left (409). Default false: turning it on for a stack that already has its ring would
+   * replace the ring (refused, it is protected), so only new stacks turn it on (stack config naming.randomSuffix).
+   */
+  readonly randomSuffix?: boolean;
   /**
    * Suffix for the key ring name. Default none. Key rings can never be deleted and their names never reused:
    * a stack re-created after a destroy must set a new suffix (e.g. "v2").
@@ -70,6 +73,8 @@ export interface KmsArgs {
  */
 export class Kms extends pulumi.ComponentResource {
   readonly keyRing: gcp.kms.KeyRing;
+  /** The random part of the key ring name, when `randomSuffix` is on. */
+  readonly nameSuffix?: random.RandomId;
   /** Keys by purpose; pass `keys[purpose].id` as the CMEK key name. */
   readonly keys: Readonly<Record<KeyPurpose, gcp.kms.CryptoKey>>;
   /** Encrypter/decrypter grants by purpose, one per agent of the key. */
@@ -80,9 +85,16 @@ export class Kms extends pulumi.ComponentResource {
 
     const rotation = rotationPeriod(args.rotationDays);
 
+    // Created only when asked for: adding it to an existing stack would rename (replace) its protected ring.
+    this.nameSuffix = args.randomSuffix
+      ? new random.RandomId(`${name}-suffix`, { byteLength: RANDOM_SUFFIX_BYTES }, { parent: this })
+      : undefined;
+    const ringName = this.nameSuffix
+      ? this.nameSuffix.hex.apply((hex) => keyRingName(args.environment, hex))
+      : keyRingName(args.environment, args.keyRingSuffix);
     this.keyRing = new gcp.kms.KeyRing(
       `${name}-ring`,
-      { project: args.project, location: args.region, name: keyRingName(args.environment, args.keyRingSuffix) },
+      { project: args.project, location: args.region, name: ringName },
       { parent: this, protect: true, dependsOn: [args.apis.cloudkms] },
     );
 

@@ -64,7 +64,10 @@ export interface ProjectServicesArgs {
   readonly project: pulumi.Input<string>;
   /** Project number; default: looked up from `project` (enterprise stacks pass the created project's number). */
   readonly projectNumber?: pulumi.Input<string>;
-  /** Also enable billingbudgets.googleapis.com (enterprise stacks that manage a budget). Default false. */
+  /**
+   * Also enable billingbudgets.googleapis.com: in the project Billing Budgets calls are billed to (platform stacks:
+   * enterprise stacks bill their budget calls to the platform project). Default false.
+   */
   readonly billingBudgets?: boolean;
 }
 

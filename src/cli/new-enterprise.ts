@@ -1,15 +1,20 @@
 // `npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>`
 // Writes Pulumi.enterprise-<id>.yaml for a new enterprise customer and prints the next commands.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { ConfigError, parseAllConfig } from "../config/load.js";
+import { budgetApiNotes, type NamedStack } from "../config/stackSet.js";
 import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
+import { parseStackFile } from "../plan/stackFile.js";
 import { EXIT, wantsHelp } from "./common.js";
 
 const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>
          [--project <gcp project id>] [--domain <domain>] [--platform-project <id>] [--budget <amount>]
-         [--clickhouse-host <host>] [--template <stack file>] [--force]`;
+         [--clickhouse-host <host>] [--template <stack file>] [--force]
+  --force updates an existing Pulumi.enterprise-<id>.yaml in place: only the flags given change (then
+  --billing-account and --folder are optional); secrets, the secrets provider and hand edits are kept.`;
 
 /** Where the command runs and writes: the working directory and the two output streams (tests pass their own). */
 export interface CliIo {
@@ -19,6 +24,22 @@ export interface CliIo {
 }
 
 const PROCESS_IO: CliIo = { cwd: process.cwd(), out: (s) => console.log(s), err: (s) => console.error(s) };
+
+/** The other stack files of `dir`, validated; files that do not validate are named in `skipped`. */
+function otherStacks(dir: string, except: string): { stacks: NamedStack[]; skipped: string[] } {
+  const stacks: NamedStack[] = [];
+  const skipped: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== except).sort()) {
+    try {
+      const config = parseAllConfig(parseStackFile(readFileSync(join(dir, file), "utf8"), file).config);
+      stacks.push({ stack: file.slice("Pulumi.".length, -".yaml".length), config });
+    } catch (err) {
+      if (!(err instanceof ConfigError) && !(err instanceof Error && err.message.startsWith(file))) throw err;
+      skipped.push(file);
+    }
+  }
+  return { stacks, skipped };
+}
 
 export function main(argv: string[], io: CliIo = PROCESS_IO): number {
   if (wantsHelp(argv)) {
@@ -47,7 +68,8 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
     io.err(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const missing = (["customer", "billing-account", "folder"] as const).filter((k) => !values[k]);
+  const updating = values.force && values.customer !== undefined && existsSync(resolve(io.cwd, `Pulumi.${stackNameFor(values.customer)}.yaml`));
+  const missing = (updating ? (["customer"] as const) : (["customer", "billing-account", "folder"] as const)).filter((k) => !values[k]);
   if (missing.length > 0) {
     io.err(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
     return 2;
@@ -57,18 +79,33 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
     io.err(`--budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
     return 2;
   }
+  const stack = stackNameFor(values.customer!);
+  const file = `Pulumi.${stack}.yaml`;
+  const path = resolve(io.cwd, file);
+  if (existsSync(path) && !values.force) {
+    io.err(`Refused: ${file} already exists; pass --force to update it (only the flags given change).`);
+    return 2;
+  }
+  const { stacks, skipped } = otherStacks(io.cwd, file);
+  let templateText: string;
+  try {
+    templateText = readFileSync(resolve(io.cwd, values.template), "utf8");
+  } catch (err) {
+    io.err(`--template: cannot read ${values.template}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return 2;
+  }
   let text: string;
   try {
-    text = renderEnterpriseStack(readFileSync(resolve(io.cwd, values.template), "utf8"), {
+    text = renderEnterpriseStack(templateText, {
       customer: values.customer!,
-      billingAccount: values["billing-account"]!,
-      folderId: values.folder!,
+      ...(values["billing-account"] ? { billingAccount: values["billing-account"] } : {}),
+      ...(values.folder ? { folderId: values.folder } : {}),
       ...(values.project ? { project: values.project } : {}),
       ...(values.domain ? { domain: values.domain } : {}),
       ...(values["platform-project"] ? { platformProject: values["platform-project"] } : {}),
       ...(budget !== undefined ? { budgetAmount: budget } : {}),
       ...(values["clickhouse-host"] ? { clickhouseHost: values["clickhouse-host"] } : {}),
-    });
+    }, { ...(updating ? { existingText: readFileSync(path, "utf8") } : {}), otherStacks: stacks });
   } catch (err) {
     if (err instanceof EnterpriseInputError) {
       io.err(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -76,15 +113,11 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
     }
     throw err;
   }
-  const stack = stackNameFor(values.customer!);
-  const file = `Pulumi.${stack}.yaml`;
-  const path = resolve(io.cwd, file);
-  if (existsSync(path) && !values.force) {
-    io.err(`Refused: ${file} already exists; pass --force to overwrite it.`);
-    return 2;
-  }
   writeFileSync(path, text);
-  io.out(`Wrote ${file}. Next:
+  for (const f of skipped) io.err(`note: ${f} does not validate, so it was not compared with ${file}`);
+  const written = parseAllConfig(parseStackFile(text, file).config);
+  for (const note of budgetApiNotes([...stacks, { stack, config: written }])) if (note.startsWith(`${stack}:`)) io.err(`note: ${note}`);
+  io.out(`${updating ? "Updated" : "Wrote"} ${file}. Next:
   npm run plan -- --stack ${stack}                  # offline plan and policy check: npm run policy -- --stack ${stack}
   pulumi stack init ${stack} --secrets-provider gcpkms://projects/<state project>/locations/global/keyRings/<ring>/cryptoKeys/<key>
   pulumi config set --secret gumstack:clickhousePassword --stack ${stack}

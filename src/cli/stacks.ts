@@ -2,7 +2,7 @@
 // malformed stack file is one line naming the file (exit 2); what the config says is judged later (exit 1).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { namespaceValues, parseStackConfig } from "../config/load.js";
+import { parseAllConfig } from "../config/load.js";
 import type { StackConfig } from "../config/schema.js";
 import type { StackExport } from "../plan/plan.js";
 import { readStackFile, type StackFileConfig } from "../plan/stackFile.js";
@@ -47,7 +47,8 @@ export async function planForCli(
   const stackConfig = readStackForCli(stack, configFile, dir);
   let config: StackConfig;
   try {
-    config = parseStackConfig(namespaceValues(stackConfig.config));
+    // Every namespace: the provider keys (gcp:project, gcp:region) must agree with the gumstack: ones.
+    config = parseAllConfig(stackConfig.config);
   } catch (e) {
     throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
   }

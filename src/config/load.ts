@@ -39,6 +39,44 @@ function coerceScalar(raw: string): unknown {
   return raw;
 }
 
+/**
+ * The provider keys `gcp:project` and `gcp:region` must name the program's own project and region when present:
+ * every resource passes its project explicitly, but anything that did not would land where the provider's
+ * defaults point. One line per mismatch, naming both keys; empty when they agree or are absent.
+ */
+export function providerKeyProblems(all: Readonly<Record<string, string>>, config: { readonly project: string; readonly region: string }): string[] {
+  const out: string[] = [];
+  const pairs = [["gcp:project", `${CONFIG_NAMESPACE}:project`, config.project], ["gcp:region", `${CONFIG_NAMESPACE}:region`, config.region]] as const;
+  for (const [providerKey, ownKey, own] of pairs) {
+    const value = all[providerKey];
+    if (value !== undefined && value !== own) {
+      out.push(`${providerKey}: ${JSON.stringify(value)} differs from ${ownKey} ${JSON.stringify(own)}; set both to the same value (the provider's default would point elsewhere)`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates a stack's whole config (every namespace, as the engine hands it over): the `gumstack:` keys against
+ * the schema, then the provider keys against them. Throws ConfigError listing every problem.
+ */
+export function parseAllConfig(all: Readonly<Record<string, string>>): StackConfig {
+  const values = namespaceValues(all);
+  let config: StackConfig | undefined;
+  let problems: string[] = [];
+  try {
+    config = parseStackConfig(values);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems = [...err.problems];
+  }
+  // Reported with the schema's problems, so one run lists them all; compared with the raw values if those failed.
+  const own = config ?? { project: String(values.project ?? ""), region: String(values.region ?? "us-west1") };
+  problems.push(...providerKeyProblems(all, own));
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config;
+}
+
 /** Validates config values (already namespace-stripped) and returns the typed config, or throws ConfigError. */
 export function parseStackConfig(values: Record<string, unknown>): StackConfig {
   const result = stackConfigSchema.safeParse(values);

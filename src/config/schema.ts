@@ -1,6 +1,10 @@
 // The one schema for the `gumstack:` config namespace. Every stack file (prod, other environments,
 // enterprise customers) is validated against it once, in the entry point, before any resource is planned.
 import { z } from "zod";
+import { FIELD_RULES, derivedNameProblems } from "./derivedNames.js";
+import { duplicates } from "./gcpNames.js";
+import { maintenanceWindowProblem } from "./maintenanceWindow.js";
+import { rangeProblems } from "./podRange.js";
 import { DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
 import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
 import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
@@ -13,18 +17,28 @@ const BACKEND_METRICS_PORT = 9090;
 /** The Pulumi project name, which is also the config namespace. */
 export const CONFIG_NAMESPACE = "gumstack";
 
-// GCP project ids: 6-30 chars, lowercase letters, digits, hyphens, start with a letter, no trailing hyphen.
-const projectId = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
-    error: "must be a GCP project id: 6-30 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen",
-  });
+/** A zod refinement from a rule of src/config/gcpNames.ts: the rule's sentence is the error. */
+const rule = (check: (v: string) => string | undefined) => (v: string, ctx: z.RefinementCtx) => {
+  const problem = check(v);
+  if (problem) ctx.addIssue({ code: "custom", input: v, message: problem });
+};
+
+// GCP project ids: 6-30 chars, lowercase letters, digits, hyphens, start with a letter, no trailing hyphen, no
+// restricted words (src/config/gcpNames.ts).
+const projectId = z.string().superRefine(rule(FIELD_RULES.project));
 
 const domain = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
     error: "must be a lowercase DNS domain such as gumstack.com (no scheme, no trailing dot, no wildcard)",
-  });
+  })
+  .superRefine(rule(FIELD_RULES.domain));
+
+/** A list whose entries must be distinct: a repeated entry would plan two resources with one URN. */
+const distinct = <T>(what: string) => (list: readonly T[], ctx: z.RefinementCtx) => {
+  const twice = duplicates(list);
+  if (twice.length > 0) ctx.addIssue({ code: "custom", input: list, message: `lists ${what} twice: ${twice.map((v) => JSON.stringify(v)).join(", ")}` });
+};
 
 const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
   error: "must be an IPv4 CIDR such as 10.0.0.0/20, with no host bits set",
@@ -88,6 +102,10 @@ const maintenanceWindow = z.strictObject({
   recurrence: z.string().regex(/^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$/, {
     error: "must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SA,SU",
   }),
+}).superRefine((w, ctx) => {
+  // GKE refuses a window with less than 48 h of availability in some 32 days (src/config/maintenanceWindow.ts).
+  const problem = maintenanceWindowProblem(w);
+  if (problem) ctx.addIssue({ code: "custom", path: [problem.key], input: w[problem.key], message: problem.message });
 });
 
 /** A Cloud Armor rate-limit count per 60 s interval: 1 to 1,000,000 for throttle rules. */
@@ -182,7 +200,9 @@ export const stackConfigSchema = z
          * CIDRs allowed to reach the control plane's IP endpoint. Empty (default): only the DNS endpoint,
          * authenticated by Google IAM, is used by the Pulumi Kubernetes provider.
          */
-        authorizedNetworks: z.array(z.strictObject({ displayName: z.string().min(1), cidr })).default([]),
+        authorizedNetworks: z.array(z.strictObject({ displayName: z.string().min(1), cidr }))
+          .superRefine((nets, ctx) => distinct<string>("a CIDR")(nets.map((n) => n.cidr), ctx))
+          .default([]),
         /** Deletion protection on the cluster; turning it off is how you deliberately delete it. */
         deletionProtection: z.boolean().default(true),
         /** Enable NodeLocal DNSCache; the MCP egress policy then allows 169.254.20.10:53. */
@@ -212,7 +232,7 @@ export const stackConfigSchema = z
         /** Databases to create in the instance. */
         databases: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,28}[a-z0-9]$/, {
           error: "must be a Spanner database id: 2-30 lowercase letters, digits, _ or -, starting with a letter",
-        })).min(1),
+        })).min(1).superRefine(distinct<string>("a database")),
         /** Point-in-time recovery window, in days (1-7). */
         versionRetentionDays: z.number().int().min(1).max(7).default(7),
         /** Retention of the automatic daily backups, in days (1-365). */
@@ -447,6 +467,15 @@ export const stackConfigSchema = z
         certificateExpiryDays: z.number().int().min(1).max(60).default(14),
       })
       .prefault({}),
+    naming: z
+      .strictObject({
+        /**
+         * Add a random part kept in state (6 hex characters) to the key ring and bucket names, which GCP never
+         * lets a stack reuse. Default false, so existing stacks keep their names; new stacks set true.
+         */
+        randomSuffix: z.boolean().default(false),
+      })
+      .prefault({}),
     canary: z
       .strictObject({
         /** Run the isolation canary (docs/canary.md) in the MCP namespace; needs canary.image. */
@@ -494,13 +523,40 @@ export const stackConfigSchema = z
         /** Currency of the budget. */
         budgetCurrency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
         /** Alert thresholds as fractions of the budget. */
-        budgetThresholds: z.array(z.number().positive().max(2)).min(1).default([0.5, 0.9, 1.0]),
+        budgetThresholds: z.array(z.number().positive().max(2)).min(1).superRefine(distinct<number>("a threshold")).default([0.5, 0.9, 1.0]),
         /** Project whose quota the Billing Budgets API is billed to (the deploying identity's project). */
         quotaProject: projectId.optional(),
       })
       .optional(),
   })
   .superRefine((c, ctx) => {
+    // An environment equal to the project id drops out of bucket names (like prod in gumstack-prod), giving
+    // this stack the bucket names of the environment whose name ends the project id.
+    if (c.environment === c.project) {
+      ctx.addIssue({ code: "custom", path: ["environment"], input: c.environment, message: `must differ from project (${c.project}): bucket names leave out an environment the project id ends with, so this stack would make the bucket names of that project's other environment` });
+    }
+    // Every name the program derives from config, against GCP's rules, before anything is planned.
+    try {
+      for (const p of derivedNameProblems(c)) ctx.addIssue({ code: "custom", path: keyPathSegments(p.key), input: valueAtKey(c, p.key), message: p.message });
+    } catch (err) {
+      ctx.addIssue({ code: "custom", path: ["environment"], input: c.environment, message: (err as Error).message });
+    }
+    // The pod and node ranges must hold every node the pools may reach, surge included (src/config/podRange.ts).
+    const prefix = (cidrText: string) => parseCidr(cidrText)?.prefix;
+    const podPrefix = prefix(c.network.podCidr);
+    const nodePrefix = prefix(c.network.nodeCidr);
+    if (podPrefix !== undefined && nodePrefix !== undefined) {
+      const pools = (roles: readonly ("system" | "backend" | "mcp")[]) => roles.map((role) => ({ role, maxNodes: c.nodePools[role].maxNodes }));
+      // podCidr holds the system and backend pools (the MCP pool has mcpPodCidr, checked below); the node range
+      // holds every pool.
+      const problems = [
+        ...rangeProblems({ podPrefix, nodePrefix: 0, zones: c.zones.length, pools: pools(["system", "backend"]) }).filter((p) => p.key === "podCidr"),
+        ...rangeProblems({ podPrefix: 0, nodePrefix, zones: c.zones.length, pools: pools(["system", "backend", "mcp"]) }).filter((p) => p.key === "nodeCidr"),
+      ];
+      for (const p of problems) {
+        ctx.addIssue({ code: "custom", path: ["network", p.key], input: c.network[p.key], message: p.message });
+      }
+    }
     c.zones.forEach((zone, i) => {
       if (!zone.startsWith(`${c.region}-`)) {
         ctx.addIssue({ code: "custom", path: ["zones", i], input: zone, message: `is not in region ${c.region}; use ${c.region}-a, ${c.region}-b, ...` });
@@ -517,8 +573,8 @@ export const stackConfigSchema = z
     }
     // GKE gives each node a /24 of its pool's pod range (110 pods per node by default): a range too small for a
     // pool's maximum leaves new nodes without pod addresses (docs/edge-egress-ops.md).
-    const podRanges: ["podCidr" | "mcpPodCidr", number][] = [
-      ["podCidr", c.nodePools.system.maxNodes + c.nodePools.backend.maxNodes],
+    // (podCidr, for the system and backend pools, is checked above with surge nodes counted.)
+    const podRanges: ["mcpPodCidr", number][] = [
       ["mcpPodCidr", c.nodePools.mcp.maxNodes],
     ];
     for (const [key, nodes] of podRanges) {
@@ -570,6 +626,17 @@ export const stackConfigSchema = z
       ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });
     }
   });
+
+/** "buckets[0]" -> ["buckets", 0]; "edge.apiSubdomain" -> ["edge", "apiSubdomain"]. */
+function keyPathSegments(key: string): Array<string | number> {
+  return key.split(/[.[\]]/).filter((s) => s !== "").map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAtKey(root: unknown, key: string): unknown {
+  let cur: unknown = root;
+  for (const seg of keyPathSegments(key)) cur = cur === null || typeof cur !== "object" ? undefined : (cur as Record<string | number, unknown>)[seg];
+  return cur;
+}
 
 /** The validated, defaulted stack configuration passed down to every component. */
 export type StackConfig = z.output<typeof stackConfigSchema>;

@@ -47,7 +47,7 @@ export interface CoreOptions {
   readonly createdProjectId?: pulumi.Output<string>;
   /** The project's number when this stack creates the project. Default: looked up. */
   readonly projectNumber?: pulumi.Input<string>;
-  /** Enable the Billing Budgets API in the project (enterprise stacks). Default false. */
+  /** Enable the Billing Budgets API in the project (platform stacks: budget calls are billed there). Default false. */
   readonly billingBudgets?: boolean;
 }
 
@@ -64,7 +64,10 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const apis = services.apis;
   // gumstack:allowDestroy, the deliberate teardown switch, reaches each protected component as one argument.
   const allowDestroy = settings.allowDestroy;
-  const kms = new Kms("kms", { project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis, allowDestroy });
+  const kms = new Kms("kms", {
+    project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis, allowDestroy,
+    randomSuffix: settings.naming.randomSuffix,
+  });
   const network = new Network("network", {
     project, region, environment, network: settings.network, apis,
     egress: settings.egress,
@@ -90,6 +93,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const buckets = new Buckets("buckets", {
     project, region, environment, purposes: settings.buckets, apis,
     kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage, allowDestroy,
+    randomSuffix: settings.naming.randomSuffix,
   });
   const accounts = new ServiceAccounts("accounts", {
     project, environment, apis,
