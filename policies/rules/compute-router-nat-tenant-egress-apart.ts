@@ -42,7 +42,7 @@ export const computeRouterNatTenantEgressApart = stackPolicy(
     description: "MCP pods egress from their own pod range through a Cloud NAT whose reserved addresses no platform NAT shares.",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("docs/edge-egress-ops.md", "Tenant egress apart from platform egress"),
+    framework: platformRule("tenant egress", "Tenant egress apart from platform egress"),
     remediationSteps:
       "Give the gVisor pool networkConfig.podRange (a secondary range of its own), set defaultSnatStatus.disabled on the cluster, and NAT that range alone (LIST_OF_SECONDARY_IP_RANGES) with natIpAllocateOption MANUAL_ONLY on addresses no other RouterNat lists.",
   },

@@ -32,7 +32,7 @@ export const computeSecurityPolicyAttachedToBackends = stackPolicy(
     description: "Every Service behind the GKE Gateway (Kourier and the backend API) carries a planned Cloud Armor backend security policy.",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("docs/edge-egress-ops.md", "Abuse protection at the edge: one Cloud Armor policy on every load-balancer backend"),
+    framework: platformRule("edge abuse protection", "Abuse protection at the edge: one Cloud Armor policy on every load-balancer backend"),
     remediationSteps:
       "Create a gcp.compute.SecurityPolicy (type CLOUD_ARMOR) and, for each Service an HTTPRoute targets, a GCPBackendPolicy in the Service's namespace with targetRef {group: \"\", kind: Service, name} and spec.default.securityPolicy set to the policy's name.",
   },
