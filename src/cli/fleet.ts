@@ -8,6 +8,7 @@ import { checkStack, teardownLevels } from "../policy/check.js";
 import { parseExport } from "../policy/export.js";
 import { refusedReport, renderStackMarkdown, renderSummaryMarkdown, stackReport, type StackReport } from "../policy/fleetReport.js";
 import { packValuesFromConfig } from "../policy/packConfig.js";
+import { stackSetProblems, type NamedStack } from "../config/stackSet.js";
 import { EXIT, UsageError, consoleIo, listStacks, oneLine, parseCli, runMain, writeError, type Io } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
 
@@ -24,10 +25,11 @@ isolation evidence, the MCP namespace, the outputs with secrets masked), and sum
 Exit: 0 every stack passed; 1 a mandatory violation or a refused stack config; 2 usage, no stacks, or the
 reports cannot be written.`;
 
-async function checkOne(stack: string, dir: string): Promise<StackReport> {
+async function checkOne(stack: string, dir: string, configs: NamedStack[]): Promise<StackReport> {
   let planned;
   try {
     planned = await planForCli(stack, undefined, dir);
+    configs.push({ stack, config: planned.config });
   } catch (e) {
     if (e instanceof StackRefused || e instanceof UsageError) return refusedReport(stack, e.message);
     throw e;
@@ -46,6 +48,7 @@ export const OPTIONS = { out: { type: "string" }, dir: { type: "string" } } as c
 
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
   const reports: StackReport[] = [];
+  let acrossStacks: string[] = [];
   let out: string;
   try {
     const parsed = parseCli(argv, OPTIONS);
@@ -57,19 +60,23 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     const dir = parsed.values.dir ?? process.cwd();
     const stacks = listStacks(dir);
     if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml files in ${dir}`);
+    const configs: NamedStack[] = [];
     for (const stack of stacks) {
-      const r = await checkOne(stack, dir);
+      const r = await checkOne(stack, dir, configs);
       const m = r.violations.filter((d) => d.level === "mandatory").length;
       io.out(`${r.status.padEnd(10)} ${stack}: ${r.resourceCount} resources, ${m} mandatory violation${m === 1 ? "" : "s"}${r.error ? `: ${oneLine(r.error)}` : ""}`);
       reports.push(r);
     }
+    // What no single stack can see: two stacks in one project, or one name made twice (src/config/stackSet.ts).
+    acrossStacks = stackSetProblems(configs);
+    for (const p of acrossStacks) io.out(`refused    ${p}`);
     try {
       mkdirSync(out, { recursive: true });
       for (const r of reports) {
         writeFileSync(join(out, `${r.stack}.json`), `${JSON.stringify(r, null, 2)}\n`);
         writeFileSync(join(out, `${r.stack}.md`), renderStackMarkdown(r));
       }
-      writeFileSync(join(out, "summary.json"), `${JSON.stringify({ passed: reports.every((r) => r.status === "passed"), stacks: reports.map(({ stack, status, resourceCount, mcpNamespace }) => ({ stack, status, resourceCount, mcpNamespace })) }, null, 2)}\n`);
+      writeFileSync(join(out, "summary.json"), `${JSON.stringify({ passed: acrossStacks.length === 0 && reports.every((r) => r.status === "passed"), acrossStacks, stacks: reports.map(({ stack, status, resourceCount, mcpNamespace }) => ({ stack, status, resourceCount, mcpNamespace })) }, null, 2)}\n`);
       writeFileSync(join(out, "summary.md"), renderSummaryMarkdown(reports));
     } catch (e) {
       throw writeError(out, e);
@@ -82,8 +89,9 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     throw e;
   }
   const failed = reports.filter((r) => r.status !== "passed");
-  io.out(`${failed.length === 0 ? "PASSED" : "FAILED"}: ${reports.length - failed.length} of ${reports.length} stacks passed; reports in ${out}/`);
-  return failed.length === 0 ? EXIT.ok : EXIT.refused;
+  const ok = failed.length === 0 && acrossStacks.length === 0;
+  io.out(`${ok ? "PASSED" : "FAILED"}: ${reports.length - failed.length} of ${reports.length} stacks passed${acrossStacks.length ? `, ${acrossStacks.length} problem(s) across stacks` : ""}; reports in ${out}/`);
+  return ok ? EXIT.ok : EXIT.refused;
 }
 
 runMain(import.meta.url, main);

@@ -29,7 +29,13 @@ describe("npm run fleet", () => {
     expect(result.out).toMatch(/^refused {4}broken: 0 resources, 0 mandatory violations: plan of stack 'broken' failed$/m);
     expect(result.out).toMatch(/^violations nodelete: \d+ resources, 1 mandatory violation$/m);
     expect(result.out).toMatch(/^passed {5}prod: \d+ resources, 0 mandatory violations$/m);
-    expect(result.out).toMatch(new RegExp(`^FAILED: 1 of 3 stacks passed; reports in ${out}/$`, "m"));
+    expect(result.out).toMatch(new RegExp(`^FAILED: 1 of 3 stacks passed, \\d+ problem\\(s\\) across stacks; reports in ${out}/$`, "m"));
+  });
+
+  it("refuses two stacks in one project, which no single stack's config can see (one Workload Identity pool per project)", () => {
+    // nodelete is prod with one flag changed: the same project, and so every project-scoped name twice.
+    expect(result.out).toMatch(/^refused {4}prod: gumstack:project: "gumstack-prod" is already the project of stack nodelete; give each stack its own project/m);
+    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).acrossStacks).toContainEqual(expect.stringMatching(/^prod: gumstack:project:/));
   });
 
   it("reports per stack: resources by type, violations, isolation evidence, MCP namespace and outputs", () => {
