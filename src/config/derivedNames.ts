@@ -44,10 +44,10 @@ export interface NamingInput {
 }
 
 /**
- * Service accounts the ServiceAccounts component (one per node pool, and the backend's) and the metrics pipeline
- * create, by the role part of the id.
+ * Service accounts the ServiceAccounts component (one per node pool, and the backend's), the metrics pipeline and
+ * the image pusher (components/gcp/imagePusher.ts) create, by the role part of the id.
  */
-export const ACCOUNT_ROLES = ["gke-system", "gke-backend", "gke-mcp", "backend", "metrics-adapter"] as const;
+export const ACCOUNT_ROLES = ["gke-system", "gke-backend", "gke-mcp", "backend", "metrics-adapter", "pusher"] as const;
 
 /**
  * Stand-in for the random part in names checked at config time: the real one is 6 hex characters
