@@ -1,5 +1,6 @@
 // Writes an enterprise customer's stack file from validated input, using Pulumi.enterprise.yaml as the
 // template so the generated stack and the documented example never drift apart.
+import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
 import { parseDocument } from "yaml";
 import { ConfigError, namespaceValues, parseStackConfig } from "../config/load.js";
 import { stackConfigSchema } from "../config/schema.js";
@@ -91,6 +92,19 @@ export function renderEnterpriseStack(templateText: string, input: NewEnterprise
     set(["gumstack:canary"], doc.createNode({ enabled: false }));
     const node = doc.getIn(["config", "gumstack:canary"], true) as { commentBefore?: string } | undefined;
     if (node) node.commentBefore = " Off until the release identity has pushed the canary to this stack's repository (README: Isolation canary).";
+  }
+  // The builder is the release identity's copy, same digest, in this stack's tenant repository: the reference is
+  // known before the repository exists (a digest names content, not a location), so the build plane is planned as
+  // usual; build pods cannot pull it until the copy is made after the first deployment (README: Publishing
+  // platform images). Unlike the canary nothing runs until the backend starts a build, so nothing is turned off.
+  const templateBuilder = doc.getIn(["config", "gumstack:build", "builderImage"]);
+  const digest = typeof templateBuilder === "string" ? /@(sha256:[a-f0-9]{64})$/.exec(templateBuilder)?.[1] : undefined;
+  if (digest) {
+    const repoId = doc.getIn(["config", "gumstack:artifactRegistry", "repositoryId"]) ?? `mcp-ent-${input.customer}`;
+    const region = String(get("gumstack:region"));
+    set(["gumstack:build", "builderImage"], `${region}-docker.pkg.dev/${project}/${String(repoId)}/${BUILD_IMAGE_PATH}/builder@${digest}`);
+    const node = doc.getIn(["config", "gumstack:build"], true) as { commentBefore?: string } | undefined;
+    if (node) node.commentBefore = " The builder's digest as in Pulumi.enterprise.yaml; after the first deployment copy it here: scripts/publish-platform-image.sh builder (README).";
   }
   doc.commentBefore = ` Enterprise customer "${input.customer}": written by \`npm run new-enterprise\` from Pulumi.enterprise.yaml.\n Every key is documented in README.md.`;
 

@@ -20,6 +20,7 @@ import { GkeNodePool } from "../../components/gke/nodePool.js";
 import { AdmissionGuard } from "../../components/kubernetes/admissionGuard.js";
 import { BackendBuildAccess } from "../../components/kubernetes/backendBuildAccess.js";
 import { BackendNamespace } from "../../components/kubernetes/backendNamespace.js";
+import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
 import { BuildAdmissionGuard } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { BuildNamespace } from "../../components/kubernetes/buildNamespace.js";
 import { BuildNetworkPolicies } from "../../components/kubernetes/buildNetworkPolicies.js";
@@ -209,8 +210,9 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const buildGuard = new BuildAdmissionGuard("build-admission", {
     provider,
     namespace: build.namespace,
-    // Every build container comes from the platform-images repository (the builder image is one of its images).
-    platformImagePrefix: `${settings.platformImages.repository}/`,
+    // Every build container is the release identity's copy of the builder under the reserved build path of the
+    // tenant MCP repository (the only repository the MCP pool's nodes can pull from; docs/build-plane.md).
+    builderImagePrefix: `${tenantImageRepository}/${BUILD_IMAGE_PATH}/`,
     maxDeadlineSeconds: build.deadlineSeconds,
     maxTtlSecondsAfterFinished: build.ttlSecondsAfterFinished,
   });
