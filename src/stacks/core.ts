@@ -83,6 +83,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     retentionDays: settings.artifactRegistry.retentionDays,
     keepRecentVersions: settings.artifactRegistry.keepRecentVersions,
     kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry,
+    // The release identity copies the canary and the builder here (the MCP pool reads no other repository).
+    publisherEmail: settings.platformImages.releaseIdentity,
   });
   const spanner = new Spanner("spanner", {
     project, region, environment, spanner: settings.spanner, apis,
