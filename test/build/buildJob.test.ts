@@ -74,6 +74,9 @@ describe("buildJobManifest", () => {
     [{}, { dockerfile: "../../etc/passwd" }, /^build dockerfile "\.\.\/\.\.\/etc\/passwd": must be a path inside the repository/],
     [{}, { context: "/etc" }, /^build context "\/etc"/],
     [{}, { tenantId: "Acme" }, /^build tenantId "Acme"/],
+    // The builder's and the canary's paths of the tenant repository: a build pushing there would shadow them.
+    [{}, { tenantId: "gumstack-build" }, /^build tenantId "gumstack-build": is reserved for platform images \(gumstack-build, gumstack-canary\)/],
+    [{}, { tenantId: "gumstack-canary" }, /^build tenantId "gumstack-canary": is reserved for platform images/],
     [{}, { imageRepository: "docker.io/acme" }, /^build imageRepository "docker\.io\/acme": must be an Artifact Registry Docker repository/],
     [{}, { buildId: "b".repeat(41) }, /^build buildId .*: must be a DNS label of at most 40 characters/],
   ])("refuses %j %j", (platform, request, message) => {
