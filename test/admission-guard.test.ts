@@ -394,6 +394,21 @@ describe.each(EVALUATORS)("with $name", (ev) => {
       expect(found).toEqual([expect.stringMatching(new RegExp(`${tenantMsg.source}"Acme_Corp"$`))]);
     });
 
+    // The builder's copy lives at <tenant repo>/gumstack-build/ (docs/build-plane.md): an MCP server taking that
+    // path as its tenant would pass the images check with the platform's builder, so the label itself is refused.
+    const asTenant = (tenant: string, image: string) => withObject(kind, (o) => {
+      o.metadata.labels[TENANT_LABEL] = tenant; podMetaOf(o).labels[TENANT_LABEL] = tenant; user(podSpecOf(o)).image = image;
+    });
+    it("taking the build plane's reserved tenant id, to run the builder image, is refused", () => {
+      const found = refuse({ kind, object: asTenant("gumstack-build", `${REPO}/gumstack-build/builder@${DIGEST}`) });
+      expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-tenant: label gumstack\.com\/tenant must not be a tenant id the platform reserves for its own images \(gumstack-build\); got "gumstack-build"$/)]);
+      expect(refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: asTenant("gumstack-build", `${REPO}/gumstack-build/builder@${DIGEST}`) }))
+        .toContainEqual(expect.stringMatching(/must not be a tenant id the platform reserves/));
+    });
+    it("running as the canary's tenant with the canary's image is admitted (the canary runs as that MCP tenant on purpose)", () => {
+      expect(refuse({ kind, object: asTenant("gumstack-canary", `${REPO}/gumstack-canary/canary@${DIGEST}`) })).toEqual([]);
+    });
+
     it("whose UPDATE moves it to another tenant is refused, even when nothing else changes", () => {
       const moved = withObject(kind, (o) => { o.metadata.labels[TENANT_LABEL] = "globex"; podMetaOf(o).labels[TENANT_LABEL] = "globex"; });
       const found = refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: moved });

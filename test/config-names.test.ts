@@ -23,12 +23,19 @@ const configOf = (file: StackFileConfig): StackConfig => parseStackConfig(namesp
 
 /** A staging environment in prod's project, built from Pulumi.prod.yaml as the README's steps describe it. */
 const prodFile = read("Pulumi.prod.yaml");
+/** prod's gumstack:build with the builder image moved to another tenant repository. */
+function movedBuilder(from: string, to: string): Record<string, unknown> {
+  const build = JSON.parse(prodFile.config["gumstack:build"]!) as { builderImage: string };
+  return { ...build, builderImage: build.builderImage.replace(from, to) };
+}
 const staging = variant(prodFile, {
   "gumstack:environment": "staging",
   "gumstack:domain": "staging.gumstack.com",
   "gumstack:naming": { randomSuffix: true },
   // The canary is pushed to each stack's own tenant repository (mcp-<environment>).
   "gumstack:canary": { ...JSON.parse(prodFile.config["gumstack:canary"]!), image: JSON.parse(prodFile.config["gumstack:canary"]!).image.replace("/mcp-prod/", "/mcp-staging/") },
+  // So is the builder's copy (gumstack-build/ of the tenant repository).
+  "gumstack:build": movedBuilder("/gumstack-prod/mcp-prod/", "/gumstack-prod/mcp-staging/"),
 });
 
 const plans = new Map<string, Promise<PlannedResource[]>>();
@@ -160,6 +167,7 @@ describe("stack sets", () => {
     const b = configOf(variant(read("Pulumi.prod.yaml"), {
       "gumstack:project": "gumstack", "gcp:project": "gumstack", "gumstack:environment": "prod", "gumstack:buckets": ["data"],
       "gumstack:domain": "other.example", "gumstack:canary": { enabled: false },
+      "gumstack:build": movedBuilder("/gumstack-prod/mcp-prod/", "/gumstack/mcp-prod/"),
     }));
     expect(stackSetProblems([{ stack: "prod", config: a }, { stack: "other", config: b }])).toEqual([
       'other: gumstack:buckets[0]: makes the bucket "gumstack-prod-data", which stack prod already makes (from gumstack:buckets[0]); names in the global namespace must be unique',

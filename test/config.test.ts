@@ -48,6 +48,8 @@ describe("prod stack config", () => {
     });
     expect(prod.mcp.namespace).toBe("gumstack-mcp");
     expect(prod.platformImages.repository).toBe(PLATFORM_REPO);
+    // Unset: the bootstrap's release identity in the platform-images repository's (admin) project.
+    expect(prod.platformImages.releaseIdentity).toBe("gumstack-release@gumstack-admin.iam.gserviceaccount.com");
     expect(prod.backend.image).toBe(`${PLATFORM_REPO}/backend@sha256:${DIGEST}`);
     // Unset: the tenant repository is mcp-<environment>.
     expect(prod.artifactRegistry.repositoryId).toBeUndefined();
@@ -57,6 +59,8 @@ describe("prod stack config", () => {
     const values = withValue("artifactRegistry.repositoryId", "tenants-prod");
     // The canary's image follows the tenant repository it is admitted from.
     values.canary = { image: `us-west1-docker.pkg.dev/gumstack-prod/tenants-prod/gumstack-canary/canary@sha256:${DIGEST}` };
+    // So does the builder's copy: the MCP pool's nodes read that repository only.
+    values.build = { ...(values.build as object), builderImage: `us-west1-docker.pkg.dev/gumstack-prod/tenants-prod/gumstack-build/builder@sha256:${DIGEST}` };
     expect(parseStackConfig(values).artifactRegistry.repositoryId).toBe("tenants-prod");
   });
 
@@ -98,6 +102,10 @@ describe("config refusals name the key, the value and what is allowed", () => {
       /^gumstack:backend\.image: must be in gumstack:platformImages\.repository/],
     ["platform-images repository with an image path", "platformImages.repository", `${PLATFORM_REPO}/backend`,
       /^gumstack:platformImages\.repository: must be an Artifact Registry Docker repository/],
+    ["release identity that is not a service account email", "platformImages.releaseIdentity", "release@example.com",
+      /^gumstack:platformImages\.releaseIdentity: must be a user-managed service account email such as gumstack-release@gumstack-admin\.iam\.gserviceaccount\.com \(got "release@example\.com"\)/],
+    ["release identity given as an IAM member", "platformImages.releaseIdentity", "serviceAccount:gumstack-release@gumstack-admin.iam.gserviceaccount.com",
+      /^gumstack:platformImages\.releaseIdentity: must be a user-managed service account email/],
     ["platform-images repository missing", "platformImages", undefined, /^gumstack:platformImages: is required/],
     ["platform-images repository that is the tenant repository", "platformImages.repository", "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod",
       /^gumstack:platformImages\.repository: must differ from this stack's tenant MCP repository \(us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\)/],
@@ -168,6 +176,7 @@ describe("enterprise section", () => {
     const values = withValue("kind", "enterprise");
     values.project = "gumstack-ent-acme";
     values.canary = { image: `us-west1-docker.pkg.dev/gumstack-ent-acme/mcp-prod/gumstack-canary/canary@sha256:${"7c2e4a6b".repeat(8)}` };
+    values.build = { ...(values.build as object), builderImage: `us-west1-docker.pkg.dev/gumstack-ent-acme/mcp-prod/gumstack-build/builder@sha256:${"7c2e4a6b".repeat(8)}` };
     values.enterprise = { customer: "acme", folderId: 123456789012, billingAccount: "01A2B3-C4D5E6-F7A8B9", platformProject: "gumstack-prod", ...over };
     return values;
   };

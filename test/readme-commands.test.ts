@@ -51,7 +51,7 @@ describe("README commands", () => {
 
   it("every script it runs exists and is executable", () => {
     const scripts = new Set(commands.flatMap((c) => words(c).filter((w) => /^scripts\/[\w.-]+\.sh$/.test(w))));
-    expect([...scripts].sort()).toEqual(["scripts/deploy.sh", "scripts/publish-backend.sh"]);
+    expect([...scripts].sort()).toEqual(["scripts/deploy.sh", "scripts/publish-backend.sh", "scripts/publish-platform-image.sh"]);
     for (const s of scripts) accessSync(s, constants.X_OK);
   });
 

@@ -2,6 +2,7 @@
 // are called: the policy pack is on every preview AND up with the stack's own pack config, and the backend is
 // pinned by the digest Artifact Registry reports, never by a tag.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,5 +110,56 @@ describe("scripts/publish-backend.sh", () => {
   it("refuses the tag latest (exit 2)", () => {
     const f = fakes({ docker: {}, gcloud: {} });
     expect(publish(f.env, "--tag", "latest").status).toBe(2);
+  });
+});
+
+describe("scripts/publish-platform-image.sh", () => {
+  const work = mkdtempSync(join(tmpdir(), "publish-platform-"));
+  const stackFile = join(work, "Pulumi.prod.yaml");
+  writeFileSync(stackFile, [
+    "config:", "  gumstack:region: us-west1", "  gumstack:project: gumstack-prod", "  gumstack:environment: prod",
+    "  gumstack:platformImages:", "    repository: us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform", "",
+  ].join("\n"));
+  // The fake registry serves these manifest bytes for the copy; a digest is their sha256.
+  const MANIFEST = "{schemaVersion: 2, mediaType: application/vnd.oci.image.manifest.v1+json}"; // the fake prints it verbatim
+  const SOURCE_DIGEST = `sha256:${createHash("sha256").update(MANIFEST).digest("hex")}`;
+  const SOURCE = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@${SOURCE_DIGEST}`;
+  const RELEASE = "gumstack-release@gumstack-admin.iam.gserviceaccount.com";
+  const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    spawnSync("bash", ["scripts/publish-platform-image.sh", "--stack", "prod", "--config-file", stackFile, ...args], { encoding: "utf8", env });
+
+  it("copies the builder into the stack's tenant repository keeping its digest, and pins gumstack:build.builderImage to it", () => {
+    const f = fakes({ gcloud: { stdout: "tok" }, skopeo: { stdout: MANIFEST, when: "inspect*" }, pulumi: {} });
+    const r = run(f.env, "--image", "builder", "--source", SOURCE, "--impersonate", RELEASE, "--set");
+    expect(r.status, r.stderr).toBe(0);
+    const dest = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder:sha256-${SOURCE_DIGEST.slice(7)}`;
+    const pinned = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@${SOURCE_DIGEST}`;
+    expect(f.calls()).toEqual([
+      `gcloud auth print-access-token --impersonate-service-account=${RELEASE}`,
+      `skopeo copy --all --preserve-digests --src-creds oauth2accesstoken:tok --dest-creds oauth2accesstoken:tok docker://${SOURCE} docker://${dest}`,
+      `skopeo inspect --raw --creds oauth2accesstoken:tok docker://${dest}`,
+      `pulumi config set --path gumstack:build.builderImage ${pinned} --stack prod --config-file ${stackFile}`,
+    ]);
+    expect(r.stdout.trim()).toBe(`gumstack:build.builderImage = ${pinned} (stack prod, copied from ${SOURCE})`);
+  });
+
+  it("pins nothing when the copy in the tenant repository has another digest (exit 1)", () => {
+    const f = fakes({ gcloud: { stdout: "tok" }, skopeo: { stdout: `${MANIFEST} `, when: "inspect*" }, pulumi: {} });
+    const r = run(f.env, "--image", "canary", "--source", SOURCE.replace("/builder@", "/canary@"), "--set");
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(/gumstack-canary\/canary:sha256-[0-9a-f]{64} has digest 'sha256:[0-9a-f]{64}', not the source's sha256:[0-9a-f]{64}: not pinning it$/);
+    expect(f.calls().some((c) => c.startsWith("pulumi"))).toBe(false);
+  });
+
+  it.each([
+    [["--image", "builder", "--source", SOURCE.replace(/@sha256:.*/, ":1.4")], /--source must be an image of us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform pinned by digest/],
+    [["--image", "builder", "--source", `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/x@${SOURCE_DIGEST}`], /--source must be an image of us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform/],
+    [["--image", "backend", "--source", SOURCE], /--image must be builder or canary \(got 'backend'\)/],
+  ])("refuses %j before any call (exit 2)", (args, message) => {
+    const f = fakes({ gcloud: {}, skopeo: {}, pulumi: {} });
+    const r = run(f.env, ...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(f.calls()).toEqual([]);
   });
 });

@@ -75,6 +75,12 @@ export interface ArtifactRegistryArgs {
   readonly keyGrants: readonly pulumi.Resource[];
   /** Artifact Registry and Container Scanning APIs (scanning is inherited from the latter). Required. */
   readonly apis: Pick<ProjectApis, "artifactregistry" | "containerscanning">;
+  /**
+   * Email of the release identity, granted roles/artifactregistry.writer on this repository and nothing else, so
+   * it can copy the platform images the MCP pool runs (canary, builder) into their reserved paths here
+   * (docs/build-plane.md). Never a cluster identity. Default none (no publisher grant).
+   */
+  readonly publisherEmail?: pulumi.Input<string>;
 }
 
 /**
@@ -94,6 +100,8 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
   readonly repository: gcp.artifactregistry.Repository;
   /** `<region>-docker.pkg.dev/<project>/<repository>`, the prefix of every tenant image reference. */
   readonly repositoryUrl: pulumi.Output<string>;
+  /** The release identity's writer grant on this repository (publisherEmail), when one is set. */
+  readonly publisherGrant?: gcp.artifactregistry.RepositoryIamMember;
 
   constructor(name: string, args: ArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:ArtifactRegistry", name, {}, opts);
@@ -122,6 +130,22 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
         dependsOn: [args.apis.artifactregistry, args.apis.containerscanning, ...args.keyGrants],
       },
     );
+
+    if (args.publisherEmail !== undefined) {
+      // Repository-level, additive: the release identity may push (and, with writer, delete versions: see
+      // docs/build-plane.md) in this one repository, and holds nothing else in this project.
+      this.publisherGrant = new gcp.artifactregistry.RepositoryIamMember(
+        `${name}-publisher-writer`,
+        {
+          project: this.repository.project,
+          location: this.repository.location,
+          repository: this.repository.repositoryId,
+          role: "roles/artifactregistry.writer",
+          member: pulumi.interpolate`serviceAccount:${args.publisherEmail}`,
+        },
+        { parent: this },
+      );
+    }
 
     this.repositoryUrl = pulumi
       .all([this.repository.location, this.repository.project, this.repository.repositoryId])

@@ -16,6 +16,8 @@
 // deep (containers x their env), never over two unbounded lists of different objects. The test
 // "CEL cost is structurally bounded" enforces both, and times a worst case at the API server's request size.
 
+import { BUILD_IMAGE_PATH } from "./platformTenants.js";
+
 /**
  * Inputs of the guard. Values are baked into the CEL source, so they are plain values, validated here.
  *
@@ -49,6 +51,12 @@ export interface AdmissionPolicyArgs {
   readonly tenantTagsImmutable?: boolean;
   /** The platform's own image repository (backend, builder, canary): refused by name for MCP servers. Default none (it is outside every tenant path anyway). */
   readonly platformImageRepository?: string;
+  /**
+   * Tenant ids reserved for platform images in the tenant repository, refused as the tenant label of any MCP
+   * workload, so no MCP server can run images from those paths (the builder's copy, docs/build-plane.md). The
+   * canary's id (gumstack-canary) is not among them: the canary runs as that MCP tenant on purpose. Default ["gumstack-build"].
+   */
+  readonly reservedTenants?: readonly string[];
   /** Images Knative injects itself, allowed only for its queue-proxy container in Deployments, ReplicaSets and Pods. Default [KNATIVE_QUEUE_PROXY_IMAGE_PREFIX]. */
   readonly knativeSystemImagePrefixes?: readonly string[];
   /** The platform domain: DomainMappings must be `<service>.<domain>`. Required. */
@@ -187,6 +195,7 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
     tenantImageRepository: (args.tenantImageRepository ?? "").replace(/\/$/, ""),
     tenantTagsImmutable: args.tenantTagsImmutable ?? false,
     platformImageRepository: args.platformImageRepository?.replace(/\/$/, ""),
+    reservedTenants: args.reservedTenants ?? [BUILD_IMAGE_PATH],
     knativeSystemImagePrefixes: args.knativeSystemImagePrefixes ?? [KNATIVE_QUEUE_PROXY_IMAGE_PREFIX],
     domain: args.domain,
     reservedHostnames: args.reservedHostnames ?? DEFAULT_RESERVED_HOSTNAMES,
@@ -222,6 +231,7 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
     }
   }
   if (!DOMAIN.test(r.domain)) fail("domain", `${JSON.stringify(r.domain)} is not a lowercase DNS domain`);
+  for (const t of r.reservedTenants) if (!DNS_LABEL.test(t)) fail("reservedTenants", `${JSON.stringify(t)} is not a tenant id (a DNS label)`);
   for (const s of r.reservedHostnames) if (!DNS_LABEL.test(s)) fail("reservedHostnames", `${JSON.stringify(s)} is not a DNS label (a name under the domain, such as api)`);
   if (!Number.isInteger(r.minScale) || r.minScale < 0) fail("minScale", "must be an integer >= 0");
   if (!Number.isInteger(r.maxScaleLimit) || r.maxScaleLimit < Math.max(1, r.minScale)) {
@@ -508,6 +518,7 @@ function tenantPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const required = `label ${label} is required on every MCP workload: a DNS label naming the tenant, on metadata.labels`;
   const template = `the pod template must carry the same ${label} label as the object: Knative copies the template's labels to every Revision and pod`;
   const immutable = `label ${label} cannot change: an MCP server never moves to another tenant`;
+  const reserved = `label ${label} must not be a tenant id the platform reserves for its own images (${r.reservedTenants.join(", ")})`;
   return policy(r, "tenant", {
     rules: WORKLOAD_RULES,
     matchConditions: [{
@@ -517,6 +528,7 @@ function tenantPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
     variables: [{ name: "templateMeta", expression: TEMPLATE_META }, ...TENANT_VARIABLES],
     validations: [
       check(`variables.tenant.matches(${lit(TENANT_ID)})`, required, `${lit(`${required}; got `)} + (variables.tenant == "" ? "none" : ${quoted("variables.tenant")})`),
+      check(`!(variables.tenant in ${list(r.reservedTenants)})`, reserved, `${lit(`${reserved}; got `)} + ${quoted("variables.tenant")}`),
       check(`variables.templateTenant == variables.tenant`, template, `${lit(`${template}; got `)} + (variables.templateTenant == "" ? "none" : ${quoted("variables.templateTenant")})`),
       check(
         `request.operation != "UPDATE" || ${was} == variables.tenant`,

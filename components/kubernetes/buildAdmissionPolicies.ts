@@ -21,8 +21,12 @@ export interface BuildAdmissionPolicyArgs {
   readonly serviceAccountName?: string;
   /** RuntimeClass every build pod must use (GKE Sandbox's). Default "gvisor". */
   readonly runtimeClassName?: string;
-  /** Prefix of the platform-images repository, ending in "/"; images must be `<prefix><name>@sha256:<64 hex>`. Required. */
-  readonly platformImagePrefix: string;
+  /**
+   * Where every build image comes from, ending in "/": the build plane's reserved path of the stack's tenant MCP
+   * repository, `<tenant repo>/gumstack-build/` (the MCP pool's nodes can pull from nothing else; the release
+   * identity copies the builder there by digest). Images must be `<prefix><name>@sha256:<64 hex>`. Required.
+   */
+  readonly builderImagePrefix: string;
   /** Longest activeDeadlineSeconds of a Job or pod, 60-600. Default 600. */
   readonly maxDeadlineSeconds?: number;
   /** Longest ttlSecondsAfterFinished of a Job, 0-3600. Default 3600. */
@@ -40,12 +44,12 @@ export interface BuildAdmissionManifests {
 export const BUILD_POD_BOUNDS = { containers: 4, volumes: 10, volumeMounts: 8, env: 16, envFrom: 2, ports: 8, capabilities: 16 } as const;
 
 /**
- * `<region>-docker.pkg.dev/<project>/<repository>/` of an Artifact Registry image reference: the repository an
- * image pinned in config comes from, which is where every build image must come from.
+ * The path an Artifact Registry image reference sits in, `<region>-docker.pkg.dev/<project>/<repository>/<path>/`
+ * (for the builder `<tenant repo>/gumstack-build/`): where every build image must come from.
  */
-export function artifactRepositoryPrefixOf(image: string): string {
-  const m = /^([a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/)[a-z0-9._\/-]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9._-]+)$/.exec(image);
-  if (!m) throw new Error(`"${image}" is not an Artifact Registry image reference (<region>-docker.pkg.dev/<project>/<repository>/<name>@sha256:<digest>)`);
+export function imagePathPrefixOf(image: string): string {
+  const m = /^([a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/(?:[a-z0-9._-]+\/)*)[a-z0-9._-]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9._-]+)$/.exec(image);
+  if (!m) throw new Error(`"${image}" is not an Artifact Registry image reference (<region>-docker.pkg.dev/<project>/<repository>/<path>/<name>@sha256:<digest>)`);
   return m[1]!;
 }
 
@@ -58,7 +62,7 @@ export function resolveBuildAdmissionArgs(args: BuildAdmissionPolicyArgs): Resol
     namespace: args.namespace ?? BUILD_DEFAULTS.namespace,
     serviceAccountName: args.serviceAccountName ?? BUILD_DEFAULTS.serviceAccountName,
     runtimeClassName: args.runtimeClassName ?? BUILD_DEFAULTS.runtimeClassName,
-    platformImagePrefix: args.platformImagePrefix,
+    builderImagePrefix: args.builderImagePrefix,
     maxDeadlineSeconds: args.maxDeadlineSeconds ?? 600,
     maxTtlSecondsAfterFinished: args.maxTtlSecondsAfterFinished ?? 3600,
   };
@@ -66,7 +70,7 @@ export function resolveBuildAdmissionArgs(args: BuildAdmissionPolicyArgs): Resol
   for (const f of ["namespace", "serviceAccountName", "runtimeClassName"] as const) {
     if (!DNS_LABEL.test(r[f])) fail(f, `${JSON.stringify(r[f])} is not a DNS-1123 label`);
   }
-  if (!IMAGE_PREFIX.test(r.platformImagePrefix)) fail("platformImagePrefix", `${JSON.stringify(r.platformImagePrefix)} must be <registry host>/<path>/ ending in "/"`);
+  if (!IMAGE_PREFIX.test(r.builderImagePrefix)) fail("builderImagePrefix", `${JSON.stringify(r.builderImagePrefix)} must be <registry host>/<path>/ ending in "/"`);
   if (!Number.isInteger(r.maxDeadlineSeconds) || r.maxDeadlineSeconds < 60 || r.maxDeadlineSeconds > 600) fail("maxDeadlineSeconds", `${r.maxDeadlineSeconds} must be an integer from 60 to 600`);
   if (!Number.isInteger(r.maxTtlSecondsAfterFinished) || r.maxTtlSecondsAfterFinished < 0 || r.maxTtlSecondsAfterFinished > 3600) fail("maxTtlSecondsAfterFinished", `${r.maxTtlSecondsAfterFinished} must be an integer from 0 to 3600`);
   return r;
@@ -167,7 +171,7 @@ function jobPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
 function podPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const p = "variables.podSpec";
   const sa = lit(r.serviceAccountName);
-  const imageRe = `^${esc(r.platformImagePrefix)}[a-z0-9._/-]*[a-z0-9]@sha256:[a-f0-9]{64}$`;
+  const imageRe = `^${esc(r.builderImagePrefix)}[a-z0-9._-]*[a-z0-9]@sha256:[a-f0-9]{64}$`;
   const caps = list(BUILDER_CAPABILITIES);
   const sc = (f: string) => `has(c.securityContext) && has(c.securityContext.${f})`;
   const flagged = (f: string) => bounded(`variables.containers.filter(c, ${sc(f)} && c.securityContext.${f}).map(c, c.name)`);
@@ -242,7 +246,7 @@ function podPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       none("unconfined", "seccomp and AppArmor profiles must not be Unconfined in a build pod", "at"),
       none("badVolumes", "a build pod may use only emptyDir volumes with a sizeLimit and Secret volumes (no hostPath, PVC, projected token or other volume)", "volumes"),
       none("missingLimits", "every container of a build pod needs cpu, memory and ephemeral-storage limits", "containers"),
-      none("badImages", `build pod images must come from the platform-images repository by digest (${r.platformImagePrefix}<name>@sha256:<digest>)`, "refused"),
+      none("badImages", `build pod images must come from the build plane's path of the tenant MCP repository by digest (${r.builderImagePrefix}<name>@sha256:<digest>)`, "refused"),
       none("weakTrustedSteps", `containers other than ${BUILD_CONTAINERS.build} must run as non-root with allowPrivilegeEscalation false, drop ALL capabilities and add none`, "containers"),
       none("extraCapabilities", `build pod containers may add only ${BUILDER_CAPABILITIES.join(", ")}`, "containers"),
       none("dropsNotAll", "every container of a build pod must drop ALL capabilities (and add back only what it is allowed)", "containers"),

@@ -15,6 +15,8 @@
 // Kubernetes starts `push` only after every init container exited successfully, so the untrusted step is gone
 // before the push credential is mounted into any container.
 
+import { RESERVED_PLATFORM_TENANTS } from "./platformTenants.js";
+
 /** Names of the pod's containers; the admission guard lets only FETCH and PUSH mount Secrets. */
 export const BUILD_CONTAINERS = { fetch: "fetch", build: "build", push: "push" } as const;
 /** Where each credential is mounted, in its one container. */
@@ -188,6 +190,8 @@ export function resolveBuildPlatform(p: BuildPlatform): ResolvedPlatform {
 function checkRequest(q: BuildRequest): void {
   if (!DNS_LABEL.test(q.buildId) || q.buildId.length > 40) fail("buildId", q.buildId, "must be a DNS label of at most 40 characters");
   if (!DNS_LABEL.test(q.tenantId) || q.tenantId.length > 63) fail("tenantId", q.tenantId, "must be a DNS-1123 label (it is a label value and an image path segment)");
+  // The platform's own images (builder, canary) live under these paths of the tenant repository: a build never pushes there.
+  if (RESERVED_PLATFORM_TENANTS.includes(q.tenantId)) fail("tenantId", q.tenantId, `is reserved for platform images (${RESERVED_PLATFORM_TENANTS.join(", ")}): no build pushes there`);
   if (!DNS_LABEL.test(q.server) || q.server.length > 63) fail("server", q.server, "must be a DNS-1123 label");
   if (!GIT_URL.test(q.gitUrl)) fail("gitUrl", q.gitUrl, "must be an https:// clone URL without credentials, query or fragment");
   if (!/^[0-9a-f]{40}$/.test(q.gitSha)) fail("gitSha", q.gitSha, "must be a full 40-hex commit SHA");

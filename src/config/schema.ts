@@ -7,6 +7,7 @@ import { maintenanceWindowProblem } from "./maintenanceWindow.js";
 import { rangeProblems } from "./podRange.js";
 import { DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
 import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
+import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
 import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
 import { cidrsOverlap, cidrSize, parseCidr } from "./cidr.js";
 import { PODS_PER_NODE_RANGE, natPortCheck } from "../../components/gcp/network.js";
@@ -252,7 +253,18 @@ export const stackConfigSchema = z
       repository: z.string().regex(DOCKER_REPOSITORY, {
         error: "must be an Artifact Registry Docker repository such as us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform (no image, no trailing slash)",
       }),
-    }),
+      /**
+       * The release identity (bootstrap/), granted artifactregistry.writer on this stack's tenant MCP repository
+       * only, to copy the canary and builder images there. Default `gumstack-release@<project of repository>.iam.gserviceaccount.com`
+       * (the bootstrap's default account id in the admin project).
+       */
+      releaseIdentity: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/, {
+        error: "must be a user-managed service account email such as gumstack-release@gumstack-admin.iam.gserviceaccount.com",
+      }).optional(),
+    }).transform((p) => ({
+      ...p,
+      releaseIdentity: p.releaseIdentity ?? `gumstack-release@${p.repository.split("/")[1]}.iam.gserviceaccount.com`,
+    })),
     artifactRegistry: z
       .strictObject({
         /** Id of the tenant MCP repository; default `mcp-<environment>`; must end in `-<environment>`. */
@@ -345,10 +357,13 @@ export const stackConfigSchema = z
     build: z.strictObject({
       /** Namespace of the build Jobs (the build plane). */
       namespace: dnsLabel.default("gumstack-build"),
-      /** Builder image (git, buildah, skopeo) in the platform-images repository, pinned by digest. */
+      /**
+       * Builder image (git, buildah, skopeo), the release identity's copy in this stack's tenant MCP repository
+       * (the only one the MCP pool's nodes can pull from), pinned by digest: `<tenant repo>/gumstack-build/builder@sha256:<64 hex>`.
+       */
       builderImage: z.string().regex(/^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/[a-z0-9._\/-]*[a-z0-9]@sha256:[a-f0-9]{64}$/, {
-        error: "must be the builder image in the platform-images repository pinned by digest, <region>-docker.pkg.dev/<project>/<repository>/builder@sha256:<64 hex>; " +
-          "get the digest with `gcloud artifacts docker images describe <image>:<tag> --format 'value(image_summary.digest)'`",
+        error: "must be the builder image in this stack's tenant MCP repository pinned by digest, <region>-docker.pkg.dev/<project>/<repository>/gumstack-build/builder@sha256:<64 hex>; " +
+          "scripts/publish-platform-image.sh prints it (or `gcloud artifacts docker images describe <image>:<tag> --format 'value(image_summary.digest)'`)",
       }),
       /** Hard deadline of one build, seconds (Job and pod activeDeadlineSeconds); at most 600. */
       deadlineSeconds: z.number().int().min(60).max(600, { error: "must be at most 600: a build is stopped after 10 minutes" }).default(600),
@@ -618,9 +633,11 @@ export const stackConfigSchema = z
     if (c.build.namespace === c.mcp.namespace || c.build.namespace === "gumstack-backend") {
       ctx.addIssue({ code: "custom", path: ["build", "namespace"], input: c.build.namespace, message: "must be a namespace of its own, not the MCP or backend namespace: builds run untrusted Dockerfiles" });
     }
-    // The builder is a platform image: only the release identity publishes it, every build container comes from there.
-    if (!c.build.builderImage.startsWith(`${platformRepo}/`)) {
-      ctx.addIssue({ code: "custom", path: ["build", "builderImage"], input: c.build.builderImage, message: `must be in gumstack:platformImages.repository (${platformRepo}/builder@sha256:<64 hex>): only the release identity publishes platform images` });
+    // Build pods run on the MCP pool, whose nodes read only the tenant MCP repository: the builder is the release
+    // identity's copy (same digest) under the reserved platform path there, which no MCP server may take as tenant.
+    const buildPath = `${tenantRepo}/${BUILD_IMAGE_PATH}/`;
+    if (projectId.safeParse(c.project).success && !(c.build.builderImage.startsWith(buildPath) && /^[a-z0-9._-]+@sha256:[a-f0-9]{64}$/.test(c.build.builderImage.slice(buildPath.length)))) {
+      ctx.addIssue({ code: "custom", path: ["build", "builderImage"], input: c.build.builderImage, message: `must be in this stack's tenant MCP repository under the build plane's reserved path: ${buildPath}builder@sha256:<64 hex> (scripts/publish-platform-image.sh copies it there and prints the digest)` });
     }
     if (c.enterprise && c.enterprise.platformProject === c.project) {
       ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });

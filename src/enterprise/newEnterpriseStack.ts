@@ -3,6 +3,7 @@
 // it edits that file in place instead: only the keys of the flags given change; secretsprovider, encryptedkey,
 // every `secure:` value, comments and hand edits stay as they are.
 import { parseDocument, type Document } from "yaml";
+import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
 import { ConfigError, parseAllConfig } from "../config/load.js";
 import { stackConfigSchema, type StackConfig } from "../config/schema.js";
 import { stackSetProblems, type NamedStack } from "../config/stackSet.js";
@@ -99,6 +100,21 @@ function applyFlags(doc: Document, input: NewEnterpriseInput, fresh: boolean): v
   if (input.budgetAmount !== undefined) set(["gumstack:enterprise", "budgetAmount"], input.budgetAmount);
   const host = input.clickhouseHost ?? (fresh ? `${input.customer}.${templateHost.slice(templateHost.indexOf(".") + 1)}` : undefined);
   if (host !== undefined) set(["gumstack:clickhouse", "host"], host);
+  // The builder is the release identity's copy, same digest, in this stack's tenant repository: the reference is
+  // known before the repository exists (a digest names content, not a location), so the build plane is planned as
+  // usual; build pods cannot pull it until the copy is made after the first deployment (README: Publishing
+  // platform images). Unlike the canary nothing runs until the backend starts a build, so nothing is turned off.
+  // It follows the project when the project changes (a new file, or --project with --force).
+  const builder = get(["gumstack:build", "builderImage"]);
+  const digest = typeof builder === "string" ? /@(sha256:[a-f0-9]{64})$/.exec(builder)?.[1] : undefined;
+  if (digest && project !== undefined) {
+    const repoId = get(["gumstack:artifactRegistry", "repositoryId"]) ?? `mcp-${String(get(["gumstack:environment"]))}`;
+    set(["gumstack:build", "builderImage"], `${String(get(["gumstack:region"]))}-docker.pkg.dev/${project}/${String(repoId)}/${BUILD_IMAGE_PATH}/builder@${digest}`);
+    if (fresh) {
+      const node = doc.getIn(["config", "gumstack:build"], true) as { commentBefore?: string } | undefined;
+      if (node) node.commentBefore = " The builder's digest as in Pulumi.enterprise.yaml; after the first deployment copy it here: scripts/publish-platform-image.sh builder (README).";
+    }
+  }
 }
 
 /**

@@ -20,6 +20,7 @@ import { GkeNodePool } from "../../components/gke/nodePool.js";
 import { AdmissionGuard } from "../../components/kubernetes/admissionGuard.js";
 import { BackendBuildAccess } from "../../components/kubernetes/backendBuildAccess.js";
 import { BackendNamespace } from "../../components/kubernetes/backendNamespace.js";
+import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
 import { BuildAdmissionGuard } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { BuildNamespace } from "../../components/kubernetes/buildNamespace.js";
 import { BuildNetworkPolicies } from "../../components/kubernetes/buildNetworkPolicies.js";
@@ -85,6 +86,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     retentionDays: settings.artifactRegistry.retentionDays,
     keepRecentVersions: settings.artifactRegistry.keepRecentVersions,
     kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry,
+    // The release identity copies the canary and the builder here (the MCP pool reads no other repository).
+    publisherEmail: settings.platformImages.releaseIdentity,
   });
   const spanner = new Spanner("spanner", {
     project, region, environment, spanner: settings.spanner, apis,
@@ -213,8 +216,9 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const buildGuard = new BuildAdmissionGuard("build-admission", {
     provider,
     namespace: build.namespace,
-    // Every build container comes from the platform-images repository (the builder image is one of its images).
-    platformImagePrefix: `${settings.platformImages.repository}/`,
+    // Every build container is the release identity's copy of the builder under the reserved build path of the
+    // tenant MCP repository (the only repository the MCP pool's nodes can pull from; docs/build-plane.md).
+    builderImagePrefix: `${tenantImageRepository}/${BUILD_IMAGE_PATH}/`,
     maxDeadlineSeconds: build.deadlineSeconds,
     maxTtlSecondsAfterFinished: build.ttlSecondsAfterFinished,
   });

@@ -8,21 +8,21 @@ import { Job } from "kubernetes-models/batch/v1";
 import { Pod, Secret } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import {
-  artifactRepositoryPrefixOf, BUILD_POD_BOUNDS, BuildAdmissionGuard, buildAdmissionManifests,
+  imagePathPrefixOf, BUILD_POD_BOUNDS, BuildAdmissionGuard, buildAdmissionManifests,
 } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { buildJobManifest, buildSecretManifests, type BuildPlatform, type BuildRequest } from "../../components/kubernetes/buildJob.js";
 import { guardRefusals } from "../support/admission.js";
 
 type Obj = Record<string, any>;
 const NS = "gumstack-build";
-const BUILDER = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@sha256:8c5f2d7e1a4b9c3f6e0d2a5b8c1f4e7a0d3b6c9f2e5a8d1b4c7f0a3e6d9b2c5f";
+const BUILDER = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@sha256:8c5f2d7e1a4b9c3f6e0d2a5b8c1f4e7a0d3b6c9f2e5a8d1b4c7f0a3e6d9b2c5f";
 const PLATFORM: BuildPlatform = { builderImage: BUILDER, deadlineSeconds: 600, ttlSecondsAfterFinished: 300 };
 const REQUEST: BuildRequest = {
   buildId: "b7f3c2a1", tenantId: "acme", server: "weather",
   gitUrl: "https://github.com/acme/weather-mcp.git", gitSha: "4f2c1e9a7b3d5f8e0c2a4b6d8f0e1c3a5b7d9f2e",
   imageRepository: "us-west1-docker.pkg.dev/gumstack-prod/gumstack",
 };
-const GUARD = buildAdmissionManifests({ platformImagePrefix: artifactRepositoryPrefixOf(BUILDER), maxDeadlineSeconds: 600, maxTtlSecondsAfterFinished: 300 });
+const GUARD = buildAdmissionManifests({ builderImagePrefix: imagePathPrefixOf(BUILDER), maxDeadlineSeconds: 600, maxTtlSecondsAfterFinished: 300 });
 const clone = <T>(o: T): T => structuredClone(o);
 const judge = (kind: string, object: Obj, extra: Obj = {}) => guardRefusals({ kind, object, ...extra }, GUARD, NS);
 /** Function names called in a CEL expression (string literals skipped). */
@@ -85,11 +85,13 @@ describe("the build guard's manifests", () => {
   });
 
   it("refuse weak or broken inputs", () => {
-    const base = { platformImagePrefix: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/" };
-    for (const bad of [{ platformImagePrefix: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform" }, { platformImagePrefix: "docker.io/" }, { maxDeadlineSeconds: 601 }, { maxDeadlineSeconds: 0 }, { maxTtlSecondsAfterFinished: 86400 }, { namespace: "Build" }]) {
+    const base = { builderImagePrefix: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/" };
+    for (const bad of [{ builderImagePrefix: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build" }, { builderImagePrefix: "docker.io/" }, { maxDeadlineSeconds: 601 }, { maxDeadlineSeconds: 0 }, { maxTtlSecondsAfterFinished: 86400 }, { namespace: "Build" }]) {
       expect(() => buildAdmissionManifests({ ...base, ...bad } as never)).toThrow(/^BuildAdmissionGuard /);
     }
-    expect(() => artifactRepositoryPrefixOf("docker.io/library/buildah:1")).toThrow(/not an Artifact Registry image/);
+    expect(() => imagePathPrefixOf("docker.io/library/buildah:1")).toThrow(/not an Artifact Registry image/);
+    // The builder's own path, not its whole repository: customers' images share that repository.
+    expect(imagePathPrefixOf(BUILDER)).toBe("us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/");
   });
 });
 
@@ -141,10 +143,14 @@ const POD_ESCAPES: [string, (s: Obj) => void, RegExp][] = [
   ["an emptyDir without sizeLimit", (s) => delete s.volumes.find((v: Obj) => v.name === "storage").emptyDir.sizeLimit, pod_(/may use only emptyDir .* \(volumes: storage\)$/)],
   ["no ephemeral-storage limit on the build step", (s) => delete named(s, "build").resources.limits["ephemeral-storage"], pod_(/every container of a build pod needs cpu, memory and ephemeral-storage limits \(containers: build\)$/)],
   ["no limits on fetch", (s) => delete named(s, "fetch").resources.limits, pod_(/needs cpu, memory and ephemeral-storage limits \(containers: fetch\)$/)],
-  ["the builder by tag", (s) => (named(s, "build").image = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder:1.4"), pod_(/build pod images must come from the platform-images repository by digest .* \(refused: build=.*builder:1\.4\)$/)],
-  ["an image from docker.io", (s) => (named(s, "push").image = "quay.io/skopeo/stable@sha256:" + "a".repeat(64)), pod_(/images must come from the platform-images repository .* \(refused: push=quay\.io\/.*\)$/)],
+  ["the builder by tag", (s) => (named(s, "build").image = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder:1.4"), pod_(/build pod images must come from the build plane's path of the tenant MCP repository by digest .* \(refused: build=.*builder:1\.4\)$/)],
+  // The copy's source: the MCP pool's nodes cannot pull it, and the guard no longer names it.
+  ["the builder from the platform-images repository", (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@sha256:${"8".repeat(64)}`), pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/builder@sha256:8+\)$/)],
+  ["a customer's image from the same tenant repository", (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/evil@sha256:${"b".repeat(64)}`), pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/acme\/evil@sha256:b+\)$/)],
+  ["an image nested below the build path", (s) => (named(s, "fetch").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/acme/evil@sha256:${"c".repeat(64)}`), pod_(/\(refused: fetch=.*gumstack-build\/acme\/evil.*\)$/)],
+  ["an image from docker.io", (s) => (named(s, "push").image = "quay.io/skopeo/stable@sha256:" + "a".repeat(64)), pod_(/images must come from the build plane's path of the tenant MCP repository .* \(refused: push=quay\.io\/.*\)$/)],
   ["the tenant repository's image", (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-prod/gumstack/acme/evil@sha256:${"b".repeat(64)}`), pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-prod\/gumstack\/acme\/evil@sha256:b+\)$/)],
-  ["a sibling repository", (s) => (named(s, "fetch").image = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform-evil/builder@sha256:${"c".repeat(64)}`), pod_(/\(refused: fetch=.*gumstack-platform-evil.*\)$/)],
+  ["a sibling path", (s) => (named(s, "fetch").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build-evil/builder@sha256:${"c".repeat(64)}`), pod_(/\(refused: fetch=.*gumstack-build-evil.*\)$/)],
   ["push running as root", (s) => Object.assign(named(s, "push").securityContext, { runAsNonRoot: false, runAsUser: 0 }), pod_(/containers other than build must run as non-root .* \(containers: push\)$/)],
   ["fetch allowed to escalate", (s) => (named(s, "fetch").securityContext.allowPrivilegeEscalation = true), pod_(/containers other than build must run as non-root .* \(containers: fetch\)$/)],
   ["the build step adding SYS_PTRACE", (s) => named(s, "build").securityContext.capabilities.add.push("SYS_PTRACE"), pod_(/build pod containers may add only CHOWN, .*SYS_ADMIN \(containers: build\)$/)],
@@ -225,7 +231,7 @@ describe("BuildAdmissionGuard component", () => {
   it("creates one policy and one Deny binding per policy, on the given provider", async () => {
     const created: pulumi.runtime.MockResourceArgs[] = [];
     await pulumi.runtime.setMocks({ newResource: (a) => { created.push(a); return { id: `${a.name}-id`, state: a.inputs }; }, call: () => ({}) }, "gumstack-platform", "test", false);
-    const guard = new BuildAdmissionGuard("build-admission", { provider: new k8s.Provider("cluster", {}), platformImagePrefix: artifactRepositoryPrefixOf(BUILDER), maxTtlSecondsAfterFinished: 300 });
+    const guard = new BuildAdmissionGuard("build-admission", { provider: new k8s.Provider("cluster", {}), builderImagePrefix: imagePathPrefixOf(BUILDER), maxTtlSecondsAfterFinished: 300 });
     await Promise.all(guard.policyNames.map((n) => new Promise((r) => n.apply(r))));
     await Promise.all(guard.bindings.map((b) => new Promise((r) => b.urn.apply(r))));
     for (const [i, id] of GUARD.ids.entries()) {

@@ -12,7 +12,7 @@ import { parseStackFile } from "../../src/plan/stackFile.js";
 import { ofType, record } from "../support/harness.js";
 
 type Obj = Record<string, any>;
-const BUILDER = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@sha256:${"8".repeat(64)}`;
+const BUILDER = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@sha256:${"8".repeat(64)}`;
 const REQUEST: BuildRequest = {
   buildId: "b7f3c2a1", tenantId: "acme", server: "weather", gitUrl: "https://github.com/acme/weather-mcp.git",
   gitSha: "4f2c1e9a7b3d5f8e0c2a4b6d8f0e1c3a5b7d9f2e", imageRepository: "us-west1-docker.pkg.dev/gumstack-prod/gumstack",
@@ -74,6 +74,9 @@ describe("buildJobManifest", () => {
     [{}, { dockerfile: "../../etc/passwd" }, /^build dockerfile "\.\.\/\.\.\/etc\/passwd": must be a path inside the repository/],
     [{}, { context: "/etc" }, /^build context "\/etc"/],
     [{}, { tenantId: "Acme" }, /^build tenantId "Acme"/],
+    // The builder's and the canary's paths of the tenant repository: a build pushing there would shadow them.
+    [{}, { tenantId: "gumstack-build" }, /^build tenantId "gumstack-build": is reserved for platform images \(gumstack-build, gumstack-canary\)/],
+    [{}, { tenantId: "gumstack-canary" }, /^build tenantId "gumstack-canary": is reserved for platform images/],
     [{}, { imageRepository: "docker.io/acme" }, /^build imageRepository "docker\.io\/acme": must be an Artifact Registry Docker repository/],
     [{}, { buildId: "b".repeat(41) }, /^build buildId .*: must be a DNS label of at most 40 characters/],
   ])("refuses %j %j", (platform, request, message) => {
@@ -138,15 +141,21 @@ describe("gumstack:build config", () => {
     }
     return [];
   };
+  const BUILD_PATH_MSG = /^gumstack:build\.builderImage: must be in this stack's tenant MCP repository under the build plane's reserved path: us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/gumstack-build\/builder@sha256:<64 hex> \(scripts\/publish-platform-image\.sh/;
   it("holds prod's builder image by digest and the 10-minute deadline", () => {
     const prod = parseStackConfig(namespaceValues(file.config));
     expect(prod.build).toMatchObject({ namespace: "gumstack-build", deadlineSeconds: 600, ttlSecondsAfterFinished: 300, maxConcurrentBuilds: 20 });
-    expect(prod.build.builderImage).toMatch(/^us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/builder@sha256:[a-f0-9]{64}$/);
+    // The release identity's copy in prod's tenant repository, the only one the MCP pool's nodes may pull from.
+    expect(prod.build.builderImage).toMatch(/^us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/gumstack-build\/builder@sha256:[a-f0-9]{64}$/);
   });
   it.each([
-    ["a tag-only builder image", { builderImage: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder:4f2c1e9" }, /^gumstack:build\.builderImage: must be the builder image in the platform-images repository pinned by digest.*gcloud artifacts docker images describe/],
+    ["a tag-only builder image", { builderImage: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder:4f2c1e9" }, /^gumstack:build\.builderImage: must be the builder image in this stack's tenant MCP repository pinned by digest.*gcloud artifacts docker images describe/],
     ["a builder image from Docker Hub", { builderImage: `quay.io/buildah/stable@sha256:${"a".repeat(64)}` }, /^gumstack:build\.builderImage: must be/],
-    ["a builder image in another Artifact Registry repository", { builderImage: `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/builder@sha256:${"b".repeat(64)}` }, /^gumstack:build\.builderImage: must be in gumstack:platformImages\.repository \(us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/builder@sha256:<64 hex>\)/],
+    // Still a platform image, but the MCP pool's nodes cannot pull from the platform-images repository.
+    ["the builder in the platform-images repository", { builderImage: `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@sha256:${"b".repeat(64)}` }, BUILD_PATH_MSG],
+    ["a builder under a customer's tenant path", { builderImage: `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/builder@sha256:${"b".repeat(64)}` }, BUILD_PATH_MSG],
+    ["a builder in another stack's tenant repository", { builderImage: `us-west1-docker.pkg.dev/gumstack-acme/mcp-ent-acme/gumstack-build/builder@sha256:${"b".repeat(64)}` }, BUILD_PATH_MSG],
+    ["a builder nested below the build path", { builderImage: `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/acme/builder@sha256:${"b".repeat(64)}` }, BUILD_PATH_MSG],
     ["an 11-minute deadline", { deadlineSeconds: 660 }, /^gumstack:build\.deadlineSeconds: must be at most 600: a build is stopped after 10 minutes/],
     ["builds in the MCP namespace", { namespace: "gumstack-mcp" }, /^gumstack:build\.namespace: must be a namespace of its own/],
     ["a day-long TTL", { ttlSecondsAfterFinished: 86400 }, /^gumstack:build\.ttlSecondsAfterFinished: /],

@@ -21,6 +21,11 @@ const T = {
 };
 const inNs = (rs: PlannedResource[], type: string) => ofType(rs, type).filter((r) => (r.inputs.metadata as Obj)?.namespace === NS);
 
+// Each stack's builder comes from its own tenant repository (the one its MCP pool's nodes may read).
+const TENANT_REPO: Record<string, string> = {
+  prod: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod",
+  enterprise: "us-west1-docker.pkg.dev/gumstack-acme/mcp-ent-acme",
+};
 describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack) => {
   const plan = await planStack({ stack });
   const rs = plan.deployment.resources;
@@ -45,7 +50,7 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
   it("binds the build guard's policies with Deny, exactly as buildAdmissionManifests makes them", () => {
     const policies = ofType(rs, T.vap).filter((r) => (r.inputs.metadata as Obj).name.startsWith(`${NS}-`));
     expect(policies.map((p) => (p.inputs.metadata as Obj).name).sort()).toEqual(["workloads", "job", "pod", "credentials"].map((id) => `${NS}-${id}`).sort());
-    const expected = buildAdmissionManifests({ platformImagePrefix: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/", maxDeadlineSeconds: 600, maxTtlSecondsAfterFinished: 300 });
+    const expected = buildAdmissionManifests({ builderImagePrefix: `${TENANT_REPO[stack]}/gumstack-build/`, maxDeadlineSeconds: 600, maxTtlSecondsAfterFinished: 300 });
     for (const m of expected.policies) expect(policies.find((p) => (p.inputs.metadata as Obj).name === m.metadata.name)!.inputs.spec).toEqual(m.spec);
     const bindings = ofType(rs, T.vapBinding).filter((r) => (r.inputs.metadata as Obj).name.startsWith(`${NS}-`));
     expect(bindings).toHaveLength(4);

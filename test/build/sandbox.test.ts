@@ -15,7 +15,7 @@ import {
 import { have, preparePod, runContainer, runscVersion, type SandboxPod } from "../support/runsc.js";
 
 type Obj = Record<string, any>;
-const BUILDER = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@sha256:${"8".repeat(64)}`;
+const BUILDER = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@sha256:${"8".repeat(64)}`;
 const GIT_TOKEN = "ghs_6Xb2Ktest0nlyInstallationToken9Qz";
 const PUSH_TOKEN = "ya29.c.test-only-pusher-access-token-4Hk";
 const REQUEST: BuildRequest = {

@@ -2,7 +2,7 @@
 // (the real manifest builders), then one mutation at a time: judged by NetworkPolicy semantics and by what the
 // bindings actually bind, never by names.
 import { describe, expect, it } from "vitest";
-import { artifactRepositoryPrefixOf, buildAdmissionManifests } from "../../components/kubernetes/buildAdmissionPolicies.js";
+import { imagePathPrefixOf, buildAdmissionManifests } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { buildNamespaceManifests } from "../../components/kubernetes/buildNamespace.js";
 import { buildNetworkPolicyManifests } from "../../components/kubernetes/buildNetworkPolicies.js";
 import { golden, type FixtureExport } from "./fixtures/golden.js";
@@ -14,7 +14,7 @@ const VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolic
 const BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
 // The golden stack's ranges (its subnetwork and cluster).
 const RANGES = { nodeCidr: "10.10.0.0/20", podCidr: "10.16.0.0/14", serviceCidr: "10.20.0.0/20", masterCidr: "172.16.0.0/28" };
-const GUARD = buildAdmissionManifests({ platformImagePrefix: artifactRepositoryPrefixOf(`us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@sha256:${"8".repeat(64)}`) });
+const GUARD = buildAdmissionManifests({ builderImagePrefix: imagePathPrefixOf(`us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@sha256:${"8".repeat(64)}`) });
 const POLICIES = buildNetworkPolicyManifests({ ranges: RANGES });
 
 /** The golden stack with the build namespace, its NetworkPolicies and its guard, as the program plans them. */

@@ -6,7 +6,9 @@ import { policies } from "../../policies/rules/index.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
 import { sharedPlan } from "../support/plans.js";
-import { clusterRepositoryAccess, UNKNOWN } from "./support.js";
+import { clusterIdentities, readStackIam } from "../../policies/lib/iam.js";
+import type { StackResource } from "../../policies/lib/policy.js";
+import { clusterRepositoryAccess, nameOfUrn, UNKNOWN } from "./support.js";
 
 const plan = await sharedPlan("prod");
 const resources = plan.deployment.resources;
@@ -50,6 +52,45 @@ describe("prod plan: who can read and write which repository, from the cluster",
         "serviceAccount:gumstack-prod.svc.id.goog[gumstack-backend/backend] is a GKE Workload Identity; " +
         `serviceAccount:gumstack-prod.svc.id.goog[gumstack-backend/backend] holds roles/iam.workloadIdentityUser on ${sa("backend-prod")}; ` +
         `${sa("backend-prod")} holds roles/iam.serviceAccountTokenCreator on ${sa("image-builder-prod")}`,
+    ]);
+  });
+});
+
+describe("prod plan: the release identity, publisher of the canary and the builder into the tenant repository", () => {
+  const RELEASE = "serviceAccount:gumstack-release@gumstack-admin.iam.gserviceaccount.com";
+  const iamOf = (rs: typeof resources) => readStackIam(rs.map((r): StackResource => ({
+    type: r.type, urn: r.urn, name: nameOfUrn(r.urn), props: r.inputs, proxied: r.inputs, providerProps: {}, protect: r.protect === true,
+    dependsOn: r.dependencies, propertyDependsOn: r.propertyDependencies,
+  })));
+
+  it("holds artifactregistry.writer on this stack's tenant repository and nothing else, and no cluster identity can act as it", () => {
+    const iam = iamOf(resources);
+    expect(iam.grants.filter((g) => g.member === RELEASE).map((g) => ({ role: g.role, scope: g.scope }))).toEqual([
+      { role: "roles/artifactregistry.writer", scope: { kind: "repository", project: "gumstack-prod", location: "us-west1", repository: "mcp-prod" } },
+    ]);
+    // Nobody in the stack is granted anything on the release identity (impersonation, token minting, keys).
+    expect(iam.grants.filter((g) => g.scope.kind === "serviceAccount" && g.scope.account === RELEASE)).toEqual([]);
+    expect(clusterIdentities(iam).has(RELEASE)).toBe(false);
+    expect(clusterRepositoryAccess(resources).filter((l) => l.startsWith(RELEASE))).toEqual([]);
+  });
+
+  it("is really checked: a cluster identity allowed to mint the release identity's tokens fails the pack", async () => {
+    const mutated = structuredClone(plan);
+    const base = resources.find((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember")!;
+    const inputs = {
+      serviceAccountId: "projects/gumstack-admin/serviceAccounts/gumstack-release@gumstack-admin.iam.gserviceaccount.com",
+      role: "roles/iam.serviceAccountTokenCreator", member: sa("backend-prod"),
+    };
+    mutated.deployment.resources.push({
+      ...structuredClone(base), urn: base.urn.replace(/::[^:]+$/, "::backend-mints-release"), inputs, outputs: inputs, dependencies: [], propertyDependencies: {},
+    });
+    expect(clusterIdentities(iamOf(mutated.deployment.resources)).has(RELEASE)).toBe(true);
+    const run = await runPolicyPack(parseExport(JSON.stringify(mutated), "mutated prod plan"));
+    expect(run.diagnostics.filter((d) => d.level === "mandatory").map((d) => `${d.policy}: ${d.message}`)).toEqual([
+      `iam-grant-no-cluster-write-platform-images: ${sa("backend-prod")} holds roles/iam.serviceAccountTokenCreator on service account gumstack-release@gumstack-admin.iam.gserviceaccount.com, ` +
+        "outside the stack's projects (in the platform-images project), so its own grants cannot be checked, and is reachable from the cluster: " +
+        "serviceAccount:gumstack-prod.svc.id.goog[gumstack-backend/backend] is a GKE Workload Identity; " +
+        `serviceAccount:gumstack-prod.svc.id.goog[gumstack-backend/backend] holds roles/iam.workloadIdentityUser on ${sa("backend-prod")}`,
     ]);
   });
 });

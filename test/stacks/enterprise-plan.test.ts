@@ -61,8 +61,12 @@ describe("enterprise plan: isolation from the platform project", () => {
     // Service agents' emails (service-N@gcp-sa-*.iam..., container-engine-robot, ...) are Google's domains, not projects.
     const agentDomain = /^(gcp-sa-[a-z-]+|container-engine-robot|compute-system|gs-project-accounts)$/;
     const touching = gcpResources.filter((r) => [...projectsNamedBy(r)].some((p) => p !== CUSTOMER_PROJECT && !agentDomain.test(p)));
-    expect(touching.map(nameOf).sort()).toEqual(["accounts-nodes-backend-platform-images-reader", "accounts-nodes-system-platform-images-reader"]);
-    for (const grant of touching) {
+    expect(touching.map(nameOf).sort()).toEqual(["accounts-nodes-backend-platform-images-reader", "accounts-nodes-system-platform-images-reader", "registry-publisher-writer"]);
+    // The one grant naming the admin project by its member: the release identity may write the customer's own tenant
+    // repository (to copy the builder and canary there), on that repository only.
+    const publisher = touching.find((r) => nameOf(r) === "registry-publisher-writer")!;
+    expect(publisher.inputs).toMatchObject({ project: CUSTOMER_PROJECT, repository: "mcp-ent-acme", location: "us-west1", role: "roles/artifactregistry.writer", member: `serviceAccount:gumstack-release@${PLATFORM_PROJECT}.iam.gserviceaccount.com` });
+    for (const grant of touching.filter((r) => r !== publisher)) {
       expect(grantInPlatform(grant)).toBe(true);
       expect(grant.inputs).toMatchObject({ role: "roles/artifactregistry.reader", repository: "gumstack-platform", location: "us-west1" });
       expect(grant.inputs.member).toMatch(new RegExp(`^serviceAccount:gke-(system|backend)-ent-acme@${CUSTOMER_PROJECT}\\.iam\\.gserviceaccount\\.com$`));
