@@ -169,8 +169,13 @@ describe("the schema applies the rules before anything is planned", () => {
   });
 
   it("accepts the shortest and longest environments, project ids and domains the rules allow", () => {
-    // The canary's image path follows the project and environment: off here, so only the names are judged.
-    const noCanary = (v: Record<string, any>) => { v.canary = { enabled: false }; };
+    // The canary's and the builder's image paths follow the project and environment (the tenant repository is
+    // mcp-<environment>): the canary off, the builder moved, so only the names are judged.
+    const noCanary = (v: Record<string, any>) => {
+      v.canary = { enabled: false };
+      const digest = /@(sha256:[a-f0-9]{64})$/.exec(v.build.builderImage)![1];
+      v.build = { ...v.build, builderImage: `us-west1-docker.pkg.dev/${v.project}/mcp-${v.environment}/gumstack-build/builder@${digest}` };
+    };
     expect(problems(edit((v) => { v.environment = "pr"; v.project = "abcdef"; noCanary(v); }))).toEqual([]);
     expect(problems(edit((v) => { v.environment = `e${"x".repeat(23)}9`; v.project = `p${"q".repeat(28)}9`; noCanary(v); }))).toEqual([]);
     expect(problems(edit((v) => { v.domain = "xn--bcher-kva.example"; }))).toEqual([]);
