@@ -13,19 +13,12 @@ import {
 import { maintenanceWindowProblem, minimumAvailabilityHours } from "../src/config/maintenanceWindow.js";
 import { perNodePodPrefix, rangeNeeds, rangeProblems } from "../src/config/podRange.js";
 import { parseStackFile } from "../src/plan/stackFile.js";
+import { configProblems } from "./support/config.js";
 
 const prodFile = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
 const prodValues = () => structuredClone(namespaceValues(prodFile.config)) as Record<string, any>;
 
-function problems(values: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(values);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe("project ids (Resource Manager)", () => {
   it.each(["abcdef", "a".repeat(30), "gumstack-prod", "a1-b2-c3"])("accepts %s", (id) => expect(projectIdProblem(id)).toBeUndefined());

@@ -7,8 +7,9 @@ import {
 } from "../../components/kubernetes/buildJob.js";
 import { buildNamespaceManifests } from "../../components/kubernetes/buildNamespace.js";
 import { ImagePusher, pusherAccountId } from "../../components/gcp/imagePusher.js";
-import { ConfigError, namespaceValues, parseStackConfig } from "../../src/config/load.js";
+import { namespaceValues, parseStackConfig } from "../../src/config/load.js";
 import { parseStackFile } from "../../src/plan/stackFile.js";
+import { configProblems } from "../support/config.js";
 import { ofType, record } from "../support/harness.js";
 
 type Obj = Record<string, any>;
@@ -133,13 +134,7 @@ describe("gumstack:build config", () => {
   const refused = (build: Obj): string[] => {
     const values = structuredClone(namespaceValues(file.config)) as Obj;
     values.build = { ...values.build, ...build };
-    try {
-      parseStackConfig(values);
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return [...(err as ConfigError).problems];
-    }
-    return [];
+    return configProblems(values);
   };
   const BUILD_PATH_MSG = /^gumstack:build\.builderImage: must be in this stack's tenant MCP repository under the build plane's reserved path: us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/gumstack-build\/builder@sha256:<64 hex> \(scripts\/publish-platform-image\.sh/;
   it("holds prod's builder image by digest and the 10-minute deadline", () => {
