@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, namespaceValues, parseStackConfig } from "../src/config/load.js";
+import { namespaceValues, parseStackConfig } from "../src/config/load.js";
+import { refusedProblems } from "./support/config.js";
 import { parseStackFile } from "../src/plan/stackFile.js";
 
 const prodFile = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
@@ -20,15 +21,7 @@ function withValue(path: string, value: unknown): Record<string, unknown> {
   return values;
 }
 
-function problems(values: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(values);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error("expected the config to be refused");
-}
+const problems = refusedProblems;
 
 describe("prod stack config", () => {
   const prod = parseStackConfig(prodValues());

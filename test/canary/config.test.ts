@@ -2,7 +2,8 @@
 // MCP repository (else the admission guard would refuse it at run time), each mistake refused naming the key.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, namespaceValues, parseStackConfig } from "../../src/config/load.js";
+import { namespaceValues, parseStackConfig } from "../../src/config/load.js";
+import { refusedProblems } from "../support/config.js";
 import { renderEnterpriseStack } from "../../src/enterprise/newEnterpriseStack.js";
 import { planStack } from "../../src/plan/plan.js";
 import { parseStackFile } from "../../src/plan/stackFile.js";
@@ -12,15 +13,7 @@ const withCanary = (canary: unknown): Record<string, unknown> => ({ ...structure
 const DIGEST = `sha256:${"5e1b0c7a".repeat(8)}`;
 const PATH = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-canary";
 
-function problems(values: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(values);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error("expected the config to be refused");
-}
+const problems = refusedProblems;
 
 describe("gumstack:canary", () => {
   it("is on in both example stacks, with a digest under the canary's tenant path", () => {

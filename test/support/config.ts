@@ -12,3 +12,10 @@ export function configProblems(values: Record<string, unknown>): string[] {
   }
   return [];
 }
+
+/** The problem lines of values the schema must refuse; accepted values fail the test. */
+export function refusedProblems(values: Record<string, unknown>): string[] {
+  const problems = configProblems(values);
+  if (problems.length === 0) throw new Error("expected the config to be refused");
+  return problems;
+}
