@@ -6,7 +6,7 @@
 //   double, which is sound only because the guard never uses a Quantity any other way (a test checks that);
 // - list.sum() (k8s.io/apiserver/pkg/cel/library/lists.go), on lists of doubles.
 // JSON integers are int64 in Kubernetes CEL (BigInt here), JSON numbers with a fraction double.
-import { celFunc, celMethod, CelScalar, isCelError, listType, parse, run } from "@bufbuild/cel";
+import { celEnv, celFunc, celMethod, CelScalar, isCelError, listType, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { Environment } from "@marcbachmann/cel-js";
 
@@ -60,12 +60,27 @@ const bufFuncs = [
   }),
 ];
 
+// Each expression is parsed and planned once and the program reused for every object: the guard's few dozen
+// expressions are judged against thousands of objects, and parsing dominated the suite's time otherwise.
+// Errors still surface per evaluation (cel-js throws; @bufbuild/cel returns a CelError, rethrown here).
+const celJsPrograms = new Map<string, (context: Record<string, unknown>) => unknown>();
+const bufEnv = celEnv({ funcs: bufFuncs });
+const bufPrograms = new Map<string, ReturnType<typeof plan>>();
+const cached = <T>(cache: Map<string, T>, expression: string, make: () => T): T => {
+  let program = cache.get(expression);
+  if (program === undefined) cache.set(expression, (program = make()));
+  return program;
+};
+
 export const EVALUATORS: readonly CelEvaluator[] = [
-  { name: "@marcbachmann/cel-js", evaluate: (expression, context) => celJs.evaluate(expression, context) },
+  {
+    name: "@marcbachmann/cel-js",
+    evaluate: (expression, context) => cached(celJsPrograms, expression, () => celJs.parse(expression))(context),
+  },
   {
     name: "@bufbuild/cel",
     evaluate: (expression, context) => {
-      const result = run(expression, context as never, { funcs: bufFuncs });
+      const result = cached(bufPrograms, expression, () => plan(bufEnv, parse(expression)))(context as never);
       if (isCelError(result)) throw new Error(result.message);
       return result;
     },
