@@ -5,18 +5,29 @@ import { z } from "zod";
 export const NAMESPACE = "gumstack-bootstrap";
 
 // https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin
-const projectId = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "must be a GCP project id: 6-30 lowercase letters, digits, hyphens" });
+const projectId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "must be a GCP project id: 6-30 lowercase letters, digits, hyphens" });
 // https://cloud.google.com/storage/docs/buckets#naming (no dots: a dotted name needs domain verification)
-const bucketName = z.string().regex(/^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/, { error: "must be a bucket name: 3-63 lowercase letters, digits, - or _" });
-const resourceId = z.string().regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, { error: "must be 2-63 lowercase letters, digits or hyphens, starting with a letter" });
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/, { error: "must be a bucket name: 3-63 lowercase letters, digits, - or _" });
+const resourceId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, { error: "must be 2-63 lowercase letters, digits or hyphens, starting with a letter" });
 // IAM member forms: https://cloud.google.com/iam/docs/principal-identifiers
-const member = z.string().regex(/^(user|group|serviceAccount|domain):\S+$/, { error: "must be an IAM member: user:, group:, serviceAccount: or domain:" });
+const member = z
+  .string()
+  .regex(/^(user|group|serviceAccount|domain):\S+$/, { error: "must be an IAM member: user:, group:, serviceAccount: or domain:" });
 
 export const bootstrapSchema = z.strictObject({
   /** The admin project (exists, has billing): holds the state bucket, secrets key, platform images, release identity. */
   project: projectId,
   /** Region of the state bucket and the platform-images repository. Default us-west1. */
-  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as us-west1" }).default("us-west1"),
+  region: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as us-west1" })
+    .default("us-west1"),
   /** The Pulumi state bucket (globally unique). */
   stateBucket: bucketName,
   /** Key ring of the stack-secrets key (location global). Default "pulumi". */
@@ -28,7 +39,10 @@ export const bootstrapSchema = z.strictObject({
   /** Id of the platform-images Docker repository. Default "gumstack-platform". */
   platformImagesRepository: resourceId.default("gumstack-platform"),
   /** Account id of the release identity, the only writer of the platform images. Default "gumstack-release". */
-  releaseAccountId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "must be 6-30 lowercase letters, digits or hyphens" }).default("gumstack-release"),
+  releaseAccountId: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "must be 6-30 lowercase letters, digits or hyphens" })
+    .default("gumstack-release"),
   /** People or CI accounts that may act as the release identity (token creator on it). Default none. */
   releasers: z.array(member).default([]),
   /** Deploying identities: read/write the state bucket and use the secrets key. Default none. */
@@ -39,9 +53,15 @@ export const bootstrapSchema = z.strictObject({
       /** owner/name of the one repository whose workflows may publish. */
       repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "must be owner/name of a GitHub repository" }),
       /** The only git ref whose workflows may publish. Default refs/heads/main. */
-      ref: z.string().regex(/^refs\/(heads|tags)\/\S+$/, { error: "must be a full git ref such as refs/heads/main" }).default("refs/heads/main"),
+      ref: z
+        .string()
+        .regex(/^refs\/(heads|tags)\/\S+$/, { error: "must be a full git ref such as refs/heads/main" })
+        .default("refs/heads/main"),
       /** Id of the workload identity pool. Default "github". */
-      poolId: z.string().regex(/^[a-z][a-z0-9-]{2,30}[a-z0-9]$/, { error: "must be 4-32 lowercase letters, digits or hyphens" }).default("github"),
+      poolId: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{2,30}[a-z0-9]$/, { error: "must be 4-32 lowercase letters, digits or hyphens" })
+        .default("github"),
     })
     .optional(),
 });
@@ -76,7 +96,8 @@ export function parseBootstrapConfig(all: Readonly<Record<string, string>>): Boo
   throw new BootstrapConfigError(
     result.error.issues.map((i) => {
       const path = `${NAMESPACE}:${i.path.map(String).join(".")}`;
-      if (i.code === "unrecognized_keys") return `${path ? `${path}.` : ""}${i.keys.join(", ")}: unknown key (a typo?)`.replace(`${NAMESPACE}:.`, `${NAMESPACE}:`);
+      if (i.code === "unrecognized_keys")
+        return `${path ? `${path}.` : ""}${i.keys.join(", ")}: unknown key (a typo?)`.replace(`${NAMESPACE}:.`, `${NAMESPACE}:`);
       let got: unknown = values;
       for (const seg of i.path) got = (got as Record<PropertyKey, unknown> | undefined)?.[seg];
       return got === undefined ? `${path}: is required` : `${path}: ${i.message} (got ${JSON.stringify(got)})`;

@@ -39,7 +39,12 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
   const apis = Object.fromEntries(
     BOOTSTRAP_APIS.map((service) => [
       service,
-      new gcp.projects.Service(`api-${service.split(".")[0]}`, { project, service, disableOnDestroy: false, disableDependentServices: false }),
+      new gcp.projects.Service(`api-${service.split(".")[0]}`, {
+        project,
+        service,
+        disableOnDestroy: false,
+        disableDependentServices: false,
+      }),
     ]),
   ) as Record<(typeof BOOTSTRAP_APIS)[number], gcp.projects.Service>;
 
@@ -114,8 +119,13 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
     member: release.member,
   });
   // Who may act as the release identity: the listed releasers (token creator on it) ...
-  cfg.releasers.forEach((m, i) =>
-    new gcp.serviceaccount.IAMMember(`release-token-creator-${i}`, { serviceAccountId: release.name, role: "roles/iam.serviceAccountTokenCreator", member: m }),
+  cfg.releasers.forEach(
+    (m, i) =>
+      new gcp.serviceaccount.IAMMember(`release-token-creator-${i}`, {
+        serviceAccountId: release.name,
+        role: "roles/iam.serviceAccountTokenCreator",
+        member: m,
+      }),
   );
   // ... and, through federation, workflows of one GitHub repository on one ref.
   let workloadIdentityProvider: pulumi.Output<string> | undefined;
@@ -132,7 +142,11 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
       workloadIdentityPoolId: pool.workloadIdentityPoolId,
       workloadIdentityPoolProviderId: "github-actions",
       displayName: "GitHub Actions OIDC",
-      attributeMapping: { "google.subject": "assertion.sub", "attribute.repository": "assertion.repository", "attribute.ref": "assertion.ref" },
+      attributeMapping: {
+        "google.subject": "assertion.sub",
+        "attribute.repository": "assertion.repository",
+        "attribute.ref": "assertion.ref",
+      },
       attributeCondition: githubCondition(gh.repository, gh.ref),
       oidc: { issuerUri: GITHUB_ISSUER },
     });
@@ -160,16 +174,28 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
       roleId: "platformImagesGrantor",
       title: "Platform images grantor",
       description: "Grants read on the platform-images repository to platform stacks' node service accounts",
-      permissions: ["artifactregistry.repositories.get", "artifactregistry.repositories.getIamPolicy", "artifactregistry.repositories.setIamPolicy"],
+      permissions: [
+        "artifactregistry.repositories.get",
+        "artifactregistry.repositories.getIamPolicy",
+        "artifactregistry.repositories.setIamPolicy",
+      ],
       stage: "GA",
     },
     { dependsOn: [apis["iam.googleapis.com"]] },
   );
   cfg.deployers.forEach((m, i) => {
     new gcp.storage.BucketIAMMember(`state-deployer-${i}`, { bucket: state.name, role: "roles/storage.objectAdmin", member: m });
-    new gcp.kms.CryptoKeyIAMMember(`secrets-deployer-${i}`, { cryptoKeyId: secretsKey.id, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: m });
+    new gcp.kms.CryptoKeyIAMMember(`secrets-deployer-${i}`, {
+      cryptoKeyId: secretsKey.id,
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: m,
+    });
     new gcp.artifactregistry.RepositoryIamMember(`platform-images-deployer-${i}`, {
-      project, location: region, repository: repository.repositoryId, role: pulumi.interpolate`projects/${project}/roles/${grantor.roleId}`, member: m,
+      project,
+      location: region,
+      repository: repository.repositoryId,
+      role: pulumi.interpolate`projects/${project}/roles/${grantor.roleId}`,
+      member: m,
     });
   });
 

@@ -60,7 +60,8 @@ export function parseConfig(text: string | undefined): CanaryConfig {
   }
   const int = (name: string, min: number, max: number): number => {
     const v = raw?.[name];
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`CANARY_CONFIG.${name} must be an integer in ${min}-${max}; got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new Error(`CANARY_CONFIG.${name} must be an integer in ${min}-${max}; got ${JSON.stringify(v)}`);
     return v;
   };
   const cfg = {
@@ -73,7 +74,9 @@ export function parseConfig(text: string | undefined): CanaryConfig {
   if (!Array.isArray(raw.probes) || raw.probes.length === 0) throw new Error("CANARY_CONFIG.probes must be a non-empty list");
   const ids = new Set<string>();
   raw.probes.forEach((p: any, i: number) => {
-    const bad = (why: string): never => { throw new Error(`CANARY_CONFIG.probes[${i}] ${why}; got ${JSON.stringify(p)}`); };
+    const bad = (why: string): never => {
+      throw new Error(`CANARY_CONFIG.probes[${i}] ${why}; got ${JSON.stringify(p)}`);
+    };
     if (typeof p?.id !== "string" || p.id === "" || ids.has(p.id)) bad("needs a unique, non-empty id");
     if (typeof p.group !== "string" || p.group === "") bad("needs a group");
     if (!KINDS.includes(p.kind)) bad(`kind must be one of ${KINDS.join(", ")}`);
@@ -95,14 +98,24 @@ function classify(err: unknown): Outcome {
   const code = (err as NodeJS.ErrnoException)?.code ?? (err as { cause?: NodeJS.ErrnoException })?.cause?.code;
   if (code === "ECONNREFUSED" || code === "ECONNRESET") return "refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "ENODATA") return "unresolved";
-  if (code === "ETIMEDOUT" || code === "ABORT_ERR" || code === "UND_ERR_CONNECT_TIMEOUT" || (err as Error)?.name === "TimeoutError" || (err as Error)?.name === "AbortError") return "timeout";
+  if (
+    code === "ETIMEDOUT" ||
+    code === "ABORT_ERR" ||
+    code === "UND_ERR_CONNECT_TIMEOUT" ||
+    (err as Error)?.name === "TimeoutError" ||
+    (err as Error)?.name === "AbortError"
+  )
+    return "timeout";
   return "unreachable";
 }
 
 function tcpProbe(host: string, port: number, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: timeoutMs, autoSelectFamily: false });
-    const done = (o: Outcome) => { socket.destroy(); resolve(o); };
+    const done = (o: Outcome) => {
+      socket.destroy();
+      resolve(o);
+    };
     socket.once("connect", () => done("open"));
     socket.once("timeout", () => done("timeout"));
     socket.once("error", (err) => done(classify(err)));
@@ -112,7 +125,8 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<Outcom
 /** A DNS query for the root's NS records (any resolver answers it), or an NTP client request: a reply is proof of reach. */
 export function udpPayload(port: number): Buffer {
   if (port === 123) return Buffer.concat([Buffer.from([0x1b]), Buffer.alloc(47)]);
-  if (port === 53) return Buffer.from([0x4a, 0x11, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]);
+  if (port === 53)
+    return Buffer.from([0x4a, 0x11, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01]);
   return Buffer.from([0]);
 }
 
@@ -139,7 +153,11 @@ async function udpProbe(host: string, port: number, timeoutMs: number): Promise<
     // A connected socket only receives datagrams from that address: a reply is from the probed destination.
     socket.once("message", () => done("open"));
     socket.once("error", (err) => done(classify(err)));
-    socket.connect(port, address, () => socket.send(udpPayload(port), (err) => { if (err) done(classify(err)); }));
+    socket.connect(port, address, () =>
+      socket.send(udpPayload(port), (err) => {
+        if (err) done(classify(err));
+      }),
+    );
   });
 }
 
@@ -169,7 +187,10 @@ function neighbourOnce(host: string, port: number, timeoutMs: number, self: stri
       res.resume();
       resolve(res.headers[POD_HEADER] === self ? "self" : "open");
     });
-    req.once("timeout", () => { req.destroy(); resolve("timeout"); });
+    req.once("timeout", () => {
+      req.destroy();
+      resolve("timeout");
+    });
     req.once("error", (err) => resolve(classify(err)));
   });
 }
@@ -178,13 +199,22 @@ export async function runProbe(p: Probe, cfg: CanaryConfig, env: NodeJS.ProcessE
   const host = expandHost(p.host, env);
   let outcome: Outcome;
   switch (p.kind) {
-    case "tcp": outcome = await tcpProbe(host, p.port, cfg.timeoutMs); break;
-    case "udp": outcome = await udpProbe(host, p.port, cfg.timeoutMs); break;
-    case "https": outcome = await httpsProbe(host, cfg.timeoutMs); break;
-    case "dns": outcome = await dnsProbe(host); break;
+    case "tcp":
+      outcome = await tcpProbe(host, p.port, cfg.timeoutMs);
+      break;
+    case "udp":
+      outcome = await udpProbe(host, p.port, cfg.timeoutMs);
+      break;
+    case "https":
+      outcome = await httpsProbe(host, cfg.timeoutMs);
+      break;
+    case "dns":
+      outcome = await dnsProbe(host);
+      break;
     case "neighbour": {
       outcome = "self";
-      for (let i = 0; i < cfg.neighbourAttempts && outcome === "self"; i++) outcome = await neighbourOnce(host, p.port, cfg.timeoutMs, os.hostname());
+      for (let i = 0; i < cfg.neighbourAttempts && outcome === "self"; i++)
+        outcome = await neighbourOnce(host, p.port, cfg.timeoutMs, os.hostname());
       break;
     }
   }
@@ -224,21 +254,43 @@ export interface RoundState {
 /** Prometheus text exposition (version 0.0.4) of the last round. */
 export function renderMetrics(s: RoundState): string {
   const out: string[] = [];
-  const metric = (name: string, type: string, help: string, lines: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
-  const labels = (r: Result, extra = "") => `{probe="${escape(r.probe.id)}",group="${escape(r.probe.group)}",expect="${r.probe.expect}"${extra}}`;
+  const metric = (name: string, type: string, help: string, lines: string[]) =>
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
+  const labels = (r: Result, extra = "") =>
+    `{probe="${escape(r.probe.id)}",group="${escape(r.probe.group)}",expect="${r.probe.expect}"${extra}}`;
   metric("gumstack_canary_probes", "gauge", "Probes configured.", [`gumstack_canary_probes ${s.probes}`]);
   metric("gumstack_canary_rounds_total", "counter", "Probe rounds completed.", [`gumstack_canary_rounds_total ${s.rounds}`]);
   if (s.rounds === 0) return out.join("\n") + "\n";
-  metric("gumstack_canary_probe_success", "gauge", "1 when the last round reached the destination (TCP handshake, UDP reply, HTTP response).",
-    s.results.map((r) => `gumstack_canary_probe_success${labels(r)} ${r.outcome === "open" ? 1 : 0}`));
-  metric("gumstack_canary_probe_outcome", "gauge", "The last round's outcome of each probe (label outcome), always 1.",
-    s.results.map((r) => `gumstack_canary_probe_outcome${labels(r, `,outcome="${r.outcome}"`)} 1`));
-  metric("gumstack_canary_violation", "gauge", "Forbidden destinations reached plus required destinations not reached, in the last round.",
-    [`gumstack_canary_violation ${s.results.filter(isViolation).length}`]);
-  metric("gumstack_canary_forbidden_answered", "gauge", "Forbidden destinations that answered with a refusal (RST or ICMP): the network let the packet through to a closed port.",
-    [`gumstack_canary_forbidden_answered ${s.results.filter((r) => r.probe.expect === "refused" && r.outcome === "refused").length}`]);
-  metric("gumstack_canary_last_round_timestamp_seconds", "gauge", "Unix time the last round ended.", [`gumstack_canary_last_round_timestamp_seconds ${s.lastRoundSeconds}`]);
-  metric("gumstack_canary_round_duration_seconds", "gauge", "Duration of the last round.", [`gumstack_canary_round_duration_seconds ${s.lastRoundDuration}`]);
+  metric(
+    "gumstack_canary_probe_success",
+    "gauge",
+    "1 when the last round reached the destination (TCP handshake, UDP reply, HTTP response).",
+    s.results.map((r) => `gumstack_canary_probe_success${labels(r)} ${r.outcome === "open" ? 1 : 0}`),
+  );
+  metric(
+    "gumstack_canary_probe_outcome",
+    "gauge",
+    "The last round's outcome of each probe (label outcome), always 1.",
+    s.results.map((r) => `gumstack_canary_probe_outcome${labels(r, `,outcome="${r.outcome}"`)} 1`),
+  );
+  metric(
+    "gumstack_canary_violation",
+    "gauge",
+    "Forbidden destinations reached plus required destinations not reached, in the last round.",
+    [`gumstack_canary_violation ${s.results.filter(isViolation).length}`],
+  );
+  metric(
+    "gumstack_canary_forbidden_answered",
+    "gauge",
+    "Forbidden destinations that answered with a refusal (RST or ICMP): the network let the packet through to a closed port.",
+    [`gumstack_canary_forbidden_answered ${s.results.filter((r) => r.probe.expect === "refused" && r.outcome === "refused").length}`],
+  );
+  metric("gumstack_canary_last_round_timestamp_seconds", "gauge", "Unix time the last round ended.", [
+    `gumstack_canary_last_round_timestamp_seconds ${s.lastRoundSeconds}`,
+  ]);
+  metric("gumstack_canary_round_duration_seconds", "gauge", "Duration of the last round.", [
+    `gumstack_canary_round_duration_seconds ${s.lastRoundDuration}`,
+  ]);
   return out.join("\n") + "\n";
 }
 
@@ -287,10 +339,21 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<{ clo
     const results = await runRound(cfg, env);
     if (stopped) return;
     const t1 = Date.now();
-    Object.assign(state, { results, rounds: state.rounds + 1, lastRoundSeconds: Math.floor(t1 / 1000), lastRoundDuration: (t1 - t0) / 1000 });
+    Object.assign(state, {
+      results,
+      rounds: state.rounds + 1,
+      lastRoundSeconds: Math.floor(t1 / 1000),
+      lastRoundDuration: (t1 - t0) / 1000,
+    });
     const bad = results.filter(isViolation);
     // One log line per round (Cloud Logging), naming each violation.
-    console.log(JSON.stringify({ severity: bad.length > 0 ? "ERROR" : "INFO", message: `canary round ${state.rounds}: ${bad.length} violations of ${results.length} probes`, violations: bad.map((r) => ({ probe: r.probe.id, group: r.probe.group, expect: r.probe.expect, outcome: r.outcome })) }));
+    console.log(
+      JSON.stringify({
+        severity: bad.length > 0 ? "ERROR" : "INFO",
+        message: `canary round ${state.rounds}: ${bad.length} violations of ${results.length} probes`,
+        violations: bad.map((r) => ({ probe: r.probe.id, group: r.probe.group, expect: r.probe.expect, outcome: r.outcome })),
+      }),
+    );
     timer = setTimeout(loop, Math.max(0, cfg.intervalSeconds * 1000 - (t1 - t0)));
   };
   void loop();
@@ -306,7 +369,9 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<{ clo
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   start().then(
     (c) => {
-      const stop = () => { void c.close().then(() => process.exit(0)); };
+      const stop = () => {
+        void c.close().then(() => process.exit(0));
+      };
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
     },

@@ -44,15 +44,36 @@ const DOCKER_REPOSITORY = "^([a-z][a-z0-9-]*[a-z0-9])-docker\\.pkg\\.dev/([a-z][
 /** The parts of a `<location>-docker.pkg.dev/<project>/<repository>` value (validated by readPackConfig). */
 export function repositoryParts(url: string): { location: string; project: string; repository: string } {
   const m = new RegExp(DOCKER_REPOSITORY).exec(url);
-  if (!m) throw new PackConfigError(`platformImagesRepository: ${JSON.stringify(url)} is not <location>-docker.pkg.dev/<project>/<repository>`);
+  if (!m)
+    throw new PackConfigError(`platformImagesRepository: ${JSON.stringify(url)} is not <location>-docker.pkg.dev/<project>/<repository>`);
   return { location: m[1]!, project: m[2]!, repository: m[3]! };
 }
 
 export const CONFIG_PROPERTIES: Record<keyof PackConfig, PropertySchema> = {
-  mcpNamespace: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.mcpNamespace, description: "Namespace of the customer MCP servers." },
-  mcpServiceAccount: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.mcpServiceAccount, description: "ServiceAccount of the MCP pods." },
-  knativeNamespace: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.knativeNamespace, description: "Namespace of the Kourier gateway, activator and autoscaler." },
-  buildNamespace: { type: "string", pattern: DNS_LABEL, default: PACK_CONFIG_DEFAULTS.buildNamespace, description: "Namespace of the build Jobs (customers' Dockerfiles)." },
+  mcpNamespace: {
+    type: "string",
+    pattern: DNS_LABEL,
+    default: PACK_CONFIG_DEFAULTS.mcpNamespace,
+    description: "Namespace of the customer MCP servers.",
+  },
+  mcpServiceAccount: {
+    type: "string",
+    pattern: DNS_LABEL,
+    default: PACK_CONFIG_DEFAULTS.mcpServiceAccount,
+    description: "ServiceAccount of the MCP pods.",
+  },
+  knativeNamespace: {
+    type: "string",
+    pattern: DNS_LABEL,
+    default: PACK_CONFIG_DEFAULTS.knativeNamespace,
+    description: "Namespace of the Kourier gateway, activator and autoscaler.",
+  },
+  buildNamespace: {
+    type: "string",
+    pattern: DNS_LABEL,
+    default: PACK_CONFIG_DEFAULTS.buildNamespace,
+    description: "Namespace of the build Jobs (customers' Dockerfiles).",
+  },
   allowedRegistries: {
     type: "array",
     items: { type: "string", minLength: 1 },
@@ -61,7 +82,9 @@ export const CONFIG_PROPERTIES: Record<keyof PackConfig, PropertySchema> = {
     description: "Image prefixes MCP-namespace workloads may use; '*' matches within one path segment.",
   },
   platformImagesRepository: {
-    type: "string", pattern: DOCKER_REPOSITORY, default: PACK_CONFIG_DEFAULTS.platformImagesRepository,
+    type: "string",
+    pattern: DOCKER_REPOSITORY,
+    default: PACK_CONFIG_DEFAULTS.platformImagesRepository,
     description: "The platform-images repository (<location>-docker.pkg.dev/<project>/<repository>): never writable from a cluster.",
   },
 };
@@ -95,7 +118,9 @@ export function readPackConfig(raw: unknown): PackConfig {
   }
   const platform = r.platformImagesRepository;
   if (platform !== undefined && (typeof platform !== "string" || !new RegExp(DOCKER_REPOSITORY).test(platform))) {
-    throw new PackConfigError(`platformImagesRepository: ${JSON.stringify(platform)} is not <location>-docker.pkg.dev/<project>/<repository>`);
+    throw new PackConfigError(
+      `platformImagesRepository: ${JSON.stringify(platform)} is not <location>-docker.pkg.dev/<project>/<repository>`,
+    );
   }
   return {
     platformImagesRepository: typeof platform === "string" ? platform : PACK_CONFIG_DEFAULTS.platformImagesRepository,
@@ -126,7 +151,12 @@ export function expandPackConfig(
 /** Whether `image` starts with one of `prefixes`; "*" in a prefix matches any run of characters except "/". */
 export function imageAllowed(image: string, prefixes: readonly string[]): boolean {
   return prefixes.some((p) => {
-    const re = new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}`);
+    const re = new RegExp(
+      `^${p
+        .split("*")
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]*")}`,
+    );
     return re.test(image);
   });
 }

@@ -30,9 +30,17 @@ for (let i = 0; i < runs; i++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const range = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
-console.log(`plan --stack ${values.stack} vs loading the SDKs, ${runs} runs each, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(
+  `plan --stack ${values.stack} vs loading the SDKs, ${runs} runs each, ${cpus().length} cores, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 const floor = samples["load the three SDKs"];
 for (const [name, s] of Object.entries(samples)) {
-  console.log(`  ${name.padEnd(20)} wall median ${median(s.wall).toFixed(2)} s (${range(s.wall)})  cpu median ${median(s.cpu).toFixed(2)} s (${range(s.cpu)})` +
-    (s === floor ? "" : `  = ${(median(s.wall) / median(floor.wall)).toFixed(2)}x wall, ${(median(s.cpu) / median(floor.cpu)).toFixed(2)}x cpu`));
+  console.log(
+    `  ${name.padEnd(20)} wall median ${median(s.wall).toFixed(2)} s (${range(s.wall)})  cpu median ${median(s.cpu).toFixed(2)} s (${range(s.cpu)})` +
+      (s === floor
+        ? ""
+        : `  = ${(median(s.wall) / median(floor.wall)).toFixed(2)}x wall, ${(median(s.cpu) / median(floor.cpu)).toFixed(2)}x cpu`),
+  );
 }

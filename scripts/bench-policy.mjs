@@ -13,7 +13,11 @@ import { parseArgs } from "node:util";
 import { buildClis, ROOT } from "./build.mjs";
 
 const { values } = parseArgs({
-  options: { sizes: { type: "string", default: "1000,5000,20000" }, runs: { type: "string", default: "1" }, shapes: { type: "string", default: "startup,stacks,netpols" } },
+  options: {
+    sizes: { type: "string", default: "1000,5000,20000" },
+    runs: { type: "string", default: "1" },
+    shapes: { type: "string", default: "startup,stacks,netpols" },
+  },
 });
 const shapes = new Set(values.shapes.split(","));
 const sizes = values.sizes.split(",").map(Number);
@@ -21,7 +25,10 @@ const runs = Number(values.runs);
 await buildClis();
 const dir = mkdtempSync(join(tmpdir(), "bench-policy-"));
 const planFile = join(dir, "prod.json");
-const planned = spawnSync(process.execPath, [".build/cli/plan.mjs", "--stack", "prod", "--quiet", "--json", planFile], { cwd: ROOT, encoding: "utf8" });
+const planned = spawnSync(process.execPath, [".build/cli/plan.mjs", "--stack", "prod", "--quiet", "--json", planFile], {
+  cwd: ROOT,
+  encoding: "utf8",
+});
 if (planned.status !== 0) throw new Error(planned.stderr);
 const base = readFileSync(planFile, "utf8");
 const baseExport = JSON.parse(base);
@@ -30,7 +37,8 @@ const exportOf = (resources) => ({ ...baseExport, deployment: { ...baseExport.de
 /** Copies of the prod plan, each under its own stack name (URNs, parents, providers, dependencies renamed). */
 function stacks(size) {
   const out = [];
-  for (let i = 0; out.length < size; i++) out.push(...JSON.parse(base.replaceAll("urn:pulumi:prod::", `urn:pulumi:prod-${i}::`)).deployment.resources);
+  for (let i = 0; out.length < size; i++)
+    out.push(...JSON.parse(base.replaceAll("urn:pulumi:prod::", `urn:pulumi:prod-${i}::`)).deployment.resources);
   return out.slice(0, size);
 }
 
@@ -38,13 +46,39 @@ function stacks(size) {
 function netpols(size) {
   const out = [...baseExport.deployment.resources];
   const provider = out.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").provider;
-  const k8s = (type, name, inputs) => ({ urn: `urn:pulumi:prod::gumstack::${type}::${name}`, custom: true, type, inputs, outputs: inputs, provider, dependencies: [], propertyDependencies: {} });
+  const k8s = (type, name, inputs) => ({
+    urn: `urn:pulumi:prod::gumstack::${type}::${name}`,
+    custom: true,
+    type,
+    inputs,
+    outputs: inputs,
+    provider,
+    dependencies: [],
+    propertyDependencies: {},
+  });
   for (let i = 0; out.length + 3 <= size; i++) {
     const ns = `team-${i}`;
     out.push(k8s("kubernetes:core/v1:Namespace", ns, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }));
-    out.push(k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", `${ns}-deny`, { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "deny", namespace: ns }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }));
-    out.push(k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", `${ns}-same`, { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "same", namespace: ns },
-      spec: { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }], ports: [{ port: 8080 }] }] } }));
+    out.push(
+      k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", `${ns}-deny`, {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "deny", namespace: ns },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+      }),
+    );
+    out.push(
+      k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", `${ns}-same`, {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "same", namespace: ns },
+        spec: {
+          podSelector: { matchLabels: { app: "web" } },
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ podSelector: {} }], ports: [{ port: 8080 }] }],
+        },
+      }),
+    );
   }
   return out;
 }
@@ -56,7 +90,11 @@ function measure(resources) {
   let peakMb = 0;
   let code = 0;
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, ".build/cli/policy.mjs", file], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28 });
+    const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, ".build/cli/policy.mjs", file], {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    });
     const [wall, kb] = r.stderr.trim().split("\n").at(-1).split(" ").map(Number);
     seconds.push(wall);
     peakMb = Math.max(peakMb, kb / 1024);
@@ -70,12 +108,22 @@ function measure(resources) {
 const row = (shape, resources) => {
   const m = measure(resources);
   const median = m.seconds[Math.floor(m.seconds.length / 2)];
-  console.log(`${shape.padEnd(8)} ${String(resources.length).padStart(6)} resources ${String(m.netpolCount).padStart(6)} NetworkPolicies  ${m.seconds.map((s) => s.toFixed(2)).join("/")} s (median ${median.toFixed(2)})  peak ${m.peakMb.toFixed(0)} MB  exit ${m.code}`);
+  console.log(
+    `${shape.padEnd(8)} ${String(resources.length).padStart(6)} resources ${String(m.netpolCount).padStart(6)} NetworkPolicies  ${m.seconds.map((s) => s.toFixed(2)).join("/")} s (median ${median.toFixed(2)})  peak ${m.peakMb.toFixed(0)} MB  exit ${m.code}`,
+  );
 };
 
-console.log(`policy check (node .build/cli/policy.mjs <export>), ${runs} run(s) each, ${cpus().length} cores, load ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(
+  `policy check (node .build/cli/policy.mjs <export>), ${runs} run(s) each, ${cpus().length} cores, load ${(await import("node:os"))
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 if (shapes.has("startup")) {
-  row("startup", baseExport.deployment.resources.filter((r) => r.type === "pulumi:pulumi:Stack"));
+  row(
+    "startup",
+    baseExport.deployment.resources.filter((r) => r.type === "pulumi:pulumi:Stack"),
+  );
   row("prod", baseExport.deployment.resources);
 }
 if (shapes.has("stacks")) for (const size of sizes) row("stacks", stacks(size));

@@ -14,8 +14,15 @@ import { Namespace, Pod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { AdmissionGuard } from "../components/kubernetes/admissionGuard.js";
 import {
-  admissionGuardManifests, DEFAULT_RESERVED_HOSTNAMES, KNATIVE_QUEUE_PROXY_IMAGE_PREFIX, MAX_CONTAINERS_LIMIT, podSecurityRestrictedLabels,
-  quantityValue, TENANT_LABEL, type AdmissionGuardManifests, type AdmissionPolicyArgs,
+  admissionGuardManifests,
+  DEFAULT_RESERVED_HOSTNAMES,
+  KNATIVE_QUEUE_PROXY_IMAGE_PREFIX,
+  MAX_CONTAINERS_LIMIT,
+  podSecurityRestrictedLabels,
+  quantityValue,
+  TENANT_LABEL,
+  type AdmissionGuardManifests,
+  type AdmissionPolicyArgs,
 } from "../components/kubernetes/admissionPolicies.js";
 import { guardRefusals, type Obj, type Req } from "./support/admission.js";
 import { EVALUATORS, kubernetesQuantity, macroUses, type CelEvaluator } from "./support/cel.js";
@@ -25,7 +32,11 @@ const TENANT = "acme";
 const REPO = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod";
 const PLATFORM = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform";
 const ARGS: AdmissionPolicyArgs = {
-  tenantImageRepository: REPO, platformImageRepository: PLATFORM, domain: "gumstack.com", minScale: 1, maxScaleLimit: 20,
+  tenantImageRepository: REPO,
+  platformImageRepository: PLATFORM,
+  domain: "gumstack.com",
+  minScale: 1,
+  maxScaleLimit: 20,
   reservedHostnames: [...DEFAULT_RESERVED_HOSTNAMES, "globex"],
 };
 const GUARD = admissionGuardManifests(ARGS);
@@ -38,38 +49,80 @@ const clone = <T>(o: T): T => structuredClone(o);
 const DIGEST = "sha256:3f8a1c0e2b7d4f6a9c5e8b1d0f3a6c9e2b5d8f1a4c7e0b3d6f9a2c5e8b1d4f7a";
 const IMAGE = `${REPO}/${TENANT}/acme-weather@${DIGEST}`;
 const QUEUE_IMAGE = `${KNATIVE_QUEUE_PROXY_IMAGE_PREFIX}65c427aaab3be9cea1afea32cdef26d5855c69403077d2dc3439f75c26a1e83f`;
-const restricted = { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
-const scale = { "autoscaling.knative.dev/min-scale": "1", "autoscaling.knative.dev/max-scale": "10", "autoscaling.knative.dev/target": "100" };
+const restricted = {
+  allowPrivilegeEscalation: false,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+const scale = {
+  "autoscaling.knative.dev/min-scale": "1",
+  "autoscaling.knative.dev/max-scale": "10",
+  "autoscaling.knative.dev/target": "100",
+};
 const tenantLabels = { [TENANT_LABEL]: TENANT };
-const labels = { ...tenantLabels, "serving.knative.dev/service": "acme-weather", "serving.knative.dev/configuration": "acme-weather", "serving.knative.dev/revision": "acme-weather-00001" };
+const labels = {
+  ...tenantLabels,
+  "serving.knative.dev/service": "acme-weather",
+  "serving.knative.dev/configuration": "acme-weather",
+  "serving.knative.dev/revision": "acme-weather-00001",
+};
 const health = { httpGet: { path: "/health", port: 0 }, successThreshold: 1 };
 // Settings are plain values the backend writes (the contract): no Secret, no ConfigMap.
 const userContainer = {
-  name: "user-container", image: IMAGE, ports: [{ containerPort: 8080, protocol: "TCP" }],
-  env: [{ name: "WEATHER_UNITS", value: "metric" }, { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-  readinessProbe: health, livenessProbe: { httpGet: { path: "/health", port: 0 } },
-  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } }, securityContext: restricted,
+  name: "user-container",
+  image: IMAGE,
+  ports: [{ containerPort: 8080, protocol: "TCP" }],
+  env: [
+    { name: "WEATHER_UNITS", value: "metric" },
+    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+  ],
+  readinessProbe: health,
+  livenessProbe: { httpGet: { path: "/health", port: 0 } },
+  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } },
+  securityContext: restricted,
   volumeMounts: [{ name: "scratch", mountPath: "/tmp" }],
 };
 const scratch = { name: "scratch", emptyDir: { sizeLimit: "1Gi" } };
 const templateSpec = {
-  runtimeClassName: "gvisor", serviceAccountName: "mcp-server", automountServiceAccountToken: false, enableServiceLinks: false,
-  containerConcurrency: 0, timeoutSeconds: 300, containers: [userContainer], volumes: [scratch],
+  runtimeClassName: "gvisor",
+  serviceAccountName: "mcp-server",
+  automountServiceAccountToken: false,
+  enableServiceLinks: false,
+  containerConcurrency: 0,
+  timeoutSeconds: 300,
+  containers: [userContainer],
+  volumes: [scratch],
 };
 const service = {
-  apiVersion: "serving.knative.dev/v1", kind: "Service",
+  apiVersion: "serving.knative.dev/v1",
+  kind: "Service",
   metadata: { name: "acme-weather", namespace: NS, labels: { ...tenantLabels, "networking.knative.dev/visibility": "cluster-local" } },
-  spec: { template: { metadata: { labels: { ...tenantLabels }, annotations: { ...scale } }, spec: clone(templateSpec) }, traffic: [{ latestRevision: true, percent: 100 }] },
+  spec: {
+    template: { metadata: { labels: { ...tenantLabels }, annotations: { ...scale } }, spec: clone(templateSpec) },
+    traffic: [{ latestRevision: true, percent: 100 }],
+  },
 };
 // Knative's Configuration carries the Service's labels plus its own (pkg/reconciler/service/resources/configuration.go).
 const configuration = {
-  ...clone(service), kind: "Configuration",
+  ...clone(service),
+  kind: "Configuration",
   metadata: { ...clone(service.metadata), labels: { ...service.metadata.labels, "serving.knative.dev/service": "acme-weather" } },
   spec: { template: clone(service.spec.template) },
 };
 const revision = {
-  apiVersion: "serving.knative.dev/v1", kind: "Revision",
-  metadata: { name: "acme-weather-00001", namespace: NS, labels: { ...labels }, annotations: { ...scale, "serving.knative.dev/routes": "acme-weather", "serving.knative.dev/routingStateModified": "2026-11-24T01:00:00Z" } },
+  apiVersion: "serving.knative.dev/v1",
+  kind: "Revision",
+  metadata: {
+    name: "acme-weather-00001",
+    namespace: NS,
+    labels: { ...labels },
+    annotations: {
+      ...scale,
+      "serving.knative.dev/routes": "acme-weather",
+      "serving.knative.dev/routingStateModified": "2026-11-24T01:00:00Z",
+    },
+  },
   spec: clone(templateSpec),
 };
 // Knative's makePodSpec: user containers first (image resolved to its digest, PORT and K_* added, HTTP readiness
@@ -77,65 +130,163 @@ const revision = {
 const { readinessProbe: _movedToQueueProxy, ...userWithoutReadiness } = userContainer;
 const derivedUser = {
   ...clone(userWithoutReadiness),
-  ports: [{ name: "user-port", containerPort: 8080, protocol: "TCP" }], terminationMessagePolicy: "FallbackToLogsOnError",
-  env: [...userContainer.env, ...[["PORT", "8080"], ["K_REVISION", "acme-weather-00001"], ["K_CONFIGURATION", "acme-weather"], ["K_SERVICE", "acme-weather"]].map(([name, value]) => ({ name, value }))],
-  livenessProbe: { httpGet: { path: "/health", port: 8080 } }, lifecycle: { preStop: { httpGet: { path: "/wait-for-drain", port: 8022 } } },
+  ports: [{ name: "user-port", containerPort: 8080, protocol: "TCP" }],
+  terminationMessagePolicy: "FallbackToLogsOnError",
+  env: [
+    ...userContainer.env,
+    ...[
+      ["PORT", "8080"],
+      ["K_REVISION", "acme-weather-00001"],
+      ["K_CONFIGURATION", "acme-weather"],
+      ["K_SERVICE", "acme-weather"],
+    ].map(([name, value]) => ({ name, value })),
+  ],
+  livenessProbe: { httpGet: { path: "/health", port: 8080 } },
+  lifecycle: { preStop: { httpGet: { path: "/wait-for-drain", port: 8022 } } },
 };
 const queueProxy = {
-  name: "queue-proxy", image: QUEUE_IMAGE,
-  ports: [["http-queueadm", 8022], ["http-autometric", 9090], ["http-usermetric", 9091], ["queue-port", 8012], ["https-port", 8112]].map(([name, containerPort]) => ({ name, containerPort, protocol: "TCP" })),
-  env: [["SERVING_NAMESPACE", NS], ["SERVING_SERVICE", "acme-weather"], ["SERVING_REVISION", "acme-weather-00001"], ["QUEUE_SERVING_PORT", "8012"], ["CONTAINER_CONCURRENCY", "0"], ["USER_PORT", "8080"], ["SYSTEM_NAMESPACE", "knative-serving"], ["SERVING_READINESS_PROBE", '{"httpGet":{"path":"/health","port":8080,"host":"127.0.0.1","scheme":"HTTP"},"successThreshold":1}']].map(([name, value]) => ({ name, value })),
+  name: "queue-proxy",
+  image: QUEUE_IMAGE,
+  ports: [
+    ["http-queueadm", 8022],
+    ["http-autometric", 9090],
+    ["http-usermetric", 9091],
+    ["queue-port", 8012],
+    ["https-port", 8112],
+  ].map(([name, containerPort]) => ({ name, containerPort, protocol: "TCP" })),
+  env: [
+    ["SERVING_NAMESPACE", NS],
+    ["SERVING_SERVICE", "acme-weather"],
+    ["SERVING_REVISION", "acme-weather-00001"],
+    ["QUEUE_SERVING_PORT", "8012"],
+    ["CONTAINER_CONCURRENCY", "0"],
+    ["USER_PORT", "8080"],
+    ["SYSTEM_NAMESPACE", "knative-serving"],
+    ["SERVING_READINESS_PROBE", '{"httpGet":{"path":"/health","port":8080,"host":"127.0.0.1","scheme":"HTTP"},"successThreshold":1}'],
+  ].map(([name, value]) => ({ name, value })),
   readinessProbe: { httpGet: { port: 8012, httpHeaders: [{ name: "K-Network-Probe", value: "queue" }] } },
   resources: { requests: { cpu: "25m" } },
   securityContext: { ...restricted, readOnlyRootFilesystem: true },
 };
 const derivedSpec = {
-  runtimeClassName: "gvisor", serviceAccountName: "mcp-server", automountServiceAccountToken: false, enableServiceLinks: false,
-  terminationGracePeriodSeconds: 300, containers: [derivedUser, queueProxy], volumes: [scratch], dnsPolicy: "ClusterFirst", restartPolicy: "Always", schedulerName: "default-scheduler", securityContext: {},
+  runtimeClassName: "gvisor",
+  serviceAccountName: "mcp-server",
+  automountServiceAccountToken: false,
+  enableServiceLinks: false,
+  terminationGracePeriodSeconds: 300,
+  containers: [derivedUser, queueProxy],
+  volumes: [scratch],
+  dnsPolicy: "ClusterFirst",
+  restartPolicy: "Always",
+  schedulerName: "default-scheduler",
+  securityContext: {},
 };
 const deployment = {
-  apiVersion: "apps/v1", kind: "Deployment",
+  apiVersion: "apps/v1",
+  kind: "Deployment",
   metadata: { name: "acme-weather-00001-deployment", namespace: NS, labels: { ...labels }, annotations: { ...scale } },
-  spec: { replicas: 1, progressDeadlineSeconds: 600, selector: { matchLabels: { "serving.knative.dev/revision-uid": "0f5d" } }, template: { metadata: { labels: { ...labels } }, spec: clone(derivedSpec) } },
+  spec: {
+    replicas: 1,
+    progressDeadlineSeconds: 600,
+    selector: { matchLabels: { "serving.knative.dev/revision-uid": "0f5d" } },
+    template: { metadata: { labels: { ...labels } }, spec: clone(derivedSpec) },
+  },
 };
 const replicaSet = {
-  ...clone(deployment), kind: "ReplicaSet",
-  metadata: { ...clone(deployment.metadata), name: "acme-weather-00001-deployment-7d9f8c6b5", labels: { ...labels, "pod-template-hash": "7d9f8c6b5" } },
-  spec: { replicas: 1, selector: clone(deployment.spec.selector), template: { metadata: { labels: { ...labels, "pod-template-hash": "7d9f8c6b5" } }, spec: clone(derivedSpec) } },
+  ...clone(deployment),
+  kind: "ReplicaSet",
+  metadata: {
+    ...clone(deployment.metadata),
+    name: "acme-weather-00001-deployment-7d9f8c6b5",
+    labels: { ...labels, "pod-template-hash": "7d9f8c6b5" },
+  },
+  spec: {
+    replicas: 1,
+    selector: clone(deployment.spec.selector),
+    template: { metadata: { labels: { ...labels, "pod-template-hash": "7d9f8c6b5" } }, spec: clone(derivedSpec) },
+  },
 };
 // After the API server's defaulting, the MCP LimitRange's defaults (every container gets limits) and GKE
 // Sandbox's RuntimeClass scheduling; automount false: no kube-api-access volume.
-const limited = (c: Obj, limits: Obj) => ({ ...clone(c), resources: { requests: { ...c.resources.requests, "ephemeral-storage": "64Mi" }, limits: { ...limits, "ephemeral-storage": "1Gi" } } });
+const limited = (c: Obj, limits: Obj) => ({
+  ...clone(c),
+  resources: { requests: { ...c.resources.requests, "ephemeral-storage": "64Mi" }, limits: { ...limits, "ephemeral-storage": "1Gi" } },
+});
 const pod = {
-  apiVersion: "v1", kind: "Pod",
-  metadata: { name: "acme-weather-00001-deployment-7d9f8c6b5-x2x9k", namespace: NS, labels: { ...labels, "pod-template-hash": "7d9f8c6b5" } },
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {
+    name: "acme-weather-00001-deployment-7d9f8c6b5-x2x9k",
+    namespace: NS,
+    labels: { ...labels, "pod-template-hash": "7d9f8c6b5" },
+  },
   spec: {
-    ...clone(derivedSpec), serviceAccount: "mcp-server", nodeSelector: { "sandbox.gke.io/runtime": "gvisor" }, overhead: { cpu: "250m", memory: "20Mi" },
+    ...clone(derivedSpec),
+    serviceAccount: "mcp-server",
+    nodeSelector: { "sandbox.gke.io/runtime": "gvisor" },
+    overhead: { cpu: "250m", memory: "20Mi" },
     containers: [limited(derivedUser, { cpu: "2", memory: "256Mi" }), limited(queueProxy, { cpu: "2", memory: "256Mi" })],
-    tolerations: [{ key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" }], priority: 0, preemptionPolicy: "PreemptLowerPriority",
+    tolerations: [{ key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" }],
+    priority: 0,
+    preemptionPolicy: "PreemptLowerPriority",
   },
 };
 const cronJob = {
-  apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "nightly", namespace: NS, labels: { ...tenantLabels } },
-  spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { metadata: { labels: { ...tenantLabels } }, spec: { ...clone(templateSpec), restartPolicy: "Never" } } } } },
+  apiVersion: "batch/v1",
+  kind: "CronJob",
+  metadata: { name: "nightly", namespace: NS, labels: { ...tenantLabels } },
+  spec: {
+    schedule: "0 3 * * *",
+    jobTemplate: {
+      spec: { template: { metadata: { labels: { ...tenantLabels } }, spec: { ...clone(templateSpec), restartPolicy: "Never" } } },
+    },
+  },
 };
 const domainMapping = {
-  apiVersion: "serving.knative.dev/v1beta1", kind: "DomainMapping",
-  metadata: { name: "acme-weather.gumstack.com", namespace: NS }, spec: { ref: { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "acme-weather" } },
+  apiVersion: "serving.knative.dev/v1beta1",
+  kind: "DomainMapping",
+  metadata: { name: "acme-weather.gumstack.com", namespace: NS },
+  spec: { ref: { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "acme-weather" } },
 };
-const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "kubernetes.io/metadata.name": NS, ...podSecurityRestrictedLabels() } } };
+const namespace = {
+  apiVersion: "v1",
+  kind: "Namespace",
+  metadata: { name: NS, labels: { "kubernetes.io/metadata.name": NS, ...podSecurityRestrictedLabels() } },
+};
 
-const COMPLIANT: Record<string, Obj> = { Service: service, Configuration: configuration, Revision: revision, Deployment: deployment, ReplicaSet: replicaSet, Pod: pod, CronJob: cronJob, DomainMapping: domainMapping, Namespace: namespace };
+const COMPLIANT: Record<string, Obj> = {
+  Service: service,
+  Configuration: configuration,
+  Revision: revision,
+  Deployment: deployment,
+  ReplicaSet: replicaSet,
+  Pod: pod,
+  CronJob: cronJob,
+  DomainMapping: domainMapping,
+  Namespace: namespace,
+};
 const WORKLOADS = ["Service", "Configuration", "Revision", "Deployment", "ReplicaSet", "Pod", "CronJob"];
 const KNATIVE_KINDS = ["Service", "Configuration", "Revision"] as const;
 const podSpecOf = (o: Obj): Obj =>
   o.kind === "Pod" || o.kind === "Revision" ? o.spec : o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
 /** The pod template's metadata (a Pod's and a Revision's own metadata). */
 const podMetaOf = (o: Obj): Obj =>
-  o.kind === "Pod" || o.kind === "Revision" ? o.metadata : o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.metadata : o.spec.template.metadata;
+  o.kind === "Pod" || o.kind === "Revision"
+    ? o.metadata
+    : o.kind === "CronJob"
+      ? o.spec.jobTemplate.spec.template.metadata
+      : o.spec.template.metadata;
 /** The compliant object of a kind, with one mutation of its pod spec. */
-const withPodSpec = (kind: string, mutate: (spec: Obj) => void): Obj => { const o = clone(COMPLIANT[kind]!); mutate(podSpecOf(o)); return o; };
-const withObject = (kind: string, mutate: (o: Obj) => void): Obj => { const o = clone(COMPLIANT[kind]!); mutate(o); return o; };
+const withPodSpec = (kind: string, mutate: (spec: Obj) => void): Obj => {
+  const o = clone(COMPLIANT[kind]!);
+  mutate(podSpecOf(o));
+  return o;
+};
+const withObject = (kind: string, mutate: (o: Obj) => void): Obj => {
+  const o = clone(COMPLIANT[kind]!);
+  mutate(o);
+  return o;
+};
 const user = (s: Obj): Obj => s.containers[0];
 /** The annotations Knative reads a revision's settings from. */
 const revisionAnnotations = (o: Obj): Obj => (o.kind === "Revision" ? o.metadata.annotations : o.spec.template.metadata.annotations);
@@ -144,41 +295,81 @@ describe("the guard's manifests", () => {
   it("are valid admissionregistration.k8s.io/v1 objects, Deny-bound and scoped to the MCP namespace", () => {
     for (const p of GUARD.policies) expect(() => new ValidatingAdmissionPolicy(p).validate()).not.toThrow();
     for (const b of GUARD.bindings) expect(() => new ValidatingAdmissionPolicyBinding(b).validate()).not.toThrow();
-    expect(GUARD.ids).toEqual(["sandbox", "reserved-env", "secrets", "tenant", "images", "resources", "scale", "revisions", "domain-mappings", "pod-security"]);
+    expect(GUARD.ids).toEqual([
+      "sandbox",
+      "reserved-env",
+      "secrets",
+      "tenant",
+      "images",
+      "resources",
+      "scale",
+      "revisions",
+      "domain-mappings",
+      "pod-security",
+    ]);
     for (const [i, b] of GUARD.bindings.entries()) {
-      expect(b.spec).toEqual({ policyName: GUARD.policies[i]!.metadata.name, validationActions: ["Deny"], matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NS } } } });
+      expect(b.spec).toEqual({
+        policyName: GUARD.policies[i]!.metadata.name,
+        validationActions: ["Deny"],
+        matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NS } } },
+      });
       expect(GUARD.policies[i]!.spec.failurePolicy).toBe("Fail");
       expect(GUARD.policies[i]!.spec.matchConstraints.resourceRules!.flatMap((r) => r.operations as string[])).not.toContain("DELETE");
     }
   });
 
   it("judge CREATE and UPDATE of every kind Knative derives from a Service, wherever a rule must hold", () => {
-    const judged = (id: string) => GUARD.policies[GUARD.ids.indexOf(id)]!.spec.matchConstraints.resourceRules!
-      .flatMap((r) => r.resources.flatMap((res) => r.operations.map((op) => `${op} ${res}`)));
+    const judged = (id: string) =>
+      GUARD.policies[GUARD.ids.indexOf(id)]!.spec.matchConstraints.resourceRules!.flatMap((r) =>
+        r.resources.flatMap((res) => r.operations.map((op) => `${op} ${res}`)),
+      );
     for (const id of ["sandbox", "reserved-env", "secrets", "tenant", "images", "resources"]) {
       for (const res of ["services", "configurations", "revisions", "deployments", "replicasets", "pods"]) {
         expect(judged(id)).toEqual(expect.arrayContaining([`CREATE ${res}`, `UPDATE ${res}`]));
       }
     }
-    for (const id of ["scale", "revisions"]) expect(judged(id)).toEqual(["services", "configurations", "revisions"].flatMap((r) => [`CREATE ${r}`, `UPDATE ${r}`]));
+    for (const id of ["scale", "revisions"])
+      expect(judged(id)).toEqual(["services", "configurations", "revisions"].flatMap((r) => [`CREATE ${r}`, `UPDATE ${r}`]));
     expect(judged("domain-mappings")).toEqual(["CREATE domainmappings", "UPDATE domainmappings"]);
   });
 
   const expressionsOf = (p: AdmissionGuardManifests["policies"][number]) =>
-    [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])].map((e) => e.expression).concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]));
+    [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])]
+      .map((e) => e.expression)
+      .concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]));
 
   it("use only CEL functions that Kubernetes and both test evaluators provide, with messages on one line", () => {
     // Standard CEL, the strings extension's join, and Kubernetes' quantity and lists libraries (emulated in the tests).
     // (`in` is an operator, caught by the pattern when followed by a parenthesis.)
-    const portable = new Set(["in", "has", "size", "int", "string", "duration", "startsWith", "matches", "exists", "all", "filter", "map", "join", "isQuantity", "quantity", "asApproximateFloat", "sum"]);
+    const portable = new Set([
+      "in",
+      "has",
+      "size",
+      "int",
+      "string",
+      "duration",
+      "startsWith",
+      "matches",
+      "exists",
+      "all",
+      "filter",
+      "map",
+      "join",
+      "isQuantity",
+      "quantity",
+      "asApproximateFloat",
+      "sum",
+    ]);
     for (const p of GUARD.policies) {
       for (const e of expressionsOf(p)) {
         const code = e.replaceAll(/"(\\.|[^"\\])*"/g, '""');
         for (const [, fn] of code.matchAll(/([A-Za-z_]\w*)\s*\(/g)) expect(portable).toContain(fn);
         // The tests model quantity() as a double: sound only if a Quantity is never used any other way.
         for (const m of code.matchAll(/\bquantity\(/g)) {
-          let depth = 0, i = m.index! + "quantity".length;
-          do depth += code[i] === "(" ? 1 : code[i] === ")" ? -1 : 0; while (depth > 0 && ++i < code.length);
+          let depth = 0,
+            i = m.index! + "quantity".length;
+          do depth += code[i] === "(" ? 1 : code[i] === ")" ? -1 : 0;
+          while (depth > 0 && ++i < code.length);
           expect(code.slice(i + 1).startsWith(".asApproximateFloat()"), code.slice(m.index!, i + 25)).toBe(true);
         }
       }
@@ -188,18 +379,43 @@ describe("the guard's manifests", () => {
 
   it("refuse weak or broken inputs", () => {
     const bad: Obj[] = [
-      { tenantImageRepository: "mcp-prod" }, { tenantImageRepository: "docker.io" }, { tenantImageRepository: "" },
-      { platformImageRepository: REPO }, { platformImageRepository: "us-west1-docker.pkg.dev/gumstack-prod" }, { platformImageRepository: `${REPO}/acme` },
-      { knativeSystemImagePrefixes: ["gcr.io/knative-releases/knative.dev/serving/cmd/queue"] }, { domain: "https://gumstack.com" },
-      { reservedEnvPrefixes: ["GUMSTACK"] }, { minScale: 30 }, { maxScaleLimit: 0 }, { namespace: "Gumstack" }, { reservedHostnames: ["api.gumstack.com"] },
-      { maxContainers: 0 }, { maxContainers: MAX_CONTAINERS_LIMIT + 1 }, { maxPodCpu: "lots" }, { maxPodCpu: "1", containerDefaultCpuLimit: "2" },
-      { maxPodMemory: "128Mi" }, { maxProgressDeadlineSeconds: 0 }, { maxEmptyDirSize: "-1Gi" },
+      { tenantImageRepository: "mcp-prod" },
+      { tenantImageRepository: "docker.io" },
+      { tenantImageRepository: "" },
+      { platformImageRepository: REPO },
+      { platformImageRepository: "us-west1-docker.pkg.dev/gumstack-prod" },
+      { platformImageRepository: `${REPO}/acme` },
+      { knativeSystemImagePrefixes: ["gcr.io/knative-releases/knative.dev/serving/cmd/queue"] },
+      { domain: "https://gumstack.com" },
+      { reservedEnvPrefixes: ["GUMSTACK"] },
+      { minScale: 30 },
+      { maxScaleLimit: 0 },
+      { namespace: "Gumstack" },
+      { reservedHostnames: ["api.gumstack.com"] },
+      { maxContainers: 0 },
+      { maxContainers: MAX_CONTAINERS_LIMIT + 1 },
+      { maxPodCpu: "lots" },
+      { maxPodCpu: "1", containerDefaultCpuLimit: "2" },
+      { maxPodMemory: "128Mi" },
+      { maxProgressDeadlineSeconds: 0 },
+      { maxEmptyDirSize: "-1Gi" },
     ];
     for (const b of bad) expect(() => admissionGuardManifests({ ...ARGS, ...b } as never), JSON.stringify(b)).toThrow(/^AdmissionGuard /);
   });
 
   it("read quantities with Kubernetes' grammar, the same way the tests' CEL emulation does", () => {
-    for (const [q, v] of [["2", 2], ["100m", 0.1], ["1.5", 1.5], ["256Mi", 256 * 2 ** 20], ["2Gi", 2 ** 31], ["1G", 1e9], ["1e3", 1000], ["1k", 1000], [".5", 0.5], ["5Ei", 5 * 2 ** 60]] as const) {
+    for (const [q, v] of [
+      ["2", 2],
+      ["100m", 0.1],
+      ["1.5", 1.5],
+      ["256Mi", 256 * 2 ** 20],
+      ["2Gi", 2 ** 31],
+      ["1G", 1e9],
+      ["1e3", 1000],
+      ["1k", 1000],
+      [".5", 0.5],
+      ["5Ei", 5 * 2 ** 60],
+    ] as const) {
       expect(quantityValue(q)).toBe(v);
       expect(kubernetesQuantity(q)).toBe(v);
     }
@@ -217,9 +433,11 @@ describe("CEL cost is structurally bounded", () => {
   // macro's element (a container's env, ports, capabilities; a volume's sources) or over a fixed list, never
   // over a second, independent list. A pass is then linear in the size of the object.
   const uses = GUARD.policies.flatMap((p) =>
-    [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])].map((e) => ({ policy: p.metadata.name, e: e.expression }))
+    [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])]
+      .map((e) => ({ policy: p.metadata.name, e: e.expression }))
       .concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression].map((e) => ({ policy: p.metadata.name, e }))))
-      .flatMap(({ policy, e }) => macroUses(e).map((u) => ({ policy, ...u }))));
+      .flatMap(({ policy, e }) => macroUses(e).map((u) => ({ policy, ...u }))),
+  );
 
   it("finds the macros (the check is not vacuous)", () => {
     expect(uses.length).toBeGreaterThan(40);
@@ -229,13 +447,22 @@ describe("CEL cost is structurally bounded", () => {
   it("nests macros at most two deep, the inner one over the outer element's own field or a fixed list", () => {
     for (const u of uses) {
       expect(u.depth, `${u.policy}: ${u.range}`).toBeLessThanOrEqual(2);
-      if (u.depth === 2) expect(u.rangeRoot === u.outerVar || u.range.startsWith("[list of"), `${u.policy}: ${u.range} inside a macro over ${u.outerVar}`).toBe(true);
+      if (u.depth === 2)
+        expect(
+          u.rangeRoot === u.outerVar || u.range.startsWith("[list of"),
+          `${u.policy}: ${u.range} inside a macro over ${u.outerVar}`,
+        ).toBe(true);
     }
   });
 
   it("ranges at the top level only over one object's lists and maps, the guard's own variables or fixed lists", () => {
     const roots = new Set(uses.filter((u) => u.depth === 1).map((u) => u.rangeRoot ?? u.range));
-    for (const r of roots) expect(["variables", "object", "oldObject", "<macro result>", "{map literal}", "_?_:_(...)", "_+_(...)"].includes(r) || r.startsWith("[list of"), r).toBe(true);
+    for (const r of roots)
+      expect(
+        ["variables", "object", "oldObject", "<macro result>", "{map literal}", "_?_:_(...)", "_+_(...)"].includes(r) ||
+          r.startsWith("[list of"),
+        r,
+      ).toBe(true);
   });
 });
 
@@ -243,8 +470,15 @@ const sandbox = (why: RegExp) => new RegExp(`^gumstack-mcp-sandbox: ${why.source
 const secrets = (why: RegExp) => new RegExp(`^gumstack-mcp-secrets: ${why.source}`);
 const resources = (why: RegExp) => new RegExp(`^gumstack-mcp-resources: ${why.source}`);
 const images = (why: RegExp) => new RegExp(`^gumstack-mcp-images: ${why.source}`);
-const IMAGES_WHY = "images must be us-west1-docker\\.pkg\\.dev/gumstack-prod/mcp-prod/<tenant>/<name> for the object's gumstack\\.com/tenant tenant, pinned by digest";
-const small = (name: string) => ({ ...clone(userContainer), name, ports: [], image: `${REPO}/${TENANT}/helper@${DIGEST}`, resources: { limits: { cpu: "100m", memory: "64Mi" } } });
+const IMAGES_WHY =
+  "images must be us-west1-docker\\.pkg\\.dev/gumstack-prod/mcp-prod/<tenant>/<name> for the object's gumstack\\.com/tenant tenant, pinned by digest";
+const small = (name: string) => ({
+  ...clone(userContainer),
+  name,
+  ports: [],
+  image: `${REPO}/${TENANT}/helper@${DIGEST}`,
+  resources: { limits: { cpu: "100m", memory: "64Mi" } },
+});
 const hosted = (probe: string, action: "httpGet" | "tcpSocket") => (s: Obj) => {
   const c = user(s);
   const target = { ...(action === "httpGet" ? { path: "/latest/meta-data/" } : {}), port: 80, host: "169.254.169.254" };
@@ -255,68 +489,291 @@ const POD_VIOLATIONS: [string, (s: Obj) => void, RegExp][] = [
   // -- refused before this change, kept refused
   ["no runtimeClassName", (s) => delete s.runtimeClassName, sandbox(/runtimeClassName must be "gvisor": .*; got none$/)],
   ["runtimeClassName runc", (s) => (s.runtimeClassName = "runc"), sandbox(/runtimeClassName must be "gvisor": .*; got "runc"$/)],
-  ["another service account", (s) => (s.serviceAccountName = "default"), sandbox(/serviceAccountName must be "mcp-server".*; got "default"$/)],
-  ["no service account", (s) => { delete s.serviceAccountName; delete s.serviceAccount; }, sandbox(/serviceAccountName must be "mcp-server".*; got none$/)],
-  ["automounted token", (s) => (s.automountServiceAccountToken = true), sandbox(/automountServiceAccountToken must be false: .*; got true$/)],
-  ["token automount unset", (s) => delete s.automountServiceAccountToken, sandbox(/automountServiceAccountToken must be false: .*; got unset \(defaults to true\)$/)],
-  ["projected token volume", (s) => (s.volumes = [{ name: "kube-api-access-x7k2p", projected: { sources: [{ serviceAccountToken: { path: "token", expirationSeconds: 3607 } }, { configMap: { name: "kube-root-ca.crt" } }] } }]), sandbox(/projected serviceAccountToken volumes are not allowed: .* \(volumes: kube-api-access-x7k2p\)$/)],
+  [
+    "another service account",
+    (s) => (s.serviceAccountName = "default"),
+    sandbox(/serviceAccountName must be "mcp-server".*; got "default"$/),
+  ],
+  [
+    "no service account",
+    (s) => {
+      delete s.serviceAccountName;
+      delete s.serviceAccount;
+    },
+    sandbox(/serviceAccountName must be "mcp-server".*; got none$/),
+  ],
+  [
+    "automounted token",
+    (s) => (s.automountServiceAccountToken = true),
+    sandbox(/automountServiceAccountToken must be false: .*; got true$/),
+  ],
+  [
+    "token automount unset",
+    (s) => delete s.automountServiceAccountToken,
+    sandbox(/automountServiceAccountToken must be false: .*; got unset \(defaults to true\)$/),
+  ],
+  [
+    "projected token volume",
+    (s) =>
+      (s.volumes = [
+        {
+          name: "kube-api-access-x7k2p",
+          projected: {
+            sources: [{ serviceAccountToken: { path: "token", expirationSeconds: 3607 } }, { configMap: { name: "kube-root-ca.crt" } }],
+          },
+        },
+      ]),
+    sandbox(/projected serviceAccountToken volumes are not allowed: .* \(volumes: kube-api-access-x7k2p\)$/),
+  ],
   ["hostNetwork", (s) => (s.hostNetwork = true), sandbox(/hostNetwork, hostPID and hostIPC are not allowed: .* \(set: hostNetwork\)$/)],
-  ["hostPID and hostIPC", (s) => Object.assign(s, { hostPID: true, hostIPC: true }), sandbox(/hostNetwork, hostPID and hostIPC .* \(set: hostPID, hostIPC\)$/)],
+  [
+    "hostPID and hostIPC",
+    (s) => Object.assign(s, { hostPID: true, hostIPC: true }),
+    sandbox(/hostNetwork, hostPID and hostIPC .* \(set: hostPID, hostIPC\)$/),
+  ],
   ["hostPort", (s) => (user(s).ports[0].hostPort = 8080), sandbox(/hostPort is not allowed: .* \(containers: user-container\)$/)],
-  ["privileged", (s) => (user(s).securityContext = { ...restricted, privileged: true }), sandbox(/privileged containers are not allowed: .* \(containers: user-container\)$/)],
-  ["privileged init container", (s) => (s.initContainers = [{ name: "setup", image: `${REPO}/${TENANT}/setup@${DIGEST}`, securityContext: { privileged: true } }]), sandbox(/privileged containers .* \(containers: setup\)$/)],
-  ["allowPrivilegeEscalation", (s) => (user(s).securityContext = { ...restricted, allowPrivilegeEscalation: true }), sandbox(/allowPrivilegeEscalation must not be true: .* \(containers: user-container\)$/)],
-  ["hostPath volume", (s) => (s.volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }]), sandbox(/hostPath volumes are not allowed: .* \(volumes: docker\)$/)],
-  ["added capability", (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } }), sandbox(/adding Linux capabilities other than NET_BIND_SERVICE is not allowed: .* \(containers: user-container adds NET_ADMIN\)$/)],
-  ["a capability beside NET_BIND_SERVICE", (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "SYS_PTRACE"] } }), sandbox(/adding Linux capabilities other than NET_BIND_SERVICE .* \(containers: user-container adds SYS_PTRACE\)$/)],
-  ["GUMSTACK_ env", (s) => user(s).env.push({ name: "GUMSTACK_API_TOKEN", value: "x" }), /^gumstack-mcp-reserved-env: environment variables starting with GUMSTACK_ or GUMLOOP_ are reserved for the platform .* \(containers: user-container sets GUMSTACK_API_TOKEN\)$/],
-  ["GUMLOOP_ env in an init container", (s) => (s.initContainers = [{ name: "setup", image: `${REPO}/${TENANT}/setup@${DIGEST}`, env: [{ name: "GUMLOOP_Y", value: "1" }] }]), /^gumstack-mcp-reserved-env: .* \(containers: setup sets GUMLOOP_Y\)$/],
-  ["image from docker.io", (s) => (user(s).image = "docker.io/library/nginx:1.27"), images(new RegExp(`${IMAGES_WHY}.* \\(refused: user-container=docker\\.io/library/nginx:1\\.27\\)$`))],
+  [
+    "privileged",
+    (s) => (user(s).securityContext = { ...restricted, privileged: true }),
+    sandbox(/privileged containers are not allowed: .* \(containers: user-container\)$/),
+  ],
+  [
+    "privileged init container",
+    (s) => (s.initContainers = [{ name: "setup", image: `${REPO}/${TENANT}/setup@${DIGEST}`, securityContext: { privileged: true } }]),
+    sandbox(/privileged containers .* \(containers: setup\)$/),
+  ],
+  [
+    "allowPrivilegeEscalation",
+    (s) => (user(s).securityContext = { ...restricted, allowPrivilegeEscalation: true }),
+    sandbox(/allowPrivilegeEscalation must not be true: .* \(containers: user-container\)$/),
+  ],
+  [
+    "hostPath volume",
+    (s) => (s.volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }]),
+    sandbox(/hostPath volumes are not allowed: .* \(volumes: docker\)$/),
+  ],
+  [
+    "added capability",
+    (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } }),
+    sandbox(/adding Linux capabilities other than NET_BIND_SERVICE is not allowed: .* \(containers: user-container adds NET_ADMIN\)$/),
+  ],
+  [
+    "a capability beside NET_BIND_SERVICE",
+    (s) => (user(s).securityContext = { ...restricted, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "SYS_PTRACE"] } }),
+    sandbox(/adding Linux capabilities other than NET_BIND_SERVICE .* \(containers: user-container adds SYS_PTRACE\)$/),
+  ],
+  [
+    "GUMSTACK_ env",
+    (s) => user(s).env.push({ name: "GUMSTACK_API_TOKEN", value: "x" }),
+    /^gumstack-mcp-reserved-env: environment variables starting with GUMSTACK_ or GUMLOOP_ are reserved for the platform .* \(containers: user-container sets GUMSTACK_API_TOKEN\)$/,
+  ],
+  [
+    "GUMLOOP_ env in an init container",
+    (s) => (s.initContainers = [{ name: "setup", image: `${REPO}/${TENANT}/setup@${DIGEST}`, env: [{ name: "GUMLOOP_Y", value: "1" }] }]),
+    /^gumstack-mcp-reserved-env: .* \(containers: setup sets GUMLOOP_Y\)$/,
+  ],
+  [
+    "image from docker.io",
+    (s) => (user(s).image = "docker.io/library/nginx:1.27"),
+    images(new RegExp(`${IMAGES_WHY}.* \\(refused: user-container=docker\\.io/library/nginx:1\\.27\\)$`)),
+  ],
   ["short image name", (s) => (user(s).image = "nginx"), images(/.* \(refused: user-container=nginx\)$/)],
-  ["another project's registry", (s) => (user(s).image = `us-west1-docker.pkg.dev/attacker-proj/mcp-prod/${TENANT}/x@${DIGEST}`), images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/attacker-proj\/mcp-prod\/acme\/x@sha256:3f8a.*\)$/)],
-  ["sibling repository prefix trick", (s) => (user(s).image = `${REPO}-evil/${TENANT}/x@${DIGEST}`), images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod-evil\/acme\/x@.*\)$/)],
-  ["Knative's image outside queue-proxy", (s) => (user(s).image = QUEUE_IMAGE), images(/.*\(refused: user-container=gcr\.io\/knative-releases\/.*\)$/)],
+  [
+    "another project's registry",
+    (s) => (user(s).image = `us-west1-docker.pkg.dev/attacker-proj/mcp-prod/${TENANT}/x@${DIGEST}`),
+    images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/attacker-proj\/mcp-prod\/acme\/x@sha256:3f8a.*\)$/),
+  ],
+  [
+    "sibling repository prefix trick",
+    (s) => (user(s).image = `${REPO}-evil/${TENANT}/x@${DIGEST}`),
+    images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod-evil\/acme\/x@.*\)$/),
+  ],
+  [
+    "Knative's image outside queue-proxy",
+    (s) => (user(s).image = QUEUE_IMAGE),
+    images(/.*\(refused: user-container=gcr\.io\/knative-releases\/.*\)$/),
+  ],
   // -- tenant binding of images
-  ["another tenant's image", (s) => (user(s).image = `${REPO}/globex/globex-crm@${DIGEST}`), images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/globex\/globex-crm@sha256:.*\)$/)],
-  ["a tenant-id prefix trick", (s) => (user(s).image = `${REPO}/${TENANT}-evil/x@${DIGEST}`), images(/.*\(refused: user-container=.*\/mcp-prod\/acme-evil\/x@sha256:.*\)$/)],
-  ["an image outside any tenant path", (s) => (user(s).image = `${REPO}/acme-weather@${DIGEST}`), images(/.*\(refused: user-container=.*\/mcp-prod\/acme-weather@sha256:.*\)$/)],
-  ["a mutable tag", (s) => (user(s).image = `${REPO}/${TENANT}/acme-weather:4f2c1e9`), images(/.*pinned by digest .*\(refused: user-container=.*\/acme\/acme-weather:4f2c1e9\)$/)],
-  ["the platform's backend image", (s) => (user(s).image = `${PLATFORM}/backend@${DIGEST}`), images(/the platform's own images \(us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/\) may not run as MCP servers: .*\(refused: user-container=.*\/gumstack-platform\/backend@sha256:.*\)$/)],
-  ["a tenant's ephemeral debug image from elsewhere", (s) => (s.ephemeralContainers = [{ name: "debugger", image: "docker.io/library/busybox:1", securityContext: restricted }]), images(/.*\(refused: debugger=docker\.io\/library\/busybox:1\)$/)],
+  [
+    "another tenant's image",
+    (s) => (user(s).image = `${REPO}/globex/globex-crm@${DIGEST}`),
+    images(/.*\(refused: user-container=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/globex\/globex-crm@sha256:.*\)$/),
+  ],
+  [
+    "a tenant-id prefix trick",
+    (s) => (user(s).image = `${REPO}/${TENANT}-evil/x@${DIGEST}`),
+    images(/.*\(refused: user-container=.*\/mcp-prod\/acme-evil\/x@sha256:.*\)$/),
+  ],
+  [
+    "an image outside any tenant path",
+    (s) => (user(s).image = `${REPO}/acme-weather@${DIGEST}`),
+    images(/.*\(refused: user-container=.*\/mcp-prod\/acme-weather@sha256:.*\)$/),
+  ],
+  [
+    "a mutable tag",
+    (s) => (user(s).image = `${REPO}/${TENANT}/acme-weather:4f2c1e9`),
+    images(/.*pinned by digest .*\(refused: user-container=.*\/acme\/acme-weather:4f2c1e9\)$/),
+  ],
+  [
+    "the platform's backend image",
+    (s) => (user(s).image = `${PLATFORM}/backend@${DIGEST}`),
+    images(
+      /the platform's own images \(us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/\) may not run as MCP servers: .*\(refused: user-container=.*\/gumstack-platform\/backend@sha256:.*\)$/,
+    ),
+  ],
+  [
+    "a tenant's ephemeral debug image from elsewhere",
+    (s) => (s.ephemeralContainers = [{ name: "debugger", image: "docker.io/library/busybox:1", securityContext: restricted }]),
+    images(/.*\(refused: debugger=docker\.io\/library\/busybox:1\)$/),
+  ],
   // -- the kubelet as a proxy
   ...(["livenessProbe", "readinessProbe", "startupProbe", "lifecycle.preStop", "lifecycle.postStart"] as const).flatMap((probe) =>
-    (["httpGet", "tcpSocket"] as const).map((action): [string, (s: Obj) => void, RegExp] =>
-      [`${probe} ${action} with a host`, hosted(probe, action), sandbox(/probes and lifecycle hooks may not set host: the kubelet would send them from the node, .* \(containers: user-container\)$/)])),
+    (["httpGet", "tcpSocket"] as const).map((action): [string, (s: Obj) => void, RegExp] => [
+      `${probe} ${action} with a host`,
+      hosted(probe, action),
+      sandbox(/probes and lifecycle hooks may not set host: the kubelet would send them from the node, .* \(containers: user-container\)$/),
+    ]),
+  ),
   // -- secrets (and ConfigMaps): every way a pod can name one
-  ["env secretKeyRef", (s) => user(s).env.push({ name: "WEATHER_API_KEY", valueFrom: { secretKeyRef: { name: "globex-env", key: "API_KEY" } } }), secrets(/env valueFrom\.secretKeyRef is not allowed: the namespace is shared by every tenant .* \(containers: user-container env WEATHER_API_KEY\)$/)],
-  ["envFrom secretRef", (s) => (user(s).envFrom = [{ secretRef: { name: "globex-env" } }]), secrets(/envFrom is not allowed \(it only names Secrets and ConfigMaps\): .* \(containers: user-container\)$/)],
-  ["envFrom configMapRef", (s) => (user(s).envFrom = [{ configMapRef: { name: "globex-settings" } }]), secrets(/envFrom is not allowed .* \(containers: user-container\)$/)],
-  ["env configMapKeyRef", (s) => user(s).env.push({ name: "X", valueFrom: { configMapKeyRef: { name: "globex-settings", key: "x" } } }), secrets(/env valueFrom\.configMapKeyRef is not allowed: .* \(containers: user-container env X\)$/)],
-  ["secret volume", (s) => s.volumes.push({ name: "creds", secret: { secretName: "globex-env" } }), secrets(/secret volumes \(and projected secret sources\) are not allowed: .* \(volumes: creds\)$/)],
-  ["projected secret volume", (s) => s.volumes.push({ name: "bundle", projected: { sources: [{ secret: { name: "globex-env" } }] } }), secrets(/secret volumes .* \(volumes: bundle\)$/)],
-  ["imagePullSecrets", (s) => (s.imagePullSecrets = [{ name: "globex-pull" }]), secrets(/imagePullSecrets are not allowed: .* \(secrets: globex-pull\)$/)],
+  [
+    "env secretKeyRef",
+    (s) => user(s).env.push({ name: "WEATHER_API_KEY", valueFrom: { secretKeyRef: { name: "globex-env", key: "API_KEY" } } }),
+    secrets(
+      /env valueFrom\.secretKeyRef is not allowed: the namespace is shared by every tenant .* \(containers: user-container env WEATHER_API_KEY\)$/,
+    ),
+  ],
+  [
+    "envFrom secretRef",
+    (s) => (user(s).envFrom = [{ secretRef: { name: "globex-env" } }]),
+    secrets(/envFrom is not allowed \(it only names Secrets and ConfigMaps\): .* \(containers: user-container\)$/),
+  ],
+  [
+    "envFrom configMapRef",
+    (s) => (user(s).envFrom = [{ configMapRef: { name: "globex-settings" } }]),
+    secrets(/envFrom is not allowed .* \(containers: user-container\)$/),
+  ],
+  [
+    "env configMapKeyRef",
+    (s) => user(s).env.push({ name: "X", valueFrom: { configMapKeyRef: { name: "globex-settings", key: "x" } } }),
+    secrets(/env valueFrom\.configMapKeyRef is not allowed: .* \(containers: user-container env X\)$/),
+  ],
+  [
+    "secret volume",
+    (s) => s.volumes.push({ name: "creds", secret: { secretName: "globex-env" } }),
+    secrets(/secret volumes \(and projected secret sources\) are not allowed: .* \(volumes: creds\)$/),
+  ],
+  [
+    "projected secret volume",
+    (s) => s.volumes.push({ name: "bundle", projected: { sources: [{ secret: { name: "globex-env" } }] } }),
+    secrets(/secret volumes .* \(volumes: bundle\)$/),
+  ],
+  [
+    "imagePullSecrets",
+    (s) => (s.imagePullSecrets = [{ name: "globex-pull" }]),
+    secrets(/imagePullSecrets are not allowed: .* \(secrets: globex-pull\)$/),
+  ],
   // -- volumes: only emptyDir, bounded
-  ...([["configMap", { configMap: { name: "kube-root-ca.crt" } }], ["persistentVolumeClaim", { persistentVolumeClaim: { claimName: "globex-data" } }], ["csi", { csi: { driver: "gcsfuse.csi.storage.gke.io" } }], ["nfs", { nfs: { server: "10.0.0.2", path: "/" } }], ["projected downwardAPI", { projected: { sources: [{ downwardAPI: { items: [] } }] } }]] as const)
-    .map(([what, source]): [string, (s: Obj) => void, RegExp] => [`a ${what} volume`, (s) => s.volumes.push({ name: "extra", ...clone(source) }), sandbox(/only emptyDir volumes are allowed: .* \(volumes: extra\)$/)]),
-  ["emptyDir without sizeLimit", (s) => (s.volumes[0].emptyDir = {}), sandbox(/emptyDir volumes need a sizeLimit of at most 4Gi: .* \(volumes: scratch\)$/)],
-  ["emptyDir over the bound", (s) => (s.volumes[0].emptyDir = { medium: "Memory", sizeLimit: "100Gi" }), sandbox(/emptyDir volumes need a sizeLimit .* \(volumes: scratch\)$/)],
+  ...(
+    [
+      ["configMap", { configMap: { name: "kube-root-ca.crt" } }],
+      ["persistentVolumeClaim", { persistentVolumeClaim: { claimName: "globex-data" } }],
+      ["csi", { csi: { driver: "gcsfuse.csi.storage.gke.io" } }],
+      ["nfs", { nfs: { server: "10.0.0.2", path: "/" } }],
+      ["projected downwardAPI", { projected: { sources: [{ downwardAPI: { items: [] } }] } }],
+    ] as const
+  ).map(([what, source]): [string, (s: Obj) => void, RegExp] => [
+    `a ${what} volume`,
+    (s) => s.volumes.push({ name: "extra", ...clone(source) }),
+    sandbox(/only emptyDir volumes are allowed: .* \(volumes: extra\)$/),
+  ]),
+  [
+    "emptyDir without sizeLimit",
+    (s) => (s.volumes[0].emptyDir = {}),
+    sandbox(/emptyDir volumes need a sizeLimit of at most 4Gi: .* \(volumes: scratch\)$/),
+  ],
+  [
+    "emptyDir over the bound",
+    (s) => (s.volumes[0].emptyDir = { medium: "Memory", sizeLimit: "100Gi" }),
+    sandbox(/emptyDir volumes need a sizeLimit .* \(volumes: scratch\)$/),
+  ],
   // -- starving neighbours
-  ["three containers", (s) => { user(s).resources.limits.cpu = "500m"; s.containers.splice(1, 0, small("helper-1"), small("helper-2")); }, resources(/at most 2 containers per MCP pod \(Knative's queue-proxy not counted\): .*; got 3$/)],
-  ["two containers over the CPU bound", (s) => { user(s).resources.limits.cpu = "1500m"; s.containers.splice(1, 0, { ...small("helper"), resources: { limits: { cpu: "1", memory: "64Mi" } } }); }, resources(/the containers of an MCP pod may use at most 2 CPU together .*; got 2\.5$/)],
-  ["two containers over the memory bound", (s) => { user(s).resources.limits = { cpu: "500m", memory: "1536Mi" }; s.containers.splice(1, 0, { ...small("helper"), resources: { limits: { cpu: "500m", memory: "1Gi" } } }); }, resources(/the containers of an MCP pod may use at most 2Gi of memory together .*; got 2684354560 bytes$/)],
-  ["a request above the pod's CPU bound", (s) => (user(s).resources.requests.cpu = "3"), resources(/the containers of an MCP pod may use at most 2 CPU together .*; got 3$/)],
-  ["a priority class", (s) => (s.priorityClassName = "system-node-critical"), resources(/priorityClassName is not allowed: a higher priority lets an MCP pod evict its neighbours; got "system-node-critical"$/)],
-  ["a quantity that is not one", (s) => (user(s).resources.limits.cpu = "lots"), resources(/container resources must be Kubernetes quantities \(containers: user-container\)$/)],
+  [
+    "three containers",
+    (s) => {
+      user(s).resources.limits.cpu = "500m";
+      s.containers.splice(1, 0, small("helper-1"), small("helper-2"));
+    },
+    resources(/at most 2 containers per MCP pod \(Knative's queue-proxy not counted\): .*; got 3$/),
+  ],
+  [
+    "two containers over the CPU bound",
+    (s) => {
+      user(s).resources.limits.cpu = "1500m";
+      s.containers.splice(1, 0, { ...small("helper"), resources: { limits: { cpu: "1", memory: "64Mi" } } });
+    },
+    resources(/the containers of an MCP pod may use at most 2 CPU together .*; got 2\.5$/),
+  ],
+  [
+    "two containers over the memory bound",
+    (s) => {
+      user(s).resources.limits = { cpu: "500m", memory: "1536Mi" };
+      s.containers.splice(1, 0, { ...small("helper"), resources: { limits: { cpu: "500m", memory: "1Gi" } } });
+    },
+    resources(/the containers of an MCP pod may use at most 2Gi of memory together .*; got 2684354560 bytes$/),
+  ],
+  [
+    "a request above the pod's CPU bound",
+    (s) => (user(s).resources.requests.cpu = "3"),
+    resources(/the containers of an MCP pod may use at most 2 CPU together .*; got 3$/),
+  ],
+  [
+    "a priority class",
+    (s) => (s.priorityClassName = "system-node-critical"),
+    resources(/priorityClassName is not allowed: a higher priority lets an MCP pod evict its neighbours; got "system-node-critical"$/),
+  ],
+  [
+    "a quantity that is not one",
+    (s) => (user(s).resources.limits.cpu = "lots"),
+    resources(/container resources must be Kubernetes quantities \(containers: user-container\)$/),
+  ],
 ];
 
 const SERVICE_VIOLATIONS: [string, (o: Obj) => void, RegExp][] = [
-  ["initial-scale above max-scale", (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initial-scale"] = "15"), /^gumstack-mcp-revisions: autoscaling\.knative\.dev\/initial-scale .* no higher than the server's max-scale .*; got initial "15", max "10"$/],
-  ["initialScale (legacy key) above max-scale", (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initialScale"] = "11"), /^gumstack-mcp-revisions: .*initial-scale.*; got initial "11", max "10"$/],
-  ["initial-scale above the legacy maxScale", (o) => Object.assign(revisionAnnotations(o), { "autoscaling.knative.dev/maxScale": "5", "autoscaling.knative.dev/initial-scale": "8" }), /^gumstack-mcp-revisions: .*initial-scale.*; got initial "8", max "10", "5"$/],
-  ["non-numeric initial-scale", (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initial-scale"] = "all"), /^gumstack-mcp-revisions: .*initial-scale.*; got initial "all"/],
-  ["progress-deadline of an hour", (o) => (revisionAnnotations(o)["serving.knative.dev/progress-deadline"] = "1h"), /^gumstack-mcp-revisions: serving\.knative\.dev\/progress-deadline may be at most 600s: .*; got "1h"$/],
-  ["progress-deadline 601s", (o) => (revisionAnnotations(o)["serving.knative.dev/progress-deadline"] = "601s"), /^gumstack-mcp-revisions: serving\.knative\.dev\/progress-deadline .*; got "601s"$/],
-  ["queue-proxy resource annotation", (o) => (revisionAnnotations(o)["queue.sidecar.serving.knative.dev/cpu-resource-limit"] = "8"), /^gumstack-mcp-revisions: queue\.sidecar\.serving\.knative\.dev\/\* annotations are not allowed: .* \(annotations: queue\.sidecar\.serving\.knative\.dev\/cpu-resource-limit\)$/],
+  [
+    "initial-scale above max-scale",
+    (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initial-scale"] = "15"),
+    /^gumstack-mcp-revisions: autoscaling\.knative\.dev\/initial-scale .* no higher than the server's max-scale .*; got initial "15", max "10"$/,
+  ],
+  [
+    "initialScale (legacy key) above max-scale",
+    (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initialScale"] = "11"),
+    /^gumstack-mcp-revisions: .*initial-scale.*; got initial "11", max "10"$/,
+  ],
+  [
+    "initial-scale above the legacy maxScale",
+    (o) => Object.assign(revisionAnnotations(o), { "autoscaling.knative.dev/maxScale": "5", "autoscaling.knative.dev/initial-scale": "8" }),
+    /^gumstack-mcp-revisions: .*initial-scale.*; got initial "8", max "10", "5"$/,
+  ],
+  [
+    "non-numeric initial-scale",
+    (o) => (revisionAnnotations(o)["autoscaling.knative.dev/initial-scale"] = "all"),
+    /^gumstack-mcp-revisions: .*initial-scale.*; got initial "all"/,
+  ],
+  [
+    "progress-deadline of an hour",
+    (o) => (revisionAnnotations(o)["serving.knative.dev/progress-deadline"] = "1h"),
+    /^gumstack-mcp-revisions: serving\.knative\.dev\/progress-deadline may be at most 600s: .*; got "1h"$/,
+  ],
+  [
+    "progress-deadline 601s",
+    (o) => (revisionAnnotations(o)["serving.knative.dev/progress-deadline"] = "601s"),
+    /^gumstack-mcp-revisions: serving\.knative\.dev\/progress-deadline .*; got "601s"$/,
+  ],
+  [
+    "queue-proxy resource annotation",
+    (o) => (revisionAnnotations(o)["queue.sidecar.serving.knative.dev/cpu-resource-limit"] = "8"),
+    /^gumstack-mcp-revisions: queue\.sidecar\.serving\.knative\.dev\/\* annotations are not allowed: .* \(annotations: queue\.sidecar\.serving\.knative\.dev\/cpu-resource-limit\)$/,
+  ],
 ];
 
 const TEMPLATED = ["Service", "Configuration", "Deployment", "ReplicaSet", "CronJob"];
@@ -328,7 +785,16 @@ describe.each(EVALUATORS)("with $name", (ev) => {
 
   describe("compliant objects", () => {
     it("are realistic: they pass their own schemas", () => {
-      for (const [Model, o] of [[Service, service], [Configuration, configuration], [Revision, revision], [DomainMapping, domainMapping], [Deployment, deployment], [ReplicaSet, replicaSet], [Pod, pod], [Namespace, namespace]] as const) {
+      for (const [Model, o] of [
+        [Service, service],
+        [Configuration, configuration],
+        [Revision, revision],
+        [DomainMapping, domainMapping],
+        [Deployment, deployment],
+        [ReplicaSet, replicaSet],
+        [Pod, pod],
+        [Namespace, namespace],
+      ] as const) {
         expect(() => new (Model as any)(clone(o)).validate()).not.toThrow();
       }
     });
@@ -339,8 +805,19 @@ describe.each(EVALUATORS)("with $name", (ev) => {
     });
 
     it("stop being compliant if Knative is configured to mount a token into queue-proxy (queue-sidecar-token-audiences)", () => {
-      const tokened = withPodSpec("Pod", (s) => (s.volumes = [{ name: "knative-token-volume", projected: { sources: [{ serviceAccountToken: { audience: "svc-x", path: "svc-x", expirationSeconds: 3600 } }] } }]));
-      expect(refuse({ kind: "Pod", object: tokened })).toEqual([expect.stringMatching(/^gumstack-mcp-sandbox: projected serviceAccountToken volumes .*\(volumes: knative-token-volume\)$/)]);
+      const tokened = withPodSpec(
+        "Pod",
+        (s) =>
+          (s.volumes = [
+            {
+              name: "knative-token-volume",
+              projected: { sources: [{ serviceAccountToken: { audience: "svc-x", path: "svc-x", expirationSeconds: 3600 } }] },
+            },
+          ]),
+      );
+      expect(refuse({ kind: "Pod", object: tokened })).toEqual([
+        expect.stringMatching(/^gumstack-mcp-sandbox: projected serviceAccountToken volumes .*\(volumes: knative-token-volume\)$/),
+      ]);
     });
 
     // Knative's secure-pod-defaults (Enabled on the platform) add NET_BIND_SERVICE to a container with a port below
@@ -356,7 +833,10 @@ describe.each(EVALUATORS)("with $name", (ev) => {
     it("admit the limits' edges: legacy scale keys within them, initial-scale = max-scale, a 10m deadline, two containers at the pod bounds", () => {
       const s: Obj = clone(service);
       Object.assign(s.spec.template.metadata.annotations, {
-        "autoscaling.knative.dev/max-scale": "20", "autoscaling.knative.dev/minScale": "2", "autoscaling.knative.dev/initial-scale": "20", "serving.knative.dev/progress-deadline": "10m",
+        "autoscaling.knative.dev/max-scale": "20",
+        "autoscaling.knative.dev/minScale": "2",
+        "autoscaling.knative.dev/initial-scale": "20",
+        "serving.knative.dev/progress-deadline": "10m",
       });
       s.spec.template.spec.containers[0].resources.limits = { cpu: "1500m", memory: "1536Mi" };
       s.spec.template.spec.containers.push({ ...small("helper"), resources: { limits: { cpu: "500m", memory: "512Mi" } } });
@@ -368,8 +848,13 @@ describe.each(EVALUATORS)("with $name", (ev) => {
       for (const image of [`${REPO}/${TENANT}/acme-weather:4f2c1e9`, `${REPO}/${TENANT}/acme-weather:4f2c1e9@${DIGEST}`, IMAGE]) {
         expect(refuse({ kind: "Service", object: withPodSpec("Service", (s) => (user(s).image = image)) }, immutable)).toEqual([]);
       }
-      expect(refuse({ kind: "Service", object: withPodSpec("Service", (s) => (user(s).image = `${REPO}/globex/x:1`)) }, immutable))
-        .toEqual([expect.stringMatching(/^gumstack-mcp-images: .*pinned by digest or by tag \(the repository's tags are immutable\).*\(refused: user-container=.*\/globex\/x:1\)$/)]);
+      expect(refuse({ kind: "Service", object: withPodSpec("Service", (s) => (user(s).image = `${REPO}/globex/x:1`)) }, immutable)).toEqual(
+        [
+          expect.stringMatching(
+            /^gumstack-mcp-images: .*pinned by digest or by tag \(the repository's tags are immutable\).*\(refused: user-container=.*\/globex\/x:1\)$/,
+          ),
+        ],
+      );
     });
   });
 
@@ -381,38 +866,70 @@ describe.each(EVALUATORS)("with $name", (ev) => {
     });
 
     it.each(POD_VIOLATIONS)("whose UPDATE brings %s is refused", (_, mutate, message) => {
-      expect(refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: withPodSpec(kind, mutate) })).toEqual([expect.stringMatching(message)]);
+      expect(refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: withPodSpec(kind, mutate) })).toEqual([
+        expect.stringMatching(message),
+      ]);
     });
 
     it("without the tenant label is refused", () => {
-      const found = refuse({ kind, object: withObject(kind, (o) => { delete o.metadata.labels[TENANT_LABEL]; delete podMetaOf(o).labels?.[TENANT_LABEL]; }) });
+      const found = refuse({
+        kind,
+        object: withObject(kind, (o) => {
+          delete o.metadata.labels[TENANT_LABEL];
+          delete podMetaOf(o).labels?.[TENANT_LABEL];
+        }),
+      });
       expect(found).toEqual([expect.stringMatching(new RegExp(`${tenantMsg.source}none$`))]);
     });
 
     it("with a tenant id that is not a DNS label is refused", () => {
-      const found = refuse({ kind, object: withObject(kind, (o) => { o.metadata.labels[TENANT_LABEL] = "Acme_Corp"; podMetaOf(o).labels[TENANT_LABEL] = "Acme_Corp"; }) });
+      const found = refuse({
+        kind,
+        object: withObject(kind, (o) => {
+          o.metadata.labels[TENANT_LABEL] = "Acme_Corp";
+          podMetaOf(o).labels[TENANT_LABEL] = "Acme_Corp";
+        }),
+      });
       expect(found).toEqual([expect.stringMatching(new RegExp(`${tenantMsg.source}"Acme_Corp"$`))]);
     });
 
     // The builder's copy lives at <tenant repo>/gumstack-build/ (docs/build-plane.md): an MCP server taking that
     // path as its tenant would pass the images check with the platform's builder, so the label itself is refused.
-    const asTenant = (tenant: string, image: string) => withObject(kind, (o) => {
-      o.metadata.labels[TENANT_LABEL] = tenant; podMetaOf(o).labels[TENANT_LABEL] = tenant; user(podSpecOf(o)).image = image;
-    });
+    const asTenant = (tenant: string, image: string) =>
+      withObject(kind, (o) => {
+        o.metadata.labels[TENANT_LABEL] = tenant;
+        podMetaOf(o).labels[TENANT_LABEL] = tenant;
+        user(podSpecOf(o)).image = image;
+      });
     it("taking the build plane's reserved tenant id, to run the builder image, is refused", () => {
       const found = refuse({ kind, object: asTenant("gumstack-build", `${REPO}/gumstack-build/builder@${DIGEST}`) });
-      expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-tenant: label gumstack\.com\/tenant must not be a tenant id the platform reserves for its own images \(gumstack-build\); got "gumstack-build"$/)]);
-      expect(refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: asTenant("gumstack-build", `${REPO}/gumstack-build/builder@${DIGEST}`) }))
-        .toContainEqual(expect.stringMatching(/must not be a tenant id the platform reserves/));
+      expect(found).toEqual([
+        expect.stringMatching(
+          /^gumstack-mcp-tenant: label gumstack\.com\/tenant must not be a tenant id the platform reserves for its own images \(gumstack-build\); got "gumstack-build"$/,
+        ),
+      ]);
+      expect(
+        refuse({
+          kind,
+          operation: "UPDATE",
+          oldObject: COMPLIANT[kind]!,
+          object: asTenant("gumstack-build", `${REPO}/gumstack-build/builder@${DIGEST}`),
+        }),
+      ).toContainEqual(expect.stringMatching(/must not be a tenant id the platform reserves/));
     });
     it("running as the canary's tenant with the canary's image is admitted (the canary runs as that MCP tenant on purpose)", () => {
       expect(refuse({ kind, object: asTenant("gumstack-canary", `${REPO}/gumstack-canary/canary@${DIGEST}`) })).toEqual([]);
     });
 
     it("whose UPDATE moves it to another tenant is refused, even when nothing else changes", () => {
-      const moved = withObject(kind, (o) => { o.metadata.labels[TENANT_LABEL] = "globex"; podMetaOf(o).labels[TENANT_LABEL] = "globex"; });
+      const moved = withObject(kind, (o) => {
+        o.metadata.labels[TENANT_LABEL] = "globex";
+        podMetaOf(o).labels[TENANT_LABEL] = "globex";
+      });
       const found = refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: moved });
-      expect(found).toContainEqual(expect.stringMatching(/^gumstack-mcp-tenant: label gumstack\.com\/tenant cannot change: .*; was "acme", now "globex"$/));
+      expect(found).toContainEqual(
+        expect.stringMatching(/^gumstack-mcp-tenant: label gumstack\.com\/tenant cannot change: .*; was "acme", now "globex"$/),
+      );
       // Its images are acme's: wherever the template changed with the label, they no longer match the tenant.
       expect(found.filter((f) => !f.startsWith("gumstack-mcp-images: ") && !/cannot change/.test(f))).toEqual([]);
     });
@@ -420,10 +937,14 @@ describe.each(EVALUATORS)("with $name", (ev) => {
 
   describe.each(TEMPLATED)("a %s whose pod template", (kind) => {
     it("lacks the tenant label is refused", () => {
-      expect(refuse({ kind, object: withObject(kind, (o) => delete podMetaOf(o).labels[TENANT_LABEL]) })).toEqual([expect.stringMatching(new RegExp(`${templateMsg.source}none$`))]);
+      expect(refuse({ kind, object: withObject(kind, (o) => delete podMetaOf(o).labels[TENANT_LABEL]) })).toEqual([
+        expect.stringMatching(new RegExp(`${templateMsg.source}none$`)),
+      ]);
     });
     it("names another tenant is refused", () => {
-      expect(refuse({ kind, object: withObject(kind, (o) => (podMetaOf(o).labels[TENANT_LABEL] = "globex")) })).toEqual([expect.stringMatching(new RegExp(`${templateMsg.source}"globex"$`))]);
+      expect(refuse({ kind, object: withObject(kind, (o) => (podMetaOf(o).labels[TENANT_LABEL] = "globex")) })).toEqual([
+        expect.stringMatching(new RegExp(`${templateMsg.source}"globex"$`)),
+      ]);
     });
   });
 
@@ -436,9 +957,15 @@ describe.each(EVALUATORS)("with $name", (ev) => {
   });
 
   describe.each(["Service", "Configuration"])("a %s", (kind) => {
-    it.each([["name", "acme-weather-00002"], ["name", "acme-weather-crm-00001"], ["generateName", "acme-weather-"]])("naming its revision (template %s %s) is refused", (field, value) => {
+    it.each([
+      ["name", "acme-weather-00002"],
+      ["name", "acme-weather-crm-00001"],
+      ["generateName", "acme-weather-"],
+    ])("naming its revision (template %s %s) is refused", (field, value) => {
       const o = withObject(kind, (x) => (x.spec.template.metadata[field] = value));
-      const why = new RegExp(`^gumstack-mcp-revisions: spec\\.template\\.metadata\\.name and generateName are not allowed: .*; got "${value}"$`);
+      const why = new RegExp(
+        `^gumstack-mcp-revisions: spec\\.template\\.metadata\\.name and generateName are not allowed: .*; got "${value}"$`,
+      );
       expect(refuse({ kind, object: o })).toEqual([expect.stringMatching(why)]);
       expect(refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: o })).toEqual([expect.stringMatching(why)]);
     });
@@ -449,11 +976,14 @@ describe.each(EVALUATORS)("with $name", (ev) => {
       const slow = withObject("Deployment", (o) => (o.spec.progressDeadlineSeconds = 3600));
       const why = /^gumstack-mcp-resources: progressDeadlineSeconds may be at most 600: .*; got 3600$/;
       expect(refuse({ kind: "Deployment", object: slow })).toEqual([expect.stringMatching(why)]);
-      expect(refuse({ kind: "Deployment", operation: "UPDATE", oldObject: deployment, object: slow })).toEqual([expect.stringMatching(why)]);
+      expect(refuse({ kind: "Deployment", operation: "UPDATE", oldObject: deployment, object: slow })).toEqual([
+        expect.stringMatching(why),
+      ]);
     });
     it("created with more replicas than any server may run is refused", () => {
-      expect(refuse({ kind: "Deployment", object: withObject("Deployment", (o) => (o.spec.replicas = 500)) }))
-        .toEqual([expect.stringMatching(/^gumstack-mcp-resources: a Deployment may start with at most 20 replicas, the highest max-scale; got 500$/)]);
+      expect(refuse({ kind: "Deployment", object: withObject("Deployment", (o) => (o.spec.replicas = 500)) })).toEqual([
+        expect.stringMatching(/^gumstack-mcp-resources: a Deployment may start with at most 20 replicas, the highest max-scale; got 500$/),
+      ]);
     });
   });
 
@@ -484,16 +1014,26 @@ describe.each(EVALUATORS)("with $name", (ev) => {
       }
     });
 
-    const dm = (name: string, ref: Obj = domainMapping.spec.ref, extra: Obj = {}) => ({ ...clone(domainMapping), metadata: { name, namespace: NS }, spec: { ref: clone(ref), ...extra } });
+    const dm = (name: string, ref: Obj = domainMapping.spec.ref, extra: Obj = {}) => ({
+      ...clone(domainMapping),
+      metadata: { name, namespace: NS },
+      spec: { ref: clone(ref), ...extra },
+    });
     it.each([
       ["evil.com", /must be <server>\.gumstack\.com, one label under the platform domain.*; got "evil\.com"$/],
       ["gumstack.com.evil.com", /; got "gumstack\.com\.evil\.com"$/],
       ["evilgumstack.com", /; got "evilgumstack\.com"$/],
       ["a.b.gumstack.com", /; got "a\.b\.gumstack\.com"$/],
       ["gumstack.com", /; got "gumstack\.com"$/],
-      ["api.gumstack.com", /^gumstack-mcp-domain-mappings: "api\.gumstack\.com": the host is reserved for the platform \(api\.gumstack\.com, www\.gumstack\.com/],
+      [
+        "api.gumstack.com",
+        /^gumstack-mcp-domain-mappings: "api\.gumstack\.com": the host is reserved for the platform \(api\.gumstack\.com, www\.gumstack\.com/,
+      ],
       ["dashboard.gumstack.com", /^gumstack-mcp-domain-mappings: "dashboard\.gumstack\.com": the host is reserved for the platform/],
-      ["globex.gumstack.com", /^gumstack-mcp-domain-mappings: "globex\.gumstack\.com": the host is reserved for the platform .*globex\.gumstack\.com\)/],
+      [
+        "globex.gumstack.com",
+        /^gumstack-mcp-domain-mappings: "globex\.gumstack\.com": the host is reserved for the platform .*globex\.gumstack\.com\)/,
+      ],
     ])("a DomainMapping for %s is refused", (host, message) => {
       const found = refuse({ kind: "DomainMapping", object: dm(host) });
       expect(found).toHaveLength(1);
@@ -501,17 +1041,29 @@ describe.each(EVALUATORS)("with $name", (ev) => {
     });
 
     it("a reserved host is refused even for a Service of that name", () => {
-      expect(refuse({ kind: "DomainMapping", object: dm("login.gumstack.com", { ...domainMapping.spec.ref, name: "login" }) })).toEqual([expect.stringMatching(/"login\.gumstack\.com": the host is reserved/)]);
+      expect(refuse({ kind: "DomainMapping", object: dm("login.gumstack.com", { ...domainMapping.spec.ref, name: "login" }) })).toEqual([
+        expect.stringMatching(/"login\.gumstack\.com": the host is reserved/),
+      ]);
     });
 
     const bound = /^gumstack-mcp-domain-mappings: a DomainMapping must be named <its Service>\.gumstack\.com: .*; got /;
     it.each([
       ["another server's host", dm("globex-crm.gumstack.com"), '"globex-crm.gumstack.com" for Service "acme-weather"'],
-      ["a host for a Service of another name", dm("acme-weather.gumstack.com", { ...domainMapping.spec.ref, name: "globex-crm" }), '"acme-weather.gumstack.com" for Service "globex-crm"'],
-      ["no ref name", dm("acme-weather.gumstack.com", { apiVersion: "serving.knative.dev/v1", kind: "Service" }), '"acme-weather.gumstack.com" for Service none'],
+      [
+        "a host for a Service of another name",
+        dm("acme-weather.gumstack.com", { ...domainMapping.spec.ref, name: "globex-crm" }),
+        '"acme-weather.gumstack.com" for Service "globex-crm"',
+      ],
+      [
+        "no ref name",
+        dm("acme-weather.gumstack.com", { apiVersion: "serving.knative.dev/v1", kind: "Service" }),
+        '"acme-weather.gumstack.com" for Service none',
+      ],
     ])("a DomainMapping with %s is refused, on CREATE and UPDATE", (_, object, got) => {
       for (const operation of ["CREATE", "UPDATE"] as const) {
-        expect(refuse({ kind: "DomainMapping", operation, object, oldObject: operation === "UPDATE" ? domainMapping : null })).toEqual([expect.stringMatching(new RegExp(`${bound.source}${got.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`))]);
+        expect(refuse({ kind: "DomainMapping", operation, object, oldObject: operation === "UPDATE" ? domainMapping : null })).toEqual([
+          expect.stringMatching(new RegExp(`${bound.source}${got.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)),
+        ]);
       }
     });
 
@@ -519,15 +1071,17 @@ describe.each(EVALUATORS)("with $name", (ev) => {
       ["a Route", { apiVersion: "serving.knative.dev/v1", kind: "Route", name: "acme-weather" }],
       ["a core Service", { apiVersion: "v1", kind: "Service", name: "acme-weather" }],
     ])("a DomainMapping pointing at %s is refused", (_, ref) => {
-      expect(refuse({ kind: "DomainMapping", object: dm("acme-weather.gumstack.com", ref) }))
-        .toEqual(["gumstack-mcp-domain-mappings: a DomainMapping must point at a Knative Service (spec.ref apiVersion serving.knative.dev/v1, kind Service)"]);
+      expect(refuse({ kind: "DomainMapping", object: dm("acme-weather.gumstack.com", ref) })).toEqual([
+        "gumstack-mcp-domain-mappings: a DomainMapping must point at a Knative Service (spec.ref apiVersion serving.knative.dev/v1, kind Service)",
+      ]);
     });
 
     it("a DomainMapping with its own TLS is refused, on CREATE and UPDATE", () => {
       const tls = dm("acme-weather.gumstack.com", domainMapping.spec.ref, { tls: { secretName: "acme-weather-cert" } });
       for (const operation of ["CREATE", "UPDATE"] as const) {
-        expect(refuse({ kind: "DomainMapping", operation, object: tls, oldObject: operation === "UPDATE" ? domainMapping : null }))
-          .toEqual(["gumstack-mcp-domain-mappings: spec.tls is not allowed on a DomainMapping: TLS ends at the platform's load balancer"]);
+        expect(refuse({ kind: "DomainMapping", operation, object: tls, oldObject: operation === "UPDATE" ? domainMapping : null })).toEqual(
+          ["gumstack-mcp-domain-mappings: spec.tls is not allowed on a DomainMapping: TLS ends at the platform's load balancer"],
+        );
       }
     });
 
@@ -537,8 +1091,15 @@ describe.each(EVALUATORS)("with $name", (ev) => {
       ["pinned to an old restricted", { ...namespace.metadata.labels, "pod-security.kubernetes.io/enforce-version": "v1.22" }],
     ])("the MCP namespace %s is refused", (_, nsLabels) => {
       for (const operation of ["CREATE", "UPDATE"] as const) {
-        const found = refuse({ kind: "Namespace", operation, object: { ...namespace, metadata: { name: NS, labels: nsLabels } }, oldObject: operation === "UPDATE" ? namespace : null });
-        expect(found).toEqual([`gumstack-mcp-pod-security: namespace gumstack-mcp must enforce Pod Security "restricted" (label pod-security.kubernetes.io/enforce=restricted, pod-security.kubernetes.io/enforce-version unset or latest): it runs untrusted MCP code`]);
+        const found = refuse({
+          kind: "Namespace",
+          operation,
+          object: { ...namespace, metadata: { name: NS, labels: nsLabels } },
+          oldObject: operation === "UPDATE" ? namespace : null,
+        });
+        expect(found).toEqual([
+          `gumstack-mcp-pod-security: namespace gumstack-mcp must enforce Pod Security "restricted" (label pod-security.kubernetes.io/enforce=restricted, pod-security.kubernetes.io/enforce-version unset or latest): it runs untrusted MCP code`,
+        ]);
       }
     });
   });
@@ -546,58 +1107,122 @@ describe.each(EVALUATORS)("with $name", (ev) => {
   describe("operations and scope", () => {
     const runc = withPodSpec("Revision", (s) => (s.runtimeClassName = "runc"));
     it("judges an UPDATE that changes the spec", () => {
-      const found = refuse({ kind: "Service", operation: "UPDATE", oldObject: service, object: withPodSpec("Service", (s) => (user(s).image = "ghcr.io/x/y:1")) });
+      const found = refuse({
+        kind: "Service",
+        operation: "UPDATE",
+        oldObject: service,
+        object: withPodSpec("Service", (s) => (user(s).image = "ghcr.io/x/y:1")),
+      });
       expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-images: .*refused: user-container=ghcr\.io\/x\/y:1\)$/)]);
     });
     it("lets an UPDATE that leaves the spec alone through, so controllers are not wedged on older objects", () => {
-      const relabelled = { ...clone(runc), metadata: { ...clone(runc.metadata), labels: { ...labels, "serving.knative.dev/routingState": "reserve" } } };
+      const relabelled = {
+        ...clone(runc),
+        metadata: { ...clone(runc.metadata), labels: { ...labels, "serving.knative.dev/routingState": "reserve" } },
+      };
       expect(refuse({ kind: "Revision", operation: "UPDATE", oldObject: runc, object: relabelled })).toEqual([]);
     });
 
     // The guard tightened after these objects were created (the repository moved, one container less, smaller pods,
     // shorter deadlines): the running revision no longer complies, but scaling it must still work, down to 0.
     const tight = admissionGuardManifests({
-      ...ARGS, tenantImageRepository: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod-v2", maxContainers: 1, maxPodCpu: "1", containerDefaultCpuLimit: "1",
-      maxProgressDeadlineSeconds: 60, maxScaleLimit: 5,
+      ...ARGS,
+      tenantImageRepository: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod-v2",
+      maxContainers: 1,
+      maxPodCpu: "1",
+      containerDefaultCpuLimit: "1",
+      maxProgressDeadlineSeconds: 60,
+      maxScaleLimit: 5,
     });
     it.each(["Deployment", "ReplicaSet"])("never refuses an UPDATE that only scales a %s, even after the rules tightened", (kind) => {
-      const old = withObject(kind, (o) => { o.spec.replicas = 4; podSpecOf(o).containers.splice(1, 0, small("helper")); });
+      const old = withObject(kind, (o) => {
+        o.spec.replicas = 4;
+        podSpecOf(o).containers.splice(1, 0, small("helper"));
+      });
       expect(refuse({ kind, object: old }, tight).length).toBeGreaterThan(1);
       for (const replicas of [20, 3, 0]) {
-        expect(refuse({ kind, operation: "UPDATE", oldObject: old, object: { ...clone(old), spec: { ...clone(old.spec), replicas } } }, tight)).toEqual([]);
-        expect(refuse({ kind, operation: "UPDATE", oldObject: old, object: { ...clone(old), spec: { ...clone(old.spec), replicas } } })).toEqual([]);
+        expect(
+          refuse({ kind, operation: "UPDATE", oldObject: old, object: { ...clone(old), spec: { ...clone(old.spec), replicas } } }, tight),
+        ).toEqual([]);
+        expect(
+          refuse({ kind, operation: "UPDATE", oldObject: old, object: { ...clone(old), spec: { ...clone(old.spec), replicas } } }),
+        ).toEqual([]);
       }
     });
     it("never refuses a scale-only UPDATE of a legacy object without the tenant label", () => {
-      const legacy = withObject("ReplicaSet", (o) => { delete o.metadata.labels[TENANT_LABEL]; delete o.spec.template.metadata.labels[TENANT_LABEL]; });
-      expect(refuse({ kind: "ReplicaSet", operation: "UPDATE", oldObject: legacy, object: { ...clone(legacy), spec: { ...clone(legacy.spec), replicas: 0 } } })).toEqual([]);
+      const legacy = withObject("ReplicaSet", (o) => {
+        delete o.metadata.labels[TENANT_LABEL];
+        delete o.spec.template.metadata.labels[TENANT_LABEL];
+      });
+      expect(
+        refuse({
+          kind: "ReplicaSet",
+          operation: "UPDATE",
+          oldObject: legacy,
+          object: { ...clone(legacy), spec: { ...clone(legacy.spec), replicas: 0 } },
+        }),
+      ).toEqual([]);
     });
     it("admits a Service UPDATE that only moves its scale annotations within the limits", () => {
-      const rescaled = withObject("Service", (o) => Object.assign(revisionAnnotations(o), { "autoscaling.knative.dev/min-scale": "2", "autoscaling.knative.dev/max-scale": "15" }));
+      const rescaled = withObject("Service", (o) =>
+        Object.assign(revisionAnnotations(o), { "autoscaling.knative.dev/min-scale": "2", "autoscaling.knative.dev/max-scale": "15" }),
+      );
       expect(refuse({ kind: "Service", operation: "UPDATE", oldObject: service, object: rescaled })).toEqual([]);
     });
     it("judges a Deployment or CronJob UPDATE that changes its pod template", () => {
       for (const kind of ["Deployment", "CronJob"]) {
-        const found = refuse({ kind, operation: "UPDATE", oldObject: COMPLIANT[kind]!, object: withPodSpec(kind, (s) => (s.hostNetwork = true)) });
+        const found = refuse({
+          kind,
+          operation: "UPDATE",
+          oldObject: COMPLIANT[kind]!,
+          object: withPodSpec(kind, (s) => (s.hostNetwork = true)),
+        });
         expect(found).toEqual([expect.stringMatching(/^gumstack-mcp-sandbox: hostNetwork, hostPID and hostIPC are not allowed/)]);
       }
     });
     it("judges a Revision UPDATE that changes only its scale, initial-scale, deadline or queue-proxy annotations", () => {
-      for (const [key, value, id] of [["autoscaling.knative.dev/max-scale", "1000", "scale"], ["autoscaling.knative.dev/initialScale", "19", "revisions"], ["serving.knative.dev/progress-deadline", "2h", "revisions"], ["queue.sidecar.serving.knative.dev/memory-resource-limit", "8Gi", "revisions"]]) {
+      for (const [key, value, id] of [
+        ["autoscaling.knative.dev/max-scale", "1000", "scale"],
+        ["autoscaling.knative.dev/initialScale", "19", "revisions"],
+        ["serving.knative.dev/progress-deadline", "2h", "revisions"],
+        ["queue.sidecar.serving.knative.dev/memory-resource-limit", "8Gi", "revisions"],
+      ]) {
         const raised: Obj = clone(revision);
         raised.metadata.annotations[key!] = value;
-        expect(refuse({ kind: "Revision", operation: "UPDATE", oldObject: revision, object: raised }), key).toEqual([expect.stringMatching(new RegExp(`^gumstack-mcp-${id}: `))]);
+        expect(refuse({ kind: "Revision", operation: "UPDATE", oldObject: revision, object: raised }), key).toEqual([
+          expect.stringMatching(new RegExp(`^gumstack-mcp-${id}: `)),
+        ]);
       }
     });
     it("judges ephemeral containers added through pods/ephemeralcontainers", () => {
-      const debug = (image: string) => ({ ...clone(pod), spec: { ...clone(pod.spec), ephemeralContainers: [{ name: "debugger", image, securityContext: restricted }] } });
-      expect(refuse({ kind: "Pod", operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod, object: debug("docker.io/library/busybox:1") }))
-        .toEqual([expect.stringMatching(/^gumstack-mcp-images: .*\(refused: debugger=docker\.io\/library\/busybox:1\)$/)]);
-      expect(refuse({ kind: "Pod", operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod, object: debug(`${REPO}/${TENANT}/debug@${DIGEST}`) })).toEqual([]);
+      const debug = (image: string) => ({
+        ...clone(pod),
+        spec: { ...clone(pod.spec), ephemeralContainers: [{ name: "debugger", image, securityContext: restricted }] },
+      });
+      expect(
+        refuse({
+          kind: "Pod",
+          operation: "UPDATE",
+          subResource: "ephemeralcontainers",
+          oldObject: pod,
+          object: debug("docker.io/library/busybox:1"),
+        }),
+      ).toEqual([expect.stringMatching(/^gumstack-mcp-images: .*\(refused: debugger=docker\.io\/library\/busybox:1\)$/)]);
+      expect(
+        refuse({
+          kind: "Pod",
+          operation: "UPDATE",
+          subResource: "ephemeralcontainers",
+          oldObject: pod,
+          object: debug(`${REPO}/${TENANT}/debug@${DIGEST}`),
+        }),
+      ).toEqual([]);
     });
     it("judges a Pod whose labels alone change to another tenant", () => {
       const moved = withObject("Pod", (o) => (o.metadata.labels[TENANT_LABEL] = "globex"));
-      expect(refuse({ kind: "Pod", operation: "UPDATE", oldObject: pod, object: moved })).toEqual([expect.stringMatching(/^gumstack-mcp-tenant: label gumstack\.com\/tenant cannot change: .*; was "acme", now "globex"$/)]);
+      expect(refuse({ kind: "Pod", operation: "UPDATE", oldObject: pod, object: moved })).toEqual([
+        expect.stringMatching(/^gumstack-mcp-tenant: label gumstack\.com\/tenant cannot change: .*; was "acme", now "globex"$/),
+      ]);
     });
     it("ignores DELETE and other namespaces", () => {
       expect(refuse({ kind: "Revision", operation: "DELETE", object: null, oldObject: runc })).toEqual([]);
@@ -617,9 +1242,16 @@ describe.each(EVALUATORS)("with $name", (ev) => {
     // entries (admitted: plain values) and one with 1,500 containers (refused: too many) are judged without an
     // evaluation error. The times printed are these JS evaluators', not Kubernetes cost units (docs/admission-guard.md).
     it("judges a Pod with 30,000 env entries and one with 1,500 containers, correctly and without an evaluation error", () => {
-      const manyEnv = withPodSpec("Pod", (s) => { user(s).env = Array.from({ length: 30_000 }, (_, i) => ({ name: `V${i}`, value: "x" })); });
-      const manyContainers = withPodSpec("Pod", (s) => { s.containers = Array.from({ length: 1_500 }, (_, i) => ({ ...small(`c${i}`), env: [] })); });
-      for (const [object, expected] of [[manyEnv, []], [manyContainers, [expect.stringMatching(/^gumstack-mcp-resources: at most 2 containers per MCP pod .*; got 1500$/)]]] as const) {
+      const manyEnv = withPodSpec("Pod", (s) => {
+        user(s).env = Array.from({ length: 30_000 }, (_, i) => ({ name: `V${i}`, value: "x" }));
+      });
+      const manyContainers = withPodSpec("Pod", (s) => {
+        s.containers = Array.from({ length: 1_500 }, (_, i) => ({ ...small(`c${i}`), env: [] }));
+      });
+      for (const [object, expected] of [
+        [manyEnv, []],
+        [manyContainers, [expect.stringMatching(/^gumstack-mcp-resources: at most 2 containers per MCP pod .*; got 1500$/)]],
+      ] as const) {
         expect(JSON.stringify(object).length).toBeGreaterThan(800_000);
         const started = performance.now();
         const found = refuse({ kind: "Pod", object });
@@ -635,10 +1267,18 @@ describe.each(EVALUATORS)("with $name", (ev) => {
 describe("AdmissionGuard component", () => {
   it("creates one policy and one Deny binding per guard, parented and on the given provider", async () => {
     const created: pulumi.runtime.MockResourceArgs[] = [];
-    await pulumi.runtime.setMocks({
-      newResource: (args) => { created.push(args); return { id: `${args.name}-id`, state: args.inputs }; },
-      call: () => ({}),
-    }, "gumstack-platform", "test", false);
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          created.push(args);
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: () => ({}),
+      },
+      "gumstack-platform",
+      "test",
+      false,
+    );
     const provider = new k8s.Provider("cluster", {});
     const guard = new AdmissionGuard("guard", { ...ARGS, provider });
     const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
@@ -646,16 +1286,22 @@ describe("AdmissionGuard component", () => {
     await Promise.all(guard.policyNames.map(outputOf));
 
     // Registration order is asynchronous: resources are found by type and name.
-    const find = (type: string, name: string) => created.filter((r) => r.type === `kubernetes:admissionregistration.k8s.io/v1:${type}` && r.name === name);
+    const find = (type: string, name: string) =>
+      created.filter((r) => r.type === `kubernetes:admissionregistration.k8s.io/v1:${type}` && r.name === name);
     expect(created.filter((r) => r.type.startsWith("kubernetes:admissionregistration"))).toHaveLength(2 * GUARD.ids.length);
     for (const [i, id] of GUARD.ids.entries()) {
       const [policy] = find("ValidatingAdmissionPolicy", `guard-${id}`);
       const [binding] = find("ValidatingAdmissionPolicyBinding", `guard-${id}`);
       expect(policy?.inputs.metadata.name).toBe(`gumstack-mcp-${id}`);
       expect(policy?.inputs.spec).toEqual(GUARD.policies[i]!.spec);
-      expect(binding?.inputs.spec).toEqual({ policyName: `gumstack-mcp-${id}`, validationActions: ["Deny"], matchResources: GUARD.bindings[i]!.spec.matchResources });
+      expect(binding?.inputs.spec).toEqual({
+        policyName: `gumstack-mcp-${id}`,
+        validationActions: ["Deny"],
+        matchResources: GUARD.bindings[i]!.spec.matchResources,
+      });
       for (const r of [policy, binding]) expect(r?.provider).toMatch(/::cluster::cluster-id$/);
     }
-    for (const urn of urns) expect(urn).toContain("gumstack:kubernetes:AdmissionGuard$kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+    for (const urn of urns)
+      expect(urn).toContain("gumstack:kubernetes:AdmissionGuard$kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
   });
 });

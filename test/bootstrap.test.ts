@@ -16,7 +16,8 @@ const adminFile = parseStackFile(readFileSync("bootstrap/Pulumi.admin.yaml", "ut
 const plan = async (extra: Record<string, string> = {}, drop: string[] = []) => {
   const config = { ...adminFile.config, ...extra };
   for (const k of drop) delete config[k];
-  return (await planStack({ stack: "admin", stackConfig: { config, secretKeys: [] }, program, project: "gumstack-bootstrap" })).deployment.resources;
+  return (await planStack({ stack: "admin", stackConfig: { config, secretKeys: [] }, program, project: "gumstack-bootstrap" })).deployment
+    .resources;
 };
 
 let admin: PlannedResource[];
@@ -28,37 +29,56 @@ beforeAll(async () => {
 }, 60_000);
 
 const inputs = (r: PlannedResource) => r.inputs as Record<string, any>;
-const releaseMember = () => `serviceAccount:${inputs(one(admin, "gcp:serviceaccount/account:Account", "release")).accountId}@gumstack-admin.iam.gserviceaccount.com`;
+const releaseMember = () =>
+  `serviceAccount:${inputs(one(admin, "gcp:serviceaccount/account:Account", "release")).accountId}@gumstack-admin.iam.gserviceaccount.com`;
 
 /** Roles that can write (push, tag, delete) to an Artifact Registry repository, directly or as owner/editor. */
 const WRITE_ROLES = [
-  "roles/artifactregistry.writer", "roles/artifactregistry.repoAdmin", "roles/artifactregistry.admin",
-  "roles/artifactregistry.createOnPushWriter", "roles/artifactregistry.createOnPushRepoAdmin", "roles/owner", "roles/editor",
+  "roles/artifactregistry.writer",
+  "roles/artifactregistry.repoAdmin",
+  "roles/artifactregistry.admin",
+  "roles/artifactregistry.createOnPushWriter",
+  "roles/artifactregistry.createOnPushRepoAdmin",
+  "roles/owner",
+  "roles/editor",
 ];
 
 describe("the bootstrap", () => {
   it("is a runnable Pulumi program of its own in bootstrap/, on the repository's install", () => {
     const project = parse(readFileSync("bootstrap/Pulumi.yaml", "utf8"));
-    expect(project).toMatchObject({ name: "gumstack-bootstrap", main: "index.ts", runtime: { name: "nodejs", options: { nodeargs: "--import tsx" } } });
+    expect(project).toMatchObject({
+      name: "gumstack-bootstrap",
+      main: "index.ts",
+      runtime: { name: "nodejs", options: { nodeargs: "--import tsx" } },
+    });
     expect(readFileSync("bootstrap/index.ts", "utf8")).toMatch(/export default program;/);
   });
 
   it("enables the admin project's APIs, and every resource waits for the API it uses", () => {
-    const services = ofType(admin, "gcp:projects/service:Service").map((r) => inputs(r).service).sort();
+    const services = ofType(admin, "gcp:projects/service:Service")
+      .map((r) => inputs(r).service)
+      .sort();
     expect(services).toEqual([...BOOTSTRAP_APIS].sort());
     const api = (s: string) => ofType(admin, "gcp:projects/service:Service").find((r) => inputs(r).service === s)!;
     expect(waitsFor(admin, one(admin, "gcp:storage/bucket:Bucket"), api("storage.googleapis.com"))).toBe(true);
     expect(waitsFor(admin, one(admin, "gcp:kms/cryptoKey:CryptoKey"), api("cloudkms.googleapis.com"))).toBe(true);
     expect(waitsFor(admin, one(admin, "gcp:artifactregistry/repository:Repository"), api("artifactregistry.googleapis.com"))).toBe(true);
-    expect(waitsFor(admin, one(admin, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"), api("sts.googleapis.com"))).toBe(true);
+    expect(
+      waitsFor(admin, one(admin, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"), api("sts.googleapis.com")),
+    ).toBe(true);
   });
 
   it("creates the state bucket versioned, uniform, never public, protected", () => {
     const bucket = one(admin, "gcp:storage/bucket:Bucket", "state");
     expect(bucket.protect).toBe(true);
     expect(inputs(bucket)).toMatchObject({
-      name: "gumstack-pulumi-state", project: "gumstack-admin", uniformBucketLevelAccess: true, publicAccessPrevention: "enforced",
-      versioning: { enabled: true }, forceDestroy: false, deletionPolicy: "PREVENT",
+      name: "gumstack-pulumi-state",
+      project: "gumstack-admin",
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      versioning: { enabled: true },
+      forceDestroy: false,
+      deletionPolicy: "PREVENT",
     });
   });
 
@@ -66,28 +86,49 @@ describe("the bootstrap", () => {
     expect(one(admin, "gcp:kms/keyRing:KeyRing").protect).toBe(true);
     const key = one(admin, "gcp:kms/cryptoKey:CryptoKey");
     expect(key.protect).toBe(true);
-    expect(inputs(key)).toMatchObject({ name: "stack-secrets", purpose: "ENCRYPT_DECRYPT", rotationPeriod: "7776000s", deletionPolicy: "PREVENT" });
+    expect(inputs(key)).toMatchObject({
+      name: "stack-secrets",
+      purpose: "ENCRYPT_DECRYPT",
+      rotationPeriod: "7776000s",
+      deletionPolicy: "PREVENT",
+    });
   });
 
   it("creates the platform-images Docker repository with immutable tags, protected", () => {
     const repo = one(admin, "gcp:artifactregistry/repository:Repository");
     expect(repo.protect).toBe(true);
-    expect(inputs(repo)).toMatchObject({ repositoryId: "gumstack-platform", format: "DOCKER", location: "us-west1", dockerConfig: { immutableTags: true } });
+    expect(inputs(repo)).toMatchObject({
+      repositoryId: "gumstack-platform",
+      format: "DOCKER",
+      location: "us-west1",
+      dockerConfig: { immutableTags: true },
+    });
   });
 
   it("lets the release identity, and nothing else, write the platform images", () => {
     const grants = admin.filter((r) => /iam(member|binding|policy)$/i.test(r.type));
     const writes = grants.filter((r) => WRITE_ROLES.includes(inputs(r).role));
-    expect(writes.map((r) => [r.type, inputs(r).member])).toEqual([["gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", releaseMember()]]);
+    expect(writes.map((r) => [r.type, inputs(r).member])).toEqual([
+      ["gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", releaseMember()],
+    ]);
     // No project-wide grant at all: the release identity reaches the one repository only.
     expect(admin.filter((r) => r.type.startsWith("gcp:projects/iAM") && r.type !== "gcp:projects/iAMCustomRole:IAMCustomRole")).toEqual([]);
     // Deployers get state and secrets, not the registry.
     const deployer = "serviceAccount:deployer@gumstack-admin.iam.gserviceaccount.com";
-    const deployerRoles = grants.filter((r) => inputs(r).member === deployer).map((r) => inputs(r).role).sort();
-    expect(deployerRoles).toEqual(["projects/gumstack-admin/roles/platformImagesGrantor", "roles/cloudkms.cryptoKeyEncrypterDecrypter", "roles/storage.objectAdmin"]);
+    const deployerRoles = grants
+      .filter((r) => inputs(r).member === deployer)
+      .map((r) => inputs(r).role)
+      .sort();
+    expect(deployerRoles).toEqual([
+      "projects/gumstack-admin/roles/platformImagesGrantor",
+      "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      "roles/storage.objectAdmin",
+    ]);
     // The deployer's role on the repository carries no write permission: only IAM policy, for the stacks' read grants.
     expect(inputs(one(admin, "gcp:projects/iAMCustomRole:IAMCustomRole")).permissions).toEqual([
-      "artifactregistry.repositories.get", "artifactregistry.repositories.getIamPolicy", "artifactregistry.repositories.setIamPolicy",
+      "artifactregistry.repositories.get",
+      "artifactregistry.repositories.getIamPolicy",
+      "artifactregistry.repositories.setIamPolicy",
     ]);
   });
 
@@ -95,12 +136,19 @@ describe("the bootstrap", () => {
     const onRelease = ofType(admin, "gcp:serviceaccount/iAMMember:IAMMember").map((r) => [inputs(r).role, inputs(r).member]);
     expect(onRelease).toEqual([
       ["roles/iam.serviceAccountTokenCreator", "group:release-managers@gumstack.com"],
-      ["roles/iam.workloadIdentityUser", expect.stringMatching(/^principalSet:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/github\/attribute\.repository\/gumstack\/platform$/)],
+      [
+        "roles/iam.workloadIdentityUser",
+        expect.stringMatching(
+          /^principalSet:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/github\/attribute\.repository\/gumstack\/platform$/,
+        ),
+      ],
     ]);
     const provider = inputs(one(admin, "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"));
     expect(provider.attributeCondition).toBe('assertion.repository == "gumstack/platform" && assertion.ref == "refs/heads/main"');
     expect(provider.oidc).toEqual({ issuerUri: "https://token.actions.githubusercontent.com" });
-    expect(githubCondition('a/b" || true || "', "refs/heads/main")).toBe('assertion.repository == "a/b\\" || true || \\"" && assertion.ref == "refs/heads/main"');
+    expect(githubCondition('a/b" || true || "', "refs/heads/main")).toBe(
+      'assertion.repository == "a/b\\" || true || \\"" && assertion.ref == "refs/heads/main"',
+    );
   });
 
   it("creates no federation without gumstack-bootstrap:github", async () => {
@@ -116,7 +164,9 @@ describe("the bootstrap", () => {
       secretsProvider: "gcpkms://projects/gumstack-admin/locations/global/keyRings/pulumi/cryptoKeys/stack-secrets",
       platformImagesRepository: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform",
       releaseServiceAccount: "gumstack-release@gumstack-admin.iam.gserviceaccount.com",
-      workloadIdentityProvider: expect.stringMatching(/^projects\/\d+\/locations\/global\/workloadIdentityPools\/github\/providers\/github-actions$/),
+      workloadIdentityProvider: expect.stringMatching(
+        /^projects\/\d+\/locations\/global\/workloadIdentityPools\/github\/providers\/github-actions$/,
+      ),
     });
     expect(admin.map(nameOf)).not.toContain("platform-images-reader");
     // The README's bootstrap steps read these outputs.
@@ -126,13 +176,19 @@ describe("the bootstrap", () => {
   });
 
   it("refuses bad config naming the key, before anything is planned", () => {
-    expect(() => parseBootstrapConfig({ "gumstack-bootstrap:project": "gumstack-admin", "gumstack-bootstrap:stateBucket": "Gumstack State" })).toThrow(
-      'gumstack-bootstrap:stateBucket: must be a bucket name: 3-63 lowercase letters, digits, - or _ (got "Gumstack State")',
+    expect(() =>
+      parseBootstrapConfig({ "gumstack-bootstrap:project": "gumstack-admin", "gumstack-bootstrap:stateBucket": "Gumstack State" }),
+    ).toThrow('gumstack-bootstrap:stateBucket: must be a bucket name: 3-63 lowercase letters, digits, - or _ (got "Gumstack State")');
+    expect(() => parseBootstrapConfig({ "gumstack-bootstrap:project": "gumstack-admin", "gumstack-bootstrap:stateBuckt": "x" })).toThrow(
+      /gumstack-bootstrap:stateBuckt: unknown key/,
     );
-    expect(() => parseBootstrapConfig({ "gumstack-bootstrap:project": "gumstack-admin", "gumstack-bootstrap:stateBuckt": "x" })).toThrow(/gumstack-bootstrap:stateBuckt: unknown key/);
-    expect(() => parseBootstrapConfig({ "gumstack-bootstrap:project": "gumstack-admin", "gumstack-bootstrap:stateBucket": "s-b", "gumstack-bootstrap:github": '{"repository":"x"}' })).toThrow(
-      /gumstack-bootstrap:github\.repository: must be owner\/name of a GitHub repository \(got "x"\)/,
-    );
+    expect(() =>
+      parseBootstrapConfig({
+        "gumstack-bootstrap:project": "gumstack-admin",
+        "gumstack-bootstrap:stateBucket": "s-b",
+        "gumstack-bootstrap:github": '{"repository":"x"}',
+      }),
+    ).toThrow(/gumstack-bootstrap:github\.repository: must be owner\/name of a GitHub repository \(got "x"\)/);
   });
 
   it("plans with npm run plan -- --program bootstrap --stack admin; an unknown program is a usage error", async () => {

@@ -33,21 +33,30 @@ const staging = variant(prodFile, {
   "gumstack:domain": "staging.gumstack.com",
   "gumstack:naming": { randomSuffix: true },
   // The canary is pushed to each stack's own tenant repository (mcp-<environment>).
-  "gumstack:canary": { ...JSON.parse(prodFile.config["gumstack:canary"]!), image: JSON.parse(prodFile.config["gumstack:canary"]!).image.replace("/mcp-prod/", "/mcp-staging/") },
+  "gumstack:canary": {
+    ...JSON.parse(prodFile.config["gumstack:canary"]!),
+    image: JSON.parse(prodFile.config["gumstack:canary"]!).image.replace("/mcp-prod/", "/mcp-staging/"),
+  },
   // So is the builder's copy (gumstack-build/ of the tenant repository).
   "gumstack:build": movedBuilder("/gumstack-prod/mcp-prod/", "/gumstack-prod/mcp-staging/"),
 });
 
 const plans = new Map<string, Promise<PlannedResource[]>>();
 function plan(stack: string, stackConfig?: StackFileConfig): Promise<PlannedResource[]> {
-  if (!plans.has(stack)) plans.set(stack, planStack({ stack, ...(stackConfig ? { stackConfig } : {}) }).then((p) => p.deployment.resources));
+  if (!plans.has(stack))
+    plans.set(
+      stack,
+      planStack({ stack, ...(stackConfig ? { stackConfig } : {}) }).then((p) => p.deployment.resources),
+    );
   return plans.get(stack)!;
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 /** The explicit name a resource is created with (a project's `name` is its display name: its id is the name). */
 const explicitName = (r: PlannedResource) =>
-  r.type === "gcp:organizations/project:Project" ? str(r.inputs.projectId) : str(r.inputs.name) || str(r.inputs.accountId) || str(r.inputs.repositoryId);
+  r.type === "gcp:organizations/project:Project"
+    ? str(r.inputs.projectId)
+    : str(r.inputs.name) || str(r.inputs.accountId) || str(r.inputs.repositoryId);
 /**
  * Where a planned GCP resource's explicit name lives, as GCP scopes it: buckets and projects are global, the rest
  * in their project, location and parent (ring, instance, database, router). Undefined for autonamed resources.
@@ -62,20 +71,31 @@ function physicalName(r: PlannedResource): string | undefined {
 }
 
 const AUTONAMED = [
-  "gcp:container/nodePool:NodePool", "gcp:compute/globalAddress:GlobalAddress", "gcp:compute/sSLPolicy:SSLPolicy",
-  "gcp:certificatemanager/certificate:Certificate", "gcp:certificatemanager/certificateMap:CertificateMap",
-  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry", "gcp:certificatemanager/dnsAuthorization:DnsAuthorization",
+  "gcp:container/nodePool:NodePool",
+  "gcp:compute/globalAddress:GlobalAddress",
+  "gcp:compute/sSLPolicy:SSLPolicy",
+  "gcp:certificatemanager/certificate:Certificate",
+  "gcp:certificatemanager/certificateMap:CertificateMap",
+  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry",
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization",
 ];
 
 /** Every explicit GCP name of a plan, by kind as derivedNames names them. */
 function plannedNames(resources: readonly PlannedResource[]): string[] {
   const kinds: Record<string, string> = {
-    "gcp:organizations/project:Project": "project", "gcp:storage/bucket:Bucket": "bucket",
-    "gcp:serviceaccount/account:Account": "serviceAccount", "gcp:kms/keyRing:KeyRing": "keyRing",
-    "gcp:kms/cryptoKey:CryptoKey": "cryptoKey", "gcp:artifactregistry/repository:Repository": "repository",
-    "gcp:spanner/instance:Instance": "spannerInstance", "gcp:container/cluster:Cluster": "cluster",
-    "gcp:compute/network:Network": "network", "gcp:compute/subnetwork:Subnetwork": "subnetwork",
-    "gcp:compute/router:Router": "router", "gcp:compute/routerNat:RouterNat": "nat", "gcp:compute/firewall:Firewall": "firewall",
+    "gcp:organizations/project:Project": "project",
+    "gcp:storage/bucket:Bucket": "bucket",
+    "gcp:serviceaccount/account:Account": "serviceAccount",
+    "gcp:kms/keyRing:KeyRing": "keyRing",
+    "gcp:kms/cryptoKey:CryptoKey": "cryptoKey",
+    "gcp:artifactregistry/repository:Repository": "repository",
+    "gcp:spanner/instance:Instance": "spannerInstance",
+    "gcp:container/cluster:Cluster": "cluster",
+    "gcp:compute/network:Network": "network",
+    "gcp:compute/subnetwork:Subnetwork": "subnetwork",
+    "gcp:compute/router:Router": "router",
+    "gcp:compute/routerNat:RouterNat": "nat",
+    "gcp:compute/firewall:Firewall": "firewall",
   };
   return resources.flatMap((r) => {
     const kind = kinds[r.type];
@@ -104,7 +124,12 @@ describe("derived names are the names the plan creates", () => {
   it("with naming.randomSuffix: key ring and bucket names end with the RandomId kept in state", async () => {
     const resources = await plan("staging", staging);
     const ids = resources.filter((r) => r.type === "random:index/randomId:RandomId");
-    expect(ids.map((r) => [r.inputs.byteLength, r.parent?.split("::").at(-1)])).toEqual(expect.arrayContaining([[3, "kms"], [3, "buckets"]]));
+    expect(ids.map((r) => [r.inputs.byteLength, r.parent?.split("::").at(-1)])).toEqual(
+      expect.arrayContaining([
+        [3, "kms"],
+        [3, "buckets"],
+      ]),
+    );
     const ring = resources.find((r) => r.type === "gcp:kms/keyRing:KeyRing")!;
     const bucket = resources.find((r) => r.type === "gcp:storage/bucket:Bucket")!;
     const ringHex = /^gumstack-staging-([0-9a-f]{6})$/.exec(str(ring.inputs.name))?.[1];
@@ -131,7 +156,8 @@ describe("two environments in one project (prod and staging in gumstack-prod)", 
     const names = (rs: readonly PlannedResource[]) => new Set(rs.map(physicalName).filter((n): n is string => n !== undefined));
     expect([...names(a)].filter((n) => names(b).has(n))).toEqual([]);
     expect(names(a).size).toBeGreaterThan(20);
-    const repo = (rs: readonly PlannedResource[]) => rs.find((r) => r.type === "gcp:artifactregistry/repository:Repository")?.inputs.repositoryId;
+    const repo = (rs: readonly PlannedResource[]) =>
+      rs.find((r) => r.type === "gcp:artifactregistry/repository:Repository")?.inputs.repositoryId;
     expect([repo(a), repo(b)]).toEqual(["mcp-prod", "mcp-staging"]);
   });
 
@@ -149,8 +175,15 @@ describe("two environments in one project (prod and staging in gumstack-prod)", 
     const [a, b] = await Promise.all([plan("prod"), plan("staging", staging)]);
     const both = [...principals(a)].filter((m) => principals(b).has(m));
     expect(both).toContain("serviceAccount:gumstack-prod.svc.id.goog[gumstack-backend/backend]");
-    const problems = stackSetProblems([{ stack: "prod", config: prodConfig() }, { stack: "staging", config: configOf(staging) }]);
-    expect(problems).toEqual([expect.stringMatching(/^staging: gumstack:project: "gumstack-prod" is already the project of stack prod; give each stack its own project \(Workload Identity/)]);
+    const problems = stackSetProblems([
+      { stack: "prod", config: prodConfig() },
+      { stack: "staging", config: configOf(staging) },
+    ]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^staging: gumstack:project: "gumstack-prod" is already the project of stack prod; give each stack its own project \(Workload Identity/,
+      ),
+    ]);
   });
 });
 
@@ -164,12 +197,23 @@ describe("stack sets", () => {
   it("refuses a global name another project's stack already makes (bucket names are global)", () => {
     const a = configOf(variant(read("Pulumi.prod.yaml"), { "gumstack:project": "gumstack-prod", "gcp:project": "gumstack-prod" }));
     // Project "gumstack" with environment "prod" and bucket "prod-data" is "gumstack-prod-data" too.
-    const b = configOf(variant(read("Pulumi.prod.yaml"), {
-      "gumstack:project": "gumstack", "gcp:project": "gumstack", "gumstack:environment": "prod", "gumstack:buckets": ["data"],
-      "gumstack:domain": "other.example", "gumstack:canary": { enabled: false },
-      "gumstack:build": movedBuilder("/gumstack-prod/mcp-prod/", "/gumstack/mcp-prod/"),
-    }));
-    expect(stackSetProblems([{ stack: "prod", config: a }, { stack: "other", config: b }])).toEqual([
+    const b = configOf(
+      variant(read("Pulumi.prod.yaml"), {
+        "gumstack:project": "gumstack",
+        "gcp:project": "gumstack",
+        "gumstack:environment": "prod",
+        "gumstack:buckets": ["data"],
+        "gumstack:domain": "other.example",
+        "gumstack:canary": { enabled: false },
+        "gumstack:build": movedBuilder("/gumstack-prod/mcp-prod/", "/gumstack/mcp-prod/"),
+      }),
+    );
+    expect(
+      stackSetProblems([
+        { stack: "prod", config: a },
+        { stack: "other", config: b },
+      ]),
+    ).toEqual([
       'other: gumstack:buckets[0]: makes the bucket "gumstack-prod-data", which stack prod already makes (from gumstack:buckets[0]); names in the global namespace must be unique',
     ]);
   });

@@ -123,16 +123,28 @@ describe("label selectors", () => {
     ["Exists, key absent", { matchExpressions: [{ key: "team", operator: "Exists" }] }, false],
     ["DoesNotExist, key absent", { matchExpressions: [{ key: "team", operator: "DoesNotExist" }] }, true],
     ["DoesNotExist, key present", { matchExpressions: [{ key: "env", operator: "DoesNotExist" }] }, false],
-    ["matchLabels AND matchExpressions", { matchLabels: { app: "server-a" }, matchExpressions: [{ key: "env", operator: "In", values: ["dev"] }] }, false],
+    [
+      "matchLabels AND matchExpressions",
+      { matchLabels: { app: "server-a" }, matchExpressions: [{ key: "env", operator: "In", values: ["dev"] }] },
+      false,
+    ],
     ["null fields are ignored", { matchLabels: null, matchExpressions: null }, true],
   ])("%s", (_, selector, expected) => {
     expect(selectsPod(selector, labels)).toBe(expected);
   });
 
   it.each<[string, LabelSelectorLike, RegExp]>([
-    ["unknown operator", { matchExpressions: [{ key: "app", operator: "Equals", values: ["a"] }] }, /invalid operator "Equals" on key "app"/],
+    [
+      "unknown operator",
+      { matchExpressions: [{ key: "app", operator: "Equals", values: ["a"] }] },
+      /invalid operator "Equals" on key "app"/,
+    ],
     ["missing operator", { matchExpressions: [{ key: "app" }] }, /invalid operator undefined/],
-    ["In without values", { matchExpressions: [{ key: "app", operator: "In", values: [] }] }, /In on key "app" needs a non-empty values list/],
+    [
+      "In without values",
+      { matchExpressions: [{ key: "app", operator: "In", values: [] }] },
+      /In on key "app" needs a non-empty values list/,
+    ],
     ["Exists with values", { matchExpressions: [{ key: "app", operator: "Exists", values: ["a"] }] }, /must not have values/],
   ])("throws on %s", (_, selector, message) => {
     expect(() => selectsPod(selector, labels)).toThrow(message);
@@ -143,11 +155,27 @@ describe("peers", () => {
   // Fact 2: namespaceSelector and podSelector in ONE element is AND; in two elements it is OR.
   const andPolicy = np("gumstack-mcp", "and", {
     podSelector: {},
-    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } }, podSelector: { matchLabels: { app: "activator" } } }] }],
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } },
+            podSelector: { matchLabels: { app: "activator" } },
+          },
+        ],
+      },
+    ],
   });
   const orPolicy = np("gumstack-mcp", "or", {
     podSelector: {},
-    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } } }, { podSelector: { matchLabels: { app: "activator" } } }] }],
+    ingress: [
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } } },
+          { podSelector: { matchLabels: { app: "activator" } } },
+        ],
+      },
+    ],
   });
   it.each<[string, PodEndpoint, boolean, boolean]>([
     // source                                           AND    OR
@@ -161,18 +189,29 @@ describe("peers", () => {
   });
 
   it("podSelector alone means the policy's own namespace", () => {
-    const m = model([np("gumstack-mcp", "p", { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: "activator" } } }] }] })]);
+    const m = model([
+      np("gumstack-mcp", "p", { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: "activator" } } }] }] }),
+    ]);
     expect(allowed(m, fakeActivatorInMcp, mcpA, 8012)).toBe(true);
     expect(allowed(m, activator, mcpA, 8012)).toBe(false);
   });
 
   it("namespaceSelector matches user labels and the implied name label; {} means every pod, never external", () => {
-    const byLabel = model([np("backend", "n", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { tier: "untrusted" } } }] }] })]);
+    const byLabel = model([
+      np("backend", "n", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { tier: "untrusted" } } }] }] }),
+    ]);
     expect(allowed(byLabel, mcpA, api, 80)).toBe(true);
     expect(allowed(byLabel, activator, api, 80)).toBe(false);
     // A namespace absent from the model still carries kubernetes.io/metadata.name.
     const unlisted = pod("ci", { app: "runner" });
-    const byName = model([np("backend", "n", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ci"] }] } }] }] })]);
+    const byName = model([
+      np("backend", "n", {
+        podSelector: {},
+        ingress: [
+          { from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ci"] }] } }] },
+        ],
+      }),
+    ]);
     expect(allowed(byName, unlisted, api, 80)).toBe(true);
     const anyPod = model([np("backend", "n", { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] })]);
     expect(allowed(anyPod, unlisted, api, 80)).toBe(true);
@@ -184,14 +223,16 @@ describe("peers", () => {
       namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } },
       podSelector: { matchExpressions: [{ key: "app", operator: "In", values: apps }] },
     });
-    const m = model([np("gumstack-mcp", "mcp-ingress", {
-      podSelector: {},
-      policyTypes: ["Ingress"],
-      ingress: [
-        { from: [knative(["3scale-kourier-gateway", "activator"])], ports: [{ port: 8012 }, { port: 8013 }] },
-        { from: [knative(["autoscaler"])], ports: [{ port: 9090 }] },
-      ],
-    })]);
+    const m = model([
+      np("gumstack-mcp", "mcp-ingress", {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [
+          { from: [knative(["3scale-kourier-gateway", "activator"])], ports: [{ port: 8012 }, { port: 8013 }] },
+          { from: [knative(["autoscaler"])], ports: [{ port: 9090 }] },
+        ],
+      }),
+    ]);
     const autoscaler = pod("knative-serving", { app: "autoscaler" });
     expect([kourier, activator].map((s) => allowed(m, s, mcpA, 8012))).toEqual([true, true]);
     expect(allowed(m, autoscaler, mcpA, 9090)).toBe(true);
@@ -222,8 +263,21 @@ describe("ipBlock", () => {
     expect(evaluate(model([naive]), { from: mcpA, to: metadata, port: 80 }).egress.allowedBy).toEqual(["gumstack-mcp/egress"]);
     expect(allowed(model([naive]), mcpA, ext("10.128.0.2"), 443)).toBe(false);
     // The strict except list of fact 4 closes it.
-    const strictExcept = [...rfc1918, "169.254.0.0/16", "127.0.0.0/8", "0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4"];
-    const strict = np("gumstack-mcp", "egress", { ...naive.spec, egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: strictExcept } }], ports: [{ port: 80 }, { port: 443 }] }] });
+    const strictExcept = [
+      ...rfc1918,
+      "169.254.0.0/16",
+      "127.0.0.0/8",
+      "0.0.0.0/8",
+      "100.64.0.0/10",
+      "192.0.0.0/24",
+      "198.18.0.0/15",
+      "224.0.0.0/4",
+      "240.0.0.0/4",
+    ];
+    const strict = np("gumstack-mcp", "egress", {
+      ...naive.spec,
+      egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: strictExcept } }], ports: [{ port: 80 }, { port: 443 }] }],
+    });
     expect(allowed(model([strict]), mcpA, metadata, 80)).toBe(false);
     expect(allowed(model([strict]), mcpA, ext("8.8.8.8"), 443)).toBe(true);
   });
@@ -243,7 +297,9 @@ describe("ipBlock", () => {
   it("families never mix: an IPv4 block does not match IPv6 (even IPv4-mapped) addresses", () => {
     expect(ipBlockContains({ cidr: "0.0.0.0/0" }, "2001:db8::1")).toBe(false);
     expect(ipBlockContains({ cidr: "0.0.0.0/0" }, "::ffff:8.8.8.8")).toBe(false);
-    const v4Only = model([np("gumstack-mcp", "e", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] })]);
+    const v4Only = model([
+      np("gumstack-mcp", "e", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] }),
+    ]);
     expect(allowed(v4Only, mcpA, ext("2001:db8::1"), 443)).toBe(false);
     expect(allowed(v4Only, mcpA, ext("8.8.8.8"), 443)).toBe(true);
   });
@@ -259,7 +315,11 @@ describe("ipBlock", () => {
   it("ipBlockMatchesPods: pods are matched by their ip when on (default), never when off", () => {
     // GKE can use non-RFC 1918 pod ranges (e.g. 100.64.0.0/10): a naive internet allow then reaches pods.
     const target = pod("backend", { app: "api" }, "100.64.3.4");
-    const internet = np("gumstack-mcp", "e", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }] }] });
+    const internet = np("gumstack-mcp", "e", {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }] }],
+    });
     expect(allowed(model([internet]), mcpA, target, 8000)).toBe(true);
     expect(allowed(model([internet], true), mcpA, target, 8000)).toBe(true);
     expect(allowed(model([internet], false), mcpA, target, 8000)).toBe(false);
@@ -301,7 +361,10 @@ describe("robustness to odd manifests", () => {
   it("tolerates missing and null optional fields", () => {
     const odd: NetworkPolicyLike[] = [
       { metadata: { name: "nospec", namespace: "backend" } },
-      { metadata: { name: "nulls", namespace: "gumstack-mcp" }, spec: { podSelector: null, policyTypes: null, ingress: [{ from: null, ports: null }], egress: null } },
+      {
+        metadata: { name: "nulls", namespace: "gumstack-mcp" },
+        spec: { podSelector: null, policyTypes: null, ingress: [{ from: null, ports: null }], egress: null },
+      },
       { metadata: null, spec: null },
     ];
     const v = evaluate(model(odd), { from: mcpA, to: api, port: 80 });
@@ -337,12 +400,23 @@ describe("parseIpv6 / parseIpv6Cidr (src/config/cidr.ts)", () => {
     expect(parseIpv6(text)).toBe(value);
   });
 
-  it.each(["", ":", ":::", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8::", "12345::", "g::1", "fe80::1%eth0", "1.2.3.4", "::1.2.3", "10.0.0.1::"])(
-    "rejects %j",
-    (text) => {
-      expect(parseIpv6(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    "",
+    ":",
+    ":::",
+    "1::2::3",
+    "1:2:3:4:5:6:7:8:9",
+    "1:2:3:4:5:6:7",
+    "1:2:3:4:5:6:7:8::",
+    "12345::",
+    "g::1",
+    "fe80::1%eth0",
+    "1.2.3.4",
+    "::1.2.3",
+    "10.0.0.1::",
+  ])("rejects %j", (text) => {
+    expect(parseIpv6(text)).toBeUndefined();
+  });
 
   it("parses CIDRs and, like parseCidr, refuses host bits", () => {
     expect(parseIpv6Cidr("fc00::/7")).toEqual({ base: 0xfcn << 120n, prefix: 7 });

@@ -18,12 +18,15 @@ const enterpriseConfig = () => parseStackConfig(namespaceValues(parseStackFile(t
 function deployedFile(): string {
   const text = renderEnterpriseStack(template, good);
   return text
-    .replace(/^config:\n/m, [
-      "secretsprovider: gcpkms://projects/gumstack-admin/locations/global/keyRings/pulumi/cryptoKeys/stack-secrets",
-      "encryptedkey: CiQAexampleEncryptedDataKey==",
-      "config:",
-      "",
-    ].join("\n"))
+    .replace(
+      /^config:\n/m,
+      [
+        "secretsprovider: gcpkms://projects/gumstack-admin/locations/global/keyRings/pulumi/cryptoKeys/stack-secrets",
+        "encryptedkey: CiQAexampleEncryptedDataKey==",
+        "config:",
+        "",
+      ].join("\n"),
+    )
     .replace(/secure: v1:REPLACE_WITH_pulumi_config_set_--secret/, "secure: v1:AAAArealCiphertextOfThePassword==")
     .replace(/( {4}mcp:\n {6}machineType: n2-standard-4\n {6}minNodes: 1\n {6}maxNodes: )6/, "$110 # raised for the globex launch");
 }
@@ -41,7 +44,11 @@ function refusal(input: Parameters<typeof renderEnterpriseStack>[1], options?: P
 describe("renderEnterpriseStack with an existing file (--force)", () => {
   it("changes only the keys of the flags given and keeps secrets, the secrets provider, comments and hand edits", () => {
     const before = deployedFile();
-    const after = renderEnterpriseStack(template, { customer: "globex", budgetAmount: 25000, billingAccount: "0A0B0C-0D0E0F-101112" }, { existingText: before });
+    const after = renderEnterpriseStack(
+      template,
+      { customer: "globex", budgetAmount: 25000, billingAccount: "0A0B0C-0D0E0F-101112" },
+      { existingText: before },
+    );
     const b = parse(before) as Record<string, any>;
     const a = parse(after) as Record<string, any>;
     expect(a.secretsprovider).toBe(b.secretsprovider);
@@ -49,7 +56,11 @@ describe("renderEnterpriseStack with an existing file (--force)", () => {
     expect(a.config["gumstack:clickhousePassword"]).toEqual({ secure: "v1:AAAArealCiphertextOfThePassword==" });
     expect(a.config["gumstack:nodePools"].mcp.maxNodes).toBe(10);
     expect(after).toContain("maxNodes: 10 # raised for the globex launch");
-    expect(a.config["gumstack:enterprise"]).toEqual({ ...b.config["gumstack:enterprise"], budgetAmount: 25000, billingAccount: "0A0B0C-0D0E0F-101112" });
+    expect(a.config["gumstack:enterprise"]).toEqual({
+      ...b.config["gumstack:enterprise"],
+      budgetAmount: 25000,
+      billingAccount: "0A0B0C-0D0E0F-101112",
+    });
     // Nothing else moved: the two files differ in exactly those two lines.
     const changed = after.split("\n").filter((line, i) => line !== before.split("\n")[i]);
     expect(changed.map((l) => l.trim())).toEqual(["billingAccount: 0A0B0C-0D0E0F-101112", "budgetAmount: 25000"]);
@@ -60,8 +71,11 @@ describe("renderEnterpriseStack with an existing file (--force)", () => {
     const after = renderEnterpriseStack(template, { customer: "globex", domain: "globex.example.com" }, { existingText: before });
     const a = parse(after) as Record<string, any>;
     expect(a.config).toMatchObject({
-      "gcp:project": "gumstack-globex", "gumstack:project": "gumstack-globex", "gumstack:domain": "globex.example.com",
-      "gumstack:naming": { randomSuffix: false }, "gumstack:clickhouse": { host: "globex.us-west1.gcp.clickhouse.cloud" },
+      "gcp:project": "gumstack-globex",
+      "gumstack:project": "gumstack-globex",
+      "gumstack:domain": "globex.example.com",
+      "gumstack:naming": { randomSuffix: false },
+      "gumstack:clickhouse": { host: "globex.us-west1.gcp.clickhouse.cloud" },
     });
   });
 
@@ -70,7 +84,9 @@ describe("renderEnterpriseStack with an existing file (--force)", () => {
       '--customer: Pulumi.enterprise-initech.yaml is the stack of customer "globex", not "initech"',
     ]);
     expect(refusal({ customer: "globex", project: "gumstack-ssl-globex" }, { existingText: deployedFile() })).toEqual([
-      expect.stringMatching(/^--project: contains "ssl", which Resource Manager does not allow in project ids \(got "gumstack-ssl-globex"\) \[config gumstack:project\]$/),
+      expect.stringMatching(
+        /^--project: contains "ssl", which Resource Manager does not allow in project ids \(got "gumstack-ssl-globex"\) \[config gumstack:project\]$/,
+      ),
     ]);
   });
 
@@ -89,14 +105,28 @@ describe("renderEnterpriseStack with an existing file (--force)", () => {
 describe("renderEnterpriseStack refuses ids GCP would refuse, naming the flag and the rule", () => {
   it.each([
     [{ ...good, customer: "sslcorp" }, /^--project: contains "ssl", which Resource Manager does not allow/],
-    [{ ...good, customer: "g00gle" }, /^gumstack:buckets\[0\]: makes the bucket name "gumstack-g00gle-ent-g00gle-data-<random>": contains "google" or a close misspelling/],
+    [
+      { ...good, customer: "g00gle" },
+      /^gumstack:buckets\[0\]: makes the bucket name "gumstack-g00gle-ent-g00gle-data-<random>": contains "google" or a close misspelling/,
+    ],
     [{ ...good, customer: "ab--cd" }, /^--domain: label "ab--cd" has "--" in positions 3 and 4/],
-    [{ ...good, project: "gumstack-acme" }, /^--project: "gumstack-acme" is already the project of stack enterprise; give each stack its own project/],
+    [
+      { ...good, project: "gumstack-acme" },
+      /^--project: "gumstack-acme" is already the project of stack enterprise; give each stack its own project/,
+    ],
     [{ customer: "globex" }, /^--billing-account: is required for a new customer/],
-    [{ ...good, customer: "api" }, /^--domain: makes the domain "api\.gumstack\.com", which stack prod already makes \(from gumstack:edge\.apiSubdomain\)/],
+    [
+      { ...good, customer: "api" },
+      /^--domain: makes the domain "api\.gumstack\.com", which stack prod already makes \(from gumstack:edge\.apiSubdomain\)/,
+    ],
   ])("refuses %o", (input, expected) => {
     const prod = parseStackConfig(namespaceValues(parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml").config));
-    const options = { otherStacks: [{ stack: "enterprise", config: enterpriseConfig() }, { stack: "prod", config: prod }] };
+    const options = {
+      otherStacks: [
+        { stack: "enterprise", config: enterpriseConfig() },
+        { stack: "prod", config: prod },
+      ],
+    };
     expect(refusal(input, options)).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
   });
 
@@ -108,7 +138,6 @@ describe("renderEnterpriseStack refuses ids GCP would refuse, naming the flag an
     }
   });
 });
-
 
 describe("npm run new-enterprise", () => {
   const cli = resolve("src/cli/new-enterprise.ts");

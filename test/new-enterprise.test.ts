@@ -28,15 +28,25 @@ describe("renderEnterpriseStack", () => {
     const parsed = parseStackFile(text, "Pulumi.enterprise-globex.yaml");
     const cfg = parseStackConfig(namespaceValues(parsed.config));
     expect(cfg).toMatchObject({
-      kind: "enterprise", project: "gumstack-globex", environment: "ent-globex", domain: "globex.gumstack.com",
-      enterprise: { customer: "globex", folderId: "123456789012", billingAccount: "01A2B3-C4D5E6-F7A8B9", platformProject: "gumstack-prod" },
+      kind: "enterprise",
+      project: "gumstack-globex",
+      environment: "ent-globex",
+      domain: "globex.gumstack.com",
+      enterprise: {
+        customer: "globex",
+        folderId: "123456789012",
+        billingAccount: "01A2B3-C4D5E6-F7A8B9",
+        platformProject: "gumstack-prod",
+      },
     });
     expect(parsed.config["gcp:project"]).toBe("gumstack-globex");
     // The builder keeps the template's digest, moved to the new customer's own tenant repository (the copy the
     // release identity makes there after the first deployment is byte-identical, so the digest is known now).
     const templateDigest = /@(sha256:[a-f0-9]{64})/.exec(template.slice(template.indexOf("builderImage:")))![1];
     expect(cfg.build.builderImage).toBe(`us-west1-docker.pkg.dev/gumstack-globex/mcp-ent-globex/gumstack-build/builder@${templateDigest}`);
-    expect(text).toMatch(/# The builder's digest as in Pulumi\.enterprise\.yaml; after the first deployment copy it here: scripts\/publish-platform-image\.sh builder/);
+    expect(text).toMatch(
+      /# The builder's digest as in Pulumi\.enterprise\.yaml; after the first deployment copy it here: scripts\/publish-platform-image\.sh builder/,
+    );
     expect(parsed.secretKeys).toContain("gumstack:clickhousePassword");
     expect(text).not.toContain("acme");
   });

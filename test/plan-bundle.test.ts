@@ -20,8 +20,11 @@ describe("the bundled plan command", () => {
     const out = join(mkdtempSync(join(tmpdir(), "plan-bundle-")), "prod.json");
     // Asynchronously, so the worker's event loop (and the shared plan below) goes on while the process runs.
     const res = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [bundle, "--stack", "prod", "--json", out], { encoding: "utf8", maxBuffer: 1 << 26 }, (error, stdout, stderr) =>
-        resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [bundle, "--stack", "prod", "--json", out],
+        { encoding: "utf8", maxBuffer: 1 << 26 },
+        (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       ),
     );
     expect(res.status, res.stderr).toBe(0);

@@ -20,7 +20,9 @@ describe("npm run plan", () => {
     expect(res.out).toMatch(/^ {2}gcp:container\/nodePool:NodePool +3$/m);
     // The operator's next steps, from the Outputs section.
     expect(res.out).toMatch(/^Outputs:$/m);
-    expect(res.out).toContain("  kubectlCommand: gcloud container clusters get-credentials gumstack-prod --region us-west1 --project gumstack-prod --dns-endpoint\n");
+    expect(res.out).toContain(
+      "  kubectlCommand: gcloud container clusters get-credentials gumstack-prod --region us-west1 --project gumstack-prod --dns-endpoint\n",
+    );
     expect(res.out).toContain("  registryLoginCommand: gcloud auth configure-docker us-west1-docker.pkg.dev\n");
     expect(res.out).toMatch(/^ {2}certificateName: \S+$/m);
     expect(res.out).toMatch(/^ {2}dnsAuthorizationName: \S+$/m);
@@ -34,7 +36,9 @@ describe("npm run plan", () => {
     expect(exported.version).toBe(3);
     const resources = exported.deployment.resources as Array<Record<string, unknown>>;
     for (const r of resources) {
-      expect(Object.keys(r)).toEqual(expect.arrayContaining(["urn", "custom", "type", "inputs", "outputs", "dependencies", "propertyDependencies"]));
+      expect(Object.keys(r)).toEqual(
+        expect.arrayContaining(["urn", "custom", "type", "inputs", "outputs", "dependencies", "propertyDependencies"]),
+      );
     }
     const pool = resources.find((r) => String(r.urn).endsWith("::pool-mcp-pool"))!;
     expect(pool.parent).toMatch(/gumstack:gke:GkeNodePool::pool-mcp$/);

@@ -11,12 +11,24 @@ describe("quota needs", () => {
       { metric: "CPUS_ALL_REGIONS", min: 76, max: 772 },
       { metric: "SSD_TOTAL_GB", min: 1100, max: 10100 },
     ]);
-    expect(renderQuota(prodConfig())).toBe("Quota (us-west1, node pools at min-max nodes): N2_CPUS 64-736, CPUS 12-36, CPUS_ALL_REGIONS 76-772, SSD_TOTAL_GB 1100-10100");
+    expect(renderQuota(prodConfig())).toBe(
+      "Quota (us-west1, node pools at min-max nodes): N2_CPUS 64-736, CPUS 12-36, CPUS_ALL_REGIONS 76-772, SSD_TOTAL_GB 1100-10100",
+    );
   });
 
   it("reads vCPUs and the quota metric from the machine type", () => {
-    expect([machineVcpus("n2-standard-8"), machineVcpus("e2-medium"), machineVcpus("c3-highmem-22-lssd"), machineVcpus("custom-4-16384")]).toEqual([8, 2, 22, undefined]);
-    expect([cpuQuotaMetric("e2-standard-4"), cpuQuotaMetric("n1-standard-2"), cpuQuotaMetric("n2d-standard-8"), cpuQuotaMetric("c3-standard-4")]).toEqual(["CPUS", "CPUS", "N2D_CPUS", "C3_CPUS"]);
+    expect([
+      machineVcpus("n2-standard-8"),
+      machineVcpus("e2-medium"),
+      machineVcpus("c3-highmem-22-lssd"),
+      machineVcpus("custom-4-16384"),
+    ]).toEqual([8, 2, 22, undefined]);
+    expect([
+      cpuQuotaMetric("e2-standard-4"),
+      cpuQuotaMetric("n1-standard-2"),
+      cpuQuotaMetric("n2d-standard-8"),
+      cpuQuotaMetric("c3-standard-4"),
+    ]).toEqual(["CPUS", "CPUS", "N2D_CPUS", "C3_CPUS"]);
   });
 
   it("names the key when a machine type's vCPUs are unknown", () => {

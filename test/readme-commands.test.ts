@@ -13,8 +13,13 @@ import { OPTIONS as policy } from "../src/cli/policy.js";
 const readme = readFileSync("README.md", "utf8");
 const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 /** Shell-ish words of a command line: quotes kept together, `$(...)` kept whole, a trailing comment dropped. */
-const words = (line: string) => (line.replace(/\s+#.*$/, "").match(/"[^"]*"|'[^']*'|\$\([^)]*\)|\S+/g) ?? []).map((w) => w.replace(/^["']|["']$/g, ""));
-const commands = blocks.flatMap((b) => b.split("\n")).flatMap((l) => l.split(/&&/)).map((l) => l.trim()).filter(Boolean);
+const words = (line: string) =>
+  (line.replace(/\s+#.*$/, "").match(/"[^"]*"|'[^']*'|\$\([^)]*\)|\S+/g) ?? []).map((w) => w.replace(/^["']|["']$/g, ""));
+const commands = blocks
+  .flatMap((b) => b.split("\n"))
+  .flatMap((l) => l.split(/&&/))
+  .map((l) => l.trim())
+  .filter(Boolean);
 
 const CLIS = { plan: [plan, false], policy: [policy, true], "pack-config": [packConfig, false], fleet: [fleet, false] } as const;
 /** Stacks the README's own steps create before using them. */
@@ -44,7 +49,10 @@ describe("README commands", () => {
 
   it("npm run bench is shown with the flags it takes", () => {
     for (const c of commands.filter((x) => x.startsWith("npm run bench"))) {
-      for (const w of words(c).slice(4).filter((x) => x.startsWith("--"))) expect(["--stack", "--runs"]).toContain(w);
+      for (const w of words(c)
+        .slice(4)
+        .filter((x) => x.startsWith("--")))
+        expect(["--stack", "--runs"]).toContain(w);
     }
     expect(readme).toContain("npm run bench -- --stack prod --runs 5");
   });

@@ -20,7 +20,9 @@ describe("README", () => {
   it("documents every config key with its type, default and meaning", () => {
     const paths = keyPaths(stackConfigSchema);
     expect(paths.length).toBeGreaterThan(60);
-    const undocumented = paths.filter((p) => !new RegExp(`^\\| \`gumstack:${p.replace(/\./g, "\\.")}\` \\|[^|]+\\|[^|]+\\| \\S`, "m").test(readme));
+    const undocumented = paths.filter(
+      (p) => !new RegExp(`^\\| \`gumstack:${p.replace(/\./g, "\\.")}\` \\|[^|]+\\|[^|]+\\| \\S`, "m").test(readme),
+    );
     expect(undocumented).toEqual([]);
   });
 

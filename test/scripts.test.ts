@@ -44,7 +44,10 @@ describe("scripts/deploy.sh", () => {
     for (const cmd of ["preview", "up"]) {
       const cfg = JSON.parse(readFileSync(join(f.dir, `pack-config-${cmd}.json`), "utf8"));
       // Exactly the stack's tenant repository (test/cli/fleet.test.ts holds it equal to the plan's output).
-      expect(cfg["k8s-mcp-workload-allowed-registries"]).toEqual({ mcpNamespace: "gumstack-mcp", allowedRegistries: [expect.stringMatching(/^us-west1-docker\.pkg\.dev\/gumstack-prod\/[a-z0-9-]+\/$/)] });
+      expect(cfg["k8s-mcp-workload-allowed-registries"]).toEqual({
+        mcpNamespace: "gumstack-mcp",
+        allowedRegistries: [expect.stringMatching(/^us-west1-docker\.pkg\.dev\/gumstack-prod\/[a-z0-9-]+\/$/)],
+      });
     }
   });
 
@@ -70,11 +73,18 @@ describe("scripts/publish-backend.sh", () => {
   mkdirSync(context);
   const stackFile = join(work, "Pulumi.prod.yaml");
   // The script reads only gumstack:platformImages.repository from the stack file.
-  writeFileSync(stackFile, "config:\n  gumstack:platformImages:\n    repository: us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform\n");
+  writeFileSync(
+    stackFile,
+    "config:\n  gumstack:platformImages:\n    repository: us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform\n",
+  );
   const noRepository = join(work, "Pulumi.bare.yaml");
   writeFileSync(noRepository, "config:\n  gumstack:environment: prod\n");
   const publish = (env: NodeJS.ProcessEnv, ...extra: string[]) =>
-    spawnSync("bash", ["scripts/publish-backend.sh", "--stack", "prod", "--config-file", stackFile, "--context", context, "--tag", "4f2c1e9", ...extra], { encoding: "utf8", env });
+    spawnSync(
+      "bash",
+      ["scripts/publish-backend.sh", "--stack", "prod", "--config-file", stackFile, "--context", context, "--tag", "4f2c1e9", ...extra],
+      { encoding: "utf8", env },
+    );
 
   it("pushes as the release identity and pins gumstack:backend.image to <platformImages.repository>/backend@<digest>", () => {
     const f = fakes({ pulumi: {}, docker: {}, gcloud: { stdout: DIGEST, when: "artifacts*" } });
@@ -101,7 +111,10 @@ describe("scripts/publish-backend.sh", () => {
 
   it("names the missing config key and where its value comes from (exit 2)", () => {
     const f = fakes({ pulumi: {}, docker: {}, gcloud: {} });
-    const r = spawnSync("bash", ["scripts/publish-backend.sh", "--stack", "prod", "--config-file", noRepository, "--context", context], { encoding: "utf8", env: f.env });
+    const r = spawnSync("bash", ["scripts/publish-backend.sh", "--stack", "prod", "--config-file", noRepository, "--context", context], {
+      encoding: "utf8",
+      env: f.env,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("has no gumstack:platformImages.repository: set it to the bootstrap's platformImagesRepository output");
     expect(f.calls()).toEqual([]);
@@ -116,17 +129,28 @@ describe("scripts/publish-backend.sh", () => {
 describe("scripts/publish-platform-image.sh", () => {
   const work = mkdtempSync(join(tmpdir(), "publish-platform-"));
   const stackFile = join(work, "Pulumi.prod.yaml");
-  writeFileSync(stackFile, [
-    "config:", "  gumstack:region: us-west1", "  gumstack:project: gumstack-prod", "  gumstack:environment: prod",
-    "  gumstack:platformImages:", "    repository: us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform", "",
-  ].join("\n"));
+  writeFileSync(
+    stackFile,
+    [
+      "config:",
+      "  gumstack:region: us-west1",
+      "  gumstack:project: gumstack-prod",
+      "  gumstack:environment: prod",
+      "  gumstack:platformImages:",
+      "    repository: us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform",
+      "",
+    ].join("\n"),
+  );
   // The fake registry serves these manifest bytes for the copy; a digest is their sha256.
   const MANIFEST = "{schemaVersion: 2, mediaType: application/vnd.oci.image.manifest.v1+json}"; // the fake prints it verbatim
   const SOURCE_DIGEST = `sha256:${createHash("sha256").update(MANIFEST).digest("hex")}`;
   const SOURCE = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@${SOURCE_DIGEST}`;
   const RELEASE = "gumstack-release@gumstack-admin.iam.gserviceaccount.com";
   const run = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-    spawnSync("bash", ["scripts/publish-platform-image.sh", "--stack", "prod", "--config-file", stackFile, ...args], { encoding: "utf8", env });
+    spawnSync("bash", ["scripts/publish-platform-image.sh", "--stack", "prod", "--config-file", stackFile, ...args], {
+      encoding: "utf8",
+      env,
+    });
 
   it("copies the builder into the stack's tenant repository keeping its digest, and pins gumstack:build.builderImage to it", () => {
     const f = fakes({ gcloud: { stdout: "tok" }, skopeo: { stdout: MANIFEST, when: "inspect*" }, pulumi: {} });
@@ -147,13 +171,21 @@ describe("scripts/publish-platform-image.sh", () => {
     const f = fakes({ gcloud: { stdout: "tok" }, skopeo: { stdout: `${MANIFEST} `, when: "inspect*" }, pulumi: {} });
     const r = run(f.env, "--image", "canary", "--source", SOURCE.replace("/builder@", "/canary@"), "--set");
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toMatch(/gumstack-canary\/canary:sha256-[0-9a-f]{64} has digest 'sha256:[0-9a-f]{64}', not the source's sha256:[0-9a-f]{64}: not pinning it$/);
+    expect(r.stderr.trim()).toMatch(
+      /gumstack-canary\/canary:sha256-[0-9a-f]{64} has digest 'sha256:[0-9a-f]{64}', not the source's sha256:[0-9a-f]{64}: not pinning it$/,
+    );
     expect(f.calls().some((c) => c.startsWith("pulumi"))).toBe(false);
   });
 
   it.each([
-    [["--image", "builder", "--source", SOURCE.replace(/@sha256:.*/, ":1.4")], /--source must be an image of us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform pinned by digest/],
-    [["--image", "builder", "--source", `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/x@${SOURCE_DIGEST}`], /--source must be an image of us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform/],
+    [
+      ["--image", "builder", "--source", SOURCE.replace(/@sha256:.*/, ":1.4")],
+      /--source must be an image of us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform pinned by digest/,
+    ],
+    [
+      ["--image", "builder", "--source", `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/x@${SOURCE_DIGEST}`],
+      /--source must be an image of us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform/,
+    ],
     [["--image", "backend", "--source", SOURCE], /--image must be builder or canary \(got 'backend'\)/],
   ])("refuses %j before any call (exit 2)", (args, message) => {
     const f = fakes({ gcloud: {}, skopeo: {}, pulumi: {} });

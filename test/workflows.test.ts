@@ -4,7 +4,10 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 
-const load = (f: string) => ({ text: readFileSync(`.github/workflows/${f}`, "utf8"), doc: parse(readFileSync(`.github/workflows/${f}`, "utf8")) });
+const load = (f: string) => ({
+  text: readFileSync(`.github/workflows/${f}`, "utf8"),
+  doc: parse(readFileSync(`.github/workflows/${f}`, "utf8")),
+});
 const steps = (doc: any, job: string): any[] => doc.jobs[job].steps;
 
 describe(".github/workflows", () => {
@@ -25,7 +28,9 @@ describe(".github/workflows", () => {
     expect(Object.keys(doc.on)).toContain("pull_request");
     expect(doc.permissions).toEqual({ contents: "read" });
     expect(text).not.toMatch(/secrets\.|vars\.|id-token|google-github-actions/);
-    const runs = steps(doc, "test").map((s) => s.run).filter(Boolean);
+    const runs = steps(doc, "test")
+      .map((s) => s.run)
+      .filter(Boolean);
     expect(runs).toEqual(expect.arrayContaining(["npm test", "npm run -s fleet -- --out fleet-report"]));
   });
 
@@ -35,13 +40,23 @@ describe(".github/workflows", () => {
     expect(doc.permissions).toEqual({ contents: "read", "id-token": "write" });
     const s = steps(doc, "preview");
     const auth = s.findIndex((x) => String(x.uses).startsWith("google-github-actions/auth@"));
-    expect(s[auth].with).toEqual({ workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}", service_account: "${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}" });
+    expect(s[auth].with).toEqual({
+      workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+      service_account: "${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}",
+    });
     expect(JSON.stringify(s)).not.toMatch(/credentials_json/);
-    const packConfig = s.findIndex((x) => String(x.run).startsWith("npm run -s pack-config -- --stack ${{ matrix.stack }} --out pack-config.json"));
+    const packConfig = s.findIndex((x) =>
+      String(x.run).startsWith("npm run -s pack-config -- --stack ${{ matrix.stack }} --out pack-config.json"),
+    );
     const pulumi = s.findIndex((x) => String(x.uses).startsWith("pulumi/actions@"));
     expect(auth).toBeGreaterThan(-1);
     expect(packConfig).toBeGreaterThan(auth);
     expect(pulumi).toBeGreaterThan(packConfig);
-    expect(s[pulumi].with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies", policyPackConfigs: "pack-config.json" });
+    expect(s[pulumi].with).toMatchObject({
+      command: "preview",
+      "stack-name": "${{ matrix.stack }}",
+      policyPacks: "policies",
+      policyPackConfigs: "pack-config.json",
+    });
   });
 });

@@ -38,7 +38,12 @@ export function uptimeFailingCondition(host: string, checkId: string): Condition
     conditionThreshold: {
       filter: `metric.type=${q(UPTIME_CHECK_PASSED)} AND resource.type="uptime_url" AND metric.label.check_id=${q(checkId)}`,
       aggregations: [
-        { alignmentPeriod: "300s", perSeriesAligner: "ALIGN_NEXT_OLDER", crossSeriesReducer: "REDUCE_COUNT_FALSE", groupByFields: ["resource.label.host"] },
+        {
+          alignmentPeriod: "300s",
+          perSeriesAligner: "ALIGN_NEXT_OLDER",
+          crossSeriesReducer: "REDUCE_COUNT_FALSE",
+          groupByFields: ["resource.label.host"],
+        },
       ],
       comparison: "COMPARISON_GT",
       thresholdValue: 1,
@@ -54,7 +59,14 @@ export function certificateExpiryCondition(host: string, checkId: string, days: 
     displayName: `${host} certificate expires in under ${days} days`,
     conditionThreshold: {
       filter: `metric.type=${q(UPTIME_SSL_DAYS_LEFT)} AND resource.type="uptime_url" AND metric.label.check_id=${q(checkId)}`,
-      aggregations: [{ alignmentPeriod: "3600s", perSeriesAligner: "ALIGN_MIN", crossSeriesReducer: "REDUCE_MIN", groupByFields: ["resource.label.host"] }],
+      aggregations: [
+        {
+          alignmentPeriod: "3600s",
+          perSeriesAligner: "ALIGN_MIN",
+          crossSeriesReducer: "REDUCE_MIN",
+          groupByFields: ["resource.label.host"],
+        },
+      ],
       comparison: "COMPARISON_LT",
       thresholdValue: days,
       duration: "0s",
@@ -93,7 +105,12 @@ export function natConditions(gatewayNames: readonly string[]): Condition[] {
       conditionThreshold: {
         filter: `metric.type=${q(NAT_DROPPED_SENT)} AND resource.type="nat_gateway" AND ${gateways}`,
         aggregations: [
-          { alignmentPeriod: "60s", perSeriesAligner: "ALIGN_RATE", crossSeriesReducer: "REDUCE_SUM", groupByFields: ["resource.label.gateway_name", "metric.label.reason"] },
+          {
+            alignmentPeriod: "60s",
+            perSeriesAligner: "ALIGN_RATE",
+            crossSeriesReducer: "REDUCE_SUM",
+            groupByFields: ["resource.label.gateway_name", "metric.label.reason"],
+          },
         ],
         comparison: "COMPARISON_GT",
         thresholdValue: 0,
@@ -106,7 +123,12 @@ export function natConditions(gatewayNames: readonly string[]): Condition[] {
       conditionThreshold: {
         filter: `metric.type=${q(NAT_ALLOCATION_FAILED)} AND resource.type="nat_gateway" AND ${gateways}`,
         aggregations: [
-          { alignmentPeriod: "60s", perSeriesAligner: "ALIGN_COUNT_TRUE", crossSeriesReducer: "REDUCE_SUM", groupByFields: ["resource.label.gateway_name"] },
+          {
+            alignmentPeriod: "60s",
+            perSeriesAligner: "ALIGN_COUNT_TRUE",
+            crossSeriesReducer: "REDUCE_SUM",
+            groupByFields: ["resource.label.gateway_name"],
+          },
         ],
         comparison: "COMPARISON_GT",
         thresholdValue: 0,
@@ -136,7 +158,8 @@ export function hpaAtMaxCondition(p: { cluster: string; namespace: string; hpa: 
 
 /** A pool's running node VMs (counted by their CPU series, found by their labels) at its maximum for 30 minutes. */
 export function poolAtMaxCondition(p: { environment: string; role: string; maxNodes: number }): Condition {
-  if (!Number.isInteger(p.maxNodes) || p.maxNodes < 1) throw new Error(`pool ${p.role}: maxNodes must be a positive integer, got ${p.maxNodes}`);
+  if (!Number.isInteger(p.maxNodes) || p.maxNodes < 1)
+    throw new Error(`pool ${p.role}: maxNodes must be a positive integer, got ${p.maxNodes}`);
   return {
     displayName: `node pool ${p.role} at its maximum (${p.maxNodes} nodes)`,
     conditionThreshold: {
@@ -250,8 +273,12 @@ export class Alerting extends pulumi.ComponentResource {
     const apiCheck = uptime("api", args.api);
     const checks: Record<string, pulumi.Output<string>> = { api: apiCheck.uptimeCheckId };
     const policies: Record<string, gcp.monitoring.AlertPolicy> = {};
-    policies.apiUptime = policy("api-uptime", `${args.api.host} down`, [apiCheck.uptimeCheckId.apply((id) => uptimeFailingCondition(args.api.host, id))],
-      `The API at https://${args.api.host}${args.api.path} fails from more than one uptime-check region.`);
+    policies.apiUptime = policy(
+      "api-uptime",
+      `${args.api.host} down`,
+      [apiCheck.uptimeCheckId.apply((id) => uptimeFailingCondition(args.api.host, id))],
+      `The API at https://${args.api.host}${args.api.path} fails from more than one uptime-check region.`,
+    );
     policies.certificate = policy(
       "certificate-expiry",
       `${args.api.host} certificate near expiry`,
@@ -262,17 +289,33 @@ export class Alerting extends pulumi.ComponentResource {
       const canary = args.canary;
       const canaryCheck = uptime("canary", canary);
       checks.canary = canaryCheck.uptimeCheckId;
-      policies.canaryUptime = policy("canary-uptime", `isolation canary ${canary.host} unreachable`, [canaryCheck.uptimeCheckId.apply((id) => uptimeFailingCondition(canary.host, id))],
-        "The isolation canary cannot be reached from outside: it is down or the MCP path (load balancer, Kourier, activator) is broken, so its isolation probes are not running either.");
+      policies.canaryUptime = policy(
+        "canary-uptime",
+        `isolation canary ${canary.host} unreachable`,
+        [canaryCheck.uptimeCheckId.apply((id) => uptimeFailingCondition(canary.host, id))],
+        "The isolation canary cannot be reached from outside: it is down or the MCP path (load balancer, Kourier, activator) is broken, so its isolation probes are not running either.",
+      );
     }
-    policies.lb5xx = policy("lb-5xx", "load balancer 5xx rate", [lb5xxCondition(args.lb5xxPercent ?? 5)],
-      "5xx responses from the external Application Load Balancer (backends and the proxy itself) above the threshold.");
-    policies.nat = policy("nat", "Cloud NAT errors", pulumi.all([...args.natGateways]).apply((names: string[]) => natConditions(names)),
-      "Cloud NAT drops connections or cannot allocate ports: raise gumstack:egress.<gateway>.addresses or minPortsPerVm (README, Egress).");
+    policies.lb5xx = policy(
+      "lb-5xx",
+      "load balancer 5xx rate",
+      [lb5xxCondition(args.lb5xxPercent ?? 5)],
+      "5xx responses from the external Application Load Balancer (backends and the proxy itself) above the threshold.",
+    );
+    policies.nat = policy(
+      "nat",
+      "Cloud NAT errors",
+      pulumi.all([...args.natGateways]).apply((names: string[]) => natConditions(names)),
+      "Cloud NAT drops connections or cannot allocate ports: raise gumstack:egress.<gateway>.addresses or minPortsPerVm (README, Egress).",
+    );
     policies.hpa = policy(
       "backend-hpa-max",
       "backend HPA at its maximum",
-      [pulumi.all([args.clusterName, args.backendHpa.name]).apply(([cluster, hpa]) => hpaAtMaxCondition({ cluster, namespace: args.backendHpa.namespace, hpa }))],
+      [
+        pulumi
+          .all([args.clusterName, args.backendHpa.name])
+          .apply(([cluster, hpa]) => hpaAtMaxCondition({ cluster, namespace: args.backendHpa.namespace, hpa })),
+      ],
       "The backend runs at gumstack:backend.maxReplicas: raise it (and the backend pool's maxNodes) or find the load.",
     );
     policies.pools = policy(

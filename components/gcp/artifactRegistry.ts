@@ -8,8 +8,12 @@ import type { ProjectApis } from "./projectServices.js";
  * SHA, so "tagged" says nothing about being in use), and KEEP the `keepRecentVersions` most recent versions of
  * each image, so the images still deployed survive however old they are. A KEEP match wins over a DELETE.
  */
-export function cleanupPolicies(retentionDays: number, keepRecentVersions: number): gcp.types.input.artifactregistry.RepositoryCleanupPolicy[] {
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error(`retentionDays must be a positive integer, got ${retentionDays}`);
+export function cleanupPolicies(
+  retentionDays: number,
+  keepRecentVersions: number,
+): gcp.types.input.artifactregistry.RepositoryCleanupPolicy[] {
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new Error(`retentionDays must be a positive integer, got ${retentionDays}`);
   if (!Number.isInteger(keepRecentVersions) || keepRecentVersions < 1) {
     throw new Error(`keepRecentVersions must be a positive integer, got ${keepRecentVersions}`);
   }

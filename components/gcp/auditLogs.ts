@@ -32,10 +32,12 @@ export class DataAccessAuditLogs extends pulumi.ComponentResource {
     super("gumstack:gcp:DataAccessAuditLogs", name, {}, opts);
     const services = args.services ?? DATA_ACCESS_AUDITED_SERVICES;
     if (services.length === 0) throw new Error(`audit logs ${name}: name at least one service`);
-    if (new Set(services).size !== services.length) throw new Error(`audit logs ${name}: a service is listed twice (${services.join(", ")})`);
+    if (new Set(services).size !== services.length)
+      throw new Error(`audit logs ${name}: a service is listed twice (${services.join(", ")})`);
     const configs: Record<string, gcp.projects.IAMAuditConfig> = {};
     for (const service of services) {
-      if (!/^[a-z0-9-]+\.googleapis\.com$/.test(service)) throw new Error(`audit logs ${name}: "${service}" is not a service name such as spanner.googleapis.com`);
+      if (!/^[a-z0-9-]+\.googleapis\.com$/.test(service))
+        throw new Error(`audit logs ${name}: "${service}" is not a service name such as spanner.googleapis.com`);
       configs[service] = new gcp.projects.IAMAuditConfig(
         `${name}-${service.split(".")[0]}`,
         {

@@ -59,11 +59,13 @@ export class Buckets extends pulumi.ComponentResource {
   constructor(name: string, args: BucketsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:Buckets", name, {}, opts);
 
-    if (new Set(args.purposes).size !== args.purposes.length) throw new Error(`bucket purposes must be unique: ${args.purposes.join(", ")}`);
+    if (new Set(args.purposes).size !== args.purposes.length)
+      throw new Error(`bucket purposes must be unique: ${args.purposes.join(", ")}`);
     const softDelete = softDeleteSeconds(args.softDeleteDays ?? 7);
     const noncurrentDays = args.noncurrentVersionDays ?? 30;
     // The provider drops a 0 here, which would silently keep noncurrent versions forever.
-    if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1) throw new Error(`noncurrentVersionDays must be a positive integer, got ${noncurrentDays}`);
+    if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1)
+      throw new Error(`noncurrentVersionDays must be a positive integer, got ${noncurrentDays}`);
 
     this.nameSuffix = args.randomSuffix
       ? new random.RandomId(`${name}-suffix`, { byteLength: RANDOM_SUFFIX_BYTES }, { parent: this })

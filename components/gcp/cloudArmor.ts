@@ -83,11 +83,18 @@ export const MAX_RULE_DESCRIPTION = 64;
 const describe = (text: string): string => (text.length <= MAX_RULE_DESCRIPTION ? text : `${text.slice(0, MAX_RULE_DESCRIPTION - 3)}...`);
 
 function checkRate(what: string, n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`${what} must be an integer 1-1000000 (Cloud Armor throttle count), got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+    throw new Error(`${what} must be an integer 1-1000000 (Cloud Armor throttle count), got ${n}`);
   return n;
 }
 
-function throttle(priority: number, description: string, match: ArmorRule["match"], count: number, key: { enforceOnKey: string; enforceOnKeyName?: string }): ArmorRule {
+function throttle(
+  priority: number,
+  description: string,
+  match: ArmorRule["match"],
+  count: number,
+  key: { enforceOnKey: string; enforceOnKeyName?: string },
+): ArmorRule {
   return {
     priority,
     description: describe(description),
@@ -122,16 +129,28 @@ export function armorRules(s: ArmorRuleSettings): ArmorRule[] {
       const host = `${server}.${s.domain}`;
       if (host === s.apiHost) throw new Error(`server override "${server}" names the API host; its limit is apiRequestsPerMinutePerClient`);
       rules.push(
-        throttle(2000 + i, `${count}/min, all clients: ${host}`, { expr: { expression: hostIs(host) } }, checkRate(`server override ${server}`, count), {
-          enforceOnKey: "HTTP_HEADER",
-          enforceOnKeyName: "host",
-        }),
+        throttle(
+          2000 + i,
+          `${count}/min, all clients: ${host}`,
+          { expr: { expression: hostIs(host) } },
+          checkRate(`server override ${server}`, count),
+          {
+            enforceOnKey: "HTTP_HEADER",
+            enforceOnKeyName: "host",
+          },
+        ),
       );
     });
   rules.push(
-    throttle(3000, `API: ${s.apiRequestsPerMinutePerClient} requests/min per client IP`, { expr: { expression: api } }, checkRate("apiRequestsPerMinutePerClient", s.apiRequestsPerMinutePerClient), {
-      enforceOnKey: "IP",
-    }),
+    throttle(
+      3000,
+      `API: ${s.apiRequestsPerMinutePerClient} requests/min per client IP`,
+      { expr: { expression: api } },
+      checkRate("apiRequestsPerMinutePerClient", s.apiRequestsPerMinutePerClient),
+      {
+        enforceOnKey: "IP",
+      },
+    ),
     throttle(
       4000,
       `each MCP server: ${s.serverRequestsPerMinute} requests/min, all clients`,

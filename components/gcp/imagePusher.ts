@@ -60,7 +60,13 @@ export class ImagePusher extends pulumi.ComponentResource {
     this.email = this.account.email;
     this.repositoryGrant = new gcp.artifactregistry.RepositoryIamMember(
       `${name}-repository-writer`,
-      { project: args.repository.project, location: args.repository.location, repository: args.repository.repositoryId, role: PUSHER_REPOSITORY_ROLE, member: this.account.member },
+      {
+        project: args.repository.project,
+        location: args.repository.location,
+        repository: args.repository.repositoryId,
+        role: PUSHER_REPOSITORY_ROLE,
+        member: this.account.member,
+      },
       { parent: this },
     );
     this.tokenMinterGrant = new gcp.serviceaccount.IAMMember(

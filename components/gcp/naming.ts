@@ -8,7 +8,10 @@ import { createHash } from "node:crypto";
  * and the result is stable across runs. The result starts with a letter and ends with a letter or digit.
  */
 export function boundedName(parts: readonly string[], maxLength: number): string {
-  const full = parts.filter((p) => p.length > 0).join("-").toLowerCase();
+  const full = parts
+    .filter((p) => p.length > 0)
+    .join("-")
+    .toLowerCase();
   if (!/^[a-z][a-z0-9-]*$/.test(full)) {
     throw new Error(`name "${full}" must start with a letter and hold only lowercase letters, digits and hyphens`);
   }
@@ -46,7 +49,8 @@ export function keyRingName(environment: string, suffix?: string): string {
 export function bucketName(project: string, environment: string, purpose: string, suffix?: string): string {
   const env = project === environment || project.endsWith(`-${environment}`) ? "" : environment;
   const name = boundedName([project, env, purpose, suffix ?? ""], 63);
-  if (name.startsWith("goog") || name.includes("google")) throw new Error(`bucket name "${name}" may not start with "goog" or contain "google"`);
+  if (name.startsWith("goog") || name.includes("google"))
+    throw new Error(`bucket name "${name}" may not start with "goog" or contain "google"`);
   return name;
 }
 

@@ -56,9 +56,12 @@ export function natPortPlan(g: NatGatewaySettings & { readonly maxVms: number })
 export function checkNatGateway(what: string, g: NatGatewaySettings): void {
   if (!Number.isInteger(g.addresses) || g.addresses < 1) throw new Error(`${what} needs at least one address, got ${g.addresses}`);
   const pow2 = (n: number, lo: number, hi: number) => Number.isInteger(n) && n >= lo && n <= hi && (n & (n - 1)) === 0;
-  if (!pow2(g.minPortsPerVm, 32, 32768)) throw new Error(`${what}: minPortsPerVm ${g.minPortsPerVm} must be a power of two from 32 to 32768`);
-  if (!pow2(g.maxPortsPerVm, 64, 65536)) throw new Error(`${what}: maxPortsPerVm ${g.maxPortsPerVm} must be a power of two from 64 to 65536`);
-  if (g.maxPortsPerVm <= g.minPortsPerVm) throw new Error(`${what}: maxPortsPerVm (${g.maxPortsPerVm}) must exceed minPortsPerVm (${g.minPortsPerVm})`);
+  if (!pow2(g.minPortsPerVm, 32, 32768))
+    throw new Error(`${what}: minPortsPerVm ${g.minPortsPerVm} must be a power of two from 32 to 32768`);
+  if (!pow2(g.maxPortsPerVm, 64, 65536))
+    throw new Error(`${what}: maxPortsPerVm ${g.maxPortsPerVm} must be a power of two from 64 to 65536`);
+  if (g.maxPortsPerVm <= g.minPortsPerVm)
+    throw new Error(`${what}: maxPortsPerVm (${g.maxPortsPerVm}) must exceed minPortsPerVm (${g.minPortsPerVm})`);
 }
 
 /**
@@ -217,20 +220,22 @@ export class Network extends pulumi.ComponentResource {
       subnetwork: gcp.types.input.compute.RouterNatSubnetwork,
     ) => {
       checkNatGateway(`network ${name}: the ${key} NAT`, settings);
-      const addresses = Array.from({ length: settings.addresses }, (_, i) =>
-        new gcp.compute.Address(
-          `${name}-nat-${key}-ip-${i}`,
-          {
-            project: args.project,
-            region: args.region,
-            name: boundedName([...base, "nat", key, String(i)], 63),
-            description: `Cloud NAT egress address of the ${key === "tenant" ? "MCP servers (tenants)" : "platform"}`,
-            addressType: "EXTERNAL",
-            networkTier: "PREMIUM",
-          },
-          // Customers allow-list these: a replacement would change them, so they are protected.
-          { parent: this, ...computeApi, protect: true },
-        ),
+      const addresses = Array.from(
+        { length: settings.addresses },
+        (_, i) =>
+          new gcp.compute.Address(
+            `${name}-nat-${key}-ip-${i}`,
+            {
+              project: args.project,
+              region: args.region,
+              name: boundedName([...base, "nat", key, String(i)], 63),
+              description: `Cloud NAT egress address of the ${key === "tenant" ? "MCP servers (tenants)" : "platform"}`,
+              addressType: "EXTERNAL",
+              networkTier: "PREMIUM",
+            },
+            // Customers allow-list these: a replacement would change them, so they are protected.
+            { parent: this, ...computeApi, protect: true },
+          ),
       );
       const nat = new gcp.compute.RouterNat(
         logical,

@@ -115,9 +115,10 @@ export class ProjectServices extends pulumi.ComponentResource {
     }
     this.apis = apis as ProjectApis;
 
-    this.projectNumber = args.projectNumber !== undefined
-      ? pulumi.output(args.projectNumber)
-      : gcp.organizations.getProjectOutput({ projectId: args.project }, { parent: this }).number;
+    this.projectNumber =
+      args.projectNumber !== undefined
+        ? pulumi.output(args.projectNumber)
+        : gcp.organizations.getProjectOutput({ projectId: args.project }, { parent: this }).number;
 
     const identity = (kind: "container" | "spanner" | "artifactregistry") =>
       new gcp.projects.ServiceIdentity(
@@ -134,10 +135,7 @@ export class ProjectServices extends pulumi.ComponentResource {
     };
 
     // Calling the storage service-account endpoint creates the agent if it does not exist yet.
-    const gcs = gcp.storage.getProjectServiceAccountOutput(
-      { project: args.project },
-      { parent: this, dependsOn: [this.apis.storage] },
-    );
+    const gcs = gcp.storage.getProjectServiceAccountOutput({ project: args.project }, { parent: this, dependsOn: [this.apis.storage] });
 
     this.agents = {
       container: agent("container", this.identities.container),

@@ -51,7 +51,9 @@ export interface ServiceAccountsArgs {
    */
   readonly platformImagesRepository: RepositoryInput;
   /** Spanner databases the backend uses, by database id (`Spanner.databases` fits). Required. */
-  readonly databases: Readonly<Record<string, { readonly project: pulumi.Input<string>; readonly instance: pulumi.Input<string>; readonly name: pulumi.Input<string> }>>;
+  readonly databases: Readonly<
+    Record<string, { readonly project: pulumi.Input<string>; readonly instance: pulumi.Input<string>; readonly name: pulumi.Input<string> }>
+  >;
   /** Buckets whose objects the backend reads and writes, by purpose (`Buckets.buckets` fits). Default none. */
   readonly buckets?: Readonly<Record<string, { readonly name: pulumi.Input<string> }>>;
   /**
@@ -95,7 +97,12 @@ export class ServiceAccounts extends pulumi.ComponentResource {
     };
     const nodes = {} as Record<NodePoolRole, gcp.serviceaccount.Account>;
     for (const role of NODE_POOL_ROLES) {
-      nodes[role] = account(`nodes-${role}`, `gke-${role}`, `GKE ${role} nodes`, `Runs the ${role} node pool: logging, metrics, pulls of ${reads[role]} only`);
+      nodes[role] = account(
+        `nodes-${role}`,
+        `gke-${role}`,
+        `GKE ${role} nodes`,
+        `Runs the ${role} node pool: logging, metrics, pulls of ${reads[role]} only`,
+      );
     }
     this.nodes = nodes;
     this.backend = account("backend", "backend", "Gumstack backend", "Workload Identity of the backend API");
@@ -112,7 +119,11 @@ export class ServiceAccounts extends pulumi.ComponentResource {
       for (const role of NODE_PROJECT_ROLES) {
         const short = role.replace(/^roles\//, "").replace(/\./g, "-");
         grants.push(
-          new gcp.projects.IAMMember(`${name}-nodes-${pool}-${short}`, { project: args.project, role, member: nodes[pool].member }, { parent: this }),
+          new gcp.projects.IAMMember(
+            `${name}-nodes-${pool}-${short}`,
+            { project: args.project, role, member: nodes[pool].member },
+            { parent: this },
+          ),
         );
       }
     }

@@ -16,8 +16,17 @@ export type NodePoolRole = PoolRole;
 /** The taint GKE Sandbox puts on sandbox nodes itself (never set by this program). */
 export const GKE_SANDBOX_TAINT = { key: "sandbox.gke.io/runtime", value: "gvisor", effect: "NO_SCHEDULE" } as const;
 
-export interface NodeTaint { readonly key: string; readonly value: string; readonly effect: "NO_SCHEDULE" }
-export interface Toleration { key: string; operator: "Equal"; value: string; effect: "NoSchedule" }
+export interface NodeTaint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: "NO_SCHEDULE";
+}
+export interface Toleration {
+  key: string;
+  operator: "Equal";
+  value: string;
+  effect: "NoSchedule";
+}
 
 /** Kubernetes node labels of a pool. */
 export function poolNodeLabels(role: NodePoolRole): Record<string, string> {

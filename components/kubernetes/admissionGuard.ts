@@ -30,7 +30,12 @@ export class AdmissionGuard extends pulumi.ComponentResource {
 
     // Children are `<name>-<id>` (guard-sandbox, guard-images, ...); cluster names are fixed by the manifests.
     this.policies = manifests.policies.map(
-      (m, i) => new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${manifests.ids[i]}`, { metadata: m.metadata, spec: m.spec }, childOpts),
+      (m, i) =>
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+          `${name}-${manifests.ids[i]}`,
+          { metadata: m.metadata, spec: m.spec },
+          childOpts,
+        ),
     );
     this.policyNames = this.policies.map((p) => p.metadata.name);
     this.bindings = manifests.bindings.map(

@@ -93,10 +93,49 @@ export const TENANT_LABEL = "gumstack.com/tenant";
  * labels of enterprise customers' domains under the platform domain are added by the stack.
  */
 export const DEFAULT_RESERVED_HOSTNAMES: readonly string[] = [
-  "api", "www", "app", "auth", "login", "logout", "signin", "signup", "sso", "oauth", "id", "identity", "account",
-  "accounts", "admin", "dashboard", "console", "portal", "docs", "help", "support", "status", "mail", "smtp", "imap",
-  "pop", "mx", "ns1", "ns2", "billing", "blog", "cdn", "static", "assets", "mcp", "gateway", "internal", "metrics",
-  "grafana", "webhooks", "security", "gumstack", "gumloop",
+  "api",
+  "www",
+  "app",
+  "auth",
+  "login",
+  "logout",
+  "signin",
+  "signup",
+  "sso",
+  "oauth",
+  "id",
+  "identity",
+  "account",
+  "accounts",
+  "admin",
+  "dashboard",
+  "console",
+  "portal",
+  "docs",
+  "help",
+  "support",
+  "status",
+  "mail",
+  "smtp",
+  "imap",
+  "pop",
+  "mx",
+  "ns1",
+  "ns2",
+  "billing",
+  "blog",
+  "cdn",
+  "static",
+  "assets",
+  "mcp",
+  "gateway",
+  "internal",
+  "metrics",
+  "grafana",
+  "webhooks",
+  "security",
+  "gumstack",
+  "gumloop",
 ];
 
 /** Knative's release registry path of the queue-proxy binary (config-deployment `queue-sidecar-image`), digest-pinned. */
@@ -120,12 +159,24 @@ export function artifactRegistryImagePrefix(region: string, project: string, rep
   return `${region}-docker.pkg.dev/${project}/${repositoryId}/`;
 }
 
-interface NamedExpression { name: string; expression: string }
-interface Validation { expression: string; message: string; messageExpression: string; reason: "Forbidden" }
+interface NamedExpression {
+  name: string;
+  expression: string;
+}
+interface Validation {
+  expression: string;
+  message: string;
+  messageExpression: string;
+  reason: "Forbidden";
+}
 /** DELETE is never judged: removing an MCP server cannot open an escape. */
 type Operation = "CREATE" | "UPDATE";
 interface ResourceRule {
-  apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: Operation[]; scope: "Namespaced" | "Cluster";
+  apiGroups: string[];
+  apiVersions: string[];
+  resources: string[];
+  operations: Operation[];
+  scope: "Namespaced" | "Cluster";
 }
 interface MatchResources {
   namespaceSelector: { matchLabels: Record<string, string> };
@@ -210,19 +261,28 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
     maxEmptyDirSize: args.maxEmptyDirSize ?? "4Gi",
     reservedEnvPrefixes: args.reservedEnvPrefixes ?? ["GUMSTACK_", "GUMLOOP_"],
   };
-  const fail = (field: string, why: string): never => { throw new Error(`AdmissionGuard ${field}: ${why}`); };
+  const fail = (field: string, why: string): never => {
+    throw new Error(`AdmissionGuard ${field}: ${why}`);
+  };
   for (const f of ["namespace", "serviceAccountName", "runtimeClassName"] as const) {
     if (!DNS_LABEL.test(r[f])) fail(f, `${JSON.stringify(r[f])} is not a DNS-1123 label`);
   }
   if (!REPOSITORY.test(r.tenantImageRepository)) {
-    fail("tenantImageRepository", `${JSON.stringify(args.tenantImageRepository)} must be <registry host>/<project>/<repository>, e.g. us-west1-docker.pkg.dev/gumstack-prod/mcp-prod`);
+    fail(
+      "tenantImageRepository",
+      `${JSON.stringify(args.tenantImageRepository)} must be <registry host>/<project>/<repository>, e.g. us-west1-docker.pkg.dev/gumstack-prod/mcp-prod`,
+    );
   }
   const platform = r.platformImageRepository;
   if (platform !== undefined) {
-    if (!REPOSITORY.test(platform)) fail("platformImageRepository", `${JSON.stringify(platform)} must be <registry host>/<project>/<repository>`);
+    if (!REPOSITORY.test(platform))
+      fail("platformImageRepository", `${JSON.stringify(platform)} must be <registry host>/<project>/<repository>`);
     // One inside the other would let a tenant path name platform images, or refuse every tenant image.
     if (`${r.tenantImageRepository}/`.startsWith(`${platform}/`) || `${platform}/`.startsWith(`${r.tenantImageRepository}/`)) {
-      fail("platformImageRepository", `${JSON.stringify(platform)} overlaps tenantImageRepository ${JSON.stringify(r.tenantImageRepository)}: tenant and platform images must live in separate repositories`);
+      fail(
+        "platformImageRepository",
+        `${JSON.stringify(platform)} overlaps tenantImageRepository ${JSON.stringify(r.tenantImageRepository)}: tenant and platform images must live in separate repositories`,
+      );
     }
   }
   for (const p of r.knativeSystemImagePrefixes) {
@@ -231,13 +291,16 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
     }
   }
   if (!DOMAIN.test(r.domain)) fail("domain", `${JSON.stringify(r.domain)} is not a lowercase DNS domain`);
-  for (const t of r.reservedTenants) if (!DNS_LABEL.test(t)) fail("reservedTenants", `${JSON.stringify(t)} is not a tenant id (a DNS label)`);
-  for (const s of r.reservedHostnames) if (!DNS_LABEL.test(s)) fail("reservedHostnames", `${JSON.stringify(s)} is not a DNS label (a name under the domain, such as api)`);
+  for (const t of r.reservedTenants)
+    if (!DNS_LABEL.test(t)) fail("reservedTenants", `${JSON.stringify(t)} is not a tenant id (a DNS label)`);
+  for (const s of r.reservedHostnames)
+    if (!DNS_LABEL.test(s)) fail("reservedHostnames", `${JSON.stringify(s)} is not a DNS label (a name under the domain, such as api)`);
   if (!Number.isInteger(r.minScale) || r.minScale < 0) fail("minScale", "must be an integer >= 0");
   if (!Number.isInteger(r.maxScaleLimit) || r.maxScaleLimit < Math.max(1, r.minScale)) {
     fail("maxScaleLimit", `must be an integer >= max(1, minScale ${r.minScale})`);
   }
-  if (!Number.isInteger(r.maxProgressDeadlineSeconds) || r.maxProgressDeadlineSeconds < 1) fail("maxProgressDeadlineSeconds", "must be a positive integer");
+  if (!Number.isInteger(r.maxProgressDeadlineSeconds) || r.maxProgressDeadlineSeconds < 1)
+    fail("maxProgressDeadlineSeconds", "must be a positive integer");
   if (!Number.isInteger(r.maxContainers) || r.maxContainers < 1 || r.maxContainers > MAX_CONTAINERS_LIMIT) {
     fail("maxContainers", `must be an integer from 1 to ${MAX_CONTAINERS_LIMIT}`);
   }
@@ -246,10 +309,19 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
     if (v === undefined || v <= 0) fail(f, `${JSON.stringify(r[f])} is not a positive Kubernetes quantity`);
   }
   // A container that sets no limit gets the LimitRange default: a pod of one such container must fit.
-  if (quantityValue(r.containerDefaultCpuLimit)! > quantityValue(r.maxPodCpu)!) fail("maxPodCpu", `${r.maxPodCpu} is below containerDefaultCpuLimit ${r.containerDefaultCpuLimit}: no server without a CPU limit could run`);
-  if (quantityValue(r.containerDefaultMemoryLimit)! > quantityValue(r.maxPodMemory)!) fail("maxPodMemory", `${r.maxPodMemory} is below containerDefaultMemoryLimit ${r.containerDefaultMemoryLimit}: no server without a memory limit could run`);
+  if (quantityValue(r.containerDefaultCpuLimit)! > quantityValue(r.maxPodCpu)!)
+    fail(
+      "maxPodCpu",
+      `${r.maxPodCpu} is below containerDefaultCpuLimit ${r.containerDefaultCpuLimit}: no server without a CPU limit could run`,
+    );
+  if (quantityValue(r.containerDefaultMemoryLimit)! > quantityValue(r.maxPodMemory)!)
+    fail(
+      "maxPodMemory",
+      `${r.maxPodMemory} is below containerDefaultMemoryLimit ${r.containerDefaultMemoryLimit}: no server without a memory limit could run`,
+    );
   if (r.reservedEnvPrefixes.length === 0) fail("reservedEnvPrefixes", "at least one prefix is required");
-  for (const p of r.reservedEnvPrefixes) if (!ENV_PREFIX.test(p)) fail("reservedEnvPrefixes", `${JSON.stringify(p)} must look like GUMSTACK_`);
+  for (const p of r.reservedEnvPrefixes)
+    if (!ENV_PREFIX.test(p)) fail("reservedEnvPrefixes", `${JSON.stringify(p)} must look like GUMSTACK_`);
   return r;
 }
 
@@ -266,8 +338,13 @@ const withItems = (message: string, label: string, variable: string): string =>
 
 const KNATIVE = "serving.knative.dev";
 const WRITE: Operation[] = ["CREATE", "UPDATE"];
-const rule = (group: string, versions: string[], resources: string[], operations = WRITE, scope: "Namespaced" | "Cluster" = "Namespaced"): ResourceRule =>
-  ({ apiGroups: [group], apiVersions: versions, resources, operations, scope });
+const rule = (
+  group: string,
+  versions: string[],
+  resources: string[],
+  operations = WRITE,
+  scope: "Namespaced" | "Cluster" = "Namespaced",
+): ResourceRule => ({ apiGroups: [group], apiVersions: versions, resources, operations, scope });
 
 /** Every kind that is or stamps out a pod; the Pod rule is the backstop for kinds not listed. */
 const WORKLOAD_RULES: ResourceRule[] = [
@@ -287,7 +364,10 @@ const TEMPLATE_CHANGED =
   `request.kind.kind in ["Pod", "Revision"] ? object.spec != oldObject.spec : ` +
   `request.kind.kind == "CronJob" ? object.spec.jobTemplate != oldObject.spec.jobTemplate : ` +
   `object.spec.template != oldObject.spec.template`;
-const POD_TEMPLATE_CHANGED: NamedExpression = { name: "create-or-pod-template-change", expression: `request.operation != "UPDATE" || (${TEMPLATE_CHANGED})` };
+const POD_TEMPLATE_CHANGED: NamedExpression = {
+  name: "create-or-pod-template-change",
+  expression: `request.operation != "UPDATE" || (${TEMPLATE_CHANGED})`,
+};
 
 /** The object's own labels, and the pod template's (a Pod's and a Revision's are their own). */
 const labelsOf = (o: string) => `(has(${o}.metadata.labels) ? ${o}.metadata.labels : {})`;
@@ -324,7 +404,11 @@ const WORKLOAD_VARIABLES: NamedExpression[] = [
   { name: "knativeDerived", expression: `request.kind.kind in ["Deployment", "ReplicaSet", "Pod"]` },
 ];
 
-function policy(r: Resolved, suffix: string, spec: Omit<ValidatingAdmissionPolicyManifest["spec"], "failurePolicy" | "matchConstraints"> & { rules: ResourceRule[] }): ValidatingAdmissionPolicyManifest {
+function policy(
+  r: Resolved,
+  suffix: string,
+  spec: Omit<ValidatingAdmissionPolicyManifest["spec"], "failurePolicy" | "matchConstraints"> & { rules: ResourceRule[] },
+): ValidatingAdmissionPolicyManifest {
   const { rules, ...rest } = spec;
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
@@ -339,13 +423,20 @@ function policy(r: Resolved, suffix: string, spec: Omit<ValidatingAdmissionPolic
   };
 }
 
-const guardLabels = (): Record<string, string> => ({ "app.kubernetes.io/part-of": "gumstack", "app.kubernetes.io/component": "admission-guard" });
+const guardLabels = (): Record<string, string> => ({
+  "app.kubernetes.io/part-of": "gumstack",
+  "app.kubernetes.io/component": "admission-guard",
+});
 // kubernetes.io/metadata.name is set by the API server and cannot be forged; for a Namespace object the
 // selector is matched against its own labels, which is what the pod-security policy relies on.
 const namespaceScope = (r: Resolved) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": r.namespace } } });
 
-const check = (expression: string, message: string, messageExpression: string): Validation =>
-  ({ expression, message, messageExpression, reason: "Forbidden" });
+const check = (expression: string, message: string, messageExpression: string): Validation => ({
+  expression,
+  message,
+  messageExpression,
+  reason: "Forbidden",
+});
 /** A validation that passes when the list<string> variable of offenders is empty, naming them when not. */
 const none = (variable: string, message: string, label: string): Validation =>
   check(`size(variables.${variable}) == 0`, message, withItems(message, label, variable));
@@ -365,7 +456,9 @@ const hostSet = (c: string) =>
     const [outer, inner] = h.split(".");
     const path = inner ? `${c}.${outer}.${inner}` : `${c}.${outer}`;
     const guard = inner ? `has(${c}.${outer}) && has(${path})` : `has(${path})`;
-    return ["httpGet", "tcpSocket"].map((a) => `(${guard} && has(${path}.${a}) && has(${path}.${a}.host) && ${path}.${a}.host != "")`).join(" || ");
+    return ["httpGet", "tcpSocket"]
+      .map((a) => `(${guard} && has(${path}.${a}) && has(${path}.${a}.host) && ${path}.${a}.host != "")`)
+      .join(" || ");
   }).join(" || ");
 
 function sandboxPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
@@ -381,7 +474,11 @@ function sandboxPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
         name: "hostNamespaces",
         expression: ["hostNetwork", "hostPID", "hostIPC"].map((f) => `(has(${p}.${f}) && ${p}.${f} ? [${lit(f)}] : [])`).join(" + "),
       },
-      { name: "hostPortContainers", expression: "variables.containers.filter(c, has(c.ports) && c.ports.exists(pt, has(pt.hostPort) && pt.hostPort != 0)).map(c, c.name)" },
+      {
+        name: "hostPortContainers",
+        expression:
+          "variables.containers.filter(c, has(c.ports) && c.ports.exists(pt, has(pt.hostPort) && pt.hostPort != 0)).map(c, c.name)",
+      },
       { name: "privilegedContainers", expression: containerFlag("privileged") },
       { name: "escalatingContainers", expression: containerFlag("allowPrivilegeEscalation") },
       {
@@ -395,7 +492,8 @@ function sandboxPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       { name: "hostPathVolumes", expression: "variables.volumes.filter(v, has(v.hostPath)).map(v, v.name)" },
       {
         name: "tokenVolumes",
-        expression: "variables.volumes.filter(v, has(v.projected) && has(v.projected.sources) && v.projected.sources.exists(s, has(s.serviceAccountToken))).map(v, v.name)",
+        expression:
+          "variables.volumes.filter(v, has(v.projected) && has(v.projected.sources) && v.projected.sources.exists(s, has(s.serviceAccountToken))).map(v, v.name)",
       },
       { name: "hostProbes", expression: `variables.containers.filter(c, ${hostSet("c")}).map(c, c.name)` },
       {
@@ -434,16 +532,44 @@ function sandboxPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
         `${lit("automountServiceAccountToken must be false: a Kubernetes API token must never be mounted into untrusted MCP code; got ")} + ` +
           `(has(${p}.automountServiceAccountToken) ? "true" : "unset (defaults to true)")`,
       ),
-      none("tokenVolumes", "projected serviceAccountToken volumes are not allowed: they mount a Kubernetes API token into untrusted MCP code", "volumes"),
-      none("hostNamespaces", "hostNetwork, hostPID and hostIPC are not allowed: they share the node's network, processes or IPC with untrusted MCP code", "set"),
-      none("hostPortContainers", "hostPort is not allowed: it exposes the pod on the node's address, around the MCP NetworkPolicies", "containers"),
+      none(
+        "tokenVolumes",
+        "projected serviceAccountToken volumes are not allowed: they mount a Kubernetes API token into untrusted MCP code",
+        "volumes",
+      ),
+      none(
+        "hostNamespaces",
+        "hostNetwork, hostPID and hostIPC are not allowed: they share the node's network, processes or IPC with untrusted MCP code",
+        "set",
+      ),
+      none(
+        "hostPortContainers",
+        "hostPort is not allowed: it exposes the pod on the node's address, around the MCP NetworkPolicies",
+        "containers",
+      ),
       none("privilegedContainers", "privileged containers are not allowed: they get full access to the node", "containers"),
       none("escalatingContainers", "allowPrivilegeEscalation must not be true: MCP processes must not gain privileges", "containers"),
       none("hostPathVolumes", "hostPath volumes are not allowed: they expose the node's filesystem to untrusted MCP code", "volumes"),
-      none("addedCapabilities", `adding Linux capabilities other than ${RESTRICTED_ADDABLE_CAPABILITY} is not allowed: MCP containers run with the restricted capability set`, "containers"),
-      none("hostProbes", "probes and lifecycle hooks may not set host: the kubelet would send them from the node, outside the sandbox and the NetworkPolicies", "containers"),
-      none("otherVolumes", "only emptyDir volumes are allowed: Knative needs none, and an MCP server gets scratch space only, never another object or the node's storage", "volumes"),
-      none("unboundedEmptyDirs", `emptyDir volumes need a sizeLimit of at most ${r.maxEmptyDirSize}: an unbounded one can fill the node's disk and get neighbours evicted`, "volumes"),
+      none(
+        "addedCapabilities",
+        `adding Linux capabilities other than ${RESTRICTED_ADDABLE_CAPABILITY} is not allowed: MCP containers run with the restricted capability set`,
+        "containers",
+      ),
+      none(
+        "hostProbes",
+        "probes and lifecycle hooks may not set host: the kubelet would send them from the node, outside the sandbox and the NetworkPolicies",
+        "containers",
+      ),
+      none(
+        "otherVolumes",
+        "only emptyDir volumes are allowed: Knative needs none, and an MCP server gets scratch space only, never another object or the node's storage",
+        "volumes",
+      ),
+      none(
+        "unboundedEmptyDirs",
+        `emptyDir volumes need a sizeLimit of at most ${r.maxEmptyDirSize}: an unbounded one can fill the node's disk and get neighbours evicted`,
+        "volumes",
+      ),
     ],
   });
 }
@@ -470,8 +596,16 @@ function reservedEnvPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       },
     ],
     validations: [
-      none("reservedEnv", `environment variables starting with ${shown} are reserved for the platform and may not be set by an MCP server`, "containers"),
-      none("reservedEnvFromPrefixes", `envFrom prefixes that would produce names starting with ${shown} are not allowed: those names are reserved for the platform`, "containers"),
+      none(
+        "reservedEnv",
+        `environment variables starting with ${shown} are reserved for the platform and may not be set by an MCP server`,
+        "containers",
+      ),
+      none(
+        "reservedEnvFromPrefixes",
+        `envFrom prefixes that would produce names starting with ${shown} are not allowed: those names are reserved for the platform`,
+        "containers",
+      ),
     ],
   });
 }
@@ -485,7 +619,8 @@ function secretsPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const envWith = (ref: string) =>
     `variables.containers.filter(c, has(c.env) && c.env.exists(e, has(e.valueFrom) && has(e.valueFrom.${ref})))` +
     `.map(c, c.name + " env " + c.env.filter(e, has(e.valueFrom) && has(e.valueFrom.${ref})).map(e, e.name).join("+"))`;
-  const why = "the namespace is shared by every tenant and the kubelet gives any pod the objects it names; settings come as plain env values";
+  const why =
+    "the namespace is shared by every tenant and the kubelet gives any pod the objects it names; settings come as plain env values";
   return policy(r, "secrets", {
     rules: WORKLOAD_RULES,
     matchConditions: [POD_TEMPLATE_CHANGED],
@@ -495,7 +630,8 @@ function secretsPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       { name: "envFromContainers", expression: "variables.containers.filter(c, has(c.envFrom) && size(c.envFrom) > 0).map(c, c.name)" },
       {
         name: "secretVolumes",
-        expression: "variables.volumes.filter(v, has(v.secret) || (has(v.projected) && has(v.projected.sources) && v.projected.sources.exists(s, has(s.secret)))).map(v, v.name)",
+        expression:
+          "variables.volumes.filter(v, has(v.secret) || (has(v.projected) && has(v.projected.sources) && v.projected.sources.exists(s, has(s.secret)))).map(v, v.name)",
       },
       { name: "pullSecrets", expression: `has(${p}.imagePullSecrets) ? ${p}.imagePullSecrets.map(s, has(s.name) ? s.name : "") : []` },
       { name: "configMapEnv", expression: envWith("configMapKeyRef") },
@@ -504,7 +640,11 @@ function secretsPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       none("secretEnv", `env valueFrom.secretKeyRef is not allowed: ${why}`, "containers"),
       none("envFromContainers", `envFrom is not allowed (it only names Secrets and ConfigMaps): ${why}`, "containers"),
       none("secretVolumes", `secret volumes (and projected secret sources) are not allowed: ${why}`, "volumes"),
-      none("pullSecrets", "imagePullSecrets are not allowed: MCP nodes pull from the tenant repository with their own identity, and a pull secret is another tenant's readable Secret", "secrets"),
+      none(
+        "pullSecrets",
+        "imagePullSecrets are not allowed: MCP nodes pull from the tenant repository with their own identity, and a pull secret is another tenant's readable Secret",
+        "secrets",
+      ),
       none("configMapEnv", `env valueFrom.configMapKeyRef is not allowed: ${why}`, "containers"),
     ],
   });
@@ -521,15 +661,25 @@ function tenantPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const reserved = `label ${label} must not be a tenant id the platform reserves for its own images (${r.reservedTenants.join(", ")})`;
   return policy(r, "tenant", {
     rules: WORKLOAD_RULES,
-    matchConditions: [{
-      name: "create-template-or-tenant-change",
-      expression: `request.operation != "UPDATE" || (${TEMPLATE_CHANGED}) || ${tenantOf(labelsOf("object"))} != ${was}`,
-    }],
+    matchConditions: [
+      {
+        name: "create-template-or-tenant-change",
+        expression: `request.operation != "UPDATE" || (${TEMPLATE_CHANGED}) || ${tenantOf(labelsOf("object"))} != ${was}`,
+      },
+    ],
     variables: [{ name: "templateMeta", expression: TEMPLATE_META }, ...TENANT_VARIABLES],
     validations: [
-      check(`variables.tenant.matches(${lit(TENANT_ID)})`, required, `${lit(`${required}; got `)} + (variables.tenant == "" ? "none" : ${quoted("variables.tenant")})`),
+      check(
+        `variables.tenant.matches(${lit(TENANT_ID)})`,
+        required,
+        `${lit(`${required}; got `)} + (variables.tenant == "" ? "none" : ${quoted("variables.tenant")})`,
+      ),
       check(`!(variables.tenant in ${list(r.reservedTenants)})`, reserved, `${lit(`${reserved}; got `)} + ${quoted("variables.tenant")}`),
-      check(`variables.templateTenant == variables.tenant`, template, `${lit(`${template}; got `)} + (variables.templateTenant == "" ? "none" : ${quoted("variables.templateTenant")})`),
+      check(
+        `variables.templateTenant == variables.tenant`,
+        template,
+        `${lit(`${template}; got `)} + (variables.templateTenant == "" ? "none" : ${quoted("variables.templateTenant")})`,
+      ),
       check(
         `request.operation != "UPDATE" || ${was} == variables.tenant`,
         immutable,
@@ -552,7 +702,9 @@ function imagesPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const system = `(variables.knativeDerived && c.name == "queue-proxy" && ${list(r.knativeSystemImagePrefixes)}.exists(p, c.image.startsWith(p)))`;
   const platform = r.platformImageRepository;
   const isPlatform = platform ? `c.image.startsWith(${lit(`${platform}/`)})` : "false";
-  const pinned = r.tenantTagsImmutable ? "by digest or by tag (the repository's tags are immutable)" : "by digest (@sha256:...; the repository's tags are mutable)";
+  const pinned = r.tenantTagsImmutable
+    ? "by digest or by tag (the repository's tags are immutable)"
+    : "by digest (@sha256:...; the repository's tags are mutable)";
   const message = `images must be ${repo}/<tenant>/<name> for the object's ${TENANT_LABEL} tenant, pinned ${pinned}: a tenant runs only images built from its own code`;
   return policy(r, "images", {
     rules: WORKLOAD_RULES,
@@ -561,7 +713,10 @@ function imagesPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       ...WORKLOAD_VARIABLES,
       { name: "tenant", expression: tenantOf(labelsOf("object")) },
       { name: "imageRoot", expression: `${lit(`${repo}/`)} + variables.tenant + "/"` },
-      { name: "platformImages", expression: `variables.containers.filter(c, has(c.image) && ${isPlatform}).map(c, c.name + "=" + c.image)` },
+      {
+        name: "platformImages",
+        expression: `variables.containers.filter(c, has(c.image) && ${isPlatform}).map(c, c.name + "=" + c.image)`,
+      },
       {
         name: "refusedImages",
         expression:
@@ -570,7 +725,15 @@ function imagesPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       },
     ],
     validations: [
-      ...(platform ? [none("platformImages", `the platform's own images (${platform}/) may not run as MCP servers: they carry the platform's code and trust`, "refused")] : []),
+      ...(platform
+        ? [
+            none(
+              "platformImages",
+              `the platform's own images (${platform}/) may not run as MCP servers: they carry the platform's code and trust`,
+              "refused",
+            ),
+          ]
+        : []),
       none("refusedImages", message, "refused"),
     ],
   });
@@ -605,24 +768,47 @@ function resourcesPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const oldProgress = progress.replaceAll("object.", "oldObject.");
   return policy(r, "resources", {
     rules: WORKLOAD_RULES,
-    matchConditions: [{
-      name: "create-pod-template-or-deadline-change",
-      expression: `${POD_TEMPLATE_CHANGED.expression} || (request.kind.kind == "Deployment" && ${progress} != ${oldProgress})`,
-    }],
+    matchConditions: [
+      {
+        name: "create-pod-template-or-deadline-change",
+        expression: `${POD_TEMPLATE_CHANGED.expression} || (request.kind.kind == "Deployment" && ${progress} != ${oldProgress})`,
+      },
+    ],
     variables: [
       ...WORKLOAD_VARIABLES,
       runContainers(r),
       // Bounded: the count check refuses more than maxContainers; past MAX_CONTAINERS_LIMIT nothing is summed.
       { name: "tooMany", expression: `size(variables.runContainers) > ${MAX_CONTAINERS_LIMIT}` },
-      { name: "badQuantities", expression: `variables.tooMany ? [] : variables.runContainers.filter(c, !(${cpu.valid} && ${memory.valid})).map(c, c.name)` },
-      { name: "podCpu", expression: `variables.tooMany || size(variables.badQuantities) > 0 ? 0.0 : variables.runContainers.map(c, ${cpu.value}).sum()` },
-      { name: "podMemory", expression: `variables.tooMany || size(variables.badQuantities) > 0 ? 0.0 : variables.runContainers.map(c, ${memory.value}).sum()` },
+      {
+        name: "badQuantities",
+        expression: `variables.tooMany ? [] : variables.runContainers.filter(c, !(${cpu.valid} && ${memory.valid})).map(c, c.name)`,
+      },
+      {
+        name: "podCpu",
+        expression: `variables.tooMany || size(variables.badQuantities) > 0 ? 0.0 : variables.runContainers.map(c, ${cpu.value}).sum()`,
+      },
+      {
+        name: "podMemory",
+        expression: `variables.tooMany || size(variables.badQuantities) > 0 ? 0.0 : variables.runContainers.map(c, ${memory.value}).sum()`,
+      },
     ],
     validations: [
-      check(`size(variables.runContainers) <= ${r.maxContainers}`, count, `${lit(`${count}; got `)} + string(size(variables.runContainers))`),
+      check(
+        `size(variables.runContainers) <= ${r.maxContainers}`,
+        count,
+        `${lit(`${count}; got `)} + string(size(variables.runContainers))`,
+      ),
       none("badQuantities", "container resources must be Kubernetes quantities", "containers"),
-      check(`variables.podCpu <= ${dbl(quantityValue(r.maxPodCpu)!)}`, cpuMessage, `${lit(`${cpuMessage}; got `)} + string(variables.podCpu)`),
-      check(`variables.podMemory <= ${dbl(quantityValue(r.maxPodMemory)!)}`, memMessage, `${lit(`${memMessage}; got `)} + string(variables.podMemory) + " bytes"`),
+      check(
+        `variables.podCpu <= ${dbl(quantityValue(r.maxPodCpu)!)}`,
+        cpuMessage,
+        `${lit(`${cpuMessage}; got `)} + string(variables.podCpu)`,
+      ),
+      check(
+        `variables.podMemory <= ${dbl(quantityValue(r.maxPodMemory)!)}`,
+        memMessage,
+        `${lit(`${memMessage}; got `)} + string(variables.podMemory) + " bytes"`,
+      ),
       // A priority class lets a pod preempt (evict) lower-priority neighbours; MCP pods all run at the default.
       // Knative drops it unless kubernetes.podspec-priorityclassname is enabled (pkg/apis/config/features.go).
       check(
@@ -630,7 +816,11 @@ function resourcesPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
         priority,
         `${lit(`${priority}; got `)} + (has(variables.podSpec.priorityClassName) ? ${quoted("variables.podSpec.priorityClassName")} : "none")`,
       ),
-      check(`request.kind.kind != "Deployment" || ${progress} <= ${r.maxProgressDeadlineSeconds}`, deadline, `${lit(`${deadline}; got `)} + string(${progress})`),
+      check(
+        `request.kind.kind != "Deployment" || ${progress} <= ${r.maxProgressDeadlineSeconds}`,
+        deadline,
+        `${lit(`${deadline}; got `)} + string(${progress})`,
+      ),
       check(
         `request.operation != "CREATE" || request.kind.kind != "Deployment" || !has(object.spec.replicas) || object.spec.replicas <= ${r.maxScaleLimit}`,
         replicas,
@@ -650,7 +840,11 @@ const valuesOf = (keys: readonly string[]) => `${list(keys)}.filter(k, k in vari
 const got = (variable: string) => `(size(variables.${variable}) == 0 ? "none" : variables.${variable}.map(v, ${quoted("v")}).join(", "))`;
 /** On a Revision UPDATE, whether any of these annotation keys changed (a Revision's bounds live in its metadata). */
 const annotationsChanged = (keys: readonly string[]) =>
-  `${list(keys)}.exists(k, ` + ["object", "oldObject"].map((o) => `(has(${o}.metadata.annotations) && k in ${o}.metadata.annotations ? ${o}.metadata.annotations[k] : "")`).join(" != ") + ")";
+  `${list(keys)}.exists(k, ` +
+  ["object", "oldObject"]
+    .map((o) => `(has(${o}.metadata.annotations) && k in ${o}.metadata.annotations ? ${o}.metadata.annotations[k] : "")`)
+    .join(" != ") +
+  ")";
 
 function scalePolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   // Knative reads the scale bounds under the current key and its legacy camelCase alias (pkg/apis/autoscaling/
@@ -663,17 +857,23 @@ function scalePolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const minExpression = `variables.minScale.all(v, ${number("v")} && int(v) >= ${r.minScale})`;
   return policy(r, "scale", {
     rules: KNATIVE_RULES,
-    matchConditions: [{
-      name: "create-or-scale-change",
-      expression: `request.operation != "UPDATE" || object.spec != oldObject.spec || ${annotationsChanged([...scaleKeys("min"), ...scaleKeys("max")])}`,
-    }],
+    matchConditions: [
+      {
+        name: "create-or-scale-change",
+        expression: `request.operation != "UPDATE" || object.spec != oldObject.spec || ${annotationsChanged([...scaleKeys("min"), ...scaleKeys("max")])}`,
+      },
+    ],
     variables: [
       { name: "annotations", expression: REVISION_ANNOTATIONS },
       { name: "minScale", expression: valuesOf(scaleKeys("min")) },
       { name: "maxScale", expression: valuesOf(scaleKeys("max")) },
     ],
     validations: [
-      check(r.minScale > 0 ? `size(variables.minScale) > 0 && ${minExpression}` : minExpression, minMessage, `${lit(`${minMessage}; got `)} + ${got("minScale")}`),
+      check(
+        r.minScale > 0 ? `size(variables.minScale) > 0 && ${minExpression}` : minExpression,
+        minMessage,
+        `${lit(`${minMessage}; got `)} + ${got("minScale")}`,
+      ),
       check(
         `size(variables.maxScale) > 0 && variables.maxScale.all(v, ${number("v")} && int(v) >= 1 && int(v) <= ${r.maxScaleLimit})`,
         maxMessage,
@@ -695,18 +895,21 @@ function revisionsPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const initial = `autoscaling.knative.dev/initial-scale (and initialScale) must be a number no higher than the server's max-scale (and ${r.maxScaleLimit}): the first rollout must not start more pods than the server may ever run`;
   const deadline = `${PROGRESS_DEADLINE} may be at most ${r.maxProgressDeadlineSeconds}s: a revision that never gets ready holds its pods until then`;
   const sidecar = `${QUEUE_SIDECAR_PREFIX}* annotations are not allowed: queue-proxy's resources are the platform's, outside the per-pod bound`;
-  const named = "spec.template.metadata.name and generateName are not allowed: Knative names revisions itself, and an explicit name can take another server's next revision";
+  const named =
+    "spec.template.metadata.name and generateName are not allowed: Knative names revisions itself, and an explicit name can take another server's next revision";
   const sidecarKeys = (o: string, other: string) =>
     `(has(${o}.metadata.annotations) ? ${o}.metadata.annotations : {}).exists(k, k.startsWith(${lit(QUEUE_SIDECAR_PREFIX)}) && ` +
     `!(has(${other}.metadata.annotations) && k in ${other}.metadata.annotations && ${other}.metadata.annotations[k] == ${o}.metadata.annotations[k]))`;
   return policy(r, "revisions", {
     rules: KNATIVE_RULES,
-    matchConditions: [{
-      name: "create-or-revision-change",
-      expression:
-        `request.operation != "UPDATE" || object.spec != oldObject.spec || ${annotationsChanged([...initialKeys, ...scaleKeys("max"), PROGRESS_DEADLINE])} || ` +
-        `${sidecarKeys("object", "oldObject")} || ${sidecarKeys("oldObject", "object")}`,
-    }],
+    matchConditions: [
+      {
+        name: "create-or-revision-change",
+        expression:
+          `request.operation != "UPDATE" || object.spec != oldObject.spec || ${annotationsChanged([...initialKeys, ...scaleKeys("max"), PROGRESS_DEADLINE])} || ` +
+          `${sidecarKeys("object", "oldObject")} || ${sidecarKeys("oldObject", "object")}`,
+      },
+    ],
     variables: [
       { name: "annotations", expression: REVISION_ANNOTATIONS },
       { name: "initialScale", expression: valuesOf(initialKeys) },
@@ -803,8 +1006,16 @@ function podSecurityPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
 export function admissionGuardManifests(args: AdmissionPolicyArgs): AdmissionGuardManifests {
   const r = resolveAdmissionPolicyArgs(args);
   const policies = [
-    sandboxPolicy(r), reservedEnvPolicy(r), secretsPolicy(r), tenantPolicy(r), imagesPolicy(r), resourcesPolicy(r),
-    scalePolicy(r), revisionsPolicy(r), domainMappingPolicy(r), podSecurityPolicy(r),
+    sandboxPolicy(r),
+    reservedEnvPolicy(r),
+    secretsPolicy(r),
+    tenantPolicy(r),
+    imagesPolicy(r),
+    resourcesPolicy(r),
+    scalePolicy(r),
+    revisionsPolicy(r),
+    domainMappingPolicy(r),
+    podSecurityPolicy(r),
   ];
   const bindings = policies.map((p): ValidatingAdmissionPolicyBindingManifest => ({
     apiVersion: "admissionregistration.k8s.io/v1",

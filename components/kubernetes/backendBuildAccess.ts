@@ -39,7 +39,11 @@ export class BackendBuildAccess extends pulumi.ComponentResource {
     super("gumstack:kubernetes:BackendBuildAccess", name, {}, opts);
     const namespace = args.buildNamespace ?? BUILD_DEFAULTS.namespace;
     const childOpts = { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [] };
-    this.role = new k8s.rbac.v1.Role(`${name}-role`, { metadata: { name: "gumstack-backend-build-runner", namespace }, rules: backendBuildRules() }, childOpts);
+    this.role = new k8s.rbac.v1.Role(
+      `${name}-role`,
+      { metadata: { name: "gumstack-backend-build-runner", namespace }, rules: backendBuildRules() },
+      childOpts,
+    );
     this.binding = new k8s.rbac.v1.RoleBinding(
       `${name}-binding`,
       {

@@ -77,12 +77,18 @@ export function backendNetworkPolicyManifests(args: BackendNetworkPolicyArgs): N
   ];
   const metricsPort = args.metricsPort === undefined ? 9090 : args.metricsPort;
   if (metricsPort !== null) {
-    if (metricsPort === port) throw new Error(`metricsPort ${metricsPort} must differ from port (the load balancer must not reach metrics)`);
+    if (metricsPort === port)
+      throw new Error(`metricsPort ${metricsPort} must differ from port (the load balancer must not reach metrics)`);
     policies.push(
       policy(namespace, "allow-ingress-from-managed-prometheus", {
         podSelector: {},
         policyTypes: ["Ingress"],
-        ingress: [{ from: [podsInNamespace(GMP_COLLECTOR.namespace, GMP_COLLECTOR.podLabels)], ports: [tcp(checkPort("metricsPort", metricsPort))] }],
+        ingress: [
+          {
+            from: [podsInNamespace(GMP_COLLECTOR.namespace, GMP_COLLECTOR.podLabels)],
+            ports: [tcp(checkPort("metricsPort", metricsPort))],
+          },
+        ],
       }),
     );
   }

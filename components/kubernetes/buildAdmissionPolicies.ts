@@ -48,8 +48,14 @@ export const BUILD_POD_BOUNDS = { containers: 4, volumes: 10, volumeMounts: 8, e
  * (for the builder `<tenant repo>/gumstack-build/`): where every build image must come from.
  */
 export function imagePathPrefixOf(image: string): string {
-  const m = /^([a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/(?:[a-z0-9._-]+\/)*)[a-z0-9._-]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9._-]+)$/.exec(image);
-  if (!m) throw new Error(`"${image}" is not an Artifact Registry image reference (<region>-docker.pkg.dev/<project>/<repository>/<path>/<name>@sha256:<digest>)`);
+  const m =
+    /^([a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/(?:[a-z0-9._-]+\/)*)[a-z0-9._-]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9._-]+)$/.exec(
+      image,
+    );
+  if (!m)
+    throw new Error(
+      `"${image}" is not an Artifact Registry image reference (<region>-docker.pkg.dev/<project>/<repository>/<path>/<name>@sha256:<digest>)`,
+    );
   return m[1]!;
 }
 
@@ -66,13 +72,18 @@ export function resolveBuildAdmissionArgs(args: BuildAdmissionPolicyArgs): Resol
     maxDeadlineSeconds: args.maxDeadlineSeconds ?? 600,
     maxTtlSecondsAfterFinished: args.maxTtlSecondsAfterFinished ?? 3600,
   };
-  const fail = (field: string, why: string): never => { throw new Error(`BuildAdmissionGuard ${field}: ${why}`); };
+  const fail = (field: string, why: string): never => {
+    throw new Error(`BuildAdmissionGuard ${field}: ${why}`);
+  };
   for (const f of ["namespace", "serviceAccountName", "runtimeClassName"] as const) {
     if (!DNS_LABEL.test(r[f])) fail(f, `${JSON.stringify(r[f])} is not a DNS-1123 label`);
   }
-  if (!IMAGE_PREFIX.test(r.builderImagePrefix)) fail("builderImagePrefix", `${JSON.stringify(r.builderImagePrefix)} must be <registry host>/<path>/ ending in "/"`);
-  if (!Number.isInteger(r.maxDeadlineSeconds) || r.maxDeadlineSeconds < 60 || r.maxDeadlineSeconds > 600) fail("maxDeadlineSeconds", `${r.maxDeadlineSeconds} must be an integer from 60 to 600`);
-  if (!Number.isInteger(r.maxTtlSecondsAfterFinished) || r.maxTtlSecondsAfterFinished < 0 || r.maxTtlSecondsAfterFinished > 3600) fail("maxTtlSecondsAfterFinished", `${r.maxTtlSecondsAfterFinished} must be an integer from 0 to 3600`);
+  if (!IMAGE_PREFIX.test(r.builderImagePrefix))
+    fail("builderImagePrefix", `${JSON.stringify(r.builderImagePrefix)} must be <registry host>/<path>/ ending in "/"`);
+  if (!Number.isInteger(r.maxDeadlineSeconds) || r.maxDeadlineSeconds < 60 || r.maxDeadlineSeconds > 600)
+    fail("maxDeadlineSeconds", `${r.maxDeadlineSeconds} must be an integer from 60 to 600`);
+  if (!Number.isInteger(r.maxTtlSecondsAfterFinished) || r.maxTtlSecondsAfterFinished < 0 || r.maxTtlSecondsAfterFinished > 3600)
+    fail("maxTtlSecondsAfterFinished", `${r.maxTtlSecondsAfterFinished} must be an integer from 0 to 3600`);
   return r;
 }
 
@@ -81,15 +92,28 @@ const lit = (s: string): string => JSON.stringify(s);
 const list = (xs: readonly string[]): string => `[${xs.map(lit).join(", ")}]`;
 const esc = (s: string): string => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
 
-interface NamedExpression { name: string; expression: string }
+interface NamedExpression {
+  name: string;
+  expression: string;
+}
 type Validation = ValidatingAdmissionPolicyManifest["spec"]["validations"][number];
 type Rule = NonNullable<ValidatingAdmissionPolicyManifest["spec"]["matchConstraints"]["resourceRules"]>[number];
 const WRITE: Rule["operations"] = ["CREATE", "UPDATE"];
-const rule = (group: string, resources: string[], versions = ["v1"]): Rule => ({ apiGroups: [group], apiVersions: versions, resources, operations: WRITE, scope: "Namespaced" });
+const rule = (group: string, resources: string[], versions = ["v1"]): Rule => ({
+  apiGroups: [group],
+  apiVersions: versions,
+  resources,
+  operations: WRITE,
+  scope: "Namespaced",
+});
 const JOBS_AND_PODS: Rule[] = [rule("batch", ["jobs"]), rule("", ["pods", "pods/ephemeralcontainers"])];
 
-const check = (expression: string, message: string, messageExpression?: string): Validation =>
-  ({ expression, message, messageExpression: messageExpression ?? lit(message), reason: "Forbidden" });
+const check = (expression: string, message: string, messageExpression?: string): Validation => ({
+  expression,
+  message,
+  messageExpression: messageExpression ?? lit(message),
+  reason: "Forbidden",
+});
 /** Passes when the list<string> variable of offenders is empty, naming them when not. */
 const none = (variable: string, message: string, label: string): Validation =>
   check(`size(variables.${variable}) == 0`, message, `${lit(`${message} (${label}: `)} + variables.${variable}.join(", ") + ${lit(")")}`);
@@ -97,7 +121,10 @@ const none = (variable: string, message: string, label: string): Validation =>
 const bounded = (expression: string) => `variables.bounded ? ${expression} : []`;
 
 /** Judged on creation and on any change of the spec; metadata-only updates (finalizers, labels) pass. */
-const SPEC_CHANGED: NamedExpression = { name: "create-or-spec-change", expression: `request.operation != "UPDATE" || object.spec != oldObject.spec` };
+const SPEC_CHANGED: NamedExpression = {
+  name: "create-or-spec-change",
+  expression: `request.operation != "UPDATE" || object.spec != oldObject.spec`,
+};
 
 const WORKLOAD_VARIABLES: NamedExpression[] = [
   { name: "podSpec", expression: `request.kind.kind == "Job" ? object.spec.template.spec : object.spec` },
@@ -123,10 +150,18 @@ const boundsCheck = check(
   `a build pod has at most ${BUILD_POD_BOUNDS.containers} containers, ${BUILD_POD_BOUNDS.volumes} volumes, and per container ${BUILD_POD_BOUNDS.volumeMounts} volume mounts, ${BUILD_POD_BOUNDS.env} env, ${BUILD_POD_BOUNDS.envFrom} envFrom, ${BUILD_POD_BOUNDS.ports} ports and ${BUILD_POD_BOUNDS.capabilities} added or dropped capabilities`,
 );
 
-const labels = (): Record<string, string> => ({ "app.kubernetes.io/part-of": "gumstack", "app.kubernetes.io/component": "build-admission-guard" });
+const labels = (): Record<string, string> => ({
+  "app.kubernetes.io/part-of": "gumstack",
+  "app.kubernetes.io/component": "build-admission-guard",
+});
 const scope = (r: Resolved) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": r.namespace } } });
 
-function policy(r: Resolved, id: string, rules: Rule[], spec: { matchConditions?: NamedExpression[]; variables?: NamedExpression[]; validations: Validation[] }): ValidatingAdmissionPolicyManifest {
+function policy(
+  r: Resolved,
+  id: string,
+  rules: Rule[],
+  spec: { matchConditions?: NamedExpression[]; variables?: NamedExpression[]; validations: Validation[] },
+): ValidatingAdmissionPolicyManifest {
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingAdmissionPolicy",
@@ -143,12 +178,17 @@ function policy(r: Resolved, id: string, rules: Rule[], spec: { matchConditions?
 /** Only build Jobs and the pods they make: no Deployments, CronJobs, Knative Services, ... in the build namespace. */
 function workloadsPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const message = `only build Jobs (batch/v1) and their Pods may run in ${r.namespace}`;
-  return policy(r, "workloads", [
-    rule("apps", ["deployments", "replicasets", "statefulsets", "daemonsets"]),
-    rule("batch", ["cronjobs"]),
-    rule("", ["replicationcontrollers"]),
-    rule("serving.knative.dev", ["services", "configurations", "revisions"]),
-  ], { validations: [check("false", message, `${lit(`${message}; got a `)} + request.kind.kind`)] });
+  return policy(
+    r,
+    "workloads",
+    [
+      rule("apps", ["deployments", "replicasets", "statefulsets", "daemonsets"]),
+      rule("batch", ["cronjobs"]),
+      rule("", ["replicationcontrollers"]),
+      rule("serving.knative.dev", ["services", "configurations", "revisions"]),
+    ],
+    { validations: [check("false", message, `${lit(`${message}; got a `)} + request.kind.kind`)] },
+  );
 }
 
 function jobPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
@@ -160,10 +200,25 @@ function jobPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   return policy(r, "job", [rule("batch", ["jobs"])], {
     matchConditions: [SPEC_CHANGED],
     validations: [
-      check(`has(${s}.activeDeadlineSeconds) && ${s}.activeDeadlineSeconds >= 1 && ${s}.activeDeadlineSeconds <= ${r.maxDeadlineSeconds}`, deadline, `${lit(`${deadline}; got `)} + ${got("activeDeadlineSeconds")}`),
-      check(`has(${s}.ttlSecondsAfterFinished) && ${s}.ttlSecondsAfterFinished <= ${r.maxTtlSecondsAfterFinished}`, ttl, `${lit(`${ttl}; got `)} + ${got("ttlSecondsAfterFinished")}`),
-      check(`has(${s}.backoffLimit) && ${s}.backoffLimit == 0`, backoff, `${lit(`${backoff}; got `)} + (has(${s}.backoffLimit) ? string(${s}.backoffLimit) : "unset (defaults to 6)")`),
-      check(`(!has(${s}.parallelism) || ${s}.parallelism <= 1) && (!has(${s}.completions) || ${s}.completions == 1)`, "a build Job runs exactly one pod (completions 1, parallelism at most 1)"),
+      check(
+        `has(${s}.activeDeadlineSeconds) && ${s}.activeDeadlineSeconds >= 1 && ${s}.activeDeadlineSeconds <= ${r.maxDeadlineSeconds}`,
+        deadline,
+        `${lit(`${deadline}; got `)} + ${got("activeDeadlineSeconds")}`,
+      ),
+      check(
+        `has(${s}.ttlSecondsAfterFinished) && ${s}.ttlSecondsAfterFinished <= ${r.maxTtlSecondsAfterFinished}`,
+        ttl,
+        `${lit(`${ttl}; got `)} + ${got("ttlSecondsAfterFinished")}`,
+      ),
+      check(
+        `has(${s}.backoffLimit) && ${s}.backoffLimit == 0`,
+        backoff,
+        `${lit(`${backoff}; got `)} + (has(${s}.backoffLimit) ? string(${s}.backoffLimit) : "unset (defaults to 6)")`,
+      ),
+      check(
+        `(!has(${s}.parallelism) || ${s}.parallelism <= 1) && (!has(${s}.completions) || ${s}.completions == 1)`,
+        "a build Job runs exactly one pod (completions 1, parallelism at most 1)",
+      ),
     ],
   });
 }
@@ -176,7 +231,8 @@ function podPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
   const sc = (f: string) => `has(c.securityContext) && has(c.securityContext.${f})`;
   const flagged = (f: string) => bounded(`variables.containers.filter(c, ${sc(f)} && c.securityContext.${f}).map(c, c.name)`);
   const got = (f: string, quoted = true) => `(has(${p}.${f}) ? ${quoted ? `"\\"" + ${p}.${f} + "\\""` : `string(${p}.${f})`} : "none")`;
-  const mustBe = (f: string, why: string) => `${f} must be "${f === "runtimeClassName" ? r.runtimeClassName : r.serviceAccountName}": ${why}`;
+  const mustBe = (f: string, why: string) =>
+    `${f} must be "${f === "runtimeClassName" ? r.runtimeClassName : r.serviceAccountName}": ${why}`;
   const runtime = mustBe("runtimeClassName", "customer build steps run only inside the gVisor sandbox");
   const account = mustBe("serviceAccountName", "the build service account, with no cloud or cluster permissions");
   const token = "automountServiceAccountToken must be false: no Kubernetes API token in a build pod";
@@ -185,10 +241,23 @@ function podPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
     matchConditions: [SPEC_CHANGED],
     variables: [
       ...WORKLOAD_VARIABLES,
-      { name: "hostNamespaces", expression: ["hostNetwork", "hostPID", "hostIPC"].map((f) => `(has(${p}.${f}) && ${p}.${f} ? [${lit(f)}] : [])`).join(" + ") },
+      {
+        name: "hostNamespaces",
+        expression: ["hostNetwork", "hostPID", "hostIPC"].map((f) => `(has(${p}.${f}) && ${p}.${f} ? [${lit(f)}] : [])`).join(" + "),
+      },
       { name: "privileged", expression: flagged("privileged") },
-      { name: "hostPorts", expression: bounded("variables.containers.filter(c, has(c.ports) && c.ports.exists(pt, has(pt.hostPort) && pt.hostPort != 0)).map(c, c.name)") },
-      { name: "unmaskedProc", expression: bounded(`variables.containers.filter(c, ${sc("procMount")} && c.securityContext.procMount != "Default").map(c, c.name)`) },
+      {
+        name: "hostPorts",
+        expression: bounded(
+          "variables.containers.filter(c, has(c.ports) && c.ports.exists(pt, has(pt.hostPort) && pt.hostPort != 0)).map(c, c.name)",
+        ),
+      },
+      {
+        name: "unmaskedProc",
+        expression: bounded(
+          `variables.containers.filter(c, ${sc("procMount")} && c.securityContext.procMount != "Default").map(c, c.name)`,
+        ),
+      },
       {
         name: "unconfined",
         expression: bounded(
@@ -199,13 +268,22 @@ function podPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
       {
         name: "badVolumes",
         // emptyDir with a sizeLimit and Secret volumes only: no hostPath, PVC, projected token, CSI, ... at all.
-        expression: bounded(`variables.volumes.filter(v, !((has(v.emptyDir) && has(v.emptyDir.sizeLimit)) || has(v.secret))).map(v, v.name)`),
+        expression: bounded(
+          `variables.volumes.filter(v, !((has(v.emptyDir) && has(v.emptyDir.sizeLimit)) || has(v.secret))).map(v, v.name)`,
+        ),
       },
       {
         name: "missingLimits",
-        expression: bounded(`variables.containers.filter(c, !(has(c.resources) && has(c.resources.limits) && ["cpu", "memory", "ephemeral-storage"].all(k, k in c.resources.limits))).map(c, c.name)`),
+        expression: bounded(
+          `variables.containers.filter(c, !(has(c.resources) && has(c.resources.limits) && ["cpu", "memory", "ephemeral-storage"].all(k, k in c.resources.limits))).map(c, c.name)`,
+        ),
       },
-      { name: "badImages", expression: bounded(`variables.containers.filter(c, !has(c.image) || !c.image.matches(${lit(imageRe)})).map(c, c.name + "=" + (has(c.image) ? c.image : "<none>"))`) },
+      {
+        name: "badImages",
+        expression: bounded(
+          `variables.containers.filter(c, !has(c.image) || !c.image.matches(${lit(imageRe)})).map(c, c.name + "=" + (has(c.image) ? c.image : "<none>"))`,
+        ),
+      },
       {
         // fetch and push: the restricted profile (non-root, no escalation, every capability dropped).
         name: "weakTrustedSteps",
@@ -222,7 +300,12 @@ function podPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
             `.map(c, c.name)`,
         ),
       },
-      { name: "dropsNotAll", expression: bounded(`variables.containers.filter(c, !(${sc("capabilities")} && has(c.securityContext.capabilities.drop) && "ALL" in c.securityContext.capabilities.drop)).map(c, c.name)`) },
+      {
+        name: "dropsNotAll",
+        expression: bounded(
+          `variables.containers.filter(c, !(${sc("capabilities")} && has(c.securityContext.capabilities.drop) && "ALL" in c.securityContext.capabilities.drop)).map(c, c.name)`,
+        ),
+      },
       {
         // GKE Sandbox's RuntimeClass adds this selector and its toleration; nothing may steer the pod elsewhere.
         name: "placement",
@@ -234,23 +317,55 @@ function podPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
     ],
     validations: [
       boundsCheck,
-      check(`has(${p}.runtimeClassName) && ${p}.runtimeClassName == ${lit(r.runtimeClassName)}`, runtime, `${lit(`${runtime}; got `)} + ${got("runtimeClassName")}`),
-      check(`has(${p}.serviceAccountName) && ${p}.serviceAccountName == ${sa} && (!has(${p}.serviceAccount) || ${p}.serviceAccount == ${sa})`, account, `${lit(`${account}; got `)} + ${got("serviceAccountName")}`),
-      check(`has(${p}.automountServiceAccountToken) && ${p}.automountServiceAccountToken == false`, token, `${lit(`${token}; got `)} + (has(${p}.automountServiceAccountToken) ? "true" : "unset (defaults to true)")`),
-      check(`has(${p}.activeDeadlineSeconds) && ${p}.activeDeadlineSeconds >= 1 && ${p}.activeDeadlineSeconds <= ${r.maxDeadlineSeconds}`, deadline, `${lit(`${deadline}; got `)} + ${got("activeDeadlineSeconds", false)}`),
+      check(
+        `has(${p}.runtimeClassName) && ${p}.runtimeClassName == ${lit(r.runtimeClassName)}`,
+        runtime,
+        `${lit(`${runtime}; got `)} + ${got("runtimeClassName")}`,
+      ),
+      check(
+        `has(${p}.serviceAccountName) && ${p}.serviceAccountName == ${sa} && (!has(${p}.serviceAccount) || ${p}.serviceAccount == ${sa})`,
+        account,
+        `${lit(`${account}; got `)} + ${got("serviceAccountName")}`,
+      ),
+      check(
+        `has(${p}.automountServiceAccountToken) && ${p}.automountServiceAccountToken == false`,
+        token,
+        `${lit(`${token}; got `)} + (has(${p}.automountServiceAccountToken) ? "true" : "unset (defaults to true)")`,
+      ),
+      check(
+        `has(${p}.activeDeadlineSeconds) && ${p}.activeDeadlineSeconds >= 1 && ${p}.activeDeadlineSeconds <= ${r.maxDeadlineSeconds}`,
+        deadline,
+        `${lit(`${deadline}; got `)} + ${got("activeDeadlineSeconds", false)}`,
+      ),
       check(`has(${p}.restartPolicy) && ${p}.restartPolicy == "Never"`, "restartPolicy must be Never: a build step runs once"),
       none("hostNamespaces", "hostNetwork, hostPID and hostIPC are not allowed in a build pod", "set"),
       none("privileged", "privileged containers are not allowed in a build pod", "containers"),
       none("hostPorts", "hostPort is not allowed in a build pod: it would expose the pod on the node's address", "containers"),
       none("unmaskedProc", "procMount must be Default in a build pod", "containers"),
       none("unconfined", "seccomp and AppArmor profiles must not be Unconfined in a build pod", "at"),
-      none("badVolumes", "a build pod may use only emptyDir volumes with a sizeLimit and Secret volumes (no hostPath, PVC, projected token or other volume)", "volumes"),
+      none(
+        "badVolumes",
+        "a build pod may use only emptyDir volumes with a sizeLimit and Secret volumes (no hostPath, PVC, projected token or other volume)",
+        "volumes",
+      ),
       none("missingLimits", "every container of a build pod needs cpu, memory and ephemeral-storage limits", "containers"),
-      none("badImages", `build pod images must come from the build plane's path of the tenant MCP repository by digest (${r.builderImagePrefix}<name>@sha256:<digest>)`, "refused"),
-      none("weakTrustedSteps", `containers other than ${BUILD_CONTAINERS.build} must run as non-root with allowPrivilegeEscalation false, drop ALL capabilities and add none`, "containers"),
+      none(
+        "badImages",
+        `build pod images must come from the build plane's path of the tenant MCP repository by digest (${r.builderImagePrefix}<name>@sha256:<digest>)`,
+        "refused",
+      ),
+      none(
+        "weakTrustedSteps",
+        `containers other than ${BUILD_CONTAINERS.build} must run as non-root with allowPrivilegeEscalation false, drop ALL capabilities and add none`,
+        "containers",
+      ),
       none("extraCapabilities", `build pod containers may add only ${BUILDER_CAPABILITIES.join(", ")}`, "containers"),
       none("dropsNotAll", "every container of a build pod must drop ALL capabilities (and add back only what it is allowed)", "containers"),
-      none("placement", "a build pod may not choose its node: no nodeName, no other sandbox node selector, no wildcard or pool tolerations", "set"),
+      none(
+        "placement",
+        "a build pod may not choose its node: no nodeName, no other sandbox node selector, no wildcard or pool tolerations",
+        "set",
+      ),
     ],
   });
 }
@@ -268,7 +383,12 @@ function credentialsPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
     matchConditions: [SPEC_CHANGED],
     variables: [
       ...WORKLOAD_VARIABLES,
-      { name: "secretVolumes", expression: bounded(`variables.volumes.filter(v, has(v.secret) || (has(v.projected) && has(v.projected.sources) && size(v.projected.sources) <= 8 && v.projected.sources.exists(s, has(s.secret)))).map(v, v.name)`) },
+      {
+        name: "secretVolumes",
+        expression: bounded(
+          `variables.volumes.filter(v, has(v.secret) || (has(v.projected) && has(v.projected.sources) && size(v.projected.sources) <= 8 && v.projected.sources.exists(s, has(s.secret)))).map(v, v.name)`,
+        ),
+      },
       {
         name: "untrustedWithSecrets",
         expression: bounded(
@@ -289,7 +409,11 @@ function credentialsPolicy(r: Resolved): ValidatingAdmissionPolicyManifest {
         `${lit(`${order}; got init [`)} + ${names("initContainers")}.join(", ") + "], containers [" + ${names("appContainers")}.join(", ") + "]" + ` +
           `(size(variables.ephemeralContainers) > 0 ? ", ephemeral containers" : "") + (variables.initContainers.exists(c, has(c.restartPolicy)) ? ", a sidecar" : "")`,
       ),
-      none("untrustedWithSecrets", `only the ${BUILD_CONTAINERS.fetch} and ${BUILD_CONTAINERS.push} steps may mount a Secret or read one into their environment: the build step runs the customer's Dockerfile`, "containers"),
+      none(
+        "untrustedWithSecrets",
+        `only the ${BUILD_CONTAINERS.fetch} and ${BUILD_CONTAINERS.push} steps may mount a Secret or read one into their environment: the build step runs the customer's Dockerfile`,
+        "containers",
+      ),
     ],
   });
 }
@@ -327,12 +451,22 @@ export class BuildAdmissionGuard extends pulumi.ComponentResource {
     const m = buildAdmissionManifests(policyArgs);
     const childOpts = { parent: this, provider };
     this.policies = m.policies.map(
-      (p, i) => new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${m.ids[i]}`, { metadata: p.metadata, spec: p.spec }, childOpts),
+      (p, i) =>
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+          `${name}-${m.ids[i]}`,
+          { metadata: p.metadata, spec: p.spec },
+          childOpts,
+        ),
     );
     this.policyNames = this.policies.map((p) => p.metadata.name);
     // policyName from the policy's output: each binding waits for its policy.
     this.bindings = m.bindings.map(
-      (b, i) => new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${m.ids[i]}`, { metadata: b.metadata, spec: { ...b.spec, policyName: this.policyNames[i]! } }, childOpts),
+      (b, i) =>
+        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+          `${name}-${m.ids[i]}`,
+          { metadata: b.metadata, spec: { ...b.spec, policyName: this.policyNames[i]! } },
+          childOpts,
+        ),
     );
     this.registerOutputs({ policyNames: this.policyNames });
   }

@@ -37,8 +37,20 @@ export const BUILD_STEP_UID = 65532;
  * needs for its mount namespace. Measured with runsc (test/build/sandbox.test.ts, docs/build-plane.md).
  */
 export const BUILDER_CAPABILITIES = [
-  "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "SETFCAP",
-  "NET_BIND_SERVICE", "SYS_CHROOT", "MKNOD", "AUDIT_WRITE", "SYS_ADMIN",
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "SETGID",
+  "SETUID",
+  "SETPCAP",
+  "SETFCAP",
+  "NET_BIND_SERVICE",
+  "SYS_CHROOT",
+  "MKNOD",
+  "AUDIT_WRITE",
+  "SYS_ADMIN",
 ] as const;
 
 /** CPU, memory and ephemeral-storage of one container (requests = limits: a build gets what it is promised). */
@@ -146,9 +158,17 @@ const fail = (field: string, value: unknown, why: string): never => {
 };
 
 interface ResolvedPlatform {
-  namespace: string; serviceAccountName: string; runtimeClassName: string; builderImage: string;
-  deadlineSeconds: number; ttlSecondsAfterFinished: number; buildResources: StepResources; stepResources: StepResources;
-  workspaceSize: string; storageSize: string; layoutSize: string;
+  namespace: string;
+  serviceAccountName: string;
+  runtimeClassName: string;
+  builderImage: string;
+  deadlineSeconds: number;
+  ttlSecondsAfterFinished: number;
+  buildResources: StepResources;
+  stepResources: StepResources;
+  workspaceSize: string;
+  storageSize: string;
+  layoutSize: string;
 }
 
 /** Applies the defaults to the platform half and refuses values the guard (or Kubernetes) would refuse. */
@@ -169,29 +189,41 @@ export function resolveBuildPlatform(p: BuildPlatform): ResolvedPlatform {
   for (const f of ["namespace", "serviceAccountName", "runtimeClassName"] as const) {
     if (!DNS_LABEL.test(r[f]) || r[f].length > 63) fail(f, r[f], "must be a DNS-1123 label");
   }
-  if (!DIGEST_IMAGE.test(r.builderImage)) fail("builderImage", r.builderImage, "must be pinned by digest: <registry>/<path>@sha256:<64 hex>");
+  if (!DIGEST_IMAGE.test(r.builderImage))
+    fail("builderImage", r.builderImage, "must be pinned by digest: <registry>/<path>@sha256:<64 hex>");
   if (!Number.isInteger(r.deadlineSeconds) || r.deadlineSeconds < 60 || r.deadlineSeconds > 600) {
     fail("deadlineSeconds", r.deadlineSeconds, "must be an integer from 60 to 600 (the 10-minute build limit)");
   }
   if (!Number.isInteger(r.ttlSecondsAfterFinished) || r.ttlSecondsAfterFinished < 0 || r.ttlSecondsAfterFinished > 3600) {
     fail("ttlSecondsAfterFinished", r.ttlSecondsAfterFinished, "must be an integer from 0 to 3600");
   }
-  for (const [what, res] of [["buildResources", r.buildResources], ["stepResources", r.stepResources]] as const) {
-    for (const [k, v] of Object.entries(res)) if (!QUANTITY.test(v)) fail(`${what}.${k}`, v, "must be a Kubernetes quantity such as 2, 500m or 4Gi");
+  for (const [what, res] of [
+    ["buildResources", r.buildResources],
+    ["stepResources", r.stepResources],
+  ] as const) {
+    for (const [k, v] of Object.entries(res))
+      if (!QUANTITY.test(v)) fail(`${what}.${k}`, v, "must be a Kubernetes quantity such as 2, 500m or 4Gi");
   }
-  for (const f of ["workspaceSize", "storageSize", "layoutSize"] as const) if (!QUANTITY.test(r[f])) fail(f, r[f], "must be a quantity such as 2Gi");
+  for (const f of ["workspaceSize", "storageSize", "layoutSize"] as const)
+    if (!QUANTITY.test(r[f])) fail(f, r[f], "must be a quantity such as 2Gi");
   const dirs = bytes(r.workspaceSize) + bytes(r.storageSize) + bytes(r.layoutSize);
   if (dirs > bytes(r.buildResources.ephemeralStorage)) {
-    fail("buildResources.ephemeralStorage", r.buildResources.ephemeralStorage, `must hold the workspace, storage and layout emptyDirs (${r.workspaceSize} + ${r.storageSize} + ${r.layoutSize}): the kubelet evicts a pod whose emptyDirs outgrow its limit`);
+    fail(
+      "buildResources.ephemeralStorage",
+      r.buildResources.ephemeralStorage,
+      `must hold the workspace, storage and layout emptyDirs (${r.workspaceSize} + ${r.storageSize} + ${r.layoutSize}): the kubelet evicts a pod whose emptyDirs outgrow its limit`,
+    );
   }
   return r;
 }
 
 function checkRequest(q: BuildRequest): void {
   if (!DNS_LABEL.test(q.buildId) || q.buildId.length > 40) fail("buildId", q.buildId, "must be a DNS label of at most 40 characters");
-  if (!DNS_LABEL.test(q.tenantId) || q.tenantId.length > 63) fail("tenantId", q.tenantId, "must be a DNS-1123 label (it is a label value and an image path segment)");
+  if (!DNS_LABEL.test(q.tenantId) || q.tenantId.length > 63)
+    fail("tenantId", q.tenantId, "must be a DNS-1123 label (it is a label value and an image path segment)");
   // The platform's own images (builder, canary) live under these paths of the tenant repository: a build never pushes there.
-  if (RESERVED_PLATFORM_TENANTS.includes(q.tenantId)) fail("tenantId", q.tenantId, `is reserved for platform images (${RESERVED_PLATFORM_TENANTS.join(", ")}): no build pushes there`);
+  if (RESERVED_PLATFORM_TENANTS.includes(q.tenantId))
+    fail("tenantId", q.tenantId, `is reserved for platform images (${RESERVED_PLATFORM_TENANTS.join(", ")}): no build pushes there`);
   if (!DNS_LABEL.test(q.server) || q.server.length > 63) fail("server", q.server, "must be a DNS-1123 label");
   if (!GIT_URL.test(q.gitUrl)) fail("gitUrl", q.gitUrl, "must be an https:// clone URL without credentials, query or fragment");
   if (!/^[0-9a-f]{40}$/.test(q.gitSha)) fail("gitSha", q.gitSha, "must be a full 40-hex commit SHA");
@@ -199,7 +231,12 @@ function checkRequest(q: BuildRequest): void {
     const v = q[f];
     if (v !== undefined && v !== "." && !REL_PATH.test(v)) fail(f, v, "must be a path inside the repository (relative, no '..')");
   }
-  if (!AR_REPOSITORY.test(q.imageRepository)) fail("imageRepository", q.imageRepository, "must be an Artifact Registry Docker repository, <region>-docker.pkg.dev/<project>/<repository>");
+  if (!AR_REPOSITORY.test(q.imageRepository))
+    fail(
+      "imageRepository",
+      q.imageRepository,
+      "must be an Artifact Registry Docker repository, <region>-docker.pkg.dev/<project>/<repository>",
+    );
 }
 
 /** `build-<buildId>`: the Job's name, and the prefix of its Secrets. */
@@ -217,13 +254,13 @@ export const FETCH_SCRIPT = [
   "set -eu",
   "mkdir -p /workspace/src && cd /workspace/src",
   "git init -q .",
-  "git remote add origin \"$GIT_URL\"",
-  "if [ -r \"$GIT_TOKEN_FILE\" ]; then",
-  "  set -- -c credential.helper= -c 'credential.helper=!f() { test \"$1\" = get && printf \"username=x-access-token\\npassword=%s\\n\" \"$(cat \"$GIT_TOKEN_FILE\")\"; }; f'",
+  'git remote add origin "$GIT_URL"',
+  'if [ -r "$GIT_TOKEN_FILE" ]; then',
+  '  set -- -c credential.helper= -c \'credential.helper=!f() { test "$1" = get && printf "username=x-access-token\\npassword=%s\\n" "$(cat "$GIT_TOKEN_FILE")"; }; f\'',
   "else set --; fi",
-  "git \"$@\" fetch -q --depth 1 --no-tags origin \"$GIT_SHA\"",
+  'git "$@" fetch -q --depth 1 --no-tags origin "$GIT_SHA"',
   "git -c advice.detachedHead=false checkout -q --detach FETCH_HEAD",
-  "test \"$(git rev-parse HEAD)\" = \"$GIT_SHA\"",
+  'test "$(git rev-parse HEAD)" = "$GIT_SHA"',
   "rm -rf .git",
 ].join("\n");
 
@@ -233,8 +270,8 @@ export const FETCH_SCRIPT = [
 export const BUILD_SCRIPT = [
   "set -eu",
   "buildah build --isolation chroot --storage-driver vfs --format oci --layers=false --pull-always --no-cache \\",
-  "  --file \"/workspace/src/$DOCKERFILE\" --tag \"localhost/build:$GIT_SHA\" \"/workspace/src/$CONTEXT\"",
-  "buildah push --storage-driver vfs --format oci \"localhost/build:$GIT_SHA\" \"oci:/layout/image:$GIT_SHA\"",
+  '  --file "/workspace/src/$DOCKERFILE" --tag "localhost/build:$GIT_SHA" "/workspace/src/$CONTEXT"',
+  'buildah push --storage-driver vfs --format oci "localhost/build:$GIT_SHA" "oci:/layout/image:$GIT_SHA"',
 ].join("\n");
 
 // The push step: the layout as built, to the one destination fixed in this Job; the digest goes to the
@@ -244,8 +281,8 @@ export const BUILD_SCRIPT = [
 export const PUSH_SCRIPT = [
   "set -eu",
   "if [ -n \"$(find /layout ! -type f ! -type d | head -n 1)\" ]; then echo 'refused: the OCI layout holds a link or special file' >&2; exit 1; fi",
-  "skopeo copy --retry-times 3 --dest-authfile \"$PUSH_AUTH_FILE\" --digestfile /dev/termination-log \\",
-  "  \"oci:/layout/image:$GIT_SHA\" \"docker://$DESTINATION\"",
+  'skopeo copy --retry-times 3 --dest-authfile "$PUSH_AUTH_FILE" --digestfile /dev/termination-log \\',
+  '  "oci:/layout/image:$GIT_SHA" "docker://$DESTINATION"',
 ].join("\n");
 
 const resources = (r: StepResources) => {
@@ -256,9 +293,13 @@ const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, v
 
 /** The trusted steps: non-root, no privilege escalation, no capabilities, read-only root filesystem. */
 const trustedSecurityContext = () => ({
-  runAsNonRoot: true, runAsUser: BUILD_STEP_UID, runAsGroup: BUILD_STEP_UID,
-  allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
-  capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
+  runAsNonRoot: true,
+  runAsUser: BUILD_STEP_UID,
+  runAsGroup: BUILD_STEP_UID,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
 });
 
 /**
@@ -267,8 +308,12 @@ const trustedSecurityContext = () => ({
  * in pkg/apis/core/validation), and a root process holding SYS_ADMIN has nothing left to escalate to.
  */
 const builderSecurityContext = () => ({
-  runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false,
-  capabilities: { drop: ["ALL"], add: [...BUILDER_CAPABILITIES] }, seccompProfile: { type: "RuntimeDefault" },
+  runAsUser: 0,
+  runAsGroup: 0,
+  runAsNonRoot: false,
+  privileged: false,
+  capabilities: { drop: ["ALL"], add: [...BUILDER_CAPABILITIES] },
+  seccompProfile: { type: "RuntimeDefault" },
 });
 
 /** The build Job (batch/v1) for one request, as the backend must create it in the build namespace. */
@@ -278,8 +323,11 @@ export function buildJobManifest(platform: BuildPlatform, request: BuildRequest)
   const q = { privateRepository: true, dockerfile: "Dockerfile", context: ".", ...request };
   const name = buildJobName(q.buildId);
   const labels = {
-    "app.kubernetes.io/part-of": "gumstack", "app.kubernetes.io/component": "build",
-    [TENANT_LABEL]: q.tenantId, [SERVER_LABEL]: q.server, [BUILD_LABEL]: q.buildId,
+    "app.kubernetes.io/part-of": "gumstack",
+    "app.kubernetes.io/component": "build",
+    [TENANT_LABEL]: q.tenantId,
+    [SERVER_LABEL]: q.server,
+    [BUILD_LABEL]: q.buildId,
   };
   const tmp = (n: string) => ({ name: n, emptyDir: { sizeLimit: "256Mi" } });
   // Secret files are world-readable inside the one container that mounts them: the steps run as a non-root
@@ -288,24 +336,55 @@ export function buildJobManifest(platform: BuildPlatform, request: BuildRequest)
     { name: "workspace", emptyDir: { sizeLimit: p.workspaceSize } },
     { name: "storage", emptyDir: { sizeLimit: p.storageSize } },
     { name: "layout", emptyDir: { sizeLimit: p.layoutSize } },
-    tmp("fetch-tmp"), tmp("push-tmp"),
-    { name: "push-auth", secret: { secretName: pushAuthSecretName(q.buildId), defaultMode: 0o444, items: [{ key: PUSH_AUTH_KEY, path: "config.json" }] } },
+    tmp("fetch-tmp"),
+    tmp("push-tmp"),
+    {
+      name: "push-auth",
+      secret: { secretName: pushAuthSecretName(q.buildId), defaultMode: 0o444, items: [{ key: PUSH_AUTH_KEY, path: "config.json" }] },
+    },
   ];
-  const fetchMounts: Obj[] = [{ name: "workspace", mountPath: "/workspace" }, { name: "fetch-tmp", mountPath: "/tmp" }];
+  const fetchMounts: Obj[] = [
+    { name: "workspace", mountPath: "/workspace" },
+    { name: "fetch-tmp", mountPath: "/tmp" },
+  ];
   if (q.privateRepository) {
-    volumes.push({ name: "git-token", secret: { secretName: gitTokenSecretName(q.buildId), defaultMode: 0o444, items: [{ key: GIT_TOKEN_KEY, path: "token" }] } });
+    volumes.push({
+      name: "git-token",
+      secret: { secretName: gitTokenSecretName(q.buildId), defaultMode: 0o444, items: [{ key: GIT_TOKEN_KEY, path: "token" }] },
+    });
     fetchMounts.push({ name: "git-token", mountPath: GIT_TOKEN_DIR, readOnly: true });
   }
   const common = { image: p.builderImage, imagePullPolicy: "IfNotPresent", terminationMessagePolicy: "File" };
   const fetch = {
-    name: BUILD_CONTAINERS.fetch, ...common, command: ["/bin/sh", "-c", FETCH_SCRIPT],
-    env: env({ GIT_URL: q.gitUrl, GIT_SHA: q.gitSha, GIT_TOKEN_FILE: `${GIT_TOKEN_DIR}/token`, HOME: "/tmp", GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1" }),
-    resources: resources(p.stepResources), securityContext: trustedSecurityContext(), volumeMounts: fetchMounts,
+    name: BUILD_CONTAINERS.fetch,
+    ...common,
+    command: ["/bin/sh", "-c", FETCH_SCRIPT],
+    env: env({
+      GIT_URL: q.gitUrl,
+      GIT_SHA: q.gitSha,
+      GIT_TOKEN_FILE: `${GIT_TOKEN_DIR}/token`,
+      HOME: "/tmp",
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_CONFIG_NOSYSTEM: "1",
+    }),
+    resources: resources(p.stepResources),
+    securityContext: trustedSecurityContext(),
+    volumeMounts: fetchMounts,
   };
   const build = {
-    name: BUILD_CONTAINERS.build, ...common, command: ["/bin/sh", "-c", BUILD_SCRIPT],
-    env: env({ GIT_SHA: q.gitSha, DOCKERFILE: q.dockerfile, CONTEXT: q.context, BUILDAH_ISOLATION: "chroot", STORAGE_DRIVER: "vfs", HOME: "/root" }),
-    resources: resources(p.buildResources), securityContext: builderSecurityContext(),
+    name: BUILD_CONTAINERS.build,
+    ...common,
+    command: ["/bin/sh", "-c", BUILD_SCRIPT],
+    env: env({
+      GIT_SHA: q.gitSha,
+      DOCKERFILE: q.dockerfile,
+      CONTEXT: q.context,
+      BUILDAH_ISOLATION: "chroot",
+      STORAGE_DRIVER: "vfs",
+      HOME: "/root",
+    }),
+    resources: resources(p.buildResources),
+    securityContext: builderSecurityContext(),
     volumeMounts: [
       { name: "workspace", mountPath: "/workspace", readOnly: true },
       { name: "storage", mountPath: "/var/lib/containers" },
@@ -313,9 +392,18 @@ export function buildJobManifest(platform: BuildPlatform, request: BuildRequest)
     ],
   };
   const push = {
-    name: BUILD_CONTAINERS.push, ...common, command: ["/bin/sh", "-c", PUSH_SCRIPT],
-    env: env({ GIT_SHA: q.gitSha, DESTINATION: buildImageReference(q), PUSH_AUTH_FILE: `${PUSH_AUTH_DIR}/config.json`, HOME: "/tmp", TMPDIR: "/tmp" }),
-    resources: resources(p.stepResources), securityContext: trustedSecurityContext(),
+    name: BUILD_CONTAINERS.push,
+    ...common,
+    command: ["/bin/sh", "-c", PUSH_SCRIPT],
+    env: env({
+      GIT_SHA: q.gitSha,
+      DESTINATION: buildImageReference(q),
+      PUSH_AUTH_FILE: `${PUSH_AUTH_DIR}/config.json`,
+      HOME: "/tmp",
+      TMPDIR: "/tmp",
+    }),
+    resources: resources(p.stepResources),
+    securityContext: trustedSecurityContext(),
     volumeMounts: [
       { name: "layout", mountPath: "/layout", readOnly: true },
       { name: "push-tmp", mountPath: "/tmp" },
@@ -355,23 +443,51 @@ export function buildJobManifest(platform: BuildPlatform, request: BuildRequest)
 }
 
 /** The Job's two Secrets, owned by the Job (garbage-collected with it); create them right after the Job. */
-export function buildSecretManifests(platform: Pick<BuildPlatform, "namespace">, request: Pick<BuildRequest, "buildId" | "tenantId" | "imageRepository">, input: BuildSecretInput): Obj[] {
+export function buildSecretManifests(
+  platform: Pick<BuildPlatform, "namespace">,
+  request: Pick<BuildRequest, "buildId" | "tenantId" | "imageRepository">,
+  input: BuildSecretInput,
+): Obj[] {
   const namespace = platform.namespace ?? BUILD_DEFAULTS.namespace;
   if (input.job.name !== buildJobName(request.buildId)) fail("job.name", input.job.name, `must be ${buildJobName(request.buildId)}`);
   if (!input.job.uid) fail("job.uid", input.job.uid, "must be the created Job's uid");
   if (!input.pushToken) fail("pushToken", "", "must be a minted access token of the pusher service account");
-  const owner = { apiVersion: "batch/v1", kind: "Job", name: input.job.name, uid: input.job.uid, controller: true, blockOwnerDeletion: false };
-  const meta = (name: string) => ({ name, namespace, labels: { [TENANT_LABEL]: request.tenantId, [BUILD_LABEL]: request.buildId }, ownerReferences: [owner] });
+  const owner = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    name: input.job.name,
+    uid: input.job.uid,
+    controller: true,
+    blockOwnerDeletion: false,
+  };
+  const meta = (name: string) => ({
+    name,
+    namespace,
+    labels: { [TENANT_LABEL]: request.tenantId, [BUILD_LABEL]: request.buildId },
+    ownerReferences: [owner],
+  });
   const host = request.imageRepository.split("/")[0]!;
   // Artifact Registry takes an OAuth access token as the password of user "oauth2accesstoken".
   const auth = Buffer.from(`oauth2accesstoken:${input.pushToken}`).toString("base64");
-  const out: Obj[] = [{
-    apiVersion: "v1", kind: "Secret", type: "kubernetes.io/dockerconfigjson", immutable: true,
-    metadata: meta(pushAuthSecretName(request.buildId)),
-    stringData: { [PUSH_AUTH_KEY]: JSON.stringify({ auths: { [host]: { auth } } }) },
-  }];
+  const out: Obj[] = [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "kubernetes.io/dockerconfigjson",
+      immutable: true,
+      metadata: meta(pushAuthSecretName(request.buildId)),
+      stringData: { [PUSH_AUTH_KEY]: JSON.stringify({ auths: { [host]: { auth } } }) },
+    },
+  ];
   if (input.gitToken !== undefined) {
-    out.push({ apiVersion: "v1", kind: "Secret", type: "Opaque", immutable: true, metadata: meta(gitTokenSecretName(request.buildId)), stringData: { [GIT_TOKEN_KEY]: input.gitToken } });
+    out.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "Opaque",
+      immutable: true,
+      metadata: meta(gitTokenSecretName(request.buildId)),
+      stringData: { [GIT_TOKEN_KEY]: input.gitToken },
+    });
   }
   return out;
 }

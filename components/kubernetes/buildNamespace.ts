@@ -65,7 +65,11 @@ export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNam
     memory: spec.maxMemory ?? BUILD_DEFAULTS.build.memory,
     "ephemeral-storage": spec.maxEphemeralStorage ?? BUILD_DEFAULTS.build.ephemeralStorage,
   };
-  const step = { cpu: BUILD_DEFAULTS.step.cpu, memory: BUILD_DEFAULTS.step.memory, "ephemeral-storage": BUILD_DEFAULTS.step.ephemeralStorage };
+  const step = {
+    cpu: BUILD_DEFAULTS.step.cpu,
+    memory: BUILD_DEFAULTS.step.memory,
+    "ephemeral-storage": BUILD_DEFAULTS.step.ephemeralStorage,
+  };
   const hard = {
     pods: String(builds),
     "limits.cpu": spec.quotaCpu ?? "50",
@@ -139,8 +143,16 @@ export class BuildNamespace extends pulumi.ComponentResource {
       childOpts,
     );
     this.serviceAccountName = this.serviceAccount.metadata.name;
-    this.resourceQuota = new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: inNs(m.resourceQuota.metadata), spec: m.resourceQuota.spec }, childOpts);
-    this.limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: inNs(m.limitRange.metadata), spec: m.limitRange.spec as never }, childOpts);
+    this.resourceQuota = new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      { metadata: inNs(m.resourceQuota.metadata), spec: m.resourceQuota.spec },
+      childOpts,
+    );
+    this.limitRange = new k8s.core.v1.LimitRange(
+      `${name}-limits`,
+      { metadata: inNs(m.limitRange.metadata), spec: m.limitRange.spec as never },
+      childOpts,
+    );
     this.registerOutputs({ namespaceName: this.namespaceName, serviceAccountName: this.serviceAccountName });
   }
 }

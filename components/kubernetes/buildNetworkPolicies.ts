@@ -8,7 +8,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILD_DEFAULTS } from "./buildJob.js";
 import {
-  createNetworkPolicies, defaultDenyPolicy, dnsEgressPolicy, publicEgressPolicy, type ClusterRanges, type NetworkPolicyManifest,
+  createNetworkPolicies,
+  defaultDenyPolicy,
+  dnsEgressPolicy,
+  publicEgressPolicy,
+  type ClusterRanges,
+  type NetworkPolicyManifest,
 } from "./mcpNetworkPolicies.js";
 
 /** TCP ports a build may reach on public addresses: HTTP and HTTPS (git over HTTPS, registries, package mirrors). */
@@ -48,7 +53,11 @@ export class BuildNetworkPolicies extends pulumi.ComponentResource {
   constructor(name: string, args: BuildNetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:kubernetes:BuildNetworkPolicies", name, {}, opts);
     const { provider, dependsOn = [], ...policyArgs } = args;
-    this.policies = createNetworkPolicies(name, buildNetworkPolicyManifests(policyArgs), { parent: this, provider, dependsOn: [...dependsOn] });
+    this.policies = createNetworkPolicies(name, buildNetworkPolicyManifests(policyArgs), {
+      parent: this,
+      provider,
+      dependsOn: [...dependsOn],
+    });
     this.policyNames = this.policies.map((p) => p.metadata.name);
     this.registerOutputs({ policyNames: this.policyNames });
   }

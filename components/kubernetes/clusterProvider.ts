@@ -47,7 +47,8 @@ export function gkeKubeconfig(args: KubeconfigArgs): string {
             apiVersion: "client.authentication.k8s.io/v1beta1",
             command: "gke-gcloud-auth-plugin",
             args: ["--use_application_default_credentials"],
-            installHint: "Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin",
+            installHint:
+              "Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin",
             provideClusterInfo: true,
           },
         },

@@ -70,8 +70,18 @@ export interface McpNamespaceManifests {
     metadata: { name: string; namespace: string; labels: Record<string, string> };
     automountServiceAccountToken: false;
   };
-  resourceQuota: { apiVersion: "v1"; kind: "ResourceQuota"; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { hard: Record<string, string> } };
-  limitRange: { apiVersion: "v1"; kind: "LimitRange"; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { limits: LimitRangeItem[] } };
+  resourceQuota: {
+    apiVersion: "v1";
+    kind: "ResourceQuota";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    spec: { hard: Record<string, string> };
+  };
+  limitRange: {
+    apiVersion: "v1";
+    kind: "LimitRange";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    spec: { limits: LimitRangeItem[] };
+  };
 }
 
 /** The namespace's objects as plain manifests. */
@@ -171,7 +181,11 @@ export class McpNamespace extends pulumi.ComponentResource {
       childOpts,
     );
     this.serviceAccountName = this.serviceAccount.metadata.name;
-    this.resourceQuota = new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: inNs(m.resourceQuota), spec: m.resourceQuota.spec }, childOpts);
+    this.resourceQuota = new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      { metadata: inNs(m.resourceQuota), spec: m.resourceQuota.spec },
+      childOpts,
+    );
     this.limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: inNs(m.limitRange), spec: m.limitRange.spec }, childOpts);
     this.registerOutputs({ namespaceName: this.namespaceName, serviceAccountName: this.serviceAccountName });
   }

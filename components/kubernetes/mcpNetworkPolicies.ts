@@ -30,7 +30,7 @@ export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
  * NodeLocal DNSCache (169.254.20.10): it is link-local, NOT RFC 1918 (fact 4).
  */
 export const NON_PUBLIC_IPV4_RANGES: readonly { cidr: string; why: string }[] = [
-  { cidr: "0.0.0.0/8", why: "\"this network\" (RFC 791)" },
+  { cidr: "0.0.0.0/8", why: '"this network" (RFC 791)' },
   { cidr: "10.0.0.0/8", why: "private (RFC 1918)" },
   { cidr: "100.64.0.0/10", why: "shared address space / CGNAT (RFC 6598)" },
   { cidr: "127.0.0.0/8", why: "loopback (RFC 1122)" },
@@ -91,8 +91,15 @@ export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
 }
-export interface NetworkPolicyPeer { podSelector?: LabelSelector; namespaceSelector?: LabelSelector; ipBlock?: { cidr: string; except?: string[] } }
-export interface NetworkPolicyPort { protocol: "TCP" | "UDP"; port: number }
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+export interface NetworkPolicyPort {
+  protocol: "TCP" | "UDP";
+  port: number;
+}
 export interface NetworkPolicyManifest {
   apiVersion: "networking.k8s.io/v1";
   kind: "NetworkPolicy";
@@ -147,13 +154,26 @@ export function dnsEgressPolicy(namespace: string, ranges: ClusterRanges): Netwo
     spec: {
       podSelector: {},
       policyTypes: ["Egress"],
-      egress: [{ to, ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+      egress: [
+        {
+          to,
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
     },
   };
 }
 
 /** TCP egress on `ports` to every public IPv4 address: 0.0.0.0/0 except egressExceptCidrs. No IPv6 rule at all. */
-export function publicEgressPolicy(namespace: string, name: string, ranges: ClusterRanges, ports: readonly number[]): NetworkPolicyManifest {
+export function publicEgressPolicy(
+  namespace: string,
+  name: string,
+  ranges: ClusterRanges,
+  ports: readonly number[],
+): NetworkPolicyManifest {
   if (ports.length === 0) throw new Error(`${name}: at least one egress port is required`);
   for (const p of ports) {
     if (!Number.isInteger(p) || p < 1 || p > 65535) throw new Error(`${name}: egress port ${p} is not a TCP port (1-65535)`);
@@ -242,7 +262,11 @@ export class McpNetworkPolicies extends pulumi.ComponentResource {
   constructor(name: string, args: McpNetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:kubernetes:McpNetworkPolicies", name, {}, opts);
     const { provider, dependsOn = [], ...policyArgs } = args;
-    this.policies = createNetworkPolicies(name, mcpNetworkPolicyManifests(policyArgs), { parent: this, provider, dependsOn: [...dependsOn] });
+    this.policies = createNetworkPolicies(name, mcpNetworkPolicyManifests(policyArgs), {
+      parent: this,
+      provider,
+      dependsOn: [...dependsOn],
+    });
     this.policyNames = this.policies.map((p) => p.metadata.name);
     this.registerOutputs({ policyNames: this.policyNames });
   }

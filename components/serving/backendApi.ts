@@ -120,7 +120,13 @@ export class BackendApi extends pulumi.ComponentResource {
       `${name}-settings`,
       {
         metadata: { namespace: objects.namespace, labels: objects.labels },
-        data: settingsData({ port: settings.port, metricsPort: metrics.port, domain: args.domain, spanner: args.spanner, clickhouse: args.clickhouse }),
+        data: settingsData({
+          port: settings.port,
+          metricsPort: metrics.port,
+          domain: args.domain,
+          spanner: args.spanner,
+          clickhouse: args.clickhouse,
+        }),
       },
       k8sOpts,
     );

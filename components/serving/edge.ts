@@ -175,7 +175,12 @@ export class Edge extends pulumi.ComponentResource {
     // --- Kubernetes: Gateway, policies, routes -------------------------------------------------------------
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
-      { metadata: { name: namespace, labels: { "app.kubernetes.io/part-of": "gumstack", "pod-security.kubernetes.io/enforce": "restricted" } } },
+      {
+        metadata: {
+          name: namespace,
+          labels: { "app.kubernetes.io/part-of": "gumstack", "pod-security.kubernetes.io/enforce": "restricted" },
+        },
+      },
       k8sOpts,
     );
     const inEdge = { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, ns] };
@@ -198,7 +203,11 @@ export class Edge extends pulumi.ComponentResource {
       { ...inEdge, dependsOn: [...inEdge.dependsOn, mapEntry] },
     );
     const afterGateway = { ...inEdge, dependsOn: [...inEdge.dependsOn, this.gateway] };
-    cr(`${name}-gateway-policy`, gatewayPolicyManifest({ name: `${gatewayName}-ssl`, namespace, gatewayName, sslPolicyName: sslPolicy.name }), afterGateway);
+    cr(
+      `${name}-gateway-policy`,
+      gatewayPolicyManifest({ name: `${gatewayName}-ssl`, namespace, gatewayName, sslPolicyName: sslPolicy.name }),
+      afterGateway,
+    );
     cr(`${name}-redirect`, redirectRouteManifest({ name: `${gatewayName}-http-redirect`, namespace, gatewayName }), afterGateway);
 
     const targets: ["kourier" | "backend", LbBackend, string[], LbHealthCheck][] = [
@@ -213,11 +222,10 @@ export class Edge extends pulumi.ComponentResource {
         referenceGrantManifest({ name: `${namespace}-routes`, fromNamespace: namespace, backend }),
         nextToBackend,
       );
-      cr(
-        `${name}-${key}-route`,
-        hostRouteManifest({ name: `${gatewayName}-${key}`, namespace, gatewayName, hostnames, backend }),
-        { ...afterGateway, dependsOn: [...afterGateway.dependsOn, ...nextToBackend.dependsOn, grant] },
-      );
+      cr(`${name}-${key}-route`, hostRouteManifest({ name: `${gatewayName}-${key}`, namespace, gatewayName, hostnames, backend }), {
+        ...afterGateway,
+        dependsOn: [...afterGateway.dependsOn, ...nextToBackend.dependsOn, grant],
+      });
       cr(`${name}-${key}-health`, healthCheckPolicyManifest({ name: `${backend.serviceName}-lb-health`, backend, check }), nextToBackend);
       cr(
         `${name}-${key}-backend-policy`,

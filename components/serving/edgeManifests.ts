@@ -117,9 +117,7 @@ export function hostRouteManifest(p: {
       hostnames: p.hostnames,
       rules: [
         {
-          backendRefs: [
-            { group: "", kind: "Service", name: p.backend.serviceName, namespace: p.backend.namespace, port: p.backend.port },
-          ],
+          backendRefs: [{ group: "", kind: "Service", name: p.backend.serviceName, namespace: p.backend.namespace, port: p.backend.port }],
         },
       ],
     },

@@ -82,9 +82,16 @@ export class IsolationCanary extends pulumi.ComponentResource {
     if (!args.imagePrefix.endsWith("/")) throw new Error(`IsolationCanary imagePrefix ${JSON.stringify(args.imagePrefix)} must end in "/"`);
     const canaryPath = `${args.imagePrefix}${CANARY_TENANT}/`;
     if (!DIGEST_IMAGE.test(args.image) || !args.image.startsWith(canaryPath)) {
-      throw new Error(`IsolationCanary image ${JSON.stringify(args.image)} must be ${canaryPath}<name>@sha256:<64 hex>: the tenant path the admission guard allows, pinned by digest`);
+      throw new Error(
+        `IsolationCanary image ${JSON.stringify(args.image)} must be ${canaryPath}<name>@sha256:<64 hex>: the tenant path the admission guard allows, pinned by digest`,
+      );
     }
-    const probes = canaryProbes({ ranges: args.ranges, namespace, serviceName: svcName, reachUrl: args.reachUrl ?? "https://www.gstatic.com/generate_204" });
+    const probes = canaryProbes({
+      ranges: args.ranges,
+      namespace,
+      serviceName: svcName,
+      reachUrl: args.reachUrl ?? "https://www.gstatic.com/generate_204",
+    });
     this.probeCount = probes.length;
     this.host = `${svcName}.${args.domain}`;
 
@@ -94,14 +101,24 @@ export class IsolationCanary extends pulumi.ComponentResource {
 
     // The scrape rule exists before the pods, so the first round is already collected.
     const scrape = canaryScrapePolicyManifest(namespace);
-    this.scrapePolicy = new k8s.networking.v1.NetworkPolicy(`${name}-scrape-policy`, { metadata: scrape.metadata, spec: scrape.spec }, k8sOpts);
-    this.service = cr("service", canaryServiceManifest({
-      name: svcName, namespace, image: args.image,
-      config: canaryConfigJson(probes, { intervalSeconds }),
-      serviceAccountName: args.serviceAccountName ?? "mcp-server",
-      runtimeClassName: args.runtimeClassName ?? "gvisor",
-      replicas: 2,
-    }), { dependsOn: [...(args.dependsOn ?? []), this.scrapePolicy] as pulumi.Input<pulumi.Resource>[] });
+    this.scrapePolicy = new k8s.networking.v1.NetworkPolicy(
+      `${name}-scrape-policy`,
+      { metadata: scrape.metadata, spec: scrape.spec },
+      k8sOpts,
+    );
+    this.service = cr(
+      "service",
+      canaryServiceManifest({
+        name: svcName,
+        namespace,
+        image: args.image,
+        config: canaryConfigJson(probes, { intervalSeconds }),
+        serviceAccountName: args.serviceAccountName ?? "mcp-server",
+        runtimeClassName: args.runtimeClassName ?? "gvisor",
+        replicas: 2,
+      }),
+      { dependsOn: [...(args.dependsOn ?? []), this.scrapePolicy] as pulumi.Input<pulumi.Resource>[] },
+    );
     this.domainMapping = cr("domain-mapping", canaryDomainMappingManifest(svcName, namespace, args.domain), { dependsOn: [this.service] });
     this.podMonitoring = cr("pod-monitoring", canaryPodMonitoringManifest(svcName, namespace, intervalSeconds));
 
@@ -110,49 +127,61 @@ export class IsolationCanary extends pulumi.ComponentResource {
     const channels = args.notificationChannels ?? [];
     // Once a minute at most often (a round a minute by default); never below 30 s.
     const evaluationInterval = `${Math.max(30, Math.min(intervalSeconds, 60))}s`;
-    this.violationAlert = new gcp.monitoring.AlertPolicy(`${name}-violation-alert`, {
-      project: args.project,
-      displayName: pulumi.interpolate`Isolation canary violation (${args.clusterName})`,
-      severity: "CRITICAL",
-      combiner: "OR",
-      conditions: [{
-        displayName: "A forbidden destination was reached, or a required one was not",
-        conditionPrometheusQueryLanguage: {
-          query: queries.violation,
-          // Two rounds: a real hole stays open; a one-round internet blip on a required probe does not page.
-          duration: `${2 * intervalSeconds}s`,
-          evaluationInterval,
+    this.violationAlert = new gcp.monitoring.AlertPolicy(
+      `${name}-violation-alert`,
+      {
+        project: args.project,
+        displayName: pulumi.interpolate`Isolation canary violation (${args.clusterName})`,
+        severity: "CRITICAL",
+        combiner: "OR",
+        conditions: [
+          {
+            displayName: "A forbidden destination was reached, or a required one was not",
+            conditionPrometheusQueryLanguage: {
+              query: queries.violation,
+              // Two rounds: a real hole stays open; a one-round internet blip on a required probe does not page.
+              duration: `${2 * intervalSeconds}s`,
+              evaluationInterval,
+            },
+          },
+        ],
+        notificationChannels: channels,
+        alertStrategy: { autoClose: "1800s" },
+        documentation: {
+          mimeType: "text/markdown",
+          subject: "Isolation canary: a tenant-level pod reached what tenants must never reach",
+          content:
+            `The isolation canary (${namespace}/${svcName}, docs/canary.md) runs exactly as an MCP server does. ` +
+            '`gumstack_canary_probe_success{expect="refused"} == 1` names each forbidden destination it reached; ' +
+            '`gumstack_canary_probe_success{expect="reached"} == 0` each required one it could not reach. ' +
+            "A forbidden success means every tenant can do the same: check the MCP NetworkPolicies and the canary's log line of the round.",
         },
-      }],
-      notificationChannels: channels,
-      alertStrategy: { autoClose: "1800s" },
-      documentation: {
-        mimeType: "text/markdown",
-        subject: "Isolation canary: a tenant-level pod reached what tenants must never reach",
-        content:
-          `The isolation canary (${namespace}/${svcName}, docs/canary.md) runs exactly as an MCP server does. ` +
-          "`gumstack_canary_probe_success{expect=\"refused\"} == 1` names each forbidden destination it reached; " +
-          "`gumstack_canary_probe_success{expect=\"reached\"} == 0` each required one it could not reach. " +
-          "A forbidden success means every tenant can do the same: check the MCP NetworkPolicies and the canary's log line of the round.",
       },
-    }, gcpOpts);
-    this.silenceAlert = new gcp.monitoring.AlertPolicy(`${name}-silence-alert`, {
-      project: args.project,
-      displayName: pulumi.interpolate`Isolation canary silent (${args.clusterName})`,
-      severity: "ERROR",
-      combiner: "OR",
-      conditions: [{
-        displayName: "No canary metrics, or no completed probe round",
-        conditionPrometheusQueryLanguage: { query: queries.silent, duration: "600s", evaluationInterval },
-      }],
-      notificationChannels: channels,
-      alertStrategy: { autoClose: "1800s" },
-      documentation: {
-        mimeType: "text/markdown",
-        subject: "Isolation canary silent: isolation is not being checked",
-        content: `No \`gumstack_canary_last_round_timestamp_seconds\` from ${namespace}/${svcName}, or no round completed recently: the pods are down, refused by the admission guard, or not scraped.`,
+      gcpOpts,
+    );
+    this.silenceAlert = new gcp.monitoring.AlertPolicy(
+      `${name}-silence-alert`,
+      {
+        project: args.project,
+        displayName: pulumi.interpolate`Isolation canary silent (${args.clusterName})`,
+        severity: "ERROR",
+        combiner: "OR",
+        conditions: [
+          {
+            displayName: "No canary metrics, or no completed probe round",
+            conditionPrometheusQueryLanguage: { query: queries.silent, duration: "600s", evaluationInterval },
+          },
+        ],
+        notificationChannels: channels,
+        alertStrategy: { autoClose: "1800s" },
+        documentation: {
+          mimeType: "text/markdown",
+          subject: "Isolation canary silent: isolation is not being checked",
+          content: `No \`gumstack_canary_last_round_timestamp_seconds\` from ${namespace}/${svcName}, or no round completed recently: the pods are down, refused by the admission guard, or not scraped.`,
+        },
       },
-    }, gcpOpts);
+      gcpOpts,
+    );
 
     this.registerOutputs({ host: this.host, probeCount: this.probeCount });
   }

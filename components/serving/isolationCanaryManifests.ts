@@ -90,11 +90,20 @@ export function canaryProbes(a: CanaryProbeArgs): Probe[] {
   }
   if (url.protocol !== "https:") throw new Error(`IsolationCanary reachUrl ${JSON.stringify(a.reachUrl)} must be https://`);
   const probes: Probe[] = [
-    ...forbiddenEgress(clusterNetRanges(a.ranges)).filter((t) => !POD_LOCAL_RANGES.includes(t.cidr)).map((t) => probeOf(t, "refused")),
+    ...forbiddenEgress(clusterNetRanges(a.ranges))
+      .filter((t) => !POD_LOCAL_RANGES.includes(t.cidr))
+      .map((t) => probeOf(t, "refused")),
     ...requiredEgress().map((t) => probeOf(t, "reached")),
   ];
   const named = (group: string, kind: Probe["kind"], host: string, port: number, expect: Probe["expect"] = "refused") =>
-    probes.push({ id: kind === "https" ? host : kind === "dns" ? `dns:${host}` : `${hostPort(host, port)}/${kind}`, group, kind, host, port, expect });
+    probes.push({
+      id: kind === "https" ? host : kind === "dns" ? `dns:${host}` : `${hostPort(host, port)}/${kind}`,
+      group,
+      kind,
+      host,
+      port,
+      expect,
+    });
   named("metadata", "tcp", "metadata.google.internal", 80);
   named("metadata", "udp", "metadata.google.internal", 53);
   named("kubernetes-api", "tcp", `kubernetes.default.svc.${domain}`, 443);
@@ -112,10 +121,20 @@ export function canaryProbes(a: CanaryProbeArgs): Probe[] {
 }
 
 /** CANARY_CONFIG: the probes and the loop's timing, refused when larger than one environment string may be. */
-export function canaryConfigJson(probes: readonly Probe[], o: { intervalSeconds: number; timeoutMs?: number; concurrency?: number }): string {
-  const cfg: CanaryConfig = { intervalSeconds: o.intervalSeconds, timeoutMs: o.timeoutMs ?? 3000, concurrency: o.concurrency ?? 32, neighbourAttempts: 4, probes };
+export function canaryConfigJson(
+  probes: readonly Probe[],
+  o: { intervalSeconds: number; timeoutMs?: number; concurrency?: number },
+): string {
+  const cfg: CanaryConfig = {
+    intervalSeconds: o.intervalSeconds,
+    timeoutMs: o.timeoutMs ?? 3000,
+    concurrency: o.concurrency ?? 32,
+    neighbourAttempts: 4,
+    probes,
+  };
   const json = JSON.stringify(cfg);
-  if (Buffer.byteLength(json) > MAX_CONFIG_BYTES) throw new Error(`IsolationCanary probe list is ${Buffer.byteLength(json)} bytes, over ${MAX_CONFIG_BYTES}: fewer ranges or samples`);
+  if (Buffer.byteLength(json) > MAX_CONFIG_BYTES)
+    throw new Error(`IsolationCanary probe list is ${Buffer.byteLength(json)} bytes, over ${MAX_CONFIG_BYTES}: fewer ranges or samples`);
   return json;
 }
 
@@ -208,10 +227,17 @@ export function canaryScrapePolicyManifest(namespace: string): NetworkPolicyMani
     spec: {
       podSelector: { matchLabels: { [TENANT_LABEL]: CANARY_TENANT } },
       policyTypes: ["Ingress"],
-      ingress: [{
-        from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: GMP_COLLECTOR.namespace } }, podSelector: { matchLabels: { ...GMP_COLLECTOR.podLabels } } }],
-        ports: [{ protocol: "TCP", port: CANARY_METRICS_PORT }],
-      }],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: GMP_COLLECTOR.namespace } },
+              podSelector: { matchLabels: { ...GMP_COLLECTOR.podLabels } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: CANARY_METRICS_PORT }],
+        },
+      ],
     },
   };
 }

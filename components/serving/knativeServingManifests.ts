@@ -188,7 +188,10 @@ export function systemWorkloads(pool: Pool): Record<string, unknown>[] {
 }
 
 /** The KnativeServing resource (operator.knative.dev/v1beta1) in the knative-serving namespace. */
-export function knativeServingManifest(version: string, s: ServingSettings): Record<string, unknown> & {
+export function knativeServingManifest(
+  version: string,
+  s: ServingSettings,
+): Record<string, unknown> & {
   spec: Record<string, unknown>;
 } {
   return {

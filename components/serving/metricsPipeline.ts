@@ -6,13 +6,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Pool } from "./commonManifests.js";
-import {
-  ADAPTER_IMAGE,
-  ADAPTER_NAME,
-  ADAPTER_NAMESPACE,
-  adapterManifests,
-  podMonitoringManifest,
-} from "./metricsPipelineManifests.js";
+import { ADAPTER_IMAGE, ADAPTER_NAME, ADAPTER_NAMESPACE, adapterManifests, podMonitoringManifest } from "./metricsPipelineManifests.js";
 import { workloadIdentityMember } from "../platform.js";
 
 export interface MetricsPipelineArgs {
@@ -103,7 +97,12 @@ export class MetricsPipeline extends pulumi.ComponentResource {
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
       // baseline, not restricted: the official image runs as root to bind 443.
-      { metadata: { name: ADAPTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "gumstack", "pod-security.kubernetes.io/enforce": "baseline" } } },
+      {
+        metadata: {
+          name: ADAPTER_NAMESPACE,
+          labels: { "app.kubernetes.io/part-of": "gumstack", "pod-security.kubernetes.io/enforce": "baseline" },
+        },
+      },
       k8sOpts,
     );
     const manifests = adapterManifests({

@@ -10,7 +10,6 @@ export const ADAPTER_IMAGE = "gcr.io/gke-release/custom-metrics-stackdriver-adap
 export const ADAPTER_NAMESPACE = "custom-metrics";
 export const ADAPTER_NAME = "custom-metrics-stackdriver-adapter";
 
-
 type Manifest = { apiVersion: string; kind: string; metadata: Record<string, any>; spec?: any; [k: string]: any };
 
 const adapterLabels = { run: ADAPTER_NAME, "k8s-app": ADAPTER_NAME };
@@ -121,7 +120,11 @@ export function adapterManifests(p: { image: string; gsaEmail: In<string>; pool:
     {
       apiVersion: "v1",
       kind: "Service",
-      metadata: { name: ADAPTER_NAME, namespace: ns, labels: { ...adapterLabels, "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "Adapter" } },
+      metadata: {
+        name: ADAPTER_NAME,
+        namespace: ns,
+        labels: { ...adapterLabels, "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "Adapter" },
+      },
       spec: { type: "ClusterIP", selector: adapterLabels, ports: [{ port: 443, protocol: "TCP", targetPort: 443 }] },
     },
     apiService("custom.metrics.k8s.io", "v1beta1", 100),

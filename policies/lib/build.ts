@@ -8,12 +8,26 @@ import { METADATA_IPS, NON_PUBLIC_RANGES, samplesOf, type McpNetwork, type NetPr
 const tcp = (port: number) => ({ port, protocol: "TCP" as const });
 const udp = (port: number) => ({ port, protocol: "UDP" as const });
 const portText = (p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`;
-const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({ kind: "pod", namespace, labels, ...(ip ? { ip } : {}) });
+const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({
+  kind: "pod",
+  namespace,
+  labels,
+  ...(ip ? { ip } : {}),
+});
 const ext = (ip: string): Endpoint => ({ kind: "external", ip });
 
 /** Labels the backend puts on a build pod (buildJob.ts), plus the Job controller's. */
 function buildPod(ns: string, tenant: string, build: string, ip: string): PodEndpoint {
-  return pod(ns, { "gumstack.com/tenant": tenant, "gumstack.com/build": build, "app.kubernetes.io/component": "build", "batch.kubernetes.io/job-name": `build-${build}` }, ip);
+  return pod(
+    ns,
+    {
+      "gumstack.com/tenant": tenant,
+      "gumstack.com/build": build,
+      "app.kubernetes.io/component": "build",
+      "batch.kubernetes.io/job-name": `build-${build}`,
+    },
+    ip,
+  );
 }
 
 function ips(net: McpNetwork): [string, string] {
@@ -23,7 +37,19 @@ function ips(net: McpNetwork): [string, string] {
 }
 
 const NON_PUBLIC_PORTS = [tcp(80), tcp(443), tcp(22), tcp(988), tcp(10250), udp(53)];
-const INTERNET_OTHER_PORTS = [tcp(22), tcp(25), tcp(53), tcp(3306), tcp(5432), tcp(6443), tcp(8080), tcp(8443), tcp(9418), udp(53), udp(123)];
+const INTERNET_OTHER_PORTS = [
+  tcp(22),
+  tcp(25),
+  tcp(53),
+  tcp(3306),
+  tcp(5432),
+  tcp(6443),
+  tcp(8080),
+  tcp(8443),
+  tcp(9418),
+  udp(53),
+  udp(123),
+];
 const POD_PORTS = [tcp(80), tcp(443), tcp(8080), tcp(8012), tcp(9090)];
 
 /** Probes that must be refused for a build pod in `net.ns`. `others` are namespaces to probe besides the stack's. */
@@ -32,8 +58,14 @@ export function buildIsolationProbes(net: McpNetwork, others: readonly string[])
   const a = buildPod(net.ns, "tenant-a", "b1", ipA);
   const b = buildPod(net.ns, "tenant-b", "b2", ipB);
   const out: NetProbe[] = [];
-  const add = (key: string, text: string, side: NetProbe["side"], from: Endpoint, to: Endpoint, p: { port: number; protocol: "TCP" | "UDP" }) =>
-    out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
+  const add = (
+    key: string,
+    text: string,
+    side: NetProbe["side"],
+    from: Endpoint,
+    to: Endpoint,
+    p: { port: number; protocol: "TCP" | "UDP" },
+  ) => out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
   for (const r of [...NON_PUBLIC_RANGES, ...net.clusterRanges]) {
     for (const ip of r.samples) {
       const what = METADATA_IPS[ip] ? `${r.cidr}, ${METADATA_IPS[ip]}` : `${r.cidr}, ${r.what}`;
@@ -41,7 +73,8 @@ export function buildIsolationProbes(net: McpNetwork, others: readonly string[])
     }
   }
   for (const ip of ["8.8.8.8", "140.82.112.3", "2001:4860:4860::8888"]) {
-    for (const p of INTERNET_OTHER_PORTS) add("egress:internet", `egress from a build pod to the internet (${ip})`, "egress", a, ext(ip), p);
+    for (const p of INTERNET_OTHER_PORTS)
+      add("egress:internet", `egress from a build pod to the internet (${ip})`, "egress", a, ext(ip), p);
   }
   for (const p of POD_PORTS) {
     add("build:a-b", "traffic from build pod tenant-a to build pod tenant-b", "both", a, b, p);
@@ -51,13 +84,33 @@ export function buildIsolationProbes(net: McpNetwork, others: readonly string[])
   namespaces.delete(net.ns);
   for (const ns of namespaces) {
     // Peers with the labels that open doors elsewhere: Knative's data plane, DNS (on other ports), the backend.
-    const peers: Record<string, string>[] = [{ app: "probe" }, { app: "3scale-kourier-gateway" }, { app: "activator" }, { "k8s-app": "kube-dns" }];
+    const peers: Record<string, string>[] = [
+      { app: "probe" },
+      { app: "3scale-kourier-gateway" },
+      { app: "activator" },
+      { "k8s-app": "kube-dns" },
+    ];
     for (const labels of peers) {
       const peer = pod(ns, labels);
       const dnsPeer = labels["k8s-app"] === "kube-dns" && ns === "kube-system";
       for (const p of POD_PORTS) {
-        if (!dnsPeer) add(`egress-ns:${ns}`, `egress from a build pod to a pod in namespace ${ns} (${Object.entries(labels)[0]!.join("=")})`, "both", a, peer, p);
-        add(`ingress-ns:${ns}`, `ingress to a build pod from a pod in namespace ${ns} (${Object.entries(labels)[0]!.join("=")})`, "both", peer, a, p);
+        if (!dnsPeer)
+          add(
+            `egress-ns:${ns}`,
+            `egress from a build pod to a pod in namespace ${ns} (${Object.entries(labels)[0]!.join("=")})`,
+            "both",
+            a,
+            peer,
+            p,
+          );
+        add(
+          `ingress-ns:${ns}`,
+          `ingress to a build pod from a pod in namespace ${ns} (${Object.entries(labels)[0]!.join("=")})`,
+          "both",
+          peer,
+          a,
+          p,
+        );
       }
     }
   }
@@ -73,9 +126,21 @@ export function buildReachabilityProbes(net: McpNetwork): NetProbe[] {
   const a = buildPod(net.ns, "tenant-a", "b1", ipA);
   const out: NetProbe[] = [];
   for (const ip of ["140.82.112.3", "8.8.8.8"]) {
-    for (const p of [tcp(443), tcp(80)]) out.push({ key: `internet:${portText(p)}`, text: `egress from a build pod to the internet (${ip}) on ${portText(p)}`, side: "egress", probe: { from: a, to: ext(ip), ...p } });
+    for (const p of [tcp(443), tcp(80)])
+      out.push({
+        key: `internet:${portText(p)}`,
+        text: `egress from a build pod to the internet (${ip}) on ${portText(p)}`,
+        side: "egress",
+        probe: { from: a, to: ext(ip), ...p },
+      });
   }
   const dns = pod("kube-system", { "k8s-app": "kube-dns" });
-  for (const p of [udp(53), tcp(53)]) out.push({ key: `dns:${portText(p)}`, text: `DNS from a build pod to kube-dns on ${portText(p)}`, side: "both", probe: { from: a, to: dns, ...p } });
+  for (const p of [udp(53), tcp(53)])
+    out.push({
+      key: `dns:${portText(p)}`,
+      text: `DNS from a build pod to kube-dns on ${portText(p)}`,
+      side: "both",
+      probe: { from: a, to: dns, ...p },
+    });
   return out;
 }

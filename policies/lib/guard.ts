@@ -34,7 +34,11 @@ export interface GuardRead {
  * `ns` that no Deny binding binds, every policy that fails open (of the namespace, or any, as `failOpen` says),
  * and the namespace itself when nothing guards it.
  */
-export function checkGuardBound(ctx: StackContext, ns: string, failOpen: "any policy" | "this namespace's" = "this namespace's"): GuardRead {
+export function checkGuardBound(
+  ctx: StackContext,
+  ns: string,
+  failOpen: "any policy" | "this namespace's" = "this namespace's",
+): GuardRead {
   const { resources, report } = ctx;
   const nsRes = resources.find((r) => r.type === K8S_NAMESPACE && at(r.props, "metadata.name") === ns);
   if (!nsRes) return { guarding: [] };
@@ -57,9 +61,15 @@ export function checkGuardBound(ctx: StackContext, ns: string, failOpen: "any po
     const policy = boundPolicy(b);
     const bName = objectName(b.props, b.name);
     if (actions.indexOf("Deny") < 0) {
-      report(`ValidatingAdmissionPolicyBinding ${bName} selects ${ns} but its validationActions ${JSON.stringify(actions)} lack "Deny": violations are only reported`, b.urn);
+      report(
+        `ValidatingAdmissionPolicyBinding ${bName} selects ${ns} but its validationActions ${JSON.stringify(actions)} lack "Deny": violations are only reported`,
+        b.urn,
+      );
     } else if (!policy) {
-      report(`ValidatingAdmissionPolicyBinding ${bName} selects ${ns} but binds no ValidatingAdmissionPolicy of this stack (spec.policyName ${JSON.stringify(at(b.props, "spec.policyName") ?? null)})`, b.urn);
+      report(
+        `ValidatingAdmissionPolicyBinding ${bName} selects ${ns} but binds no ValidatingAdmissionPolicy of this stack (spec.policyName ${JSON.stringify(at(b.props, "spec.policyName") ?? null)})`,
+        b.urn,
+      );
     } else {
       guarded.set(policy.urn, policy);
     }

@@ -114,7 +114,9 @@ function accountKey(r: StackResource): string | undefined {
   if (typeof email === "string" && email.includes("@")) return identityKey(`serviceAccount:${email}`);
   const id = at(r.props, "accountId");
   const project = at(r.props, "project");
-  return typeof id === "string" && typeof project === "string" ? identityKey(`serviceAccount:${id}@${project}.iam.gserviceaccount.com`) : undefined;
+  return typeof id === "string" && typeof project === "string"
+    ? identityKey(`serviceAccount:${id}@${project}.iam.gserviceaccount.com`)
+    : undefined;
 }
 
 /** The project of a service account email: `<id>@<project>.iam.gserviceaccount.com`; undefined for Google's own domains. */
@@ -179,7 +181,11 @@ class StackIndex {
   projectField(g: StackResource, field: string): string | undefined {
     const v = str(at(g.props, field));
     if (v) return v;
-    const projects = new Set(this.depsOf(g, field).map((d) => this.projectOf(d)).filter((p): p is string => p !== undefined));
+    const projects = new Set(
+      this.depsOf(g, field)
+        .map((d) => this.projectOf(d))
+        .filter((p): p is string => p !== undefined),
+    );
     return projects.size === 1 ? [...projects][0] : undefined;
   }
 
@@ -224,7 +230,9 @@ class StackIndex {
     const repository = raw ?? str(at(created?.props, "repositoryId"));
     const project = str(at(g.props, "project")) ?? (created ? this.projectOf(created) : undefined) ?? this.projectField(g, "project");
     const location = str(at(g.props, "location")) ?? str(at(created?.props, "location"));
-    return repository && project && location ? { kind: "repository", project, location, repository } : { kind: "unknown", what: "the repository the grant is on" };
+    return repository && project && location
+      ? { kind: "repository", project, location, repository }
+      : { kind: "unknown", what: "the repository the grant is on" };
   }
 
   /** Any other grant (bucket, key, database, secret, ...): only the project it is in matters to the rules. */
@@ -285,10 +293,18 @@ export function readStackIam(resources: readonly StackResource[]): StackIam {
     const scope = index.scope(r);
     const authoritative = !/Member$/.test(r.type);
     const role = (v: unknown) => (typeof v === "string" && !isUnknown(v) ? v : undefined);
-    for (const g of read.grants) grants.push({ urn: r.urn, type: r.type, role: role(g.role), member: index.member(r, g.member, "member"), scope, authoritative });
+    for (const g of read.grants)
+      grants.push({ urn: r.urn, type: r.type, role: role(g.role), member: index.member(r, g.member, "member"), scope, authoritative });
     for (const p of read.unknown) {
       const field = typeof p === "string" ? p : String(p[0]);
-      grants.push({ urn: r.urn, type: r.type, role: role(at(r.props, "role")), member: index.member(r, UNKNOWN, field), scope, authoritative });
+      grants.push({
+        urn: r.urn,
+        type: r.type,
+        role: role(at(r.props, "role")),
+        member: index.member(r, UNKNOWN, field),
+        scope,
+        authoritative,
+      });
     }
   }
   return { grants, nodeAccounts, nodePools, accounts, unreadable };
@@ -298,7 +314,9 @@ export function readStackIam(resources: readonly StackResource[]): StackIam {
 export function isWorkloadIdentity(member: string): boolean {
   return (
     /^serviceAccount:[^[\]]+\.svc\.id\.goog\[[^\]]*\]$/.test(member) ||
-    /^principal(Set)?:\/\/iam\.googleapis\.com\/projects\/[^/]+\/locations\/global\/workloadIdentityPools\/[^/]+\.svc\.id\.goog\//.test(member)
+    /^principal(Set)?:\/\/iam\.googleapis\.com\/projects\/[^/]+\/locations\/global\/workloadIdentityPools\/[^/]+\.svc\.id\.goog\//.test(
+      member,
+    )
   );
 }
 
@@ -316,8 +334,10 @@ export function clusterIdentities(iam: StackIam): Map<string, readonly string[]>
   for (const g of iam.grants) {
     if (seeds.has(g.member)) continue;
     if (isWorkloadIdentity(g.member)) seeds.set(g.member, `${g.member} is a GKE Workload Identity`);
-    else if (g.member === "allUsers" || g.member === "allAuthenticatedUsers") seeds.set(g.member, `${g.member} includes every identity, a cluster's included`);
-    else if (g.member.startsWith("unknown:")) seeds.set(g.member, `the member of ${nameOf(g.member)} is unknown during preview, so it may be a cluster identity`);
+    else if (g.member === "allUsers" || g.member === "allAuthenticatedUsers")
+      seeds.set(g.member, `${g.member} includes every identity, a cluster's included`);
+    else if (g.member.startsWith("unknown:"))
+      seeds.set(g.member, `the member of ${nameOf(g.member)} is unknown during preview, so it may be a cluster identity`);
   }
   // Every service account the stack names: the targets of project-, folder- and organization-wide impersonation.
   const known = new Set<string>(iam.accounts);
@@ -331,11 +351,21 @@ export function clusterIdentities(iam: StackIam): Map<string, readonly string[]>
     const role = g.role ?? "an unknown role";
     const s = g.scope;
     const targets =
-      s.kind === "serviceAccount" ? [s.account]
-      : s.kind === "project" ? [...known].filter((a) => projectOfAccount(a) === s.project)
-      : s.kind === "folder" || s.kind === "organization" ? [...known]
-      : [];
-    const on = s.kind === "serviceAccount" ? "" : s.kind === "project" ? ` (on project ${s.project})` : s.kind === "folder" || s.kind === "organization" ? ` (on ${s.kind} ${s.id})` : "";
+      s.kind === "serviceAccount"
+        ? [s.account]
+        : s.kind === "project"
+          ? [...known].filter((a) => projectOfAccount(a) === s.project)
+          : s.kind === "folder" || s.kind === "organization"
+            ? [...known]
+            : [];
+    const on =
+      s.kind === "serviceAccount"
+        ? ""
+        : s.kind === "project"
+          ? ` (on project ${s.project})`
+          : s.kind === "folder" || s.kind === "organization"
+            ? ` (on ${s.kind} ${s.id})`
+            : "";
     for (const to of targets) if (to !== g.member) edges.push({ from: g.member, to, via: `${g.member} holds ${role} on ${to}${on}` });
   }
   return actsAsClosure(seeds, edges);

@@ -8,7 +8,8 @@
 // plus allUsers / allAuthenticatedUsers, which include every identity an MCP server could present.
 
 const OLD_SYNTAX = /^serviceAccount:[^[\]]+\.svc\.id\.goog\[([^/\]]+)\/([^\]]*)\]$/;
-const POOL = /^(principal|principalSet):\/\/iam\.googleapis\.com\/projects\/[^/]+\/locations\/global\/workloadIdentityPools\/([^/]+)\/(.*)$/;
+const POOL =
+  /^(principal|principalSet):\/\/iam\.googleapis\.com\/projects\/[^/]+\/locations\/global\/workloadIdentityPools\/([^/]+)\/(.*)$/;
 
 /** Why `member` reaches an identity of namespace `ns`, or undefined if it does not. */
 export function mcpIdentityReason(member: string, ns: string): string | undefined {

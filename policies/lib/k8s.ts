@@ -90,6 +90,8 @@ export function selectsAll(selector: unknown): boolean {
   if (!isObject(selector)) return false;
   const labels = selector.matchLabels;
   const exprs = selector.matchExpressions;
-  return (labels === undefined || labels === null || (isObject(labels) && Object.keys(labels).length === 0))
-    && (exprs === undefined || exprs === null || (Array.isArray(exprs) && exprs.length === 0));
+  return (
+    (labels === undefined || labels === null || (isObject(labels) && Object.keys(labels).length === 0)) &&
+    (exprs === undefined || exprs === null || (Array.isArray(exprs) && exprs.length === 0))
+  );
 }

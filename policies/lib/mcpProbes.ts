@@ -40,7 +40,11 @@ export function samplesOf(cidr: string): string[] {
 }
 
 /** A range with its samples: `first` addresses (the interesting ones) before the generic first/middle/last. */
-export const netRange = (cidr: string, what: string, first: string[] = []): NetRange => ({ cidr, what, samples: [...first, ...samplesOf(cidr)] });
+export const netRange = (cidr: string, what: string, first: string[] = []): NetRange => ({
+  cidr,
+  what,
+  samples: [...first, ...samplesOf(cidr)],
+});
 
 /** Every IPv4 range that is not the public internet (docs/facts.md fact 4), and the IPv6 ones. */
 export const NON_PUBLIC_RANGES: readonly NetRange[] = [
@@ -75,7 +79,18 @@ export const portText = (p: PortSpec): string => `${p.port}/${p.protocol}`;
 /** Ports of an MCP pod: queue-proxy (8012 http, 8013 h2c, 9090/9091 metrics) and a typical user port. */
 export const MCP_PORTS: readonly PortSpec[] = [tcp(8012), tcp(8013), tcp(8080), tcp(9090), tcp(9091)];
 /** Ports other than 80/443 probed on public addresses: each must be refused. */
-export const EGRESS_OTHER_PORTS: readonly PortSpec[] = [tcp(22), tcp(25), tcp(53), tcp(3306), tcp(5432), tcp(6443), tcp(8080), tcp(8443), udp(53), udp(123)];
+export const EGRESS_OTHER_PORTS: readonly PortSpec[] = [
+  tcp(22),
+  tcp(25),
+  tcp(53),
+  tcp(3306),
+  tcp(5432),
+  tcp(6443),
+  tcp(8080),
+  tcp(8443),
+  udp(53),
+  udp(123),
+];
 /** Ports probed on every non-public address: each must be refused, 80/443 included. */
 export const NON_PUBLIC_PORTS: readonly PortSpec[] = [tcp(80), tcp(443), tcp(22), tcp(8080), udp(53)];
 /** The ports MCP pods may use on the public internet. */
@@ -107,6 +122,12 @@ export function forbiddenEgress(clusterRanges: readonly NetRange[]): EgressTarge
 /** Destinations an MCP pod must reach: public addresses on 80/443. */
 export function requiredEgress(): EgressTarget[] {
   return PUBLIC_V4.flatMap((ip) =>
-    INTERNET_PORTS.map((p) => ({ key: `internet:${portText(p)}`, text: `egress from an MCP pod to the internet (${ip}) on ${portText(p)}`, ip, cidr: "internet", ...p })),
+    INTERNET_PORTS.map((p) => ({
+      key: `internet:${portText(p)}`,
+      text: `egress from an MCP pod to the internet (${ip}) on ${portText(p)}`,
+      ip,
+      cidr: "internet",
+      ...p,
+    })),
   );
 }

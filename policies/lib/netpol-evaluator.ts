@@ -9,13 +9,37 @@
 // (probe the backing pod), and the CNI's own exceptions (e.g. GKE metadata server interception).
 import { cidrContains, ipv6CidrContains, ipv6HostMask, parseIpv4, parseIpv6 } from "./cidr";
 
-export interface LabelSelectorRequirementLike { key?: string; operator?: string; values?: string[] | null }
-export interface LabelSelectorLike { matchLabels?: Record<string, string> | null; matchExpressions?: LabelSelectorRequirementLike[] | null }
-export interface IpBlockLike { cidr?: string; except?: string[] | null }
-export interface PeerLike { podSelector?: LabelSelectorLike | null; namespaceSelector?: LabelSelectorLike | null; ipBlock?: IpBlockLike | null }
-export interface PortLike { protocol?: string | null; port?: number | string | null; endPort?: number | null }
-export interface IngressRuleLike { from?: PeerLike[] | null; ports?: PortLike[] | null }
-export interface EgressRuleLike { to?: PeerLike[] | null; ports?: PortLike[] | null }
+export interface LabelSelectorRequirementLike {
+  key?: string;
+  operator?: string;
+  values?: string[] | null;
+}
+export interface LabelSelectorLike {
+  matchLabels?: Record<string, string> | null;
+  matchExpressions?: LabelSelectorRequirementLike[] | null;
+}
+export interface IpBlockLike {
+  cidr?: string;
+  except?: string[] | null;
+}
+export interface PeerLike {
+  podSelector?: LabelSelectorLike | null;
+  namespaceSelector?: LabelSelectorLike | null;
+  ipBlock?: IpBlockLike | null;
+}
+export interface PortLike {
+  protocol?: string | null;
+  port?: number | string | null;
+  endPort?: number | null;
+}
+export interface IngressRuleLike {
+  from?: PeerLike[] | null;
+  ports?: PortLike[] | null;
+}
+export interface EgressRuleLike {
+  to?: PeerLike[] | null;
+  ports?: PortLike[] | null;
+}
 export interface NetworkPolicyLike {
   metadata?: { name?: string; namespace?: string } | null;
   spec?: {
@@ -27,11 +51,22 @@ export interface NetworkPolicyLike {
 }
 
 /** A namespace; `kubernetes.io/metadata.name: <name>` is always implied (the API server sets it, immutably). */
-export interface NamespaceInfo { name: string; labels?: Record<string, string> }
+export interface NamespaceInfo {
+  name: string;
+  labels?: Record<string, string>;
+}
 /** A pod. `ip` matters only for ipBlock peers (see ClusterModel.ipBlockMatchesPods). */
-export interface PodEndpoint { kind: "pod"; namespace: string; labels: Record<string, string>; ip?: string }
+export interface PodEndpoint {
+  kind: "pod";
+  namespace: string;
+  labels: Record<string, string>;
+  ip?: string;
+}
 /** Anything outside the cluster's pods, by IPv4 or IPv6 literal. It has no policies of its own. */
-export interface ExternalEndpoint { kind: "external"; ip: string }
+export interface ExternalEndpoint {
+  kind: "external";
+  ip: string;
+}
 export type Endpoint = PodEndpoint | ExternalEndpoint;
 export type Protocol = "TCP" | "UDP" | "SCTP";
 export interface Probe {
@@ -65,7 +100,11 @@ export interface Decision {
   allowedBy: string[];
   reason: string;
 }
-export interface Verdict { allowed: boolean; egress: Decision; ingress: Decision }
+export interface Verdict {
+  allowed: boolean;
+  egress: Decision;
+  ingress: Decision;
+}
 
 const NAME_LABEL = "kubernetes.io/metadata.name";
 
@@ -91,11 +130,22 @@ export function selectsPod(selector: LabelSelectorLike, labels: Record<string, s
     }
     let ok: boolean;
     switch (op) {
-      case "In": ok = has(key) && values.includes(labels[key]!); break;
-      case "NotIn": ok = !has(key) || !values.includes(labels[key]!); break;
-      case "Exists": ok = has(key); break;
-      case "DoesNotExist": ok = !has(key); break;
-      default: throw new Error(`label selector: invalid operator ${JSON.stringify(op)} on key "${key}" (expected In, NotIn, Exists or DoesNotExist)`);
+      case "In":
+        ok = has(key) && values.includes(labels[key]!);
+        break;
+      case "NotIn":
+        ok = !has(key) || !values.includes(labels[key]!);
+        break;
+      case "Exists":
+        ok = has(key);
+        break;
+      case "DoesNotExist":
+        ok = !has(key);
+        break;
+      default:
+        throw new Error(
+          `label selector: invalid operator ${JSON.stringify(op)} on key "${key}" (expected In, NotIn, Exists or DoesNotExist)`,
+        );
     }
     if (!ok) return false;
   }
@@ -170,8 +220,14 @@ const indexes = new WeakMap<ClusterModel, ModelIndex>();
 
 function indexOf(model: ClusterModel): ModelIndex {
   const cached = indexes.get(model);
-  if (cached && cached.policies === model.policies && cached.policyCount === model.policies.length
-    && cached.namespaces === model.namespaces && cached.namespaceCount === model.namespaces.length) return cached;
+  if (
+    cached &&
+    cached.policies === model.policies &&
+    cached.policyCount === model.policies.length &&
+    cached.namespaces === model.namespaces &&
+    cached.namespaceCount === model.namespaces.length
+  )
+    return cached;
   const byNamespace = new Map<string, NetworkPolicyLike[]>();
   for (const p of model.policies) {
     const ns = policyNamespace(p);
@@ -182,8 +238,12 @@ function indexOf(model: ClusterModel): ModelIndex {
   const labels = new Map<string, Record<string, string> | undefined>();
   for (const n of model.namespaces) if (!labels.has(n.name)) labels.set(n.name, n.labels);
   const index: ModelIndex = {
-    policies: model.policies, policyCount: model.policies.length, namespaces: model.namespaces, namespaceCount: model.namespaces.length,
-    byNamespace, labels,
+    policies: model.policies,
+    policyCount: model.policies.length,
+    namespaces: model.namespaces,
+    namespaceCount: model.namespaces.length,
+    byNamespace,
+    labels,
   };
   indexes.set(model, index);
   return index;
@@ -197,7 +257,8 @@ function namespaceLabels(model: ClusterModel, name: string): Record<string, stri
 function peerMatches(model: ClusterModel, peer: PeerLike, policyNs: string, ep: Endpoint): boolean {
   const { podSelector, namespaceSelector, ipBlock } = peer;
   if (ipBlock) {
-    if (podSelector || namespaceSelector) throw new Error("network policy peer: ipBlock cannot be combined with podSelector/namespaceSelector");
+    if (podSelector || namespaceSelector)
+      throw new Error("network policy peer: ipBlock cannot be combined with podSelector/namespaceSelector");
     if (ep.kind === "pod" && (!(model.ipBlockMatchesPods ?? true) || !ep.ip)) return false;
     return ipBlockContains(ipBlock, ep.ip!);
   }
@@ -220,8 +281,14 @@ function portMatches(rulePort: PortLike, probe: Probe): boolean {
   return typeof endPort === "number" ? probe.port >= port && probe.port <= endPort : probe.port === port;
 }
 
-function ruleMatches(model: ClusterModel, peers: PeerLike[] | null | undefined, ports: PortLike[] | null | undefined,
-  policyNs: string, peer: Endpoint, probe: Probe): boolean {
+function ruleMatches(
+  model: ClusterModel,
+  peers: PeerLike[] | null | undefined,
+  ports: PortLike[] | null | undefined,
+  policyNs: string,
+  peer: Endpoint,
+  probe: Probe,
+): boolean {
   const peerOk = !peers?.length || peers.some((p) => peerMatches(model, p ?? {}, policyNs, peer));
   const portOk = !ports?.length || ports.some((p) => portMatches(p ?? {}, probe));
   return peerOk && portOk;
@@ -231,10 +298,17 @@ function decide(model: ClusterModel, dir: "Egress" | "Ingress", pod: Endpoint, p
   if (pod.kind !== "pod") {
     return { allowed: true, isolated: false, selectedBy: [], allowedBy: [], reason: "external endpoint (no policies apply)" };
   }
-  const selecting = (indexOf(model).byNamespace.get(pod.namespace) ?? [])
-    .filter((p) => effectivePolicyTypes(p).includes(dir) && selectsPod(p.spec?.podSelector ?? {}, pod.labels));
+  const selecting = (indexOf(model).byNamespace.get(pod.namespace) ?? []).filter(
+    (p) => effectivePolicyTypes(p).includes(dir) && selectsPod(p.spec?.podSelector ?? {}, pod.labels),
+  );
   if (selecting.length === 0) {
-    return { allowed: true, isolated: false, selectedBy: [], allowedBy: [], reason: `no policy selects the pod for ${dir} (default allow)` };
+    return {
+      allowed: true,
+      isolated: false,
+      selectedBy: [],
+      allowedBy: [],
+      reason: `no policy selects the pod for ${dir} (default allow)`,
+    };
   }
   const allowedBy = selecting.filter((p) => {
     const rules = (dir === "Egress" ? p.spec?.egress : p.spec?.ingress) ?? [];

@@ -7,7 +7,16 @@ import { objectName } from "./mcp";
 import { forbiddenEgress, MCP_PORTS, netRange, portText, requiredEgress, samplesOf, type NetRange } from "./mcpProbes";
 import type { StackContext, StackResource } from "./policy";
 import { asArray, at, isObject, pathText, UNKNOWN, unknownPaths } from "./props";
-import { effectivePolicyTypes, evaluate, type ClusterModel, type Endpoint, type NetworkPolicyLike, type PodEndpoint, type Probe, type Verdict } from "./netpol-evaluator";
+import {
+  effectivePolicyTypes,
+  evaluate,
+  type ClusterModel,
+  type Endpoint,
+  type NetworkPolicyLike,
+  type PodEndpoint,
+  type Probe,
+  type Verdict,
+} from "./netpol-evaluator";
 import { GKE_CLUSTER, K8S_NAMESPACE, K8S_NETWORK_POLICY, SUBNETWORK } from "./types";
 
 // Kept under their old home too: the probe data moved to lib/mcpProbes.ts, shared with the isolation canary.
@@ -45,7 +54,8 @@ function clusterRanges(resources: readonly StackResource[]): NetRange[] {
   for (const r of resources) {
     if (r.type === SUBNETWORK) {
       add(at(r.props, "ipCidrRange"), "cluster node range");
-      for (const s of asArray(at(r.props, "secondaryIpRanges"))) add(at(s, "ipCidrRange"), `secondary range ${String(at(s, "rangeName") ?? "")}`.trim());
+      for (const s of asArray(at(r.props, "secondaryIpRanges")))
+        add(at(s, "ipCidrRange"), `secondary range ${String(at(s, "rangeName") ?? "")}`.trim());
     } else if (r.type === GKE_CLUSTER) {
       add(at(r.props, "ipAllocationPolicy.clusterIpv4CidrBlock"), "cluster pod range");
       add(at(r.props, "ipAllocationPolicy.servicesIpv4CidrBlock"), "cluster service range");
@@ -70,7 +80,8 @@ export function readNamespaceNetwork(ctx: StackContext, ns: string): McpNetworkR
     if (typeof name !== "string") continue;
     if (name === ns) nsUrn = r.urn;
     const labels = at(r.props, "metadata.labels");
-    if (labels === UNKNOWN || unknownPaths(labels).length > 0) findings.push({ message: `cannot verify the labels of namespace ${name}: unknown during preview`, urn: r.urn });
+    if (labels === UNKNOWN || unknownPaths(labels).length > 0)
+      findings.push({ message: `cannot verify the labels of namespace ${name}: unknown during preview`, urn: r.urn });
     namespaces.push({ name, labels: stringMap(labels) });
   }
   if (!nsUrn) return { kind: "absent" };
@@ -84,7 +95,10 @@ export function readNamespaceNetwork(ctx: StackContext, ns: string): McpNetworkR
       continue;
     }
     if (unknown.length > 0) {
-      findings.push({ message: `cannot verify NetworkPolicy ${pns}/${objectName(r.props, r.name)}: ${pathText(["spec", ...unknown[0]!])} is unknown during preview`, urn: r.urn });
+      findings.push({
+        message: `cannot verify NetworkPolicy ${pns}/${objectName(r.props, r.name)}: ${pathText(["spec", ...unknown[0]!])} is unknown during preview`,
+        urn: r.urn,
+      });
       continue;
     }
     const name = objectName(r.props, r.name);
@@ -99,7 +113,8 @@ export function readNamespaceNetwork(ctx: StackContext, ns: string): McpNetworkR
 /** Whether the namespace has a policy selecting every pod that allows nothing in `direction`. */
 export function hasDefaultDeny(net: McpNetwork, direction: "Ingress" | "Egress"): boolean {
   return net.policies.some((p) => {
-    if (p.metadata?.namespace !== net.ns || !selectsAll(p.spec?.podSelector) || effectivePolicyTypes(p).indexOf(direction) < 0) return false;
+    if (p.metadata?.namespace !== net.ns || !selectsAll(p.spec?.podSelector) || effectivePolicyTypes(p).indexOf(direction) < 0)
+      return false;
     return asArray(direction === "Ingress" ? p.spec?.ingress : p.spec?.egress).length === 0;
   });
 }
@@ -133,7 +148,12 @@ function knativePod(ns: string, service: string, ip?: string): PodEndpoint {
   };
 }
 
-const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({ kind: "pod", namespace, labels, ...(ip ? { ip } : {}) });
+const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({
+  kind: "pod",
+  namespace,
+  labels,
+  ...(ip ? { ip } : {}),
+});
 const ext = (ip: string): Endpoint => ({ kind: "external", ip });
 
 /** Knative's data plane: who must reach MCP pods, and on which ports (docs/facts.md fact 1). */
@@ -144,7 +164,6 @@ export function dataPlane(knativeNs: string) {
     autoscaler: { pod: pod(knativeNs, { app: "autoscaler" }), ports: [tcp(9090)], what: "the autoscaler" },
   };
 }
-
 
 function podIps(net: McpNetwork): [string, string, string] {
   const pods = net.clusterRanges.find((r) => /pod/i.test(r.what));
@@ -158,8 +177,14 @@ export function isolationProbes(net: McpNetwork, knativeNs: string): NetProbe[] 
   const a = knativePod(net.ns, "tenant-a", ipA);
   const b = knativePod(net.ns, "tenant-b", ipB);
   const out: NetProbe[] = [];
-  const add = (key: string, text: string, side: NetProbe["side"], from: Endpoint, to: Endpoint, p: { port: number; protocol: "TCP" | "UDP" }) =>
-    out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
+  const add = (
+    key: string,
+    text: string,
+    side: NetProbe["side"],
+    from: Endpoint,
+    to: Endpoint,
+    p: { port: number; protocol: "TCP" | "UDP" },
+  ) => out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
 
   // The egress destinations are shared data (lib/mcpProbes.ts): the isolation canary probes the same ones live.
   for (const t of forbiddenEgress(net.clusterRanges)) {
@@ -170,27 +195,42 @@ export function isolationProbes(net: McpNetwork, knativeNs: string): NetProbe[] 
     add("mcp:b-a", "traffic from MCP pod tenant-b to MCP pod tenant-a", "both", b, a, p);
   }
   // Tenants choose their pods' labels: data-plane labels inside the MCP namespace must not open a door.
-  for (const [app, port] of [["3scale-kourier-gateway", tcp(8012)], ["activator", tcp(8012)], ["autoscaler", tcp(9090)]] as const) {
+  for (const [app, port] of [
+    ["3scale-kourier-gateway", tcp(8012)],
+    ["activator", tcp(8012)],
+    ["autoscaler", tcp(9090)],
+  ] as const) {
     add(`mcp:spoof-${app}`, `traffic from an MCP pod labelled app=${app} to MCP pod tenant-a`, "both", pod(net.ns, { app }, ipC), a, port);
   }
   const others = new Set(net.namespaces.map((n) => n.name).filter((n) => n !== net.ns));
   others.add(knativeNs).add("kube-system").add("default");
   for (const ns of others) {
     const peer = pod(ns, { app: "probe" });
-    for (const p of [tcp(80), tcp(443), tcp(8080), tcp(8012)]) add(`egress-ns:${ns}`, `egress from an MCP pod to a pod in namespace ${ns}`, "both", a, peer, p);
+    for (const p of [tcp(80), tcp(443), tcp(8080), tcp(8012)])
+      add(`egress-ns:${ns}`, `egress from an MCP pod to a pod in namespace ${ns}`, "both", a, peer, p);
     for (const p of MCP_PORTS) add(`ingress-ns:${ns}`, `ingress to an MCP pod from a pod in namespace ${ns}`, "both", peer, a, p);
   }
   // DNS is the one thing MCP pods may reach inside the cluster, on port 53 only (kube-dns also serves metrics).
   const dns = pod("kube-system", { "k8s-app": "kube-dns" });
-  for (const p of [tcp(80), tcp(443), tcp(8080), tcp(9153), tcp(10055)]) add("egress-dns-other", "egress from an MCP pod to kube-dns", "both", a, dns, p);
+  for (const p of [tcp(80), tcp(443), tcp(8080), tcp(9153), tcp(10055)])
+    add("egress-dns-other", "egress from an MCP pod to kube-dns", "both", a, dns, p);
   for (const app of ["controller", "webhook", "net-kourier-controller"]) {
-    for (const p of MCP_PORTS) add(`ingress-kn:${app}`, `ingress to an MCP pod from ${knativeNs} pod app=${app}`, "both", pod(knativeNs, { app }), a, p);
+    for (const p of MCP_PORTS)
+      add(`ingress-kn:${app}`, `ingress to an MCP pod from ${knativeNs} pod app=${app}`, "both", pod(knativeNs, { app }), a, p);
   }
   // The data plane's labels are honoured only in the data plane's namespace.
   const elsewhere = [...others].find((n) => n !== knativeNs) ?? "default";
   for (const dp of Object.values(dataPlane(knativeNs))) {
     const impostor = pod(elsewhere, dp.pod.labels);
-    for (const p of dp.ports) add(`ingress-impostor:${dp.pod.labels.app}`, `ingress to an MCP pod from a pod labelled app=${dp.pod.labels.app} in namespace ${elsewhere}`, "both", impostor, a, p);
+    for (const p of dp.ports)
+      add(
+        `ingress-impostor:${dp.pod.labels.app}`,
+        `ingress to an MCP pod from a pod labelled app=${dp.pod.labels.app} in namespace ${elsewhere}`,
+        "both",
+        impostor,
+        a,
+        p,
+      );
   }
   const externals = ["8.8.8.8", "35.191.0.1", "130.211.0.1", ...net.clusterRanges.map((r) => r.samples[0]!)];
   for (const ip of externals) {
@@ -208,9 +248,21 @@ export function reachabilityProbes(net: McpNetwork, knativeNs: string): NetProbe
     out.push({ key: t.key, text: t.text, side: "egress", probe: { from: a, to: ext(t.ip), port: t.port, protocol: t.protocol } });
   }
   const dns = pod("kube-system", { "k8s-app": "kube-dns" });
-  for (const p of [udp(53), tcp(53)]) out.push({ key: `dns:${portText(p)}`, text: `DNS from an MCP pod to kube-dns on ${portText(p)}`, side: "both", probe: { from: a, to: dns, ...p } });
+  for (const p of [udp(53), tcp(53)])
+    out.push({
+      key: `dns:${portText(p)}`,
+      text: `DNS from an MCP pod to kube-dns on ${portText(p)}`,
+      side: "both",
+      probe: { from: a, to: dns, ...p },
+    });
   for (const dp of Object.values(dataPlane(knativeNs))) {
-    for (const p of dp.ports) out.push({ key: `dp:${dp.what}:${portText(p)}`, text: `ingress to an MCP pod from ${dp.what} (${knativeNs}, app=${dp.pod.labels.app}) on ${portText(p)}`, side: "both", probe: { from: dp.pod, to: a, ...p } });
+    for (const p of dp.ports)
+      out.push({
+        key: `dp:${dp.what}:${portText(p)}`,
+        text: `ingress to an MCP pod from ${dp.what} (${knativeNs}, app=${dp.pod.labels.app}) on ${portText(p)}`,
+        side: "both",
+        probe: { from: dp.pod, to: a, ...p },
+      });
   }
   return out;
 }
@@ -220,7 +272,11 @@ export function modelOf(net: McpNetwork, ipBlockMatchesPods: boolean): ClusterMo
 }
 
 /** A finding of a probe: its deduplication key (one line per hole), message and the URN to attach it to. */
-export interface ProbeFinding { readonly key: string; readonly message: string; readonly urn: string }
+export interface ProbeFinding {
+  readonly key: string;
+  readonly message: string;
+  readonly urn: string;
+}
 
 /**
  * Evaluates the probes and reports what `judge` finds in each verdict, each key once.
@@ -250,7 +306,11 @@ export function judgeProbes(
 }
 
 /** A layer of the MCP pods' own NetworkPolicies that lets a probe through, why, and the URN to attach it to. */
-export interface LayerFinding { readonly layer: "egress" | "ingress"; readonly by: string; readonly urn: string }
+export interface LayerFinding {
+  readonly layer: "egress" | "ingress";
+  readonly by: string;
+  readonly urn: string;
+}
 
 /**
  * The MCP namespace's layers that a probe crosses (egress when the source is an MCP pod, ingress when the
@@ -263,15 +323,20 @@ export function openLayers(net: McpNetwork, p: NetProbe, v: Verdict): LayerFindi
     ...(isMcp(p.probe.from) ? [{ layer: "egress" as const, d: v.egress }] : []),
     ...(isMcp(p.probe.to) ? [{ layer: "ingress" as const, d: v.ingress }] : []),
   ];
-  return layers.filter(({ d }) => d.allowed).map(({ layer, d }) => ({
-    layer,
-    by: d.isolated ? `by ${[...new Set(d.allowedBy)].join(", ")}` : `the MCP pod is not isolated for ${layer}`,
-    urn: d.allowedBy.map((id) => net.policyUrns.get(id)).find((u) => u !== undefined) ?? net.nsUrn,
-  }));
+  return layers
+    .filter(({ d }) => d.allowed)
+    .map(({ layer, d }) => ({
+      layer,
+      by: d.isolated ? `by ${[...new Set(d.allowedBy)].join(", ")}` : `the MCP pod is not isolated for ${layer}`,
+      urn: d.allowedBy.map((id) => net.policyUrns.get(id)).find((u) => u !== undefined) ?? net.nsUrn,
+    }));
 }
 
 /** Why a probe that must be allowed is refused. */
 export function refusal(p: NetProbe, v: Verdict): string {
   const decisions = p.side === "egress" ? [v.egress] : p.side === "ingress" ? [v.ingress] : [v.egress, v.ingress];
-  return decisions.filter((d) => !d.allowed).map((d) => d.reason).join("; ");
+  return decisions
+    .filter((d) => !d.allowed)
+    .map((d) => d.reason)
+    .join("; ");
 }

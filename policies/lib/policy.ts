@@ -86,7 +86,10 @@ function matches(m: TypeMatch, type: string): boolean {
 /** A resource policy over the types `types`, reading plain props and the pack config. */
 export function resourcePolicy(meta: PolicyMeta, types: TypeMatch, check: (ctx: ResourceContext) => void): ResourceValidationPolicy {
   const validate = (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
-    if (!matches(types, args.type)) return args.notApplicable(`Policy only applies to ${typeof types === "string" ? `resources of type '${types}'` : "its resource types"}`);
+    if (!matches(types, args.type))
+      return args.notApplicable(
+        `Policy only applies to ${typeof types === "string" ? `resources of type '${types}'` : "its resource types"}`,
+      );
     check({
       type: args.type,
       urn: args.urn,

@@ -55,7 +55,9 @@ export function at(obj: unknown, path: Path): unknown {
 }
 
 export function pathText(path: Path): string {
-  return segments(path).map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+  return segments(path)
+    .map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`))
+    .join("");
 }
 
 /** The message for a value a rule must check but cannot see during preview. */

@@ -8,11 +8,16 @@ const THIRTY_DAYS = 30 * 24 * 3600;
 export const artifactRegistryRepositoryCleanup = resourcePolicy(
   {
     name: "artifact-registry-repository-cleanup",
-    description: "Artifact Registry repositories delete images older than 30 days, for real (not a dry run), and keep the most recent versions.",
+    description:
+      "Artifact Registry repositories delete images older than 30 days, for real (not a dry run), and keep the most recent versions.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    framework: platformRule("docs/facts.md fact 18", 'cleanupPolicyDryRun: false; DELETE olderThan "2592000s" plus a KEEP mostRecentVersions rule'),
-    remediationSteps: 'Set cleanupPolicyDryRun: false and cleanupPolicies [{ action: "DELETE", condition: { olderThan: "2592000s" } }, { action: "KEEP", mostRecentVersions: { keepCount: 10 } }].',
+    framework: platformRule(
+      "docs/facts.md fact 18",
+      'cleanupPolicyDryRun: false; DELETE olderThan "2592000s" plus a KEEP mostRecentVersions rule',
+    ),
+    remediationSteps:
+      'Set cleanupPolicyDryRun: false and cleanupPolicies [{ action: "DELETE", condition: { olderThan: "2592000s" } }, { action: "KEEP", mostRecentVersions: { keepCount: 10 } }].',
   },
   AR_REPOSITORY,
   ({ props, report }) => {
@@ -27,6 +32,7 @@ export const artifactRegistryRepositoryCleanup = resourcePolicy(
       report("no DELETE cleanup policy with condition.olderThan of 30 days (2592000s) or less");
     }
     const keeps = list.filter((p) => at(p, "action") === "KEEP" && Number(at(p, "mostRecentVersions.keepCount")) > 0);
-    if (keeps.length === 0) report("no KEEP cleanup policy with mostRecentVersions.keepCount: images still deployed would be deleted after 30 days");
+    if (keeps.length === 0)
+      report("no KEEP cleanup policy with mostRecentVersions.keepCount: images still deployed would be deleted after 30 days");
   },
 );

@@ -58,13 +58,19 @@ export const computeRouterNatTenantEgressApart = stackPolicy(
         clusters.find((c) => typeof clusterName === "string" && at(c.props, "name") === clusterName) ??
         clusters.find((c) => pool.dependsOn.indexOf(c.urn) >= 0);
       if (!cluster) {
-        report(`cannot verify the gVisor node pool's cluster (${JSON.stringify(clusterName === UNKNOWN ? "unknown" : clusterName ?? null)}): it is not planned in this stack, so its default SNAT cannot be checked`, pool.urn);
+        report(
+          `cannot verify the gVisor node pool's cluster (${JSON.stringify(clusterName === UNKNOWN ? "unknown" : (clusterName ?? null))}): it is not planned in this stack, so its default SNAT cannot be checked`,
+          pool.urn,
+        );
         continue;
       }
       const snat = at(cluster.props, "defaultSnatStatus.disabled");
       if (snat === UNKNOWN) report(cannotVerify("defaultSnatStatus.disabled"), cluster.urn);
       else if (snat !== true) {
-        report(`cluster ${gcpName(cluster)} keeps GKE's default SNAT: pods leave with their node's address, so tenant and platform pods share the platform NAT's addresses`, cluster.urn);
+        report(
+          `cluster ${gcpName(cluster)} keeps GKE's default SNAT: pods leave with their node's address, so tenant and platform pods share the platform NAT's addresses`,
+          cluster.urn,
+        );
       }
       const range = at(pool.props, "networkConfig.podRange");
       if (range === UNKNOWN) {
@@ -72,7 +78,10 @@ export const computeRouterNatTenantEgressApart = stackPolicy(
         continue;
       }
       if (typeof range !== "string" || range === "" || range === at(cluster.props, "ipAllocationPolicy.clusterSecondaryRangeName")) {
-        report(`the gVisor node pool takes its pod IPs from the cluster's shared pod range (networkConfig.podRange ${JSON.stringify(range ?? null)}): tenant pods cannot be NATed apart`, pool.urn);
+        report(
+          `the gVisor node pool takes its pod IPs from the cluster's shared pod range (networkConfig.podRange ${JSON.stringify(range ?? null)}): tenant pods cannot be NATed apart`,
+          pool.urn,
+        );
         continue;
       }
       const serving = nats.filter((n) => {
@@ -80,14 +89,20 @@ export const computeRouterNatTenantEgressApart = stackPolicy(
         return s.all || s.secondary.indexOf(range) >= 0;
       });
       if (serving.length === 0) {
-        report(`no Cloud NAT translates the gVisor pool's pod range ${range}: tenant pods have no internet egress, or leave unaccounted for`, pool.urn);
+        report(
+          `no Cloud NAT translates the gVisor pool's pod range ${range}: tenant pods have no internet egress, or leave unaccounted for`,
+          pool.urn,
+        );
         continue;
       }
       for (const tenant of serving) {
         const tName = gcpName(tenant);
         const s = servedRanges(tenant);
         if (s.all || s.primary || s.secondary.some((r) => r !== range)) {
-          report(`Cloud NAT ${tName} serves the tenant pod range ${range} together with other ranges (nodes or platform pods): tenants and the platform share its addresses`, tenant.urn);
+          report(
+            `Cloud NAT ${tName} serves the tenant pod range ${range} together with other ranges (nodes or platform pods): tenants and the platform share its addresses`,
+            tenant.urn,
+          );
         }
         const mode = at(tenant.props, "natIpAllocateOption");
         const ips = at(tenant.props, "natIps");
@@ -96,7 +111,10 @@ export const computeRouterNatTenantEgressApart = stackPolicy(
           continue;
         }
         if (mode !== "MANUAL_ONLY" || asArray(ips).length === 0) {
-          report(`Cloud NAT ${tName} of the tenant pod range uses ${JSON.stringify(mode ?? "AUTO_ONLY")} addresses: they are neither reserved nor known to be apart from the platform's`, tenant.urn);
+          report(
+            `Cloud NAT ${tName} of the tenant pod range uses ${JSON.stringify(mode ?? "AUTO_ONLY")} addresses: they are neither reserved nor known to be apart from the platform's`,
+            tenant.urn,
+          );
           continue;
         }
         const own = asArray(ips);

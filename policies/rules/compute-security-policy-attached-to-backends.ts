@@ -29,7 +29,8 @@ function routedServices(routes: readonly StackResource[]): Map<string, string> {
 export const computeSecurityPolicyAttachedToBackends = stackPolicy(
   {
     name: "compute-security-policy-attached-to-backends",
-    description: "Every Service behind the GKE Gateway (Kourier and the backend API) carries a planned Cloud Armor backend security policy.",
+    description:
+      "Every Service behind the GKE Gateway (Kourier and the backend API) carries a planned Cloud Armor backend security policy.",
     enforcementLevel: "mandatory",
     severity: "high",
     framework: platformRule("edge abuse protection", "Abuse protection at the edge: one Cloud Armor policy on every load-balancer backend"),
@@ -46,11 +47,20 @@ export const computeSecurityPolicyAttachedToBackends = stackPolicy(
       const [ns, name] = service.split("/") as [string, string];
       const targeting = policies.filter((p) => {
         const ref = at(p.props, "spec.targetRef");
-        return at(p.props, "metadata.namespace") === ns && isObject(ref) && (ref.group ?? "") === "" && ref.kind === "Service" && ref.name === name;
+        return (
+          at(p.props, "metadata.namespace") === ns &&
+          isObject(ref) &&
+          (ref.group ?? "") === "" &&
+          ref.kind === "Service" &&
+          ref.name === name
+        );
       });
       const withArmor = targeting.filter((p) => at(p.props, "spec.default.securityPolicy") !== undefined);
       if (withArmor.length === 0) {
-        report(`Service ${service} is behind the load balancer but no GCPBackendPolicy sets spec.default.securityPolicy on it: its traffic skips Cloud Armor`, targeting[0]?.urn ?? routeUrn);
+        report(
+          `Service ${service} is behind the load balancer but no GCPBackendPolicy sets spec.default.securityPolicy on it: its traffic skips Cloud Armor`,
+          targeting[0]?.urn ?? routeUrn,
+        );
         continue;
       }
       for (const p of withArmor) {
@@ -70,7 +80,10 @@ export const computeSecurityPolicyAttachedToBackends = stackPolicy(
         }
         const type = at(policy.props, "type");
         if (type !== undefined && type !== null && type !== "CLOUD_ARMOR") {
-          report(`security policy ${String(at(policy.props, "name"))} is of type ${JSON.stringify(type)}: a backend service's policy must be CLOUD_ARMOR`, policy.urn);
+          report(
+            `security policy ${String(at(policy.props, "name"))} is of type ${JSON.stringify(type)}: a backend service's policy must be CLOUD_ARMOR`,
+            policy.urn,
+          );
         }
       }
     }

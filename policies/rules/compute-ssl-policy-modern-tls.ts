@@ -20,8 +20,10 @@ export const computeSslPolicyModernTls = resourcePolicy(
     const min = at(props, "minTlsVersion");
     if (profile === UNKNOWN) report(cannotVerify("profile"));
     // The API defaults are COMPATIBLE and TLS_1_0.
-    else if (PROFILES.indexOf(String(profile ?? "COMPATIBLE")) < 0) report(`profile is ${profile ?? "COMPATIBLE (the default)"}, expected MODERN or RESTRICTED`);
+    else if (PROFILES.indexOf(String(profile ?? "COMPATIBLE")) < 0)
+      report(`profile is ${profile ?? "COMPATIBLE (the default)"}, expected MODERN or RESTRICTED`);
     if (min === UNKNOWN) report(cannotVerify("minTlsVersion"));
-    else if (VERSIONS.indexOf(String(min ?? "TLS_1_0")) < 0) report(`minTlsVersion is ${min ?? "TLS_1_0 (the default)"}, expected TLS_1_2 or higher`);
+    else if (VERSIONS.indexOf(String(min ?? "TLS_1_0")) < 0)
+      report(`minTlsVersion is ${min ?? "TLS_1_0 (the default)"}, expected TLS_1_2 or higher`);
   },
 );

@@ -9,7 +9,8 @@ export const gkeClusterSecretsEncryption = resourcePolicy(
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisGke("5.3.1", "Ensure Kubernetes Secrets are encrypted using keys managed in Cloud KMS"),
-    remediationSteps: 'Set databaseEncryption: { state: "ENCRYPTED", keyName: <KMS crypto key id> } (the container service agent needs cryptoKeyEncrypterDecrypter first).',
+    remediationSteps:
+      'Set databaseEncryption: { state: "ENCRYPTED", keyName: <KMS crypto key id> } (the container service agent needs cryptoKeyEncrypterDecrypter first).',
   },
   GKE_CLUSTER,
   ({ props, report }) => {
@@ -18,7 +19,9 @@ export const gkeClusterSecretsEncryption = resourcePolicy(
     // keyName is a reference to a key created in the same stack: unknown is fine, absent is not.
     const key = at(props, "databaseEncryption.keyName");
     if (state !== "ENCRYPTED") {
-      report(`Secrets are not encrypted with Cloud KMS: databaseEncryption.state is ${JSON.stringify(state ?? null)}, expected "ENCRYPTED"`);
+      report(
+        `Secrets are not encrypted with Cloud KMS: databaseEncryption.state is ${JSON.stringify(state ?? null)}, expected "ENCRYPTED"`,
+      );
     } else if (key === undefined || key === null || key === "") {
       report("databaseEncryption.state is ENCRYPTED but databaseEncryption.keyName names no KMS key");
     }

@@ -9,7 +9,8 @@ export const gkeNodePoolDedicatedServiceAccount = resourcePolicy(
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisGke("5.2.1", "Ensure GKE clusters are not running using the Compute Engine default service account"),
-    remediationSteps: "Create a service account with only logging, monitoring and Artifact Registry read roles and set it as nodeConfig.serviceAccount.",
+    remediationSteps:
+      "Create a service account with only logging, monitoring and Artifact Registry read roles and set it as nodeConfig.serviceAccount.",
   },
   GKE_NODE_POOL,
   ({ props, proxied, report }) => {

@@ -1,5 +1,12 @@
 import { configSchema, repositoryParts } from "../config";
-import { BASIC_WRITE_ROLES, clusterIdentities, IMPERSONATION_ROLES, readStackIam, REPOSITORY_WRITE_ROLES, type StackGrant } from "../lib/iam";
+import {
+  BASIC_WRITE_ROLES,
+  clusterIdentities,
+  IMPERSONATION_ROLES,
+  readStackIam,
+  REPOSITORY_WRITE_ROLES,
+  type StackGrant,
+} from "../lib/iam";
 import { platformRule, stackPolicy } from "../lib/policy";
 import { at } from "../lib/props";
 import { AR_REPOSITORY, isIamGrant } from "../lib/types";
@@ -12,10 +19,14 @@ import { AR_REPOSITORY, isIamGrant } from "../lib/types";
 export const iamGrantNoClusterWritePlatformImages = stackPolicy(
   {
     name: "iam-grant-no-cluster-write-platform-images",
-    description: "No identity reachable from the cluster (node accounts, Workload Identities, anything they may impersonate) can write the platform-images repository or any repository the stack does not create, or act as an account outside the stack's projects.",
+    description:
+      "No identity reachable from the cluster (node accounts, Workload Identities, anything they may impersonate) can write the platform-images repository or any repository the stack does not create, or act as an account outside the stack's projects.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    framework: platformRule("supply chain", "Platform images are written only by the release identity, never by an identity reachable from a cluster"),
+    framework: platformRule(
+      "supply chain",
+      "Platform images are written only by the release identity, never by an identity reachable from a cluster",
+    ),
     remediationSteps:
       "Remove the write grant (artifactregistry writer/repoAdmin/admin, or owner/editor on the project), or the impersonation or Workload Identity grant that makes the member reachable; " +
       "the build plane pushes only to the stack's own tenant MCP repository.",
@@ -27,9 +38,13 @@ export const iamGrantNoClusterWritePlatformImages = stackPolicy(
     for (const u of iam.unreadable) ctx.report(u.message, u.urn);
     const reach = clusterIdentities(iam);
     // The stack's own repositories; one without a project input is in the provider's default project.
-    const created = ctx.resources.filter((r) => r.type === AR_REPOSITORY).map((r) => ({ project: at(r.props, "project"), location: at(r.props, "location"), repository: at(r.props, "repositoryId") }));
+    const created = ctx.resources
+      .filter((r) => r.type === AR_REPOSITORY)
+      .map((r) => ({ project: at(r.props, "project"), location: at(r.props, "location"), repository: at(r.props, "repositoryId") }));
     const isCreated = (s: { project: string; location: string; repository: string }) =>
-      created.some((c) => c.location === s.location && c.repository === s.repository && (typeof c.project !== "string" || c.project === s.project));
+      created.some(
+        (c) => c.location === s.location && c.repository === s.repository && (typeof c.project !== "string" || c.project === s.project),
+      );
     const isPlatform = (s: { project: string; location: string; repository: string }) =>
       s.project === platform.project && s.location === platform.location && s.repository === platform.repository;
 
@@ -41,7 +56,8 @@ export const iamGrantNoClusterWritePlatformImages = stackPolicy(
       switch (s.kind) {
         case "repository":
           if (isPlatform(s)) return `the platform-images repository ${ctx.config.platformImagesRepository}`;
-          if (!isCreated(s)) return `repository ${s.location}-docker.pkg.dev/${s.project}/${s.repository}, which this stack does not create`;
+          if (!isCreated(s))
+            return `repository ${s.location}-docker.pkg.dev/${s.project}/${s.repository}, which this stack does not create`;
           return undefined;
         case "project":
           // Project-wide writer/admin (or owner/editor) covers every repository of the project.
@@ -62,7 +78,12 @@ export const iamGrantNoClusterWritePlatformImages = stackPolicy(
      * could write platform images unseen.
      */
     // Projects the stack itself runs in (where its non-IAM resources are): accounts there are the platform's own.
-    const home = new Set(ctx.resources.filter((r) => r.type.startsWith("gcp:") && !isIamGrant(r.type)).map((r) => at(r.props, "project")).filter((p): p is string => typeof p === "string"));
+    const home = new Set(
+      ctx.resources
+        .filter((r) => r.type.startsWith("gcp:") && !isIamGrant(r.type))
+        .map((r) => at(r.props, "project"))
+        .filter((p): p is string => typeof p === "string"),
+    );
     home.delete(platform.project);
     const blindImpersonation = (g: StackGrant): string | undefined => {
       if (g.role !== undefined && !IMPERSONATION_ROLES.has(g.role)) return undefined;
@@ -72,7 +93,8 @@ export const iamGrantNoClusterWritePlatformImages = stackPolicy(
         return `service account ${s.account.replace(/^serviceAccount:/, "")}, outside the stack's projects${s.project === platform.project ? " (in the platform-images project)" : ""}, so its own grants cannot be checked`;
       }
       if (s.kind === "project") return `every service account of project ${s.project}, including any whose grants this stack cannot check`;
-      if (s.kind === "folder" || s.kind === "organization") return `every service account under ${s.kind} ${s.id}, the release identity's included`;
+      if (s.kind === "folder" || s.kind === "organization")
+        return `every service account under ${s.kind} ${s.id}, the release identity's included`;
       return undefined;
     };
 
@@ -81,7 +103,10 @@ export const iamGrantNoClusterWritePlatformImages = stackPolicy(
       if (!chain) continue;
       const what = forbiddenWrite(g) ?? blindImpersonation(g);
       if (!what) continue;
-      ctx.report(`${g.member} holds ${g.role ?? "an unknown role"} on ${what}, and is reachable from the cluster: ${chain.join("; ")}`, g.urn);
+      ctx.report(
+        `${g.member} holds ${g.role ?? "an unknown role"} on ${what}, and is reachable from the cluster: ${chain.join("; ")}`,
+        g.urn,
+      );
     }
   },
 );

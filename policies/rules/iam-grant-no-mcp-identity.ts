@@ -13,7 +13,10 @@ export const iamGrantNoMcpIdentity = resourcePolicy(
     description: "No IAM grant (project, service account, bucket, database, key, anything) reaches an identity of the MCP namespace.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    framework: platformRule("credentials", "MCP pods use a Kubernetes service account with NO Workload Identity annotation: zero GCP access"),
+    framework: platformRule(
+      "credentials",
+      "MCP pods use a Kubernetes service account with NO Workload Identity annotation: zero GCP access",
+    ),
     remediationSteps: "Remove the member; MCP servers call GCP, if ever, through the backend's API.",
     configSchema: configSchema("mcpNamespace"),
   },

@@ -103,7 +103,8 @@ export const policies: PolicyPackArgs["policies"] = [
 /** Everything of the PolicyPack but its policies (the version comes from package.json). */
 export const packArgs: Omit<PolicyPackArgs, "policies"> = {
   displayName: "Gumstack isolation",
-  description: "Isolation of customer MCP servers on GKE (gVisor, NetworkPolicies, no credentials) and the platform's data-protection rules.",
+  description:
+    "Isolation of customer MCP servers on GKE (gVisor, NetworkPolicies, no credentials) and the platform's data-protection rules.",
   // Every policy sets its own level; anything new without one is advisory until decided.
   enforcementLevel: "advisory",
   provider: "gcp",

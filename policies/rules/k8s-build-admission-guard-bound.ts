@@ -8,10 +8,14 @@ import { platformRule, stackPolicy } from "../lib/policy";
 export const k8sBuildAdmissionGuardBound = stackPolicy(
   {
     name: "k8s-build-admission-guard-bound",
-    description: "Stacks with the build namespace bind ValidatingAdmissionPolicies judging Job and Pod creation there with validationActions Deny.",
+    description:
+      "Stacks with the build namespace bind ValidatingAdmissionPolicies judging Job and Pod creation there with validationActions Deny.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    framework: platformRule("build plane", "a build workload without gVisor, with a deadline over 10 minutes or none, host access, a mounted token or a privileged container is refused by the cluster"),
+    framework: platformRule(
+      "build plane",
+      "a build workload without gVisor, with a deadline over 10 minutes or none, host access, a mounted token or a privileged container is refused by the cluster",
+    ),
     remediationSteps:
       `Create the build admission guard (components/kubernetes/buildAdmissionPolicies.ts): ValidatingAdmissionPolicies (failurePolicy Fail) over batch/jobs and pods, ` +
       `each with a binding whose validationActions is [Deny] and whose matchResources.namespaceSelector.matchLabels is {"${NAME_LABEL}": <build namespace>}.`,
@@ -22,9 +26,15 @@ export const k8sBuildAdmissionGuardBound = stackPolicy(
     const read = checkGuardBound(ctx, ns);
     if (!read.namespace) return ctx.notApplicable(`the stack has no namespace ${ns}`);
     if (read.guarding.length === 0) return;
-    for (const [group, resource, what] of [["batch", "jobs", "Jobs"], ["", "pods", "Pods"]] as const) {
+    for (const [group, resource, what] of [
+      ["batch", "jobs", "Jobs"],
+      ["", "pods", "Pods"],
+    ] as const) {
       if (!read.guarding.some((p) => judgesCreate(p, group, resource))) {
-        ctx.report(`no Deny-bound ValidatingAdmissionPolicy judges the creation of ${what} in ${ns}: build workloads of that kind would be admitted unchecked`, read.namespace.urn);
+        ctx.report(
+          `no Deny-bound ValidatingAdmissionPolicy judges the creation of ${what} in ${ns}: build workloads of that kind would be admitted unchecked`,
+          read.namespace.urn,
+        );
       }
     }
   },

@@ -11,10 +11,14 @@ import { platformRule, stackPolicy } from "../lib/policy";
 export const k8sBuildNetworkpolicyFenced = stackPolicy(
   {
     name: "k8s-build-networkpolicy-fenced",
-    description: "NetworkPolicies fence the build namespace: default deny, no ingress, egress only to kube-dns and public addresses on TCP 80/443.",
+    description:
+      "NetworkPolicies fence the build namespace: default deny, no ingress, egress only to kube-dns and public addresses on TCP 80/443.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    framework: platformRule("build plane", "builds run untrusted Dockerfiles: DNS and public 80/443 only, never the metadata server, private ranges or other namespaces"),
+    framework: platformRule(
+      "build plane",
+      "builds run untrusted Dockerfiles: DNS and public 80/443 only, never the metadata server, private ranges or other namespaces",
+    ),
     remediationSteps:
       "Create in the build namespace a default-deny NetworkPolicy (podSelector {}, Ingress and Egress), DNS egress to kube-dns only, and TCP 80/443 egress to 0.0.0.0/0 " +
       "excepting every non-public range and the cluster's ranges (components/kubernetes/buildNetworkPolicies.ts); no ingress rule.",
@@ -32,7 +36,11 @@ export const k8sBuildNetworkpolicyFenced = stackPolicy(
       } catch (err) {
         return ctx.report(`the NetworkPolicies cannot be evaluated: ${(err as Error).message}`, net.nsUrn);
       }
-      if (!denied) ctx.report(`namespace ${net.ns} has no default-deny NetworkPolicy for ${direction.toLowerCase()} (podSelector: {}, policyTypes including ${direction}, no ${direction.toLowerCase()} rules)`, net.nsUrn);
+      if (!denied)
+        ctx.report(
+          `namespace ${net.ns} has no default-deny NetworkPolicy for ${direction.toLowerCase()} (podSelector: {}, policyTypes including ${direction}, no ${direction.toLowerCase()} rules)`,
+          net.nsUrn,
+        );
     }
     const others = [ctx.config.mcpNamespace, ctx.config.knativeNamespace, "kube-system", "default"];
     // Each of the build pods' own layers (egress, ingress) must refuse on its own, as for MCP pods.

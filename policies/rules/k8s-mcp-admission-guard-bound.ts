@@ -10,9 +10,11 @@ export const k8sMcpAdmissionGuardBound = stackPolicy(
     description: "Stacks with the MCP namespace bind their ValidatingAdmissionPolicies to it with validationActions Deny.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    framework: platformRule("docs/facts.md fact 21", "Rules for MCP servers hold only if the cluster itself enforces them (admission control in gumstack-mcp)"),
-    remediationSteps:
-      `Create the admission guard: ValidatingAdmissionPolicies (failurePolicy Fail) and bindings with validationActions [Deny] and matchResources.namespaceSelector.matchLabels {"${NAME_LABEL}": <mcp namespace>}.`,
+    framework: platformRule(
+      "docs/facts.md fact 21",
+      "Rules for MCP servers hold only if the cluster itself enforces them (admission control in gumstack-mcp)",
+    ),
+    remediationSteps: `Create the admission guard: ValidatingAdmissionPolicies (failurePolicy Fail) and bindings with validationActions [Deny] and matchResources.namespaceSelector.matchLabels {"${NAME_LABEL}": <mcp namespace>}.`,
     configSchema: configSchema("mcpNamespace"),
   },
   (ctx) => {

@@ -10,7 +10,7 @@ const ENFORCE = "pod-security.kubernetes.io/enforce";
 export const k8sMcpNamespacePodSecurityRestricted = resourcePolicy(
   {
     name: "k8s-mcp-namespace-pod-security-restricted",
-    description: "The MCP namespace enforces the Pod Security Standard \"restricted\" through Pod Security Admission.",
+    description: 'The MCP namespace enforces the Pod Security Standard "restricted" through Pod Security Admission.',
     enforcementLevel: "mandatory",
     severity: "high",
     framework: platformRule("docs/facts.md fact 21", "Rules for MCP servers hold only if the cluster itself enforces them in gumstack-mcp"),
@@ -25,7 +25,9 @@ export const k8sMcpNamespacePodSecurityRestricted = resourcePolicy(
     const level = at(props, ["metadata", "labels", ENFORCE]);
     if (level === UNKNOWN) return report(cannotVerify(["metadata", "labels", ENFORCE]));
     if (level !== "restricted") {
-      report(`namespace ${config.mcpNamespace} does not enforce Pod Security "restricted": label ${ENFORCE} is ${JSON.stringify(level ?? null)}`);
+      report(
+        `namespace ${config.mcpNamespace} does not enforce Pod Security "restricted": label ${ENFORCE} is ${JSON.stringify(level ?? null)}`,
+      );
     }
   },
 );

@@ -9,7 +9,8 @@ export const k8sMcpNetworkpolicyDefaultDeny = stackPolicy(
     enforcementLevel: "mandatory",
     severity: "critical",
     framework: cisGke("4.3.2", "Ensure that all Namespaces have Network Policies defined"),
-    remediationSteps: "Add a NetworkPolicy in the MCP namespace with podSelector: {}, policyTypes: [Ingress, Egress] and no rules; allow what MCP servers need in separate policies.",
+    remediationSteps:
+      "Add a NetworkPolicy in the MCP namespace with podSelector: {}, policyTypes: [Ingress, Egress] and no rules; allow what MCP servers need in separate policies.",
     configSchema: configSchema("mcpNamespace"),
   },
   (ctx) => {

@@ -13,10 +13,14 @@ import { platformRule, stackPolicy } from "../lib/policy";
 export const k8sMcpNetworkpolicyIsolation = stackPolicy(
   {
     name: "k8s-mcp-networkpolicy-isolation",
-    description: "NetworkPolicies refuse MCP pods every non-public destination, other tenants, other namespaces and non-80/443 internet ports, and admit only Knative's data plane, each layer (MCP egress, MCP ingress) on its own.",
+    description:
+      "NetworkPolicies refuse MCP pods every non-public destination, other tenants, other namespaces and non-80/443 internet ports, and admit only Knative's data plane, each layer (MCP egress, MCP ingress) on its own.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    framework: platformRule("network policy", "ingress only from the Knative data plane, no pod-to-pod between MCP servers; egress only to the public internet on 80/443"),
+    framework: platformRule(
+      "network policy",
+      "ingress only from the Knative data plane, no pod-to-pod between MCP servers; egress only to the public internet on 80/443",
+    ),
     remediationSteps:
       "Egress: allow 0.0.0.0/0 on TCP 80/443 with every non-public range (docs/facts.md fact 4) and the cluster's ranges in `except`, and DNS to kube-dns only. " +
       "Ingress: allow only namespaceSelector+podSelector (same `from` element) of the Kourier gateway, activator and autoscaler.",

@@ -8,10 +8,14 @@ import { platformRule, stackPolicy } from "../lib/policy";
 export const k8sMcpNetworkpolicyReachability = stackPolicy(
   {
     name: "k8s-mcp-networkpolicy-reachability",
-    description: "NetworkPolicies let MCP pods reach the internet on 80/443 and kube-dns, and admit the Kourier gateway, the activator and the autoscaler.",
+    description:
+      "NetworkPolicies let MCP pods reach the internet on 80/443 and kube-dns, and admit the Kourier gateway, the activator and the autoscaler.",
     enforcementLevel: "advisory",
     severity: "high",
-    framework: platformRule("docs/facts.md facts 1-3", "Knative user pods receive traffic from Kourier, the activator and the autoscaler; egress needs DNS"),
+    framework: platformRule(
+      "docs/facts.md facts 1-3",
+      "Knative user pods receive traffic from Kourier, the activator and the autoscaler; egress needs DNS",
+    ),
     remediationSteps:
       "Ingress: from the knative-serving namespace (kubernetes.io/metadata.name) AND pods app in (3scale-kourier-gateway, activator) on 8012/8013, app=autoscaler on 9090. " +
       "Egress: UDP+TCP 53 to kube-system k8s-app in (kube-dns, node-local-dns).",

@@ -13,7 +13,10 @@ export const k8sMcpServiceAccountNoWorkloadIdentity = resourcePolicy(
     description: "ServiceAccounts in the MCP namespace carry no Workload Identity annotation: MCP servers hold no GCP identity.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    framework: platformRule("credentials", "MCP pods use a Kubernetes service account with NO Workload Identity annotation: zero GCP access"),
+    framework: platformRule(
+      "credentials",
+      "MCP pods use a Kubernetes service account with NO Workload Identity annotation: zero GCP access",
+    ),
     remediationSteps: `Remove the ${WI_ANNOTATION} annotation from the ServiceAccount.`,
     configSchema: configSchema("mcpNamespace"),
   },
@@ -25,6 +28,8 @@ export const k8sMcpServiceAccountNoWorkloadIdentity = resourcePolicy(
     const gsa = isObject(annotations) ? annotations[WI_ANNOTATION] : undefined;
     if (gsa === undefined) return;
     const name = `${ctx.config.mcpNamespace}/${objectName(ctx.props, ctx.name)}`;
-    ctx.report(`ServiceAccount ${name} is annotated ${WI_ANNOTATION}=${typeof gsa === "string" ? gsa : "<unknown>"}: MCP servers must hold no GCP identity`);
+    ctx.report(
+      `ServiceAccount ${name} is annotated ${WI_ANNOTATION}=${typeof gsa === "string" ? gsa : "<unknown>"}: MCP servers must hold no GCP identity`,
+    );
   },
 );

@@ -25,6 +25,7 @@ export const k8sMcpServiceNoExternalExposure = resourcePolicy(
     }
     const ips = at(ctx.props, "spec.externalIPs");
     if (ips === UNKNOWN) return ctx.report(cannotVerify("spec.externalIPs"));
-    if (asArray(ips).length > 0) ctx.report(`spec.externalIPs ${asArray(ips).join(", ")} exposes MCP pods outside the cluster's ingress path`);
+    if (asArray(ips).length > 0)
+      ctx.report(`spec.externalIPs ${asArray(ips).join(", ")} exposes MCP pods outside the cluster's ingress path`);
   },
 );

@@ -11,7 +11,8 @@ export const k8sMcpWorkloadAllowedRegistries = resourcePolicy(
     enforcementLevel: "mandatory",
     severity: "high",
     framework: cisGke("5.1.4", "Minimize Container Registries to only those approved"),
-    remediationSteps: "Push the image to the platform's Artifact Registry repository, or add its prefix to allowedRegistries in the pack config.",
+    remediationSteps:
+      "Push the image to the platform's Artifact Registry repository, or add its prefix to allowedRegistries in the pack config.",
     configSchema: configSchema("mcpNamespace", "allowedRegistries"),
   },
   isWorkload,
@@ -23,7 +24,9 @@ export const k8sMcpWorkloadAllowedRegistries = resourcePolicy(
       const image = at(c.container, "image");
       if (image === UNKNOWN) unknown = unknown ?? [...pod.path, ...c.path, "image"];
       else if (typeof image !== "string" || !imageAllowed(image, ctx.config.allowedRegistries)) {
-        ctx.report(`${c.label} uses image ${JSON.stringify(image ?? null)}, which is not under an allowed registry (${ctx.config.allowedRegistries.join(", ")})`);
+        ctx.report(
+          `${c.label} uses image ${JSON.stringify(image ?? null)}, which is not under an allowed registry (${ctx.config.allowedRegistries.join(", ")})`,
+        );
       }
     }
     // Image references are often built from a repository's output: a reference, not a literal.

@@ -21,7 +21,9 @@ export const k8sMcpWorkloadGvisorRuntime = resourcePolicy(
       const ns = at(ctx.props, "namespace");
       if (ns === UNKNOWN) return deferUnknown(ctx.proxied, "namespace");
       if (ns === ctx.config.mcpNamespace) {
-        ctx.report(`Helm release installs into ${ctx.config.mcpNamespace}, where its workloads escape this pack's checks: declare MCP-namespace workloads as Kubernetes resources`);
+        ctx.report(
+          `Helm release installs into ${ctx.config.mcpNamespace}, where its workloads escape this pack's checks: declare MCP-namespace workloads as Kubernetes resources`,
+        );
       }
       return;
     }
@@ -29,6 +31,7 @@ export const k8sMcpWorkloadGvisorRuntime = resourcePolicy(
     if (!pod) return;
     const rc = at(pod.spec, "runtimeClassName");
     if (rc === UNKNOWN) return ctx.report(cannotVerify([...pod.path, "runtimeClassName"]));
-    if (rc !== "gvisor") ctx.report(`runtimeClassName is ${JSON.stringify(rc ?? null)}, expected "gvisor": the pod would share the node's kernel`);
+    if (rc !== "gvisor")
+      ctx.report(`runtimeClassName is ${JSON.stringify(rc ?? null)}, expected "gvisor": the pod would share the node's kernel`);
   },
 );

@@ -21,6 +21,7 @@ export const k8sMcpWorkloadNoTokenAutomount = resourcePolicy(
     if (!pod) return;
     const v = at(pod.spec, "automountServiceAccountToken");
     if (v === UNKNOWN) return ctx.report(cannotVerify([...pod.path, "automountServiceAccountToken"]));
-    if (v !== false) ctx.report(`automountServiceAccountToken is ${JSON.stringify(v ?? null)}, expected false: the pod could call the Kubernetes API`);
+    if (v !== false)
+      ctx.report(`automountServiceAccountToken is ${JSON.stringify(v ?? null)}, expected false: the pod could call the Kubernetes API`);
   },
 );

@@ -11,15 +11,22 @@ const VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral"
 const SECCOMP_TYPES = ["RuntimeDefault", "Localhost"];
 const SELINUX_TYPES = ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
 const SAFE_SYSCTLS = [
-  "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies",
-  "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
-  "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
+  "kernel.shm_rmid_forced",
+  "net.ipv4.ip_local_port_range",
+  "net.ipv4.ip_unprivileged_port_start",
+  "net.ipv4.tcp_syncookies",
+  "net.ipv4.ping_group_range",
+  "net.ipv4.ip_local_reserved_ports",
+  "net.ipv4.tcp_keepalive_time",
+  "net.ipv4.tcp_fin_timeout",
+  "net.ipv4.tcp_keepalive_intvl",
+  "net.ipv4.tcp_keepalive_probes",
 ];
 
 export const k8sMcpWorkloadPodSecurityRestricted = resourcePolicy(
   {
     name: "k8s-mcp-workload-pod-security-restricted",
-    description: "Workloads in the MCP namespace meet the Pod Security Standard \"restricted\".",
+    description: 'Workloads in the MCP namespace meet the Pod Security Standard "restricted".',
     enforcementLevel: "mandatory",
     severity: "high",
     framework: platformRule("sandbox", "Pod Security Standard restricted"),
@@ -42,7 +49,8 @@ export const k8sMcpWorkloadPodSecurityRestricted = resourcePolicy(
     for (const [i, v] of asArray(at(pod.spec, "volumes")).entries()) {
       const kinds = Object.keys(asRecord(v)).filter((k) => k !== "name");
       const bad = kinds.filter((k) => VOLUME_TYPES.indexOf(k) < 0);
-      if (bad.length > 0) findings.push(`volume '${String(asRecord(v).name ?? `#${i}`)}' is of type ${bad.join(", ")}, not allowed by restricted`);
+      if (bad.length > 0)
+        findings.push(`volume '${String(asRecord(v).name ?? `#${i}`)}' is of type ${bad.join(", ")}, not allowed by restricted`);
     }
     const podSeccomp = podSc("seccompProfile.type");
     const podNonRoot = podSc("runAsNonRoot");
@@ -60,7 +68,8 @@ export const k8sMcpWorkloadPodSecurityRestricted = resourcePolicy(
     for (const c of containersOf(pod.spec)) {
       const sc = (p: string) => read(c.container, `securityContext.${p}`, [...c.path, "securityContext", ...p.split(".")]);
       const escalation = sc("allowPrivilegeEscalation");
-      if (escalation !== false && escalation !== UNKNOWN) findings.push(`${c.label}: securityContext.allowPrivilegeEscalation must be false`);
+      if (escalation !== false && escalation !== UNKNOWN)
+        findings.push(`${c.label}: securityContext.allowPrivilegeEscalation must be false`);
       const nonRoot = sc("runAsNonRoot");
       if (nonRoot === false || (nonRoot === undefined && podNonRoot !== true && podNonRoot !== UNKNOWN)) {
         findings.push(`${c.label}: runAsNonRoot must be true (in the container or the pod securityContext)`);
@@ -74,9 +83,11 @@ export const k8sMcpWorkloadPodSecurityRestricted = resourcePolicy(
       if (drop !== UNKNOWN && asArray(drop).indexOf("ALL") < 0) findings.push(`${c.label}: capabilities.drop must include ALL`);
       const add = sc("capabilities.add");
       const extra = asArray(add).filter((x) => x !== "NET_BIND_SERVICE");
-      if (extra.length > 0) findings.push(`${c.label}: capabilities.add may only hold NET_BIND_SERVICE, not ${extra.map(String).join(", ")}`);
+      if (extra.length > 0)
+        findings.push(`${c.label}: capabilities.add may only hold NET_BIND_SERVICE, not ${extra.map(String).join(", ")}`);
       const procMount = sc("procMount");
-      if (procMount !== undefined && procMount !== UNKNOWN && procMount !== "Default") findings.push(`${c.label}: procMount must be Default`);
+      if (procMount !== undefined && procMount !== UNKNOWN && procMount !== "Default")
+        findings.push(`${c.label}: procMount must be Default`);
       checkSeLinuxAppArmor(asRecord(at(c.container, "securityContext")), c.label, findings);
       for (const p of asArray(at(c.container, "ports"))) {
         const hostPort = at(p, "hostPort");
@@ -89,8 +100,11 @@ export const k8sMcpWorkloadPodSecurityRestricted = resourcePolicy(
 
 function checkSeLinuxAppArmor(sc: Props, who: string, findings: string[]): void {
   const se = asRecord(sc.seLinuxOptions);
-  if (typeof se.type === "string" && SELINUX_TYPES.indexOf(se.type) < 0) findings.push(`${who}: seLinuxOptions.type ${se.type} is not allowed`);
+  if (typeof se.type === "string" && SELINUX_TYPES.indexOf(se.type) < 0)
+    findings.push(`${who}: seLinuxOptions.type ${se.type} is not allowed`);
   if (se.user !== undefined || se.role !== undefined) findings.push(`${who}: seLinuxOptions.user and .role must not be set`);
-  if (isObject(sc.appArmorProfile) && sc.appArmorProfile.type === "Unconfined") findings.push(`${who}: appArmorProfile.type must not be Unconfined`);
-  if (isObject(sc.windowsOptions) && sc.windowsOptions.hostProcess === true) findings.push(`${who}: windowsOptions.hostProcess must not be true`);
+  if (isObject(sc.appArmorProfile) && sc.appArmorProfile.type === "Unconfined")
+    findings.push(`${who}: appArmorProfile.type must not be Unconfined`);
+  if (isObject(sc.windowsOptions) && sc.windowsOptions.hostProcess === true)
+    findings.push(`${who}: windowsOptions.hostProcess must not be true`);
 }

@@ -14,7 +14,10 @@ export const knativeServingKourierClusterIp = resourcePolicy(
     description: "Kourier is not exposed by a load balancer of its own: the KnativeServing sets its service type to ClusterIP.",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("docs/facts.md fact 10", "The Operator's Kourier Service is a public LoadBalancer by default: make it ClusterIP"),
+    framework: platformRule(
+      "docs/facts.md fact 10",
+      "The Operator's Kourier Service is a public LoadBalancer by default: make it ClusterIP",
+    ),
     remediationSteps: 'Set spec.ingress.kourier: { enabled: true, "service-type": "ClusterIP" } on the KnativeServing.',
     configSchema: configSchema("knativeNamespace"),
   },
@@ -27,7 +30,9 @@ export const knativeServingKourierClusterIp = resourcePolicy(
       const serviceType = at(props, ["spec", "ingress", "kourier", "service-type"]);
       if (serviceType === UNKNOWN) return report(cannotVerify(["spec", "ingress", "kourier", "service-type"]));
       if (serviceType !== "ClusterIP") {
-        report(`spec.ingress.kourier["service-type"] is ${JSON.stringify(serviceType ?? null)}: the Operator then exposes Kourier through a LoadBalancer of its own; set it to "ClusterIP"`);
+        report(
+          `spec.ingress.kourier["service-type"] is ${JSON.stringify(serviceType ?? null)}: the Operator then exposes Kourier through a LoadBalancer of its own; set it to "ClusterIP"`,
+        );
       }
       return;
     }

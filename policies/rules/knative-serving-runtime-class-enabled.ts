@@ -12,7 +12,10 @@ export const knativeServingRuntimeClassEnabled = resourcePolicy(
     description: "Knative Serving accepts runtimeClassName (config-features kubernetes.podspec-runtimeclassname: enabled).",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("docs/facts.md fact 6", "Knative rejects runtimeClassName unless config-features has kubernetes.podspec-runtimeclassname: enabled"),
+    framework: platformRule(
+      "docs/facts.md fact 6",
+      "Knative rejects runtimeClassName unless config-features has kubernetes.podspec-runtimeclassname: enabled",
+    ),
     remediationSteps: `Set spec.config.features["${FLAG}"]: "enabled" on the KnativeServing.`,
   },
   KNATIVE_SERVING,
@@ -21,7 +24,9 @@ export const knativeServingRuntimeClassEnabled = resourcePolicy(
     const v = at(props, path);
     if (v === UNKNOWN) return report(cannotVerify(path));
     if (v !== "enabled") {
-      report(`spec.config.features["${FLAG}"] is ${JSON.stringify(v ?? null)}, expected "enabled": Knative would reject runtimeClassName: gvisor`);
+      report(
+        `spec.config.features["${FLAG}"] is ${JSON.stringify(v ?? null)}, expected "enabled": Knative would reject runtimeClassName: gvisor`,
+      );
     }
   },
 );

@@ -11,7 +11,8 @@ export const spannerInstanceDeletionProtection = stackPolicy(
     enforcementLevel: "mandatory",
     severity: "high",
     framework: platformRule("docs/facts.md fact 17", "Spanner: deletionProtection, database enableDropProtection"),
-    remediationSteps: "Give the instance's databases enableDropProtection: true (Spanner then refuses to delete the instance), or protect the instance.",
+    remediationSteps:
+      "Give the instance's databases enableDropProtection: true (Spanner then refuses to delete the instance), or protect the instance.",
   },
   ({ resources, report, notApplicable }) => {
     const instances = resources.filter((r) => r.type === SPANNER_INSTANCE);
@@ -21,8 +22,14 @@ export const spannerInstanceDeletionProtection = stackPolicy(
       if (inst.protect || at(inst.props, "deletionPolicy") === "PREVENT") continue;
       const name = at(inst.props, "name");
       // A database names its instance by the instance's name output: match on it, or on the dependency edge.
-      const guarded = databases.some((d) => (name !== undefined && at(d.props, "instance") === name) || (d.propertyDependsOn.instance ?? []).indexOf(inst.urn) >= 0);
-      if (!guarded) report("the Spanner instance can be deleted: no database in it has enableDropProtection, and it is neither protected nor deletionPolicy PREVENT", inst.urn);
+      const guarded = databases.some(
+        (d) => (name !== undefined && at(d.props, "instance") === name) || (d.propertyDependsOn.instance ?? []).indexOf(inst.urn) >= 0,
+      );
+      if (!guarded)
+        report(
+          "the Spanner instance can be deleted: no database in it has enableDropProtection, and it is neither protected nor deletionPolicy PREVENT",
+          inst.urn,
+        );
     }
   },
 );

@@ -30,7 +30,10 @@ export class UsageError extends Error {
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
-export type Parsed<O extends Options> = { values: { [K in keyof O]?: O[K] extends { type: "boolean" } ? boolean : string }; positionals: string[] };
+export type Parsed<O extends Options> = {
+  values: { [K in keyof O]?: O[K] extends { type: "boolean" } ? boolean : string };
+  positionals: string[];
+};
 
 /** `--help` or `-h` among the arguments: the CLI prints its usage and exits 0, whatever else was given. */
 export function wantsHelp(argv: readonly string[]): boolean {

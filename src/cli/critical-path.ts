@@ -20,7 +20,10 @@ function render(title: string, steps: readonly PathStep[], resources: readonly P
   const width = Math.max(...steps.map((s) => nameOf(s.urn).length));
   return [
     `${title}: ${minutes(steps.at(-1)?.finish ?? 0)}`,
-    ...steps.map((s) => `  ${minutes(s.finish).padStart(6)}  +${String(s.seconds).padStart(3)} s  ${nameOf(s.urn).padEnd(width)}  ${s.type}  (${weightOf(byUrn.get(s.urn)!).basis})`),
+    ...steps.map(
+      (s) =>
+        `  ${minutes(s.finish).padStart(6)}  +${String(s.seconds).padStart(3)} s  ${nameOf(s.urn).padEnd(width)}  ${s.type}  (${weightOf(byUrn.get(s.urn)!).basis})`,
+    ),
   ];
 }
 
@@ -41,11 +44,20 @@ export function report(resources: readonly PlannedResource[]): { text: string; e
   return { text: lines.join("\n"), excessPercent };
 }
 
-export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = console.log,
+  err: (s: string) => void = console.error,
+): Promise<number> {
   let values: { stack?: string; "config-file"?: string };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, options: { stack: { type: "string" }, "config-file": { type: "string" } }, allowPositionals: true, strict: true }));
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, "config-file": { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    }));
   } catch (e) {
     err(`${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -58,9 +70,11 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   try {
     if (values.stack) {
       const { planStack } = await import("../plan/plan.js");
-      resources = (await planStack({ stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) })).deployment.resources;
+      resources = (await planStack({ stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) }))
+        .deployment.resources;
     } else {
-      resources = (JSON.parse(readFileSync(positionals[0]!, "utf8")) as { deployment: { resources: PlannedResource[] } }).deployment.resources;
+      resources = (JSON.parse(readFileSync(positionals[0]!, "utf8")) as { deployment: { resources: PlannedResource[] } }).deployment
+        .resources;
     }
   } catch (e) {
     err(`error: ${(e as Error).message}`);

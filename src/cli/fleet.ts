@@ -64,7 +64,9 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     for (const stack of stacks) {
       const r = await checkOne(stack, dir, configs);
       const m = r.violations.filter((d) => d.level === "mandatory").length;
-      io.out(`${r.status.padEnd(10)} ${stack}: ${r.resourceCount} resources, ${m} mandatory violation${m === 1 ? "" : "s"}${r.error ? `: ${oneLine(r.error)}` : ""}`);
+      io.out(
+        `${r.status.padEnd(10)} ${stack}: ${r.resourceCount} resources, ${m} mandatory violation${m === 1 ? "" : "s"}${r.error ? `: ${oneLine(r.error)}` : ""}`,
+      );
       reports.push(r);
     }
     // What no single stack can see: two stacks in one project, or one name made twice (src/config/stackSet.ts).
@@ -76,7 +78,10 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
         writeFileSync(join(out, `${r.stack}.json`), `${JSON.stringify(r, null, 2)}\n`);
         writeFileSync(join(out, `${r.stack}.md`), renderStackMarkdown(r));
       }
-      writeFileSync(join(out, "summary.json"), `${JSON.stringify({ passed: acrossStacks.length === 0 && reports.every((r) => r.status === "passed"), acrossStacks, stacks: reports.map(({ stack, status, resourceCount, mcpNamespace }) => ({ stack, status, resourceCount, mcpNamespace })) }, null, 2)}\n`);
+      writeFileSync(
+        join(out, "summary.json"),
+        `${JSON.stringify({ passed: acrossStacks.length === 0 && reports.every((r) => r.status === "passed"), acrossStacks, stacks: reports.map(({ stack, status, resourceCount, mcpNamespace }) => ({ stack, status, resourceCount, mcpNamespace })) }, null, 2)}\n`,
+      );
       writeFileSync(join(out, "summary.md"), renderSummaryMarkdown(reports));
     } catch (e) {
       throw writeError(out, e);
@@ -90,7 +95,9 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
   }
   const failed = reports.filter((r) => r.status !== "passed");
   const ok = failed.length === 0 && acrossStacks.length === 0;
-  io.out(`${ok ? "PASSED" : "FAILED"}: ${reports.length - failed.length} of ${reports.length} stacks passed${acrossStacks.length ? `, ${acrossStacks.length} problem(s) across stacks` : ""}; reports in ${out}/`);
+  io.out(
+    `${ok ? "PASSED" : "FAILED"}: ${reports.length - failed.length} of ${reports.length} stacks passed${acrossStacks.length ? `, ${acrossStacks.length} problem(s) across stacks` : ""}; reports in ${out}/`,
+  );
   return ok ? EXIT.ok : EXIT.refused;
 }
 

@@ -29,7 +29,9 @@ const PROCESS_IO: CliIo = { cwd: process.cwd(), out: (s) => console.log(s), err:
 function otherStacks(dir: string, except: string): { stacks: NamedStack[]; skipped: string[] } {
   const stacks: NamedStack[] = [];
   const skipped: string[] = [];
-  for (const file of readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== except).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== except)
+    .sort()) {
     try {
       const config = parseAllConfig(parseStackFile(readFileSync(join(dir, file), "utf8"), file).config);
       stacks.push({ stack: file.slice("Pulumi.".length, -".yaml".length), config });
@@ -68,7 +70,8 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
     io.err(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const updating = values.force && values.customer !== undefined && existsSync(resolve(io.cwd, `Pulumi.${stackNameFor(values.customer)}.yaml`));
+  const updating =
+    values.force && values.customer !== undefined && existsSync(resolve(io.cwd, `Pulumi.${stackNameFor(values.customer)}.yaml`));
   const missing = (updating ? (["customer"] as const) : (["customer", "billing-account", "folder"] as const)).filter((k) => !values[k]);
   if (missing.length > 0) {
     io.err(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
@@ -96,16 +99,20 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
   }
   let text: string;
   try {
-    text = renderEnterpriseStack(templateText, {
-      customer: values.customer!,
-      ...(values["billing-account"] ? { billingAccount: values["billing-account"] } : {}),
-      ...(values.folder ? { folderId: values.folder } : {}),
-      ...(values.project ? { project: values.project } : {}),
-      ...(values.domain ? { domain: values.domain } : {}),
-      ...(values["platform-project"] ? { platformProject: values["platform-project"] } : {}),
-      ...(budget !== undefined ? { budgetAmount: budget } : {}),
-      ...(values["clickhouse-host"] ? { clickhouseHost: values["clickhouse-host"] } : {}),
-    }, { ...(updating ? { existingText: readFileSync(path, "utf8") } : {}), otherStacks: stacks });
+    text = renderEnterpriseStack(
+      templateText,
+      {
+        customer: values.customer!,
+        ...(values["billing-account"] ? { billingAccount: values["billing-account"] } : {}),
+        ...(values.folder ? { folderId: values.folder } : {}),
+        ...(values.project ? { project: values.project } : {}),
+        ...(values.domain ? { domain: values.domain } : {}),
+        ...(values["platform-project"] ? { platformProject: values["platform-project"] } : {}),
+        ...(budget !== undefined ? { budgetAmount: budget } : {}),
+        ...(values["clickhouse-host"] ? { clickhouseHost: values["clickhouse-host"] } : {}),
+      },
+      { ...(updating ? { existingText: readFileSync(path, "utf8") } : {}), otherStacks: stacks },
+    );
   } catch (err) {
     if (err instanceof EnterpriseInputError) {
       io.err(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);

@@ -78,7 +78,11 @@ export function renderOutputs(resources: readonly PlannedResource[]): string {
 }
 
 export const OPTIONS = {
-  stack: { type: "string" }, program: { type: "string" }, "config-file": { type: "string" }, json: { type: "string" }, quiet: { type: "boolean" },
+  stack: { type: "string" },
+  program: { type: "string" },
+  "config-file": { type: "string" },
+  json: { type: "string" },
+  quiet: { type: "boolean" },
 } as const;
 
 // Pulumi records `new Error().stack` on every promise it makes, for a leak report it prints only under
@@ -109,7 +113,8 @@ async function planMain(argv: string[], io: Io): Promise<number> {
     values = parsed.values;
     if (!values.stack) throw new UsageError("--stack is required (see --help)");
     const which = values.program ?? "platform";
-    if (which !== "platform" && which !== "bootstrap") throw new UsageError(`--program: '${which}' is not a program here; platform or bootstrap`);
+    if (which !== "platform" && which !== "bootstrap")
+      throw new UsageError(`--program: '${which}' is not a program here; platform or bootstrap`);
     if (which === "bootstrap") plan = await planBootstrapForCli(values.stack, values["config-file"]);
     else {
       const planned = await planForCli(values.stack, values["config-file"]);

@@ -37,15 +37,27 @@ function readPolicyConfig(path: string): PolicyPackConfig {
   try {
     doc = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new PolicyConfigError(`${path}: ${(err as NodeJS.ErrnoException).code ? `cannot read (${(err as NodeJS.ErrnoException).code})` : `not valid JSON (${(err as Error).message})`}`);
+    throw new PolicyConfigError(
+      `${path}: ${(err as NodeJS.ErrnoException).code ? `cannot read (${(err as NodeJS.ErrnoException).code})` : `not valid JSON (${(err as Error).message})`}`,
+    );
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new PolicyConfigError(`${path}: must be an object of policy name to config`);
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new PolicyConfigError(`${path}: must be an object of policy name to config`);
   return doc as PolicyPackConfig;
 }
 
-export const OPTIONS = { stack: { type: "string" }, "config-file": { type: "string" }, config: { type: "string" }, json: { type: "boolean" } } as const;
+export const OPTIONS = {
+  stack: { type: "string" },
+  "config-file": { type: "string" },
+  config: { type: "string" },
+  json: { type: "boolean" },
+} as const;
 
-export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = console.log,
+  err: (s: string) => void = console.error,
+): Promise<number> {
   const options = OPTIONS;
   let check: StackCheck;
   let source: string;
@@ -58,7 +70,8 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     }
     const { values, positionals } = parsed;
     json = values.json === true;
-    if ((values.stack ? 1 : 0) + positionals.length !== 1) throw new UsageError("give either one plan/export file or --stack <name> (see --help)");
+    if ((values.stack ? 1 : 0) + positionals.length !== 1)
+      throw new UsageError("give either one plan/export file or --stack <name> (see --help)");
     let explicit = values.config ? readPolicyConfig(values.config) : {};
     let resources: ExportResource[];
     let derived;
@@ -87,7 +100,11 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     return EXIT.usage;
   }
   const namespace = `MCP namespace checked: ${check.values.mcpNamespace} (from ${check.valuesFrom})`;
-  out(json ? renderJson(check.run, source, { mcpNamespace: check.values.mcpNamespace, mcpNamespaceFrom: check.valuesFrom }) : `${namespace}\n${renderText(check.run, source)}`);
+  out(
+    json
+      ? renderJson(check.run, source, { mcpNamespace: check.values.mcpNamespace, mcpNamespaceFrom: check.valuesFrom })
+      : `${namespace}\n${renderText(check.run, source)}`,
+  );
   return summarize(check.run).passed ? EXIT.ok : EXIT.refused;
 }
 

@@ -14,8 +14,20 @@ import {
 } from "./gcpNames.js";
 
 export type NameKind =
-  | "project" | "bucket" | "serviceAccount" | "keyRing" | "cryptoKey" | "repository" | "spannerInstance"
-  | "cluster" | "network" | "subnetwork" | "router" | "nat" | "firewall" | "domain";
+  | "project"
+  | "bucket"
+  | "serviceAccount"
+  | "keyRing"
+  | "cryptoKey"
+  | "repository"
+  | "spannerInstance"
+  | "cluster"
+  | "network"
+  | "subnetwork"
+  | "router"
+  | "nat"
+  | "firewall"
+  | "domain";
 
 export interface DerivedName {
   readonly kind: NameKind;
@@ -66,15 +78,32 @@ export function derivedNames(c: NamingInput): DerivedName[] {
   const names: DerivedName[] = [
     { kind: "project", name: project, scope: "global", key: "project", verbatim: true },
     ...c.buckets.map((purpose, i): DerivedName => ({
-      kind: "bucket", name: bucketName(project, env, purpose, suffix), scope: "global", key: `buckets[${i}]`, random,
+      kind: "bucket",
+      name: bucketName(project, env, purpose, suffix),
+      scope: "global",
+      key: `buckets[${i}]`,
+      random,
     })),
-    ...ACCOUNT_ROLES.map((role): DerivedName => ({ kind: "serviceAccount", name: accountId(role, env), scope: inProject, key: "environment" })),
+    ...ACCOUNT_ROLES.map((role): DerivedName => ({
+      kind: "serviceAccount",
+      name: accountId(role, env),
+      scope: inProject,
+      key: "environment",
+    })),
     { kind: "keyRing", name: ring, scope: inRegion, key: "environment", random },
-    ...KEY_PURPOSES.map((purpose): DerivedName => ({ kind: "cryptoKey", name: purpose, scope: `${inRegion}/${ring}`, key: "environment", random })),
+    ...KEY_PURPOSES.map((purpose): DerivedName => ({
+      kind: "cryptoKey",
+      name: purpose,
+      scope: `${inRegion}/${ring}`,
+      key: "environment",
+      random,
+    })),
     // The tenant repository: `mcp-<environment>` unless set (ArtifactRegistry's tenantRepositoryId; a pure copy
     // here, so config checks do not load the provider SDK; test/config-names.test.ts proves they agree).
     {
-      kind: "repository", name: c.artifactRegistry.repositoryId ?? `mcp-${env}`, scope: inRegion,
+      kind: "repository",
+      name: c.artifactRegistry.repositoryId ?? `mcp-${env}`,
+      scope: inRegion,
       key: c.artifactRegistry.repositoryId === undefined ? "environment" : "artifactRegistry.repositoryId",
       verbatim: c.artifactRegistry.repositoryId !== undefined,
     },
@@ -83,9 +112,19 @@ export function derivedNames(c: NamingInput): DerivedName[] {
     { kind: "network", name: boundedName(base, 63), scope: inProject, key: "environment" },
     { kind: "subnetwork", name: boundedName([...base, "gke"], 63), scope: inRegion, key: "environment" },
     { kind: "router", name: boundedName([...base, "router"], 63), scope: inRegion, key: "environment" },
-    { kind: "nat", name: boundedName([...base, "nat"], 63), scope: `${inRegion}/${boundedName([...base, "router"], 63)}`, key: "environment" },
+    {
+      kind: "nat",
+      name: boundedName([...base, "nat"], 63),
+      scope: `${inRegion}/${boundedName([...base, "router"], 63)}`,
+      key: "environment",
+    },
     // The tenants' own Cloud NAT (MCP pods only) on the same router.
-    { kind: "nat", name: boundedName([...base, "nat", "tenant"], 63), scope: `${inRegion}/${boundedName([...base, "router"], 63)}`, key: "environment" },
+    {
+      kind: "nat",
+      name: boundedName([...base, "nat", "tenant"], 63),
+      scope: `${inRegion}/${boundedName([...base, "router"], 63)}`,
+      key: "environment",
+    },
     { kind: "firewall", name: boundedName([...base, "allow-google-lb"], 63), scope: inProject, key: "environment" },
     { kind: "firewall", name: boundedName([...base, "allow-control-plane-webhooks"], 63), scope: inProject, key: "environment" },
     { kind: "domain", name: c.domain, scope: "global", key: "domain", verbatim: true },
@@ -113,9 +152,20 @@ const RULES: Partial<Record<NameKind, (name: string) => string | undefined>> = {
 export const FIELD_RULES = { project: projectIdProblem, domain: domainProblem } as const;
 
 const WHAT: Record<NameKind, string> = {
-  project: "project id", bucket: "bucket name", serviceAccount: "service account id", keyRing: "key ring name",
-  cryptoKey: "key name", repository: "repository id", spannerInstance: "Spanner instance id", cluster: "cluster name",
-  network: "network name", subnetwork: "subnetwork name", router: "router name", nat: "NAT name", firewall: "firewall name", domain: "host name",
+  project: "project id",
+  bucket: "bucket name",
+  serviceAccount: "service account id",
+  keyRing: "key ring name",
+  cryptoKey: "key name",
+  repository: "repository id",
+  spannerInstance: "Spanner instance id",
+  cluster: "cluster name",
+  network: "network name",
+  subnetwork: "subnetwork name",
+  router: "router name",
+  nat: "NAT name",
+  firewall: "firewall name",
+  domain: "host name",
 };
 
 /**

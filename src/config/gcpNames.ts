@@ -26,13 +26,7 @@ const PROJECT_RESTRICTED = ["google", "ssl", "undefined", "null"] as const;
  * https://cloud.google.com/storage/docs/buckets#naming
  */
 export function looksLikeGoogle(name: string): boolean {
-  const folded = name
-    .toLowerCase()
-    .replace(/[-_.]/g, "")
-    .replace(/0/g, "o")
-    .replace(/1/g, "l")
-    .replace(/3/g, "e")
-    .replace(/[69]/g, "g");
+  const folded = name.toLowerCase().replace(/[-_.]/g, "").replace(/0/g, "o").replace(/1/g, "l").replace(/3/g, "e").replace(/[69]/g, "g");
   return /g+o+g+l+e/.test(folded) || /g+o+g+e+l/.test(folded);
 }
 

@@ -44,13 +44,21 @@ function coerceScalar(raw: string): unknown {
  * every resource passes its project explicitly, but anything that did not would land where the provider's
  * defaults point. One line per mismatch, naming both keys; empty when they agree or are absent.
  */
-export function providerKeyProblems(all: Readonly<Record<string, string>>, config: { readonly project: string; readonly region: string }): string[] {
+export function providerKeyProblems(
+  all: Readonly<Record<string, string>>,
+  config: { readonly project: string; readonly region: string },
+): string[] {
   const out: string[] = [];
-  const pairs = [["gcp:project", `${CONFIG_NAMESPACE}:project`, config.project], ["gcp:region", `${CONFIG_NAMESPACE}:region`, config.region]] as const;
+  const pairs = [
+    ["gcp:project", `${CONFIG_NAMESPACE}:project`, config.project],
+    ["gcp:region", `${CONFIG_NAMESPACE}:region`, config.region],
+  ] as const;
   for (const [providerKey, ownKey, own] of pairs) {
     const value = all[providerKey];
     if (value !== undefined && value !== own) {
-      out.push(`${providerKey}: ${JSON.stringify(value)} differs from ${ownKey} ${JSON.stringify(own)}; set both to the same value (the provider's default would point elsewhere)`);
+      out.push(
+        `${providerKey}: ${JSON.stringify(value)} differs from ${ownKey} ${JSON.stringify(own)}; set both to the same value (the provider's default would point elsewhere)`,
+      );
     }
   }
   return out;
@@ -125,8 +133,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
     const def = defOf(schema);
     if (seg === undefined) return def.type === "object" ? Object.keys(def.shape as object) : [];
     schema = (def.type === "object" ? (def.shape as Record<string, z.core.$ZodType>)[String(seg)] : def.element) as
-      | z.core.$ZodType
-      | undefined;
+      z.core.$ZodType | undefined;
   }
   return [];
 }
@@ -140,7 +147,8 @@ function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>)
   }
   const value = "input" in issue && issue.input !== undefined ? issue.input : valueAt(values, issue.path);
   const missing = value === undefined;
-  const message = missing && issue.code === "invalid_type" ? `is required (${issue.message.replace(/^Invalid input: /, "")})` : issue.message;
+  const message =
+    missing && issue.code === "invalid_type" ? `is required (${issue.message.replace(/^Invalid input: /, "")})` : issue.message;
   return `${keyPath(issue.path)}: ${message}${missing ? "" : ` (got ${show(value)})`}`;
 }
 

@@ -30,7 +30,8 @@ export function parseRecurrence(recurrence: string, startDay: number): Rule {
   const parts = new Map<string, string>();
   for (const part of recurrence.split(";")) {
     const [k, v, extra] = part.split("=");
-    if (!k || v === undefined || extra !== undefined || parts.has(k)) throw new Error(`"${part}" is not a NAME=VALUE part (or is repeated)`);
+    if (!k || v === undefined || extra !== undefined || parts.has(k))
+      throw new Error(`"${part}" is not a NAME=VALUE part (or is repeated)`);
     parts.set(k, v);
   }
   const freq = parts.get("FREQ");

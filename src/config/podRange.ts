@@ -56,9 +56,7 @@ export function rangeNeeds(args: {
 /** Problems (key, message) when a range cannot hold the pools at their maximum plus surge; empty when both fit. */
 export function rangeProblems(args: Parameters<typeof rangeNeeds>[0]): Array<{ key: "podCidr" | "nodeCidr"; message: string }> {
   const need = rangeNeeds(args);
-  const breakdown = args.pools
-    .map((p) => `${p.role} ${p.maxNodes} + ${(p.maxSurge ?? DEFAULT_MAX_SURGE) * args.zones} surge`)
-    .join(", ");
+  const breakdown = args.pools.map((p) => `${p.role} ${p.maxNodes} + ${(p.maxSurge ?? DEFAULT_MAX_SURGE) * args.zones} surge`).join(", ");
   const out: Array<{ key: "podCidr" | "nodeCidr"; message: string }> = [];
   if (need.nodes > need.podRangeNodes) {
     const perNode = perNodePodPrefix(args.maxPodsPerNode ?? DEFAULT_MAX_PODS_PER_NODE);

@@ -37,16 +37,25 @@ export function quotaNeeds(config: Pick<StackConfig, "nodePools">): QuotaNeed[] 
   };
   for (const [role, pool] of Object.entries(config.nodePools)) {
     const vcpus = machineVcpus(pool.machineType);
-    if (vcpus === undefined) throw new Error(`gumstack:nodePools.${role}.machineType: cannot tell the vCPUs of ${JSON.stringify(pool.machineType)}`);
+    if (vcpus === undefined)
+      throw new Error(`gumstack:nodePools.${role}.machineType: cannot tell the vCPUs of ${JSON.stringify(pool.machineType)}`);
     add(cpuQuotaMetric(pool.machineType), vcpus * pool.minNodes, vcpus * pool.maxNodes);
     add("CPUS_ALL_REGIONS", vcpus * pool.minNodes, vcpus * pool.maxNodes);
-    add(pool.diskType === "pd-standard" ? "DISKS_TOTAL_GB" : "SSD_TOTAL_GB", pool.diskSizeGb * pool.minNodes, pool.diskSizeGb * pool.maxNodes);
+    add(
+      pool.diskType === "pd-standard" ? "DISKS_TOTAL_GB" : "SSD_TOTAL_GB",
+      pool.diskSizeGb * pool.minNodes,
+      pool.diskSizeGb * pool.maxNodes,
+    );
   }
   const order = (m: string) => (m === "CPUS_ALL_REGIONS" ? 2 : m.endsWith("_GB") ? 3 : m === "CPUS" ? 1 : 0);
-  return [...needs].map(([metric, v]) => ({ metric, ...v })).sort((a, b) => order(a.metric) - order(b.metric) || a.metric.localeCompare(b.metric));
+  return [...needs]
+    .map(([metric, v]) => ({ metric, ...v }))
+    .sort((a, b) => order(a.metric) - order(b.metric) || a.metric.localeCompare(b.metric));
 }
 
 /** One line for the plan: `Quota (us-west1, node pools min-max): N2_CPUS 64-736, ...`. */
 export function renderQuota(config: Pick<StackConfig, "nodePools" | "region">): string {
-  return `Quota (${config.region}, node pools at min-max nodes): ${quotaNeeds(config).map((n) => `${n.metric} ${n.min}-${n.max}`).join(", ")}`;
+  return `Quota (${config.region}, node pools at min-max nodes): ${quotaNeeds(config)
+    .map((n) => `${n.metric} ${n.min}-${n.max}`)
+    .join(", ")}`;
 }

@@ -36,10 +36,13 @@ const domain = z
   .superRefine(rule(FIELD_RULES.domain));
 
 /** A list whose entries must be distinct: a repeated entry would plan two resources with one URN. */
-const distinct = <T>(what: string) => (list: readonly T[], ctx: z.RefinementCtx) => {
-  const twice = duplicates(list);
-  if (twice.length > 0) ctx.addIssue({ code: "custom", input: list, message: `lists ${what} twice: ${twice.map((v) => JSON.stringify(v)).join(", ")}` });
-};
+const distinct =
+  <T>(what: string) =>
+  (list: readonly T[], ctx: z.RefinementCtx) => {
+    const twice = duplicates(list);
+    if (twice.length > 0)
+      ctx.addIssue({ code: "custom", input: list, message: `lists ${what} twice: ${twice.map((v) => JSON.stringify(v)).join(", ")}` });
+  };
 
 const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
   error: "must be an IPv4 CIDR such as 10.0.0.0/20, with no host bits set",
@@ -71,9 +74,10 @@ const percent = z.number().int().min(1).max(100);
 
 /** Digits that YAML may have parsed as a number (folder ids, budget amounts): kept as a string. */
 const digits = (what: string) =>
-  z.union([z.string(), z.number().int().nonnegative()]).transform(String).pipe(
-    z.string().regex(/^\d{6,20}$/, { error: `must be a numeric ${what} (digits only)` }),
-  );
+  z
+    .union([z.string(), z.number().int().nonnegative()])
+    .transform(String)
+    .pipe(z.string().regex(/^\d{6,20}$/, { error: `must be a numeric ${what} (digits only)` }));
 
 const nodePool = z.strictObject({
   /** Compute Engine machine type of the pool's nodes. */
@@ -94,20 +98,22 @@ const minMax = <T extends { minNodes: number; maxNodes: number }>(v: T, ctx: z.R
   }
 };
 
-const maintenanceWindow = z.strictObject({
-  /** RFC 3339 start of the first window, e.g. 2026-01-03T09:00:00Z. */
-  startTime: z.iso.datetime({ error: "must be an RFC 3339 UTC time such as 2026-01-03T09:00:00Z" }),
-  /** RFC 3339 end of the first window. */
-  endTime: z.iso.datetime({ error: "must be an RFC 3339 UTC time such as 2026-01-03T17:00:00Z" }),
-  /** RFC 5545 recurrence rule. */
-  recurrence: z.string().regex(/^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$/, {
-    error: "must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SA,SU",
-  }),
-}).superRefine((w, ctx) => {
-  // GKE refuses a window with less than 48 h of availability in some 32 days (src/config/maintenanceWindow.ts).
-  const problem = maintenanceWindowProblem(w);
-  if (problem) ctx.addIssue({ code: "custom", path: [problem.key], input: w[problem.key], message: problem.message });
-});
+const maintenanceWindow = z
+  .strictObject({
+    /** RFC 3339 start of the first window, e.g. 2026-01-03T09:00:00Z. */
+    startTime: z.iso.datetime({ error: "must be an RFC 3339 UTC time such as 2026-01-03T09:00:00Z" }),
+    /** RFC 3339 end of the first window. */
+    endTime: z.iso.datetime({ error: "must be an RFC 3339 UTC time such as 2026-01-03T17:00:00Z" }),
+    /** RFC 5545 recurrence rule. */
+    recurrence: z.string().regex(/^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$/, {
+      error: "must be an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=SA,SU",
+    }),
+  })
+  .superRefine((w, ctx) => {
+    // GKE refuses a window with less than 48 h of availability in some 32 days (src/config/maintenanceWindow.ts).
+    const problem = maintenanceWindowProblem(w);
+    if (problem) ctx.addIssue({ code: "custom", path: [problem.key], input: w[problem.key], message: problem.message });
+  });
 
 /** A Cloud Armor rate-limit count per 60 s interval: 1 to 1,000,000 for throttle rules. */
 const armorRate = z.number().int().min(1).max(1_000_000, { error: "must be at most 1000000 (Cloud Armor's largest throttle count)" });
@@ -115,7 +121,12 @@ const armorRate = z.number().int().min(1).max(1_000_000, { error: "must be at mo
 const MAX_SERVER_OVERRIDES = 50;
 
 const powerOfTwo = (min: number, max: number) =>
-  z.number().int().min(min).max(max).refine((n) => (n & (n - 1)) === 0, { error: `must be a power of two from ${min} to ${max} (Cloud NAT dynamic port allocation)` });
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .refine((n) => (n & (n - 1)) === 0, { error: `must be a power of two from ${min} to ${max} (Cloud NAT dynamic port allocation)` });
 
 /** One Cloud NAT gateway: reserved addresses and dynamic port allocation bounds per VM. */
 const natGateway = (d: { addresses: number; minPortsPerVm: number; maxPortsPerVm: number }) =>
@@ -131,7 +142,12 @@ const natGateway = (d: { addresses: number; minPortsPerVm: number; maxPortsPerVm
     .prefault({})
     .superRefine((g, ctx) => {
       if (g.maxPortsPerVm <= g.minPortsPerVm) {
-        ctx.addIssue({ code: "custom", path: ["maxPortsPerVm"], input: g.maxPortsPerVm, message: `must be greater than minPortsPerVm (${g.minPortsPerVm})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["maxPortsPerVm"],
+          input: g.maxPortsPerVm,
+          message: `must be greater than minPortsPerVm (${g.minPortsPerVm})`,
+        });
       }
     });
 
@@ -146,10 +162,15 @@ export const stackConfigSchema = z
     /** GCP project: the existing platform project, or (enterprise) the project this stack creates. */
     project: projectId,
     /** GCP region of every regional resource. */
-    region: z.string().regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as us-west1" }).default("us-west1"),
+    region: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as us-west1" })
+      .default("us-west1"),
     /** Zones the cluster's nodes run in; each must be in the region. */
-    zones: z.array(z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, { error: "must be a GCP zone such as us-west1-a" }))
-      .min(1).default(["us-west1-a", "us-west1-b", "us-west1-c"]),
+    zones: z
+      .array(z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, { error: "must be a GCP zone such as us-west1-a" }))
+      .min(1)
+      .default(["us-west1-a", "us-west1-b", "us-west1-c"]),
     /** The platform domain: MCP servers are `<server>.<domain>`, the API `api.<domain>`. */
     domain,
     /**
@@ -179,12 +200,22 @@ export const stackConfigSchema = z
             const [ka, a] = entries[i]!;
             const [kb, b] = entries[j]!;
             if (a && b && cidrsOverlap(a, b)) {
-              ctx.addIssue({ code: "custom", path: [kb], input: n[kb as keyof typeof n], message: `overlaps ${ka} (${n[ka as keyof typeof n]}); the node, pod, MCP pod, service and master ranges must be disjoint` });
+              ctx.addIssue({
+                code: "custom",
+                path: [kb],
+                input: n[kb as keyof typeof n],
+                message: `overlaps ${ka} (${n[ka as keyof typeof n]}); the node, pod, MCP pod, service and master ranges must be disjoint`,
+              });
             }
           }
         }
         if (!n.masterCidr.endsWith("/28")) {
-          ctx.addIssue({ code: "custom", path: ["masterCidr"], input: n.masterCidr, message: "must be a /28 (GKE requires exactly /28 for the control plane range)" });
+          ctx.addIssue({
+            code: "custom",
+            path: ["masterCidr"],
+            input: n.masterCidr,
+            message: "must be a /28 (GKE requires exactly /28 for the control plane range)",
+          });
         }
       }),
     cluster: z
@@ -201,8 +232,14 @@ export const stackConfigSchema = z
          * CIDRs allowed to reach the control plane's IP endpoint. Empty (default): only the DNS endpoint,
          * authenticated by Google IAM, is used by the Pulumi Kubernetes provider.
          */
-        authorizedNetworks: z.array(z.strictObject({ displayName: z.string().min(1), cidr }))
-          .superRefine((nets, ctx) => distinct<string>("a CIDR")(nets.map((n) => n.cidr), ctx))
+        authorizedNetworks: z
+          .array(z.strictObject({ displayName: z.string().min(1), cidr }))
+          .superRefine((nets, ctx) =>
+            distinct<string>("a CIDR")(
+              nets.map((n) => n.cidr),
+              ctx,
+            ),
+          )
           .default([]),
         /** Deletion protection on the cluster; turning it off is how you deliberately delete it. */
         deletionProtection: z.boolean().default(true),
@@ -224,47 +261,63 @@ export const stackConfigSchema = z
         rotationDays: z.number().int().min(1).max(90, { error: "must be at most 90 days" }).default(90),
       })
       .prefault({}),
-    spanner: z
-      .strictObject({
-        /** Instance compute capacity in processing units (100-900 in steps of 100, then multiples of 1000). */
-        processingUnits: positiveInt.refine((p) => (p < 1000 ? p % 100 === 0 : p % 1000 === 0), {
-          error: "must be 100-900 in steps of 100, or a multiple of 1000",
-        }),
-        /** Databases to create in the instance. */
-        databases: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,28}[a-z0-9]$/, {
-          error: "must be a Spanner database id: 2-30 lowercase letters, digits, _ or -, starting with a letter",
-        })).min(1).superRefine(distinct<string>("a database")),
-        /** Point-in-time recovery window, in days (1-7). */
-        versionRetentionDays: z.number().int().min(1).max(7).default(7),
-        /** Retention of the automatic daily backups, in days (1-365). */
-        backupRetentionDays: z.number().int().min(1).max(365).default(30),
+    spanner: z.strictObject({
+      /** Instance compute capacity in processing units (100-900 in steps of 100, then multiples of 1000). */
+      processingUnits: positiveInt.refine((p) => (p < 1000 ? p % 100 === 0 : p % 1000 === 0), {
+        error: "must be 100-900 in steps of 100, or a multiple of 1000",
       }),
+      /** Databases to create in the instance. */
+      databases: z
+        .array(
+          z.string().regex(/^[a-z][a-z0-9_-]{0,28}[a-z0-9]$/, {
+            error: "must be a Spanner database id: 2-30 lowercase letters, digits, _ or -, starting with a letter",
+          }),
+        )
+        .min(1)
+        .superRefine(distinct<string>("a database")),
+      /** Point-in-time recovery window, in days (1-7). */
+      versionRetentionDays: z.number().int().min(1).max(7).default(7),
+      /** Retention of the automatic daily backups, in days (1-365). */
+      backupRetentionDays: z.number().int().min(1).max(365).default(30),
+    }),
     /** Storage buckets to create, by purpose (names become `<project>-<environment>-<purpose>`). */
-    buckets: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/, {
-      error: "must be a short bucket purpose: 2-22 lowercase letters, digits or hyphens",
-    }).refine((p) => !p.includes("goog"), { error: 'must not contain "goog" (Cloud Storage refuses such bucket names)' }))
+    buckets: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/, {
+            error: "must be a short bucket purpose: 2-22 lowercase letters, digits or hyphens",
+          })
+          .refine((p) => !p.includes("goog"), { error: 'must not contain "goog" (Cloud Storage refuses such bucket names)' }),
+      )
       .refine((ps) => new Set(ps).size === ps.length, { error: "lists a purpose twice" })
       .default(["data"]),
-    platformImages: z.strictObject({
-      /**
-       * The platform-images repository (backend, builder and every other image the platform runs), created by the
-       * bootstrap in the admin project and written only by the release identity, never by this stack.
-       */
-      repository: z.string().regex(DOCKER_REPOSITORY, {
-        error: "must be an Artifact Registry Docker repository such as us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform (no image, no trailing slash)",
-      }),
-      /**
-       * The release identity (bootstrap/), granted artifactregistry.writer on this stack's tenant MCP repository
-       * only, to copy the canary and builder images there. Default `gumstack-release@<project of repository>.iam.gserviceaccount.com`
-       * (the bootstrap's default account id in the admin project).
-       */
-      releaseIdentity: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/, {
-        error: "must be a user-managed service account email such as gumstack-release@gumstack-admin.iam.gserviceaccount.com",
-      }).optional(),
-    }).transform((p) => ({
-      ...p,
-      releaseIdentity: p.releaseIdentity ?? `gumstack-release@${p.repository.split("/")[1]}.iam.gserviceaccount.com`,
-    })),
+    platformImages: z
+      .strictObject({
+        /**
+         * The platform-images repository (backend, builder and every other image the platform runs), created by the
+         * bootstrap in the admin project and written only by the release identity, never by this stack.
+         */
+        repository: z.string().regex(DOCKER_REPOSITORY, {
+          error:
+            "must be an Artifact Registry Docker repository such as us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform (no image, no trailing slash)",
+        }),
+        /**
+         * The release identity (bootstrap/), granted artifactregistry.writer on this stack's tenant MCP repository
+         * only, to copy the canary and builder images there. Default `gumstack-release@<project of repository>.iam.gserviceaccount.com`
+         * (the bootstrap's default account id in the admin project).
+         */
+        releaseIdentity: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/, {
+            error: "must be a user-managed service account email such as gumstack-release@gumstack-admin.iam.gserviceaccount.com",
+          })
+          .optional(),
+      })
+      .transform((p) => ({
+        ...p,
+        releaseIdentity: p.releaseIdentity ?? `gumstack-release@${p.repository.split("/")[1]}.iam.gserviceaccount.com`,
+      })),
     artifactRegistry: z
       .strictObject({
         /** Id of the tenant MCP repository; default `mcp-<environment>`; must end in `-<environment>`. */
@@ -278,9 +331,15 @@ export const stackConfigSchema = z
     knative: z
       .strictObject({
         /** Knative Serving version installed by the operator (KnativeServing spec.version). */
-        version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { error: "must be a Knative version such as 1.22.1" }).default("1.22.1"),
+        version: z
+          .string()
+          .regex(/^\d+\.\d+(\.\d+)?$/, { error: "must be a Knative version such as 1.22.1" })
+          .default("1.22.1"),
         /** Knative Operator Helm chart version. */
-        operatorChartVersion: z.string().regex(/^v?\d+\.\d+\.\d+$/, { error: "must be a chart version such as v1.22.3" }).default("v1.22.3"),
+        operatorChartVersion: z
+          .string()
+          .regex(/^v?\d+\.\d+\.\d+$/, { error: "must be a chart version such as v1.22.3" })
+          .default("v1.22.3"),
         /** Default minimum replicas per MCP server (1 keeps a pod warm). */
         minScale: nonNegativeInt.default(1),
         /** Default maximum replicas per MCP server. */
@@ -296,8 +355,10 @@ export const stackConfigSchema = z
       })
       .prefault({})
       .superRefine((k, ctx) => {
-        if (k.minScale > k.maxScale) ctx.addIssue({ code: "custom", path: ["minScale"], input: k.minScale, message: `must be <= maxScale (${k.maxScale})` });
-        if (k.maxScale > k.maxScaleLimit) ctx.addIssue({ code: "custom", path: ["maxScale"], input: k.maxScale, message: `must be <= maxScaleLimit (${k.maxScaleLimit})` });
+        if (k.minScale > k.maxScale)
+          ctx.addIssue({ code: "custom", path: ["minScale"], input: k.minScale, message: `must be <= maxScale (${k.maxScale})` });
+        if (k.maxScale > k.maxScaleLimit)
+          ctx.addIssue({ code: "custom", path: ["maxScale"], input: k.maxScale, message: `must be <= maxScaleLimit (${k.maxScaleLimit})` });
         // Checked here, not only in the component, so a mismatched pair fails before any resource is planned.
         try {
           assertOperatorSupports(k.operatorChartVersion, k.version);
@@ -305,7 +366,12 @@ export const stackConfigSchema = z
           ctx.addIssue({ code: "custom", path: ["version"], input: k.version, message: (err as Error).message });
         }
         if (k.revisionTimeoutSeconds > k.maxRevisionTimeoutSeconds) {
-          ctx.addIssue({ code: "custom", path: ["revisionTimeoutSeconds"], input: k.revisionTimeoutSeconds, message: `must be <= maxRevisionTimeoutSeconds (${k.maxRevisionTimeoutSeconds})` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["revisionTimeoutSeconds"],
+            input: k.revisionTimeoutSeconds,
+            message: `must be <= maxRevisionTimeoutSeconds (${k.maxRevisionTimeoutSeconds})`,
+          });
         }
       }),
     mcp: z
@@ -313,19 +379,37 @@ export const stackConfigSchema = z
         /** Namespace of every MCP server. */
         namespace: dnsLabel.default("gumstack-mcp"),
         /** Total CPU requests allowed in the namespace (ResourceQuota). */
-        quotaCpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 64 or 500m" }).default("160"),
+        quotaCpu: z
+          .string()
+          .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 64 or 500m" })
+          .default("160"),
         /** Total memory requests allowed in the namespace (ResourceQuota). */
-        quotaMemory: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 320Gi" }).default("640Gi"),
+        quotaMemory: z
+          .string()
+          .regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 320Gi" })
+          .default("640Gi"),
         /** Maximum pods in the namespace (ResourceQuota). */
         quotaPods: positiveInt.default(1000),
         /** Default CPU request of an MCP container (LimitRange). */
-        defaultCpuRequest: z.string().regex(/^\d+m?$/).default("100m"),
+        defaultCpuRequest: z
+          .string()
+          .regex(/^\d+m?$/)
+          .default("100m"),
         /** Default memory request and limit of an MCP container (LimitRange). */
-        defaultMemory: z.string().regex(/^\d+(Mi|Gi)$/).default("256Mi"),
+        defaultMemory: z
+          .string()
+          .regex(/^\d+(Mi|Gi)$/)
+          .default("256Mi"),
         /** Largest memory limit one MCP container may set (LimitRange). */
-        maxMemory: z.string().regex(/^\d+(Mi|Gi)$/).default("2Gi"),
+        maxMemory: z
+          .string()
+          .regex(/^\d+(Mi|Gi)$/)
+          .default("2Gi"),
         /** Largest CPU limit one MCP container may set (LimitRange). */
-        maxCpu: z.string().regex(/^\d+m?$/).default("2"),
+        maxCpu: z
+          .string()
+          .regex(/^\d+m?$/)
+          .default("2"),
         /** Default ephemeral-storage request of an MCP container, what the scheduler reserves on the node's disk (LimitRange). */
         defaultEphemeralStorageRequest: mebiOrGibi.default("64Mi"),
         /** Default ephemeral-storage limit of an MCP container: past it the kubelet evicts the pod, not its neighbours (LimitRange). */
@@ -333,7 +417,10 @@ export const stackConfigSchema = z
         /** Largest ephemeral-storage limit, and emptyDir sizeLimit, one MCP container may set (LimitRange, admission guard). */
         maxEphemeralStorage: mebiOrGibi.default("4Gi"),
         /** Largest CPU of all containers of one MCP pod together, Knative's queue-proxy aside (admission guard). */
-        maxPodCpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 1500m" }).default("2"),
+        maxPodCpu: z
+          .string()
+          .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 1500m" })
+          .default("2"),
         /** Largest memory of all containers of one MCP pod together, Knative's queue-proxy aside (admission guard). */
         maxPodMemory: mebiOrGibi.default("2Gi"),
         /** Most containers one MCP pod may run, Knative's queue-proxy aside (admission guard, 1-10). */
@@ -347,88 +434,160 @@ export const stackConfigSchema = z
       .superRefine((m, ctx) => {
         const issue = (path: string, input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [path], input, message });
         // A container without limits gets the LimitRange defaults: a pod of one such container must fit the pod bounds.
-        if (milliCpu(m.maxPodCpu) < milliCpu(m.maxCpu)) issue("maxPodCpu", m.maxPodCpu, `must be >= maxCpu (${m.maxCpu}), the CPU limit a container gets when it sets none`);
-        if (mebibytes(m.maxPodMemory) < mebibytes(m.defaultMemory)) issue("maxPodMemory", m.maxPodMemory, `must be >= defaultMemory (${m.defaultMemory}), the memory limit a container gets when it sets none`);
+        if (milliCpu(m.maxPodCpu) < milliCpu(m.maxCpu))
+          issue("maxPodCpu", m.maxPodCpu, `must be >= maxCpu (${m.maxCpu}), the CPU limit a container gets when it sets none`);
+        if (mebibytes(m.maxPodMemory) < mebibytes(m.defaultMemory))
+          issue(
+            "maxPodMemory",
+            m.maxPodMemory,
+            `must be >= defaultMemory (${m.defaultMemory}), the memory limit a container gets when it sets none`,
+          );
         if (mebibytes(m.defaultEphemeralStorageRequest) > mebibytes(m.defaultEphemeralStorage)) {
-          issue("defaultEphemeralStorageRequest", m.defaultEphemeralStorageRequest, `must be <= defaultEphemeralStorage (${m.defaultEphemeralStorage})`);
+          issue(
+            "defaultEphemeralStorageRequest",
+            m.defaultEphemeralStorageRequest,
+            `must be <= defaultEphemeralStorage (${m.defaultEphemeralStorage})`,
+          );
         }
-        if (mebibytes(m.defaultEphemeralStorage) > mebibytes(m.maxEphemeralStorage)) issue("defaultEphemeralStorage", m.defaultEphemeralStorage, `must be <= maxEphemeralStorage (${m.maxEphemeralStorage})`);
+        if (mebibytes(m.defaultEphemeralStorage) > mebibytes(m.maxEphemeralStorage))
+          issue("defaultEphemeralStorage", m.defaultEphemeralStorage, `must be <= maxEphemeralStorage (${m.maxEphemeralStorage})`);
       }),
-    build: z.strictObject({
-      /** Namespace of the build Jobs (the build plane). */
-      namespace: dnsLabel.default("gumstack-build"),
-      /**
-       * Builder image (git, buildah, skopeo), the release identity's copy in this stack's tenant MCP repository
-       * (the only one the MCP pool's nodes can pull from), pinned by digest: `<tenant repo>/gumstack-build/builder@sha256:<64 hex>`.
-       */
-      builderImage: z.string().regex(/^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/[a-z0-9._\/-]*[a-z0-9]@sha256:[a-f0-9]{64}$/, {
-        error: "must be the builder image in this stack's tenant MCP repository pinned by digest, <region>-docker.pkg.dev/<project>/<repository>/gumstack-build/builder@sha256:<64 hex>; " +
-          "scripts/publish-platform-image.sh prints it (or `gcloud artifacts docker images describe <image>:<tag> --format 'value(image_summary.digest)'`)",
+    build: z
+      .strictObject({
+        /** Namespace of the build Jobs (the build plane). */
+        namespace: dnsLabel.default("gumstack-build"),
+        /**
+         * Builder image (git, buildah, skopeo), the release identity's copy in this stack's tenant MCP repository
+         * (the only one the MCP pool's nodes can pull from), pinned by digest: `<tenant repo>/gumstack-build/builder@sha256:<64 hex>`.
+         */
+        builderImage: z
+          .string()
+          .regex(/^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+\/[a-z0-9._\/-]*[a-z0-9]@sha256:[a-f0-9]{64}$/, {
+            error:
+              "must be the builder image in this stack's tenant MCP repository pinned by digest, <region>-docker.pkg.dev/<project>/<repository>/gumstack-build/builder@sha256:<64 hex>; " +
+              "scripts/publish-platform-image.sh prints it (or `gcloud artifacts docker images describe <image>:<tag> --format 'value(image_summary.digest)'`)",
+          }),
+        /** Hard deadline of one build, seconds (Job and pod activeDeadlineSeconds); at most 600. */
+        deadlineSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(600, { error: "must be at most 600: a build is stopped after 10 minutes" })
+          .default(600),
+        /** Seconds a finished build Job (pod, Secrets, emptyDirs) is kept before deletion. */
+        ttlSecondsAfterFinished: z.number().int().min(0).max(3600).default(300),
+        /** Builds running at once (ResourceQuota pods of the namespace). */
+        maxConcurrentBuilds: positiveInt.default(20),
+        /** CPU limit of the build step, also the largest of any container there (LimitRange). */
+        cpu: z
+          .string()
+          .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 500m" })
+          .default("2"),
+        /** Memory limit of the build step, also the largest of any container there. */
+        memory: z
+          .string()
+          .regex(/^\d+(Mi|Gi)$/, { error: "must be a memory quantity such as 4Gi" })
+          .default("4Gi"),
+        /** Ephemeral-storage limit of the build step (it holds the build's emptyDirs, 18Gi), also the largest of any container there. */
+        ephemeralStorage: z
+          .string()
+          .regex(/^\d+(Mi|Gi)$/, { error: "must be a storage quantity such as 20Gi" })
+          .default("20Gi"),
+        /** Total CPU limits of all builds at once (ResourceQuota limits.cpu). */
+        quotaCpu: z
+          .string()
+          .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 50" })
+          .default("50"),
+        /** Total memory limits of all builds at once (ResourceQuota limits.memory). */
+        quotaMemory: z
+          .string()
+          .regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 100Gi" })
+          .default("100Gi"),
+        /** Total ephemeral-storage limits of all builds at once (ResourceQuota limits.ephemeral-storage). */
+        quotaEphemeralStorage: z
+          .string()
+          .regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a storage quantity such as 600Gi" })
+          .default("600Gi"),
+      })
+      .superRefine((b, ctx) => {
+        // buildJob.ts: the build step's ephemeral storage is the pod's and holds its emptyDirs (2Gi + 12Gi + 4Gi).
+        const mi = (q: string) => Number.parseInt(q, 10) * (q.endsWith("Ti") ? 1024 * 1024 : q.endsWith("Gi") ? 1024 : 1);
+        if (mi(b.ephemeralStorage) < 18 * 1024) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["ephemeralStorage"],
+            input: b.ephemeralStorage,
+            message: "must be at least 18Gi: it holds the build's source (2Gi), image storage (12Gi) and OCI layout (4Gi) emptyDirs",
+          });
+        }
       }),
-      /** Hard deadline of one build, seconds (Job and pod activeDeadlineSeconds); at most 600. */
-      deadlineSeconds: z.number().int().min(60).max(600, { error: "must be at most 600: a build is stopped after 10 minutes" }).default(600),
-      /** Seconds a finished build Job (pod, Secrets, emptyDirs) is kept before deletion. */
-      ttlSecondsAfterFinished: z.number().int().min(0).max(3600).default(300),
-      /** Builds running at once (ResourceQuota pods of the namespace). */
-      maxConcurrentBuilds: positiveInt.default(20),
-      /** CPU limit of the build step, also the largest of any container there (LimitRange). */
-      cpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 500m" }).default("2"),
-      /** Memory limit of the build step, also the largest of any container there. */
-      memory: z.string().regex(/^\d+(Mi|Gi)$/, { error: "must be a memory quantity such as 4Gi" }).default("4Gi"),
-      /** Ephemeral-storage limit of the build step (it holds the build's emptyDirs, 18Gi), also the largest of any container there. */
-      ephemeralStorage: z.string().regex(/^\d+(Mi|Gi)$/, { error: "must be a storage quantity such as 20Gi" }).default("20Gi"),
-      /** Total CPU limits of all builds at once (ResourceQuota limits.cpu). */
-      quotaCpu: z.string().regex(/^\d+m?$/, { error: "must be a CPU quantity such as 50" }).default("50"),
-      /** Total memory limits of all builds at once (ResourceQuota limits.memory). */
-      quotaMemory: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 100Gi" }).default("100Gi"),
-      /** Total ephemeral-storage limits of all builds at once (ResourceQuota limits.ephemeral-storage). */
-      quotaEphemeralStorage: z.string().regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a storage quantity such as 600Gi" }).default("600Gi"),
-    }).superRefine((b, ctx) => {
-      // buildJob.ts: the build step's ephemeral storage is the pod's and holds its emptyDirs (2Gi + 12Gi + 4Gi).
-      const mi = (q: string) => Number.parseInt(q, 10) * (q.endsWith("Ti") ? 1024 * 1024 : q.endsWith("Gi") ? 1024 : 1);
-      if (mi(b.ephemeralStorage) < 18 * 1024) {
-        ctx.addIssue({ code: "custom", path: ["ephemeralStorage"], input: b.ephemeralStorage, message: "must be at least 18Gi: it holds the build's source (2Gi), image storage (12Gi) and OCI layout (4Gi) emptyDirs" });
-      }
-    }),
-    backend: z.strictObject({
-      /** Backend image, by digest, from the platform-images repository: `<platformImages.repository>/backend@sha256:<64 hex>`. */
-      image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+@sha256:[a-f0-9]{64}$/, {
-        // A tag can be moved by whoever can push; a digest names the bytes the release identity published.
-        error: (iss) => `must be pinned by digest (<platformImages.repository>/backend@sha256:<64 hex>), not a tag; ${digestHint(typeof iss.input === "string" ? iss.input : "<image>:<tag>")}`,
+    backend: z
+      .strictObject({
+        /** Backend image, by digest, from the platform-images repository: `<platformImages.repository>/backend@sha256:<64 hex>`. */
+        image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+@sha256:[a-f0-9]{64}$/, {
+          // A tag can be moved by whoever can push; a digest names the bytes the release identity published.
+          error: (iss) =>
+            `must be pinned by digest (<platformImages.repository>/backend@sha256:<64 hex>), not a tag; ${digestHint(typeof iss.input === "string" ? iss.input : "<image>:<tag>")}`,
+        }),
+        /** Minimum replicas (HPA). */
+        minReplicas: positiveInt.default(6),
+        /** Maximum replicas (HPA). */
+        maxReplicas: positiveInt.default(48),
+        /** Target active concurrent requests per pod. */
+        targetConcurrentRequests: positiveInt.default(40),
+        /** Target average CPU utilization, percent of requests. */
+        cpuUtilization: percent.default(50),
+        /** Target average memory utilization, percent of requests. */
+        memoryUtilization: percent.default(50),
+        /** Scale-down stabilization window, seconds (Kubernetes allows at most 3600). */
+        scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(1800),
+        /** Rolling update surge. */
+        maxSurge: nonNegativeInt.default(3),
+        /** Rolling update unavailability. */
+        maxUnavailable: nonNegativeInt.default(1),
+        /** Container port the FastAPI server listens on. */
+        port: z.number().int().min(1).max(65535).default(8080),
+        /** HTTP path answering readiness and liveness probes and load-balancer health checks. */
+        healthPath: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._~\/-]*$/)
+          .default("/healthz"),
+        /** CPU request of a backend container. */
+        cpuRequest: z
+          .string()
+          .regex(/^\d+m?$/)
+          .default("1"),
+        /** Memory request of a backend container. */
+        memoryRequest: z
+          .string()
+          .regex(/^\d+(Mi|Gi)$/)
+          .default("2Gi"),
+      })
+      .superRefine((b, ctx) => {
+        if (b.minReplicas > b.maxReplicas)
+          ctx.addIssue({
+            code: "custom",
+            path: ["minReplicas"],
+            input: b.minReplicas,
+            message: `must be <= maxReplicas (${b.maxReplicas})`,
+          });
+        if (b.port === BACKEND_METRICS_PORT)
+          ctx.addIssue({
+            code: "custom",
+            path: ["port"],
+            input: b.port,
+            message: `must differ from the metrics port ${BACKEND_METRICS_PORT} (the load balancer must not reach metrics)`,
+          });
+        if (b.maxSurge === 0 && b.maxUnavailable === 0)
+          ctx.addIssue({ code: "custom", path: ["maxUnavailable"], input: 0, message: "maxSurge and maxUnavailable cannot both be 0" });
       }),
-      /** Minimum replicas (HPA). */
-      minReplicas: positiveInt.default(6),
-      /** Maximum replicas (HPA). */
-      maxReplicas: positiveInt.default(48),
-      /** Target active concurrent requests per pod. */
-      targetConcurrentRequests: positiveInt.default(40),
-      /** Target average CPU utilization, percent of requests. */
-      cpuUtilization: percent.default(50),
-      /** Target average memory utilization, percent of requests. */
-      memoryUtilization: percent.default(50),
-      /** Scale-down stabilization window, seconds (Kubernetes allows at most 3600). */
-      scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(1800),
-      /** Rolling update surge. */
-      maxSurge: nonNegativeInt.default(3),
-      /** Rolling update unavailability. */
-      maxUnavailable: nonNegativeInt.default(1),
-      /** Container port the FastAPI server listens on. */
-      port: z.number().int().min(1).max(65535).default(8080),
-      /** HTTP path answering readiness and liveness probes and load-balancer health checks. */
-      healthPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/).default("/healthz"),
-      /** CPU request of a backend container. */
-      cpuRequest: z.string().regex(/^\d+m?$/).default("1"),
-      /** Memory request of a backend container. */
-      memoryRequest: z.string().regex(/^\d+(Mi|Gi)$/).default("2Gi"),
-    }).superRefine((b, ctx) => {
-      if (b.minReplicas > b.maxReplicas) ctx.addIssue({ code: "custom", path: ["minReplicas"], input: b.minReplicas, message: `must be <= maxReplicas (${b.maxReplicas})` });
-      if (b.port === BACKEND_METRICS_PORT) ctx.addIssue({ code: "custom", path: ["port"], input: b.port, message: `must differ from the metrics port ${BACKEND_METRICS_PORT} (the load balancer must not reach metrics)` });
-      if (b.maxSurge === 0 && b.maxUnavailable === 0) ctx.addIssue({ code: "custom", path: ["maxUnavailable"], input: 0, message: "maxSurge and maxUnavailable cannot both be 0" });
-    }),
     edge: z
       .strictObject({
         /** Cloud DNS managed zone (in this project) for the domain; empty: DNS records are stack outputs to create by hand. */
-        dnsZone: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optional(),
+        dnsZone: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,62}$/)
+          .optional(),
         /** Subdomain of the backend API. */
         apiSubdomain: dnsLabel.default("api"),
         /** Load-balancer backend timeout, seconds, long enough for streaming MCP sessions. */
@@ -442,9 +601,12 @@ export const stackConfigSchema = z
             /** Requests per minute one MCP server (one Host) may receive from all clients together; above: 429. */
             serverRequestsPerMinute: armorRate.default(6000),
             /** Per-server limits replacing serverRequestsPerMinute, keyed by server name (`<server>.<domain>`). */
-            serverOverrides: z.record(z.string(), armorRate).default({}).refine((o) => Object.keys(o).length <= MAX_SERVER_OVERRIDES, {
-              error: `may raise the limit of at most ${MAX_SERVER_OVERRIDES} servers (Cloud Armor counts rules per policy)`,
-            }),
+            serverOverrides: z
+              .record(z.string(), armorRate)
+              .default({})
+              .refine((o) => Object.keys(o).length <= MAX_SERVER_OVERRIDES, {
+                error: `may raise the limit of at most ${MAX_SERVER_OVERRIDES} servers (Cloud Armor counts rules per policy)`,
+              }),
             /** Requests per minute one client IP may send to the API host; above: 429. */
             apiRequestsPerMinutePerClient: armorRate.default(600),
             /** Preconfigured WAF rules only log (preview) instead of answering 403. */
@@ -456,11 +618,21 @@ export const stackConfigSchema = z
       .superRefine((e, ctx) => {
         for (const server of Object.keys(e.armor.serverOverrides)) {
           if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(server)) {
-            ctx.addIssue({ code: "custom", path: ["armor", "serverOverrides", server], input: server, message: "must be a server name: the DNS label <server> of <server>.<domain> (lowercase letters, digits, hyphens)" });
+            ctx.addIssue({
+              code: "custom",
+              path: ["armor", "serverOverrides", server],
+              input: server,
+              message: "must be a server name: the DNS label <server> of <server>.<domain> (lowercase letters, digits, hyphens)",
+            });
           }
         }
         if (e.armor.serverOverrides[e.apiSubdomain] !== undefined) {
-          ctx.addIssue({ code: "custom", path: ["armor", "serverOverrides", e.apiSubdomain], input: e.armor.serverOverrides[e.apiSubdomain], message: `names the API host (edge.apiSubdomain ${e.apiSubdomain}); set edge.armor.apiRequestsPerMinutePerClient instead` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["armor", "serverOverrides", e.apiSubdomain],
+            input: e.armor.serverOverrides[e.apiSubdomain],
+            message: `names the API host (edge.apiSubdomain ${e.apiSubdomain}); set edge.armor.apiRequestsPerMinutePerClient instead`,
+          });
         }
       }),
     egress: z
@@ -474,8 +646,11 @@ export const stackConfigSchema = z
     alerting: z
       .strictObject({
         /** Email addresses notified of every alert; empty: incidents open in Cloud Monitoring only. */
-        emails: z.array(z.email({ error: "must be an email address such as oncall@example.com" })).max(16)
-          .refine((es) => new Set(es).size === es.length, { error: "lists an address twice" }).default([]),
+        emails: z
+          .array(z.email({ error: "must be an email address such as oncall@example.com" }))
+          .max(16)
+          .refine((es) => new Set(es).size === es.length, { error: "lists an address twice" })
+          .default([]),
         /** Alert when this percentage of load-balancer responses are 5xx over 5 minutes. */
         lb5xxPercent: z.number().min(0.1).max(100).default(5),
         /** Alert when the API host's certificate expires in fewer days than this (renewal has failed). */
@@ -496,15 +671,21 @@ export const stackConfigSchema = z
         /** Run the isolation canary (docs/canary.md) in the MCP namespace; needs canary.image. */
         enabled: z.boolean().default(true),
         /** Canary image in this stack's tenant MCP repository, by digest: `<repository>/gumstack-canary/canary@sha256:<64 hex>`. */
-        image: z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+@sha256:[a-f0-9]{64}$/, {
-          error: "must be pinned by digest: <tenant MCP repository>/gumstack-canary/canary@sha256:<64 hex>",
-        }).optional(),
+        image: z
+          .string()
+          .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._\/-]+@sha256:[a-f0-9]{64}$/, {
+            error: "must be pinned by digest: <tenant MCP repository>/gumstack-canary/canary@sha256:<64 hex>",
+          })
+          .optional(),
         /** Seconds between probe rounds. */
         intervalSeconds: z.number().int().min(10).max(3600).default(60),
         /** Public HTTPS URL the canary must reach (DNS, NAT and TLS). */
-        reachUrl: z.string().regex(/^https:\/\/[a-z0-9.-]+\.[a-z]{2,}(:\d+)?(\/[A-Za-z0-9._~\/?&=%-]*)?$/, {
-          error: "must be a public https:// URL such as https://www.gstatic.com/generate_204",
-        }).default("https://www.gstatic.com/generate_204"),
+        reachUrl: z
+          .string()
+          .regex(/^https:\/\/[a-z0-9.-]+\.[a-z]{2,}(:\d+)?(\/[A-Za-z0-9._~\/?&=%-]*)?$/, {
+            error: "must be a public https:// URL such as https://www.gstatic.com/generate_204",
+          })
+          .default("https://www.gstatic.com/generate_204"),
       })
       .prefault({}),
     clickhouse: z.strictObject({
@@ -518,7 +699,9 @@ export const stackConfigSchema = z
       username: z.string().min(1).default("gumstack"),
     }),
     /** ClickHouse password: set with `pulumi config set --secret gumstack:clickhousePassword`. */
-    clickhousePassword: z.string().min(1, { error: "must be set with `pulumi config set --secret gumstack:clickhousePassword <password>`" }),
+    clickhousePassword: z
+      .string()
+      .min(1, { error: "must be set with `pulumi config set --secret gumstack:clickhousePassword <password>`" }),
     enterprise: z
       .strictObject({
         /** Customer id: lowercase letters, digits and hyphens. */
@@ -536,9 +719,16 @@ export const stackConfigSchema = z
         /** Monthly budget of the customer's project, in the billing account's currency. */
         budgetAmount: positiveInt.default(10000),
         /** Currency of the budget. */
-        budgetCurrency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
+        budgetCurrency: z
+          .string()
+          .regex(/^[A-Z]{3}$/)
+          .default("USD"),
         /** Alert thresholds as fractions of the budget. */
-        budgetThresholds: z.array(z.number().positive().max(2)).min(1).superRefine(distinct<number>("a threshold")).default([0.5, 0.9, 1.0]),
+        budgetThresholds: z
+          .array(z.number().positive().max(2))
+          .min(1)
+          .superRefine(distinct<number>("a threshold"))
+          .default([0.5, 0.9, 1.0]),
         /** Project whose quota the Billing Budgets API is billed to (the deploying identity's project). */
         quotaProject: projectId.optional(),
       })
@@ -548,11 +738,17 @@ export const stackConfigSchema = z
     // An environment equal to the project id drops out of bucket names (like prod in gumstack-prod), giving
     // this stack the bucket names of the environment whose name ends the project id.
     if (c.environment === c.project) {
-      ctx.addIssue({ code: "custom", path: ["environment"], input: c.environment, message: `must differ from project (${c.project}): bucket names leave out an environment the project id ends with, so this stack would make the bucket names of that project's other environment` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["environment"],
+        input: c.environment,
+        message: `must differ from project (${c.project}): bucket names leave out an environment the project id ends with, so this stack would make the bucket names of that project's other environment`,
+      });
     }
     // Every name the program derives from config, against GCP's rules, before anything is planned.
     try {
-      for (const p of derivedNameProblems(c)) ctx.addIssue({ code: "custom", path: keyPathSegments(p.key), input: valueAtKey(c, p.key), message: p.message });
+      for (const p of derivedNameProblems(c))
+        ctx.addIssue({ code: "custom", path: keyPathSegments(p.key), input: valueAtKey(c, p.key), message: p.message });
     } catch (err) {
       ctx.addIssue({ code: "custom", path: ["environment"], input: c.environment, message: (err as Error).message });
     }
@@ -561,12 +757,17 @@ export const stackConfigSchema = z
     const podPrefix = prefix(c.network.podCidr);
     const nodePrefix = prefix(c.network.nodeCidr);
     if (podPrefix !== undefined && nodePrefix !== undefined) {
-      const pools = (roles: readonly ("system" | "backend" | "mcp")[]) => roles.map((role) => ({ role, maxNodes: c.nodePools[role].maxNodes }));
+      const pools = (roles: readonly ("system" | "backend" | "mcp")[]) =>
+        roles.map((role) => ({ role, maxNodes: c.nodePools[role].maxNodes }));
       // podCidr holds the system and backend pools (the MCP pool has mcpPodCidr, checked below); the node range
       // holds every pool.
       const problems = [
-        ...rangeProblems({ podPrefix, nodePrefix: 0, zones: c.zones.length, pools: pools(["system", "backend"]) }).filter((p) => p.key === "podCidr"),
-        ...rangeProblems({ podPrefix: 0, nodePrefix, zones: c.zones.length, pools: pools(["system", "backend", "mcp"]) }).filter((p) => p.key === "nodeCidr"),
+        ...rangeProblems({ podPrefix, nodePrefix: 0, zones: c.zones.length, pools: pools(["system", "backend"]) }).filter(
+          (p) => p.key === "podCidr",
+        ),
+        ...rangeProblems({ podPrefix: 0, nodePrefix, zones: c.zones.length, pools: pools(["system", "backend", "mcp"]) }).filter(
+          (p) => p.key === "nodeCidr",
+        ),
       ];
       for (const p of problems) {
         ctx.addIssue({ code: "custom", path: ["network", p.key], input: c.network[p.key], message: p.message });
@@ -574,14 +775,24 @@ export const stackConfigSchema = z
     }
     c.zones.forEach((zone, i) => {
       if (!zone.startsWith(`${c.region}-`)) {
-        ctx.addIssue({ code: "custom", path: ["zones", i], input: zone, message: `is not in region ${c.region}; use ${c.region}-a, ${c.region}-b, ...` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["zones", i],
+          input: zone,
+          message: `is not in region ${c.region}; use ${c.region}-a, ${c.region}-b, ...`,
+        });
       }
     });
     if (new Set(c.zones).size !== c.zones.length) {
       ctx.addIssue({ code: "custom", path: ["zones"], input: c.zones, message: "lists a zone twice" });
     }
     if (c.kind === "enterprise" && !c.enterprise) {
-      ctx.addIssue({ code: "custom", path: ["enterprise"], input: undefined, message: "is required when kind is enterprise (customer, folderId, billingAccount, platformProject)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["enterprise"],
+        input: undefined,
+        message: "is required when kind is enterprise (customer, folderId, billingAccount, platformProject)",
+      });
     }
     if (c.kind === "platform" && c.enterprise) {
       ctx.addIssue({ code: "custom", path: ["enterprise"], input: c.enterprise, message: "is only allowed when kind is enterprise" });
@@ -589,13 +800,16 @@ export const stackConfigSchema = z
     // GKE gives each node a /24 of its pool's pod range (110 pods per node by default): a range too small for a
     // pool's maximum leaves new nodes without pod addresses (docs/edge-egress-ops.md).
     // (podCidr, for the system and backend pools, is checked above with surge nodes counted.)
-    const podRanges: ["mcpPodCidr", number][] = [
-      ["mcpPodCidr", c.nodePools.mcp.maxNodes],
-    ];
+    const podRanges: ["mcpPodCidr", number][] = [["mcpPodCidr", c.nodePools.mcp.maxNodes]];
     for (const [key, nodes] of podRanges) {
       const range = parseCidr(c.network[key]);
       if (range && cidrSize(range) < nodes * PODS_PER_NODE_RANGE) {
-        ctx.addIssue({ code: "custom", path: ["network", key], input: c.network[key], message: `holds ${cidrSize(range) / PODS_PER_NODE_RANGE} node ranges (/24 each) but its pools may grow to ${nodes} nodes; use a larger range` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["network", key],
+          input: c.network[key],
+          message: `holds ${cidrSize(range) / PODS_PER_NODE_RANGE} node ranges (/24 each) but its pools may grow to ${nodes} nodes; use a larger range`,
+        });
       }
     }
     // Every VM a NAT serves must get its minimum ports even with every pool at its maximum.
@@ -609,49 +823,99 @@ export const stackConfigSchema = z
     }
     const platformRepo = c.platformImages.repository;
     if (!c.backend.image.startsWith(`${platformRepo}/`)) {
-      ctx.addIssue({ code: "custom", path: ["backend", "image"], input: c.backend.image, message: `must be in gumstack:platformImages.repository (${platformRepo}/...): only the release identity publishes platform images` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["backend", "image"],
+        input: c.backend.image,
+        message: `must be in gumstack:platformImages.repository (${platformRepo}/...): only the release identity publishes platform images`,
+      });
     }
     const repoId = c.artifactRegistry.repositoryId;
     if (repoId !== undefined && !repoId.endsWith(`-${c.environment}`)) {
-      ctx.addIssue({ code: "custom", path: ["artifactRegistry", "repositoryId"], input: repoId, message: `must end in -${c.environment} (e.g. mcp-${c.environment}) so two environments in one project never share a tenant repository; or leave it unset` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["artifactRegistry", "repositoryId"],
+        input: repoId,
+        message: `must end in -${c.environment} (e.g. mcp-${c.environment}) so two environments in one project never share a tenant repository; or leave it unset`,
+      });
     }
     // The tenant repository (mcp-<environment> unless set) must never be the platform-images repository.
     const tenantRepo = `${c.region}-docker.pkg.dev/${c.project}/${repoId ?? `mcp-${c.environment}`}`;
     if (tenantRepo === platformRepo) {
-      ctx.addIssue({ code: "custom", path: ["platformImages", "repository"], input: platformRepo, message: `must differ from this stack's tenant MCP repository (${tenantRepo}): tenant images never share the platform's repository` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["platformImages", "repository"],
+        input: platformRepo,
+        message: `must differ from this stack's tenant MCP repository (${tenantRepo}): tenant images never share the platform's repository`,
+      });
     }
     // The canary passes the same admission guard as customers' servers: its image lives under its reserved
     // tenant path of this stack's tenant MCP repository (components/serving/isolationCanary.ts checks it too).
     const canaryPath = `${tenantRepo}/${CANARY_TENANT}/`;
     if (c.canary.enabled && !c.canary.image) {
-      ctx.addIssue({ code: "custom", path: ["canary", "image"], input: undefined, message: `is required when canary.enabled is true: the digest the release identity pushed, ${canaryPath}canary@sha256:<64 hex> (or set canary.enabled: false)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["canary", "image"],
+        input: undefined,
+        message: `is required when canary.enabled is true: the digest the release identity pushed, ${canaryPath}canary@sha256:<64 hex> (or set canary.enabled: false)`,
+      });
     }
     // Only against a well-formed project: a malformed one is reported on its own key.
     if (c.canary.image && projectId.safeParse(c.project).success && !c.canary.image.startsWith(canaryPath)) {
-      ctx.addIssue({ code: "custom", path: ["canary", "image"], input: c.canary.image, message: `must be in this stack's tenant MCP repository under the canary's tenant path: ${canaryPath}<name>@sha256:<64 hex>` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["canary", "image"],
+        input: c.canary.image,
+        message: `must be in this stack's tenant MCP repository under the canary's tenant path: ${canaryPath}<name>@sha256:<64 hex>`,
+      });
     }
     if (c.build.namespace === c.mcp.namespace || c.build.namespace === "gumstack-backend") {
-      ctx.addIssue({ code: "custom", path: ["build", "namespace"], input: c.build.namespace, message: "must be a namespace of its own, not the MCP or backend namespace: builds run untrusted Dockerfiles" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["build", "namespace"],
+        input: c.build.namespace,
+        message: "must be a namespace of its own, not the MCP or backend namespace: builds run untrusted Dockerfiles",
+      });
     }
     // Build pods run on the MCP pool, whose nodes read only the tenant MCP repository: the builder is the release
     // identity's copy (same digest) under the reserved platform path there, which no MCP server may take as tenant.
     const buildPath = `${tenantRepo}/${BUILD_IMAGE_PATH}/`;
-    if (projectId.safeParse(c.project).success && !(c.build.builderImage.startsWith(buildPath) && /^[a-z0-9._-]+@sha256:[a-f0-9]{64}$/.test(c.build.builderImage.slice(buildPath.length)))) {
-      ctx.addIssue({ code: "custom", path: ["build", "builderImage"], input: c.build.builderImage, message: `must be in this stack's tenant MCP repository under the build plane's reserved path: ${buildPath}builder@sha256:<64 hex> (scripts/publish-platform-image.sh copies it there and prints the digest)` });
+    if (
+      projectId.safeParse(c.project).success &&
+      !(
+        c.build.builderImage.startsWith(buildPath) &&
+        /^[a-z0-9._-]+@sha256:[a-f0-9]{64}$/.test(c.build.builderImage.slice(buildPath.length))
+      )
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["build", "builderImage"],
+        input: c.build.builderImage,
+        message: `must be in this stack's tenant MCP repository under the build plane's reserved path: ${buildPath}builder@sha256:<64 hex> (scripts/publish-platform-image.sh copies it there and prints the digest)`,
+      });
     }
     if (c.enterprise && c.enterprise.platformProject === c.project) {
-      ctx.addIssue({ code: "custom", path: ["enterprise", "platformProject"], input: c.enterprise.platformProject, message: "must differ from project: the customer gets a dedicated project" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["enterprise", "platformProject"],
+        input: c.enterprise.platformProject,
+        message: "must differ from project: the customer gets a dedicated project",
+      });
     }
   });
 
 /** "buckets[0]" -> ["buckets", 0]; "edge.apiSubdomain" -> ["edge", "apiSubdomain"]. */
 function keyPathSegments(key: string): Array<string | number> {
-  return key.split(/[.[\]]/).filter((s) => s !== "").map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return key
+    .split(/[.[\]]/)
+    .filter((s) => s !== "")
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 function valueAtKey(root: unknown, key: string): unknown {
   let cur: unknown = root;
-  for (const seg of keyPathSegments(key)) cur = cur === null || typeof cur !== "object" ? undefined : (cur as Record<string | number, unknown>)[seg];
+  for (const seg of keyPathSegments(key))
+    cur = cur === null || typeof cur !== "object" ? undefined : (cur as Record<string | number, unknown>)[seg];
   return cur;
 }
 

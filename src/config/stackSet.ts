@@ -37,7 +37,9 @@ export function stackSetProblems(stacks: readonly NamedStack[]): string[] {
       const id = `${n.scope}|${n.kind}|${n.name}`;
       const first = owner.get(id);
       if (first && first.stack !== s.stack) {
-        problems.push(`${s.stack}: gumstack:${n.key}: makes the ${n.kind} "${n.name}", which stack ${first.stack} already makes (from gumstack:${first.key}); names in ${n.scope === "global" ? "the global namespace" : n.scope} must be unique`);
+        problems.push(
+          `${s.stack}: gumstack:${n.key}: makes the ${n.kind} "${n.name}", which stack ${first.stack} already makes (from gumstack:${first.key}); names in ${n.scope === "global" ? "the global namespace" : n.scope} must be unique`,
+        );
       } else if (!first) owner.set(id, { stack: s.stack, key: n.key });
     }
   }

@@ -89,7 +89,8 @@ function applyFlags(doc: Document, input: NewEnterpriseInput, fresh: boolean): v
     if (doc.hasIn(["config", "gumstack:canary"])) {
       set(["gumstack:canary"], doc.createNode({ enabled: false }));
       const node = doc.getIn(["config", "gumstack:canary"], true) as { commentBefore?: string } | undefined;
-      if (node) node.commentBefore = " Off until the release identity has pushed the canary to this stack's repository (README: Isolation canary).";
+      if (node)
+        node.commentBefore = " Off until the release identity has pushed the canary to this stack's repository (README: Isolation canary).";
     }
   }
   const domain = input.domain ?? (fresh ? `${input.customer}.${templateDomain.slice(templateDomain.indexOf(".") + 1)}` : undefined);
@@ -109,10 +110,15 @@ function applyFlags(doc: Document, input: NewEnterpriseInput, fresh: boolean): v
   const digest = typeof builder === "string" ? /@(sha256:[a-f0-9]{64})$/.exec(builder)?.[1] : undefined;
   if (digest && project !== undefined) {
     const repoId = get(["gumstack:artifactRegistry", "repositoryId"]) ?? `mcp-${String(get(["gumstack:environment"]))}`;
-    set(["gumstack:build", "builderImage"], `${String(get(["gumstack:region"]))}-docker.pkg.dev/${project}/${String(repoId)}/${BUILD_IMAGE_PATH}/builder@${digest}`);
+    set(
+      ["gumstack:build", "builderImage"],
+      `${String(get(["gumstack:region"]))}-docker.pkg.dev/${project}/${String(repoId)}/${BUILD_IMAGE_PATH}/builder@${digest}`,
+    );
     if (fresh) {
       const node = doc.getIn(["config", "gumstack:build"], true) as { commentBefore?: string } | undefined;
-      if (node) node.commentBefore = " The builder's digest as in Pulumi.enterprise.yaml; after the first deployment copy it here: scripts/publish-platform-image.sh builder (README).";
+      if (node)
+        node.commentBefore =
+          " The builder's digest as in Pulumi.enterprise.yaml; after the first deployment copy it here: scripts/publish-platform-image.sh builder (README).";
     }
   }
 }
@@ -130,7 +136,9 @@ export function renderEnterpriseStack(templateText: string, input: NewEnterprise
   }
   const fresh = options.existingText === undefined;
   if (fresh) {
-    const missing = [input.billingAccount === undefined ? "--billing-account" : "", input.folderId === undefined ? "--folder" : ""].filter(Boolean);
+    const missing = [input.billingAccount === undefined ? "--billing-account" : "", input.folderId === undefined ? "--folder" : ""].filter(
+      Boolean,
+    );
     if (missing.length > 0) throw new EnterpriseInputError(missing.map((f) => `${f}: is required for a new customer`));
   }
   const fileName = `Pulumi.${stackNameFor(input.customer)}.yaml`;
@@ -141,7 +149,9 @@ export function renderEnterpriseStack(templateText: string, input: NewEnterprise
   if (!fresh) {
     const existing = doc.getIn(["config", "gumstack:enterprise", "customer"]);
     if (existing !== input.customer) {
-      throw new EnterpriseInputError([`--customer: ${fileName} is the stack of customer ${JSON.stringify(existing)}, not ${JSON.stringify(input.customer)}`]);
+      throw new EnterpriseInputError([
+        `--customer: ${fileName} is the stack of customer ${JSON.stringify(existing)}, not ${JSON.stringify(input.customer)}`,
+      ]);
     }
   }
   applyFlags(doc, input, fresh);

@@ -19,7 +19,10 @@ const IAM: Weight = { seconds: 10, basis: "one read-modify-write of the IAM poli
  * and the stack weigh nothing (they create nothing in the cloud).
  */
 export const WEIGHTS: Readonly<Record<string, Weight>> = {
-  "gcp:projects/service:Service": { seconds: 60, basis: "a Service Usage long-running operation, usually under a minute; the API is usable only after (docs/facts.md fact 16)" },
+  "gcp:projects/service:Service": {
+    seconds: 60,
+    basis: "a Service Usage long-running operation, usually under a minute; the API is usable only after (docs/facts.md fact 16)",
+  },
   "gcp:projects/serviceIdentity:ServiceIdentity": { seconds: 10, basis: "generateServiceIdentity, one call; estimate" },
   "gcp:organizations/project:Project": { seconds: 30, basis: "projects.create long-running operation; estimate" },
   "gcp:billing/budget:Budget": { seconds: 5, basis: "one Billing Budgets API call; estimate" },
@@ -39,23 +42,57 @@ export const WEIGHTS: Readonly<Record<string, Weight>> = {
   "gcp:compute/firewall:Firewall": { seconds: 15, basis: "Compute Engine global operation; estimate" },
   "gcp:compute/globalAddress:GlobalAddress": { seconds: 15, basis: "Compute Engine global operation; estimate" },
   "gcp:compute/sSLPolicy:SSLPolicy": { seconds: 15, basis: "Compute Engine global operation; estimate" },
-  "gcp:container/cluster:Cluster": { seconds: 600, basis: "regional private GKE cluster, control plane replicated in three zones: typically 5-10 minutes; upper figure" },
-  "gcp:container/nodePool:NodePool": { seconds: 240, basis: "regional node pool, one managed instance group per zone, nodes booted and registered: typically 3-5 minutes" },
+  "gcp:container/cluster:Cluster": {
+    seconds: 600,
+    basis: "regional private GKE cluster, control plane replicated in three zones: typically 5-10 minutes; upper figure",
+  },
+  "gcp:container/nodePool:NodePool": {
+    seconds: 240,
+    basis: "regional node pool, one managed instance group per zone, nodes booted and registered: typically 3-5 minutes",
+  },
   "gcp:spanner/instance:Instance": { seconds: 60, basis: "Spanner instance create long-running operation; estimate" },
   "gcp:spanner/database:Database": { seconds: 60, basis: "Spanner database create with CMEK, long-running operation; estimate" },
   "gcp:spanner/backupSchedule:BackupSchedule": { seconds: 5, basis: "one Spanner call; estimate" },
   "gcp:storage/bucket:Bucket": { seconds: 5, basis: "one Cloud Storage call; estimate" },
   "gcp:artifactregistry/repository:Repository": { seconds: 15, basis: "Artifact Registry create long-running operation; estimate" },
-  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": { seconds: 10, basis: "Certificate Manager long-running operation; estimate" },
-  "gcp:certificatemanager/certificate:Certificate": { seconds: 15, basis: "returns once created; Google-managed issuance goes on asynchronously" },
+  "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": {
+    seconds: 10,
+    basis: "Certificate Manager long-running operation; estimate",
+  },
+  "gcp:certificatemanager/certificate:Certificate": {
+    seconds: 15,
+    basis: "returns once created; Google-managed issuance goes on asynchronously",
+  },
   "gcp:certificatemanager/certificateMap:CertificateMap": { seconds: 10, basis: "Certificate Manager long-running operation; estimate" },
-  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": { seconds: 10, basis: "Certificate Manager long-running operation; estimate" },
-  "kubernetes:helm.sh/v3:Release": { seconds: 120, basis: "Knative Operator chart: the release waits until its Deployments are ready (images pulled on fresh nodes); estimate" },
-  "kubernetes:operator.knative.dev/v1beta1:KnativeServing": { seconds: 240, basis: "waitFor condition=Ready: the operator installs Serving and Kourier, webhooks come up (3 replicas each); estimate" },
-  "kubernetes:apps/v1:Deployment": { seconds: 120, basis: `Pulumi awaits the rollout: new pods scheduled, images pulled, readiness probes pass (${PULUMI_K8S_AWAIT}); estimate` },
-  "kubernetes:core/v1:Service": { seconds: 10, basis: `Pulumi awaits endpoints: its pods come from a Deployment that is awaited itself (${PULUMI_K8S_AWAIT})` },
-  "kubernetes:gateway.networking.k8s.io/v1:Gateway": { seconds: 300, basis: "Pulumi does not await it, but GKE's Gateway controller then provisions the global load balancer (forwarding rules, proxies, URL map), typically several minutes before the edge answers; estimate" },
-  "kubernetes:apiregistration.k8s.io/v1:APIService": { seconds: 10, basis: "registered at once; available once its Service answers; estimate" },
+  "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": {
+    seconds: 10,
+    basis: "Certificate Manager long-running operation; estimate",
+  },
+  "kubernetes:helm.sh/v3:Release": {
+    seconds: 120,
+    basis: "Knative Operator chart: the release waits until its Deployments are ready (images pulled on fresh nodes); estimate",
+  },
+  "kubernetes:operator.knative.dev/v1beta1:KnativeServing": {
+    seconds: 240,
+    basis: "waitFor condition=Ready: the operator installs Serving and Kourier, webhooks come up (3 replicas each); estimate",
+  },
+  "kubernetes:apps/v1:Deployment": {
+    seconds: 120,
+    basis: `Pulumi awaits the rollout: new pods scheduled, images pulled, readiness probes pass (${PULUMI_K8S_AWAIT}); estimate`,
+  },
+  "kubernetes:core/v1:Service": {
+    seconds: 10,
+    basis: `Pulumi awaits endpoints: its pods come from a Deployment that is awaited itself (${PULUMI_K8S_AWAIT})`,
+  },
+  "kubernetes:gateway.networking.k8s.io/v1:Gateway": {
+    seconds: 300,
+    basis:
+      "Pulumi does not await it, but GKE's Gateway controller then provisions the global load balancer (forwarding rules, proxies, URL map), typically several minutes before the edge answers; estimate",
+  },
+  "kubernetes:apiregistration.k8s.io/v1:APIService": {
+    seconds: 10,
+    basis: "registered at once; available once its Service answers; estimate",
+  },
   "kubernetes:node.k8s.io/v1:RuntimeClass": { seconds: 1, basis: "a read of GKE's own object" },
 };
 

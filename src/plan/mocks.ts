@@ -42,12 +42,18 @@ function computedOutputs(type: string, name: string, inputs: State, defaultProje
       return { name: resName, instanceGroupUrls: [], managedInstanceGroupUrls: [] };
     case "gcp:serviceaccount/account:Account": {
       const email = `${String(inputs.accountId)}@${project}.iam.gserviceaccount.com`;
-      return { email, member: `serviceAccount:${email}`, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: fakeNumber(email, 21) };
+      return {
+        email,
+        member: `serviceAccount:${email}`,
+        name: `projects/${project}/serviceAccounts/${email}`,
+        uniqueId: fakeNumber(email, 21),
+      };
     }
     case "gcp:projects/serviceIdentity:ServiceIdentity": {
       const service = String(inputs.service).replace(".googleapis.com", "");
       // Most agents live in gcp-sa-<service>; GKE's and Compute Engine's keep their historical domains.
-      const domain = ({ container: "container-engine-robot", compute: "compute-system" } as Record<string, string>)[service] ?? `gcp-sa-${service}`;
+      const domain =
+        ({ container: "container-engine-robot", compute: "compute-system" } as Record<string, string>)[service] ?? `gcp-sa-${service}`;
       const email = `service-${fakeNumber(project)}@${domain}.iam.gserviceaccount.com`;
       return { email, member: `serviceAccount:${email}` };
     }
@@ -62,7 +68,11 @@ function computedOutputs(type: string, name: string, inputs: State, defaultProje
     case "gcp:compute/address:Address": {
       // A distinct documentation-range (RFC 5737 TEST-NET-3) address per reserved regional address.
       const n = Number(BigInt(`0x${createHash("sha256").update(resName).digest("hex").slice(0, 8)}`) % 254n) + 1;
-      return { name: resName, address: `203.0.113.${n}`, selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${location}/addresses/${resName}` };
+      return {
+        name: resName,
+        address: `203.0.113.${n}`,
+        selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/regions/${location}/addresses/${resName}`,
+      };
     }
     case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig":
       return { name: `projects/${project}/uptimeCheckConfigs/${fakeNumber(name, 10)}`, uptimeCheckId: `gumstack-${fakeNumber(name, 10)}` };
@@ -72,20 +82,38 @@ function computedOutputs(type: string, name: string, inputs: State, defaultProje
       return {
         name: resName,
         dnsResourceRecords: [
-          { name: `_acme-challenge.${String(inputs.domain)}.`, type: "CNAME", data: `${fakeNumber(resName, 8)}.authorize.certificatemanager.goog.` },
+          {
+            name: `_acme-challenge.${String(inputs.domain)}.`,
+            type: "CNAME",
+            data: `${fakeNumber(resName, 8)}.authorize.certificatemanager.goog.`,
+          },
         ],
       };
     case "gcp:artifactregistry/repository:Repository":
-      return { name: str(inputs.repositoryId, resName), registryUri: `${location}-docker.pkg.dev/${project}/${String(inputs.repositoryId)}` };
+      return {
+        name: str(inputs.repositoryId, resName),
+        registryUri: `${location}-docker.pkg.dev/${project}/${String(inputs.repositoryId)}`,
+      };
     case "gcp:storage/bucket:Bucket":
       return { name: resName, url: `gs://${resName}`, selfLink: `https://www.googleapis.com/storage/v1/b/${resName}` };
     case "kubernetes:node.k8s.io/v1:RuntimeClass":
       // Only ever read (GKE Sandbox owns it): the class as GKE creates it for a sandbox node pool.
       return { apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name: "gvisor" }, handler: "gvisor" };
     case "random:index/randomId:RandomId":
-      return { hex: createHash("sha256").update(name).digest("hex").slice(0, Number(inputs.byteLength ?? 4) * 2), b64Url: "b2ZmbGluZQ" };
+      return {
+        hex: createHash("sha256")
+          .update(name)
+          .digest("hex")
+          .slice(0, Number(inputs.byteLength ?? 4) * 2),
+        b64Url: "b2ZmbGluZQ",
+      };
     case "random:index/randomPassword:RandomPassword":
-      return { result: createHash("sha256").update(name).digest("base64").slice(0, Number(inputs.length ?? 32)) };
+      return {
+        result: createHash("sha256")
+          .update(name)
+          .digest("base64")
+          .slice(0, Number(inputs.length ?? 32)),
+      };
     default:
       return { name: resName };
   }

@@ -109,8 +109,13 @@ function applyConfig(stackConfig: StackFileConfig): string {
 }
 
 type Req = {
-  getType(): string; getName(): string; getParent(): string; getCustom(): boolean; getProvider(): string;
-  getProtect(): boolean; getDependenciesList(): string[];
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getProtect(): boolean;
+  getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getAdditionalsecretoutputsList(): string[];
@@ -120,8 +125,7 @@ type Resp = { getUrn(): string; getId(): string; getObject(): { toJavaScript(): 
 /** Runs the program offline for a stack and returns the planned deployment. Throws on config or program errors. */
 export async function planStack(options: PlanOptions): Promise<StackExport> {
   const stackConfig =
-    options.stackConfig ??
-    readStackFile(options.configFile ?? join(options.dir ?? process.cwd(), `Pulumi.${options.stack}.yaml`));
+    options.stackConfig ?? readStackFile(options.configFile ?? join(options.dir ?? process.cwd(), `Pulumi.${options.stack}.yaml`));
   const project = applyConfig(stackConfig);
   await pulumi.runtime.setMocks(platformMocks(project), options.project ?? CONFIG_NAMESPACE, options.stack, false);
 
@@ -160,7 +164,13 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
 
   // Reads (`Resource.get`) appear in an export as external resources: record them too.
   const reader = monitor as unknown as {
-    readResource(req: Req & { getId(): string }, cb: (err: Error | null, resp?: { getUrn(): string; getProperties(): { toJavaScript(): Record<string, unknown> } | undefined }) => void): Promise<void>;
+    readResource(
+      req: Req & { getId(): string },
+      cb: (
+        err: Error | null,
+        resp?: { getUrn(): string; getProperties(): { toJavaScript(): Record<string, unknown> } | undefined },
+      ) => void,
+    ): Promise<void>;
   };
   const read = reader.readResource.bind(monitor);
   reader.readResource = (req, cb) =>
@@ -186,7 +196,10 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
 
   // Component and stack outputs arrive later, through registerResourceOutputs.
   const monitorOutputs = monitor as unknown as {
-    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: (err: Error | null) => void): void;
+    registerResourceOutputs(
+      req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined },
+      cb: (err: Error | null) => void,
+    ): void;
   };
   const registerOutputs = monitorOutputs.registerResourceOutputs.bind(monitor);
   monitorOutputs.registerResourceOutputs = (req, cb) => {

@@ -85,7 +85,10 @@ export class PolicyConfigError extends Error {
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
-function normalizeConfig(config: PolicyPackConfig, policies: Policies): Map<string, { level?: EnforcementLevel; props: Record<string, unknown> }> {
+function normalizeConfig(
+  config: PolicyPackConfig,
+  policies: Policies,
+): Map<string, { level?: EnforcementLevel; props: Record<string, unknown> }> {
   const out = new Map<string, { level?: EnforcementLevel; props: Record<string, unknown> }>();
   for (const [name, value] of Object.entries(config)) {
     const policy = policies.find((p) => p.name === name);
@@ -170,7 +173,9 @@ function providerMessage(p: ExportResource, source: PropertySource) {
 
 function call(handler: Handler, request: unknown): Promise<AnalyzeResponse> {
   return new Promise((resolve, reject) => {
-    void handler({ request }, (err, resp) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(resp!))).catch(reject);
+    void handler({ request }, (err, resp) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(resp!))).catch(
+      reject,
+    );
   });
 }
 

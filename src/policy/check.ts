@@ -63,7 +63,13 @@ export async function checkStack(
   const config = mergePackConfig(packConfigFile(values), explicit);
   const namespace = configuredNamespace(config, values.mcpNamespace)!;
   const valuesFrom: StackCheck["valuesFrom"] =
-    configuredNamespace(explicit, undefined) !== undefined ? "the --config file" : derived ? "the stack's config" : fromOutputs ? "the Stack outputs" : "the pack's defaults";
+    configuredNamespace(explicit, undefined) !== undefined
+      ? "the --config file"
+      : derived
+        ? "the stack's config"
+        : fromOutputs
+          ? "the Stack outputs"
+          : "the pack's defaults";
   const run = await runPolicyPack(resources, { config });
   const checked = { values: { ...values, mcpNamespace: namespace }, config, valuesFrom };
   if (hasNamespace(resources, namespace)) return { run, ...checked };

@@ -37,7 +37,8 @@ function stringList(v: unknown, where: string): string[] {
 function parseResource(r: unknown, i: number): ExportResource | undefined {
   const at = `deployment.resources[${i}]`;
   if (!isObject(r)) throw new ExportError(`${at} must be an object`);
-  if (typeof r.urn !== "string" || !r.urn.startsWith("urn:pulumi:")) throw new ExportError(`${at}.urn must be a Pulumi URN (urn:pulumi:...)`);
+  if (typeof r.urn !== "string" || !r.urn.startsWith("urn:pulumi:"))
+    throw new ExportError(`${at}.urn must be a Pulumi URN (urn:pulumi:...)`);
   const where = `${at} (${r.urn})`;
   if (typeof r.type !== "string" || r.type === "") throw new ExportError(`${where}.type must be a resource type token`);
   // Resources pending deletion (a failed replace) are not part of the stack's desired state.
@@ -51,7 +52,8 @@ function parseResource(r: unknown, i: number): ExportResource | undefined {
   const propertyDependencies: Record<string, string[]> = {};
   if (r.propertyDependencies !== undefined && r.propertyDependencies !== null) {
     if (!isObject(r.propertyDependencies)) throw new ExportError(`${where}.propertyDependencies must be an object`);
-    for (const [k, v] of Object.entries(r.propertyDependencies)) propertyDependencies[k] = stringList(v, `${where}.propertyDependencies.${k}`);
+    for (const [k, v] of Object.entries(r.propertyDependencies))
+      propertyDependencies[k] = stringList(v, `${where}.propertyDependencies.${k}`);
   }
   return {
     urn: r.urn,
@@ -81,7 +83,8 @@ export function parseExport(text: string, source: string): ExportResource[] {
   }
   const hint = "expected the output of `pulumi stack export` or `npm run plan -- --json <file>`";
   if (!isObject(doc)) throw new ExportError(`${source}: the top level must be an object; ${hint}`);
-  if (doc.version !== 3) throw new ExportError(`${source}: version is ${JSON.stringify(doc.version ?? null)}, only version 3 exports are supported; ${hint}`);
+  if (doc.version !== 3)
+    throw new ExportError(`${source}: version is ${JSON.stringify(doc.version ?? null)}, only version 3 exports are supported; ${hint}`);
   const deployment = doc.deployment;
   if (!isObject(deployment)) throw new ExportError(`${source}: 'deployment' is missing or not an object; ${hint}`);
   const resources = deployment.resources ?? [];

@@ -83,7 +83,12 @@ export function renderStackMarkdown(r: StackReport): string {
 }
 
 export function renderSummaryMarkdown(reports: readonly StackReport[]): string {
-  const lines = ["# Fleet check", "", "| stack | status | resources | MCP namespace | mandatory | advisory | isolation policies passed (of applicable) |", "|---|---|---|---|---|---|---|"];
+  const lines = [
+    "# Fleet check",
+    "",
+    "| stack | status | resources | MCP namespace | mandatory | advisory | isolation policies passed (of applicable) |",
+    "|---|---|---|---|---|---|---|",
+  ];
   for (const r of reports) {
     const m = r.violations.filter((d) => d.level === "mandatory").length;
     const a = r.violations.filter((d) => d.level === "advisory").length;

@@ -22,13 +22,16 @@ const tenantRepositoryId = (config: { environment: string; artifactRegistry: { r
   config.artifactRegistry.repositoryId ?? `mcp-${config.environment}`;
 
 /** The stack's platform-images repository (`gumstack:platformImages.repository`), when its config has one. */
-const platformImagesOf = (config: object): string | undefined => (config as { platformImages?: { repository?: string } }).platformImages?.repository;
+const platformImagesOf = (config: object): string | undefined =>
+  (config as { platformImages?: { repository?: string } }).platformImages?.repository;
 
 /**
  * The pack values of a stack, from its validated config: the same names the program gives the resources.
  * Values the config does not determine take the pack's defaults (readPackConfig, which also validates them).
  */
-export function packValuesFromConfig(config: Pick<StackConfig, "region" | "project" | "environment" | "mcp" | "artifactRegistry"> & { build?: { namespace: string } }): PackConfig {
+export function packValuesFromConfig(
+  config: Pick<StackConfig, "region" | "project" | "environment" | "mcp" | "artifactRegistry"> & { build?: { namespace: string } },
+): PackConfig {
   const platformImagesRepository = platformImagesOf(config);
   return readPackConfig({
     mcpNamespace: config.mcp.namespace,
@@ -106,7 +109,11 @@ export function packConfigFile(values: PackConfig): PolicyPackConfig {
  * Deletion-protection policies a deliberate teardown (`gumstack:allowDestroy: true`) lowers to advisory, so the
  * `pulumi up` that turns provider protection off is not blocked; every isolation policy stays mandatory.
  */
-export const TEARDOWN_ADVISORY = ["gke-cluster-deletion-protection", "spanner-database-drop-protection", "spanner-instance-deletion-protection"] as const;
+export const TEARDOWN_ADVISORY = [
+  "gke-cluster-deletion-protection",
+  "spanner-database-drop-protection",
+  "spanner-instance-deletion-protection",
+] as const;
 
 /** The enforcement levels a stack's config sets: the teardown's advisory levels when allowDestroy is on. */
 export function teardownLevels(config: Pick<StackConfig, "allowDestroy">): PolicyPackConfig {

@@ -26,7 +26,9 @@ const ORDER: Record<string, number> = { mandatory: 0, advisory: 1 };
 export function renderText(run: PolicyRun, source: string): string {
   const s = summarize(run);
   const lines = [`Policy pack ${run.pack}@v${run.version}: ${run.policies} policies over ${run.resources} resources of ${source}`, ""];
-  const sorted = [...run.diagnostics].sort((a: Diagnostic, b: Diagnostic) => (ORDER[a.level] ?? 2) - (ORDER[b.level] ?? 2) || a.policy.localeCompare(b.policy));
+  const sorted = [...run.diagnostics].sort(
+    (a: Diagnostic, b: Diagnostic) => (ORDER[a.level] ?? 2) - (ORDER[b.level] ?? 2) || a.policy.localeCompare(b.policy),
+  );
   for (const d of sorted) {
     lines.push(`${d.level.padEnd(9)}  ${d.policy}  ${resourceLabel(d.urn)}`);
     lines.push(`           ${d.message}`);

@@ -3,7 +3,12 @@
 // network + NAT -> cluster -> pools -> Kubernetes provider -> namespaces and policies -> workloads.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { ArtifactRegistry, dockerRepositoryUrl, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
+import {
+  ArtifactRegistry,
+  dockerRepositoryUrl,
+  parseDockerRepositoryUrl,
+  tenantRepositoryId,
+} from "../../components/gcp/artifactRegistry.js";
 import { Alerting } from "../../components/gcp/alerting.js";
 import { DataAccessAuditLogs } from "../../components/gcp/auditLogs.js";
 import { NotificationChannels } from "../../components/gcp/notificationChannels.js";
@@ -66,11 +71,21 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   // gumstack:allowDestroy, the deliberate teardown switch, reaches each protected component as one argument.
   const allowDestroy = settings.allowDestroy;
   const kms = new Kms("kms", {
-    project, region, environment, rotationDays: settings.kms.rotationDays, agents: services.agents, apis, allowDestroy,
+    project,
+    region,
+    environment,
+    rotationDays: settings.kms.rotationDays,
+    agents: services.agents,
+    apis,
+    allowDestroy,
     randomSuffix: settings.naming.randomSuffix,
   });
   const network = new Network("network", {
-    project, region, environment, network: settings.network, apis,
+    project,
+    region,
+    environment,
+    network: settings.network,
+    apis,
     egress: settings.egress,
     backendPorts: lbPodPorts(settings.backend.port),
   });
@@ -81,25 +96,42 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const tenantRepoId = tenantRepositoryId(environment, settings.artifactRegistry.repositoryId);
   const platformImages = parseDockerRepositoryUrl(settings.platformImages.repository);
   const registry = new ArtifactRegistry("registry", {
-    project, region, apis,
+    project,
+    region,
+    apis,
     repositoryId: tenantRepoId,
     retentionDays: settings.artifactRegistry.retentionDays,
     keepRecentVersions: settings.artifactRegistry.keepRecentVersions,
-    kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry,
+    kmsKeyName: kms.keys.registry.id,
+    keyGrants: kms.grants.registry,
     // The release identity copies the canary and the builder here (the MCP pool reads no other repository).
     publisherEmail: settings.platformImages.releaseIdentity,
   });
   const spanner = new Spanner("spanner", {
-    project, region, environment, spanner: settings.spanner, apis,
-    kmsKeyName: kms.keys.spanner.id, keyGrants: kms.grants.spanner, allowDestroy,
+    project,
+    region,
+    environment,
+    spanner: settings.spanner,
+    apis,
+    kmsKeyName: kms.keys.spanner.id,
+    keyGrants: kms.grants.spanner,
+    allowDestroy,
   });
   const buckets = new Buckets("buckets", {
-    project, region, environment, purposes: settings.buckets, apis,
-    kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage, allowDestroy,
+    project,
+    region,
+    environment,
+    purposes: settings.buckets,
+    apis,
+    kmsKeyName: kms.keys.storage.id,
+    keyGrants: kms.grants.storage,
+    allowDestroy,
     randomSuffix: settings.naming.randomSuffix,
   });
   const accounts = new ServiceAccounts("accounts", {
-    project, environment, apis,
+    project,
+    environment,
+    apis,
     tenantRepository: registry.repository,
     platformImagesRepository: platformImages,
     databases: spanner.databases,
@@ -110,7 +142,9 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
 
   // --- GKE ----------------------------------------------------------------------------------------------
   const cluster = new GkeCluster("gke", {
-    project, region, zones: settings.zones,
+    project,
+    region,
+    zones: settings.zones,
     clusterName: `gumstack-${environment}`,
     network: network.network.id,
     subnetwork: network.subnetwork.id,
@@ -133,7 +167,11 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const poolDeps = [network.nat, ...accounts.grants, ...kms.grants.gke];
   const pool = (role: "system" | "backend" | "mcp", extra: pulumi.Resource[] = [], podRange?: string) =>
     new GkeNodePool(`pool-${role}`, {
-      project, location: region, cluster: cluster.name, role, zones: settings.zones,
+      project,
+      location: region,
+      cluster: cluster.name,
+      role,
+      zones: settings.zones,
       ...settings.nodePools[role],
       serviceAccountEmail: accounts.nodes[role].email,
       bootDiskKmsKey: kms.keys.gke.id,
@@ -154,12 +192,24 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   const ranges = { ...settings.network, nodeLocalDns: settings.cluster.nodeLocalDns };
   const m = settings.mcp;
   const mcp = new McpNamespace("mcp", {
-    provider, namespace: m.namespace, quotaCpu: m.quotaCpu, quotaMemory: m.quotaMemory, quotaPods: m.quotaPods,
-    defaultCpuRequest: m.defaultCpuRequest, defaultMemory: m.defaultMemory, maxMemory: m.maxMemory, maxCpu: m.maxCpu,
-    defaultEphemeralStorageRequest: m.defaultEphemeralStorageRequest, defaultEphemeralStorage: m.defaultEphemeralStorage, maxEphemeralStorage: m.maxEphemeralStorage,
+    provider,
+    namespace: m.namespace,
+    quotaCpu: m.quotaCpu,
+    quotaMemory: m.quotaMemory,
+    quotaPods: m.quotaPods,
+    defaultCpuRequest: m.defaultCpuRequest,
+    defaultMemory: m.defaultMemory,
+    maxMemory: m.maxMemory,
+    maxCpu: m.maxCpu,
+    defaultEphemeralStorageRequest: m.defaultEphemeralStorageRequest,
+    defaultEphemeralStorage: m.defaultEphemeralStorage,
+    maxEphemeralStorage: m.maxEphemeralStorage,
   });
   const mcpPolicies = new McpNetworkPolicies("mcp-netpol", {
-    provider, namespace: settings.mcp.namespace, ranges, dependsOn: [mcp.namespace],
+    provider,
+    namespace: settings.mcp.namespace,
+    ranges,
+    dependsOn: [mcp.namespace],
   });
   // MCP images: <tenant repository>/<tenant-id>/<server>, by digest (the repository's tags are mutable, for the
   // age-based cleanup). The platform's own images (gumstack:platformImages.repository) are refused by name.
@@ -184,7 +234,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     maxEmptyDirSize: m.maxEphemeralStorage,
   });
   const backendNs = new BackendNamespace("backend-ns", {
-    provider, project,
+    provider,
+    project,
     namespace: BACKEND_NAMESPACE,
     serviceAccountName: BACKEND_SERVICE_ACCOUNT,
     backendServiceAccountEmail: accounts.backend.email,
@@ -211,7 +262,10 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     quotaEphemeralStorage: build.quotaEphemeralStorage,
   });
   const buildPolicies = new BuildNetworkPolicies("build-netpol", {
-    provider, namespace: build.namespace, ranges, dependsOn: [buildNs.namespace],
+    provider,
+    namespace: build.namespace,
+    ranges,
+    dependsOn: [buildNs.namespace],
   });
   const buildGuard = new BuildAdmissionGuard("build-admission", {
     provider,
@@ -231,7 +285,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   });
   // Pushes what a build produced to the tenant MCP repository, with tokens the backend mints per build.
   const pusher = new ImagePusher("pusher", {
-    project, environment,
+    project,
+    environment,
     repository: { project, location: region, repositoryId: registry.repository.repositoryId },
     tokenMinter: accounts.backend.member,
     dependsOn: [apis.iam],
@@ -257,12 +312,18 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     dependsOn: [systemPool.nodePool, gvisor, network.controlPlaneWebhookFirewall, ...fenced],
   });
   // Who is told: one email channel per gumstack:alerting.emails address, for the platform's and the canary's alerts.
-  const notify = new NotificationChannels("notify", { project, environment, emails: settings.alerting.emails, dependsOn: [apis.monitoring] });
+  const notify = new NotificationChannels("notify", {
+    project,
+    environment,
+    emails: settings.alerting.emails,
+    dependsOn: [apis.monitoring],
+  });
   // The isolation canary: a platform-owned MCP server under a tenant's exact restrictions, admitted by the same
   // guard, probing what tenants must never reach (docs/canary.md).
   const canary = settings.canary.enabled
     ? new IsolationCanary("canary", {
-        provider, project,
+        provider,
+        project,
         clusterName: cluster.name,
         domain: settings.domain,
         ranges: settings.network,
@@ -308,17 +369,24 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     dependsOn: [backendPool.nodePool, backendNs, backendAccess, backendBuilds, pusher, knativeTagResolver],
   });
   new MetricsPipeline("metrics", {
-    provider, project,
+    provider,
+    project,
     workloadPool: cluster.workloadPool,
     // Named per environment like every other service account, so stacks sharing a project never collide.
     adapterAccountId: accountId("metrics-adapter", environment),
-    backend: { namespace: BACKEND_NAMESPACE, podLabels: backend.podLabels, metricsPort: backend.metricsPort, metricsPath: backend.metricsPath },
+    backend: {
+      namespace: BACKEND_NAMESPACE,
+      podLabels: backend.podLabels,
+      metricsPort: backend.metricsPort,
+      metricsPath: backend.metricsPath,
+    },
     dependsOn: [systemPool.nodePool, backendNs],
     apiDependsOn: [apis.iam, apis.monitoring],
   });
   const apiHost = `${settings.edge.apiSubdomain}.${settings.domain}`;
   const armor = new CloudArmorPolicy("armor", {
-    project, environment,
+    project,
+    environment,
     domain: settings.domain,
     apiHost,
     adaptiveProtection: settings.edge.armor.adaptiveProtection,
@@ -329,7 +397,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
     dependsOn: [apis.compute],
   });
   const edge = new Edge("edge", {
-    provider, project,
+    provider,
+    project,
     domain: settings.domain,
     apiSubdomain: settings.edge.apiSubdomain,
     ...(settings.edge.dnsZone ? { dnsZone: settings.edge.dnsZone } : {}),
@@ -344,7 +413,8 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   });
 
   const alerting = new Alerting("alerting", {
-    project, environment,
+    project,
+    environment,
     notificationChannels: notify.names,
     api: { host: apiHost, path: settings.backend.healthPath },
     // The canary's health path, checked from outside: the MCP path (LB, Kourier, activator) and the canary itself are up.

@@ -8,25 +8,37 @@ import { Job } from "kubernetes-models/batch/v1";
 import { Pod, Secret } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import {
-  imagePathPrefixOf, BUILD_POD_BOUNDS, BuildAdmissionGuard, buildAdmissionManifests,
+  imagePathPrefixOf,
+  BUILD_POD_BOUNDS,
+  BuildAdmissionGuard,
+  buildAdmissionManifests,
 } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { buildJobManifest, buildSecretManifests, type BuildPlatform, type BuildRequest } from "../../components/kubernetes/buildJob.js";
 import { guardRefusals } from "../support/admission.js";
 
 type Obj = Record<string, any>;
 const NS = "gumstack-build";
-const BUILDER = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@sha256:8c5f2d7e1a4b9c3f6e0d2a5b8c1f4e7a0d3b6c9f2e5a8d1b4c7f0a3e6d9b2c5f";
+const BUILDER =
+  "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@sha256:8c5f2d7e1a4b9c3f6e0d2a5b8c1f4e7a0d3b6c9f2e5a8d1b4c7f0a3e6d9b2c5f";
 const PLATFORM: BuildPlatform = { builderImage: BUILDER, deadlineSeconds: 600, ttlSecondsAfterFinished: 300 };
 const REQUEST: BuildRequest = {
-  buildId: "b7f3c2a1", tenantId: "acme", server: "weather",
-  gitUrl: "https://github.com/acme/weather-mcp.git", gitSha: "4f2c1e9a7b3d5f8e0c2a4b6d8f0e1c3a5b7d9f2e",
+  buildId: "b7f3c2a1",
+  tenantId: "acme",
+  server: "weather",
+  gitUrl: "https://github.com/acme/weather-mcp.git",
+  gitSha: "4f2c1e9a7b3d5f8e0c2a4b6d8f0e1c3a5b7d9f2e",
   imageRepository: "us-west1-docker.pkg.dev/gumstack-prod/gumstack",
 };
-const GUARD = buildAdmissionManifests({ builderImagePrefix: imagePathPrefixOf(BUILDER), maxDeadlineSeconds: 600, maxTtlSecondsAfterFinished: 300 });
+const GUARD = buildAdmissionManifests({
+  builderImagePrefix: imagePathPrefixOf(BUILDER),
+  maxDeadlineSeconds: 600,
+  maxTtlSecondsAfterFinished: 300,
+});
 const clone = <T>(o: T): T => structuredClone(o);
 const judge = (kind: string, object: Obj, extra: Obj = {}) => guardRefusals({ kind, object, ...extra }, GUARD, NS);
 /** Function names called in a CEL expression (string literals skipped). */
-const celFunctions = (e: string): string[] => [...e.replaceAll(/"(\\.|[^"\\])*"/g, '""').matchAll(/([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!);
+const celFunctions = (e: string): string[] =>
+  [...e.replaceAll(/"(\\.|[^"\\])*"/g, '""').matchAll(/([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!);
 
 const job = buildJobManifest(PLATFORM, REQUEST);
 /** The Pod the Job controller creates, after the API server's defaulting and GKE Sandbox's RuntimeClass scheduling. */
@@ -34,15 +46,28 @@ const pod: Obj = (() => {
   const spec = clone(job.spec.template.spec);
   for (const c of [...spec.initContainers, ...spec.containers]) Object.assign(c, { terminationMessagePath: "/dev/termination-log" });
   return {
-    apiVersion: "v1", kind: "Pod",
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: {
-      name: "build-b7f3c2a1-x7k2p", namespace: NS,
-      labels: { ...job.spec.template.metadata.labels, "batch.kubernetes.io/job-name": "build-b7f3c2a1", "batch.kubernetes.io/controller-uid": "5d1c" },
-      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: "build-b7f3c2a1", uid: "5d1c", controller: true, blockOwnerDeletion: true }],
+      name: "build-b7f3c2a1-x7k2p",
+      namespace: NS,
+      labels: {
+        ...job.spec.template.metadata.labels,
+        "batch.kubernetes.io/job-name": "build-b7f3c2a1",
+        "batch.kubernetes.io/controller-uid": "5d1c",
+      },
+      ownerReferences: [
+        { apiVersion: "batch/v1", kind: "Job", name: "build-b7f3c2a1", uid: "5d1c", controller: true, blockOwnerDeletion: true },
+      ],
     },
     spec: {
-      ...spec, serviceAccount: "builder", dnsPolicy: "ClusterFirst", schedulerName: "default-scheduler", priority: 0,
-      nodeSelector: { "sandbox.gke.io/runtime": "gvisor" }, overhead: { cpu: "250m", memory: "20Mi" },
+      ...spec,
+      serviceAccount: "builder",
+      dnsPolicy: "ClusterFirst",
+      schedulerName: "default-scheduler",
+      priority: 0,
+      nodeSelector: { "sandbox.gke.io/runtime": "gvisor" },
+      overhead: { cpu: "250m", memory: "20Mi" },
       tolerations: [
         { key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" },
         { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
@@ -53,7 +78,11 @@ const pod: Obj = (() => {
 })();
 const podSpecOf = (o: Obj): Obj => (o.kind === "Job" ? o.spec.template.spec : o.spec);
 const named = (s: Obj, name: string): Obj => [...(s.initContainers ?? []), ...s.containers].find((c: Obj) => c.name === name);
-const withSpec = (o: Obj, mutate: (s: Obj) => void): Obj => { const c = clone(o); mutate(podSpecOf(c)); return c; };
+const withSpec = (o: Obj, mutate: (s: Obj) => void): Obj => {
+  const c = clone(o);
+  mutate(podSpecOf(c));
+  return c;
+};
 
 describe("the build guard's manifests", () => {
   it("are valid admissionregistration.k8s.io/v1 objects, Deny-bound, failing closed, scoped to the build namespace", () => {
@@ -62,14 +91,20 @@ describe("the build guard's manifests", () => {
       expect(() => new ValidatingAdmissionPolicy(clone(p)).validate()).not.toThrow();
       expect(() => new ValidatingAdmissionPolicyBinding(clone(GUARD.bindings[i]!)).validate()).not.toThrow();
       expect(p.spec.failurePolicy).toBe("Fail");
-      expect(GUARD.bindings[i]!.spec).toEqual({ policyName: p.metadata.name, validationActions: ["Deny"], matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NS } } } });
+      expect(GUARD.bindings[i]!.spec).toEqual({
+        policyName: p.metadata.name,
+        validationActions: ["Deny"],
+        matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NS } } },
+      });
     }
   });
 
   it("use only CEL functions Kubernetes and cel-js both provide; messages on one line", () => {
     const portable = new Set(["has", "size", "string", "startsWith", "matches", "exists", "all", "filter", "map", "join"]);
     for (const p of GUARD.policies) {
-      const exprs = [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])].map((e) => e.expression).concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]));
+      const exprs = [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])]
+        .map((e) => e.expression)
+        .concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]));
       for (const e of exprs) for (const fn of celFunctions(e)) expect(portable, `${p.metadata.name}: ${fn}`).toContain(fn);
       for (const v of p.spec.validations) expect(v.message).not.toMatch(/[\r\n]/);
     }
@@ -86,7 +121,14 @@ describe("the build guard's manifests", () => {
 
   it("refuse weak or broken inputs", () => {
     const base = { builderImagePrefix: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/" };
-    for (const bad of [{ builderImagePrefix: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build" }, { builderImagePrefix: "docker.io/" }, { maxDeadlineSeconds: 601 }, { maxDeadlineSeconds: 0 }, { maxTtlSecondsAfterFinished: 86400 }, { namespace: "Build" }]) {
+    for (const bad of [
+      { builderImagePrefix: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build" },
+      { builderImagePrefix: "docker.io/" },
+      { maxDeadlineSeconds: 601 },
+      { maxDeadlineSeconds: 0 },
+      { maxTtlSecondsAfterFinished: 86400 },
+      { namespace: "Build" },
+    ]) {
       expect(() => buildAdmissionManifests({ ...base, ...bad } as never)).toThrow(/^BuildAdmissionGuard /);
     }
     expect(() => imagePathPrefixOf("docker.io/library/buildah:1")).toThrow(/not an Artifact Registry image/);
@@ -99,10 +141,18 @@ describe("a compliant build", () => {
   it("is realistic: the Job, its Pod and its Secrets pass their schemas", () => {
     expect(() => new Job(clone(job)).validate()).not.toThrow();
     expect(() => new Pod(clone(pod)).validate()).not.toThrow();
-    for (const s of buildSecretManifests({}, REQUEST, { job: { name: "build-b7f3c2a1", uid: "5d1c" }, gitToken: "ghs_x", pushToken: "ya29.x" })) expect(() => new Secret(s).validate()).not.toThrow();
+    for (const s of buildSecretManifests({}, REQUEST, {
+      job: { name: "build-b7f3c2a1", uid: "5d1c" },
+      gitToken: "ghs_x",
+      pushToken: "ya29.x",
+    }))
+      expect(() => new Secret(s).validate()).not.toThrow();
   });
 
-  it.each([["Job", job], ["Pod", pod]])("%s is admitted", (kind, object) => {
+  it.each([
+    ["Job", job],
+    ["Pod", pod],
+  ])("%s is admitted", (kind, object) => {
     expect(judge(kind, object)).toEqual([]);
   });
 
@@ -124,47 +174,205 @@ const ORDER = /initContainers must be exactly \[fetch, build\] and containers \[
 const POD_ESCAPES: [string, (s: Obj) => void, RegExp][] = [
   ["no runtimeClassName", (s) => delete s.runtimeClassName, pod_(/runtimeClassName must be "gvisor": .*; got none$/)],
   ["runtimeClassName runc", (s) => (s.runtimeClassName = "runc"), pod_(/runtimeClassName must be "gvisor": .*; got "runc"$/)],
-  ["the default service account", (s) => { s.serviceAccountName = "default"; if (s.serviceAccount) s.serviceAccount = "default"; }, pod_(/serviceAccountName must be "builder".*; got "default"$/)],
-  ["an automounted token", (s) => (s.automountServiceAccountToken = true), pod_(/automountServiceAccountToken must be false: .*; got true$/)],
-  ["token automount unset", (s) => delete s.automountServiceAccountToken, pod_(/automountServiceAccountToken must be false: .*; got unset \(defaults to true\)$/)],
-  ["no pod deadline", (s) => delete s.activeDeadlineSeconds, pod_(/activeDeadlineSeconds of the pod must be set and at most 600; got none$/)],
-  ["a pod deadline of 601 s", (s) => (s.activeDeadlineSeconds = 601), pod_(/activeDeadlineSeconds of the pod must be set and at most 600; got 601$/)],
+  [
+    "the default service account",
+    (s) => {
+      s.serviceAccountName = "default";
+      if (s.serviceAccount) s.serviceAccount = "default";
+    },
+    pod_(/serviceAccountName must be "builder".*; got "default"$/),
+  ],
+  [
+    "an automounted token",
+    (s) => (s.automountServiceAccountToken = true),
+    pod_(/automountServiceAccountToken must be false: .*; got true$/),
+  ],
+  [
+    "token automount unset",
+    (s) => delete s.automountServiceAccountToken,
+    pod_(/automountServiceAccountToken must be false: .*; got unset \(defaults to true\)$/),
+  ],
+  [
+    "no pod deadline",
+    (s) => delete s.activeDeadlineSeconds,
+    pod_(/activeDeadlineSeconds of the pod must be set and at most 600; got none$/),
+  ],
+  [
+    "a pod deadline of 601 s",
+    (s) => (s.activeDeadlineSeconds = 601),
+    pod_(/activeDeadlineSeconds of the pod must be set and at most 600; got 601$/),
+  ],
   ["restartPolicy OnFailure", (s) => (s.restartPolicy = "OnFailure"), pod_(/restartPolicy must be Never/)],
   ["hostNetwork", (s) => (s.hostNetwork = true), pod_(/hostNetwork, hostPID and hostIPC are not allowed .* \(set: hostNetwork\)$/)],
-  ["hostPID and hostIPC", (s) => Object.assign(s, { hostPID: true, hostIPC: true }), pod_(/hostNetwork, hostPID and hostIPC .* \(set: hostPID, hostIPC\)$/)],
-  ["a privileged build container", (s) => (named(s, "build").securityContext.privileged = true), pod_(/privileged containers are not allowed .* \(containers: build\)$/)],
-  ["a hostPort", (s) => (named(s, "push").ports = [{ containerPort: 5000, hostPort: 5000 }]), pod_(/hostPort is not allowed .* \(containers: push\)$/)],
-  ["an unmasked /proc", (s) => (named(s, "build").securityContext.procMount = "Unmasked"), pod_(/procMount must be Default .* \(containers: build\)$/)],
-  ["seccomp Unconfined", (s) => (s.securityContext.seccompProfile = { type: "Unconfined" }), pod_(/seccomp and AppArmor profiles must not be Unconfined .* \(at: pod\)$/)],
-  ["AppArmor unconfined on the build container", (s) => (named(s, "build").securityContext.appArmorProfile = { type: "Unconfined" }), pod_(/seccomp and AppArmor .* \(at: build\)$/)],
-  ["a hostPath volume", (s) => s.volumes.push({ name: "containerd", hostPath: { path: "/run/containerd/containerd.sock" } }), pod_(/a build pod may use only emptyDir volumes with a sizeLimit and Secret volumes .* \(volumes: containerd\)$/)],
-  ["a projected service account token", (s) => s.volumes.push({ name: "kube-api-access", projected: { sources: [{ serviceAccountToken: { path: "token" } }] } }), pod_(/may use only emptyDir .* \(volumes: kube-api-access\)$/)],
-  ["a persistent volume claim", (s) => s.volumes.push({ name: "cache", persistentVolumeClaim: { claimName: "shared-cache" } }), pod_(/may use only emptyDir .* \(volumes: cache\)$/)],
-  ["an emptyDir without sizeLimit", (s) => delete s.volumes.find((v: Obj) => v.name === "storage").emptyDir.sizeLimit, pod_(/may use only emptyDir .* \(volumes: storage\)$/)],
-  ["no ephemeral-storage limit on the build step", (s) => delete named(s, "build").resources.limits["ephemeral-storage"], pod_(/every container of a build pod needs cpu, memory and ephemeral-storage limits \(containers: build\)$/)],
-  ["no limits on fetch", (s) => delete named(s, "fetch").resources.limits, pod_(/needs cpu, memory and ephemeral-storage limits \(containers: fetch\)$/)],
-  ["the builder by tag", (s) => (named(s, "build").image = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder:1.4"), pod_(/build pod images must come from the build plane's path of the tenant MCP repository by digest .* \(refused: build=.*builder:1\.4\)$/)],
+  [
+    "hostPID and hostIPC",
+    (s) => Object.assign(s, { hostPID: true, hostIPC: true }),
+    pod_(/hostNetwork, hostPID and hostIPC .* \(set: hostPID, hostIPC\)$/),
+  ],
+  [
+    "a privileged build container",
+    (s) => (named(s, "build").securityContext.privileged = true),
+    pod_(/privileged containers are not allowed .* \(containers: build\)$/),
+  ],
+  [
+    "a hostPort",
+    (s) => (named(s, "push").ports = [{ containerPort: 5000, hostPort: 5000 }]),
+    pod_(/hostPort is not allowed .* \(containers: push\)$/),
+  ],
+  [
+    "an unmasked /proc",
+    (s) => (named(s, "build").securityContext.procMount = "Unmasked"),
+    pod_(/procMount must be Default .* \(containers: build\)$/),
+  ],
+  [
+    "seccomp Unconfined",
+    (s) => (s.securityContext.seccompProfile = { type: "Unconfined" }),
+    pod_(/seccomp and AppArmor profiles must not be Unconfined .* \(at: pod\)$/),
+  ],
+  [
+    "AppArmor unconfined on the build container",
+    (s) => (named(s, "build").securityContext.appArmorProfile = { type: "Unconfined" }),
+    pod_(/seccomp and AppArmor .* \(at: build\)$/),
+  ],
+  [
+    "a hostPath volume",
+    (s) => s.volumes.push({ name: "containerd", hostPath: { path: "/run/containerd/containerd.sock" } }),
+    pod_(/a build pod may use only emptyDir volumes with a sizeLimit and Secret volumes .* \(volumes: containerd\)$/),
+  ],
+  [
+    "a projected service account token",
+    (s) => s.volumes.push({ name: "kube-api-access", projected: { sources: [{ serviceAccountToken: { path: "token" } }] } }),
+    pod_(/may use only emptyDir .* \(volumes: kube-api-access\)$/),
+  ],
+  [
+    "a persistent volume claim",
+    (s) => s.volumes.push({ name: "cache", persistentVolumeClaim: { claimName: "shared-cache" } }),
+    pod_(/may use only emptyDir .* \(volumes: cache\)$/),
+  ],
+  [
+    "an emptyDir without sizeLimit",
+    (s) => delete s.volumes.find((v: Obj) => v.name === "storage").emptyDir.sizeLimit,
+    pod_(/may use only emptyDir .* \(volumes: storage\)$/),
+  ],
+  [
+    "no ephemeral-storage limit on the build step",
+    (s) => delete named(s, "build").resources.limits["ephemeral-storage"],
+    pod_(/every container of a build pod needs cpu, memory and ephemeral-storage limits \(containers: build\)$/),
+  ],
+  [
+    "no limits on fetch",
+    (s) => delete named(s, "fetch").resources.limits,
+    pod_(/needs cpu, memory and ephemeral-storage limits \(containers: fetch\)$/),
+  ],
+  [
+    "the builder by tag",
+    (s) => (named(s, "build").image = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder:1.4"),
+    pod_(
+      /build pod images must come from the build plane's path of the tenant MCP repository by digest .* \(refused: build=.*builder:1\.4\)$/,
+    ),
+  ],
   // The copy's source: the MCP pool's nodes cannot pull it, and the guard no longer names it.
-  ["the builder from the platform-images repository", (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@sha256:${"8".repeat(64)}`), pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/builder@sha256:8+\)$/)],
-  ["a customer's image from the same tenant repository", (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/evil@sha256:${"b".repeat(64)}`), pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/acme\/evil@sha256:b+\)$/)],
-  ["an image nested below the build path", (s) => (named(s, "fetch").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/acme/evil@sha256:${"c".repeat(64)}`), pod_(/\(refused: fetch=.*gumstack-build\/acme\/evil.*\)$/)],
-  ["an image from docker.io", (s) => (named(s, "push").image = "quay.io/skopeo/stable@sha256:" + "a".repeat(64)), pod_(/images must come from the build plane's path of the tenant MCP repository .* \(refused: push=quay\.io\/.*\)$/)],
-  ["the tenant repository's image", (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-prod/gumstack/acme/evil@sha256:${"b".repeat(64)}`), pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-prod\/gumstack\/acme\/evil@sha256:b+\)$/)],
-  ["a sibling path", (s) => (named(s, "fetch").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build-evil/builder@sha256:${"c".repeat(64)}`), pod_(/\(refused: fetch=.*gumstack-build-evil.*\)$/)],
-  ["push running as root", (s) => Object.assign(named(s, "push").securityContext, { runAsNonRoot: false, runAsUser: 0 }), pod_(/containers other than build must run as non-root .* \(containers: push\)$/)],
-  ["fetch allowed to escalate", (s) => (named(s, "fetch").securityContext.allowPrivilegeEscalation = true), pod_(/containers other than build must run as non-root .* \(containers: fetch\)$/)],
-  ["the build step adding SYS_PTRACE", (s) => named(s, "build").securityContext.capabilities.add.push("SYS_PTRACE"), pod_(/build pod containers may add only CHOWN, .*SYS_ADMIN \(containers: build\)$/)],
-  ["the build step adding NET_RAW", (s) => named(s, "build").securityContext.capabilities.add.push("NET_RAW"), pod_(/may add only .* \(containers: build\)$/)],
-  ["the build step keeping the default capabilities", (s) => delete named(s, "build").securityContext.capabilities.drop, pod_(/every container of a build pod must drop ALL capabilities .* \(containers: build\)$/)],
-  ["a nodeName", (s) => (s.nodeName = "gke-gumstack-prod-pool-system-1"), pod_(/a build pod may not choose its node: .* \(set: nodeName\)$/)],
-  ["a wildcard toleration", (s) => (s.tolerations = [...(s.tolerations ?? []), { operator: "Exists" }]), pod_(/may not choose its node: .* \(set: tolerations\)$/)],
-  ["a toleration of the backend pool", (s) => (s.tolerations = [...(s.tolerations ?? []), { key: "gumstack.com/pool", operator: "Equal", value: "backend", effect: "NoSchedule" }]), pod_(/\(set: tolerations\)$/)],
-  ["the build step mounting the push credential", (s) => named(s, "build").volumeMounts.push({ name: "push-auth", mountPath: "/run/secrets/push" }), creds(/only the fetch and push steps may mount a Secret .* \(containers: build\)$/)],
-  ["the build step reading a Secret into env", (s) => named(s, "build").env.push({ name: "NPM_TOKEN", valueFrom: { secretKeyRef: { name: "build-b7f3c2a1-git", key: "token" } } }), creds(/only the fetch and push steps may mount a Secret .* \(containers: build\)$/)],
-  ["the build step with envFrom a Secret", (s) => (named(s, "build").envFrom = [{ secretRef: { name: "build-b7f3c2a1-push" } }]), creds(/\(containers: build\)$/)],
-  ["the build step beside push (a regular container)", (s) => { s.containers.unshift(s.initContainers.pop()); }, creds(new RegExp(`${ORDER.source}.*; got init \\[fetch\\], containers \\[build, push\\]$`))],
+  [
+    "the builder from the platform-images repository",
+    (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/builder@sha256:${"8".repeat(64)}`),
+    pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/builder@sha256:8+\)$/),
+  ],
+  [
+    "a customer's image from the same tenant repository",
+    (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/evil@sha256:${"b".repeat(64)}`),
+    pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/acme\/evil@sha256:b+\)$/),
+  ],
+  [
+    "an image nested below the build path",
+    (s) => (named(s, "fetch").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/acme/evil@sha256:${"c".repeat(64)}`),
+    pod_(/\(refused: fetch=.*gumstack-build\/acme\/evil.*\)$/),
+  ],
+  [
+    "an image from docker.io",
+    (s) => (named(s, "push").image = "quay.io/skopeo/stable@sha256:" + "a".repeat(64)),
+    pod_(/images must come from the build plane's path of the tenant MCP repository .* \(refused: push=quay\.io\/.*\)$/),
+  ],
+  [
+    "the tenant repository's image",
+    (s) => (named(s, "build").image = `us-west1-docker.pkg.dev/gumstack-prod/gumstack/acme/evil@sha256:${"b".repeat(64)}`),
+    pod_(/\(refused: build=us-west1-docker\.pkg\.dev\/gumstack-prod\/gumstack\/acme\/evil@sha256:b+\)$/),
+  ],
+  [
+    "a sibling path",
+    (s) =>
+      (named(s, "fetch").image = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build-evil/builder@sha256:${"c".repeat(64)}`),
+    pod_(/\(refused: fetch=.*gumstack-build-evil.*\)$/),
+  ],
+  [
+    "push running as root",
+    (s) => Object.assign(named(s, "push").securityContext, { runAsNonRoot: false, runAsUser: 0 }),
+    pod_(/containers other than build must run as non-root .* \(containers: push\)$/),
+  ],
+  [
+    "fetch allowed to escalate",
+    (s) => (named(s, "fetch").securityContext.allowPrivilegeEscalation = true),
+    pod_(/containers other than build must run as non-root .* \(containers: fetch\)$/),
+  ],
+  [
+    "the build step adding SYS_PTRACE",
+    (s) => named(s, "build").securityContext.capabilities.add.push("SYS_PTRACE"),
+    pod_(/build pod containers may add only CHOWN, .*SYS_ADMIN \(containers: build\)$/),
+  ],
+  [
+    "the build step adding NET_RAW",
+    (s) => named(s, "build").securityContext.capabilities.add.push("NET_RAW"),
+    pod_(/may add only .* \(containers: build\)$/),
+  ],
+  [
+    "the build step keeping the default capabilities",
+    (s) => delete named(s, "build").securityContext.capabilities.drop,
+    pod_(/every container of a build pod must drop ALL capabilities .* \(containers: build\)$/),
+  ],
+  [
+    "a nodeName",
+    (s) => (s.nodeName = "gke-gumstack-prod-pool-system-1"),
+    pod_(/a build pod may not choose its node: .* \(set: nodeName\)$/),
+  ],
+  [
+    "a wildcard toleration",
+    (s) => (s.tolerations = [...(s.tolerations ?? []), { operator: "Exists" }]),
+    pod_(/may not choose its node: .* \(set: tolerations\)$/),
+  ],
+  [
+    "a toleration of the backend pool",
+    (s) =>
+      (s.tolerations = [...(s.tolerations ?? []), { key: "gumstack.com/pool", operator: "Equal", value: "backend", effect: "NoSchedule" }]),
+    pod_(/\(set: tolerations\)$/),
+  ],
+  [
+    "the build step mounting the push credential",
+    (s) => named(s, "build").volumeMounts.push({ name: "push-auth", mountPath: "/run/secrets/push" }),
+    creds(/only the fetch and push steps may mount a Secret .* \(containers: build\)$/),
+  ],
+  [
+    "the build step reading a Secret into env",
+    (s) => named(s, "build").env.push({ name: "NPM_TOKEN", valueFrom: { secretKeyRef: { name: "build-b7f3c2a1-git", key: "token" } } }),
+    creds(/only the fetch and push steps may mount a Secret .* \(containers: build\)$/),
+  ],
+  [
+    "the build step with envFrom a Secret",
+    (s) => (named(s, "build").envFrom = [{ secretRef: { name: "build-b7f3c2a1-push" } }]),
+    creds(/\(containers: build\)$/),
+  ],
+  [
+    "the build step beside push (a regular container)",
+    (s) => {
+      s.containers.unshift(s.initContainers.pop());
+    },
+    creds(new RegExp(`${ORDER.source}.*; got init \\[fetch\\], containers \\[build, push\\]$`)),
+  ],
   ["the build step as a sidecar", (s) => (named(s, "build").restartPolicy = "Always"), creds(new RegExp(`${ORDER.source}.*, a sidecar$`))],
-  ["an extra (well-behaved) init container after the build", (s) => s.initContainers.push({ ...clone(named(s, "fetch")), name: "setup", volumeMounts: [{ name: "workspace", mountPath: "/workspace" }] }), creds(/.*; got init \[fetch, build, setup\], containers \[push\]$/)],
+  [
+    "an extra (well-behaved) init container after the build",
+    (s) =>
+      s.initContainers.push({ ...clone(named(s, "fetch")), name: "setup", volumeMounts: [{ name: "workspace", mountPath: "/workspace" }] }),
+    creds(/.*; got init \[fetch, build, setup\], containers \[push\]$/),
+  ],
 ];
 
 describe.each(["Job", "Pod"])("a build %s", (kind) => {
@@ -177,10 +385,18 @@ describe.each(["Job", "Pod"])("a build %s", (kind) => {
 });
 
 describe("a build Job", () => {
-  const jobWith = (mutate: (s: Obj) => void) => { const j = clone(job); mutate(j.spec); return j; };
+  const jobWith = (mutate: (s: Obj) => void) => {
+    const j = clone(job);
+    mutate(j.spec);
+    return j;
+  };
   it.each([
     ["no deadline", (s: Obj) => delete s.activeDeadlineSeconds, /activeDeadlineSeconds must be set and at most 600: .*; got none$/],
-    ["a 15-minute deadline", (s: Obj) => (s.activeDeadlineSeconds = 900), /activeDeadlineSeconds must be set and at most 600: .*; got 900$/],
+    [
+      "a 15-minute deadline",
+      (s: Obj) => (s.activeDeadlineSeconds = 900),
+      /activeDeadlineSeconds must be set and at most 600: .*; got 900$/,
+    ],
     ["no TTL", (s: Obj) => delete s.ttlSecondsAfterFinished, /ttlSecondsAfterFinished must be set and at most 300: .*; got none$/],
     ["a day-long TTL", (s: Obj) => (s.ttlSecondsAfterFinished = 86400), /ttlSecondsAfterFinished .*; got 86400$/],
     ["retries left at the default", (s: Obj) => delete s.backoffLimit, /backoffLimit must be 0: .*; got unset \(defaults to 6\)$/],
@@ -192,31 +408,74 @@ describe("a build Job", () => {
   });
 
   it("more containers than the bounds is refused by the bounds check before any list is walked", () => {
-    const crowded = withSpec(job, (s) => { for (let i = 0; i <= BUILD_POD_BOUNDS.containers; i++) s.containers.push({ ...clone(s.containers[0]), name: `push${i}` }); });
+    const crowded = withSpec(job, (s) => {
+      for (let i = 0; i <= BUILD_POD_BOUNDS.containers; i++) s.containers.push({ ...clone(s.containers[0]), name: `push${i}` });
+    });
     const found = judge("Job", crowded);
     expect(found).toContainEqual(expect.stringMatching(at("pod", /a build pod has at most 4 containers/)));
     expect(found.filter((f) => /evaluation error/.test(f))).toEqual([]);
   });
 
   it("an oversized capability list is refused by the bounds check too", () => {
-    const padded = withSpec(job, (s) => (s.containers[0].securityContext.capabilities.drop = Array.from({ length: BUILD_POD_BOUNDS.capabilities + 1 }, () => "ALL")));
-    expect(judge("Job", padded)).toEqual(expect.arrayContaining([expect.stringMatching(at("pod", /a build pod has at most 4 containers/)), expect.stringMatching(at("credentials", /a build pod has at most/))]));
+    const padded = withSpec(
+      job,
+      (s) => (s.containers[0].securityContext.capabilities.drop = Array.from({ length: BUILD_POD_BOUNDS.capabilities + 1 }, () => "ALL")),
+    );
+    expect(judge("Job", padded)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(at("pod", /a build pod has at most 4 containers/)),
+        expect.stringMatching(at("credentials", /a build pod has at most/)),
+      ]),
+    );
   });
 });
 
 describe("the rest of the namespace", () => {
   it.each([
-    ["Deployment", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "miner", namespace: NS }, spec: { selector: {}, template: { spec: podSpecOf(pod) } } }],
-    ["CronJob", { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "nightly", namespace: NS }, spec: { schedule: "* * * * *", jobTemplate: { spec: job.spec } } }],
-    ["StatefulSet", { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "s", namespace: NS }, spec: { selector: {}, template: { spec: podSpecOf(pod) } } }],
+    [
+      "Deployment",
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "miner", namespace: NS },
+        spec: { selector: {}, template: { spec: podSpecOf(pod) } },
+      },
+    ],
+    [
+      "CronJob",
+      {
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        metadata: { name: "nightly", namespace: NS },
+        spec: { schedule: "* * * * *", jobTemplate: { spec: job.spec } },
+      },
+    ],
+    [
+      "StatefulSet",
+      {
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: "s", namespace: NS },
+        spec: { selector: {}, template: { spec: podSpecOf(pod) } },
+      },
+    ],
   ])("a %s is refused: only build Jobs run here", (kind, object) => {
     expect(judge(kind, object)).toEqual([`${NS}-workloads: only build Jobs (batch/v1) and their Pods may run in ${NS}; got a ${kind}`]);
   });
 
   it("an ephemeral debug container added to a running build pod is refused", () => {
     const debug = clone(pod);
-    debug.spec.ephemeralContainers = [{ name: "debug", image: BUILDER, resources: clone(pod.spec.containers[0].resources), securityContext: clone(pod.spec.containers[0].securityContext) }];
-    expect(judge("Pod", debug, { operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod })).toEqual([expect.stringMatching(creds(/.*, ephemeral containers$/))]);
+    debug.spec.ephemeralContainers = [
+      {
+        name: "debug",
+        image: BUILDER,
+        resources: clone(pod.spec.containers[0].resources),
+        securityContext: clone(pod.spec.containers[0].securityContext),
+      },
+    ];
+    expect(judge("Pod", debug, { operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod })).toEqual([
+      expect.stringMatching(creds(/.*, ephemeral containers$/)),
+    ]);
   });
 
   it("ignores DELETE and other namespaces", () => {
@@ -230,8 +489,23 @@ describe("the rest of the namespace", () => {
 describe("BuildAdmissionGuard component", () => {
   it("creates one policy and one Deny binding per policy, on the given provider", async () => {
     const created: pulumi.runtime.MockResourceArgs[] = [];
-    await pulumi.runtime.setMocks({ newResource: (a) => { created.push(a); return { id: `${a.name}-id`, state: a.inputs }; }, call: () => ({}) }, "gumstack-platform", "test", false);
-    const guard = new BuildAdmissionGuard("build-admission", { provider: new k8s.Provider("cluster", {}), builderImagePrefix: imagePathPrefixOf(BUILDER), maxTtlSecondsAfterFinished: 300 });
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => {
+          created.push(a);
+          return { id: `${a.name}-id`, state: a.inputs };
+        },
+        call: () => ({}),
+      },
+      "gumstack-platform",
+      "test",
+      false,
+    );
+    const guard = new BuildAdmissionGuard("build-admission", {
+      provider: new k8s.Provider("cluster", {}),
+      builderImagePrefix: imagePathPrefixOf(BUILDER),
+      maxTtlSecondsAfterFinished: 300,
+    });
     await Promise.all(guard.policyNames.map((n) => new Promise((r) => n.apply(r))));
     await Promise.all(guard.bindings.map((b) => new Promise((r) => b.urn.apply(r))));
     for (const [i, id] of GUARD.ids.entries()) {

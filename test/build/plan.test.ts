@@ -14,10 +14,17 @@ import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/
 type Obj = Record<string, any>;
 const NS = "gumstack-build";
 const T = {
-  ns: "kubernetes:core/v1:Namespace", sa: "kubernetes:core/v1:ServiceAccount", quota: "kubernetes:core/v1:ResourceQuota", limits: "kubernetes:core/v1:LimitRange",
-  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy", role: "kubernetes:rbac.authorization.k8s.io/v1:Role", binding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-  vap: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", vapBinding: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
-  account: "gcp:serviceaccount/account:Account", deployment: "kubernetes:apps/v1:Deployment",
+  ns: "kubernetes:core/v1:Namespace",
+  sa: "kubernetes:core/v1:ServiceAccount",
+  quota: "kubernetes:core/v1:ResourceQuota",
+  limits: "kubernetes:core/v1:LimitRange",
+  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+  binding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+  vap: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+  vapBinding: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+  account: "gcp:serviceaccount/account:Account",
+  deployment: "kubernetes:apps/v1:Deployment",
 };
 const inNs = (rs: PlannedResource[], type: string) => ofType(rs, type).filter((r) => (r.inputs.metadata as Obj)?.namespace === NS);
 
@@ -33,7 +40,10 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
   it("has the namespace, its ServiceAccount, quota and limits, schema-valid, with no GCP identity and no token", () => {
     const ns = ofType(rs, T.ns).find((r) => (r.inputs.metadata as Obj).name === NS)!;
     expect(() => new Namespace(ns.inputs as never).validate()).not.toThrow();
-    expect((ns.inputs.metadata as Obj).labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/audit": "baseline" });
+    expect((ns.inputs.metadata as Obj).labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "privileged",
+      "pod-security.kubernetes.io/audit": "baseline",
+    });
     const [sa] = inNs(rs, T.sa);
     expect(() => new ServiceAccount(sa!.inputs as never).validate()).not.toThrow();
     expect(sa!.inputs).toMatchObject({ metadata: { name: "builder" }, automountServiceAccountToken: false });
@@ -44,14 +54,22 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
     const [limits] = inNs(rs, T.limits);
     expect(() => new LimitRange(limits!.inputs as never).validate()).not.toThrow();
     const container = ((limits!.inputs.spec as Obj).limits as Obj[]).find((l) => l.type === "Container")!;
-    for (const k of ["cpu", "memory", "ephemeral-storage"]) for (const f of ["default", "defaultRequest", "max"]) expect(container[f], `${f}.${k}`).toHaveProperty(k);
+    for (const k of ["cpu", "memory", "ephemeral-storage"])
+      for (const f of ["default", "defaultRequest", "max"]) expect(container[f], `${f}.${k}`).toHaveProperty(k);
   });
 
   it("binds the build guard's policies with Deny, exactly as buildAdmissionManifests makes them", () => {
     const policies = ofType(rs, T.vap).filter((r) => (r.inputs.metadata as Obj).name.startsWith(`${NS}-`));
-    expect(policies.map((p) => (p.inputs.metadata as Obj).name).sort()).toEqual(["workloads", "job", "pod", "credentials"].map((id) => `${NS}-${id}`).sort());
-    const expected = buildAdmissionManifests({ builderImagePrefix: `${TENANT_REPO[stack]}/gumstack-build/`, maxDeadlineSeconds: 600, maxTtlSecondsAfterFinished: 300 });
-    for (const m of expected.policies) expect(policies.find((p) => (p.inputs.metadata as Obj).name === m.metadata.name)!.inputs.spec).toEqual(m.spec);
+    expect(policies.map((p) => (p.inputs.metadata as Obj).name).sort()).toEqual(
+      ["workloads", "job", "pod", "credentials"].map((id) => `${NS}-${id}`).sort(),
+    );
+    const expected = buildAdmissionManifests({
+      builderImagePrefix: `${TENANT_REPO[stack]}/gumstack-build/`,
+      maxDeadlineSeconds: 600,
+      maxTtlSecondsAfterFinished: 300,
+    });
+    for (const m of expected.policies)
+      expect(policies.find((p) => (p.inputs.metadata as Obj).name === m.metadata.name)!.inputs.spec).toEqual(m.spec);
     const bindings = ofType(rs, T.vapBinding).filter((r) => (r.inputs.metadata as Obj).name.startsWith(`${NS}-`));
     expect(bindings).toHaveLength(4);
     for (const b of bindings) expect((b.inputs.spec as Obj).validationActions).toEqual(["Deny"]);
@@ -74,14 +92,32 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
 
   it("gives the pusher writer on the tenant MCP repository only, and only the backend may mint its tokens", () => {
     const account = ofType(rs, T.account).find((r) => r.inputs.accountId === (stack === "prod" ? "pusher-prod" : "pusher-ent-acme"))!;
-    expect(account, ofType(rs, T.account).map((r) => String(r.inputs.accountId)).join(", ")).toBeDefined();
+    expect(
+      account,
+      ofType(rs, T.account)
+        .map((r) => String(r.inputs.accountId))
+        .join(", "),
+    ).toBeDefined();
     const member = `serviceAccount:${account.outputs.email as string}`;
     // Every IAM grant of the plan whose member is the pusher: exactly one, writer on the tenant MCP repository.
-    const writes = rs.filter((r) => /IAM(Member|Binding)$|IamMember$/i.test(r.type) && (r.inputs.member === member || ((r.inputs.members as string[] | undefined) ?? []).includes(member)));
+    const writes = rs.filter(
+      (r) =>
+        /IAM(Member|Binding)$|IamMember$/i.test(r.type) &&
+        (r.inputs.member === member || ((r.inputs.members as string[] | undefined) ?? []).includes(member)),
+    );
     expect(writes).toHaveLength(1);
     const repository = one(rs, "gcp:artifactregistry/repository:Repository");
-    expect(writes[0]!.inputs).toMatchObject({ repository: repository.inputs.repositoryId, project: repository.inputs.project, role: "roles/artifactregistry.writer" });
-    const minting = rs.filter((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember" && r.inputs.role === "roles/iam.serviceAccountTokenCreator" && nameOf(r).startsWith("pusher"));
+    expect(writes[0]!.inputs).toMatchObject({
+      repository: repository.inputs.repositoryId,
+      project: repository.inputs.project,
+      role: "roles/artifactregistry.writer",
+    });
+    const minting = rs.filter(
+      (r) =>
+        r.type === "gcp:serviceaccount/iAMMember:IAMMember" &&
+        r.inputs.role === "roles/iam.serviceAccountTokenCreator" &&
+        nameOf(r).startsWith("pusher"),
+    );
     expect(minting).toHaveLength(1);
     const backendSa = ofType(rs, T.account).find((r) => String(r.inputs.accountId).startsWith("backend-"))!;
     expect(minting[0]!.inputs.member).toBe(`serviceAccount:${backendSa.outputs.email as string}`);
@@ -89,20 +125,33 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
 
   it("starts the backend only after the build namespace is fenced and guarded", () => {
     const backend = one(rs, T.deployment, "backend-deployment");
-    for (const r of [...inNs(rs, T.netpol), ...ofType(rs, T.vapBinding).filter((b) => (b.inputs.metadata as Obj).name.startsWith(`${NS}-`))]) {
+    for (const r of [
+      ...inNs(rs, T.netpol),
+      ...ofType(rs, T.vapBinding).filter((b) => (b.inputs.metadata as Obj).name.startsWith(`${NS}-`)),
+    ]) {
       expect(waitsFor(rs, backend, r), nameOf(r)).toBe(true);
     }
   });
 
   // ---- reachability of a build pod, judged over every NetworkPolicy of the plan -----------------------------
-  const policies: NetworkPolicyLike[] = ofType(rs, T.netpol).map((r) => ({ metadata: r.inputs.metadata as NetworkPolicyLike["metadata"], spec: r.inputs.spec as NetworkPolicyLike["spec"] }));
-  const namespaces = ["gumstack-build", "gumstack-mcp", "gumstack-backend", "knative-serving", "kube-system", "default"].map((name) => ({ name }));
+  const policies: NetworkPolicyLike[] = ofType(rs, T.netpol).map((r) => ({
+    metadata: r.inputs.metadata as NetworkPolicyLike["metadata"],
+    spec: r.inputs.spec as NetworkPolicyLike["spec"],
+  }));
+  const namespaces = ["gumstack-build", "gumstack-mcp", "gumstack-backend", "knative-serving", "kube-system", "default"].map((name) => ({
+    name,
+  }));
   const models: ClusterModel[] = [false, true].map((ipBlockMatchesPods) => ({ namespaces, policies, ipBlockMatchesPods }));
   const pod = (namespace: string, labels: Record<string, string>, ip: string): PodEndpoint => ({ kind: "pod", namespace, labels, ip });
   const ext = (ip: string): Endpoint => ({ kind: "external", ip });
-  const build = pod(NS, { "gumstack.com/tenant": "acme", "gumstack.com/build": "b1", "batch.kubernetes.io/job-name": "build-b1" }, "10.16.0.40");
+  const build = pod(
+    NS,
+    { "gumstack.com/tenant": "acme", "gumstack.com/build": "b1", "batch.kubernetes.io/job-name": "build-b1" },
+    "10.16.0.40",
+  );
   const otherBuild = pod(NS, { "gumstack.com/tenant": "globex", "gumstack.com/build": "b2" }, "10.16.0.41");
-  const verdicts = (from: Endpoint, to: Endpoint, port: number, protocol: "TCP" | "UDP" = "TCP") => models.map((m) => evaluate(m, { from, to, port, protocol }).allowed);
+  const verdicts = (from: Endpoint, to: Endpoint, port: number, protocol: "TCP" | "UDP" = "TCP") =>
+    models.map((m) => evaluate(m, { from, to, port, protocol }).allowed);
 
   it("validates every build NetworkPolicy against the schema; none admits ingress", () => {
     const own = inNs(rs, T.netpol);
@@ -114,18 +163,28 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
   });
 
   it.each([
-    ["the GCE metadata server", "169.254.169.254", 80], ["the GKE metadata server", "169.254.169.252", 988], ["the metadata server on 443", "169.254.169.254", 443],
-    ["a node (10.10.0.5)", "10.10.0.5", 10250], ["the control plane", "172.16.0.2", 443], ["a Service ClusterIP", "10.20.0.10", 443],
-    ["an RFC 1918 host", "192.168.1.1", 443], ["CGNAT space", "100.64.0.1", 443], ["loopback", "127.0.0.1", 80],
-    ["a public host on SSH", "140.82.112.3", 22], ["a public host on 8080", "8.8.8.8", 8080], ["a public DNS resolver directly", "8.8.8.8", 53],
+    ["the GCE metadata server", "169.254.169.254", 80],
+    ["the GKE metadata server", "169.254.169.252", 988],
+    ["the metadata server on 443", "169.254.169.254", 443],
+    ["a node (10.10.0.5)", "10.10.0.5", 10250],
+    ["the control plane", "172.16.0.2", 443],
+    ["a Service ClusterIP", "10.20.0.10", 443],
+    ["an RFC 1918 host", "192.168.1.1", 443],
+    ["CGNAT space", "100.64.0.1", 443],
+    ["loopback", "127.0.0.1", 80],
+    ["a public host on SSH", "140.82.112.3", 22],
+    ["a public host on 8080", "8.8.8.8", 8080],
+    ["a public DNS resolver directly", "8.8.8.8", 53],
     ["IPv6 anywhere", "2001:4860:4860::8888", 443],
   ])("refuses egress from a build pod to %s", (_, ip, port) => {
     expect(verdicts(build, ext(ip), port)).toEqual([false, false]);
   });
 
   it.each([
-    ["another build", otherBuild, 8080], ["an MCP server", pod("gumstack-mcp", { "serving.knative.dev/service": "x" }, "10.16.0.10"), 8012],
-    ["the backend", pod("gumstack-backend", { app: "backend" }, "10.16.3.3"), 8080], ["the Kourier gateway", pod("knative-serving", { app: "3scale-kourier-gateway" }, "10.16.1.5"), 8080],
+    ["another build", otherBuild, 8080],
+    ["an MCP server", pod("gumstack-mcp", { "serving.knative.dev/service": "x" }, "10.16.0.10"), 8012],
+    ["the backend", pod("gumstack-backend", { app: "backend" }, "10.16.3.3"), 8080],
+    ["the Kourier gateway", pod("knative-serving", { app: "3scale-kourier-gateway" }, "10.16.1.5"), 8080],
     ["a kube-system pod other than DNS", pod("kube-system", { "k8s-app": "metrics-server" }, "10.16.2.4"), 443],
   ])("refuses traffic between a build pod and %s, both ways", (_, peer, port) => {
     expect(verdicts(build, peer, port)).toEqual([false, false]);
@@ -133,14 +192,17 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
   });
 
   it("refuses ingress to a build pod from the internet and the load balancer ranges", () => {
-    for (const ip of ["8.8.8.8", "35.191.0.1", "130.211.0.5"]) for (const port of [22, 80, 8080]) expect(verdicts(ext(ip), build, port)).toEqual([false, false]);
+    for (const ip of ["8.8.8.8", "35.191.0.1", "130.211.0.5"])
+      for (const port of [22, 80, 8080]) expect(verdicts(ext(ip), build, port)).toEqual([false, false]);
   });
 
-  it.each([["github.com on 443", "140.82.112.3", 443], ["a package mirror on 80", "151.101.0.223", 80], ["Artifact Registry (Private Google Access) on 443", "199.36.153.8", 443]])(
-    "allows egress from a build pod to %s", (_, ip, port) => {
-      expect(verdicts(build, ext(ip), port)).toEqual([true, true]);
-    },
-  );
+  it.each([
+    ["github.com on 443", "140.82.112.3", 443],
+    ["a package mirror on 80", "151.101.0.223", 80],
+    ["Artifact Registry (Private Google Access) on 443", "199.36.153.8", 443],
+  ])("allows egress from a build pod to %s", (_, ip, port) => {
+    expect(verdicts(build, ext(ip), port)).toEqual([true, true]);
+  });
 
   it("allows DNS to kube-dns on UDP and TCP 53", () => {
     const dns = pod("kube-system", { "k8s-app": "kube-dns" }, "10.16.2.2");

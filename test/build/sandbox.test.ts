@@ -9,7 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  BUILDER_CAPABILITIES, BUILD_SCRIPT, buildJobManifest, buildSecretManifests, FETCH_SCRIPT, GIT_TOKEN_DIR, PUSH_AUTH_DIR, PUSH_SCRIPT,
+  BUILDER_CAPABILITIES,
+  BUILD_SCRIPT,
+  buildJobManifest,
+  buildSecretManifests,
+  FETCH_SCRIPT,
+  GIT_TOKEN_DIR,
+  PUSH_AUTH_DIR,
+  PUSH_SCRIPT,
   type BuildRequest,
 } from "../../components/kubernetes/buildJob.js";
 import { have, preparePod, runContainer, runscVersion, type SandboxPod } from "../support/runsc.js";
@@ -19,13 +26,21 @@ const BUILDER = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/b
 const GIT_TOKEN = "ghs_6Xb2Ktest0nlyInstallationToken9Qz";
 const PUSH_TOKEN = "ya29.c.test-only-pusher-access-token-4Hk";
 const REQUEST: BuildRequest = {
-  buildId: "sbx1", tenantId: "acme", server: "weather", gitUrl: "https://github.com/acme/weather-mcp.git",
-  gitSha: "4f2c1e9a7b3d5f8e0c2a4b6d8f0e1c3a5b7d9f2e", imageRepository: "us-west1-docker.pkg.dev/gumstack-prod/gumstack",
+  buildId: "sbx1",
+  tenantId: "acme",
+  server: "weather",
+  gitUrl: "https://github.com/acme/weather-mcp.git",
+  gitSha: "4f2c1e9a7b3d5f8e0c2a4b6d8f0e1c3a5b7d9f2e",
+  imageRepository: "us-west1-docker.pkg.dev/gumstack-prod/gumstack",
 };
 const job = buildJobManifest({ builderImage: BUILDER }, REQUEST);
 const spec: Obj = job.spec.template.spec;
 const container = (name: string): Obj => [...spec.initContainers, ...spec.containers].find((c: Obj) => c.name === name);
-const secrets = buildSecretManifests({}, REQUEST, { job: { name: job.metadata.name, uid: "5d1c" }, gitToken: GIT_TOKEN, pushToken: PUSH_TOKEN });
+const secrets = buildSecretManifests({}, REQUEST, {
+  job: { name: job.metadata.name, uid: "5d1c" },
+  gitToken: GIT_TOKEN,
+  pushToken: PUSH_TOKEN,
+});
 const pushAuthB64 = Buffer.from(`oauth2accesstoken:${PUSH_TOKEN}`).toString("base64");
 
 const sandboxed = have("runsc");
@@ -38,17 +53,28 @@ const withGit = sandboxed && have("git") && process.getuid?.() === 0;
 // paths, a Kubernetes token, and both tokens' bytes anywhere it can read (its mounts and /proc of every process).
 const PROBE = [
   "for f in /var/run/gumstack/push/config.json /var/run/gumstack/git/token /var/run/secrets/kubernetes.io/serviceaccount/token; do",
-  "  if [ -e \"$f\" ]; then echo \"present $f\"; fi",
+  '  if [ -e "$f" ]; then echo "present $f"; fi',
   "done",
   "for d in /workspace /layout /var/lib/containers /tmp /run /var/run /root; do",
-  "  if [ -d \"$d\" ]; then grep -rlsF -e \"$T1\" -e \"$T2\" -e \"$T3\" \"$d\" | sed 's/^/leak /'; fi",
+  '  if [ -d "$d" ]; then grep -rlsF -e "$T1" -e "$T2" -e "$T3" "$d" | sed \'s/^/leak /\'; fi',
   "done",
   "cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' | grep -F -e \"$T1\" -e \"$T2\" -e \"$T3\" | sed 's/^/leak env /'",
   "echo probe-done",
 ].join("\n");
 // The needles are the script's arguments, not its environment, so the environ scan finds only real leaks.
 const probe = (pod: SandboxPod, name: string) =>
-  runContainer(pod, { container: container(name), args: ["/bin/sh", "-c", PROBE.replaceAll("$T1", "$1").replaceAll("$T2", "$2").replaceAll("$T3", "$3"), "probe", GIT_TOKEN, PUSH_TOKEN, pushAuthB64] });
+  runContainer(pod, {
+    container: container(name),
+    args: [
+      "/bin/sh",
+      "-c",
+      PROBE.replaceAll("$T1", "$1").replaceAll("$T2", "$2").replaceAll("$T3", "$3"),
+      "probe",
+      GIT_TOKEN,
+      PUSH_TOKEN,
+      pushAuthB64,
+    ],
+  });
 
 describe.skipIf(!sandboxed)(`what a build step sees under ${sandboxed ? runscVersion() : "runsc (not installed)"}`, () => {
   it("the build step reaches neither credential nor an API token; the push step does read its own (the probe can see)", () => {
@@ -77,7 +103,11 @@ describe.skipIf(!sandboxed)(`what a build step sees under ${sandboxed ? runscVer
 describe.skipIf(!withGit)("the fetch step", () => {
   // A local origin (file://, no server to hand the token to): what is asserted is what the step leaves behind.
   const origin = mkdtempSync(join(tmpdir(), "gumstack-origin-"));
-  const git = (...args: string[]) => execFileSync("git", ["-C", origin, ...args], { encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: origin } }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-C", origin, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: origin },
+    }).trim();
   let head = "";
   if (withGit) {
     chmodSync(origin, 0o755);
@@ -92,7 +122,8 @@ describe.skipIf(!withGit)("the fetch step", () => {
   const fetch = (sha: string) => {
     const pod = preparePod(spec, secrets);
     const r = runContainer(pod, {
-      container: container("fetch"), args: ["/bin/sh", "-c", FETCH_SCRIPT],
+      container: container("fetch"),
+      args: ["/bin/sh", "-c", FETCH_SCRIPT],
       env: { GIT_URL: "file:///origin", GIT_SHA: sha, GIT_ALLOW_PROTOCOL: "file" },
       extraMounts: [{ source: origin, destination: "/origin" }],
     });
@@ -129,14 +160,20 @@ describe.skipIf(!withBuildah)("the build step: buildah under gVisor with the bui
     return { pod, src };
   };
   const build = (pod: SandboxPod, capabilities?: readonly string[]) =>
-    runContainer(pod, { container: container("build"), args: ["/bin/sh", "-c", BUILD_SCRIPT], ...(capabilities ? { capabilities } : {}), timeoutMs: 30_000 });
+    runContainer(pod, {
+      container: container("build"),
+      args: ["/bin/sh", "-c", BUILD_SCRIPT],
+      ...(capabilities ? { capabilities } : {}),
+      timeoutMs: 30_000,
+    });
 
   // Probed, not assumed: gVisor releases older than GKE's refuse two things buildah does (EPERM on fchown of a
   // pipe, which it uses to hand a RUN step its stdio; EINVAL on making / private, which its layer commit does).
-  const inSandbox = (script: string) => withBuildah && runContainer(preparePod(spec), { container: container("build"), args: ["/bin/sh", "-c", script] }).status === 0;
+  const inSandbox = (script: string) =>
+    withBuildah && runContainer(preparePod(spec), { container: container("build"), args: ["/bin/sh", "-c", script] }).status === 0;
   const canCommit = inSandbox("unshare -m true");
   const canRun = inSandbox("python3 -c 'import os; r, w = os.pipe(); os.fchown(r, 0, 0)'");
-  const dockerfile = "FROM scratch\nADD rootfs.tar /\nCOPY server.txt /srv/server.txt\nCMD [\"/bin/cat\", \"/srv/server.txt\"]\n";
+  const dockerfile = 'FROM scratch\nADD rootfs.tar /\nCOPY server.txt /srv/server.txt\nCMD ["/bin/cat", "/srv/server.txt"]\n';
 
   it("runs the Dockerfile's steps up to the commit with exactly the build container's capabilities", () => {
     const { pod, src } = context();
@@ -147,21 +184,31 @@ describe.skipIf(!withBuildah)("the build step: buildah under gVisor with the bui
     if (!canCommit) expect(r.stderr).toMatch(/remount \/, flags: 0x44000: invalid argument/);
   });
 
-  it.skipIf(!canCommit)(`writes the image as the OCI layout the push step reads${canCommit ? "" : ` (skipped: ${runscVersion()} cannot make / private)`}`, () => {
-    const { pod, src } = context();
-    writeFileSync(join(src, "Dockerfile"), dockerfile);
-    const r = build(pod);
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    const index = JSON.parse(readFileSync(join(pod.volumes.layout!, "image", "index.json"), "utf8"));
-    expect(index.manifests[0].annotations["org.opencontainers.image.ref.name"]).toBe(REQUEST.gitSha);
-    const config = JSON.parse(execFileSync("skopeo", ["inspect", "--config", `oci:${join(pod.volumes.layout!, "image")}:${REQUEST.gitSha}`], { encoding: "utf8" }));
-    expect(config.config.Cmd).toEqual(["/bin/cat", "/srv/server.txt"]);
-  });
+  it.skipIf(!canCommit)(
+    `writes the image as the OCI layout the push step reads${canCommit ? "" : ` (skipped: ${runscVersion()} cannot make / private)`}`,
+    () => {
+      const { pod, src } = context();
+      writeFileSync(join(src, "Dockerfile"), dockerfile);
+      const r = build(pod);
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      const index = JSON.parse(readFileSync(join(pod.volumes.layout!, "image", "index.json"), "utf8"));
+      expect(index.manifests[0].annotations["org.opencontainers.image.ref.name"]).toBe(REQUEST.gitSha);
+      const config = JSON.parse(
+        execFileSync("skopeo", ["inspect", "--config", `oci:${join(pod.volumes.layout!, "image")}:${REQUEST.gitSha}`], {
+          encoding: "utf8",
+        }),
+      );
+      expect(config.config.Cmd).toEqual(["/bin/cat", "/srv/server.txt"]);
+    },
+  );
 
   it("needs SYS_ADMIN: without it buildah cannot set up its namespace", () => {
     const { pod, src } = context();
     writeFileSync(join(src, "Dockerfile"), "FROM scratch\nCOPY server.txt /srv/server.txt\n");
-    const r = build(pod, BUILDER_CAPABILITIES.filter((c) => c !== "SYS_ADMIN"));
+    const r = build(
+      pod,
+      BUILDER_CAPABILITIES.filter((c) => c !== "SYS_ADMIN"),
+    );
     expect(r.status).not.toBe(0);
     // It stops before the first Dockerfile step (with SYS_ADMIN the steps run: the test above).
     expect(r.stdout).not.toContain("STEP 1/");
@@ -170,7 +217,10 @@ describe.skipIf(!withBuildah)("the build step: buildah under gVisor with the bui
 
   it.skipIf(!canRun)(`runs a RUN step${canRun ? "" : ` (skipped: ${runscVersion()} cannot fchown a pipe)`}`, () => {
     const { pod, src } = context();
-    writeFileSync(join(src, "Dockerfile"), `FROM scratch\nADD rootfs.tar /\nRUN ls /run/secrets /var/run/gumstack 2>&1 > /probe; id >> /probe\n`);
+    writeFileSync(
+      join(src, "Dockerfile"),
+      `FROM scratch\nADD rootfs.tar /\nRUN ls /run/secrets /var/run/gumstack 2>&1 > /probe; id >> /probe\n`,
+    );
     const r = build(pod);
     expect(r.status, r.stderr).toBe(0);
   });

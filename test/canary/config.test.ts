@@ -21,21 +21,44 @@ describe("gumstack:canary", () => {
       const file = parseStackFile(readFileSync(`Pulumi.${stack}.yaml`, "utf8"), stack);
       const cfg = parseStackConfig(namespaceValues(file.config));
       expect(cfg.canary.enabled).toBe(true);
-      expect(cfg.canary.image).toMatch(new RegExp(`^us-west1-docker\\.pkg\\.dev/${cfg.project}/mcp-${cfg.environment}/gumstack-canary/canary@sha256:[a-f0-9]{64}$`));
+      expect(cfg.canary.image).toMatch(
+        new RegExp(`^us-west1-docker\\.pkg\\.dev/${cfg.project}/mcp-${cfg.environment}/gumstack-canary/canary@sha256:[a-f0-9]{64}$`),
+      );
     }
   });
 
   it("defaults: on, every 60 s, a Google HTTPS endpoint as the must-reach", () => {
     const cfg = parseStackConfig(withCanary({ image: `${PATH}/canary@${DIGEST}` }));
-    expect(cfg.canary).toEqual({ enabled: true, image: `${PATH}/canary@${DIGEST}`, intervalSeconds: 60, reachUrl: "https://www.gstatic.com/generate_204" });
+    expect(cfg.canary).toEqual({
+      enabled: true,
+      image: `${PATH}/canary@${DIGEST}`,
+      intervalSeconds: 60,
+      reachUrl: "https://www.gstatic.com/generate_204",
+    });
   });
 
   it.each([
-    ["no image while enabled", {}, /^gumstack:canary\.image: is required when canary\.enabled is true: .*gumstack-canary\/canary@sha256:<64 hex> \(or set canary\.enabled: false\)/],
+    [
+      "no image while enabled",
+      {},
+      /^gumstack:canary\.image: is required when canary\.enabled is true: .*gumstack-canary\/canary@sha256:<64 hex> \(or set canary\.enabled: false\)/,
+    ],
     ["a tag", { image: `${PATH}/canary:4f2c1e9` }, /^gumstack:canary\.image: must be pinned by digest/],
-    ["another tenant's path", { image: `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/canary@${DIGEST}` }, /^gumstack:canary\.image: must be in this stack's tenant MCP repository under the canary's tenant path: us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/gumstack-canary\/<name>@sha256/],
-    ["the platform-images repository", { image: `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/canary@${DIGEST}` }, /^gumstack:canary\.image: must be in this stack's tenant MCP repository/],
-    ["plain http as the must-reach", { image: `${PATH}/canary@${DIGEST}`, reachUrl: "http://example.com/" }, /^gumstack:canary\.reachUrl: must be a public https:\/\/ URL/],
+    [
+      "another tenant's path",
+      { image: `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/acme/canary@${DIGEST}` },
+      /^gumstack:canary\.image: must be in this stack's tenant MCP repository under the canary's tenant path: us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod\/gumstack-canary\/<name>@sha256/,
+    ],
+    [
+      "the platform-images repository",
+      { image: `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/canary@${DIGEST}` },
+      /^gumstack:canary\.image: must be in this stack's tenant MCP repository/,
+    ],
+    [
+      "plain http as the must-reach",
+      { image: `${PATH}/canary@${DIGEST}`, reachUrl: "http://example.com/" },
+      /^gumstack:canary\.reachUrl: must be a public https:\/\/ URL/,
+    ],
     ["a 1 s interval", { image: `${PATH}/canary@${DIGEST}`, intervalSeconds: 1 }, /^gumstack:canary\.intervalSeconds: /],
     ["a typo", { image: `${PATH}/canary@${DIGEST}`, enable: true }, /^gumstack:canary\.enable: unknown key/],
   ])("refuses %s, naming the key", (_what, canary, message) => {
@@ -44,14 +67,28 @@ describe("gumstack:canary", () => {
 
   it("off: no image needed, and nothing of the canary is planned", async () => {
     expect(parseStackConfig(withCanary({ enabled: false })).canary.enabled).toBe(false);
-    const plan = await planStack({ stack: "prod", stackConfig: { config: { ...prodFile.config, "gumstack:canary": JSON.stringify({ enabled: false }) }, secretKeys: prodFile.secretKeys } });
-    expect(plan.deployment.resources.filter((r) => /canary/i.test(r.urn) || r.type.startsWith("kubernetes:serving.knative.dev")).map((r) => r.urn)).toEqual([]);
+    const plan = await planStack({
+      stack: "prod",
+      stackConfig: {
+        config: { ...prodFile.config, "gumstack:canary": JSON.stringify({ enabled: false }) },
+        secretKeys: prodFile.secretKeys,
+      },
+    });
+    expect(
+      plan.deployment.resources
+        .filter((r) => /canary/i.test(r.urn) || r.type.startsWith("kubernetes:serving.knative.dev"))
+        .map((r) => r.urn),
+    ).toEqual([]);
     const stack = plan.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
     expect((stack.outputs as { canaryUrl?: unknown }).canaryUrl).toBeNull();
   });
 
   it("a new enterprise stack starts with it off: its tenant repository does not exist before its first deployment", () => {
-    const text = renderEnterpriseStack(readFileSync("Pulumi.enterprise.yaml", "utf8"), { customer: "globex", billingAccount: "01A2B3-C4D5E6-F7A8B9", folderId: "123456789012" });
+    const text = renderEnterpriseStack(readFileSync("Pulumi.enterprise.yaml", "utf8"), {
+      customer: "globex",
+      billingAccount: "01A2B3-C4D5E6-F7A8B9",
+      folderId: "123456789012",
+    });
     const cfg = parseStackConfig(namespaceValues(parseStackFile(text, "Pulumi.enterprise-globex.yaml").config));
     expect(cfg.canary).toMatchObject({ enabled: false });
     expect(cfg.canary.image).toBeUndefined();

@@ -22,8 +22,18 @@ const KNATIVE_NS = "knative-serving";
 async function stackContextOf(plan: unknown): Promise<StackContext> {
   let captured: StackContext | undefined;
   const capture: StackValidationPolicy = stackPolicy(
-    { name: "capture-stack-context", description: "test", enforcementLevel: "advisory", severity: "low", framework: platformRule("test", "test"), remediationSteps: "none", configSchema: configSchema("mcpNamespace", "knativeNamespace") },
-    (ctx) => { captured = ctx; },
+    {
+      name: "capture-stack-context",
+      description: "test",
+      enforcementLevel: "advisory",
+      severity: "low",
+      framework: platformRule("test", "test"),
+      remediationSteps: "none",
+      configSchema: configSchema("mcpNamespace", "knativeNamespace"),
+    },
+    (ctx) => {
+      captured = ctx;
+    },
   );
   await runPolicyPack(parseExport(JSON.stringify(plan), "plan"), { policies: [capture] });
   if (!captured) throw new Error("the stack policy was not run");
@@ -34,7 +44,9 @@ const key = (host: string, port: number, protocol: string) => `${host} ${port}/$
 const ext = (ip: string): Endpoint => ({ kind: "external", ip });
 /** The pack's representative MCP pod (policies/lib/netpol.ts), as the source of every canary probe. */
 const tenantPod = (net: McpNetwork, labels: Record<string, string> = {}): Endpoint => ({
-  kind: "pod", namespace: net.ns, labels: { "serving.knative.dev/service": "tenant-a", ...labels },
+  kind: "pod",
+  namespace: net.ns,
+  labels: { "serving.knative.dev/service": "tenant-a", ...labels },
 });
 
 describe.each(["prod", "enterprise"])("the canary's probes on the %s plan", async (stack) => {
@@ -64,7 +76,9 @@ describe.each(["prod", "enterprise"])("the canary's probes on the %s plan", asyn
   });
 
   it("required: exactly the pack's reachability egress destinations", () => {
-    const pack = packEgress(reachabilityProbes(net, KNATIVE_NS)).map((p) => key((p.probe.to as { ip: string }).ip, p.probe.port!, p.probe.protocol!));
+    const pack = packEgress(reachabilityProbes(net, KNATIVE_NS)).map((p) =>
+      key((p.probe.to as { ip: string }).ip, p.probe.port!, p.probe.protocol!),
+    );
     const canary = byGroup((p) => p.group === "reach:internet").map((p) => key(p.host, p.port, p.kind));
     expect(pack.length).toBe(4);
     expect(new Set(canary)).toEqual(new Set(pack));
@@ -77,14 +91,20 @@ describe.each(["prod", "enterprise"])("the canary's probes on the %s plan", asyn
       const wrong = cfg.probes
         .filter((p) => p.kind === "tcp" || p.kind === "udp")
         .filter((p) => /^[0-9.]+$|:/.test(p.host) && !p.host.includes("${"))
-        .filter((p) => evaluate(model, { from: tenantPod(net), to: ext(p.host), port: p.port, protocol: p.kind === "tcp" ? "TCP" : "UDP" }).egress.allowed !== (p.expect === "reached"));
+        .filter(
+          (p) =>
+            evaluate(model, { from: tenantPod(net), to: ext(p.host), port: p.port, protocol: p.kind === "tcp" ? "TCP" : "UDP" }).egress
+              .allowed !==
+            (p.expect === "reached"),
+        );
       expect(wrong).toEqual([]);
     }
   });
 
   it("every named probe stands for a destination the pack refuses", () => {
     const model = modelOf(net, true);
-    const refused = (to: Endpoint, port: number, protocol: "TCP" | "UDP" = "TCP") => !evaluate(model, { from: tenantPod(net), to, port, protocol }).allowed;
+    const refused = (to: Endpoint, port: number, protocol: "TCP" | "UDP" = "TCP") =>
+      !evaluate(model, { from: tenantPod(net), to, port, protocol }).allowed;
     const named = byGroup((p) => ["metadata", "kubernetes-api", "neighbour"].includes(p.group) && !/^[0-9.]+$/.test(p.host));
     expect(named.map((p) => p.id).sort()).toEqual([
       "${K_REVISION}-private.gumstack-mcp.svc.cluster.local:80/neighbour",
@@ -108,7 +128,11 @@ describe.each(["prod", "enterprise"])("the canary's probes on the %s plan", asyn
     expect(byGroup((p) => p.group === "kubernetes-api").length).toBeGreaterThanOrEqual(11);
     expect(refused(ext(masterHosts[1]!), 443)).toBe(true);
     // The revision's private Service forwards port 80 to queue-proxy (8012) of a canary pod: another MCP pod.
-    const canaryPod: Endpoint = { kind: "pod", namespace: net.ns, labels: { [TENANT_LABEL]: CANARY_TENANT, "serving.knative.dev/service": "gumstack-canary" } };
+    const canaryPod: Endpoint = {
+      kind: "pod",
+      namespace: net.ns,
+      labels: { [TENANT_LABEL]: CANARY_TENANT, "serving.knative.dev/service": "gumstack-canary" },
+    };
     expect(refused(canaryPod, 8012)).toBe(true);
     // The cluster-local address is Kourier's internal gateway (port 80 -> 8081 on the gateway pods).
     expect(refused({ kind: "pod", namespace: KNATIVE_NS, labels: { app: "3scale-kourier-gateway" } }, 8081)).toBe(true);
@@ -128,15 +152,18 @@ describe.each(["prod", "enterprise"])("the canary's probes on the %s plan", asyn
     const holed = structuredClone(plan);
     for (const r of holed.deployment.resources.filter((x) => x.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")) {
       for (const props of [r.inputs, r.outputs] as any[]) {
-        for (const rule of props?.spec?.egress ?? []) for (const peer of rule.to ?? []) {
-          if (peer.ipBlock?.except) peer.ipBlock.except = peer.ipBlock.except.filter((c: string) => c !== "169.254.0.0/16");
-        }
+        for (const rule of props?.spec?.egress ?? [])
+          for (const peer of rule.to ?? []) {
+            if (peer.ipBlock?.except) peer.ipBlock.except = peer.ipBlock.except.filter((c: string) => c !== "169.254.0.0/16");
+          }
       }
     }
     const h = readMcpNetwork(await stackContextOf(holed));
     if (h.kind !== "known") throw new Error("unreadable");
     const probe = cfg.probes.find((p) => p.id === "169.254.169.254:80/tcp")!;
     expect(probe.expect).toBe("refused");
-    expect(evaluate(modelOf(h.net, true), { from: tenantPod(h.net), to: ext(probe.host), port: probe.port, protocol: "TCP" }).allowed).toBe(true);
+    expect(evaluate(modelOf(h.net, true), { from: tenantPod(h.net), to: ext(probe.host), port: probe.port, protocol: "TCP" }).allowed).toBe(
+      true,
+    );
   });
 });

@@ -23,10 +23,15 @@ async function freePort(): Promise<number> {
 
 async function get(port: number, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: LOOP, port, path, agent: false, timeout: 2000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    }).once("error", reject);
+    http
+      .get({ host: LOOP, port, path, agent: false, timeout: 2000 }, (res) => {
+        let body = "";
+        res
+          .setEncoding("utf8")
+          .on("data", (c) => (body += c))
+          .on("end", () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+      })
+      .once("error", reject);
   });
 }
 
@@ -53,7 +58,14 @@ describe("the canary program, running", () => {
   let stderr = "";
 
   beforeAll(async () => {
-    ports = { app: await freePort(), metrics: await freePort(), open: await freePort(), closed: await freePort(), udp: 0, other: await freePort() };
+    ports = {
+      app: await freePort(),
+      metrics: await freePort(),
+      open: await freePort(),
+      closed: await freePort(),
+      udp: 0,
+      other: await freePort(),
+    };
     listener = net.createServer((s) => s.end());
     await new Promise<void>((r) => listener.listen(ports.open, LOOP, () => r()));
     // A stand-in DNS server: answers any datagram, so a forbidden UDP destination is reached.
@@ -62,12 +74,25 @@ describe("the canary program, running", () => {
     await new Promise<void>((r) => udpEcho.bind(0, LOOP, () => r()));
     ports.udp = udpEcho.address().port;
     // Another "pod": answers /healthz with a different pod name than the canary's.
-    other = http.createServer((_, res) => { res.writeHead(200, { "x-canary-pod": "another-pod" }); res.end("ok"); });
+    other = http.createServer((_, res) => {
+      res.writeHead(200, { "x-canary-pod": "another-pod" });
+      res.end("ok");
+    });
     await new Promise<void>((r) => other.listen(ports.other, LOOP, () => r()));
 
-    const probe = (id: string, kind: Probe["kind"], port: number, expect: Probe["expect"], host = LOOP): Probe => ({ id, group: "test", kind, host, port, expect });
+    const probe = (id: string, kind: Probe["kind"], port: number, expect: Probe["expect"], host = LOOP): Probe => ({
+      id,
+      group: "test",
+      kind,
+      host,
+      port,
+      expect,
+    });
     const config = {
-      intervalSeconds: 60, timeoutMs: 1000, concurrency: 4, neighbourAttempts: 2,
+      intervalSeconds: 60,
+      timeoutMs: 1000,
+      concurrency: 4,
+      neighbourAttempts: 2,
       probes: [
         probe("forbidden-open", "tcp", ports.open, "refused"),
         probe("forbidden-closed", "tcp", ports.closed, "refused"),
@@ -83,18 +108,34 @@ describe("the canary program, running", () => {
     };
     const [cmd, ...args] = entry;
     expect(cmd).toBe("node");
-    child = spawn(process.execPath, args.map((a) => a.replace(/^\/canary\//, "canary/")), {
-      env: { PATH: process.env.PATH, CANARY_CONFIG: JSON.stringify(config), CANARY_LISTEN_HOST: LOOP, PORT: String(ports.app), METRICS_PORT: String(ports.metrics), K_REVISION: LOOP },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    child = spawn(
+      process.execPath,
+      args.map((a) => a.replace(/^\/canary\//, "canary/")),
+      {
+        env: {
+          PATH: process.env.PATH,
+          CANARY_CONFIG: JSON.stringify(config),
+          CANARY_LISTEN_HOST: LOOP,
+          PORT: String(ports.app),
+          METRICS_PORT: String(ports.metrics),
+          K_REVISION: LOOP,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     child.stderr!.on("data", (c) => (stderr += c));
     // Bounded: the first round takes at most a second or two (1 s timeout, 4 at a time); give up after 15 s.
     const deadline = Date.now() + 15000;
     while (Date.now() < deadline) {
       try {
         const r = await get(ports.metrics, "/metrics");
-        if ((sample(r.body, "gumstack_canary_rounds_total") ?? 0) >= 1) { metrics = r.body; break; }
-      } catch { /* not listening yet */ }
+        if ((sample(r.body, "gumstack_canary_rounds_total") ?? 0) >= 1) {
+          metrics = r.body;
+          break;
+        }
+      } catch {
+        /* not listening yet */
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(metrics, `no completed round; stderr: ${stderr}`).not.toBe("");
@@ -141,14 +182,24 @@ describe("the canary program, running", () => {
 });
 
 describe("the canary program's pieces", () => {
-  const cfg = { intervalSeconds: 60, timeoutMs: 3000, concurrency: 16, neighbourAttempts: 4, probes: [{ id: "a", group: "g", kind: "tcp", host: "10.0.0.1", port: 80, expect: "refused" }] };
+  const cfg = {
+    intervalSeconds: 60,
+    timeoutMs: 3000,
+    concurrency: 16,
+    neighbourAttempts: 4,
+    probes: [{ id: "a", group: "g", kind: "tcp", host: "10.0.0.1", port: 80, expect: "refused" }],
+  };
 
   it("refuses a malformed CANARY_CONFIG naming the field", () => {
     expect(() => parseConfig(undefined)).toThrow(/^CANARY_CONFIG is empty/);
     expect(() => parseConfig("{")).toThrow(/^CANARY_CONFIG is not JSON/);
-    expect(() => parseConfig(JSON.stringify({ ...cfg, timeoutMs: 5 }))).toThrow(/^CANARY_CONFIG\.timeoutMs must be an integer in 100-60000; got 5$/);
+    expect(() => parseConfig(JSON.stringify({ ...cfg, timeoutMs: 5 }))).toThrow(
+      /^CANARY_CONFIG\.timeoutMs must be an integer in 100-60000; got 5$/,
+    );
     expect(() => parseConfig(JSON.stringify({ ...cfg, probes: [] }))).toThrow(/probes must be a non-empty list/);
-    expect(() => parseConfig(JSON.stringify({ ...cfg, probes: [cfg.probes[0], cfg.probes[0]] }))).toThrow(/^CANARY_CONFIG\.probes\[1\] needs a unique/);
+    expect(() => parseConfig(JSON.stringify({ ...cfg, probes: [cfg.probes[0], cfg.probes[0]] }))).toThrow(
+      /^CANARY_CONFIG\.probes\[1\] needs a unique/,
+    );
     expect(() => parseConfig(JSON.stringify({ ...cfg, probes: [{ ...cfg.probes[0], kind: "icmp" }] }))).toThrow(/kind must be one of/);
     expect(() => parseConfig(JSON.stringify({ ...cfg, probes: [{ ...cfg.probes[0], expect: "maybe" }] }))).toThrow(/expect must be/);
     expect(parseConfig(JSON.stringify(cfg)).probes).toHaveLength(1);
@@ -159,7 +210,13 @@ describe("the canary program's pieces", () => {
     expect(isViolation({ probe: p, outcome: "self" })).toBe(false);
     expect(isViolation({ probe: { ...p, expect: "reached" }, outcome: "self" })).toBe(false);
     expect(isViolation({ probe: { ...p, expect: "reached" }, outcome: "timeout" })).toBe(true);
-    const text = renderMetrics({ results: [{ probe: { ...p, id: 'a"b\\c' }, outcome: "open" }], rounds: 1, lastRoundSeconds: 1, lastRoundDuration: 0.1, probes: 1 });
+    const text = renderMetrics({
+      results: [{ probe: { ...p, id: 'a"b\\c' }, outcome: "open" }],
+      rounds: 1,
+      lastRoundSeconds: 1,
+      lastRoundDuration: 0.1,
+      probes: 1,
+    });
     expect(text).toContain('gumstack_canary_probe_success{probe="a\\"b\\\\c",group="g",expect="refused"} 1');
   });
 

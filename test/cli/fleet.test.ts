@@ -14,8 +14,14 @@ import { run, type CliResult } from "./support.js";
 const dir = mkdtempSync(join(tmpdir(), "fleet-"));
 const out = join(dir, "reports");
 copyFileSync("Pulumi.prod.yaml", join(dir, "Pulumi.prod.yaml"));
-writeFileSync(join(dir, "Pulumi.nodelete.yaml"), readFileSync("Pulumi.prod.yaml", "utf8").replace("deletionProtection: true", "deletionProtection: false"));
-writeFileSync(join(dir, "Pulumi.broken.yaml"), readFileSync("Pulumi.prod.yaml", "utf8").replace("gumstack:domain: gumstack.com", "gumstack:domain: Not A Domain"));
+writeFileSync(
+  join(dir, "Pulumi.nodelete.yaml"),
+  readFileSync("Pulumi.prod.yaml", "utf8").replace("deletionProtection: true", "deletionProtection: false"),
+);
+writeFileSync(
+  join(dir, "Pulumi.broken.yaml"),
+  readFileSync("Pulumi.prod.yaml", "utf8").replace("gumstack:domain: gumstack.com", "gumstack:domain: Not A Domain"),
+);
 
 let result: CliResult;
 const report = (stack: string): StackReport => JSON.parse(readFileSync(join(out, `${stack}.json`), "utf8"));
@@ -34,8 +40,12 @@ describe("npm run fleet", () => {
 
   it("refuses two stacks in one project, which no single stack's config can see (one Workload Identity pool per project)", () => {
     // nodelete is prod with one flag changed: the same project, and so every project-scoped name twice.
-    expect(result.out).toMatch(/^refused {4}prod: gumstack:project: "gumstack-prod" is already the project of stack nodelete; give each stack its own project/m);
-    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).acrossStacks).toContainEqual(expect.stringMatching(/^prod: gumstack:project:/));
+    expect(result.out).toMatch(
+      /^refused {4}prod: gumstack:project: "gumstack-prod" is already the project of stack nodelete; give each stack its own project/m,
+    );
+    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).acrossStacks).toContainEqual(
+      expect.stringMatching(/^prod: gumstack:project:/),
+    );
   });
 
   it("reports per stack: resources by type, violations, isolation evidence, MCP namespace and outputs", () => {
@@ -72,10 +82,16 @@ describe("npm run fleet", () => {
   it("writes a summary in Markdown and JSON", () => {
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     expect(summary.passed).toBe(false);
-    expect(summary.stacks.map((s: { stack: string; status: string }) => `${s.stack}:${s.status}`)).toEqual(["broken:refused", "nodelete:violations", "prod:passed"]);
+    expect(summary.stacks.map((s: { stack: string; status: string }) => `${s.stack}:${s.status}`)).toEqual([
+      "broken:refused",
+      "nodelete:violations",
+      "prod:passed",
+    ]);
     const n = report("prod").isolation.filter((e) => e.status !== "not applicable").length;
     expect(n).toBeGreaterThan(15);
-    expect(readFileSync(join(out, "summary.md"), "utf8")).toContain(`| [\`prod\`](prod.md) | passed | ${report("prod").resourceCount} | gumstack-mcp | 0 | 0 | ${n}/${n} |`);
+    expect(readFileSync(join(out, "summary.md"), "utf8")).toContain(
+      `| [\`prod\`](prod.md) | passed | ${report("prod").resourceCount} | gumstack-mcp | 0 | 0 | ${n}/${n} |`,
+    );
   });
 
   it("pack-config derives from the config exactly what the plan's outputs name (no drift)", async () => {
@@ -87,7 +103,10 @@ describe("npm run fleet", () => {
     const tenant = outputs.tenantRepositoryUrl ?? outputs.registryUrl;
     expect(tenant).toMatch(/^us-west1-docker\.pkg\.dev\/gumstack-prod\/[a-z0-9-]+$/);
     expect(cfg["k8s-mcp-workload-allowed-registries"]).toEqual({ mcpNamespace: outputs.mcpNamespace, allowedRegistries: [`${tenant}/`] });
-    expect(cfg["k8s-mcp-networkpolicy-isolation"]).toEqual({ mcpNamespace: outputs.mcpNamespace, knativeNamespace: outputs.knativeNamespace });
+    expect(cfg["k8s-mcp-networkpolicy-isolation"]).toEqual({
+      mcpNamespace: outputs.mcpNamespace,
+      knativeNamespace: outputs.knativeNamespace,
+    });
     expect(cfg["gke-cluster-deletion-protection"]).toBeUndefined();
   });
 });

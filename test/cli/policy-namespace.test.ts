@@ -35,10 +35,15 @@ function weakened(): StackExport {
   for (const r of e.deployment.resources) {
     for (const props of [r.inputs, r.outputs] as any[]) {
       if (r.type === "kubernetes:core/v1:Namespace" && props.metadata?.name === "tenants") {
-        for (const k of Object.keys(props.metadata.labels ?? {})) if (k.startsWith("pod-security.kubernetes.io/")) delete props.metadata.labels[k];
+        for (const k of Object.keys(props.metadata.labels ?? {}))
+          if (k.startsWith("pod-security.kubernetes.io/")) delete props.metadata.labels[k];
         touched++;
       }
-      if (r.type === "kubernetes:core/v1:ServiceAccount" && props.metadata?.namespace === "tenants" && props.metadata?.name === "mcp-server") {
+      if (
+        r.type === "kubernetes:core/v1:ServiceAccount" &&
+        props.metadata?.namespace === "tenants" &&
+        props.metadata?.name === "mcp-server"
+      ) {
         props.automountServiceAccountToken = true;
         touched++;
       }
@@ -60,7 +65,9 @@ describe("npm run policy with gumstack:mcp.namespace renamed to 'tenants'", () =
   it("FAILS a plan with Pod Security removed and the token mounted (file: namespace from the Stack outputs)", async () => {
     const r = await policy(save("weak.json", weakened()));
     expect(r.code).toBe(1);
-    expect(mandatory(r.out)).toEqual(expect.arrayContaining(["k8s-mcp-namespace-pod-security-restricted", "k8s-mcp-service-account-no-token-automount"]));
+    expect(mandatory(r.out)).toEqual(
+      expect.arrayContaining(["k8s-mcp-namespace-pod-security-restricted", "k8s-mcp-service-account-no-token-automount"]),
+    );
     expect(r.out).toMatch(/^FAILED: /m);
   });
 

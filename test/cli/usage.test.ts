@@ -40,12 +40,15 @@ describe("CLI conventions", () => {
     expect(r.err).toBe("error: Unknown option '--bogus'");
   });
 
-  it.each(["plan", "policy", "pack-config"] as const)("npm run %s -- --stack <missing> lists the stacks there are (exit 2)", async (name) => {
-    const r = await run(clis[name], "--stack", "staging");
-    expect(r.code).toBe(EXIT.usage);
-    oneLineError(r);
-    expect(r.err).toMatch(/^error: no stack 'staging': .*Pulumi\.staging\.yaml does not exist; stacks here: enterprise, prod$/);
-  });
+  it.each(["plan", "policy", "pack-config"] as const)(
+    "npm run %s -- --stack <missing> lists the stacks there are (exit 2)",
+    async (name) => {
+      const r = await run(clis[name], "--stack", "staging");
+      expect(r.code).toBe(EXIT.usage);
+      oneLineError(r);
+      expect(r.err).toMatch(/^error: no stack 'staging': .*Pulumi\.staging\.yaml does not exist; stacks here: enterprise, prod$/);
+    },
+  );
 
   it("an unreadable --config-file is one line naming the file (exit 2)", async () => {
     for (const main of [plan, policy, packConfig]) {
@@ -88,7 +91,14 @@ describe("CLI conventions", () => {
 
   it("the plan's Outputs section masks secrets, including nested ones", () => {
     const secret = { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret: masked in the offline plan]" };
-    const stack = { urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", custom: false, type: "pulumi:pulumi:Stack", inputs: {}, dependencies: [], propertyDependencies: {} };
+    const stack = {
+      urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s",
+      custom: false,
+      type: "pulumi:pulumi:Stack",
+      inputs: {},
+      dependencies: [],
+      propertyDependencies: {},
+    };
     expect(renderOutputs([{ ...stack, outputs: { password: secret, db: { host: "h", password: secret }, url: "https://x" } }])).toBe(
       ["Outputs:", '  db: {"host":"h","password":"[secret]"}', "  password: [secret]", "  url: https://x"].join("\n"),
     );

@@ -162,8 +162,15 @@ describe("GkeNodePool with the prod stack", async () => {
     for (const p of Object.values(pools)) expect(inputs(p)).not.toHaveProperty("networkConfig");
     const own = await record(() => {
       new GkeNodePool("mcp", {
-        project: "gumstack-prod", location: "us-west1", cluster: "gumstack-prod", role: "mcp", zones: ["us-west1-a"],
-        machineType: "n2-standard-8", minNodes: 1, maxNodes: 3, serviceAccountEmail: "gke-nodes@gumstack-prod.iam.gserviceaccount.com",
+        project: "gumstack-prod",
+        location: "us-west1",
+        cluster: "gumstack-prod",
+        role: "mcp",
+        zones: ["us-west1-a"],
+        machineType: "n2-standard-8",
+        minNodes: 1,
+        maxNodes: 3,
+        serviceAccountEmail: "gke-nodes@gumstack-prod.iam.gserviceaccount.com",
         podRange: "pods-mcp",
       });
     });
@@ -253,7 +260,9 @@ describe("cluster and pool helpers", () => {
       nodeSelector: { "gumstack.com/pool": "backend" },
       tolerations: [{ key: "gumstack.com/pool", operator: "Equal", value: "backend", effect: "NoSchedule" }],
     });
-    expect(poolScheduling("mcp").tolerations).toEqual([{ key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" }]);
+    expect(poolScheduling("mcp").tolerations).toEqual([
+      { key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" },
+    ]);
     expect(poolScheduling("system")).toEqual({ nodeSelector: { "gumstack.com/pool": "system" }, tolerations: [] });
   });
 });

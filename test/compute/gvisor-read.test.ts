@@ -5,7 +5,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { platformMocks } from "../../src/plan/mocks.js";
-import { GvisorRuntimeClass, checkedRuntimeClassName, sandboxRuntimeClassReadName } from "../../components/kubernetes/gvisorRuntimeClass.js";
+import {
+  GvisorRuntimeClass,
+  checkedRuntimeClassName,
+  sandboxRuntimeClassReadName,
+} from "../../components/kubernetes/gvisorRuntimeClass.js";
 import { valueOf } from "./fixtures.js";
 
 describe("GvisorRuntimeClass read", () => {

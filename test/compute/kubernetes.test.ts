@@ -23,7 +23,11 @@ describe("ClusterProvider", async () => {
   it("authenticates with gke-gcloud-auth-plugin (exec), no token or client certificate", () => {
     const user = kubeconfig.users[0].user;
     expect(Object.keys(user)).toEqual(["exec"]);
-    expect(user.exec).toMatchObject({ apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true });
+    expect(user.exec).toMatchObject({
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+      command: "gke-gcloud-auth-plugin",
+      provideClusterInfo: true,
+    });
   });
 
   it("has the plugin use Application Default Credentials (the GCP provider's identity), not the gcloud CLI's account", () => {
@@ -122,7 +126,11 @@ describe("McpNamespace", async () => {
     expect(limits.spec.limits).toEqual([
       {
         type: "Container",
-        defaultRequest: { cpu: cfg.mcp.defaultCpuRequest, memory: cfg.mcp.defaultMemory, "ephemeral-storage": cfg.mcp.defaultEphemeralStorageRequest },
+        defaultRequest: {
+          cpu: cfg.mcp.defaultCpuRequest,
+          memory: cfg.mcp.defaultMemory,
+          "ephemeral-storage": cfg.mcp.defaultEphemeralStorageRequest,
+        },
         // Both limits defaulted: GKE Sandbox enforces limits only when every container has CPU and memory limits.
         // Ephemeral storage too: one server's writes must not fill the node's disk and get neighbours evicted.
         default: { cpu: cfg.mcp.maxCpu, memory: cfg.mcp.defaultMemory, "ephemeral-storage": cfg.mcp.defaultEphemeralStorage },
@@ -136,8 +144,12 @@ describe("McpNamespace", async () => {
     expect(names.sort()).toEqual(["gumstack-backend", "gumstack-mcp"]);
     expect(mcpNamespaceManifests({ namespace: "tenants" }).serviceAccount.metadata.namespace).toBe("tenants");
     expect(() => mcpNamespaceManifests({ quotaPods: 0 })).toThrow("quotaPods must be a positive integer");
-    expect(() => mcpNamespaceManifests({ defaultEphemeralStorage: "8Gi" })).toThrow("ephemeral-storage must be request <= default <= max, got 64Mi, 8Gi, 4Gi");
-    expect(() => mcpNamespaceManifests({ maxEphemeralStorage: "lots" })).toThrow('ephemeral-storage max must be a quantity such as 1Gi, got "lots"');
+    expect(() => mcpNamespaceManifests({ defaultEphemeralStorage: "8Gi" })).toThrow(
+      "ephemeral-storage must be request <= default <= max, got 64Mi, 8Gi, 4Gi",
+    );
+    expect(() => mcpNamespaceManifests({ maxEphemeralStorage: "lots" })).toThrow(
+      'ephemeral-storage max must be a quantity such as 1Gi, got "lots"',
+    );
   });
 });
 

@@ -4,7 +4,14 @@
 // permissive one (an ipBlock also matches pod IPs), so the result holds whichever the CNI does.
 import { describe, expect, it } from "vitest";
 import type { StackConfig } from "../../src/config/schema.js";
-import { evaluate, type ClusterModel, type Endpoint, type NetworkPolicyLike, type PodEndpoint, type Protocol } from "../../src/netpol/evaluator.js";
+import {
+  evaluate,
+  type ClusterModel,
+  type Endpoint,
+  type NetworkPolicyLike,
+  type PodEndpoint,
+  type Protocol,
+} from "../../src/netpol/evaluator.js";
 import { backendNetworkPolicyManifests } from "../../components/kubernetes/backendNamespace.js";
 import { NON_PUBLIC_IPV4_RANGES, egressExceptCidrs, mcpNetworkPolicyManifests } from "../../components/kubernetes/mcpNetworkPolicies.js";
 import { parseCidr } from "../../src/config/cidr.js";
@@ -62,7 +69,12 @@ function addressIn(cidr: string): string {
   return [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join(".");
 }
 
-interface ProbeCase { from: Endpoint; to: Endpoint; port: number; protocol?: Protocol }
+interface ProbeCase {
+  from: Endpoint;
+  to: Endpoint;
+  port: number;
+  protocol?: Protocol;
+}
 const fmt = (e: Endpoint) => (e.kind === "external" ? e.ip : `${e.namespace}/${Object.values(e.labels).at(-1)}`);
 
 function expectVerdicts(policies: NetworkPolicyLike[], cases: ProbeCase[], allowed: boolean): void {
@@ -91,90 +103,157 @@ describe("MCP namespace reachability (prod stack)", async () => {
   });
 
   it("allows the internet on 443 and 80", () => {
-    expectVerdicts(policies, INTERNET.flatMap((ip) => [443, 80].map((port) => ({ from: mcpA, to: ext(ip), port }))), true);
+    expectVerdicts(
+      policies,
+      INTERNET.flatMap((ip) => [443, 80].map((port) => ({ from: mcpA, to: ext(ip), port }))),
+      true,
+    );
   });
 
   it("refuses other ports and protocols to the internet", () => {
-    const cases: ProbeCase[] = INTERNET.flatMap((ip) => [22, 25, 53, 8080, 8443, 3306, 5432, 6379, 9440].map((port) => ({ from: mcpA, to: ext(ip), port })));
-    cases.push({ from: mcpA, to: ext("8.8.8.8"), port: 443, protocol: "UDP" }, { from: mcpA, to: ext("8.8.8.8"), port: 53, protocol: "UDP" });
+    const cases: ProbeCase[] = INTERNET.flatMap((ip) =>
+      [22, 25, 53, 8080, 8443, 3306, 5432, 6379, 9440].map((port) => ({ from: mcpA, to: ext(ip), port })),
+    );
+    cases.push(
+      { from: mcpA, to: ext("8.8.8.8"), port: 443, protocol: "UDP" },
+      { from: mcpA, to: ext("8.8.8.8"), port: 53, protocol: "UDP" },
+    );
     expectVerdicts(policies, cases, false);
   });
 
   it("refuses every private and special range on 80 and 443, including fact 4's list and the cluster's own ranges", () => {
-    const fact4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8", "0.0.0.0/8", "100.64.0.0/10",
-      "192.0.0.0/24", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4"];
+    const fact4 = [
+      "10.0.0.0/8",
+      "172.16.0.0/12",
+      "192.168.0.0/16",
+      "169.254.0.0/16",
+      "127.0.0.0/8",
+      "0.0.0.0/8",
+      "100.64.0.0/10",
+      "192.0.0.0/24",
+      "198.18.0.0/15",
+      "224.0.0.0/4",
+      "240.0.0.0/4",
+    ];
     const clusterRanges = [cfg.network.podCidr, cfg.network.serviceCidr, cfg.network.nodeCidr, cfg.network.masterCidr];
     const ranges = [...new Set([...fact4, ...NON_PUBLIC_IPV4_RANGES.map((r) => r.cidr), ...clusterRanges])];
-    const addresses = [...ranges.map(addressIn), "10.255.255.254", "172.31.255.254", "192.168.255.254", "255.255.255.255",
-      "10.20.0.10" /* kube-dns ClusterIP */, "172.16.0.2" /* control-plane private endpoint */, "10.10.0.5" /* a node */];
-    expectVerdicts(policies, addresses.flatMap((ip) => [80, 443].map((port) => ({ from: mcpA, to: ext(ip), port }))), false);
+    const addresses = [
+      ...ranges.map(addressIn),
+      "10.255.255.254",
+      "172.31.255.254",
+      "192.168.255.254",
+      "255.255.255.255",
+      "10.20.0.10" /* kube-dns ClusterIP */,
+      "172.16.0.2" /* control-plane private endpoint */,
+      "10.10.0.5" /* a node */,
+    ];
+    expectVerdicts(
+      policies,
+      addresses.flatMap((ip) => [80, 443].map((port) => ({ from: mcpA, to: ext(ip), port }))),
+      false,
+    );
   });
 
   it("refuses the metadata servers on 80 and 443 (and the GKE metadata server port)", () => {
-    expectVerdicts(policies, [
-      { from: mcpA, to: ext("169.254.169.254"), port: 80 },
-      { from: mcpA, to: ext("169.254.169.254"), port: 443 },
-      { from: mcpA, to: ext("169.254.169.252"), port: 988 },
-      { from: mcpA, to: ext("169.254.169.252"), port: 80 },
-    ], false);
+    expectVerdicts(
+      policies,
+      [
+        { from: mcpA, to: ext("169.254.169.254"), port: 80 },
+        { from: mcpA, to: ext("169.254.169.254"), port: 443 },
+        { from: mcpA, to: ext("169.254.169.252"), port: 988 },
+        { from: mcpA, to: ext("169.254.169.252"), port: 80 },
+      ],
+      false,
+    );
   });
 
   it("allows no IPv6 at all", () => {
-    expectVerdicts(policies, IPV6.flatMap((ip) => [80, 443, 53].map((port) => ({ from: mcpA, to: ext(ip), port }))), false);
+    expectVerdicts(
+      policies,
+      IPV6.flatMap((ip) => [80, 443, 53].map((port) => ({ from: mcpA, to: ext(ip), port }))),
+      false,
+    );
   });
 
   it("refuses other MCP pods, both ways, on any port", () => {
     const ports = [8012, 8013, 9090, 8080, 443, 80];
-    expectVerdicts(policies, ports.flatMap((port) => [{ from: mcpA, to: mcpB, port }, { from: mcpB, to: mcpA, port }]), false);
+    expectVerdicts(
+      policies,
+      ports.flatMap((port) => [
+        { from: mcpA, to: mcpB, port },
+        { from: mcpB, to: mcpA, port },
+      ]),
+      false,
+    );
   });
 
   it("refuses other namespaces' pods, even on 80/443 and even when an ipBlock would match pod IPs", () => {
     const targets = [backend, kourier, activator, controller, kourierLookalike, metricsServer, gmpCollector];
-    expectVerdicts(policies, targets.flatMap((to) => [80, 443, 8012, 8080, 9090].map((port) => ({ from: mcpA, to, port }))), false);
+    expectVerdicts(
+      policies,
+      targets.flatMap((to) => [80, 443, 8012, 8080, 9090].map((port) => ({ from: mcpA, to, port }))),
+      false,
+    );
   });
 
   it("allows DNS to the cluster DNS pods only (UDP and TCP 53)", () => {
-    expectVerdicts(policies, [
-      { from: mcpA, to: kubeDns, port: 53, protocol: "UDP" },
-      { from: mcpA, to: kubeDns, port: 53, protocol: "TCP" },
-      { from: mcpA, to: nodeLocalDnsPod, port: 53, protocol: "UDP" },
-    ], true);
-    expectVerdicts(policies, [
-      { from: mcpA, to: kubeDns, port: 443 },
-      { from: mcpA, to: kubeDns, port: 10055 },
-      { from: mcpA, to: metricsServer, port: 53, protocol: "UDP" },
-      { from: mcpA, to: ext("8.8.8.8"), port: 53, protocol: "UDP" },
-      // NodeLocal DNSCache is off in prod: its link-local address stays closed.
-      { from: mcpA, to: ext("169.254.20.10"), port: 53, protocol: "UDP" },
-    ], false);
+    expectVerdicts(
+      policies,
+      [
+        { from: mcpA, to: kubeDns, port: 53, protocol: "UDP" },
+        { from: mcpA, to: kubeDns, port: 53, protocol: "TCP" },
+        { from: mcpA, to: nodeLocalDnsPod, port: 53, protocol: "UDP" },
+      ],
+      true,
+    );
+    expectVerdicts(
+      policies,
+      [
+        { from: mcpA, to: kubeDns, port: 443 },
+        { from: mcpA, to: kubeDns, port: 10055 },
+        { from: mcpA, to: metricsServer, port: 53, protocol: "UDP" },
+        { from: mcpA, to: ext("8.8.8.8"), port: 53, protocol: "UDP" },
+        // NodeLocal DNSCache is off in prod: its link-local address stays closed.
+        { from: mcpA, to: ext("169.254.20.10"), port: 53, protocol: "UDP" },
+      ],
+      false,
+    );
   });
 
   it("lets in the Kourier gateway and the activator on the queue-proxy ports, and the autoscaler on its metrics port", () => {
-    expectVerdicts(policies, [
-      { from: kourier, to: mcpA, port: 8012 },
-      { from: kourier, to: mcpA, port: 8013 },
-      { from: activator, to: mcpA, port: 8012 },
-      { from: activator, to: mcpA, port: 8013 },
-      { from: autoscaler, to: mcpA, port: 9090 },
-    ], true);
+    expectVerdicts(
+      policies,
+      [
+        { from: kourier, to: mcpA, port: 8012 },
+        { from: kourier, to: mcpA, port: 8013 },
+        { from: activator, to: mcpA, port: 8012 },
+        { from: activator, to: mcpA, port: 8013 },
+        { from: autoscaler, to: mcpA, port: 9090 },
+      ],
+      true,
+    );
   });
 
   it("lets in nothing else: wrong ports, other Knative pods, look-alikes outside knative-serving or inside gumstack-mcp", () => {
-    expectVerdicts(policies, [
-      { from: kourier, to: mcpA, port: 9090 },
-      { from: kourier, to: mcpA, port: 8022 },
-      { from: kourier, to: mcpA, port: 8080 },
-      { from: activator, to: mcpA, port: 9090 },
-      { from: autoscaler, to: mcpA, port: 8012 },
-      { from: controller, to: mcpA, port: 8012 },
-      { from: kourierLookalike, to: mcpA, port: 8012 },
-      { from: impostorActivator, to: mcpA, port: 8012 },
-      { from: mcpPosingAsKourier, to: mcpA, port: 8012 },
-      { from: mcpPosingAsActivator, to: mcpA, port: 8013 },
-      { from: backend, to: mcpA, port: 8012 },
-      { from: kubeDns, to: mcpA, port: 8012 },
-      ...[...INTERNET, ...LB].map((ip) => ({ from: ext(ip), to: mcpA, port: 8012 })),
-    ], false);
+    expectVerdicts(
+      policies,
+      [
+        { from: kourier, to: mcpA, port: 9090 },
+        { from: kourier, to: mcpA, port: 8022 },
+        { from: kourier, to: mcpA, port: 8080 },
+        { from: activator, to: mcpA, port: 9090 },
+        { from: autoscaler, to: mcpA, port: 8012 },
+        { from: controller, to: mcpA, port: 8012 },
+        { from: kourierLookalike, to: mcpA, port: 8012 },
+        { from: impostorActivator, to: mcpA, port: 8012 },
+        { from: mcpPosingAsKourier, to: mcpA, port: 8012 },
+        { from: mcpPosingAsActivator, to: mcpA, port: 8013 },
+        { from: backend, to: mcpA, port: 8012 },
+        { from: kubeDns, to: mcpA, port: 8012 },
+        ...[...INTERNET, ...LB].map((ip) => ({ from: ext(ip), to: mcpA, port: 8012 })),
+      ],
+      false,
+    );
   });
 });
 
@@ -183,16 +262,24 @@ describe("NodeLocal DNSCache on", async () => {
   const policies = await plannedPolicies({ ...base, cluster: { ...base.cluster, nodeLocalDns: true } });
 
   it("allows DNS to 169.254.20.10 and nothing else there", () => {
-    expectVerdicts(policies, [
-      { from: mcpA, to: ext("169.254.20.10"), port: 53, protocol: "UDP" },
-      { from: mcpA, to: ext("169.254.20.10"), port: 53, protocol: "TCP" },
-    ], true);
-    expectVerdicts(policies, [
-      { from: mcpA, to: ext("169.254.20.10"), port: 443 },
-      { from: mcpA, to: ext("169.254.20.10"), port: 80 },
-      { from: mcpA, to: ext("169.254.169.254"), port: 53, protocol: "UDP" },
-      { from: mcpA, to: ext("169.254.169.254"), port: 80 },
-    ], false);
+    expectVerdicts(
+      policies,
+      [
+        { from: mcpA, to: ext("169.254.20.10"), port: 53, protocol: "UDP" },
+        { from: mcpA, to: ext("169.254.20.10"), port: 53, protocol: "TCP" },
+      ],
+      true,
+    );
+    expectVerdicts(
+      policies,
+      [
+        { from: mcpA, to: ext("169.254.20.10"), port: 443 },
+        { from: mcpA, to: ext("169.254.20.10"), port: 80 },
+        { from: mcpA, to: ext("169.254.169.254"), port: 53, protocol: "UDP" },
+        { from: mcpA, to: ext("169.254.169.254"), port: 80 },
+      ],
+      false,
+    );
   });
 });
 
@@ -201,16 +288,24 @@ describe("backend namespace reachability (prod stack)", async () => {
   const policies = await plannedPolicies(cfg);
 
   it("is reachable from the Google load balancer on the backend port only", () => {
-    expectVerdicts(policies, LB.map((ip) => ({ from: ext(ip), to: backend, port: cfg.backend.port })), true);
-    expectVerdicts(policies, [
-      ...LB.map((ip) => ({ from: ext(ip), to: backend, port: 9090 })),
-      ...INTERNET.map((ip) => ({ from: ext(ip), to: backend, port: cfg.backend.port })),
-      // No in-cluster path from MCP servers or Knative: they go through the public load balancer.
-      { from: mcpA, to: backend, port: cfg.backend.port },
-      { from: kourier, to: backend, port: cfg.backend.port },
-      { from: gmpCollector, to: backend, port: cfg.backend.port },
-      { from: mcpA, to: backend, port: 9090 },
-    ], false);
+    expectVerdicts(
+      policies,
+      LB.map((ip) => ({ from: ext(ip), to: backend, port: cfg.backend.port })),
+      true,
+    );
+    expectVerdicts(
+      policies,
+      [
+        ...LB.map((ip) => ({ from: ext(ip), to: backend, port: 9090 })),
+        ...INTERNET.map((ip) => ({ from: ext(ip), to: backend, port: cfg.backend.port })),
+        // No in-cluster path from MCP servers or Knative: they go through the public load balancer.
+        { from: mcpA, to: backend, port: cfg.backend.port },
+        { from: kourier, to: backend, port: cfg.backend.port },
+        { from: gmpCollector, to: backend, port: cfg.backend.port },
+        { from: mcpA, to: backend, port: 9090 },
+      ],
+      false,
+    );
   });
 
   it("is scraped by the GKE-managed Prometheus collectors on its metrics port (the HPA's custom metric)", () => {
@@ -220,29 +315,37 @@ describe("backend namespace reachability (prod stack)", async () => {
   });
 
   it("reaches what it needs: public 443 (Google APIs, Spanner), ClickHouse, DNS, the GKE metadata server, the API server", () => {
-    expectVerdicts(policies, [
-      { from: backend, to: ext("142.250.64.100"), port: 443 },
-      { from: backend, to: ext("34.110.0.10"), port: cfg.clickhouse.port },
-      { from: backend, to: kubeDns, port: 53, protocol: "UDP" },
-      { from: backend, to: ext("169.254.169.254"), port: 80 },
-      { from: backend, to: ext("169.254.169.252"), port: 988 },
-      { from: backend, to: ext("172.16.0.2"), port: 443 },
-    ], true);
+    expectVerdicts(
+      policies,
+      [
+        { from: backend, to: ext("142.250.64.100"), port: 443 },
+        { from: backend, to: ext("34.110.0.10"), port: cfg.clickhouse.port },
+        { from: backend, to: kubeDns, port: 53, protocol: "UDP" },
+        { from: backend, to: ext("169.254.169.254"), port: 80 },
+        { from: backend, to: ext("169.254.169.252"), port: 988 },
+        { from: backend, to: ext("172.16.0.2"), port: 443 },
+      ],
+      true,
+    );
   });
 
   it("reaches nothing else: MCP pods, private ranges, other ports, IPv6", () => {
-    expectVerdicts(policies, [
-      { from: backend, to: mcpA, port: 8012 },
-      { from: backend, to: mcpA, port: 443 },
-      { from: backend, to: kourier, port: 8080 },
-      { from: backend, to: ext("8.8.8.8"), port: 80 },
-      { from: backend, to: ext("8.8.8.8"), port: 22 },
-      { from: backend, to: ext("192.168.1.1"), port: 443 },
-      { from: backend, to: ext("10.200.0.1"), port: 443 },
-      { from: backend, to: ext("169.254.169.254"), port: 443 },
-      { from: backend, to: ext("172.16.0.2"), port: 10250 },
-      { from: backend, to: ext("2001:4860:4860::8888"), port: 443 },
-    ], false);
+    expectVerdicts(
+      policies,
+      [
+        { from: backend, to: mcpA, port: 8012 },
+        { from: backend, to: mcpA, port: 443 },
+        { from: backend, to: kourier, port: 8080 },
+        { from: backend, to: ext("8.8.8.8"), port: 80 },
+        { from: backend, to: ext("8.8.8.8"), port: 22 },
+        { from: backend, to: ext("192.168.1.1"), port: 443 },
+        { from: backend, to: ext("10.200.0.1"), port: 443 },
+        { from: backend, to: ext("169.254.169.254"), port: 443 },
+        { from: backend, to: ext("172.16.0.2"), port: 10250 },
+        { from: backend, to: ext("2001:4860:4860::8888"), port: 443 },
+      ],
+      false,
+    );
   });
 });
 
@@ -273,7 +376,9 @@ describe("policy builders", () => {
     expect(evaluate(model, { from: gmpCollector, to: backend, port: 9000 }).allowed).toBe(true);
     expect(evaluate(model, { from: gmpCollector, to: backend, port: 8080 }).allowed).toBe(false);
     expect(evaluate(model, { from: ext("35.191.0.1"), to: backend, port: 9000 }).allowed).toBe(false);
-    expect(backendNetworkPolicyManifests({ ranges, metricsPort: null }).map((p) => p.metadata.name)).not.toContain("allow-ingress-from-managed-prometheus");
+    expect(backendNetworkPolicyManifests({ ranges, metricsPort: null }).map((p) => p.metadata.name)).not.toContain(
+      "allow-ingress-from-managed-prometheus",
+    );
     expect(() => backendNetworkPolicyManifests({ ranges, metricsPort: 8080 })).toThrow("must differ from port");
     expect(() => backendNetworkPolicyManifests({ ranges, egressPorts: [] })).toThrow("at least one egress port");
     expect(() => backendNetworkPolicyManifests({ ranges, port: 70000 })).toThrow("not a TCP port");

@@ -13,7 +13,9 @@ function files(path: string): string[] {
   const abs = join(ROOT, path);
   if (!statSync(abs, { throwIfNoEntry: false })) return [];
   if (statSync(abs).isFile()) return [path];
-  return readdirSync(abs).filter((e) => e !== "node_modules" && !e.startsWith(".")).flatMap((e) => files(join(path, e)));
+  return readdirSync(abs)
+    .filter((e) => e !== "node_modules" && !e.startsWith("."))
+    .flatMap((e) => files(join(path, e)));
 }
 
 /** The fact numbers a citation names: "fact 4", "facts 1-3", "facts 9, 10, 15", "facts 1-2 and 4". */
@@ -49,12 +51,14 @@ describe("docs/facts.md", () => {
     const missing: string[] = [];
     let citations = 0;
     for (const file of SCANNED.flatMap(files)) {
-      readFileSync(join(ROOT, file), "utf8").split("\n").forEach((line, i) => {
-        for (const n of citedFacts(line)) {
-          citations++;
-          if (!defined.has(n)) missing.push(`${file}:${i + 1}: fact ${n}`);
-        }
-      });
+      readFileSync(join(ROOT, file), "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          for (const n of citedFacts(line)) {
+            citations++;
+            if (!defined.has(n)) missing.push(`${file}:${i + 1}: fact ${n}`);
+          }
+        });
     }
     expect(missing).toEqual([]);
     // The scan really reads the tree (the policy pack alone cites a dozen facts).
@@ -72,7 +76,9 @@ describe("docs/facts.md", () => {
         expect(ref, p.name).toMatch(/^docs\/facts\.md facts? \d/);
         for (const n of citedFacts(ref)) expect(definedFacts(), p.name).toContain(n);
       } else if (!requirements.includes(ref)) {
-        expect(readme, `${p.name} cites "${ref}": neither a fact, a requirement of docs/facts.md nor a README config key`).toContain(`| \`gumstack:${ref}\` |`);
+        expect(readme, `${p.name} cites "${ref}": neither a fact, a requirement of docs/facts.md nor a README config key`).toContain(
+          `| \`gumstack:${ref}\` |`,
+        );
       }
     }
   });
@@ -81,7 +87,11 @@ describe("docs/facts.md", () => {
     const outside = /PLATFORM\.md|PLATFORM facts? \d|\.\.\/shared\b|\/work\/shared/;
     const offending = SCANNED.flatMap(files)
       .filter((f) => f !== join("test", "docs", "facts.test.ts"))
-      .flatMap((f) => readFileSync(join(ROOT, f), "utf8").split("\n").map((l, i) => [f, i + 1, l] as const))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), "utf8")
+          .split("\n")
+          .map((l, i) => [f, i + 1, l] as const),
+      )
       .filter(([, , l]) => outside.test(l.replace(/PLATFORM_PROJECT/g, "")))
       .map(([f, n, l]) => `${f}:${n}: ${l.trim()}`);
     expect(offending).toEqual([]);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ArtifactRegistry, cleanupPolicies, dockerRepositoryUrl, parseDockerRepositoryUrl, tenantRepositoryId } from "../../components/gcp/artifactRegistry.js";
+import {
+  ArtifactRegistry,
+  cleanupPolicies,
+  dockerRepositoryUrl,
+  parseDockerRepositoryUrl,
+  tenantRepositoryId,
+} from "../../components/gcp/artifactRegistry.js";
 import { one, prodConfig, record, valueOf } from "../support/harness.js";
 import { keyLayer } from "./fixtures.js";
 
@@ -10,9 +16,14 @@ const seed = prodConfig();
 function build() {
   const { services, kms } = keyLayer(seed.project, seed.environment);
   const registry = new ArtifactRegistry("ar", {
-    project: seed.project, region: seed.region, repositoryId: tenantRepositoryId(seed.environment, seed.artifactRegistry.repositoryId),
-    retentionDays: seed.artifactRegistry.retentionDays, keepRecentVersions: seed.artifactRegistry.keepRecentVersions,
-    kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry, apis: services.apis,
+    project: seed.project,
+    region: seed.region,
+    repositoryId: tenantRepositoryId(seed.environment, seed.artifactRegistry.repositoryId),
+    retentionDays: seed.artifactRegistry.retentionDays,
+    keepRecentVersions: seed.artifactRegistry.keepRecentVersions,
+    kmsKeyName: kms.keys.registry.id,
+    keyGrants: kms.grants.registry,
+    apis: services.apis,
   });
   return { services, kms, registry };
 }
@@ -37,14 +48,23 @@ describe("dockerRepositoryUrl", () => {
 describe("parseDockerRepositoryUrl", () => {
   it("is the inverse of dockerRepositoryUrl", () => {
     expect(parseDockerRepositoryUrl("us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform")).toEqual({
-      location: "us-west1", project: "gumstack-admin", repositoryId: "gumstack-platform",
+      location: "us-west1",
+      project: "gumstack-admin",
+      repositoryId: "gumstack-platform",
     });
-    expect(parseDockerRepositoryUrl(dockerRepositoryUrl("us", "gumstack-prod", "mcp-prod"))).toEqual({ location: "us", project: "gumstack-prod", repositoryId: "mcp-prod" });
+    expect(parseDockerRepositoryUrl(dockerRepositoryUrl("us", "gumstack-prod", "mcp-prod"))).toEqual({
+      location: "us",
+      project: "gumstack-prod",
+      repositoryId: "mcp-prod",
+    });
   });
 
-  it.each(["us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/", "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/backend", "gcr.io/gumstack-admin/x", "us-west1-docker.pkg.dev/P/x"])(
-    "refuses %s", (url) => expect(() => parseDockerRepositoryUrl(url)).toThrow(/is not an Artifact Registry Docker repository/),
-  );
+  it.each([
+    "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/",
+    "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/backend",
+    "gcr.io/gumstack-admin/x",
+    "us-west1-docker.pkg.dev/P/x",
+  ])("refuses %s", (url) => expect(() => parseDockerRepositoryUrl(url)).toThrow(/is not an Artifact Registry Docker repository/));
 });
 
 describe("tenantRepositoryId", () => {
@@ -76,7 +96,9 @@ describe("ArtifactRegistry", () => {
     // Immutable tags forbid deleting tagged images, which the age-based DELETE rule must do: images go by digest.
     expect(repo.inputs.dockerConfig).toEqual({ immutableTags: false });
     const policies = repo.inputs.cleanupPolicies as Record<string, unknown>[];
-    expect(policies).toContainEqual(expect.objectContaining({ action: "DELETE", condition: expect.objectContaining({ olderThan: "2592000s", tagState: "ANY" }) }));
+    expect(policies).toContainEqual(
+      expect.objectContaining({ action: "DELETE", condition: expect.objectContaining({ olderThan: "2592000s", tagState: "ANY" }) }),
+    );
     expect(policies).toContainEqual(expect.objectContaining({ action: "KEEP", mostRecentVersions: { keepCount: 10 } }));
     expect(repo.protect).toBe(true);
   });
@@ -84,7 +106,9 @@ describe("ArtifactRegistry", () => {
   it("is created only after the registry key's grant to the Artifact Registry agent and its APIs", async () => {
     const resources = await record(() => build());
     const repo = one(resources, REPO, "ar-docker");
-    expect(repo.dependencies).toContain(one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-registry-artifactregistry").urn);
+    expect(repo.dependencies).toContain(
+      one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-registry-artifactregistry").urn,
+    );
     expect(repo.dependencies).toContain(one(resources, "gcp:projects/service:Service", "svc-artifactregistry").urn);
     expect(repo.dependencies).toContain(one(resources, "gcp:projects/service:Service", "svc-containerscanning").urn);
     // The grant itself waits for the Artifact Registry service identity.
@@ -94,7 +118,9 @@ describe("ArtifactRegistry", () => {
 
   it("exposes the repository URL images are pushed to", async () => {
     let registry!: ArtifactRegistry;
-    await record(() => { registry = build().registry; });
+    await record(() => {
+      registry = build().registry;
+    });
     expect(await valueOf(registry.repositoryUrl)).toBe("us-west1-docker.pkg.dev/gumstack-prod/mcp-prod");
   });
 });

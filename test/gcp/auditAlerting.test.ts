@@ -32,7 +32,11 @@ const base: AlertingArgs = {
   api: { host: "api.gumstack.com", path: "/healthz" },
   clusterName: "gumstack-prod",
   backendHpa: { namespace: "gumstack-backend", name: "backend" },
-  nodePools: [{ role: "system", maxNodes: 9 }, { role: "backend", maxNodes: 72 }, { role: "mcp", maxNodes: 20 }],
+  nodePools: [
+    { role: "system", maxNodes: 9 },
+    { role: "backend", maxNodes: 72 },
+    { role: "mcp", maxNodes: 20 },
+  ],
   natGateways: ["gumstack-prod-nat", "gumstack-prod-nat-tenant"],
 };
 
@@ -47,16 +51,23 @@ describe("alert conditions (pure)", () => {
   });
 
   it("alerts on any NAT drop and any failed allocation of exactly the stack's gateways", () => {
-    const [drops, failed] = natConditions(["gumstack-prod-nat", "gumstack-prod-nat-tenant"]).map((c) => c.conditionThreshold as Record<string, any>);
+    const [drops, failed] = natConditions(["gumstack-prod-nat", "gumstack-prod-nat-tenant"]).map(
+      (c) => c.conditionThreshold as Record<string, any>,
+    );
     const gateways = 'resource.label.gateway_name=one_of("gumstack-prod-nat", "gumstack-prod-nat-tenant")';
-    expect(drops!.filter).toBe(`metric.type="router.googleapis.com/nat/dropped_sent_packets_count" AND resource.type="nat_gateway" AND ${gateways}`);
-    expect(failed!.filter).toBe(`metric.type="router.googleapis.com/nat/nat_allocation_failed" AND resource.type="nat_gateway" AND ${gateways}`);
+    expect(drops!.filter).toBe(
+      `metric.type="router.googleapis.com/nat/dropped_sent_packets_count" AND resource.type="nat_gateway" AND ${gateways}`,
+    );
+    expect(failed!.filter).toBe(
+      `metric.type="router.googleapis.com/nat/nat_allocation_failed" AND resource.type="nat_gateway" AND ${gateways}`,
+    );
     expect(drops).toMatchObject({ comparison: "COMPARISON_GT", thresholdValue: 0 });
     expect(failed!.aggregations[0].perSeriesAligner).toBe("ALIGN_COUNT_TRUE");
   });
 
   it("alerts when the backend HPA's current replicas reach its spec maximum (kube-state-metrics, PromQL)", () => {
-    const c = hpaAtMaxCondition({ cluster: "gumstack-prod", namespace: "gumstack-backend", hpa: "backend" }).conditionPrometheusQueryLanguage as { query: string; duration: string };
+    const c = hpaAtMaxCondition({ cluster: "gumstack-prod", namespace: "gumstack-backend", hpa: "backend" })
+      .conditionPrometheusQueryLanguage as { query: string; duration: string };
     const sel = '{cluster="gumstack-prod",namespace="gumstack-backend",horizontalpodautoscaler="backend"}';
     expect(c.query).toBe(
       `max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas${sel}) >= ` +
@@ -84,14 +95,25 @@ describe("Alerting", () => {
     expect(check.inputs).toMatchObject({
       project: "gumstack-prod",
       period: "60s",
-      httpCheck: { path: "/healthz", port: 443, useSsl: true, validateSsl: true, acceptedResponseStatusCodes: [{ statusClass: "STATUS_CLASS_2XX" }] },
+      httpCheck: {
+        path: "/healthz",
+        port: 443,
+        useSsl: true,
+        validateSsl: true,
+        acceptedResponseStatusCodes: [{ statusClass: "STATUS_CLASS_2XX" }],
+      },
       monitoredResource: { type: "uptime_url", labels: { project_id: "gumstack-prod", host: "api.gumstack.com" } },
     });
     const id = check.outputs.uptimeCheckId as string;
     const policies = ofType(resources, "gcp:monitoring/alertPolicy:AlertPolicy");
     const byName = Object.fromEntries(policies.map((p) => [nameOf(p), p.inputs as Record<string, any>]));
     expect(Object.keys(byName).sort()).toEqual([
-      "alerting-api-uptime", "alerting-backend-hpa-max", "alerting-certificate-expiry", "alerting-lb-5xx", "alerting-nat", "alerting-node-pools-max",
+      "alerting-api-uptime",
+      "alerting-backend-hpa-max",
+      "alerting-certificate-expiry",
+      "alerting-lb-5xx",
+      "alerting-nat",
+      "alerting-node-pools-max",
     ]);
     expect(byName["alerting-api-uptime"]!.conditions[0].conditionThreshold.filter).toContain(`metric.label.check_id="${id}"`);
     const cert = byName["alerting-certificate-expiry"]!.conditions[0].conditionThreshold;
@@ -110,7 +132,11 @@ describe("Alerting", () => {
 
   it("notifies every configured email and checks the canary when the canary's host is given", async () => {
     const resources = await record(() => {
-      const notify = new NotificationChannels("notify", { project: "gumstack-prod", environment: "prod", emails: ["oncall@gumstack.com", "sre@gumstack.com"] });
+      const notify = new NotificationChannels("notify", {
+        project: "gumstack-prod",
+        environment: "prod",
+        emails: ["oncall@gumstack.com", "sre@gumstack.com"],
+      });
       new Alerting("alerting", { ...base, notificationChannels: notify.names, canary: { host: "canary.gumstack.com", path: "/healthz" } });
     });
     const channels = ofType(resources, "gcp:monitoring/notificationChannel:NotificationChannel");

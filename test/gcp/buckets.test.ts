@@ -10,8 +10,13 @@ function build(project: gcp.organizations.Project | string = "gumstack-prod") {
   const projectId = typeof project === "string" ? project : project.projectId;
   const { services, kms } = keyLayer(projectId);
   return new Buckets("gcs", {
-    project: projectId, region: "us-west1", environment: "prod", purposes: ["uploads", "exports"],
-    kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage, apis: services.apis,
+    project: projectId,
+    region: "us-west1",
+    environment: "prod",
+    purposes: ["uploads", "exports"],
+    kmsKeyName: kms.keys.storage.id,
+    keyGrants: kms.grants.storage,
+    apis: services.apis,
   });
 }
 
@@ -48,10 +53,12 @@ describe("Buckets", () => {
       forceDestroy: false,
       deletionPolicy: "PREVENT",
     });
-    expect(bucket.inputs.lifecycleRules).toContainEqual(expect.objectContaining({
-      action: expect.objectContaining({ type: "Delete" }),
-      condition: expect.objectContaining({ daysSinceNoncurrentTime: 30, withState: "ARCHIVED" }),
-    }));
+    expect(bucket.inputs.lifecycleRules).toContainEqual(
+      expect.objectContaining({
+        action: expect.objectContaining({ type: "Delete" }),
+        condition: expect.objectContaining({ daysSinceNoncurrentTime: 30, withState: "ARCHIVED" }),
+      }),
+    );
     expect(bucket.protect).toBe(true);
   });
 
@@ -67,7 +74,9 @@ describe("Buckets", () => {
   });
 
   it("names buckets after a project created in the same stack", async () => {
-    const resources = await record(() => build(new gcp.organizations.Project("p", { projectId: "acme-gumstack", name: "acme", folderId: "123456" })));
+    const resources = await record(() =>
+      build(new gcp.organizations.Project("p", { projectId: "acme-gumstack", name: "acme", folderId: "123456" })),
+    );
     const bucket = one(resources, BUCKET, "gcs-exports");
     expect(bucket.inputs.name).toBe("acme-gumstack-prod-exports");
     expect(bucket.dependencies).toContain(one(resources, "gcp:organizations/project:Project", "p").urn);

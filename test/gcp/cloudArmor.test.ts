@@ -31,7 +31,11 @@ describe("armorRules", () => {
     expect(new Set(priorities).size).toBe(priorities.length);
     const firstThrottle = rules.findIndex((r) => r.action === "throttle");
     expect(rules.slice(0, firstThrottle).every((r) => r.action === "deny(403)")).toBe(true);
-    expect(rules.at(-1)).toMatchObject({ priority: DEFAULT_RULE_PRIORITY, action: "allow", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } });
+    expect(rules.at(-1)).toMatchObject({
+      priority: DEFAULT_RULE_PRIORITY,
+      action: "allow",
+      match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+    });
   });
 
   it("throttles the API per client IP (stricter) and every MCP server per Host header, answering 429", () => {
@@ -39,7 +43,12 @@ describe("armorRules", () => {
     expect(api).toMatchObject({
       priority: 3000,
       match: { expr: { expression: hostIs("api.gumstack.com") } },
-      rateLimitOptions: { conformAction: "allow", exceedAction: "deny(429)", enforceOnKey: "IP", rateLimitThreshold: { count: 600, intervalSec: 60 } },
+      rateLimitOptions: {
+        conformAction: "allow",
+        exceedAction: "deny(429)",
+        enforceOnKey: "IP",
+        rateLimitThreshold: { count: 600, intervalSec: 60 },
+      },
     });
     expect(mcp).toMatchObject({
       priority: 4000,
@@ -56,7 +65,13 @@ describe("armorRules", () => {
 
   it("gives each raised server its own Host rule ahead of the API and default throttles", () => {
     const rules = throttles(armorRules({ ...settings, serverOverrides: { "hot-server": 60000, acme: 12000 } }));
-    expect(rules.map((r) => [r.priority, expr(r) || "*", (r.rateLimitOptions as { rateLimitThreshold: { count: number } }).rateLimitThreshold.count])).toEqual([
+    expect(
+      rules.map((r) => [
+        r.priority,
+        expr(r) || "*",
+        (r.rateLimitOptions as { rateLimitThreshold: { count: number } }).rateLimitThreshold.count,
+      ]),
+    ).toEqual([
       [2000, hostIs("acme.gumstack.com"), 12000],
       [2001, hostIs("hot-server.gumstack.com"), 60000],
       [3000, hostIs("api.gumstack.com"), 600],

@@ -44,7 +44,11 @@ describe("Kms", () => {
   it("creates one protected, rotated ENCRYPT_DECRYPT key per purpose that cannot be deleted", async () => {
     const resources = await record(() => build());
     const ring = one(resources, "gcp:kms/keyRing:KeyRing", "kms-ring");
-    expect(ofType(resources, KEY).map((k) => k.inputs.name).sort()).toEqual(["app", "gke", "registry", "spanner", "storage"]);
+    expect(
+      ofType(resources, KEY)
+        .map((k) => k.inputs.name)
+        .sort(),
+    ).toEqual(["app", "gke", "registry", "spanner", "storage"]);
     for (const purpose of KEY_PURPOSES) {
       const key = one(resources, KEY, `kms-${purpose}`);
       expect(key.inputs).toMatchObject({
@@ -90,7 +94,9 @@ describe("Kms", () => {
 
   it("exposes the grants per key for dependents", async () => {
     let kms!: Kms;
-    await record(() => { kms = build().kms; });
+    await record(() => {
+      kms = build().kms;
+    });
     expect(kms.grants.registry).toHaveLength(1);
     expect(kms.grants.gke).toHaveLength(2);
     expect(await valueOf(kms.keys.spanner.name)).toBe("spanner");

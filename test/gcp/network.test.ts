@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { MCP_POD_RANGE_NAME, NAT_PORTS_PER_ADDRESS, Network, checkNatGateway, POD_RANGE_NAME, SERVICE_RANGE_NAME, natPortCheck, natPortPlan, tcpAllow } from "../../components/gcp/network.js";
+import {
+  MCP_POD_RANGE_NAME,
+  NAT_PORTS_PER_ADDRESS,
+  Network,
+  checkNatGateway,
+  POD_RANGE_NAME,
+  SERVICE_RANGE_NAME,
+  natPortCheck,
+  natPortPlan,
+  tcpAllow,
+} from "../../components/gcp/network.js";
 import { GOOGLE_LB_RANGES } from "../../components/platform.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";
 import { nameOf, ofType, one, prodConfig, record } from "../support/harness.js";
@@ -9,8 +19,13 @@ const seed = prodConfig();
 function build(egress = seed.egress) {
   const services = new ProjectServices("svc", { project: seed.project });
   return new Network("net", {
-    project: seed.project, region: seed.region, environment: seed.environment,
-    network: seed.network, egress, backendPorts: [8080, 8012, 8080], apis: services.apis,
+    project: seed.project,
+    region: seed.region,
+    environment: seed.environment,
+    network: seed.network,
+    egress,
+    backendPorts: [8080, 8012, 8080],
+    apis: services.apis,
   });
 }
 
@@ -27,7 +42,12 @@ describe("Network", () => {
   it("is a custom-mode regional VPC in the explicit project, after the Compute API", async () => {
     const resources = await record(() => build());
     const vpc = one(resources, "gcp:compute/network:Network", "net-vpc");
-    expect(vpc.inputs).toMatchObject({ project: "gumstack-prod", name: "gumstack-prod", autoCreateSubnetworks: false, routingMode: "REGIONAL" });
+    expect(vpc.inputs).toMatchObject({
+      project: "gumstack-prod",
+      name: "gumstack-prod",
+      autoCreateSubnetworks: false,
+      routingMode: "REGIONAL",
+    });
     const computeApi = one(resources, "gcp:projects/service:Service", "svc-compute").urn;
     for (const r of resources.filter((x) => x.type.startsWith("gcp:compute/"))) {
       expect(r.inputs.project).toBe("gumstack-prod");
@@ -68,7 +88,9 @@ describe("Network", () => {
       natIpAllocateOption: "MANUAL_ONLY",
       natIps: ips.map((a) => a.outputs.selfLink),
       sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
-      subnetworks: [{ name: subnet.id, sourceIpRangesToNats: ["PRIMARY_IP_RANGE", "LIST_OF_SECONDARY_IP_RANGES"], secondaryIpRangeNames: ["pods"] }],
+      subnetworks: [
+        { name: subnet.id, sourceIpRangesToNats: ["PRIMARY_IP_RANGE", "LIST_OF_SECONDARY_IP_RANGES"], secondaryIpRangeNames: ["pods"] },
+      ],
       enableDynamicPortAllocation: true,
       enableEndpointIndependentMapping: false,
       minPortsPerVm: 1024,
@@ -114,9 +136,13 @@ describe("Network", () => {
     expect((tenant.inputs.natIps as string[]).length).toBe(3);
     expect(tenant.inputs).toMatchObject({ minPortsPerVm: 2048, maxPortsPerVm: 65536 });
     expect(() => checkNatGateway("tenant", { addresses: 0, minPortsPerVm: 2048, maxPortsPerVm: 4096 })).toThrow(/at least one address/);
-    expect(() => checkNatGateway("platform", { addresses: 1, minPortsPerVm: 4096, maxPortsPerVm: 4096 })).toThrow(/must exceed minPortsPerVm/);
+    expect(() => checkNatGateway("platform", { addresses: 1, minPortsPerVm: 4096, maxPortsPerVm: 4096 })).toThrow(
+      /must exceed minPortsPerVm/,
+    );
     expect(() => checkNatGateway("platform", { addresses: 1, minPortsPerVm: 1000, maxPortsPerVm: 4096 })).toThrow(/power of two/);
-    expect(() => checkNatGateway("platform", { addresses: 1, minPortsPerVm: 1024, maxPortsPerVm: 131072 })).toThrow(/power of two from 64 to 65536/);
+    expect(() => checkNatGateway("platform", { addresses: 1, minPortsPerVm: 1024, maxPortsPerVm: 131072 })).toThrow(
+      /power of two from 64 to 65536/,
+    );
   });
   it("admits Google's load-balancer ranges to the node and pod ranges on the backend ports only", async () => {
     const resources = await record(() => build());
@@ -128,9 +154,11 @@ describe("Network", () => {
       allows: [{ protocol: "tcp", ports: ["8012", "8080"] }],
     });
     expect(GOOGLE_LB_RANGES).toEqual(["130.211.0.0/22", "35.191.0.0/16"]);
-    expect(ofType(resources, "gcp:compute/firewall:Firewall").map((f) => f.inputs.name).sort()).toEqual([
-      "gumstack-prod-allow-control-plane-webhooks", "gumstack-prod-allow-google-lb",
-    ]);
+    expect(
+      ofType(resources, "gcp:compute/firewall:Firewall")
+        .map((f) => f.inputs.name)
+        .sort(),
+    ).toEqual(["gumstack-prod-allow-control-plane-webhooks", "gumstack-prod-allow-google-lb"]);
   });
 
   it("lets the private control plane reach webhook pods on 8443 (Knative), from the master /28 only", async () => {
@@ -152,9 +180,17 @@ describe("NAT port arithmetic", () => {
   it("counts 64,512 ports per address and what every VM at its minimum reserves", () => {
     expect(NAT_PORTS_PER_ADDRESS).toBe(64512);
     // prod: the platform NAT serves every node (system 9 + backend 72 + mcp 20 = 101 VMs) at 1024 ports minimum.
-    expect(natPortPlan({ addresses: 2, minPortsPerVm: 1024, maxPortsPerVm: 8192, maxVms: 101 })).toEqual({ ports: 129024, reservedAtMax: 103424, vmsAtMaxPorts: 15 });
+    expect(natPortPlan({ addresses: 2, minPortsPerVm: 1024, maxPortsPerVm: 8192, maxVms: 101 })).toEqual({
+      ports: 129024,
+      reservedAtMax: 103424,
+      vmsAtMaxPorts: 15,
+    });
     // prod: the tenant NAT serves the MCP pool (20 VMs) at 4096 ports minimum.
-    expect(natPortPlan({ addresses: 2, minPortsPerVm: 4096, maxPortsPerVm: 32768, maxVms: 20 })).toEqual({ ports: 129024, reservedAtMax: 81920, vmsAtMaxPorts: 3 });
+    expect(natPortPlan({ addresses: 2, minPortsPerVm: 4096, maxPortsPerVm: 32768, maxVms: 20 })).toEqual({
+      ports: 129024,
+      reservedAtMax: 81920,
+      vmsAtMaxPorts: 3,
+    });
   });
 
   it("refuses a gateway whose addresses cannot give every VM its minimum, naming the fix", () => {

@@ -10,8 +10,24 @@ const IDENTITY = "gcp:projects/serviceIdentity:ServiceIdentity";
 describe("platformApis", () => {
   it("lists every API the platform uses and adds billingbudgets only when asked", () => {
     const apis = platformApis({ billingBudgets: false });
-    for (const api of ["container", "compute", "spanner", "cloudkms", "artifactregistry", "containerscanning", "certificatemanager",
-      "dns", "monitoring", "logging", "iam", "iamcredentials", "storage", "cloudresourcemanager", "serviceusage", "containersecurity"]) {
+    for (const api of [
+      "container",
+      "compute",
+      "spanner",
+      "cloudkms",
+      "artifactregistry",
+      "containerscanning",
+      "certificatemanager",
+      "dns",
+      "monitoring",
+      "logging",
+      "iam",
+      "iamcredentials",
+      "storage",
+      "cloudresourcemanager",
+      "serviceusage",
+      "containersecurity",
+    ]) {
       expect(apis).toContain(api);
     }
     expect(apis).not.toContain("billingbudgets");
@@ -61,7 +77,9 @@ describe("ProjectServices", () => {
 
   it("derives the agents' emails from the project number", async () => {
     let svc!: ProjectServices;
-    await record(() => { svc = new ProjectServices("svc", { project: "gumstack-prod" }); });
+    await record(() => {
+      svc = new ProjectServices("svc", { project: "gumstack-prod" });
+    });
     const n = fakeNumber("gumstack-prod");
     expect(await valueOf(svc.agents.container.member)).toBe(`serviceAccount:service-${n}@container-engine-robot.iam.gserviceaccount.com`);
     expect(await valueOf(svc.agents.compute.email)).toBe(`service-${n}@compute-system.iam.gserviceaccount.com`);
@@ -75,7 +93,12 @@ describe("ProjectServices", () => {
   it("takes the project and its number from a created project (enterprise)", async () => {
     let svc!: ProjectServices;
     const resources = await record(() => {
-      const project = new gcp.organizations.Project("p", { projectId: "acme-gumstack", name: "acme", folderId: "123456", autoCreateNetwork: false });
+      const project = new gcp.organizations.Project("p", {
+        projectId: "acme-gumstack",
+        name: "acme",
+        folderId: "123456",
+        autoCreateNetwork: false,
+      });
       svc = new ProjectServices("svc", { project: project.projectId, projectNumber: project.number });
     });
     const project = one(resources, "gcp:organizations/project:Project", "p");

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ArtifactRegistry } from "../../components/gcp/artifactRegistry.js";
 import { Buckets } from "../../components/gcp/buckets.js";
-import { NODE_POOL_ROLES, NODE_PROJECT_ROLES, ServiceAccounts, type ServiceAccountsArgs, accountId } from "../../components/gcp/serviceAccounts.js";
+import {
+  NODE_POOL_ROLES,
+  NODE_PROJECT_ROLES,
+  ServiceAccounts,
+  type ServiceAccountsArgs,
+  accountId,
+} from "../../components/gcp/serviceAccounts.js";
 import { Spanner } from "../../components/gcp/spanner.js";
 import { ofType, one, record } from "../support/harness.js";
 import { keyLayer } from "./fixtures.js";
@@ -21,21 +27,40 @@ const PLATFORM_IMAGES = { project: "gumstack-admin", location: "us-west1", repos
 function build(extra: Partial<ServiceAccountsArgs> = {}) {
   const { services, kms } = keyLayer(project);
   const registry = new ArtifactRegistry("ar", {
-    project, region: "us-west1", repositoryId: "mcp-prod",
-    kmsKeyName: kms.keys.registry.id, keyGrants: kms.grants.registry, apis: services.apis,
+    project,
+    region: "us-west1",
+    repositoryId: "mcp-prod",
+    kmsKeyName: kms.keys.registry.id,
+    keyGrants: kms.grants.registry,
+    apis: services.apis,
   });
   const spanner = new Spanner("db", {
-    project, region: "us-west1", environment: "prod",
+    project,
+    region: "us-west1",
+    environment: "prod",
     spanner: { processingUnits: 100, databases: ["gumstack"], versionRetentionDays: 7, backupRetentionDays: 30 },
-    kmsKeyName: kms.keys.spanner.id, keyGrants: kms.grants.spanner, apis: services.apis,
+    kmsKeyName: kms.keys.spanner.id,
+    keyGrants: kms.grants.spanner,
+    apis: services.apis,
   });
   const buckets = new Buckets("gcs", {
-    project, region: "us-west1", environment: "prod", purposes: ["uploads"],
-    kmsKeyName: kms.keys.storage.id, keyGrants: kms.grants.storage, apis: services.apis,
+    project,
+    region: "us-west1",
+    environment: "prod",
+    purposes: ["uploads"],
+    kmsKeyName: kms.keys.storage.id,
+    keyGrants: kms.grants.storage,
+    apis: services.apis,
   });
   return new ServiceAccounts("sa", {
-    project, environment: "prod", tenantRepository: registry.repository, platformImagesRepository: PLATFORM_IMAGES,
-    databases: spanner.databases, buckets: buckets.buckets, apis: services.apis, ...extra,
+    project,
+    environment: "prod",
+    tenantRepository: registry.repository,
+    platformImagesRepository: PLATFORM_IMAGES,
+    databases: spanner.databases,
+    buckets: buckets.buckets,
+    apis: services.apis,
+    ...extra,
   });
 }
 
@@ -50,7 +75,11 @@ describe("ServiceAccounts", () => {
   it("creates one node account per pool and the backend account, in the explicit project after the IAM API; no image builder", async () => {
     const resources = await record(() => build());
     const iamApi = one(resources, "gcp:projects/service:Service", "svc-iam").urn;
-    expect(ofType(resources, ACCOUNT).map((a) => a.inputs.accountId).sort()).toEqual(["backend-prod", "gke-backend-prod", "gke-mcp-prod", "gke-system-prod"]);
+    expect(
+      ofType(resources, ACCOUNT)
+        .map((a) => a.inputs.accountId)
+        .sort(),
+    ).toEqual(["backend-prod", "gke-backend-prod", "gke-mcp-prod", "gke-system-prod"]);
     for (const a of ofType(resources, ACCOUNT)) {
       expect(a.inputs.project).toBe(project);
       expect(a.dependencies).toContain(iamApi);
@@ -72,12 +101,20 @@ describe("ServiceAccounts", () => {
     const repo = one(resources, "gcp:artifactregistry/repository:Repository", "ar-docker");
     const reader = { role: "roles/artifactregistry.reader" };
     expect(one(resources, REPO_GRANT, "sa-nodes-mcp-tenant-images-reader").inputs).toEqual({
-      project, location: "us-west1", repository: "mcp-prod", ...reader, member: sa("gke-mcp-prod"),
+      project,
+      location: "us-west1",
+      repository: "mcp-prod",
+      ...reader,
+      member: sa("gke-mcp-prod"),
     });
     expect(one(resources, REPO_GRANT, "sa-nodes-mcp-tenant-images-reader").dependencies).toContain(repo.urn);
     for (const pool of ["system", "backend"]) {
       expect(one(resources, REPO_GRANT, `sa-nodes-${pool}-platform-images-reader`).inputs).toEqual({
-        project: "gumstack-admin", location: "us-west1", repository: "gumstack-platform", ...reader, member: sa(`gke-${pool}-prod`),
+        project: "gumstack-admin",
+        location: "us-west1",
+        repository: "gumstack-platform",
+        ...reader,
+        member: sa(`gke-${pool}-prod`),
       });
     }
     const grants = ofType(resources, REPO_GRANT);
@@ -91,10 +128,18 @@ describe("ServiceAccounts", () => {
   it("gives the backend databaseUser on its databases and object access on its buckets, no KMS or impersonation by default", async () => {
     const resources = await record(() => build());
     const db = one(resources, DB_GRANT, "sa-backend-db-gumstack");
-    expect(db.inputs).toEqual({ project, instance: "gumstack-prod", database: "gumstack", role: "roles/spanner.databaseUser", member: sa("backend-prod") });
+    expect(db.inputs).toEqual({
+      project,
+      instance: "gumstack-prod",
+      database: "gumstack",
+      role: "roles/spanner.databaseUser",
+      member: sa("backend-prod"),
+    });
     expect(db.dependencies).toContain(one(resources, "gcp:spanner/database:Database", "db-gumstack").urn);
     expect(one(resources, BUCKET_GRANT, "sa-backend-bucket-uploads").inputs).toEqual({
-      bucket: "gumstack-prod-uploads", role: "roles/storage.objectUser", member: sa("backend-prod"),
+      bucket: "gumstack-prod-uploads",
+      role: "roles/storage.objectUser",
+      member: sa("backend-prod"),
     });
     // Only the service agents hold key grants; the backend has none unless asked.
     for (const g of ofType(resources, KEY_GRANT)) expect(String(g.inputs.member)).not.toContain("backend-prod");
@@ -102,8 +147,13 @@ describe("ServiceAccounts", () => {
   });
 
   it("grants the backend direct key use only when asked, and never any impersonation", async () => {
-    const resources = await record(() => build({ backendCryptoKeys: { secrets: "projects/gumstack-prod/locations/us-west1/keyRings/r/cryptoKeys/secrets" } }));
-    expect(one(resources, KEY_GRANT, "sa-backend-key-secrets").inputs).toMatchObject({ role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: sa("backend-prod") });
+    const resources = await record(() =>
+      build({ backendCryptoKeys: { secrets: "projects/gumstack-prod/locations/us-west1/keyRings/r/cryptoKeys/secrets" } }),
+    );
+    expect(one(resources, KEY_GRANT, "sa-backend-key-secrets").inputs).toMatchObject({
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: sa("backend-prod"),
+    });
     expect(ofType(resources, SA_GRANT)).toHaveLength(0);
   });
 });

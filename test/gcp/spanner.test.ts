@@ -13,8 +13,13 @@ const seed = { ...prodConfig(), spanner: { ...prodConfig().spanner, databases: [
 function build(environment = seed.environment) {
   const { services, kms } = keyLayer(seed.project, environment);
   const spanner = new Spanner("db", {
-    project: seed.project, region: seed.region, environment, spanner: seed.spanner,
-    kmsKeyName: kms.keys.spanner.id, keyGrants: kms.grants.spanner, apis: services.apis,
+    project: seed.project,
+    region: seed.region,
+    environment,
+    spanner: seed.spanner,
+    kmsKeyName: kms.keys.spanner.id,
+    keyGrants: kms.grants.spanner,
+    apis: services.apis,
   });
   return { services, kms, spanner };
 }

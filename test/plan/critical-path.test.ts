@@ -8,7 +8,14 @@ import { nameOf, one, waitsFor } from "../support/harness.js";
 import { sharedPlan } from "../support/plans.js";
 
 const res = (name: string, type: string, deps: string[] = [], extra: Partial<PlannedResource> = {}): PlannedResource => ({
-  urn: `urn:pulumi:s::p::${type}::${name}`, custom: true, type, inputs: {}, outputs: {}, dependencies: deps.map((d) => `urn:pulumi:s::p::${d}`), propertyDependencies: {}, ...extra,
+  urn: `urn:pulumi:s::p::${type}::${name}`,
+  custom: true,
+  type,
+  inputs: {},
+  outputs: {},
+  dependencies: deps.map((d) => `urn:pulumi:s::p::${d}`),
+  propertyDependencies: {},
+  ...extra,
 });
 
 describe("criticalPaths", () => {
@@ -51,8 +58,16 @@ describe.each(["prod", "enterprise"])("the %s stack's first deploy", async (stac
   it("takes at most 5% longer than the unavoidable chain APIs -> network -> cluster -> node pool -> operator -> KnativeServing", () => {
     const { excessPercent, text } = report(resources);
     expect(excessPercent, text).toBeLessThanOrEqual(5);
-    const chain = criticalPaths(resources).pathTo(serving.urn).map((s) => s.type);
-    for (const type of ["gcp:projects/service:Service", "gcp:compute/network:Network", "gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool", "kubernetes:helm.sh/v3:Release"]) {
+    const chain = criticalPaths(resources)
+      .pathTo(serving.urn)
+      .map((s) => s.type);
+    for (const type of [
+      "gcp:projects/service:Service",
+      "gcp:compute/network:Network",
+      "gcp:container/cluster:Cluster",
+      "gcp:container/nodePool:NodePool",
+      "kubernetes:helm.sh/v3:Release",
+    ]) {
       expect(chain, type).toContain(type);
     }
   });
@@ -62,7 +77,10 @@ describe.each(["prod", "enterprise"])("the %s stack's first deploy", async (stac
     const backendService = find("kubernetes:core/v1:Service", "backend-service");
     expect(waitsFor(resources, gateway, serving)).toBe(false);
     expect(waitsFor(resources, gateway, backendService)).toBe(false);
-    for (const rbac of [find("kubernetes:rbac.authorization.k8s.io/v1:Role", "backend-mcp-access-role"), find("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "backend-mcp-access-binding")]) {
+    for (const rbac of [
+      find("kubernetes:rbac.authorization.k8s.io/v1:Role", "backend-mcp-access-role"),
+      find("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "backend-mcp-access-binding"),
+    ]) {
       expect(waitsFor(resources, rbac, serving), nameOf(rbac)).toBe(false);
       expect(waitsFor(resources, rbac, find("kubernetes:core/v1:Namespace", "mcp-namespace")), nameOf(rbac)).toBe(true);
     }
@@ -81,11 +99,14 @@ describe.each(["prod", "enterprise"])("the %s stack's first deploy", async (stac
       ["kubernetes:networking.gke.io/v1:HealthCheckPolicy", "edge-backend-health", backendService],
       ["kubernetes:networking.gke.io/v1:GCPBackendPolicy", "edge-backend-backend-policy", backendService],
     ];
-    for (const [type, name, dep] of needs) expect(waitsFor(resources, find(type, name), dep), `${name} waits for ${nameOf(dep)}`).toBe(true);
+    for (const [type, name, dep] of needs)
+      expect(waitsFor(resources, find(type, name), dep), `${name} waits for ${nameOf(dep)}`).toBe(true);
     for (const key of ["kourier", "backend"]) {
       const route = find("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", `edge-${key}-route`);
       expect(waitsFor(resources, route, gateway)).toBe(true);
-      expect(waitsFor(resources, route, find("kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", `edge-${key}-grant`))).toBe(true);
+      expect(waitsFor(resources, route, find("kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", `edge-${key}-grant`))).toBe(
+        true,
+      );
     }
     expect(waitsFor(resources, gateway, one(resources, "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry"))).toBe(true);
   });
@@ -94,7 +115,13 @@ describe.each(["prod", "enterprise"])("the %s stack's first deploy", async (stac
 describe("npm run critical-path", () => {
   it("prints the critical path with each step's weight and basis, and the chain it is measured against", async () => {
     const out: string[] = [];
-    expect(await main(["--stack", "prod"], (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    expect(
+      await main(
+        ["--stack", "prod"],
+        (s) => out.push(s),
+        (s) => out.push(s),
+      ),
+    ).toBe(0);
     const text = out.join("\n");
     expect(text).toMatch(/^critical path: \d+m\d\ds$/m);
     expect(text).toMatch(/^unavoidable chain \(to the KnativeServing\): \d+m\d\ds$/m);
@@ -104,7 +131,13 @@ describe("npm run critical-path", () => {
 
   it("explains its usage without a stack or a file", async () => {
     const err: string[] = [];
-    expect(await main([], () => {}, (s) => err.push(s))).toBe(2);
+    expect(
+      await main(
+        [],
+        () => {},
+        (s) => err.push(s),
+      ),
+    ).toBe(2);
     expect(err.join("\n")).toContain("usage: npm run critical-path");
   });
 });

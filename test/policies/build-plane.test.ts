@@ -14,7 +14,9 @@ const VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolic
 const BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
 // The golden stack's ranges (its subnetwork and cluster).
 const RANGES = { nodeCidr: "10.10.0.0/20", podCidr: "10.16.0.0/14", serviceCidr: "10.20.0.0/20", masterCidr: "172.16.0.0/28" };
-const GUARD = buildAdmissionManifests({ builderImagePrefix: imagePathPrefixOf(`us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@sha256:${"8".repeat(64)}`) });
+const GUARD = buildAdmissionManifests({
+  builderImagePrefix: imagePathPrefixOf(`us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@sha256:${"8".repeat(64)}`),
+});
 const POLICIES = buildNetworkPolicyManifests({ ranges: RANGES });
 
 /** The golden stack with the build namespace, its NetworkPolicies and its guard, as the program plans them. */
@@ -29,7 +31,11 @@ function withBuildPlane(): FixtureExport {
   return e;
 }
 const ours = (fs: Finding[]) => fs.filter((f) => f.policy.startsWith("k8s-build-"));
-const run = async (mutate: (e: FixtureExport) => void) => { const e = withBuildPlane(); mutate(e); return ours(await findings(e)); };
+const run = async (mutate: (e: FixtureExport) => void) => {
+  const e = withBuildPlane();
+  mutate(e);
+  return ours(await findings(e));
+};
 const FENCED = "k8s-build-networkpolicy-fenced";
 const GUARDED = "k8s-build-admission-guard-bound";
 
@@ -44,16 +50,43 @@ describe("the build plane's stack policies", () => {
 
   it("no NetworkPolicy at all: no default deny, the metadata server and other namespaces reachable", async () => {
     const fs = await run((e) => remove(e, ...POLICIES.map((p) => `build-netpol-${p.metadata.name}`)));
-    expect(fs).toContainEqual({ policy: FENCED, level: "mandatory", resource: "build-namespace", message: `namespace ${NS} has no default-deny NetworkPolicy for egress (podSelector: {}, policyTypes including Egress, no egress rules)` });
-    expect(fs).toContainEqual(expect.objectContaining({ policy: FENCED, message: "egress from a build pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the build pods' egress policies (the build pod is not isolated for egress); each layer must refuse it on its own" }));
-    expect(fs).toContainEqual(expect.objectContaining({ policy: FENCED, message: expect.stringMatching(/^ingress to a build pod from a pod in namespace default \(app=probe\) on 80\/TCP is allowed by the build pods' ingress policies/) }));
+    expect(fs).toContainEqual({
+      policy: FENCED,
+      level: "mandatory",
+      resource: "build-namespace",
+      message: `namespace ${NS} has no default-deny NetworkPolicy for egress (podSelector: {}, policyTypes including Egress, no egress rules)`,
+    });
+    expect(fs).toContainEqual(
+      expect.objectContaining({
+        policy: FENCED,
+        message:
+          "egress from a build pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the build pods' egress policies (the build pod is not isolated for egress); each layer must refuse it on its own",
+      }),
+    );
+    expect(fs).toContainEqual(
+      expect.objectContaining({
+        policy: FENCED,
+        message: expect.stringMatching(
+          /^ingress to a build pod from a pod in namespace default \(app=probe\) on 80\/TCP is allowed by the build pods' ingress policies/,
+        ),
+      }),
+    );
   });
 
   it("an except-list of RFC 1918 only lets the metadata server through on 80", async () => {
-    const fs = await run((e) => change(e, "build-netpol-allow-egress-public-web", (p) => (p.spec.egress[0].to[0].ipBlock.except = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])));
+    const fs = await run((e) =>
+      change(
+        e,
+        "build-netpol-allow-egress-public-web",
+        (p) => (p.spec.egress[0].to[0].ipBlock.except = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
+      ),
+    );
     expect(fs).toContainEqual({
-      policy: FENCED, level: "mandatory", resource: "build-netpol-allow-egress-public-web",
-      message: "egress from a build pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the build pods' egress policies (by gumstack-build/allow-egress-public-web); each layer must refuse it on its own",
+      policy: FENCED,
+      level: "mandatory",
+      resource: "build-netpol-allow-egress-public-web",
+      message:
+        "egress from a build pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the build pods' egress policies (by gumstack-build/allow-egress-public-web); each layer must refuse it on its own",
     });
   });
 
@@ -64,64 +97,160 @@ describe("the build plane's stack policies", () => {
   });
 
   it("an ingress rule from the backend opens the builds to it", async () => {
-    const fs = await run((e) => add(e, resource(NP, "build-allow-backend", {
-      apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-backend", namespace: NS },
-      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gumstack-backend" } } }] }] },
-    })));
-    expect(fs).toContainEqual(expect.objectContaining({ policy: FENCED, resource: "build-allow-backend", message: expect.stringMatching(/^ingress to a build pod from a pod in namespace gumstack-backend \(app=probe\) on 80\/TCP is allowed by the build pods' ingress policies \(by gumstack-build\/allow-backend\)/) }));
+    const fs = await run((e) =>
+      add(
+        e,
+        resource(NP, "build-allow-backend", {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "NetworkPolicy",
+          metadata: { name: "allow-backend", namespace: NS },
+          spec: {
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gumstack-backend" } } }] }],
+          },
+        }),
+      ),
+    );
+    expect(fs).toContainEqual(
+      expect.objectContaining({
+        policy: FENCED,
+        resource: "build-allow-backend",
+        message: expect.stringMatching(
+          /^ingress to a build pod from a pod in namespace gumstack-backend \(app=probe\) on 80\/TCP is allowed by the build pods' ingress policies \(by gumstack-build\/allow-backend\)/,
+        ),
+      }),
+    );
   });
 
   it("pod-to-pod inside the namespace lets one tenant's build reach another's", async () => {
-    const fs = await run((e) => add(e, resource(NP, "build-allow-same-ns", {
-      apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-same-namespace", namespace: NS },
-      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: [{ podSelector: {} }] }], egress: [{ to: [{ podSelector: {} }] }] },
-    })));
-    expect(fs).toContainEqual(expect.objectContaining({ policy: FENCED, message: "traffic from build pod tenant-a to build pod tenant-b on 80/TCP is allowed by the build pods' egress policies (by gumstack-build/allow-same-namespace); each layer must refuse it on its own" }));
+    const fs = await run((e) =>
+      add(
+        e,
+        resource(NP, "build-allow-same-ns", {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "NetworkPolicy",
+          metadata: { name: "allow-same-namespace", namespace: NS },
+          spec: {
+            podSelector: {},
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: [{ podSelector: {} }] }],
+            egress: [{ to: [{ podSelector: {} }] }],
+          },
+        }),
+      ),
+    );
+    expect(fs).toContainEqual(
+      expect.objectContaining({
+        policy: FENCED,
+        message:
+          "traffic from build pod tenant-a to build pod tenant-b on 80/TCP is allowed by the build pods' egress policies (by gumstack-build/allow-same-namespace); each layer must refuse it on its own",
+      }),
+    );
   });
 
   it("no DNS egress: builds cannot resolve names", async () => {
     const fs = await run((e) => remove(e, "build-netpol-allow-egress-dns"));
     expect(fs).toEqual([
-      expect.objectContaining({ policy: FENCED, message: expect.stringMatching(/^DNS from a build pod to kube-dns on 53\/UDP is refused \(.*\); builds need it$/) }),
-      expect.objectContaining({ policy: FENCED, message: expect.stringMatching(/^DNS from a build pod to kube-dns on 53\/TCP is refused/) }),
+      expect.objectContaining({
+        policy: FENCED,
+        message: expect.stringMatching(/^DNS from a build pod to kube-dns on 53\/UDP is refused \(.*\); builds need it$/),
+      }),
+      expect.objectContaining({
+        policy: FENCED,
+        message: expect.stringMatching(/^DNS from a build pod to kube-dns on 53\/TCP is refused/),
+      }),
     ]);
   });
 
   it("no guard at all", async () => {
     const fs = await run((e) => remove(e, ...GUARD.ids.flatMap((id) => [`build-admission-${id}`, `build-admission-${id}-binding`])));
-    expect(fs).toEqual([{ policy: GUARDED, level: "mandatory", resource: "build-namespace", message: `namespace ${NS} has no admission guard: no ValidatingAdmissionPolicyBinding with validationActions Deny selects it by kubernetes.io/metadata.name and binds a ValidatingAdmissionPolicy of this stack` }]);
+    expect(fs).toEqual([
+      {
+        policy: GUARDED,
+        level: "mandatory",
+        resource: "build-namespace",
+        message: `namespace ${NS} has no admission guard: no ValidatingAdmissionPolicyBinding with validationActions Deny selects it by kubernetes.io/metadata.name and binds a ValidatingAdmissionPolicy of this stack`,
+      },
+    ]);
   });
 
   it("bindings that only audit: every build policy inert, the namespace unguarded", async () => {
-    const fs = await run((e) => { for (const id of GUARD.ids) change(e, `build-admission-${id}-binding`, (b) => (b.spec.validationActions = ["Audit"])); });
+    const fs = await run((e) => {
+      for (const id of GUARD.ids) change(e, `build-admission-${id}-binding`, (b) => (b.spec.validationActions = ["Audit"]));
+    });
     expect(fs.filter((f) => f.message.includes('lack "Deny"'))).toHaveLength(GUARD.ids.length);
-    expect(fs).toContainEqual(expect.objectContaining({ resource: "build-namespace", message: expect.stringMatching(/has no admission guard/) }));
+    expect(fs).toContainEqual(
+      expect.objectContaining({ resource: "build-namespace", message: expect.stringMatching(/has no admission guard/) }),
+    );
   });
 
   it("a guard that no longer judges Pods (Jobs only) is walked around by creating a Pod", async () => {
     const fs = await run((e) => {
-      for (const id of ["pod", "credentials"]) change(e, `build-admission-${id}`, (p) => (p.spec.matchConstraints.resourceRules = p.spec.matchConstraints.resourceRules.filter((r: { resources: string[] }) => !r.resources.includes("pods"))));
+      for (const id of ["pod", "credentials"])
+        change(
+          e,
+          `build-admission-${id}`,
+          (p) =>
+            (p.spec.matchConstraints.resourceRules = p.spec.matchConstraints.resourceRules.filter(
+              (r: { resources: string[] }) => !r.resources.includes("pods"),
+            )),
+        );
     });
-    expect(fs).toEqual([{ policy: GUARDED, level: "mandatory", resource: "build-namespace", message: `no Deny-bound ValidatingAdmissionPolicy judges the creation of Pods in ${NS}: build workloads of that kind would be admitted unchecked` }]);
+    expect(fs).toEqual([
+      {
+        policy: GUARDED,
+        level: "mandatory",
+        resource: "build-namespace",
+        message: `no Deny-bound ValidatingAdmissionPolicy judges the creation of Pods in ${NS}: build workloads of that kind would be admitted unchecked`,
+      },
+    ]);
   });
 
   it("a build policy that fails open", async () => {
     const fs = await run((e) => change(e, "build-admission-credentials", (p) => (p.spec.failurePolicy = "Ignore")));
-    expect(fs).toEqual([{ policy: GUARDED, level: "mandatory", resource: "build-admission-credentials", message: `ValidatingAdmissionPolicy ${NS}-credentials has failurePolicy Ignore: the guard would let requests through whenever it fails` }]);
+    expect(fs).toEqual([
+      {
+        policy: GUARDED,
+        level: "mandatory",
+        resource: "build-admission-credentials",
+        message: `ValidatingAdmissionPolicy ${NS}-credentials has failurePolicy Ignore: the guard would let requests through whenever it fails`,
+      },
+    ]);
   });
 
   it("a binding that selects the namespace by a mutable label guards nothing", async () => {
-    const fs = await run((e) => { for (const id of GUARD.ids) change(e, `build-admission-${id}-binding`, (b) => (b.spec.matchResources.namespaceSelector = { matchLabels: { "gumstack.com/tenancy": "untrusted" } })); });
-    expect(fs).toContainEqual(expect.objectContaining({ resource: "build-namespace", message: expect.stringMatching(/has no admission guard/) }));
+    const fs = await run((e) => {
+      for (const id of GUARD.ids)
+        change(
+          e,
+          `build-admission-${id}-binding`,
+          (b) => (b.spec.matchResources.namespaceSelector = { matchLabels: { "gumstack.com/tenancy": "untrusted" } }),
+        );
+    });
+    expect(fs).toContainEqual(
+      expect.objectContaining({ resource: "build-namespace", message: expect.stringMatching(/has no admission guard/) }),
+    );
   });
 });
 
 describe("the build namespace the pack judges", () => {
   it("follows the stack: its config's gumstack:build.namespace, or the plan's buildNamespace output", async () => {
     const { packValuesFromConfig, packValuesFromOutputs } = await import("../../src/policy/packConfig.js");
-    const config = { region: "us-west1", project: "gumstack-test", environment: "test", mcp: { namespace: "gumstack-mcp" }, artifactRegistry: {}, build: { namespace: "tenant-builds" } } as never;
+    const config = {
+      region: "us-west1",
+      project: "gumstack-test",
+      environment: "test",
+      mcp: { namespace: "gumstack-mcp" },
+      artifactRegistry: {},
+      build: { namespace: "tenant-builds" },
+    } as never;
     expect(packValuesFromConfig(config).buildNamespace).toBe("tenant-builds");
-    const stack = { urn: "urn:pulumi:test::gumstack::pulumi:pulumi:Stack::gumstack-test", type: "pulumi:pulumi:Stack", outputs: { mcpNamespace: "gumstack-mcp", buildNamespace: "tenant-builds" } };
+    const stack = {
+      urn: "urn:pulumi:test::gumstack::pulumi:pulumi:Stack::gumstack-test",
+      type: "pulumi:pulumi:Stack",
+      outputs: { mcpNamespace: "gumstack-mcp", buildNamespace: "tenant-builds" },
+    };
     expect(packValuesFromOutputs([stack] as never)?.buildNamespace).toBe("tenant-builds");
   });
 
@@ -129,6 +258,11 @@ describe("the build namespace the pack judges", () => {
     const e = golden();
     add(e, resource("kubernetes:core/v1:Namespace", "build-namespace", buildNamespaceManifests({ namespace: "tenant-builds" }).namespace));
     const fs = ours(await findings(e, { "k8s-build-networkpolicy-fenced": { buildNamespace: "tenant-builds" } }));
-    expect(fs).toContainEqual(expect.objectContaining({ policy: FENCED, message: expect.stringMatching(/^namespace tenant-builds has no default-deny NetworkPolicy for ingress/) }));
+    expect(fs).toContainEqual(
+      expect.objectContaining({
+        policy: FENCED,
+        message: expect.stringMatching(/^namespace tenant-builds has no default-deny NetworkPolicy for ingress/),
+      }),
+    );
   });
 });

@@ -20,7 +20,11 @@ function file(name: string, content: FixtureExport | string): string {
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(args, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    args,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -33,8 +37,16 @@ describe("npm run policy -- <file>", () => {
   });
 
   it("exits 1 and prints policy, resource, message and level for each violation", async () => {
-    const e = change(change(golden(), "mcp-pool", (p) => (p.nodeConfig.workloadMetadataConfig.mode = "GCE_METADATA")), "gke", (p) => (p.deletionProtection = false));
-    const r = await cli(file("bad.json", e), "--config", file("config.json", JSON.stringify({ "gke-cluster-deletion-protection": "advisory" })));
+    const e = change(
+      change(golden(), "mcp-pool", (p) => (p.nodeConfig.workloadMetadataConfig.mode = "GCE_METADATA")),
+      "gke",
+      (p) => (p.deletionProtection = false),
+    );
+    const r = await cli(
+      file("bad.json", e),
+      "--config",
+      file("config.json", JSON.stringify({ "gke-cluster-deletion-protection": "advisory" })),
+    );
     expect(r.code).toBe(1);
     expect(r.out).toContain(
       [
@@ -49,7 +61,11 @@ describe("npm run policy -- <file>", () => {
 
   it("exits 0 when every violation is advisory", async () => {
     const e = change(golden(), "gke", (p) => (p.deletionProtection = false));
-    const r = await cli(file("advisory.json", e), "--config", file("advisory-config.json", JSON.stringify({ "gke-cluster-deletion-protection": "advisory" })));
+    const r = await cli(
+      file("advisory.json", e),
+      "--config",
+      file("advisory-config.json", JSON.stringify({ "gke-cluster-deletion-protection": "advisory" })),
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^PASSED: 0 mandatory and 1 advisory violation$/m);
   });
@@ -60,20 +76,42 @@ describe("npm run policy -- <file>", () => {
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
     expect(doc.summary).toEqual({ mandatory: 1, advisory: 0, passed: false });
-    expect(doc.diagnostics).toEqual([{
-      policy: "compute-ssl-policy-modern-tls", level: "mandatory", severity: "high", urn: "urn:pulumi:test::gumstack::gcp:compute/sSLPolicy:SSLPolicy::tls",
-      description: "SSL policies use the MODERN or RESTRICTED profile with TLS 1.2 or higher.", message: "minTlsVersion is TLS_1_1, expected TLS_1_2 or higher",
-    }]);
+    expect(doc.diagnostics).toEqual([
+      {
+        policy: "compute-ssl-policy-modern-tls",
+        level: "mandatory",
+        severity: "high",
+        urn: "urn:pulumi:test::gumstack::gcp:compute/sSLPolicy:SSLPolicy::tls",
+        description: "SSL policies use the MODERN or RESTRICTED profile with TLS 1.2 or higher.",
+        message: "minTlsVersion is TLS_1_1, expected TLS_1_2 or higher",
+      },
+    ]);
   });
 
   it.each([
     ["a missing file", () => join(dir, "nope.json"), /^error: .*nope\.json: cannot read \(ENOENT\)$/],
     ["text that is not JSON", () => file("text.json", "resources: []"), /^error: .*text\.json: not valid JSON \(/],
-    ["a JSON array", () => file("array.json", "[]"), /the top level must be an object; expected the output of `pulumi stack export` or `npm run plan -- --json <file>`$/],
-    ["an old checkpoint", () => join(FIXTURES, "checkpoint-v1.json"), /checkpoint-v1\.json: version is 1, only version 3 exports are supported/],
+    [
+      "a JSON array",
+      () => file("array.json", "[]"),
+      /the top level must be an object; expected the output of `pulumi stack export` or `npm run plan -- --json <file>`$/,
+    ],
+    [
+      "an old checkpoint",
+      () => join(FIXTURES, "checkpoint-v1.json"),
+      /checkpoint-v1\.json: version is 1, only version 3 exports are supported/,
+    ],
     ["no deployment", () => file("nodeploy.json", JSON.stringify({ version: 3 })), /'deployment' is missing or not an object/],
-    ["resources that are not a list", () => file("notlist.json", JSON.stringify({ version: 3, deployment: { resources: {} } })), /deployment\.resources must be a list$/],
-    ["a resource without a type", () => join(FIXTURES, "bad-resource.json"), /bad-resource\.json: deployment\.resources\[1\] \(urn:pulumi:prod::gumstack::gcp:container\/nodePool:NodePool::pool\)\.type must be a resource type token$/],
+    [
+      "resources that are not a list",
+      () => file("notlist.json", JSON.stringify({ version: 3, deployment: { resources: {} } })),
+      /deployment\.resources must be a list$/,
+    ],
+    [
+      "a resource without a type",
+      () => join(FIXTURES, "bad-resource.json"),
+      /bad-resource\.json: deployment\.resources\[1\] \(urn:pulumi:prod::gumstack::gcp:container\/nodePool:NodePool::pool\)\.type must be a resource type token$/,
+    ],
   ])("exits 2 with a clear message on %s", async (_what, path, message) => {
     const r = await cli(path());
     expect(r.code).toBe(2);
@@ -84,7 +122,11 @@ describe("npm run policy -- <file>", () => {
   it("exits 2 on bad arguments or a bad policy config", async () => {
     expect((await cli()).code).toBe(2);
     expect((await cli("a.json", "b.json")).err).toBe("error: give either one plan/export file or --stack <name> (see --help)");
-    const bad = await cli(file("g2.json", golden()), "--config", file("badconfig.json", JSON.stringify({ "gke-cluster-typo": "advisory" })));
+    const bad = await cli(
+      file("g2.json", golden()),
+      "--config",
+      file("badconfig.json", JSON.stringify({ "gke-cluster-typo": "advisory" })),
+    );
     expect(bad).toMatchObject({ code: 2, err: "error: policy config names 'gke-cluster-typo', which is not a policy of the pack" });
   });
 });

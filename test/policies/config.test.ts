@@ -18,10 +18,11 @@ describe("enforcement levels", () => {
 
   it("'all' sets every policy, a policy's own entry wins", async () => {
     const e = change(unprotected(), "tls", (p) => (p.profile = "COMPATIBLE"));
-    expect((await findings(e, { all: "advisory", "compute-ssl-policy-modern-tls": { enforcementLevel: "mandatory" } })).map((f) => `${f.policy}=${f.level}`)).toEqual([
-      "gke-cluster-deletion-protection=advisory",
-      "compute-ssl-policy-modern-tls=mandatory",
-    ]);
+    expect(
+      (await findings(e, { all: "advisory", "compute-ssl-policy-modern-tls": { enforcementLevel: "mandatory" } })).map(
+        (f) => `${f.policy}=${f.level}`,
+      ),
+    ).toEqual(["gke-cluster-deletion-protection=advisory", "compute-ssl-policy-modern-tls=mandatory"]);
   });
 
   it("a disabled policy does not run", async () => {
@@ -29,10 +30,18 @@ describe("enforcement levels", () => {
   });
 
   it("an unknown policy or property, or a bad value, is refused", async () => {
-    await expect(findings(golden(), { "no-such-policy": "advisory" })).rejects.toThrow("policy config names 'no-such-policy', which is not a policy of the pack");
-    await expect(findings(golden(), { "gke-cluster-private-nodes": { mcpNamespace: "x" } })).rejects.toThrow("gke-cluster-private-nodes: 'mcpNamespace' is not a config property of this policy");
-    await expect(findings(golden(), { "k8s-mcp-workload-gvisor-runtime": { mcpNamespace: "Not_A_Name" } })).rejects.toThrow('mcpNamespace: "Not_A_Name" is not a Kubernetes name');
-    await expect(findings(golden(), { "gke-cluster-private-nodes": "sometimes" as never })).rejects.toThrow('enforcementLevel "sometimes" is not one of');
+    await expect(findings(golden(), { "no-such-policy": "advisory" })).rejects.toThrow(
+      "policy config names 'no-such-policy', which is not a policy of the pack",
+    );
+    await expect(findings(golden(), { "gke-cluster-private-nodes": { mcpNamespace: "x" } })).rejects.toThrow(
+      "gke-cluster-private-nodes: 'mcpNamespace' is not a config property of this policy",
+    );
+    await expect(findings(golden(), { "k8s-mcp-workload-gvisor-runtime": { mcpNamespace: "Not_A_Name" } })).rejects.toThrow(
+      'mcpNamespace: "Not_A_Name" is not a Kubernetes name',
+    );
+    await expect(findings(golden(), { "gke-cluster-private-nodes": "sometimes" as never })).rejects.toThrow(
+      'enforcementLevel "sometimes" is not one of',
+    );
   });
 });
 
@@ -40,16 +49,27 @@ describe("pack config values", () => {
   it("the tenant namespace: rules follow it, and the old namespace is just another namespace", async () => {
     const config = expandPackConfig({ mcpNamespace: "tenants" }, policies);
     expect(await findings(golden(), config)).toEqual([]);
-    const e = add(golden(), resource("kubernetes:serving.knative.dev/v1:Service", "tenant-svc", {
-      metadata: { name: "x", namespace: "tenants" }, spec: { template: { spec: { ...mcpPodSpec(), runtimeClassName: "runc" } } },
-    }));
+    const e = add(
+      golden(),
+      resource("kubernetes:serving.knative.dev/v1:Service", "tenant-svc", {
+        metadata: { name: "x", namespace: "tenants" },
+        spec: { template: { spec: { ...mcpPodSpec(), runtimeClassName: "runc" } } },
+      }),
+    );
     expect(await findings(e, config)).toEqual([
-      { policy: "k8s-mcp-workload-gvisor-runtime", level: "mandatory", resource: "tenant-svc", message: 'runtimeClassName is "runc", expected "gvisor": the pod would share the node\'s kernel' },
+      {
+        policy: "k8s-mcp-workload-gvisor-runtime",
+        level: "mandatory",
+        resource: "tenant-svc",
+        message: 'runtimeClassName is "runc", expected "gvisor": the pod would share the node\'s kernel',
+      },
     ]);
   });
 
   it("allowed registries", async () => {
-    expect(await findings(golden(), expandPackConfig({ allowedRegistries: ["us-west1-docker.pkg.dev/gumstack-test/gumstack/"] }, policies))).toEqual([]);
+    expect(
+      await findings(golden(), expandPackConfig({ allowedRegistries: ["us-west1-docker.pkg.dev/gumstack-test/gumstack/"] }, policies)),
+    ).toEqual([]);
     const fs = await findings(golden(), expandPackConfig({ allowedRegistries: ["europe-docker.pkg.dev/"] }, policies));
     expect(fs.map((f) => `${f.resource}: ${f.message}`)).toEqual([
       "mcp-example: container 'server' uses image \"us-west1-docker.pkg.dev/gumstack-test/gumstack/mcp-example:4f2c1e9\", which is not under an allowed registry (europe-docker.pkg.dev/)",

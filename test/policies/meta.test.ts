@@ -11,23 +11,59 @@ import { packVersion } from "../../src/policy/analyzer.js";
 const RULES_DIR = new URL("../../policies/rules/", import.meta.url).pathname;
 /** Resource kinds a policy name may start with. */
 const KINDS = [
-  "gke-cluster", "gke-node-pool", "k8s-mcp-namespace", "k8s-mcp-networkpolicy", "k8s-mcp-service-account", "k8s-mcp-workload",
-  "k8s-mcp-service", "k8s-mcp-admission-guard", "k8s-build-networkpolicy", "k8s-build-admission-guard", "k8s-rbac-binding", "iam-grant", "knative-serving", "compute-ssl-policy",
-  "compute-security-policy", "compute-router-nat",
-  "artifact-registry-repository", "kms-crypto-key", "spanner-instance", "spanner-database", "storage-bucket",
+  "gke-cluster",
+  "gke-node-pool",
+  "k8s-mcp-namespace",
+  "k8s-mcp-networkpolicy",
+  "k8s-mcp-service-account",
+  "k8s-mcp-workload",
+  "k8s-mcp-service",
+  "k8s-mcp-admission-guard",
+  "k8s-build-networkpolicy",
+  "k8s-build-admission-guard",
+  "k8s-rbac-binding",
+  "iam-grant",
+  "knative-serving",
+  "compute-ssl-policy",
+  "compute-security-policy",
+  "compute-router-nat",
+  "artifact-registry-repository",
+  "kms-crypto-key",
+  "spanner-instance",
+  "spanner-database",
+  "storage-bucket",
 ];
 /** The isolation rules: never anything but mandatory. */
 const ISOLATION = [
-  "gke-cluster-network-policy-enforcement", "gke-cluster-workload-identity", "gke-node-pool-gke-metadata", "gke-node-pool-mcp-sandbox",
-  "gke-node-pool-dedicated-service-account", "k8s-mcp-namespace-pod-security-restricted", "k8s-mcp-networkpolicy-default-deny",
-  "k8s-mcp-networkpolicy-isolation", "k8s-mcp-service-account-no-workload-identity", "k8s-mcp-service-account-no-token-automount",
-  "iam-grant-no-mcp-identity", "k8s-rbac-binding-no-mcp-subjects", "k8s-mcp-workload-gvisor-runtime", "k8s-mcp-workload-no-host-namespaces",
-  "k8s-mcp-workload-not-privileged", "k8s-mcp-workload-pod-security-restricted", "k8s-mcp-workload-no-token-automount",
-  "k8s-mcp-workload-allowed-registries", "k8s-mcp-service-no-external-exposure", "knative-serving-kourier-cluster-ip",
-  "knative-serving-runtime-class-enabled", "k8s-mcp-admission-guard-bound",
-  "iam-grant-no-cluster-write-platform-images", "iam-grant-enterprise-foreign-project-read-only", "gke-node-pool-mcp-own-service-account",
-  "compute-security-policy-attached-to-backends", "compute-router-nat-tenant-egress-apart",
-  "k8s-build-networkpolicy-fenced", "k8s-build-admission-guard-bound",
+  "gke-cluster-network-policy-enforcement",
+  "gke-cluster-workload-identity",
+  "gke-node-pool-gke-metadata",
+  "gke-node-pool-mcp-sandbox",
+  "gke-node-pool-dedicated-service-account",
+  "k8s-mcp-namespace-pod-security-restricted",
+  "k8s-mcp-networkpolicy-default-deny",
+  "k8s-mcp-networkpolicy-isolation",
+  "k8s-mcp-service-account-no-workload-identity",
+  "k8s-mcp-service-account-no-token-automount",
+  "iam-grant-no-mcp-identity",
+  "k8s-rbac-binding-no-mcp-subjects",
+  "k8s-mcp-workload-gvisor-runtime",
+  "k8s-mcp-workload-no-host-namespaces",
+  "k8s-mcp-workload-not-privileged",
+  "k8s-mcp-workload-pod-security-restricted",
+  "k8s-mcp-workload-no-token-automount",
+  "k8s-mcp-workload-allowed-registries",
+  "k8s-mcp-service-no-external-exposure",
+  "knative-serving-kourier-cluster-ip",
+  "knative-serving-runtime-class-enabled",
+  "k8s-mcp-admission-guard-bound",
+  "iam-grant-no-cluster-write-platform-images",
+  "iam-grant-enterprise-foreign-project-read-only",
+  "gke-node-pool-mcp-own-service-account",
+  "compute-security-policy-attached-to-backends",
+  "compute-router-nat-tenant-egress-apart",
+  "k8s-build-networkpolicy-fenced",
+  "k8s-build-admission-guard-bound",
 ];
 
 describe("the pack", () => {
@@ -45,7 +81,10 @@ describe("the pack", () => {
 
   it.each(policies.map((p) => [p.name, p] as const))("%s: kebab-case name starting with a resource kind, full metadata", (name, p) => {
     expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)+$/);
-    expect(KINDS.some((k) => name.startsWith(`${k}-`)), `${name} starts with one of ${KINDS.join(", ")}`).toBe(true);
+    expect(
+      KINDS.some((k) => name.startsWith(`${k}-`)),
+      `${name} starts with one of ${KINDS.join(", ")}`,
+    ).toBe(true);
     expect(p.description.length).toBeGreaterThan(20);
     expect(p.description).toMatch(/\.$/);
     expect(["mandatory", "advisory"]).toContain(p.enforcementLevel);
@@ -69,7 +108,9 @@ describe("the pack", () => {
 
   it("is metadata @pulumi/policy accepts (the GetAnalyzerInfo answer the CLI reads)", () => {
     const requirePolicy = createRequire(createRequire(import.meta.url).resolve("@pulumi/policy/package.json"));
-    const { makeAnalyzerInfo } = requirePolicy("./protoutil.js") as { makeAnalyzerInfo: (...a: unknown[]) => { getName(): string; getPoliciesList(): { getName(): string; getSeverity(): number }[] } };
+    const { makeAnalyzerInfo } = requirePolicy("./protoutil.js") as {
+      makeAnalyzerInfo: (...a: unknown[]) => { getName(): string; getPoliciesList(): { getName(): string; getSeverity(): number }[] };
+    };
     const info = makeAnalyzerInfo(PACK_NAME, packVersion(), packArgs.enforcementLevel, { ...packArgs, policies });
     expect(info.getName()).toBe("gumstack-isolation");
     expect(info.getPoliciesList().map((p) => p.getName())).toEqual(policies.map((p) => p.name));

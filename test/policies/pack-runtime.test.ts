@@ -53,7 +53,8 @@ function packFiles(entry: string): string[] {
     seen.add(file);
     for (const { fileName } of ts.preProcessFile(ts.sys.readFile(file) ?? "", true, true).importedFiles) {
       const resolved = ts.resolveModuleName(fileName, file, TS_NODE_OPTIONS, ts.sys).resolvedModule;
-      if (resolved && !resolved.isExternalLibraryImport && !resolved.resolvedFileName.includes("/node_modules/")) stack.push(resolved.resolvedFileName);
+      if (resolved && !resolved.isExternalLibraryImport && !resolved.resolvedFileName.includes("/node_modules/"))
+        stack.push(resolved.resolvedFileName);
     }
   }
   return [...seen];
@@ -108,10 +109,15 @@ describe("the pack under the Pulumi CLI's runtime", () => {
       return;
     }
     const program = ts.createProgram([join(POLICIES, "index.ts")], TS_NODE_OPTIONS);
-    const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName.startsWith(POLICIES) && !d.file.fileName.includes("/node_modules/"));
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .filter((d) => d.file?.fileName.startsWith(POLICIES) && !d.file.fileName.includes("/node_modules/"));
     expect(diagnostics.map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`)).toEqual([]);
     // The checked program reads nothing outside policies/ either.
-    const loaded = program.getSourceFiles().map((f) => f.fileName).filter((f) => !f.includes("/node_modules/"));
+    const loaded = program
+      .getSourceFiles()
+      .map((f) => f.fileName)
+      .filter((f) => !f.includes("/node_modules/"));
     expect(loaded.filter((f) => !f.startsWith(POLICIES))).toEqual([]);
     // A whole-program type check: seconds on an idle machine, far more on a loaded one.
   }, 120_000);
@@ -120,7 +126,9 @@ describe("the pack under the Pulumi CLI's runtime", () => {
     const port = await boot();
     expect(port).toMatch(/^\d+$/);
 
-    const rpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as { AnalyzerClient: new (addr: string, creds: grpc.ChannelCredentials) => any };
+    const rpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as {
+      AnalyzerClient: new (addr: string, creds: grpc.ChannelCredentials) => any;
+    };
     const pb = require("@pulumi/pulumi/proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
     const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
     const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(v: object): unknown } };
@@ -128,7 +136,10 @@ describe("the pack under the Pulumi CLI's runtime", () => {
     const unary = <T>(method: string, req: unknown) =>
       new Promise<T>((resolve, reject) => client[method](req, (err: Error | null, resp: T) => (err ? reject(err) : resolve(resp))));
 
-    const info = await unary<{ getName(): string; getVersion(): string; getPoliciesList(): { getName(): string }[] }>("getAnalyzerInfo", new Empty());
+    const info = await unary<{ getName(): string; getVersion(): string; getPoliciesList(): { getName(): string }[] }>(
+      "getAnalyzerInfo",
+      new Empty(),
+    );
     expect(info.getName()).toBe("gumstack-isolation");
     expect(info.getVersion()).toBe("0.1.0");
     expect(info.getPoliciesList().length).toBe(42);
@@ -138,12 +149,21 @@ describe("the pack under the Pulumi CLI's runtime", () => {
     req.setUrn("urn:pulumi:prod::gumstack::gcp:container/nodePool:NodePool::mcp");
     req.setName("mcp");
     req.setOptions(new pb.AnalyzerResourceOptions());
-    req.setProperties(Struct.fromJavaScript({
-      nodeConfig: { serviceAccount: "n@p.iam.gserviceaccount.com", workloadMetadataConfig: { mode: "GCE_METADATA" }, labels: { "gumstack.com/pool": "mcp" },
-        sandboxConfig: { type: "GVISOR" }, shieldedInstanceConfig: { enableSecureBoot: true } },
-    }) as never);
+    req.setProperties(
+      Struct.fromJavaScript({
+        nodeConfig: {
+          serviceAccount: "n@p.iam.gserviceaccount.com",
+          workloadMetadataConfig: { mode: "GCE_METADATA" },
+          labels: { "gumstack.com/pool": "mcp" },
+          sandboxConfig: { type: "GVISOR" },
+          shieldedInstanceConfig: { enableSecureBoot: true },
+        },
+      }) as never,
+    );
     const resp = await unary<{ getDiagnosticsList(): { getPolicyname(): string; getEnforcementlevel(): number }[] }>("analyze", req);
-    expect(resp.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()])).toEqual([["gke-node-pool-gke-metadata", pb.EnforcementLevel.MANDATORY]]);
+    expect(resp.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel()])).toEqual([
+      ["gke-node-pool-gke-metadata", pb.EnforcementLevel.MANDATORY],
+    ]);
     client.close();
   }, 120_000);
 });

@@ -17,7 +17,11 @@ describe("enterprise plan: who can read and write which repository, from the clu
   it("reads platform images and its own tenant repository only, writes only its tenant repository (the pusher), and never touches prod's repository", () => {
     const access = clusterRepositoryAccess(resources);
     expect(access).toEqual([
-      expect.stringMatching(new RegExp(`^principal://.*/workloadIdentityPools/gumstack-acme\\.svc\\.id\\.goog/subject/ns/knative-serving/sa/controller reads ${TENANT}$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^principal://.*/workloadIdentityPools/gumstack-acme\\.svc\\.id\\.goog/subject/ns/knative-serving/sa/controller reads ${TENANT}$`,
+        ),
+      ),
       `${sa("gke-backend-ent-acme")} reads ${PLATFORM}`,
       `${sa("gke-mcp-ent-acme")} reads ${TENANT}`,
       `${sa("gke-system-ent-acme")} reads ${PLATFORM}`,
@@ -31,7 +35,12 @@ describe("enterprise plan: who can read and write which repository, from the clu
     const mutated = structuredClone(plan);
     const base = mutated.deployment.resources.find((r) => r.urn.endsWith("::accounts-nodes-backend-platform-images-reader"))!;
     const inputs = { ...base.inputs, project: "gumstack-prod", repository: "gumstack" };
-    mutated.deployment.resources.push({ ...structuredClone(base), urn: base.urn.replace(/accounts-nodes-backend-platform-images-reader$/, "platform-registry-reader"), inputs, outputs: inputs });
+    mutated.deployment.resources.push({
+      ...structuredClone(base),
+      urn: base.urn.replace(/accounts-nodes-backend-platform-images-reader$/, "platform-registry-reader"),
+      inputs,
+      outputs: inputs,
+    });
     const run = await runPolicyPack(parseExport(JSON.stringify(mutated), "mutated enterprise plan"));
     expect(run.diagnostics.filter((d) => d.level === "mandatory").map((d) => `${d.policy}: ${d.message}`)).toEqual([
       `iam-grant-enterprise-foreign-project-read-only: grants roles/artifactregistry.reader to ${sa("gke-backend-ent-acme")} on repository us-west1-docker.pkg.dev/gumstack-prod/gumstack in project gumstack-prod, ` +
@@ -54,7 +63,9 @@ describe("enterprise plan: a first preview, where every value taken from another
       }
     }
     expect(unknowns).toBeGreaterThan(20);
-    const supplyChain = policies.filter((p) => p.name === "iam-grant-no-cluster-write-platform-images" || p.name === "iam-grant-enterprise-foreign-project-read-only");
+    const supplyChain = policies.filter(
+      (p) => p.name === "iam-grant-no-cluster-write-platform-images" || p.name === "iam-grant-enterprise-foreign-project-read-only",
+    );
     expect(supplyChain).toHaveLength(2);
     const run = await runPolicyPack(parseExport(JSON.stringify(preview), "first preview"), { policies: supplyChain });
     expect(run.diagnostics.map((d) => `${d.policy}: ${d.message}`)).toEqual([]);

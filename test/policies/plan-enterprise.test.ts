@@ -7,7 +7,11 @@ import { main } from "../../src/cli/policy.js";
 describe.skipIf(!existsSync("Pulumi.enterprise.yaml"))("the enterprise plan", () => {
   it("passes every policy: npm run policy -- --stack enterprise exits 0", async () => {
     const out: string[] = [];
-    const code = await main(["--stack", "enterprise"], (s) => out.push(s), (s) => out.push(s));
+    const code = await main(
+      ["--stack", "enterprise"],
+      (s) => out.push(s),
+      (s) => out.push(s),
+    );
     expect(out.join("\n")).toMatch(/^PASSED: 0 mandatory and 0 advisory violations$/m);
     expect(code).toBe(0);
   });

@@ -20,7 +20,11 @@ describe("prod plan: who can read and write which repository, from the cluster",
   it("platform pools read platform images, the MCP pool and Knative's controller the tenant repository; only the pusher writes, the tenant repository", () => {
     const access = clusterRepositoryAccess(resources);
     expect(access).toEqual([
-      expect.stringMatching(new RegExp(`^principal://iam\\.googleapis\\.com/projects/\\d+/locations/global/workloadIdentityPools/gumstack-prod\\.svc\\.id\\.goog/subject/ns/knative-serving/sa/controller reads ${TENANT}$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^principal://iam\\.googleapis\\.com/projects/\\d+/locations/global/workloadIdentityPools/gumstack-prod\\.svc\\.id\\.goog/subject/ns/knative-serving/sa/controller reads ${TENANT}$`,
+        ),
+      ),
       `${sa("gke-backend-prod")} reads ${PLATFORM}`,
       `${sa("gke-mcp-prod")} reads ${TENANT}`,
       `${sa("gke-system-prod")} reads ${PLATFORM}`,
@@ -34,15 +38,26 @@ describe("prod plan: who can read and write which repository, from the cluster",
     const mutated = structuredClone(plan);
     const base = resources.find((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember")!;
     const grant = (name: string, type: string, inputs: Record<string, unknown>) => ({
-      ...structuredClone(base), urn: base.urn.replace(/::[^:]+::[^:]+$/, `::${type}::${name}`), type, inputs, outputs: inputs, dependencies: [], propertyDependencies: {},
+      ...structuredClone(base),
+      urn: base.urn.replace(/::[^:]+::[^:]+$/, `::${type}::${name}`),
+      type,
+      inputs,
+      outputs: inputs,
+      dependencies: [],
+      propertyDependencies: {},
     });
     mutated.deployment.resources.push(
       grant("backend-mints-builder", "gcp:serviceaccount/iAMMember:IAMMember", {
         serviceAccountId: "projects/gumstack-prod/serviceAccounts/image-builder-prod@gumstack-prod.iam.gserviceaccount.com",
-        role: "roles/iam.serviceAccountTokenCreator", member: sa("backend-prod"),
+        role: "roles/iam.serviceAccountTokenCreator",
+        member: sa("backend-prod"),
       }),
       grant("builder-writes-platform", "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", {
-        project: "gumstack-admin", location: "us-west1", repository: "gumstack-platform", role: "roles/artifactregistry.writer", member: sa("image-builder-prod"),
+        project: "gumstack-admin",
+        location: "us-west1",
+        repository: "gumstack-platform",
+        role: "roles/artifactregistry.writer",
+        member: sa("image-builder-prod"),
       }),
     );
     expect(clusterRepositoryAccess(mutated.deployment.resources)).toContain(`${sa("image-builder-prod")} writes ${PLATFORM}`);
@@ -58,15 +73,28 @@ describe("prod plan: who can read and write which repository, from the cluster",
 
 describe("prod plan: the release identity, publisher of the canary and the builder into the tenant repository", () => {
   const RELEASE = "serviceAccount:gumstack-release@gumstack-admin.iam.gserviceaccount.com";
-  const iamOf = (rs: typeof resources) => readStackIam(rs.map((r): StackResource => ({
-    type: r.type, urn: r.urn, name: nameOfUrn(r.urn), props: r.inputs, proxied: r.inputs, providerProps: {}, protect: r.protect === true,
-    dependsOn: r.dependencies, propertyDependsOn: r.propertyDependencies,
-  })));
+  const iamOf = (rs: typeof resources) =>
+    readStackIam(
+      rs.map((r): StackResource => ({
+        type: r.type,
+        urn: r.urn,
+        name: nameOfUrn(r.urn),
+        props: r.inputs,
+        proxied: r.inputs,
+        providerProps: {},
+        protect: r.protect === true,
+        dependsOn: r.dependencies,
+        propertyDependsOn: r.propertyDependencies,
+      })),
+    );
 
   it("holds artifactregistry.writer on this stack's tenant repository and nothing else, and no cluster identity can act as it", () => {
     const iam = iamOf(resources);
     expect(iam.grants.filter((g) => g.member === RELEASE).map((g) => ({ role: g.role, scope: g.scope }))).toEqual([
-      { role: "roles/artifactregistry.writer", scope: { kind: "repository", project: "gumstack-prod", location: "us-west1", repository: "mcp-prod" } },
+      {
+        role: "roles/artifactregistry.writer",
+        scope: { kind: "repository", project: "gumstack-prod", location: "us-west1", repository: "mcp-prod" },
+      },
     ]);
     // Nobody in the stack is granted anything on the release identity (impersonation, token minting, keys).
     expect(iam.grants.filter((g) => g.scope.kind === "serviceAccount" && g.scope.account === RELEASE)).toEqual([]);
@@ -79,10 +107,16 @@ describe("prod plan: the release identity, publisher of the canary and the build
     const base = resources.find((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember")!;
     const inputs = {
       serviceAccountId: "projects/gumstack-admin/serviceAccounts/gumstack-release@gumstack-admin.iam.gserviceaccount.com",
-      role: "roles/iam.serviceAccountTokenCreator", member: sa("backend-prod"),
+      role: "roles/iam.serviceAccountTokenCreator",
+      member: sa("backend-prod"),
     };
     mutated.deployment.resources.push({
-      ...structuredClone(base), urn: base.urn.replace(/::[^:]+$/, "::backend-mints-release"), inputs, outputs: inputs, dependencies: [], propertyDependencies: {},
+      ...structuredClone(base),
+      urn: base.urn.replace(/::[^:]+$/, "::backend-mints-release"),
+      inputs,
+      outputs: inputs,
+      dependencies: [],
+      propertyDependencies: {},
     });
     expect(clusterIdentities(iamOf(mutated.deployment.resources)).has(RELEASE)).toBe(true);
     const run = await runPolicyPack(parseExport(JSON.stringify(mutated), "mutated prod plan"));
@@ -108,8 +142,20 @@ describe("prod plan: a first preview, where every value taken from another resou
     // ... and a writer on the platform-images repository whose member is an account of the stack is still refused.
     const account = preview.deployment.resources.find((r) => r.urn.endsWith("::accounts-nodes-mcp"))!;
     const grant = preview.deployment.resources.find((r) => r.urn.endsWith("::accounts-nodes-mcp-tenant-images-reader"))!;
-    const inputs = { project: "gumstack-admin", location: "us-west1", repository: "gumstack-platform", role: "roles/artifactregistry.writer", member: UNKNOWN };
-    preview.deployment.resources.push({ ...structuredClone(grant), urn: grant.urn.replace(/tenant-images-reader$/, "platform-writer"), inputs, outputs: inputs, propertyDependencies: { member: [account.urn] } });
+    const inputs = {
+      project: "gumstack-admin",
+      location: "us-west1",
+      repository: "gumstack-platform",
+      role: "roles/artifactregistry.writer",
+      member: UNKNOWN,
+    };
+    preview.deployment.resources.push({
+      ...structuredClone(grant),
+      urn: grant.urn.replace(/tenant-images-reader$/, "platform-writer"),
+      inputs,
+      outputs: inputs,
+      propertyDependencies: { member: [account.urn] },
+    });
     const run = await runPolicyPack(parseExport(JSON.stringify(preview), "first preview"), { policies: rule });
     expect(run.diagnostics.map((d) => d.message)).toEqual([
       `${sa("gke-mcp-prod")} holds roles/artifactregistry.writer on the platform-images repository ${PLATFORM}, and is reachable from the cluster: ${sa("gke-mcp-prod")} runs GKE nodes (pool-mcp-pool)`,

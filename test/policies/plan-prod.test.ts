@@ -10,7 +10,11 @@ import { sharedPlan } from "../support/plans.js";
 describe.skipIf(!existsSync("Pulumi.prod.yaml"))("the prod plan", () => {
   it("passes every policy: npm run policy -- --stack prod exits 0", async () => {
     const out: string[] = [];
-    const code = await main(["--stack", "prod"], (s) => out.push(s), (s) => out.push(s));
+    const code = await main(
+      ["--stack", "prod"],
+      (s) => out.push(s),
+      (s) => out.push(s),
+    );
     expect(out.join("\n")).toMatch(/^PASSED: 0 mandatory and 0 advisory violations$/m);
     expect(code).toBe(0);
   });
@@ -18,7 +22,9 @@ describe.skipIf(!existsSync("Pulumi.prod.yaml"))("the prod plan", () => {
   it("is really checked: the metadata server let out of the MCP egress policy fails", async () => {
     const plan = await sharedPlan("prod");
     const resources = plan.deployment.resources;
-    const mcpPolicies = resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs as any).metadata?.namespace === "gumstack-mcp");
+    const mcpPolicies = resources.filter(
+      (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && (r.inputs as any).metadata?.namespace === "gumstack-mcp",
+    );
     expect(mcpPolicies.length).toBeGreaterThan(0);
     let punched = 0;
     for (const r of mcpPolicies) {
@@ -36,7 +42,9 @@ describe.skipIf(!existsSync("Pulumi.prod.yaml"))("the prod plan", () => {
     expect(punched).toBeGreaterThan(0);
     const run = await runPolicyPack(parseExport(JSON.stringify(plan), "prod plan"));
     expect(run.diagnostics.filter((d) => d.level === "mandatory").map((d) => d.message)).toContainEqual(
-      expect.stringMatching(/^egress from an MCP pod to 169\.254\.169\.254 \(169\.254\.0\.0\/16, GCE metadata server\) on 80\/TCP is allowed by the MCP pods' egress policies \(by gumstack-mcp\//),
+      expect.stringMatching(
+        /^egress from an MCP pod to 169\.254\.169\.254 \(169\.254\.0\.0\/16, GCE metadata server\) on 80\/TCP is allowed by the MCP pods' egress policies \(by gumstack-mcp\//,
+      ),
     );
   });
 });

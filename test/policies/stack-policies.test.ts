@@ -22,31 +22,67 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
   it("namespace without any NetworkPolicy: no default deny, and every refusal probe gets through", async () => {
     const fs = await run((e) => remove(e, ...NETPOLS));
     expect(only(fs, "k8s-mcp-networkpolicy-default-deny")).toEqual([
-      m("k8s-mcp-networkpolicy-default-deny", "mcp-namespace", "namespace gumstack-mcp has no default-deny NetworkPolicy for ingress (podSelector: {}, policyTypes including Ingress, no ingress rules)"),
-      m("k8s-mcp-networkpolicy-default-deny", "mcp-namespace", "namespace gumstack-mcp has no default-deny NetworkPolicy for egress (podSelector: {}, policyTypes including Egress, no egress rules)"),
+      m(
+        "k8s-mcp-networkpolicy-default-deny",
+        "mcp-namespace",
+        "namespace gumstack-mcp has no default-deny NetworkPolicy for ingress (podSelector: {}, policyTypes including Ingress, no ingress rules)",
+      ),
+      m(
+        "k8s-mcp-networkpolicy-default-deny",
+        "mcp-namespace",
+        "namespace gumstack-mcp has no default-deny NetworkPolicy for egress (podSelector: {}, policyTypes including Egress, no egress rules)",
+      ),
     ]);
     const isolation = only(fs, "k8s-mcp-networkpolicy-isolation");
-    expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-namespace",
-      "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the MCP pods' egress policies (the MCP pod is not isolated for egress); each layer must refuse it on its own"));
+    expect(isolation).toContainEqual(
+      m(
+        "k8s-mcp-networkpolicy-isolation",
+        "mcp-namespace",
+        "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the MCP pods' egress policies (the MCP pod is not isolated for egress); each layer must refuse it on its own",
+      ),
+    );
     for (const layer of ["egress", "ingress"]) {
-      expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-namespace",
-        `traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' ${layer} policies (the MCP pod is not isolated for ${layer}); each layer must refuse it on its own`));
+      expect(isolation).toContainEqual(
+        m(
+          "k8s-mcp-networkpolicy-isolation",
+          "mcp-namespace",
+          `traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' ${layer} policies (the MCP pod is not isolated for ${layer}); each layer must refuse it on its own`,
+        ),
+      );
     }
     expect(only(fs, "k8s-mcp-networkpolicy-reachability")).toEqual([]);
   });
 
   it("allow policies without a deny-all one: isolation holds, the default-deny rule still asks for it", async () => {
     expect(await run((e) => remove(e, "mcp-default-deny"))).toEqual([
-      m("k8s-mcp-networkpolicy-default-deny", "mcp-namespace", "namespace gumstack-mcp has no default-deny NetworkPolicy for ingress (podSelector: {}, policyTypes including Ingress, no ingress rules)"),
-      m("k8s-mcp-networkpolicy-default-deny", "mcp-namespace", "namespace gumstack-mcp has no default-deny NetworkPolicy for egress (podSelector: {}, policyTypes including Egress, no egress rules)"),
+      m(
+        "k8s-mcp-networkpolicy-default-deny",
+        "mcp-namespace",
+        "namespace gumstack-mcp has no default-deny NetworkPolicy for ingress (podSelector: {}, policyTypes including Ingress, no ingress rules)",
+      ),
+      m(
+        "k8s-mcp-networkpolicy-default-deny",
+        "mcp-namespace",
+        "namespace gumstack-mcp has no default-deny NetworkPolicy for egress (podSelector: {}, policyTypes including Egress, no egress rules)",
+      ),
     ]);
   });
 
   it("0.0.0.0/0 except RFC 1918 lets the metadata server through (docs/facts.md fact 4)", async () => {
-    const fs = await run((e) => change(e, "mcp-allow-internet", (p) => (p.spec.egress[0].to[0].ipBlock.except = EXCEPT.filter((c) => c !== "169.254.0.0/16"))));
+    const fs = await run((e) =>
+      change(e, "mcp-allow-internet", (p) => (p.spec.egress[0].to[0].ipBlock.except = EXCEPT.filter((c) => c !== "169.254.0.0/16"))),
+    );
     expect(fs).toEqual([
-      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),
-      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),
+      m(
+        "k8s-mcp-networkpolicy-isolation",
+        "mcp-allow-internet",
+        "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 80/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own",
+      ),
+      m(
+        "k8s-mcp-networkpolicy-isolation",
+        "mcp-allow-internet",
+        "egress from an MCP pod to 169.254.169.254 (169.254.0.0/16, GCE metadata server) on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own",
+      ),
     ]);
   });
 
@@ -54,32 +90,57 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
     const fs = await run((e) => change(e, "mcp-allow-internet", (p) => delete p.spec.egress[0].ports));
     expect(fs.map((f) => f.message)).toEqual(
       ["22/TCP", "25/TCP", "53/TCP", "3306/TCP", "5432/TCP", "6443/TCP", "8080/TCP", "8443/TCP", "53/UDP", "123/UDP"].map(
-        (p) => `egress from an MCP pod to the internet (8.8.8.8) on ${p} is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own`,
+        (p) =>
+          `egress from an MCP pod to the internet (8.8.8.8) on ${p} is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own`,
       ),
     );
-    expect(new Set(fs.map((f) => `${f.policy} ${f.level} ${f.resource}`))).toEqual(new Set(["k8s-mcp-networkpolicy-isolation mandatory mcp-allow-internet"]));
+    expect(new Set(fs.map((f) => `${f.policy} ${f.level} ${f.resource}`))).toEqual(
+      new Set(["k8s-mcp-networkpolicy-isolation mandatory mcp-allow-internet"]),
+    );
   });
 
   it("a cluster range outside RFC 1918, read from the planned subnetwork, must be excepted too", async () => {
     const fs = await run((e) => change(e, "gke-subnet", (p) => (p.secondaryIpRanges[0].ipCidrRange = "11.0.0.0/14")));
     expect(fs).toEqual([
-      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 11.0.0.1 (11.0.0.0/14, secondary range pods) on 80/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),
-      m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", "egress from an MCP pod to 11.0.0.1 (11.0.0.0/14, secondary range pods) on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own"),
+      m(
+        "k8s-mcp-networkpolicy-isolation",
+        "mcp-allow-internet",
+        "egress from an MCP pod to 11.0.0.1 (11.0.0.0/14, secondary range pods) on 80/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own",
+      ),
+      m(
+        "k8s-mcp-networkpolicy-isolation",
+        "mcp-allow-internet",
+        "egress from an MCP pod to 11.0.0.1 (11.0.0.0/14, secondary range pods) on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-internet-egress); each layer must refuse it on its own",
+      ),
     ]);
   });
 
   it("pod-to-pod inside the namespace (podSelector: {} both ways) opens tenants to each other", async () => {
     const fs = await run((e) =>
-      add(e, resource(NP, "mcp-same-namespace", {
-        metadata: { name: "allow-same-namespace", namespace: MCP_NS },
-        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: [{ podSelector: {} }] }], egress: [{ to: [{ podSelector: {} }] }] },
-      })),
+      add(
+        e,
+        resource(NP, "mcp-same-namespace", {
+          metadata: { name: "allow-same-namespace", namespace: MCP_NS },
+          spec: {
+            podSelector: {},
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: [{ podSelector: {} }] }],
+            egress: [{ to: [{ podSelector: {} }] }],
+          },
+        }),
+      ),
     );
     const msgs = fs.map((f) => `${f.policy} ${f.resource}: ${f.message}`);
     for (const layer of ["egress", "ingress"]) {
-      expect(msgs).toContain(`k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`);
-      expect(msgs).toContain(`k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from MCP pod tenant-b to MCP pod tenant-a on 9091/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`);
-      expect(msgs).toContain(`k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from an MCP pod labelled app=activator to MCP pod tenant-a on 8012/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`);
+      expect(msgs).toContain(
+        `k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`,
+      );
+      expect(msgs).toContain(
+        `k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from MCP pod tenant-b to MCP pod tenant-a on 9091/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`,
+      );
+      expect(msgs).toContain(
+        `k8s-mcp-networkpolicy-isolation mcp-same-namespace: traffic from an MCP pod labelled app=activator to MCP pod tenant-a on 8012/TCP is allowed by the MCP pods' ${layer} policies (by gumstack-mcp/allow-same-namespace); each layer must refuse it on its own`,
+      );
     }
     expect(fs).toHaveLength(26); // 5 ports each way and three data-plane labels a tenant could put on its pods, on each layer
   });
@@ -94,40 +155,74 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
     it("ingress admitting every pod of the MCP namespace, while egress still refuses MCP-to-MCP", async () => {
       const fs = await run((e) => change(e, "mcp-allow-knative", (p) => p.spec.ingress.push({ from: [{ podSelector: {} }] })));
       const isolation = only(fs, "k8s-mcp-networkpolicy-isolation");
-      expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-allow-knative",
-        "traffic from MCP pod tenant-b to MCP pod tenant-a on 8080/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own"));
-      expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-allow-knative",
-        "traffic from an MCP pod labelled app=activator to MCP pod tenant-a on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own"));
+      expect(isolation).toContainEqual(
+        m(
+          "k8s-mcp-networkpolicy-isolation",
+          "mcp-allow-knative",
+          "traffic from MCP pod tenant-b to MCP pod tenant-a on 8080/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own",
+        ),
+      );
+      expect(isolation).toContainEqual(
+        m(
+          "k8s-mcp-networkpolicy-isolation",
+          "mcp-allow-knative",
+          "traffic from an MCP pod labelled app=activator to MCP pod tenant-a on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own",
+        ),
+      );
       expect(new Set(isolation.map(layerOf))).toEqual(new Set(["ingress"]));
       expect(fs.filter((f) => f.policy !== "k8s-mcp-networkpolicy-isolation")).toEqual([]);
     });
 
     it("egress to every pod of the MCP namespace, while ingress still refuses MCP-to-MCP", async () => {
       const fs = await run((e) =>
-        add(e, resource(NP, "mcp-egress-same-namespace", {
-          metadata: { name: "allow-egress-same-namespace", namespace: MCP_NS },
-          spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] },
-        })),
+        add(
+          e,
+          resource(NP, "mcp-egress-same-namespace", {
+            metadata: { name: "allow-egress-same-namespace", namespace: MCP_NS },
+            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] },
+          }),
+        ),
       );
       const isolation = only(fs, "k8s-mcp-networkpolicy-isolation");
-      expect(isolation).toContainEqual(m("k8s-mcp-networkpolicy-isolation", "mcp-egress-same-namespace",
-        "traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-egress-same-namespace); each layer must refuse it on its own"));
+      expect(isolation).toContainEqual(
+        m(
+          "k8s-mcp-networkpolicy-isolation",
+          "mcp-egress-same-namespace",
+          "traffic from MCP pod tenant-a to MCP pod tenant-b on 8012/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-egress-same-namespace); each layer must refuse it on its own",
+        ),
+      );
       expect(new Set(isolation.map(layerOf))).toEqual(new Set(["egress"]));
       expect(isolation).toHaveLength(13);
     });
 
     it("DNS egress widened to all of kube-system on every port: kube-dns's other ports and the namespace's other pods", async () => {
-      const fs = await run((e) => change(e, "mcp-allow-dns", (p) => (p.spec.egress = [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }] }])));
+      const fs = await run((e) =>
+        change(
+          e,
+          "mcp-allow-dns",
+          (p) => (p.spec.egress = [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }] }]),
+        ),
+      );
       const msgs = only(fs, "k8s-mcp-networkpolicy-isolation").map((f) => f.message);
-      expect(msgs).toContain("egress from an MCP pod to kube-dns on 9153/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-dns); each layer must refuse it on its own");
-      expect(msgs).toContain("egress from an MCP pod to a pod in namespace kube-system on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-dns); each layer must refuse it on its own");
+      expect(msgs).toContain(
+        "egress from an MCP pod to kube-dns on 9153/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-dns); each layer must refuse it on its own",
+      );
+      expect(msgs).toContain(
+        "egress from an MCP pod to a pod in namespace kube-system on 443/TCP is allowed by the MCP pods' egress policies (by gumstack-mcp/allow-dns); each layer must refuse it on its own",
+      );
       expect(msgs.every((x) => x.includes("egress policies"))).toBe(true);
     });
 
     it("ingress from any pod of another namespace, whatever that pod's own egress", async () => {
-      const fs = await run((e) => change(e, "mcp-allow-knative", (p) => p.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gumstack-backend" } } }] })));
+      const fs = await run((e) =>
+        change(e, "mcp-allow-knative", (p) =>
+          p.spec.ingress.push({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gumstack-backend" } } }] }),
+        ),
+      );
       const msgs = only(fs, "k8s-mcp-networkpolicy-isolation").map((f) => f.message);
-      expect(msgs).toContain("ingress to an MCP pod from a pod in namespace gumstack-backend on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own");
+      expect(msgs).toContain(
+        "ingress to an MCP pod from a pod in namespace gumstack-backend on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own",
+      );
       expect(msgs).toHaveLength(10); // 5 MCP ports, and 5 data-plane ports from pods there labelled as the data plane
     });
   });
@@ -135,32 +230,63 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
   it("namespaceSelector and podSelector in separate `from` elements (OR) admit all of knative-serving", async () => {
     const fs = await run((e) =>
       change(e, "mcp-allow-knative", (p) => {
-        p.spec.ingress = [{
-          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } } }, { podSelector: { matchLabels: { app: "3scale-kourier-gateway" } } }],
-          ports: [{ port: 8012 }, { port: 8013 }, { port: 9090 }],
-        }];
+        p.spec.ingress = [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } } },
+              { podSelector: { matchLabels: { app: "3scale-kourier-gateway" } } },
+            ],
+            ports: [{ port: 8012 }, { port: 8013 }, { port: 9090 }],
+          },
+        ];
       }),
     );
     const isolation = only(fs, "k8s-mcp-networkpolicy-isolation").map((f) => f.message);
-    expect(isolation).toContain("ingress to an MCP pod from knative-serving pod app=controller on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own");
-    expect(isolation).toContain("ingress to an MCP pod from a pod in namespace knative-serving on 9090/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own");
+    expect(isolation).toContain(
+      "ingress to an MCP pod from knative-serving pod app=controller on 8012/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own",
+    );
+    expect(isolation).toContain(
+      "ingress to an MCP pod from a pod in namespace knative-serving on 9090/TCP is allowed by the MCP pods' ingress policies (by gumstack-mcp/allow-knative-data-plane); each layer must refuse it on its own",
+    );
     expect(only(fs, "k8s-mcp-networkpolicy-reachability")).toEqual([]);
   });
 
   it("ingress from Kourier alone breaks the activator and the autoscaler (advisory)", async () => {
     const fs = await run((e) =>
       change(e, "mcp-allow-knative", (p) => {
-        p.spec.ingress = [{
-          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } }, podSelector: { matchLabels: { app: "3scale-kourier-gateway" } } }],
-          ports: [{ port: 8012 }, { port: 8013 }],
-        }];
+        p.spec.ingress = [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "knative-serving" } },
+                podSelector: { matchLabels: { app: "3scale-kourier-gateway" } },
+              },
+            ],
+            ports: [{ port: 8012 }, { port: 8013 }],
+          },
+        ];
       }),
     );
     const why = "selected for Ingress by gumstack-mcp/default-deny, gumstack-mcp/allow-knative-data-plane but no rule matches";
     expect(fs).toEqual([
-      m("k8s-mcp-networkpolicy-reachability", "mcp-namespace", `ingress to an MCP pod from the activator (knative-serving, app=activator) on 8012/TCP is refused (${why})`, "advisory"),
-      m("k8s-mcp-networkpolicy-reachability", "mcp-namespace", `ingress to an MCP pod from the activator (knative-serving, app=activator) on 8013/TCP is refused (${why})`, "advisory"),
-      m("k8s-mcp-networkpolicy-reachability", "mcp-namespace", `ingress to an MCP pod from the autoscaler (knative-serving, app=autoscaler) on 9090/TCP is refused (${why})`, "advisory"),
+      m(
+        "k8s-mcp-networkpolicy-reachability",
+        "mcp-namespace",
+        `ingress to an MCP pod from the activator (knative-serving, app=activator) on 8012/TCP is refused (${why})`,
+        "advisory",
+      ),
+      m(
+        "k8s-mcp-networkpolicy-reachability",
+        "mcp-namespace",
+        `ingress to an MCP pod from the activator (knative-serving, app=activator) on 8013/TCP is refused (${why})`,
+        "advisory",
+      ),
+      m(
+        "k8s-mcp-networkpolicy-reachability",
+        "mcp-namespace",
+        `ingress to an MCP pod from the autoscaler (knative-serving, app=autoscaler) on 9090/TCP is refused (${why})`,
+        "advisory",
+      ),
     ]);
   });
 
@@ -173,22 +299,46 @@ describe("k8s-mcp-networkpolicy-* (evaluated with NetworkPolicy semantics)", () 
   });
 
   it("edge case, still compliant: NodeLocal DNSCache's 169.254.20.10:53 allowed", async () => {
-    expect(await run((e) => change(e, "mcp-allow-dns", (p) => p.spec.egress.push({ to: [{ ipBlock: { cidr: "169.254.20.10/32" } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] })))).toEqual([]);
+    expect(
+      await run((e) =>
+        change(e, "mcp-allow-dns", (p) =>
+          p.spec.egress.push({
+            to: [{ ipBlock: { cidr: "169.254.20.10/32" } }],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          }),
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it("a NetworkPolicy the API server would reject is reported, not crashed on", async () => {
     const fs = await run((e) => change(e, "mcp-allow-internet", (p) => (p.spec.egress[0].to[0].ipBlock.cidr = "0.0.0.0/33")));
     expect(fs).toEqual([
       m("k8s-mcp-networkpolicy-isolation", "mcp-namespace", 'the NetworkPolicies cannot be evaluated: ipBlock: invalid CIDR "0.0.0.0/33"'),
-      m("k8s-mcp-networkpolicy-reachability", "mcp-namespace", 'the NetworkPolicies cannot be evaluated: ipBlock: invalid CIDR "0.0.0.0/33"', "advisory"),
+      m(
+        "k8s-mcp-networkpolicy-reachability",
+        "mcp-namespace",
+        'the NetworkPolicies cannot be evaluated: ipBlock: invalid CIDR "0.0.0.0/33"',
+        "advisory",
+      ),
     ]);
   });
 });
 
 describe("k8s-mcp-admission-guard-bound", () => {
-  const NO_GUARD = m("k8s-mcp-admission-guard-bound", "mcp-namespace",
-    "namespace gumstack-mcp has no admission guard: no ValidatingAdmissionPolicyBinding with validationActions Deny selects it by kubernetes.io/metadata.name and binds a ValidatingAdmissionPolicy of this stack");
-  const UNBOUND = m("k8s-mcp-admission-guard-bound", "guard-sandbox", "ValidatingAdmissionPolicy gumstack-mcp-sandbox targets gumstack-mcp but no binding with validationActions Deny binds it to gumstack-mcp");
+  const NO_GUARD = m(
+    "k8s-mcp-admission-guard-bound",
+    "mcp-namespace",
+    "namespace gumstack-mcp has no admission guard: no ValidatingAdmissionPolicyBinding with validationActions Deny selects it by kubernetes.io/metadata.name and binds a ValidatingAdmissionPolicy of this stack",
+  );
+  const UNBOUND = m(
+    "k8s-mcp-admission-guard-bound",
+    "guard-sandbox",
+    "ValidatingAdmissionPolicy gumstack-mcp-sandbox targets gumstack-mcp but no binding with validationActions Deny binds it to gumstack-mcp",
+  );
 
   it("no binding", async () => {
     expect(await run((e) => remove(e, "guard-sandbox-binding"))).toEqual([UNBOUND, NO_GUARD]);
@@ -200,19 +350,35 @@ describe("k8s-mcp-admission-guard-bound", () => {
 
   it("a binding that only audits", async () => {
     expect(await run((e) => change(e, "guard-sandbox-binding", (p) => (p.spec.validationActions = ["Audit", "Warn"])))).toEqual([
-      m("k8s-mcp-admission-guard-bound", "guard-sandbox-binding", 'ValidatingAdmissionPolicyBinding gumstack-mcp-sandbox selects gumstack-mcp but its validationActions ["Audit","Warn"] lack "Deny": violations are only reported'),
+      m(
+        "k8s-mcp-admission-guard-bound",
+        "guard-sandbox-binding",
+        'ValidatingAdmissionPolicyBinding gumstack-mcp-sandbox selects gumstack-mcp but its validationActions ["Audit","Warn"] lack "Deny": violations are only reported',
+      ),
       UNBOUND,
       NO_GUARD,
     ]);
   });
 
   it("a binding that selects the namespace by a mutable label", async () => {
-    expect(await run((e) => change(e, "guard-sandbox-binding", (p) => (p.spec.matchResources.namespaceSelector = { matchLabels: { "gumstack.com/tier": "untrusted" } })))).toEqual([UNBOUND, NO_GUARD]);
+    expect(
+      await run((e) =>
+        change(
+          e,
+          "guard-sandbox-binding",
+          (p) => (p.spec.matchResources.namespaceSelector = { matchLabels: { "gumstack.com/tier": "untrusted" } }),
+        ),
+      ),
+    ).toEqual([UNBOUND, NO_GUARD]);
   });
 
   it("a binding naming a policy that is not in the stack", async () => {
     expect(await run((e) => change(e, "guard-sandbox-binding", (p) => (p.spec.policyName = "elsewhere")))).toEqual([
-      m("k8s-mcp-admission-guard-bound", "guard-sandbox-binding", 'ValidatingAdmissionPolicyBinding gumstack-mcp-sandbox selects gumstack-mcp but binds no ValidatingAdmissionPolicy of this stack (spec.policyName "elsewhere")'),
+      m(
+        "k8s-mcp-admission-guard-bound",
+        "guard-sandbox-binding",
+        'ValidatingAdmissionPolicyBinding gumstack-mcp-sandbox selects gumstack-mcp but binds no ValidatingAdmissionPolicy of this stack (spec.policyName "elsewhere")',
+      ),
       UNBOUND,
       NO_GUARD,
     ]);
@@ -220,14 +386,27 @@ describe("k8s-mcp-admission-guard-bound", () => {
 
   it("a guard that fails open", async () => {
     expect(await run((e) => change(e, "guard-sandbox", (p) => (p.spec.failurePolicy = "Ignore")))).toEqual([
-      m("k8s-mcp-admission-guard-bound", "guard-sandbox", "ValidatingAdmissionPolicy gumstack-mcp-sandbox has failurePolicy Ignore: the guard would let requests through whenever it fails"),
+      m(
+        "k8s-mcp-admission-guard-bound",
+        "guard-sandbox",
+        "ValidatingAdmissionPolicy gumstack-mcp-sandbox has failurePolicy Ignore: the guard would let requests through whenever it fails",
+      ),
     ]);
   });
 
   it("edge case, still compliant: selection by matchExpressions on the name label", async () => {
-    expect(await run((e) => change(e, "guard-sandbox-binding", (p) => (p.spec.matchResources.namespaceSelector = {
-      matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [MCP_NS] }],
-    })))).toEqual([]);
+    expect(
+      await run((e) =>
+        change(
+          e,
+          "guard-sandbox-binding",
+          (p) =>
+            (p.spec.matchResources.namespaceSelector = {
+              matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [MCP_NS] }],
+            }),
+        ),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -258,7 +437,11 @@ describe("spanner-instance-deletion-protection", () => {
 
   it("an instance with no database at all", async () => {
     expect(await run((e) => remove(e, "gumstack-db"))).toEqual([
-      m("spanner-instance-deletion-protection", "spanner", "the Spanner instance can be deleted: no database in it has enableDropProtection, and it is neither protected nor deletionPolicy PREVENT"),
+      m(
+        "spanner-instance-deletion-protection",
+        "spanner",
+        "the Spanner instance can be deleted: no database in it has enableDropProtection, and it is neither protected nor deletionPolicy PREVENT",
+      ),
     ]);
   });
 });

@@ -1,7 +1,13 @@
 // Helpers for the policy tests: run the pack (through @pulumi/policy's handlers) over a fixture, find and
 // change fixture resources, and reduce diagnostics to what the tests assert.
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { BASIC_WRITE_ROLES, clusterIdentities, readStackIam, REPOSITORY_READ_ROLE, REPOSITORY_WRITE_ROLES } from "../../policies/lib/iam.js";
+import {
+  BASIC_WRITE_ROLES,
+  clusterIdentities,
+  readStackIam,
+  REPOSITORY_READ_ROLE,
+  REPOSITORY_WRITE_ROLES,
+} from "../../policies/lib/iam.js";
 import type { StackResource } from "../../policies/lib/policy.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
@@ -72,8 +78,15 @@ export async function findings(exp: FixtureExport = golden(), config?: PolicyPac
  */
 export function clusterRepositoryAccess(resources: readonly PlannedLike[]): string[] {
   const stack: StackResource[] = resources.map((r) => ({
-    type: r.type, urn: r.urn, name: nameOfUrn(r.urn), props: r.inputs, proxied: r.inputs, providerProps: {}, protect: r.protect === true,
-    dependsOn: r.dependencies, propertyDependsOn: r.propertyDependencies,
+    type: r.type,
+    urn: r.urn,
+    name: nameOfUrn(r.urn),
+    props: r.inputs,
+    proxied: r.inputs,
+    providerProps: {},
+    protect: r.protect === true,
+    dependsOn: r.dependencies,
+    propertyDependsOn: r.propertyDependencies,
   }));
   const iam = readStackIam(stack);
   const reach = clusterIdentities(iam);
@@ -84,7 +97,12 @@ export function clusterRepositoryAccess(resources: readonly PlannedLike[]): stri
     const reads = writes || g.role === REPOSITORY_READ_ROLE;
     if (!reads) continue;
     const s = g.scope;
-    const target = s.kind === "repository" ? `${s.location}-docker.pkg.dev/${s.project}/${s.repository}` : s.kind === "project" ? `every repository of ${s.project}` : `${s.kind}`;
+    const target =
+      s.kind === "repository"
+        ? `${s.location}-docker.pkg.dev/${s.project}/${s.repository}`
+        : s.kind === "project"
+          ? `every repository of ${s.project}`
+          : `${s.kind}`;
     lines.add(`${g.member} ${writes ? "writes" : "reads"} ${target}`);
   }
   return [...lines].sort();

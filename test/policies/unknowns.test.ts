@@ -8,34 +8,58 @@ import { add, change, findings, resource, UNKNOWN, type Finding } from "./suppor
 const SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 const m = (policy: string, resource: string, message: string, level = "mandatory"): Finding => ({ policy, level, resource, message });
 const deferred = (policy: string, resource: string, type: string, path: string): Finding =>
-  m(policy, resource, `can't run policy '${policy}' from policy pack 'gumstack-isolation@v0.1.0' during preview: ${type} value at .${path} can't be known during preview`, "advisory");
+  m(
+    policy,
+    resource,
+    `can't run policy '${policy}' from policy pack 'gumstack-isolation@v0.1.0' during preview: ${type} value at .${path} can't be known during preview`,
+    "advisory",
+  );
 
 describe("unknown values", () => {
   it("a literal isolation depends on (metadata mode) fails the mandatory policy", async () => {
     const e = change(golden(), "mcp-pool", (p) => (p.nodeConfig.workloadMetadataConfig.mode = UNKNOWN));
     expect(await findings(e)).toEqual([
-      m("gke-node-pool-gke-metadata", "mcp-pool", "cannot verify nodeConfig.workloadMetadataConfig.mode: the value is unknown during preview, and this rule does not pass a value it cannot see"),
+      m(
+        "gke-node-pool-gke-metadata",
+        "mcp-pool",
+        "cannot verify nodeConfig.workloadMetadataConfig.mode: the value is unknown during preview, and this rule does not pass a value it cannot see",
+      ),
     ]);
   });
 
   it("an unknown sandbox config fails the sandbox policy", async () => {
     const e = change(golden(), "mcp-pool", (p) => (p.nodeConfig.sandboxConfig = UNKNOWN));
     expect(await findings(e)).toEqual([
-      m("gke-node-pool-mcp-sandbox", "mcp-pool", "cannot verify nodeConfig.sandboxConfig: the value is unknown during preview, and this rule does not pass a value it cannot see"),
+      m(
+        "gke-node-pool-mcp-sandbox",
+        "mcp-pool",
+        "cannot verify nodeConfig.sandboxConfig: the value is unknown during preview, and this rule does not pass a value it cannot see",
+      ),
     ]);
   });
 
   it("a node service account email created in the same stack is @pulumi/policy's advisory", async () => {
     const e = change(golden(), "system-pool", (p) => (p.nodeConfig.serviceAccount = UNKNOWN));
-    expect(await findings(e)).toEqual([deferred("gke-node-pool-dedicated-service-account", "system-pool", "string", "nodeConfig.serviceAccount")]);
+    expect(await findings(e)).toEqual([
+      deferred("gke-node-pool-dedicated-service-account", "system-pool", "string", "nodeConfig.serviceAccount"),
+    ]);
   });
 
   it("an unknown IAM member is advisory, a known MCP member next to it still mandatory", async () => {
-    const e = add(golden(), resource("gcp:projects/iAMBinding:IAMBinding", "mixed", {
-      project: "p", role: "roles/viewer", members: [`serviceAccount:p.svc.id.goog[${MCP_NS}/mcp-server]`, UNKNOWN],
-    }));
+    const e = add(
+      golden(),
+      resource("gcp:projects/iAMBinding:IAMBinding", "mixed", {
+        project: "p",
+        role: "roles/viewer",
+        members: [`serviceAccount:p.svc.id.goog[${MCP_NS}/mcp-server]`, UNKNOWN],
+      }),
+    );
     expect(await findings(e)).toEqual([
-      m("iam-grant-no-mcp-identity", "mixed", `grants roles/viewer to serviceAccount:p.svc.id.goog[${MCP_NS}/mcp-server], which is the Workload Identity of ServiceAccount ${MCP_NS}/mcp-server: MCP servers must hold no GCP access`),
+      m(
+        "iam-grant-no-mcp-identity",
+        "mixed",
+        `grants roles/viewer to serviceAccount:p.svc.id.goog[${MCP_NS}/mcp-server], which is the Workload Identity of ServiceAccount ${MCP_NS}/mcp-server: MCP servers must hold no GCP access`,
+      ),
       deferred("iam-grant-no-mcp-identity", "mixed", "string", "members.1"),
     ]);
   });
@@ -44,8 +68,12 @@ describe("unknown values", () => {
     const e = change(golden(), "mcp-example", (p) => (p.metadata.namespace = UNKNOWN));
     const fs = await findings(e);
     expect(fs.map((f) => f.policy).sort()).toEqual([
-      "k8s-mcp-workload-allowed-registries", "k8s-mcp-workload-gvisor-runtime", "k8s-mcp-workload-no-host-namespaces",
-      "k8s-mcp-workload-no-token-automount", "k8s-mcp-workload-not-privileged", "k8s-mcp-workload-pod-security-restricted",
+      "k8s-mcp-workload-allowed-registries",
+      "k8s-mcp-workload-gvisor-runtime",
+      "k8s-mcp-workload-no-host-namespaces",
+      "k8s-mcp-workload-no-token-automount",
+      "k8s-mcp-workload-not-privileged",
+      "k8s-mcp-workload-pod-security-restricted",
     ]);
     expect(fs).toContainEqual(deferred("k8s-mcp-workload-gvisor-runtime", "mcp-example", "string", "metadata.namespace"));
     expect(new Set(fs.map((f) => f.level))).toEqual(new Set(["advisory"]));
@@ -56,13 +84,16 @@ describe("unknown values", () => {
     const fs = await findings(e);
     expect(fs).toHaveLength(6);
     expect(new Set(fs.map((f) => `${f.level} ${f.message}`))).toEqual(
-      new Set(["mandatory cannot verify spec.template.spec: the value is unknown during preview, and this rule does not pass a value it cannot see"]),
+      new Set([
+        "mandatory cannot verify spec.template.spec: the value is unknown during preview, and this rule does not pass a value it cannot see",
+      ]),
     );
   });
 
   it("an unknown value inside an MCP NetworkPolicy: the network cannot be judged", async () => {
     const e = change(golden(), "mcp-allow-internet", (p) => (p.spec.egress[0].to[0].ipBlock.except[4] = UNKNOWN));
-    const msg = "cannot verify NetworkPolicy gumstack-mcp/allow-internet-egress: spec.egress[0].to[0].ipBlock.except[4] is unknown during preview";
+    const msg =
+      "cannot verify NetworkPolicy gumstack-mcp/allow-internet-egress: spec.egress[0].to[0].ipBlock.except[4] is unknown during preview";
     expect(await findings(e)).toEqual([
       m("k8s-mcp-networkpolicy-default-deny", "mcp-allow-internet", msg),
       m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", msg),
@@ -80,7 +111,11 @@ describe("secrets in an export", () => {
   it("ciphertext is unknown to the policies: reported, not misread as an empty map", async () => {
     const e = change(golden(), "mcp-sa", (p) => (p.metadata.annotations = { ...SECRET, ciphertext: "v1:abc" }));
     expect(await findings(e)).toEqual([
-      m("k8s-mcp-service-account-no-workload-identity", "mcp-sa", "cannot verify metadata.annotations: the value is unknown during preview, and this rule does not pass a value it cannot see"),
+      m(
+        "k8s-mcp-service-account-no-workload-identity",
+        "mcp-sa",
+        "cannot verify metadata.annotations: the value is unknown during preview, and this rule does not pass a value it cannot see",
+      ),
     ]);
   });
 
@@ -88,7 +123,11 @@ describe("secrets in an export", () => {
     const annotations = { "iam.gke.io/gcp-service-account": "mcp@p.iam.gserviceaccount.com" };
     const e = change(golden(), "mcp-sa", (p) => (p.metadata.annotations = { ...SECRET, plaintext: JSON.stringify(annotations) }));
     expect(await findings(e)).toEqual([
-      m("k8s-mcp-service-account-no-workload-identity", "mcp-sa", "ServiceAccount gumstack-mcp/mcp-server is annotated iam.gke.io/gcp-service-account=mcp@p.iam.gserviceaccount.com: MCP servers must hold no GCP identity"),
+      m(
+        "k8s-mcp-service-account-no-workload-identity",
+        "mcp-sa",
+        "ServiceAccount gumstack-mcp/mcp-server is annotated iam.gke.io/gcp-service-account=mcp@p.iam.gserviceaccount.com: MCP servers must hold no GCP identity",
+      ),
     ]);
   });
 });
@@ -97,13 +136,16 @@ describe("no crash on any shape", () => {
   const golden0 = golden();
   const named = golden0.deployment.resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
 
-  it.each(named.map((r) => [r.urn.split("::").pop()!, r.urn] as const))("%s: every top-level input unknown, then every one malformed", async (name) => {
-    for (const replacement of [UNKNOWN, 42, "x", null, [], {}]) {
-      const e = golden();
-      change(e, name, (p) => {
-        for (const k of Object.keys(p)) p[k] = replacement;
-      });
-      await expect(findings(e), `${name} with every input ${JSON.stringify(replacement)}`).resolves.toBeInstanceOf(Array);
-    }
-  });
+  it.each(named.map((r) => [r.urn.split("::").pop()!, r.urn] as const))(
+    "%s: every top-level input unknown, then every one malformed",
+    async (name) => {
+      for (const replacement of [UNKNOWN, 42, "x", null, [], {}]) {
+        const e = golden();
+        change(e, name, (p) => {
+          for (const k of Object.keys(p)) p[k] = replacement;
+        });
+        await expect(findings(e), `${name} with every input ${JSON.stringify(replacement)}`).resolves.toBeInstanceOf(Array);
+      }
+    },
+  );
 });

@@ -79,7 +79,8 @@ describe("BackendApi manifests (pure)", () => {
     expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", maxSkew: 1 });
     const c = pod.containers[0];
     expect(c.image).toBe(SEED.backend.image);
-    for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) expect(probe.httpGet).toEqual({ path: "/healthz", port: "http" });
+    for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe])
+      expect(probe.httpGet).toEqual({ path: "/healthz", port: "http" });
     expect(c.ports).toEqual([
       { name: "http", containerPort: 8080, protocol: "TCP" },
       { name: "metrics", containerPort: 9090, protocol: "TCP" },
@@ -108,7 +109,9 @@ describe("BackendApi manifests (pure)", () => {
     expect(() => checkBackendSettings({ ...SEED.backend, image: "registry:5000/backend" })).toThrow(/pinned/);
     expect(() => checkBackendSettings({ ...SEED.backend, scaleDownStabilizationSeconds: 7200 })).toThrow(/scaleDownStabilizationSeconds/);
     expect(() => checkBackendSettings({ ...SEED.backend, maxReplicas: 5 })).toThrow(/maxReplicas/);
-    expect(() => deploymentManifest(objects, SEED.backend, { ...deploymentParams, metrics: { port: 8080, path: "/metrics" } })).toThrow(/differ/);
+    expect(() => deploymentManifest(objects, SEED.backend, { ...deploymentParams, metrics: { port: 8080, path: "/metrics" } })).toThrow(
+      /differ/,
+    );
     expect(() => prometheusPodsMetric("bad-name")).toThrow(/Prometheus metric name/);
   });
 });

@@ -59,7 +59,11 @@ describe("serving components composed", () => {
     const resources = await platform();
     const svc = inputs(one(resources, "kubernetes:core/v1:Service", "backend-service"));
     const route = inputs(one(resources, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "edge-backend-route"));
-    expect(route.spec.rules[0].backendRefs[0]).toMatchObject({ name: svc.metadata.name, namespace: svc.metadata.namespace, port: svc.spec.ports[0].port });
+    expect(route.spec.rules[0].backendRefs[0]).toMatchObject({
+      name: svc.metadata.name,
+      namespace: svc.metadata.namespace,
+      port: svc.spec.ports[0].port,
+    });
     const podMonitoring = inputs(one(resources, "kubernetes:monitoring.googleapis.com/v1:PodMonitoring"));
     const deployment = inputs(one(resources, "kubernetes:apps/v1:Deployment", "backend-deployment"));
     expect(podMonitoring.spec.selector.matchLabels).toEqual(deployment.spec.template.metadata.labels);

@@ -39,15 +39,26 @@ function build(extra: Partial<EdgeArgs> = {}) {
     const provider = mockProvider();
     const pool = dummyPool("system");
     new Edge("edge", {
-      provider, project: SEED.project, domain: SEED.domain, backend, backendTimeoutSeconds: 3600, dependsOn: [pool],
-      securityPolicyName: "gumstack-test-edge", ...extra,
+      provider,
+      project: SEED.project,
+      domain: SEED.domain,
+      backend,
+      backendTimeoutSeconds: 3600,
+      dependsOn: [pool],
+      securityPolicyName: "gumstack-test-edge",
+      ...extra,
     });
   });
 }
 
 describe("Edge manifests (pure)", () => {
   it("Gateway: HTTPS 443 via the certmap annotation (no certificateRefs), HTTP 80, the named static IP", () => {
-    const gw = gatewayManifest({ name: "gumstack", namespace: "gumstack-edge", addressName: "edge-ip-1", certificateMapName: "edge-certmap-1" }) as any;
+    const gw = gatewayManifest({
+      name: "gumstack",
+      namespace: "gumstack-edge",
+      addressName: "edge-ip-1",
+      certificateMapName: "edge-certmap-1",
+    }) as any;
     validateWith(Gateway, gw);
     expect(gw.metadata.annotations).toEqual({ "networking.gke.io/certmap": "edge-certmap-1" });
     expect(gw.spec.gatewayClassName).toBe("gke-l7-global-external-managed");
@@ -172,7 +183,11 @@ describe("Edge component", () => {
     const backendPolicies = ofType(resources, "kubernetes:networking.gke.io/v1:GCPBackendPolicy").map((r) => manifestOf(r));
     expect(backendPolicies.map((b) => b.spec.default.timeoutSec)).toEqual([3600, 3600]);
     // Both backends, Kourier (every MCP server) and the API, carry the Cloud Armor policy and request logging.
-    expect(backendPolicies.map((b) => [b.metadata.namespace, b.spec.targetRef.name, b.spec.default.securityPolicy, b.spec.default.logging]).sort()).toEqual([
+    expect(
+      backendPolicies
+        .map((b) => [b.metadata.namespace, b.spec.targetRef.name, b.spec.default.securityPolicy, b.spec.default.logging])
+        .sort(),
+    ).toEqual([
       ["gumstack-backend", "backend", "gumstack-test-edge", { enabled: true, sampleRate: 500000 }],
       ["knative-serving", "kourier", "gumstack-test-edge", { enabled: true, sampleRate: 500000 }],
     ]);
@@ -208,7 +223,12 @@ describe("Edge component", () => {
     const sets = ofType(withZone, "gcp:dns/recordSet:RecordSet").map(inputs);
     const byName = Object.fromEntries(sets.map((s) => [s.name, [s.type, s.rrdatas, s.managedZone, s.project]]));
     expect(byName).toEqual({
-      "_acme-challenge.gumstack.com.": ["CNAME", [expect.stringMatching(/\.authorize\.certificatemanager\.goog\.$/)], "gumstack-com", "gumstack-test"],
+      "_acme-challenge.gumstack.com.": [
+        "CNAME",
+        [expect.stringMatching(/\.authorize\.certificatemanager\.goog\.$/)],
+        "gumstack-com",
+        "gumstack-test",
+      ],
       "gumstack.com.": ["A", ["198.51.100.20"], "gumstack-com", "gumstack-test"],
       "*.gumstack.com.": ["A", ["198.51.100.20"], "gumstack-com", "gumstack-test"],
       "api.gumstack.com.": ["A", ["198.51.100.20"], "gumstack-com", "gumstack-test"],

@@ -29,7 +29,8 @@ export const SEED = {
   project: "gumstack-test",
   knative: { minScale: 1, maxScale: 10, maxScaleLimit: 20, targetConcurrency: 100 },
   backend: {
-    image: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/backend@sha256:b483a7e23b7694a67211509895e7782b45e2981a8e3e6643ac9a53c2d4183f55",
+    image:
+      "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/backend@sha256:b483a7e23b7694a67211509895e7782b45e2981a8e3e6643ac9a53c2d4183f55",
     minReplicas: 6,
     maxReplicas: 48,
     targetConcurrentRequests: 40,

@@ -99,7 +99,8 @@ describe("KnativeServing manifests (pure)", () => {
 
   it("places the operator on the system pool through affinity (the chart has no nodeSelector)", () => {
     const values = operatorHelmValues("system") as any;
-    const term = values.knative_operator.operator_webhook.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
+    const term =
+      values.knative_operator.operator_webhook.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
     expect(term.matchExpressions).toEqual([{ key: "gumstack.com/pool", operator: "In", values: ["system"] }]);
     expect(values.knative_operator.knative_operator.affinity).toEqual(values.knative_operator.operator_webhook.affinity);
   });

@@ -9,11 +9,7 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MetricsPipeline } from "../../components/serving/metricsPipeline.js";
-import {
-  ADAPTER_IMAGE,
-  adapterManifests,
-  podMonitoringManifest,
-} from "../../components/serving/metricsPipelineManifests.js";
+import { ADAPTER_IMAGE, adapterManifests, podMonitoringManifest } from "../../components/serving/metricsPipelineManifests.js";
 import { workloadIdentityMember } from "../../components/platform.js";
 import { ofType, one, record } from "../support/harness.js";
 import { SEED, dummyPool, inputs, mockProvider, validateWith } from "./fixtures.js";

@@ -37,10 +37,16 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
 
   it("attaches the one Cloud Armor policy to both load-balancer backends: Kourier (MCP servers) and the API", () => {
     const armor = one(resources, T.armor);
-    expect(armor.inputs).toMatchObject({ project, type: "CLOUD_ARMOR", adaptiveProtectionConfig: { layer7DdosDefenseConfig: { enable: true } } });
+    expect(armor.inputs).toMatchObject({
+      project,
+      type: "CLOUD_ARMOR",
+      adaptiveProtectionConfig: { layer7DdosDefenseConfig: { enable: true } },
+    });
     // Every Service a route sends traffic to has a GCPBackendPolicy naming the policy.
     const backends = ofType(resources, T.route)
-      .flatMap((r) => (spec(r).rules as { backendRefs?: { name: string; namespace: string }[] }[]).flatMap((rule) => rule.backendRefs ?? []))
+      .flatMap((r) =>
+        (spec(r).rules as { backendRefs?: { name: string; namespace: string }[] }[]).flatMap((rule) => rule.backendRefs ?? []),
+      )
       .map((b) => `${b.namespace}/${b.name}`)
       .sort();
     expect(backends).toEqual(["gumstack-backend/backend", "knative-serving/kourier"]);
@@ -61,7 +67,9 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
 
   it("keeps tenant egress apart: the MCP pool's own pod range, NATed by a gateway whose addresses the platform's never uses", () => {
     const subnet = one(resources, T.subnet);
-    const ranges = Object.fromEntries((subnet.inputs.secondaryIpRanges as { rangeName: string; ipCidrRange: string }[]).map((r) => [r.rangeName, r.ipCidrRange]));
+    const ranges = Object.fromEntries(
+      (subnet.inputs.secondaryIpRanges as { rangeName: string; ipCidrRange: string }[]).map((r) => [r.rangeName, r.ipCidrRange]),
+    );
     expect(ranges["pods-mcp"]).toBe(config.network.mcpPodCidr);
     const pools = ofType(resources, T.pool);
     const mcpPool = pools.find((p) => (p.inputs.nodeConfig as any).sandboxConfig?.type === "GVISOR")!;
@@ -101,8 +109,18 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
     expect(natPortCheck(tenant)).toBeUndefined();
     expect(natPortPlan(platform).ports).toBeGreaterThanOrEqual(natPortPlan(platform).reservedAtMax);
     const nat = (name: string) => one(resources, T.nat, name).inputs;
-    expect(nat("network-nat")).toMatchObject({ enableDynamicPortAllocation: true, minPortsPerVm: platform.minPortsPerVm, maxPortsPerVm: platform.maxPortsPerVm, logConfig: { enable: true, filter: "ERRORS_ONLY" } });
-    expect(nat("network-nat-tenant")).toMatchObject({ enableDynamicPortAllocation: true, minPortsPerVm: tenant.minPortsPerVm, maxPortsPerVm: tenant.maxPortsPerVm, logConfig: { enable: true, filter: "ERRORS_ONLY" } });
+    expect(nat("network-nat")).toMatchObject({
+      enableDynamicPortAllocation: true,
+      minPortsPerVm: platform.minPortsPerVm,
+      maxPortsPerVm: platform.maxPortsPerVm,
+      logConfig: { enable: true, filter: "ERRORS_ONLY" },
+    });
+    expect(nat("network-nat-tenant")).toMatchObject({
+      enableDynamicPortAllocation: true,
+      minPortsPerVm: tenant.minPortsPerVm,
+      maxPortsPerVm: tenant.maxPortsPerVm,
+      logConfig: { enable: true, filter: "ERRORS_ONLY" },
+    });
   });
 
   it("excepts the MCP pod range from MCP and backend internet egress", () => {
@@ -126,7 +144,12 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
     expect((check.inputs.monitoredResource as any).labels).toEqual({ project_id: project, host: `api.${domain}` });
     const alerts = ofType(resources, T.alert).filter((a) => nameOf(a).startsWith("alerting-"));
     expect(alerts.map(nameOf).sort()).toEqual([
-      "alerting-api-uptime", "alerting-backend-hpa-max", "alerting-canary-uptime", "alerting-certificate-expiry", "alerting-lb-5xx", "alerting-nat",
+      "alerting-api-uptime",
+      "alerting-backend-hpa-max",
+      "alerting-canary-uptime",
+      "alerting-certificate-expiry",
+      "alerting-lb-5xx",
+      "alerting-nat",
       "alerting-node-pools-max",
     ]);
     // The isolation canary is checked from outside, through the load balancer, on its own host.
@@ -141,15 +164,23 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
     for (const c of nat.inputs.conditions as any[]) for (const n of names) expect(c.conditionThreshold.filter).toContain(`"${n}"`);
     const pools = alerts.find((a) => nameOf(a) === "alerting-node-pools-max")!;
     expect((pools.inputs.conditions as any[]).map((c) => c.conditionThreshold.thresholdValue)).toEqual([
-      config.nodePools.system.maxNodes, config.nodePools.backend.maxNodes, config.nodePools.mcp.maxNodes,
+      config.nodePools.system.maxNodes,
+      config.nodePools.backend.maxNodes,
+      config.nodePools.mcp.maxNodes,
     ]);
     // The pools' VMs carry exactly the labels the pool alert counts them by.
     for (const p of ofType(resources, T.pool)) {
-      expect((p.inputs.nodeConfig as any).resourceLabels).toMatchObject({ "gumstack-environment": config.environment, "gumstack-pool": (p.inputs.nodeConfig as any).labels["gumstack.com/pool"] });
+      expect((p.inputs.nodeConfig as any).resourceLabels).toMatchObject({
+        "gumstack-environment": config.environment,
+        "gumstack-pool": (p.inputs.nodeConfig as any).labels["gumstack.com/pool"],
+      });
     }
-    for (const c of pools.inputs.conditions as any[]) expect(c.conditionThreshold.filter).toContain(`metadata.user_labels."gumstack-environment"="${config.environment}"`);
+    for (const c of pools.inputs.conditions as any[])
+      expect(c.conditionThreshold.filter).toContain(`metadata.user_labels."gumstack-environment"="${config.environment}"`);
     const hpa = alerts.find((a) => nameOf(a) === "alerting-backend-hpa-max")!;
-    expect((hpa.inputs.conditions as any[])[0].conditionPrometheusQueryLanguage.query).toContain(`cluster="gumstack-${config.environment}"`);
+    expect((hpa.inputs.conditions as any[])[0].conditionPrometheusQueryLanguage.query).toContain(
+      `cluster="gumstack-${config.environment}"`,
+    );
   });
 
   it("turns GKE cost allocation on and exports the egress addresses", () => {

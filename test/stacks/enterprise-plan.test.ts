@@ -32,8 +32,11 @@ describe("enterprise plan: the customer's project", () => {
     const projects = ofType(resources, "gcp:organizations/project:Project");
     expect(projects).toHaveLength(1);
     expect(projects[0]!.inputs).toMatchObject({
-      projectId: CUSTOMER_PROJECT, folderId: "301234567890", billingAccount: "01A2B3-C4D5E6-F7A8B9",
-      autoCreateNetwork: false, deletionPolicy: "PREVENT",
+      projectId: CUSTOMER_PROJECT,
+      folderId: "301234567890",
+      billingAccount: "01A2B3-C4D5E6-F7A8B9",
+      autoCreateNetwork: false,
+      deletionPolicy: "PREVENT",
     });
     expect(projects[0]!.protect).toBe(true);
   });
@@ -50,7 +53,8 @@ describe("enterprise plan: the customer's project", () => {
 });
 
 describe("enterprise plan: isolation from the platform project", () => {
-  const grantInPlatform = (r: PlannedResource) => r.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember" && r.inputs.project === PLATFORM_PROJECT;
+  const grantInPlatform = (r: PlannedResource) =>
+    r.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember" && r.inputs.project === PLATFORM_PROJECT;
 
   it("names the customer's project on every project-scoped resource", () => {
     const unscoped = gcpResources.filter((r) => r.type !== "gcp:billing/budget:Budget" && !projectsNamedBy(r).has(CUSTOMER_PROJECT));
@@ -61,15 +65,27 @@ describe("enterprise plan: isolation from the platform project", () => {
     // Service agents' emails (service-N@gcp-sa-*.iam..., container-engine-robot, ...) are Google's domains, not projects.
     const agentDomain = /^(gcp-sa-[a-z-]+|container-engine-robot|compute-system|gs-project-accounts)$/;
     const touching = gcpResources.filter((r) => [...projectsNamedBy(r)].some((p) => p !== CUSTOMER_PROJECT && !agentDomain.test(p)));
-    expect(touching.map(nameOf).sort()).toEqual(["accounts-nodes-backend-platform-images-reader", "accounts-nodes-system-platform-images-reader", "registry-publisher-writer"]);
+    expect(touching.map(nameOf).sort()).toEqual([
+      "accounts-nodes-backend-platform-images-reader",
+      "accounts-nodes-system-platform-images-reader",
+      "registry-publisher-writer",
+    ]);
     // The one grant naming the admin project by its member: the release identity may write the customer's own tenant
     // repository (to copy the builder and canary there), on that repository only.
     const publisher = touching.find((r) => nameOf(r) === "registry-publisher-writer")!;
-    expect(publisher.inputs).toMatchObject({ project: CUSTOMER_PROJECT, repository: "mcp-ent-acme", location: "us-west1", role: "roles/artifactregistry.writer", member: `serviceAccount:gumstack-release@${PLATFORM_PROJECT}.iam.gserviceaccount.com` });
+    expect(publisher.inputs).toMatchObject({
+      project: CUSTOMER_PROJECT,
+      repository: "mcp-ent-acme",
+      location: "us-west1",
+      role: "roles/artifactregistry.writer",
+      member: `serviceAccount:gumstack-release@${PLATFORM_PROJECT}.iam.gserviceaccount.com`,
+    });
     for (const grant of touching.filter((r) => r !== publisher)) {
       expect(grantInPlatform(grant)).toBe(true);
       expect(grant.inputs).toMatchObject({ role: "roles/artifactregistry.reader", repository: "gumstack-platform", location: "us-west1" });
-      expect(grant.inputs.member).toMatch(new RegExp(`^serviceAccount:gke-(system|backend)-ent-acme@${CUSTOMER_PROJECT}\\.iam\\.gserviceaccount\\.com$`));
+      expect(grant.inputs.member).toMatch(
+        new RegExp(`^serviceAccount:gke-(system|backend)-ent-acme@${CUSTOMER_PROJECT}\\.iam\\.gserviceaccount\\.com$`),
+      );
     }
   });
 
@@ -80,7 +96,8 @@ describe("enterprise plan: isolation from the platform project", () => {
   it("keeps the customer's MCP images in the customer's own registry, and admits only those", () => {
     expect(one(resources, "gcp:artifactregistry/repository:Repository").inputs.project).toBe(CUSTOMER_PROJECT);
     const images = one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admission-images");
-    const variable = (name: string) => JSON.stringify((images.inputs as { spec: { variables: { name: string }[] } }).spec.variables.find((v) => v.name === name));
+    const variable = (name: string) =>
+      JSON.stringify((images.inputs as { spec: { variables: { name: string }[] } }).spec.variables.find((v) => v.name === name));
     // Admitted: the customer's own tenant repository, under the object's tenant. Named only to be refused: the
     // platform-images repository. Never prod's.
     expect(variable("imageRoot")).toContain(`us-west1-docker.pkg.dev/${CUSTOMER_PROJECT}/mcp-ent-acme/\\" + variables.tenant`);
@@ -91,7 +108,9 @@ describe("enterprise plan: isolation from the platform project", () => {
 
   it("creates every project-scoped resource after the project exists", () => {
     const project = one(resources, "gcp:organizations/project:Project");
-    const late = gcpResources.filter((r) => r !== project && r.type !== "gcp:billing/budget:Budget" && !grantInPlatform(r) && !waitsFor(resources, r, project));
+    const late = gcpResources.filter(
+      (r) => r !== project && r.type !== "gcp:billing/budget:Budget" && !grantInPlatform(r) && !waitsFor(resources, r, project),
+    );
     expect(late.map((r) => `${r.type} ${nameOf(r)}`)).toEqual([]);
   });
 
@@ -105,7 +124,11 @@ describe("enterprise plan: isolation from the platform project", () => {
 
 describe("enterprise plan: the backend image", () => {
   it("is pulled only after the customer's backend nodes may read the platform-images repository", () => {
-    const grant = one(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "accounts-nodes-backend-platform-images-reader");
+    const grant = one(
+      resources,
+      "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+      "accounts-nodes-backend-platform-images-reader",
+    );
     const deployment = one(resources, "kubernetes:apps/v1:Deployment", "backend-deployment");
     expect(waitsFor(resources, deployment, grant)).toBe(true);
   });

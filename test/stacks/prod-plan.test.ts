@@ -21,7 +21,11 @@ const T = {
 describe("prod plan: the seed's values", () => {
   it("is regional in us-west1 with nodes in zones a, b and c", () => {
     const cluster = find(T.cluster, "gke-cluster");
-    expect(cluster.inputs).toMatchObject({ location: "us-west1", nodeLocations: ["us-west1-a", "us-west1-b", "us-west1-c"], project: "gumstack-prod" });
+    expect(cluster.inputs).toMatchObject({
+      location: "us-west1",
+      nodeLocations: ["us-west1-a", "us-west1-b", "us-west1-c"],
+      project: "gumstack-prod",
+    });
   });
 
   it.each([
@@ -39,7 +43,8 @@ describe("prod plan: the seed's values", () => {
     expect(spec.behavior).toMatchObject({ scaleDown: { stabilizationWindowSeconds: 1800 } });
     const deployment = find(T.deployment, "backend-deployment");
     expect((deployment.inputs.spec as { strategy: unknown }).strategy).toEqual({
-      type: "RollingUpdate", rollingUpdate: { maxSurge: 3, maxUnavailable: 1 },
+      type: "RollingUpdate",
+      rollingUpdate: { maxSurge: 3, maxUnavailable: 1 },
     });
   });
 
@@ -47,7 +52,10 @@ describe("prod plan: the seed's values", () => {
     const serving = one(resources, "kubernetes:operator.knative.dev/v1beta1:KnativeServing");
     const config = (serving.inputs.spec as { config: Record<string, Record<string, string>> }).config;
     expect(config.autoscaler).toMatchObject({
-      "min-scale": "1", "max-scale": "10", "container-concurrency-target-default": "100", "container-concurrency-target-percentage": "100",
+      "min-scale": "1",
+      "max-scale": "10",
+      "container-concurrency-target-default": "100",
+      "container-concurrency-target-percentage": "100",
     });
     expect(config.features).toMatchObject({ "kubernetes.podspec-runtimeclassname": "enabled" });
   });
@@ -75,8 +83,12 @@ describe("prod plan: the load balancer reaches its backends", () => {
 describe("prod plan: protections", () => {
   it("protects everything that holds data or keys from deletion by a routine change", () => {
     const mustProtect = [
-      "gcp:kms/keyRing:KeyRing", T.key, "gcp:spanner/instance:Instance", "gcp:spanner/database:Database",
-      "gcp:storage/bucket:Bucket", "gcp:artifactregistry/repository:Repository",
+      "gcp:kms/keyRing:KeyRing",
+      T.key,
+      "gcp:spanner/instance:Instance",
+      "gcp:spanner/database:Database",
+      "gcp:storage/bucket:Bucket",
+      "gcp:artifactregistry/repository:Repository",
     ];
     for (const type of mustProtect) {
       const found = ofType(resources, type);
@@ -151,7 +163,9 @@ describe("prod plan: creation order", () => {
     const serving = one(resources, "kubernetes:operator.knative.dev/v1beta1:KnativeServing");
     expect(waitsFor(resources, serving, one(resources, "kubernetes:helm.sh/v3:Release"))).toBe(true);
     // The isolation canary's own scrape rule (ingress to its pods only) comes with the canary, after Knative.
-    const fence = ofType(resources, T.netpol).filter((p) => (p.inputs.metadata as { namespace: string }).namespace === "gumstack-mcp" && !nameOf(p).startsWith("canary-"));
+    const fence = ofType(resources, T.netpol).filter(
+      (p) => (p.inputs.metadata as { namespace: string }).namespace === "gumstack-mcp" && !nameOf(p).startsWith("canary-"),
+    );
     expect(fence.length).toBeGreaterThanOrEqual(4);
     for (const policy of fence) {
       expect(waitsFor(resources, serving, policy), nameOf(policy)).toBe(true);
@@ -239,7 +253,9 @@ describe("prod plan: the backend's cloud access", () => {
       ["roles/iam.serviceAccountTokenCreator", "projects/gumstack-prod/serviceAccounts/pusher-prod@gumstack-prod.iam.gserviceaccount.com"],
     ]);
     expect(ofType(resources, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).not.toContain("image-builder-prod");
-    const registryGrants = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").filter((g) => g.inputs.member === backendMember);
+    const registryGrants = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").filter(
+      (g) => g.inputs.member === backendMember,
+    );
     expect(registryGrants).toEqual([]);
   });
 });

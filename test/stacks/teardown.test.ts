@@ -30,7 +30,9 @@ const of = (rs: PlannedResource[], type: string) => rs.filter((r) => r.type === 
 describe("gumstack:allowDestroy", () => {
   it("is off by default: every protected resource refuses deletion at the provider too", () => {
     expect(of(normal, "gcp:spanner/instance:Instance").map((i) => i.deletionPolicy)).toEqual(["PREVENT"]);
-    expect(of(normal, "gcp:spanner/database:Database").every((d) => d.deletionProtection === true && d.enableDropProtection === true)).toBe(true);
+    expect(of(normal, "gcp:spanner/database:Database").every((d) => d.deletionProtection === true && d.enableDropProtection === true)).toBe(
+      true,
+    );
     expect(of(normal, "gcp:storage/bucket:Bucket").every((b) => b.deletionPolicy === "PREVENT")).toBe(true);
     expect(of(normal, "gcp:kms/cryptoKey:CryptoKey").every((k) => k.deletionPolicy === "PREVENT")).toBe(true);
     expect(of(normal, "gcp:organizations/project:Project").map((p) => p.deletionPolicy)).toEqual(["PREVENT"]);
@@ -38,8 +40,12 @@ describe("gumstack:allowDestroy", () => {
   });
 
   it("on: Spanner, buckets, the cluster and the project may be deleted; KMS keys are abandoned, never destroyed", () => {
-    expect(of(teardown, "gcp:spanner/instance:Instance")).toEqual([expect.objectContaining({ deletionPolicy: "DELETE", forceDestroy: false })]);
-    expect(of(teardown, "gcp:spanner/database:Database").every((d) => d.deletionProtection === false && d.enableDropProtection === false)).toBe(true);
+    expect(of(teardown, "gcp:spanner/instance:Instance")).toEqual([
+      expect.objectContaining({ deletionPolicy: "DELETE", forceDestroy: false }),
+    ]);
+    expect(
+      of(teardown, "gcp:spanner/database:Database").every((d) => d.deletionProtection === false && d.enableDropProtection === false),
+    ).toBe(true);
     // forceDestroy stays false: a bucket that still holds objects is refused by Cloud Storage.
     expect(of(teardown, "gcp:storage/bucket:Bucket").every((b) => b.deletionPolicy === "DELETE" && b.forceDestroy === false)).toBe(true);
     expect(of(teardown, "gcp:kms/cryptoKey:CryptoKey").map((k) => k.deletionPolicy)).toEqual(Array(5).fill("ABANDON"));
@@ -48,7 +54,11 @@ describe("gumstack:allowDestroy", () => {
   });
 
   it("keeps `protect` on exactly the resources it was on: pulumi state unprotect is still required", () => {
-    const protectedNames = (rs: PlannedResource[]) => rs.filter((r) => r.protect).map((r) => r.urn).sort();
+    const protectedNames = (rs: PlannedResource[]) =>
+      rs
+        .filter((r) => r.protect)
+        .map((r) => r.urn)
+        .sort();
     expect(protectedNames(teardown)).toEqual(protectedNames(normal));
     expect(protectedNames(teardown).length).toBeGreaterThan(5);
   });
@@ -59,8 +69,15 @@ describe("gumstack:allowDestroy", () => {
     for (const p of TEARDOWN_ADVISORY) expect(pack[p]).toEqual({ enforcementLevel: "advisory" });
     for (const p of isolationPolicies()) expect(JSON.stringify(pack[p] ?? {})).not.toContain("enforcementLevel");
     expect(teardownLevels(parseStackConfig(namespaceValues(file(text).config)))).toEqual({});
-    const check = await checkStack(parseExport(teardownExport, "teardown"), "teardown", packValuesFromConfig(config), teardownLevels(config));
+    const check = await checkStack(
+      parseExport(teardownExport, "teardown"),
+      "teardown",
+      packValuesFromConfig(config),
+      teardownLevels(config),
+    );
     expect(check.run.diagnostics.filter((d) => d.level === "mandatory")).toEqual([]);
-    expect(new Set(check.run.diagnostics.map((d) => d.policy))).toEqual(new Set(["gke-cluster-deletion-protection", "spanner-database-drop-protection"]));
+    expect(new Set(check.run.diagnostics.map((d) => d.policy))).toEqual(
+      new Set(["gke-cluster-deletion-protection", "spanner-database-drop-protection"]),
+    );
   });
 });

@@ -43,13 +43,21 @@ const celJs = new Environment({ unlistedVariablesAreDyn: true })
   .registerFunction("isQuantity(string): bool", (s: string) => kubernetesQuantity(s) !== undefined)
   .registerFunction("quantity(string): double", (s: string) => quantityOrThrow(s))
   .registerFunction({ name: "asApproximateFloat", receiverType: "double", returnType: "double", handler: (d: number) => d, params: [] })
-  .registerFunction({ name: "sum", receiverType: "list", returnType: "double", handler: (l: number[]) => l.reduce((a, b) => a + b, 0), params: [] });
+  .registerFunction({
+    name: "sum",
+    receiverType: "list",
+    returnType: "double",
+    handler: (l: number[]) => l.reduce((a, b) => a + b, 0),
+    params: [],
+  });
 
 const bufFuncs = [
   ...strings,
   celFunc("isQuantity", [CelScalar.STRING], CelScalar.BOOL, (s) => kubernetesQuantity(s) !== undefined),
   celFunc("quantity", [CelScalar.STRING], CelScalar.DOUBLE, (s) => quantityOrThrow(s)),
-  celMethod("asApproximateFloat", CelScalar.DOUBLE, [], CelScalar.DOUBLE, function () { return this; }),
+  celMethod("asApproximateFloat", CelScalar.DOUBLE, [], CelScalar.DOUBLE, function () {
+    return this;
+  }),
   celMethod("sum", listType(CelScalar.DYN), [], CelScalar.DOUBLE, function () {
     let total = 0;
     for (const v of this) {
@@ -89,8 +97,13 @@ export const EVALUATORS: readonly CelEvaluator[] = [
 
 /** JSON as Kubernetes CEL sees it: integers are int64. */
 export const toCel = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(toCel) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]))
-  : typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v;
+  Array.isArray(v)
+    ? v.map(toCel)
+    : v && typeof v === "object"
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]))
+      : typeof v === "number" && Number.isInteger(v)
+        ? BigInt(v)
+        : v;
 
 // ---- structure of an expression, for the cost bound ----
 
@@ -99,7 +112,12 @@ export const toCel = (v: unknown): unknown =>
  * the list or map it ranges over, the iteration variable of the macro it sits in, and the identifier its range
  * starts from.
  */
-export interface MacroUse { depth: number; range: string; outerVar: string | undefined; rangeRoot: string | undefined }
+export interface MacroUse {
+  depth: number;
+  range: string;
+  outerVar: string | undefined;
+  rangeRoot: string | undefined;
+}
 
 type Node = { exprKind: { case: string | undefined; value: any } };
 
@@ -117,14 +135,22 @@ function rootIdent(e: Node): string | undefined {
 
 function text(e: Node): string {
   switch (e.exprKind.case) {
-    case "identExpr": return e.exprKind.value.name;
-    case "selectExpr": return `${text(e.exprKind.value.operand)}.${e.exprKind.value.field}`;
-    case "listExpr": return `[list of ${e.exprKind.value.elements.length}]`;
-    case "structExpr": return "{map literal}";
-    case "constExpr": return "literal";
-    case "callExpr": return `${e.exprKind.value.function}(...)`;
-    case "comprehensionExpr": return "<macro result>";
-    default: return String(e.exprKind.case);
+    case "identExpr":
+      return e.exprKind.value.name;
+    case "selectExpr":
+      return `${text(e.exprKind.value.operand)}.${e.exprKind.value.field}`;
+    case "listExpr":
+      return `[list of ${e.exprKind.value.elements.length}]`;
+    case "structExpr":
+      return "{map literal}";
+    case "constExpr":
+      return "literal";
+    case "callExpr":
+      return `${e.exprKind.value.function}(...)`;
+    case "comprehensionExpr":
+      return "<macro result>";
+    default:
+      return String(e.exprKind.case);
   }
 }
 
@@ -134,14 +160,20 @@ export function macroUses(expression: string): MacroUse[] {
   const walk = (e: Node, depth: number, outerVar: string | undefined): void => {
     const { case: kind, value } = e.exprKind;
     if (kind === "comprehensionExpr") {
-      out.push({ depth: value.iterRange.exprKind.case === "listExpr" ? depth : depth + 1, range: text(value.iterRange), outerVar, rangeRoot: rootIdent(value.iterRange) });
+      out.push({
+        depth: value.iterRange.exprKind.case === "listExpr" ? depth : depth + 1,
+        range: text(value.iterRange),
+        outerVar,
+        rangeRoot: rootIdent(value.iterRange),
+      });
       // Chaining (`xs.filter(...).map(...)`) puts a macro in the range: same depth, not nested.
       walk(value.iterRange, depth, outerVar);
       walk(value.accuInit, depth, outerVar);
       // A macro over a list literal baked into the policy (a fixed handful of prefixes or keys) multiplies the
       // cost by a constant: it does not count as a level of nesting.
       const inner = value.iterRange.exprKind.case === "listExpr" ? depth : depth + 1;
-      for (const body of [value.loopCondition, value.loopStep, value.result]) walk(body, inner, value.iterRange.exprKind.case === "listExpr" ? outerVar : value.iterVar);
+      for (const body of [value.loopCondition, value.loopStep, value.result])
+        walk(body, inner, value.iterRange.exprKind.case === "listExpr" ? outerVar : value.iterVar);
       return;
     }
     if (kind === "selectExpr") return walk(value.operand, depth, outerVar);
@@ -151,7 +183,11 @@ export function macroUses(expression: string): MacroUse[] {
       return;
     }
     if (kind === "listExpr") return value.elements.forEach((x: Node) => walk(x, depth, outerVar));
-    if (kind === "structExpr") return value.entries.forEach((x: any) => { if (x.keyKind?.case === "mapKey") walk(x.keyKind.value, depth, outerVar); walk(x.value, depth, outerVar); });
+    if (kind === "structExpr")
+      return value.entries.forEach((x: any) => {
+        if (x.keyKind?.case === "mapKey") walk(x.keyKind.value, depth, outerVar);
+        walk(x.value, depth, outerVar);
+      });
   };
   walk(parse(expression).expr as unknown as Node, 0, undefined);
   return out;

@@ -9,10 +9,7 @@ import { parseStackFile } from "../../src/plan/stackFile.js";
 export type { PlannedResource };
 
 /** Registers whatever `build` creates under mocks (stack "test", project config `gcp:project`) and returns the resources. */
-export async function record(
-  build: () => unknown | Promise<unknown>,
-  config: Record<string, string> = {},
-): Promise<PlannedResource[]> {
+export async function record(build: () => unknown | Promise<unknown>, config: Record<string, string> = {}): Promise<PlannedResource[]> {
   const plan = await planStack({
     stack: "test",
     stackConfig: { config: { "gcp:project": "gumstack-test", ...config }, secretKeys: [] },

@@ -74,7 +74,11 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-export interface RunResult { status: number | null; stdout: string; stderr: string }
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 let seq = 0;
 /** Runs one container of the pod under runsc. */
@@ -97,12 +101,20 @@ export function runContainer(pod: SandboxPod, opts: RunOptions): RunResult {
   spec.process.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: caps, ambient: [] };
   spec.process.noNewPrivileges = c.securityContext?.allowPrivilegeEscalation === false;
   const tmpfs = (destination: string) => ({ destination, type: "tmpfs", source: "tmpfs", options: ["rw", "nosuid", "nodev"] });
-  const bind = (source: string, destination: string, ro: boolean) => ({ destination, type: "bind", source, options: ["rbind", ro ? "ro" : "rw"] });
+  const bind = (source: string, destination: string, ro: boolean) => ({
+    destination,
+    type: "bind",
+    source,
+    options: ["rbind", ro ? "ro" : "rw"],
+  });
   spec.mounts = [
     ...spec.mounts.filter((m: Obj) => ["/proc", "/dev", "/sys", "/dev/pts", "/dev/shm", "/dev/mqueue"].includes(m.destination)),
     // The pod's own directory is invisible; what the container gets is only what its manifest mounts below.
     tmpfs(pod.base),
-    tmpfs("/tmp"), tmpfs("/run"), tmpfs("/var/tmp"), tmpfs("/root"),
+    tmpfs("/tmp"),
+    tmpfs("/run"),
+    tmpfs("/var/tmp"),
+    tmpfs("/root"),
     // buildah writes its network lock directory here; the builder image has it writable.
     tmpfs("/etc/containers/networks"),
     ...(c.volumeMounts ?? []).map((m: Obj) => bind(pod.volumes[m.name]!, m.mountPath, m.readOnly === true)),
@@ -110,9 +122,14 @@ export function runContainer(pod: SandboxPod, opts: RunOptions): RunResult {
   ];
   writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
   const id = `gumstack-${process.pid}-${++seq}`;
-  const r = spawnSync("runsc", ["--rootless", "--network=none", "--platform=ptrace", "--root", join(pod.base, "state"), "run", "--bundle", bundle, id], {
-    encoding: "utf8", timeout: opts.timeoutMs ?? 20_000,
-  });
+  const r = spawnSync(
+    "runsc",
+    ["--rootless", "--network=none", "--platform=ptrace", "--root", join(pod.base, "state"), "run", "--bundle", bundle, id],
+    {
+      encoding: "utf8",
+      timeout: opts.timeoutMs ?? 20_000,
+    },
+  );
   spawnSync("runsc", ["--rootless", "--root", join(pod.base, "state"), "delete", "--force", id], { stdio: "ignore" });
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
