@@ -67,7 +67,7 @@ export interface BaseLayer {
   readonly nodeAccountEmails: Readonly<Record<NodePoolRole, pulumi.Output<string>>>;
   readonly accounts: Pick<ServiceAccounts, "nodes" | "backend">;
   /** Cloud Monitoring notification channels for every alert policy (the platform's and the canary's). */
-  readonly notificationChannels: pulumi.Output<string[]>;
+  readonly notificationChannels: NotificationChannels["names"];
 }
 
 export function baseLayer(settings: Settings, options: BaseOptions = {}): BaseLayer {

@@ -10,5 +10,5 @@ import * as pulumi from "@pulumi/pulumi";
  * that would read as a change.
  */
 export function after(value: pulumi.Output<string>, ready: readonly pulumi.Resource[]): pulumi.Output<string> {
-  return pulumi.all([value, ...ready.map((r) => r.urn)]).apply(([v]) => v);
+  return pulumi.all([value, pulumi.all(ready.map((r) => r.urn))]).apply(([v]) => v);
 }
