@@ -11,7 +11,7 @@ import type { BaseLayer } from "./base.js";
 
 /** What the layers above use from the GKE layer. */
 export interface GkeLayer {
-  readonly cluster: Pick<GkeCluster, "cluster" | "name" | "workloadPool" | "apiServerHost">;
+  readonly cluster: Pick<GkeCluster, "cluster" | "name" | "workloadPool" | "apiServerHost" | "apiServerAccess">;
   /** The node pools by role: workloads that must land on a pool wait for it. */
   readonly pools: Readonly<Record<NodePoolRole, pulumi.Resource>>;
   /** The Kubernetes provider: created after every node pool. */
