@@ -21,7 +21,7 @@ describe("serving components composed", async () => {
       for (const [type, name] of [
         ["kubernetes:networking.gke.io/v1:HealthCheckPolicy", `edge-${side}-health`],
         ["kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", `edge-${side}-route`],
-      ]) {
+      ] as const) {
         const r = one(resources, type, name);
         expect(r.dependencies, r.urn).toContain(dep.urn);
       }
