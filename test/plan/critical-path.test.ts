@@ -5,6 +5,7 @@ import { main, report } from "../../src/cli/critical-path.js";
 import { WEIGHTS, criticalPaths, waitsOn, weightOf } from "../../src/plan/criticalPath.js";
 import type { PlannedResource } from "../../src/plan/plan.js";
 import { nameOf, one, waitsFor } from "../support/harness.js";
+import { sharedPlanner } from "../support/cli.js";
 import { sharedPlan } from "../support/plans.js";
 
 const res = (name: string, type: string, deps: string[] = [], extra: Partial<PlannedResource> = {}): PlannedResource => ({
@@ -120,6 +121,7 @@ describe("npm run critical-path", () => {
         ["--stack", "prod"],
         (s) => out.push(s),
         (s) => out.push(s),
+        { planStack: sharedPlanner },
       ),
     ).toBe(0);
     const text = out.join("\n");
