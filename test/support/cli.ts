@@ -27,7 +27,7 @@ export const sharedPlanner: Planner = async (options) => {
     COMMITTED.includes(options.stack) &&
     isDeepStrictEqual(stackConfig, readStackFile(`Pulumi.${options.stack}.yaml`))
   )
-    return sharedPlan(options.stack);
+    return withoutStackTraces(() => sharedPlan(options.stack));
   const key = JSON.stringify([options.stack, options.project, stackConfig]);
   let plan = plans.get(key);
   if (!plan) {
