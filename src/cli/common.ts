@@ -96,8 +96,9 @@ export function oneLine(e: unknown): string {
 
 // Pulumi records `new Error().stack` on every promise it makes, for a leak report it prints only under
 // PULUMI_DEBUG_PROMISE_LEAKS (@pulumi/pulumi runtime/debuggable.js); capturing and formatting those stacks is an
-// eighth to a third of a plan. The commands print one-line errors, not stacks: none is recorded while a stack is
-// planned, unless the leak report or GUMSTACK_DEBUG=1 wants them. Counted, so plans that overlap in one process
+// eighth to a third of a plan (and of a policy check: the pack's inputs are Outputs too). The commands print
+// one-line errors, not stacks: none is recorded while a stack is planned or checked, unless the leak report or
+// GUMSTACK_DEBUG=1 wants them. Counted, so plans that overlap in one process
 // (in-process callers) restore the caller's limit only when the last one ends.
 let quietPlans = 0;
 let savedStackTraceLimit = Error.stackTraceLimit;
