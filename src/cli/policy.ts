@@ -75,7 +75,7 @@ export async function main(
       throw new UsageError("give either one plan/export file or --stack <name> (see --help)");
     let explicit = values.config ? readPolicyConfig(values.config) : {};
     let resources: ExportResource[];
-    let derived;
+    let derived: ReturnType<typeof packValuesFromConfig> | undefined;
     if (values.stack) {
       source = `the offline plan of stack '${values.stack}'`;
       const planned = await planForCli(values.stack, { configFile: values["config-file"], planStack });
