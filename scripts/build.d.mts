@@ -2,5 +2,5 @@
 export declare const ROOT: string;
 export declare const OUT_DIR: string;
 export declare const ENTRIES: readonly string[];
-/** Builds every CLI bundle; resolves to the bundle paths, relative to the repository root. */
+/** Builds every CLI bundle (nothing when they are up to date); resolves to the bundle paths, relative to the repository root. */
 export declare function buildClis(): Promise<string[]>;

@@ -5,16 +5,68 @@
 // those of the TypeScript sources; a test compares the two plans. The output sits two directories below the
 // repository root, as src/cli/ does, so the sources' `import.meta.url`-relative paths resolve the same.
 // Usage: node scripts/build.mjs   (npm run plan / policy / new-enterprise run it first; it takes well under a second)
-import { build } from "esbuild";
+//
+// Up to date, it builds nothing: the bundles are rebuilt only when the content of a file they were built from
+// (esbuild's metafile lists them), tsconfig.json, package.json or this script differs from the last build's,
+// hashed into .build/cli/.inputs.json. Each file is written to a temporary name and renamed into place, so a
+// process starting a bundle while another build runs (two test workers, two terminals) reads whole files.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const OUT_DIR = ".build/cli";
 export const ENTRIES = ["plan", "policy", "new-enterprise", "critical-path", "pack-config", "fleet"];
 
-/** Builds every CLI bundle; resolves to the bundle paths, relative to the repository root. */
+const STAMP = join(ROOT, OUT_DIR, ".inputs.json");
+const ALWAYS = ["scripts/build.mjs", "tsconfig.json", "package.json"];
+
+/** One hash over the paths and contents of `inputs` (relative to the root); undefined if one is missing. */
+function hashOf(inputs) {
+  const h = createHash("sha256");
+  for (const f of [...ALWAYS, ...inputs].sort()) {
+    let content;
+    try {
+      content = readFileSync(join(ROOT, f));
+    } catch {
+      return undefined;
+    }
+    h.update(`${f}\0${content.length}\0`).update(content);
+  }
+  return h.digest("hex");
+}
+
+function upToDate() {
+  let stamp;
+  try {
+    stamp = JSON.parse(readFileSync(STAMP, "utf8"));
+  } catch {
+    return false;
+  }
+  return (
+    Array.isArray(stamp.inputs) &&
+    Array.isArray(stamp.outputs) &&
+    stamp.outputs.every((f) => existsSync(join(ROOT, f))) &&
+    hashOf(stamp.inputs) === stamp.hash
+  );
+}
+
+/** Writes `contents` to `path` whole: a temporary file in the same directory, renamed over it. */
+function writeWhole(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+}
+
+/** Builds every CLI bundle (nothing when they are up to date); resolves to the bundle paths, relative to the repository root. */
 export async function buildClis() {
-  await build({
+  const entries = ENTRIES.map((e) => `${OUT_DIR}/${e}.mjs`);
+  if (upToDate()) return entries;
+  // esbuild is loaded only to build.
+  const { build } = await import("esbuild");
+  const result = await build({
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, `src/cli/${e}.ts`])),
     outdir: OUT_DIR,
@@ -32,8 +84,16 @@ export async function buildClis() {
     // traces read better, and nothing here is minified.
     keepNames: true,
     logLevel: "warning",
+    write: false,
+    metafile: true,
   });
-  return ENTRIES.map((e) => `${OUT_DIR}/${e}.mjs`);
+  const outputs = result.outputFiles.map((f) => relative(ROOT, f.path));
+  for (const f of result.outputFiles) writeWhole(f.path, f.contents);
+  // Inputs as esbuild names them: relative to absWorkingDir (the root); packages are external, so none is in node_modules.
+  const inputs = Object.keys(result.metafile.inputs);
+  const hash = hashOf(inputs);
+  if (hash) writeWhole(STAMP, `${JSON.stringify({ hash, inputs, outputs }, null, 2)}\n`);
+  return entries;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await buildClis();

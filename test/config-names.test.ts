@@ -7,8 +7,9 @@ import { derivedNames, type NamingInput } from "../src/config/derivedNames.js";
 import { namespaceValues, parseStackConfig } from "../src/config/load.js";
 import type { StackConfig } from "../src/config/schema.js";
 import { budgetApiNotes, stackSetProblems } from "../src/config/stackSet.js";
-import { planStack, type PlannedResource } from "../src/plan/plan.js";
+import type { PlannedResource } from "../src/plan/plan.js";
 import { parseStackFile, type StackFileConfig } from "../src/plan/stackFile.js";
+import { sharedPlanner } from "./support/cli.js";
 import { prodConfig } from "./support/harness.js";
 
 const read = (file: string) => parseStackFile(readFileSync(file, "utf8"), file);
@@ -41,12 +42,13 @@ const staging = variant(prodFile, {
   "gumstack:build": movedBuilder("/gumstack-prod/mcp-prod/", "/gumstack-prod/mcp-staging/"),
 });
 
+// Pulumi.<stack>.yaml's plan (prod, enterprise: the one the worker's other files read) or a variant's, once each.
 const plans = new Map<string, Promise<PlannedResource[]>>();
 function plan(stack: string, stackConfig?: StackFileConfig): Promise<PlannedResource[]> {
   if (!plans.has(stack))
     plans.set(
       stack,
-      planStack({ stack, ...(stackConfig ? { stackConfig } : {}) }).then((p) => p.deployment.resources),
+      sharedPlanner({ stack, ...(stackConfig ? { stackConfig } : {}) }).then((p) => p.deployment.resources),
     );
   return plans.get(stack)!;
 }

@@ -1,9 +1,8 @@
 // The rules GCP applies to names, maintenance windows and address ranges, tested directly at their edges, and
 // through the schema: each refusal names the key, the value and the rule, before anything is planned.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, namespaceValues, parseAllConfig, parseStackConfig } from "../src/config/load.js";
 import {
@@ -20,6 +19,8 @@ import {
 import { maintenanceWindowProblem, minimumAvailabilityHours } from "../src/config/maintenanceWindow.js";
 import { perNodePodPrefix, rangeNeeds, rangeProblems } from "../src/config/podRange.js";
 import { parseStackFile } from "../src/plan/stackFile.js";
+import { main as plan } from "../src/cli/plan.js";
+import { run } from "./cli/support.js";
 import { configProblems } from "./support/config.js";
 
 const prodFile = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
@@ -351,7 +352,7 @@ describe("the schema applies the rules before anything is planned", () => {
 });
 
 describe("npm run plan with config GCP would refuse", () => {
-  it("exits 1 listing every problem on one line each, provider keys included, with no stack trace and no file", () => {
+  it("exits 1 listing every problem on one line each, provider keys included, with no stack trace and no file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "config-rules-"));
     const file = join(dir, "Pulumi.bad.yaml");
     const out = join(dir, "plan.json");
@@ -363,18 +364,17 @@ describe("npm run plan with config GCP would refuse", () => {
         .replace("podCidr: 10.16.0.0/14", "podCidr: 10.16.0.0/19")
         .replace("databases: [gumstack]", "databases: [gumstack, gumstack]"),
     );
-    const res = spawnSync(resolve("node_modules/.bin/tsx"), ["src/cli/plan.ts", "--stack", "bad", "--config-file", file, "--json", out], {
-      encoding: "utf8",
-    });
-    expect(res.status).toBe(1);
-    const lines = res.stderr.split("\n").filter((l) => l.startsWith("  - "));
+    // In-process through the command's main(); test/plan-bundle.test.ts runs the bundle in its own process.
+    const res = await run(plan, "--stack", "bad", "--config-file", file, "--json", out);
+    expect(res.code).toBe(1);
+    const lines = res.err.split("\n").filter((l) => l.startsWith("  - "));
     expect(lines).toEqual([
       expect.stringMatching(/^ {2}- gumstack:cluster\.maintenanceWindow\.recurrence: FREQ=MONTHLY cannot be evaluated here/),
       expect.stringMatching(/^ {2}- gumstack:spanner\.databases: lists a database twice: "gumstack"/),
       expect.stringMatching(/^ {2}- gumstack:network\.podCidr: holds 32 nodes .* may reach 87/),
       expect.stringMatching(/^ {2}- gcp:project: "gumstack-other" differs from gumstack:project "gumstack-prod"/),
     ]);
-    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(res.err).not.toMatch(/\n\s+at /);
     expect(existsSync(out)).toBe(false);
   });
 });

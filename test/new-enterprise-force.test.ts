@@ -1,13 +1,14 @@
 // `new-enterprise --force` edits the customer's existing stack file in place, and a refused id writes nothing.
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { namespaceValues, parseStackConfig } from "../src/config/load.js";
 import { EnterpriseInputError, renderEnterpriseStack } from "../src/enterprise/newEnterpriseStack.js";
+import { main } from "../src/cli/new-enterprise.js";
 import { parseStackFile } from "../src/plan/stackFile.js";
+import { runBundle } from "./support/cli.js";
 
 const template = readFileSync("Pulumi.enterprise.yaml", "utf8");
 const good = { customer: "globex", billingAccount: "01A2B3-C4D5E6-F7A8B9", folderId: "123456789012" };
@@ -140,9 +141,14 @@ describe("renderEnterpriseStack refuses ids GCP would refuse, naming the flag an
 });
 
 describe("npm run new-enterprise", () => {
-  const cli = resolve("src/cli/new-enterprise.ts");
-  const tsx = resolve("node_modules/.bin/tsx");
-  const run = (cwd: string, args: string[]) => spawnSync(tsx, [cli, ...args], { cwd, encoding: "utf8" });
+  // In-process through main(), as the command runs it, in a scratch working directory; the first case runs the
+  // bundle (.build/cli/new-enterprise.mjs, what `npm run new-enterprise` executes) in its own process, once.
+  const run = (cwd: string, args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = main(args, { cwd, out: (s) => out.push(s), err: (s) => err.push(s) });
+    return { status, stdout: out.join("\n"), stderr: err.join("\n") };
+  };
   const workdir = () => {
     const dir = mkdtempSync(join(tmpdir(), "new-enterprise-force-"));
     copyFileSync("Pulumi.enterprise.yaml", join(dir, "Pulumi.enterprise.yaml"));
@@ -151,11 +157,12 @@ describe("npm run new-enterprise", () => {
   };
   const base = ["--billing-account", "01A2B3-C4D5E6-F7A8B9", "--folder", "123456789012"];
 
-  it("writes nothing for a refused id: a restricted word, or a project another stack file already uses", () => {
+  it("writes nothing for a refused id: a restricted word, or a project another stack file already uses", async () => {
     const dir = workdir();
-    const restricted = run(dir, ["--customer", "sslcorp", ...base]);
+    const restricted = await runBundle("new-enterprise", ["--customer", "sslcorp", ...base], { cwd: dir });
     expect(restricted.status).toBe(2);
-    expect(restricted.stderr).toMatch(/Refused, no file written:\n {2}- --project: contains "ssl"/);
+    expect(restricted.stdout).toBe("");
+    expect(restricted.stderr).toMatch(/^Refused, no file written:\n {2}- --project: contains "ssl"/);
     const shared = run(dir, ["--customer", "initech", "--project", "gumstack-acme", ...base]);
     expect(shared.status).toBe(2);
     expect(shared.stderr).toContain('--project: "gumstack-acme" is already the project of stack enterprise');

@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/new-enterprise.js";
 import { namespaceValues, parseStackConfig } from "../src/config/load.js";
 import { EnterpriseInputError, renderEnterpriseStack } from "../src/enterprise/newEnterpriseStack.js";
-import { planStack } from "../src/plan/plan.js";
 import { parseStackFile } from "../src/plan/stackFile.js";
+import { sharedPlanner } from "./support/cli.js";
 
 const template = readFileSync("Pulumi.enterprise.yaml", "utf8");
 const good = { customer: "globex", billingAccount: "01A2B3-C4D5E6-F7A8B9", folderId: "123456789012" };
@@ -95,7 +95,7 @@ describe("npm run new-enterprise", () => {
   it("writes a stack that plans offline with no further edits, as its own customer", async () => {
     const dir = workdir();
     expect(run(dir, args).status).toBe(0);
-    const plan = await planStack({ stack: "enterprise-globex", configFile: join(dir, "Pulumi.enterprise-globex.yaml") });
+    const plan = await sharedPlanner({ stack: "enterprise-globex", configFile: join(dir, "Pulumi.enterprise-globex.yaml") });
     const projects = plan.deployment.resources.filter((r) => r.type === "gcp:organizations/project:Project");
     expect(projects.map((p) => [p.inputs.projectId, p.inputs.folderId])).toEqual([["gumstack-globex", "123456789012"]]);
     expect(JSON.stringify(plan)).not.toContain("gumstack-acme");

@@ -10,17 +10,21 @@ import { describe, expect, it } from "vitest";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 
-/** A bin dir whose `name` appends its arguments to log, copies a --policy-pack-config file, and exits `code`. */
-function fakes(spec: Record<string, { code?: number; stdout?: string; when?: string }>) {
+/**
+ * A bin dir whose `name` appends its arguments to log, copies a --policy-pack-config file, writes `writes` to the
+ * file after --out, and exits `code`.
+ */
+function fakes(spec: Record<string, { code?: number; stdout?: string; when?: string; writes?: string }>) {
   const dir = mkdtempSync(join(tmpdir(), "fake-bin-"));
   const log = join(dir, "calls.log");
-  for (const [name, { code = 0, stdout = "", when }] of Object.entries(spec)) {
+  for (const [name, { code = 0, stdout = "", when, writes }] of Object.entries(spec)) {
     const path = join(dir, name);
     writeFileSync(
       path,
       `#!/usr/bin/env bash
 echo "${name} $*" >> "${log}"
 prev=""; for a in "$@"; do [ "$prev" = "--policy-pack-config" ] && cp "$a" "${dir}/pack-config-$1.json"; prev="$a"; done
+${writes === undefined ? "" : `prev=""; for a in "$@"; do [ "$prev" = "--out" ] && printf '%s' '${writes}' > "$a"; prev="$a"; done`}
 ${when ? `case "$*" in ${when}) ;; *) exit 0 ;; esac` : ""}
 printf '%s' "${stdout}"
 exit ${code}
@@ -52,10 +56,16 @@ describe("scripts/deploy.sh", () => {
   });
 
   it("stops before up when the preview fails (a mandatory violation), exit 1", () => {
-    const f = fakes({ pulumi: { code: 255 } });
+    // The real pack config is the test above's; here a stand-in npm writes one (a shell script: no node, no SDK
+    // load), and preview must be given exactly the file it wrote.
+    const f = fakes({ pulumi: { code: 255 }, npm: { writes: '{"k8s-mcp-namespace-pod-security-restricted":{}}' } });
     const r = spawnSync("bash", ["scripts/deploy.sh", "prod", "up"], { encoding: "utf8", env: f.env });
     expect(r.status).toBe(1);
-    expect(f.calls()).toEqual([expect.stringMatching(/^pulumi preview /)]);
+    expect(f.calls()).toEqual([
+      expect.stringMatching(/^npm run -s pack-config -- --stack prod --out \S+\.json$/),
+      expect.stringMatching(/^pulumi preview /),
+    ]);
+    expect(readFileSync(join(f.dir, "pack-config-preview.json"), "utf8")).toBe('{"k8s-mcp-namespace-pod-security-restricted":{}}');
   });
 
   it("refuses an unknown action (exit 2) without calling pulumi", () => {

@@ -13,14 +13,20 @@ import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { PlanOptions, StackExport } from "../plan/plan.js";
 
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Plans a stack offline: `planStack` of src/plan/plan.ts, or a stand-in with its contract (tests share one plan per config). */
+export type Planner = (options: PlanOptions) => Promise<StackExport>;
 
 /** Where a CLI writes: stdout and stderr, replaceable so tests run `main` in-process. */
 export interface Io {
   readonly out: (s: string) => void;
   readonly err: (s: string) => void;
+  /** What the CLI plans a stack with. Default: src/plan/plan.ts's planStack, loaded only when a stack is planned. */
+  readonly planStack?: Planner;
 }
 export const consoleIo: Io = { out: (s) => console.log(s), err: (s) => console.error(s) };
 
@@ -86,6 +92,27 @@ export function writeError(path: string, e: unknown): UsageError {
 /** The first line of an error's message (multi-line config errors are printed whole by their callers). */
 export function oneLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+}
+
+// Pulumi records `new Error().stack` on every promise it makes, for a leak report it prints only under
+// PULUMI_DEBUG_PROMISE_LEAKS (@pulumi/pulumi runtime/debuggable.js); capturing and formatting those stacks is an
+// eighth to a third of a plan (and of a policy check: the pack's inputs are Outputs too). The commands print
+// one-line errors, not stacks: none is recorded while a stack is planned or checked, unless the leak report or
+// GUMSTACK_DEBUG=1 wants them. Counted, so plans that overlap in one process
+// (in-process callers) restore the caller's limit only when the last one ends.
+let quietPlans = 0;
+let savedStackTraceLimit = Error.stackTraceLimit;
+export async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS || process.env.GUMSTACK_DEBUG === "1") return run();
+  if (quietPlans++ === 0) {
+    savedStackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+  }
+  try {
+    return await run();
+  } finally {
+    if (--quietPlans === 0) Error.stackTraceLimit = savedStackTraceLimit;
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { criticalPaths, weightOf, type PathStep } from "../plan/criticalPath.js";
 import type { PlannedResource } from "../plan/plan.js";
+import { withoutStackTraces, type Io } from "./common.js";
 
 const USAGE = "usage: npm run critical-path -- --stack <name> [--config-file <path>]   |   npm run critical-path -- <plan.json>";
 const KNATIVE_SERVING = "kubernetes:operator.knative.dev/v1beta1:KnativeServing";
@@ -48,6 +49,7 @@ export async function main(
   argv: string[],
   out: (s: string) => void = console.log,
   err: (s: string) => void = console.error,
+  { planStack }: Pick<Io, "planStack"> = {},
 ): Promise<number> {
   let values: { stack?: string; "config-file"?: string };
   let positionals: string[];
@@ -69,9 +71,9 @@ export async function main(
   let resources: PlannedResource[];
   try {
     if (values.stack) {
-      const { planStack } = await import("../plan/plan.js");
-      resources = (await planStack({ stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) }))
-        .deployment.resources;
+      const options = { stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) };
+      const plan = planStack ?? (await import("../plan/plan.js")).planStack;
+      resources = (await withoutStackTraces(() => plan(options))).deployment.resources;
     } else {
       resources = (JSON.parse(readFileSync(positionals[0]!, "utf8")) as { deployment: { resources: PlannedResource[] } }).deployment
         .resources;

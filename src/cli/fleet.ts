@@ -9,7 +9,7 @@ import { parseExport } from "../policy/export.js";
 import { refusedReport, renderStackMarkdown, renderSummaryMarkdown, stackReport, type StackReport } from "../policy/fleetReport.js";
 import { packValuesFromConfig } from "../policy/packConfig.js";
 import { stackSetProblems, type NamedStack } from "../config/stackSet.js";
-import { EXIT, UsageError, consoleIo, listStacks, oneLine, parseCli, runMain, writeError, type Io } from "./common.js";
+import { EXIT, UsageError, consoleIo, listStacks, oneLine, parseCli, runMain, withoutStackTraces, writeError, type Io } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
 
 export const USAGE = `usage: npm run fleet -- [--out <dir>] [--dir <dir>]
@@ -25,10 +25,10 @@ isolation evidence, the MCP namespace, the outputs with secrets masked), and sum
 Exit: 0 every stack passed; 1 a mandatory violation or a refused stack config; 2 usage, no stacks, or the
 reports cannot be written.`;
 
-async function checkOne(stack: string, dir: string, configs: NamedStack[]): Promise<StackReport> {
+async function checkOne(stack: string, dir: string, configs: NamedStack[], planStack: Io["planStack"]): Promise<StackReport> {
   let planned;
   try {
-    planned = await planForCli(stack, undefined, dir);
+    planned = await planForCli(stack, { dir, planStack });
     configs.push({ stack, config: planned.config });
   } catch (e) {
     if (e instanceof StackRefused || e instanceof UsageError) return refusedReport(stack, e.message);
@@ -37,7 +37,9 @@ async function checkOne(stack: string, dir: string, configs: NamedStack[]): Prom
   const source = `the offline plan of stack '${stack}'`;
   const resources = parseExport(JSON.stringify(planned.plan), source);
   try {
-    const check = await checkStack(resources, source, packValuesFromConfig(planned.config), teardownLevels(planned.config));
+    const check = await withoutStackTraces(() =>
+      checkStack(resources, source, packValuesFromConfig(planned.config), teardownLevels(planned.config)),
+    );
     return stackReport(stack, resources, check);
   } catch (e) {
     return refusedReport(stack, oneLine(e));
@@ -62,7 +64,7 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml files in ${dir}`);
     const configs: NamedStack[] = [];
     for (const stack of stacks) {
-      const r = await checkOne(stack, dir, configs);
+      const r = await checkOne(stack, dir, configs, io.planStack);
       const m = r.violations.filter((d) => d.level === "mandatory").length;
       io.out(
         `${r.status.padEnd(10)} ${stack}: ${r.resourceCount} resources, ${m} mandatory violation${m === 1 ? "" : "s"}${r.error ? `: ${oneLine(r.error)}` : ""}`,

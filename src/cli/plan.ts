@@ -85,21 +85,8 @@ export const OPTIONS = {
   quiet: { type: "boolean" },
 } as const;
 
-// Pulumi records `new Error().stack` on every promise it makes, for a leak report it prints only under
-// PULUMI_DEBUG_PROMISE_LEAKS (@pulumi/pulumi runtime/debuggable.js); formatting those stacks is an eighth of a plan.
-// This command prints one-line errors, not stacks: it records none while it plans (restored afterwards, for
-// in-process callers), unless the leak report or GUMSTACK_DEBUG=1 wants them.
+// Planning records no promise stacks (src/cli/common.ts withoutStackTraces): this command prints one-line errors.
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && process.env.GUMSTACK_DEBUG !== "1") Error.stackTraceLimit = 0;
-  try {
-    return await planMain(argv, io);
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-  }
-}
-
-async function planMain(argv: string[], io: Io): Promise<number> {
   const options = OPTIONS;
   let plan: StackExport;
   let quota: string | undefined;
@@ -115,9 +102,10 @@ async function planMain(argv: string[], io: Io): Promise<number> {
     const which = values.program ?? "platform";
     if (which !== "platform" && which !== "bootstrap")
       throw new UsageError(`--program: '${which}' is not a program here; platform or bootstrap`);
-    if (which === "bootstrap") plan = await planBootstrapForCli(values.stack, values["config-file"]);
+    if (which === "bootstrap")
+      plan = await planBootstrapForCli(values.stack, { configFile: values["config-file"], planStack: io.planStack });
     else {
-      const planned = await planForCli(values.stack, values["config-file"]);
+      const planned = await planForCli(values.stack, { configFile: values["config-file"], planStack: io.planStack });
       plan = planned.plan;
       quota = renderQuota(planned.config);
     }

@@ -12,7 +12,7 @@ import { checkStack, teardownLevels, type StackCheck } from "../policy/check.js"
 import { ExportError, parseExport, readExport, type ExportResource } from "../policy/export.js";
 import { mergePackConfig, packValuesFromConfig } from "../policy/packConfig.js";
 import { renderJson, renderText, summarize } from "../policy/report.js";
-import { EXIT, UsageError, parseCli, runMain } from "./common.js";
+import { EXIT, UsageError, parseCli, runMain, withoutStackTraces, type Io } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
 
 export const USAGE = `usage: npm run policy -- <plan-or-export.json> [--config <policy-pack-config.json>] [--json]
@@ -57,6 +57,7 @@ export async function main(
   argv: string[],
   out: (s: string) => void = console.log,
   err: (s: string) => void = console.error,
+  { planStack }: Pick<Io, "planStack"> = {},
 ): Promise<number> {
   const options = OPTIONS;
   let check: StackCheck;
@@ -74,10 +75,10 @@ export async function main(
       throw new UsageError("give either one plan/export file or --stack <name> (see --help)");
     let explicit = values.config ? readPolicyConfig(values.config) : {};
     let resources: ExportResource[];
-    let derived;
+    let derived: ReturnType<typeof packValuesFromConfig> | undefined;
     if (values.stack) {
       source = `the offline plan of stack '${values.stack}'`;
-      const planned = await planForCli(values.stack, values["config-file"]);
+      const planned = await planForCli(values.stack, { configFile: values["config-file"], planStack });
       resources = parseExport(JSON.stringify(planned.plan), source);
       derived = packValuesFromConfig(planned.config);
       explicit = mergePackConfig(teardownLevels(planned.config), explicit);
@@ -85,7 +86,7 @@ export async function main(
       source = positionals[0]!;
       resources = readExport(source);
     }
-    check = await checkStack(resources, source, derived, explicit);
+    check = await withoutStackTraces(() => checkStack(resources, source, derived, explicit));
   } catch (e) {
     if (e instanceof StackRefused) {
       err(`error: ${e.message}`);
@@ -108,4 +109,4 @@ export async function main(
   return summarize(check.run).passed ? EXIT.ok : EXIT.refused;
 }
 
-runMain(import.meta.url, (argv, io) => main(argv, io.out, io.err));
+runMain(import.meta.url, (argv, io) => main(argv, io.out, io.err, io));

@@ -6,7 +6,7 @@ import { parseAllConfig } from "../config/load.js";
 import type { StackConfig } from "../config/schema.js";
 import type { StackExport } from "../plan/plan.js";
 import { readStackFile, type StackFileConfig } from "../plan/stackFile.js";
-import { UsageError, missingStack } from "./common.js";
+import { UsageError, missingStack, withoutStackTraces, type Planner } from "./common.js";
 
 /** Reads `--config-file` or `<dir>/Pulumi.<stack>.yaml`; throws UsageError. */
 export function readStackForCli(stack: string, configFile?: string, dir = process.cwd()): StackFileConfig {
@@ -24,12 +24,25 @@ export class StackRefused extends Error {
   override name = "StackRefused";
 }
 
+/** Where a CLI's stack comes from: `--config-file`, the directory of the stack files, and the planner. */
+export interface StackSource {
+  readonly configFile?: string | undefined;
+  /** Default: the current directory (the bootstrap's: bootstrap/). */
+  readonly dir?: string;
+  /** Default: src/plan/plan.ts's planStack, imported only here (planning imports the whole program). */
+  readonly planStack?: Planner | undefined;
+}
+
+const defaultPlanner: Planner = async (options) => (await import("../plan/plan.js")).planStack(options);
+
 /** The bootstrap program (bootstrap/), planned like a stack: `npm run plan -- --program bootstrap --stack admin`. */
-export async function planBootstrapForCli(stack: string, configFile?: string, dir = "bootstrap"): Promise<StackExport> {
-  const stackConfig = readStackForCli(stack, configFile, dir);
-  const [{ planStack }, { program }] = await Promise.all([import("../plan/plan.js"), import("../../bootstrap/program.js")]);
+export async function planBootstrapForCli(stack: string, source: StackSource = {}): Promise<StackExport> {
+  const stackConfig = readStackForCli(stack, source.configFile, source.dir ?? "bootstrap");
+  const { program } = await import("../../bootstrap/program.js");
   try {
-    return await planStack({ stack, stackConfig, program, project: "gumstack-bootstrap" });
+    return await withoutStackTraces(() =>
+      (source.planStack ?? defaultPlanner)({ stack, stackConfig, program, project: "gumstack-bootstrap" }),
+    );
   } catch (e) {
     throw new StackRefused(`plan of bootstrap stack '${stack}' failed\n${(e as Error).message}`);
   }
@@ -39,12 +52,8 @@ export async function planBootstrapForCli(stack: string, configFile?: string, di
  * Plans a stack for a CLI, returning the plan and the validated config. Throws UsageError (missing or
  * unreadable stack) or StackRefused (config refused, plan failed).
  */
-export async function planForCli(
-  stack: string,
-  configFile?: string,
-  dir = process.cwd(),
-): Promise<{ plan: StackExport; config: StackConfig }> {
-  const stackConfig = readStackForCli(stack, configFile, dir);
+export async function planForCli(stack: string, source: StackSource = {}): Promise<{ plan: StackExport; config: StackConfig }> {
+  const stackConfig = readStackForCli(stack, source.configFile, source.dir);
   let config: StackConfig;
   try {
     // Every namespace: the provider keys (gcp:project, gcp:region) must agree with the gumstack: ones.
@@ -52,10 +61,8 @@ export async function planForCli(
   } catch (e) {
     throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
   }
-  // Loaded only here: planning imports the whole program.
-  const { planStack } = await import("../plan/plan.js");
   try {
-    return { plan: await planStack({ stack, stackConfig }), config };
+    return { plan: await withoutStackTraces(() => (source.planStack ?? defaultPlanner)({ stack, stackConfig })), config };
   } catch (e) {
     throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
   }

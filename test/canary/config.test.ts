@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { namespaceValues, parseStackConfig } from "../../src/config/load.js";
 import { refusedProblems } from "../support/config.js";
 import { renderEnterpriseStack } from "../../src/enterprise/newEnterpriseStack.js";
-import { planStack } from "../../src/plan/plan.js";
 import { parseStackFile } from "../../src/plan/stackFile.js";
+import { sharedPlanner } from "../support/cli.js";
 
 const prodFile = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
 const withCanary = (canary: unknown): Record<string, unknown> => ({ ...structuredClone(namespaceValues(prodFile.config)), canary });
@@ -67,7 +67,7 @@ describe("gumstack:canary", () => {
 
   it("off: no image needed, and nothing of the canary is planned", async () => {
     expect(parseStackConfig(withCanary({ enabled: false })).canary.enabled).toBe(false);
-    const plan = await planStack({
+    const plan = await sharedPlanner({
       stack: "prod",
       stackConfig: {
         config: { ...prodFile.config, "gumstack:canary": JSON.stringify({ enabled: false }) },

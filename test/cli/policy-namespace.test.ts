@@ -7,18 +7,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main as policyMain } from "../../src/cli/policy.js";
-import { planStack, type StackExport } from "../../src/plan/plan.js";
+import type { StackExport } from "../../src/plan/plan.js";
 import { parseStackFile } from "../../src/plan/stackFile.js";
+import { sharedPlanner } from "../support/cli.js";
 import { run } from "./support.js";
 
-const policy = (...argv: string[]) => run((a, io) => policyMain(a, io.out, io.err), ...argv);
+const policy = (...argv: string[]) => run((a, io) => policyMain(a, io.out, io.err, io), ...argv);
 const dir = mkdtempSync(join(tmpdir(), "policy-ns-"));
 const renamedFile = join(dir, "Pulumi.renamed.yaml");
 writeFileSync(renamedFile, `${readFileSync("Pulumi.prod.yaml", "utf8").trimEnd()}\n  gumstack:mcp:\n    namespace: tenants\n`);
 
 let plan: StackExport;
 beforeAll(async () => {
-  plan = await planStack({ stack: "prod", stackConfig: parseStackFile(readFileSync(renamedFile, "utf8"), renamedFile) });
+  // The plan `--stack renamed --config-file <it>` makes below (sharedPlanner plans it once).
+  plan = await sharedPlanner({ stack: "renamed", stackConfig: parseStackFile(readFileSync(renamedFile, "utf8"), renamedFile) });
 }, 60_000);
 
 const copy = (): StackExport => JSON.parse(JSON.stringify(plan));

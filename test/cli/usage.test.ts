@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXIT, listStacks, parseCli, UsageError } from "../../src/cli/common.js";
+import { EXIT, listStacks, parseCli, UsageError, type Io } from "../../src/cli/common.js";
+import { main as newEnterprise } from "../../src/cli/new-enterprise.js";
 import { main as fleet } from "../../src/cli/fleet.js";
 import { main as packConfig } from "../../src/cli/pack-config.js";
 import { main as plan, renderOutputs } from "../../src/cli/plan.js";
@@ -13,7 +14,7 @@ import { SECRET_SIG } from "../../src/plan/plan.js";
 import { main as policyMain } from "../../src/cli/policy.js";
 import { run, type CliResult } from "./support.js";
 
-const policy = (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => policyMain(argv, io.out, io.err);
+const policy = (argv: string[], io: Io) => policyMain(argv, io.out, io.err, io);
 const dir = mkdtempSync(join(tmpdir(), "cli-usage-"));
 const clis = { plan, policy, "pack-config": packConfig, fleet } as const;
 
@@ -114,9 +115,12 @@ describe("CLI conventions", () => {
 
 describe("npm run new-enterprise", () => {
   it("--help prints its usage and exits 0 (the shared wantsHelp)", () => {
-    const r = spawnSync("node_modules/.bin/tsx", ["src/cli/new-enterprise.ts", "--help"], { encoding: "utf8" });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^usage: npm run new-enterprise -- --customer <id>/);
+    // In-process; the bundle's own process is run by test/new-enterprise-force.test.ts.
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(newEnterprise(["--help"], { cwd: dir, out: (s) => out.push(s), err: (s) => err.push(s) })).toBe(0);
+    expect(out.join("\n")).toMatch(/^usage: npm run new-enterprise -- --customer <id>/);
+    expect(err).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@ import { main, report } from "../../src/cli/critical-path.js";
 import { WEIGHTS, criticalPaths, waitsOn, weightOf } from "../../src/plan/criticalPath.js";
 import type { PlannedResource } from "../../src/plan/plan.js";
 import { nameOf, one, waitsFor } from "../support/harness.js";
+import { runBundle, sharedPlanner } from "../support/cli.js";
 import { sharedPlan } from "../support/plans.js";
 
 const res = (name: string, type: string, deps: string[] = [], extra: Partial<PlannedResource> = {}): PlannedResource => ({
@@ -120,6 +121,7 @@ describe("npm run critical-path", () => {
         ["--stack", "prod"],
         (s) => out.push(s),
         (s) => out.push(s),
+        { planStack: sharedPlanner },
       ),
     ).toBe(0);
     const text = out.join("\n");
@@ -139,5 +141,13 @@ describe("npm run critical-path", () => {
       ),
     ).toBe(2);
     expect(err.join("\n")).toContain("usage: npm run critical-path");
+  });
+
+  it("runs as the bundle `npm run critical-path` executes: a usage mistake exits 2 with the usage on stderr only", async () => {
+    // The one process of this command (its usage path loads no SDK: tens of milliseconds); the cases above run main().
+    const r = await runBundle("critical-path", []);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^usage: npm run critical-path -- --stack <name>/);
   });
 });
