@@ -2,6 +2,7 @@
 // mock monitor, the stack's config and the options a previous file set. Each file starts from a clean runtime
 // and leaves no registration in flight for the next one.
 import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
 import { afterAll, beforeAll } from "vitest";
 
 const runtime = pulumi.runtime as unknown as {
@@ -18,19 +19,27 @@ afterAll(async () => {
   await runtime.waitForRPCs();
 });
 
-// Pulumi records `new Error().stack` on every promise it creates (runtime/debuggable.js), for the promise-leak
-// report it prints at exit. Under vitest that string went through the module runner's source-map
-// prepareStackTrace, a third of a component test's CPU. Those stacks alone are kept as V8's call sites and
-// formatted only if the report is printed (Pulumi interpolates them into a string); every other error (a failing
-// assertion, a thrown config error) keeps vitest's source-mapped frames.
-type Prepare = (error: Error, stack: NodeJS.CallSite[]) => unknown;
-const PLAIN = Symbol.for("gumstack.test.lazyPulumiPromiseStacks");
-const current = Error.prepareStackTrace as (Prepare & { [PLAIN]?: true }) | undefined;
-if (current && !current[PLAIN]) {
-  const wrapped: Prepare & { [PLAIN]?: true } = (error, stack) =>
-    stack[0]?.getFunctionName() === "debuggablePromise"
-      ? { toString: () => `${error.name}: ${error.message}\n    at ${stack.join("\n    at ")}` }
-      : current(error, stack);
-  wrapped[PLAIN] = true;
-  Error.prepareStackTrace = wrapped;
+// Pulumi captures `new Error().stack` on every promise it creates (runtime/debuggable.js), for the promise-leak
+// report it prints at exit; capturing and source-mapping those stacks was half of a component test's CPU. They
+// are captured empty (stack depth 0 around that one call); every other error (a failing assertion, a thrown
+// config error) keeps its frames. The SDK calls `debuggable_1.debuggablePromise(...)` through the module's
+// exports object, so replacing the export reaches every caller.
+const QUIET = Symbol.for("gumstack.test.quietPulumiPromiseStacks");
+type PromiseWrapper = (...args: unknown[]) => unknown;
+const debuggable = createRequire(import.meta.url)("@pulumi/pulumi/runtime/debuggable.js") as {
+  debuggablePromise: PromiseWrapper & { [QUIET]?: true };
+};
+if (!debuggable.debuggablePromise[QUIET]) {
+  const original = debuggable.debuggablePromise;
+  const quiet: PromiseWrapper & { [QUIET]?: true } = (...args) => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return original(...args);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
+  quiet[QUIET] = true;
+  debuggable.debuggablePromise = quiet;
 }
