@@ -4,7 +4,7 @@
 // the MCP servers' Knative Services at run time, fact 21) and public endpoints on 443 (Google APIs, Spanner) plus
 // any configured extra port (ClickHouse Cloud). MCP pods reach the backend only through the public load balancer
 // (the seed: "Client / MCP Server -> LB -> backend"), so no in-cluster path from gumstack-mcp is opened.
-import * as gcp from "@pulumi/gcp";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../src/config/cidr.js";
@@ -139,7 +139,7 @@ export class BackendNamespace extends pulumi.ComponentResource {
   /** The backend pods' ServiceAccount name. */
   public readonly serviceAccountName: pulumi.Output<string>;
   /** roles/iam.workloadIdentityUser for the KSA on the backend's Google service account. */
-  public readonly workloadIdentityBinding: gcp.serviceaccount.IAMMember;
+  public readonly workloadIdentityBinding: serviceaccount.IAMMember;
   public readonly policies: k8s.networking.v1.NetworkPolicy[];
 
   constructor(name: string, args: BackendNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -169,7 +169,7 @@ export class BackendNamespace extends pulumi.ComponentResource {
     );
     this.serviceAccountName = this.serviceAccount.metadata.name;
 
-    this.workloadIdentityBinding = new gcp.serviceaccount.IAMMember(
+    this.workloadIdentityBinding = new serviceaccount.IAMMember(
       `${name}-workload-identity`,
       {
         serviceAccountId: pulumi.interpolate`projects/${args.project}/serviceAccounts/${args.backendServiceAccountEmail}`,

@@ -3,7 +3,9 @@
 // authorization), SSL policy MODERN / TLS 1.2, HTTP answered with 301 to HTTPS, `*.<domain>` to Kourier and
 // `api.<domain>` to the backend, with health checks both actually answer and stream-length backend timeouts;
 // both backends carry the Cloud Armor policy and sampled request logging (docs/edge-egress-ops.md).
-import * as gcp from "@pulumi/gcp";
+import * as certificatemanager from "@pulumi/gcp/certificatemanager/index.js";
+import * as compute from "@pulumi/gcp/compute/index.js";
+import * as dns from "@pulumi/gcp/dns/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -108,18 +110,18 @@ export class Edge extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
 
     // --- GCP: address, certificate, SSL policy -------------------------------------------------------------
-    const address = new gcp.compute.GlobalAddress(
+    const address = new compute.GlobalAddress(
       `${name}-ip`,
       { project, addressType: "EXTERNAL", ipVersion: "IPV4", description: `Gumstack edge for ${domain}` },
       gcpOpts,
     );
     // One authorization for the domain covers it and its wildcard.
-    const authorization = new gcp.certificatemanager.DnsAuthorization(
+    const authorization = new certificatemanager.DnsAuthorization(
       `${name}-dns-auth`,
       { project, domain, description: `Wildcard certificate for ${domain}` },
       gcpOpts,
     );
-    const certificate = new gcp.certificatemanager.Certificate(
+    const certificate = new certificatemanager.Certificate(
       `${name}-cert`,
       {
         project,
@@ -128,14 +130,14 @@ export class Edge extends pulumi.ComponentResource {
       },
       gcpOpts,
     );
-    const certificateMap = new gcp.certificatemanager.CertificateMap(`${name}-certmap`, { project }, gcpOpts);
+    const certificateMap = new certificatemanager.CertificateMap(`${name}-certmap`, { project }, gcpOpts);
     // PRIMARY: served for every SNI (and none); the certificate covers the domain and every <server>.<domain>.
-    const mapEntry = new gcp.certificatemanager.CertificateMapEntry(
+    const mapEntry = new certificatemanager.CertificateMapEntry(
       `${name}-certmap-entry`,
       { project, map: certificateMap.name, certificates: [certificate.id], matcher: "PRIMARY" },
       gcpOpts,
     );
-    const sslPolicy = new gcp.compute.SSLPolicy(
+    const sslPolicy = new compute.SSLPolicy(
       `${name}-ssl`,
       { project, profile: "MODERN", minTlsVersion: "TLS_1_2", description: "TLS 1.2+ with modern ciphers" },
       gcpOpts,
@@ -153,7 +155,7 @@ export class Edge extends pulumi.ComponentResource {
         if (r.length !== 1) throw new Error(`DNS authorization for ${domain} returned ${r.length} records, expected 1`);
         return r[0]!;
       });
-      new gcp.dns.RecordSet(
+      new dns.RecordSet(
         `${name}-dns-auth-record`,
         { project, managedZone: zone, name: auth.name, type: auth.type, ttl: 300, rrdatas: [auth.data] },
         gcpOpts,
@@ -164,7 +166,7 @@ export class Edge extends pulumi.ComponentResource {
         ["api", apiHost],
       ];
       for (const [key, host] of hosts) {
-        new gcp.dns.RecordSet(
+        new dns.RecordSet(
           `${name}-dns-${key}`,
           { project, managedZone: zone, name: `${host}.`, type: "A", ttl: 300, rrdatas: [address.address] },
           gcpOpts,

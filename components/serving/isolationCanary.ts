@@ -2,7 +2,7 @@
 // restrictions customers get (the same service account, runtime class, NetworkPolicies and admission guard),
 // probing what tenants must never reach and what they must reach. Managed Prometheus scrapes its results; Cloud
 // Monitoring alerts on any violation and on silence. Its host is exposed for an uptime check.
-import * as gcp from "@pulumi/gcp";
+import * as monitoring from "@pulumi/gcp/monitoring/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -70,9 +70,9 @@ export class IsolationCanary extends pulumi.ComponentResource {
   readonly scrapePolicy: k8s.networking.v1.NetworkPolicy;
   readonly podMonitoring: k8s.apiextensions.CustomResource;
   /** Fires when a forbidden destination was reached or a required one was not. */
-  readonly violationAlert: gcp.monitoring.AlertPolicy;
+  readonly violationAlert: monitoring.AlertPolicy;
   /** Fires when the canary reports nothing, or stopped completing rounds. */
-  readonly silenceAlert: gcp.monitoring.AlertPolicy;
+  readonly silenceAlert: monitoring.AlertPolicy;
 
   constructor(name: string, args: IsolationCanaryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:IsolationCanary", name, {}, opts);
@@ -127,7 +127,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
     const channels = args.notificationChannels ?? [];
     // Once a minute at most often (a round a minute by default); never below 30 s.
     const evaluationInterval = `${Math.max(30, Math.min(intervalSeconds, 60))}s`;
-    this.violationAlert = new gcp.monitoring.AlertPolicy(
+    this.violationAlert = new monitoring.AlertPolicy(
       `${name}-violation-alert`,
       {
         project: args.project,
@@ -159,7 +159,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
       },
       gcpOpts,
     );
-    this.silenceAlert = new gcp.monitoring.AlertPolicy(
+    this.silenceAlert = new monitoring.AlertPolicy(
       `${name}-silence-alert`,
       {
         project: args.project,

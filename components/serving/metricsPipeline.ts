@@ -2,7 +2,8 @@
 // Prometheus scrapes the backend pods (PodMonitoring), and the Custom Metrics Stackdriver Adapter reads the
 // series back from Cloud Monitoring as the GSA it impersonates through Workload Identity (roles/monitoring.viewer).
 // The cluster must run managed collection (monitoringConfig.managedPrometheus) and Workload Identity.
-import * as gcp from "@pulumi/gcp";
+import * as projects from "@pulumi/gcp/projects/index.js";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Pool } from "./commonManifests.js";
@@ -67,7 +68,7 @@ export class MetricsPipeline extends pulumi.ComponentResource {
     const gcpOpts = { parent: this, dependsOn: args.apiDependsOn ?? [] };
 
     // --- GCP identity: read-only access to Cloud Monitoring, impersonated by the adapter's KSA only.
-    const gsa = new gcp.serviceaccount.Account(
+    const gsa = new serviceaccount.Account(
       `${name}-adapter-gsa`,
       {
         project,
@@ -77,13 +78,13 @@ export class MetricsPipeline extends pulumi.ComponentResource {
       },
       gcpOpts,
     );
-    const viewer = new gcp.projects.IAMMember(
+    const viewer = new projects.IAMMember(
       `${name}-adapter-monitoring-viewer`,
       { project, role: "roles/monitoring.viewer", member: gsa.member },
       gcpOpts,
     );
     // serviceaccount.IAMMember has no project argument: gsa.name is projects/<project>/serviceAccounts/<email>.
-    const workloadIdentity = new gcp.serviceaccount.IAMMember(
+    const workloadIdentity = new serviceaccount.IAMMember(
       `${name}-adapter-wi`,
       {
         serviceAccountId: gsa.name,

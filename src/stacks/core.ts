@@ -1,7 +1,7 @@
 // The platform in one GCP project: the composition shared by environment stacks and enterprise customers.
 // Order matters and is carried by dependencies: APIs -> service agents -> key grants -> encrypted resources;
 // network + NAT -> cluster -> pools -> Kubernetes provider -> namespaces and policies -> workloads.
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "@pulumi/gcp/artifactregistry/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ArtifactRegistry,
@@ -348,7 +348,7 @@ export function buildCore(settings: Settings, options: CoreOptions = {}): { outp
   // Knative's controller resolves each MCP image tag to a digest with its own identity: under Workload
   // Identity that is the federated principal of the KSA knative-serving/controller, which may read the MCP
   // image repository and nothing else (without it every revision fails "failed to resolve image to digest").
-  const knativeTagResolver = new gcp.artifactregistry.RepositoryIamMember("knative-controller-image-reader", {
+  const knativeTagResolver = new artifactregistry.RepositoryIamMember("knative-controller-image-reader", {
     project,
     location: region,
     repository: registry.repository.repositoryId,

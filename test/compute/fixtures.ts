@@ -1,6 +1,8 @@
 // The compute layer composed the way the platform stack composes it, from the prod stack file (the seed's values),
 // with stand-ins for the GCP base layer (KMS grant, Cloud NAT, service accounts) so ordering can be asserted.
-import * as gcp from "@pulumi/gcp";
+import * as compute from "@pulumi/gcp/compute/index.js";
+import * as kms from "@pulumi/gcp/kms/index.js";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import type { StackConfig } from "../../src/config/schema.js";
 import { prodConfig } from "../support/harness.js";
 import { GkeCluster } from "../../components/gke/cluster.js";
@@ -20,20 +22,20 @@ export const ROLES: readonly NodePoolRole[] = ["system", "backend", "mcp"];
 export function buildCompute(cfg: StackConfig = prodConfig()) {
   const project = cfg.project;
   // Base-layer stand-ins (owned by components/gcp in the real program).
-  const kmsGrant = new gcp.kms.CryptoKeyIAMMember("gke-secrets-key-container-agent", {
+  const kmsGrant = new kms.CryptoKeyIAMMember("gke-secrets-key-container-agent", {
     cryptoKeyId: KMS_KEY,
     role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
     member: "serviceAccount:service-123456789012@container-engine-robot.iam.gserviceaccount.com",
   });
-  const nat = new gcp.compute.RouterNat("nat", {
+  const nat = new compute.RouterNat("nat", {
     project,
     region: cfg.region,
     router: "gumstack-router",
     natIpAllocateOption: "AUTO_ONLY",
     sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
   });
-  const nodeSa = new gcp.serviceaccount.Account("gke-nodes", { project, accountId: "gke-nodes" });
-  const backendSa = new gcp.serviceaccount.Account("backend", { project, accountId: "backend" });
+  const nodeSa = new serviceaccount.Account("gke-nodes", { project, accountId: "gke-nodes" });
+  const backendSa = new serviceaccount.Account("backend", { project, accountId: "backend" });
 
   const cluster = new GkeCluster("gke", {
     project,
