@@ -8,7 +8,8 @@
 // containerd's default capabilities). So Pod Security enforces "privileged" here, explicitly, and audits against
 // "baseline"; the real fence is the build admission guard (buildAdmissionPolicies.ts), which allows that one
 // capability set to the one untrusted container and holds the others to "restricted" (docs/build-plane.md).
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILD_DEFAULTS } from "./buildJob.js";
 
@@ -115,40 +116,40 @@ export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNam
 
 export interface BuildNamespaceArgs extends BuildNamespaceSpec {
   /** Kubernetes provider of the cluster. Required; no default. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
 }
 
 /** Namespace, ServiceAccount, ResourceQuota and LimitRange of the build plane. */
 export class BuildNamespace extends pulumi.ComponentResource {
-  public readonly namespace: k8s.core.v1.Namespace;
+  public readonly namespace: corev1.Namespace;
   /** The namespace name, from the created object (waits for it). */
   public readonly namespaceName: pulumi.Output<string>;
-  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  public readonly serviceAccount: corev1.ServiceAccount;
   /** The build pods' ServiceAccount name (waits for it). */
   public readonly serviceAccountName: pulumi.Output<string>;
-  public readonly resourceQuota: k8s.core.v1.ResourceQuota;
-  public readonly limitRange: k8s.core.v1.LimitRange;
+  public readonly resourceQuota: corev1.ResourceQuota;
+  public readonly limitRange: corev1.LimitRange;
 
   constructor(name: string, args: BuildNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:kubernetes:BuildNamespace", name, {}, opts);
     const { provider, ...spec } = args;
     const m = buildNamespaceManifests(spec);
     const childOpts = { parent: this, provider };
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: m.namespace.metadata }, childOpts);
+    this.namespace = new corev1.Namespace(`${name}-namespace`, { metadata: m.namespace.metadata }, childOpts);
     this.namespaceName = this.namespace.metadata.name;
     const inNs = (meta: Meta) => ({ ...meta, namespace: this.namespaceName });
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+    this.serviceAccount = new corev1.ServiceAccount(
       `${name}-service-account`,
       { metadata: inNs(m.serviceAccount.metadata), automountServiceAccountToken: false },
       childOpts,
     );
     this.serviceAccountName = this.serviceAccount.metadata.name;
-    this.resourceQuota = new k8s.core.v1.ResourceQuota(
+    this.resourceQuota = new corev1.ResourceQuota(
       `${name}-quota`,
       { metadata: inNs(m.resourceQuota.metadata), spec: m.resourceQuota.spec },
       childOpts,
     );
-    this.limitRange = new k8s.core.v1.LimitRange(
+    this.limitRange = new corev1.LimitRange(
       `${name}-limits`,
       { metadata: inNs(m.limitRange.metadata), spec: m.limitRange.spec as never },
       childOpts,

@@ -7,7 +7,8 @@
 // instead of the node evicting its neighbours under disk pressure
 // (https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/). The per-pod sums (a
 // LimitRange caps each container, not the pod) are the admission guard's (admissionPolicies.ts, resources).
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
 
@@ -152,41 +153,41 @@ export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespace
 
 export interface McpNamespaceArgs extends McpNamespaceSpec {
   /** Kubernetes provider of the cluster. Required; no default. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
 }
 
 /** Namespace, ServiceAccount, ResourceQuota and LimitRange of the MCP servers. */
 export class McpNamespace extends pulumi.ComponentResource {
-  public readonly namespace: k8s.core.v1.Namespace;
+  public readonly namespace: corev1.Namespace;
   /** The namespace name, from the created object (waits for it). */
   public readonly namespaceName: pulumi.Output<string>;
-  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  public readonly serviceAccount: corev1.ServiceAccount;
   /** The MCP pods' ServiceAccount name (waits for it). */
   public readonly serviceAccountName: pulumi.Output<string>;
-  public readonly resourceQuota: k8s.core.v1.ResourceQuota;
-  public readonly limitRange: k8s.core.v1.LimitRange;
+  public readonly resourceQuota: corev1.ResourceQuota;
+  public readonly limitRange: corev1.LimitRange;
 
   constructor(name: string, args: McpNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:kubernetes:McpNamespace", name, {}, opts);
     const { provider, ...spec } = args;
     const m = mcpNamespaceManifests(spec);
     const childOpts = { parent: this, provider };
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: m.namespace.metadata }, childOpts);
+    this.namespace = new corev1.Namespace(`${name}-namespace`, { metadata: m.namespace.metadata }, childOpts);
     this.namespaceName = this.namespace.metadata.name;
     // Namespaced objects take the namespace from the Namespace's output, so they wait for it.
     const inNs = <T extends { metadata: { namespace: string } }>(o: T) => ({ ...o.metadata, namespace: this.namespaceName });
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+    this.serviceAccount = new corev1.ServiceAccount(
       `${name}-service-account`,
       { metadata: inNs(m.serviceAccount), automountServiceAccountToken: m.serviceAccount.automountServiceAccountToken },
       childOpts,
     );
     this.serviceAccountName = this.serviceAccount.metadata.name;
-    this.resourceQuota = new k8s.core.v1.ResourceQuota(
+    this.resourceQuota = new corev1.ResourceQuota(
       `${name}-quota`,
       { metadata: inNs(m.resourceQuota), spec: m.resourceQuota.spec },
       childOpts,
     );
-    this.limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: inNs(m.limitRange), spec: m.limitRange.spec }, childOpts);
+    this.limitRange = new corev1.LimitRange(`${name}-limits`, { metadata: inNs(m.limitRange), spec: m.limitRange.spec }, childOpts);
     this.registerOutputs({ namespaceName: this.namespaceName, serviceAccountName: this.serviceAccountName });
   }
 }

@@ -6,7 +6,10 @@
 import * as certificatemanager from "@pulumi/gcp/certificatemanager/index.js";
 import * as compute from "@pulumi/gcp/compute/index.js";
 import * as dns from "@pulumi/gcp/dns/index.js";
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions/index.js";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
+import type * as types from "@pulumi/kubernetes/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   EDGE_NAMESPACE,
@@ -26,7 +29,7 @@ import { KOURIER } from "./knativeServingManifests.js";
 
 export interface EdgeArgs {
   /** Kubernetes provider of the cluster. Required. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Project of every GCP resource. Required. */
   readonly project: string;
   /** Platform domain: MCP servers are `<server>.<domain>`, the API `<apiSubdomain>.<domain>`. Required. */
@@ -90,7 +93,7 @@ export class Edge extends pulumi.ComponentResource {
   readonly dnsRecords: pulumi.Output<DnsRecord[]>;
   /** Whether dnsRecords were created in Cloud DNS. */
   readonly dnsRecordsManaged: boolean;
-  readonly gateway: k8s.apiextensions.CustomResource;
+  readonly gateway: apiextensions.CustomResource;
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:Edge", name, {}, opts);
@@ -175,7 +178,7 @@ export class Edge extends pulumi.ComponentResource {
     }
 
     // --- Kubernetes: Gateway, policies, routes -------------------------------------------------------------
-    const ns = new k8s.core.v1.Namespace(
+    const ns = new corev1.Namespace(
       `${name}-ns`,
       {
         metadata: {
@@ -187,12 +190,12 @@ export class Edge extends pulumi.ComponentResource {
     );
     const inEdge = { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, ns] };
     const cr = (logical: string, manifest: Record<string, unknown>, o: pulumi.CustomResourceOptions) =>
-      new k8s.apiextensions.CustomResource(
+      new apiextensions.CustomResource(
         logical,
         {
           apiVersion: manifest.apiVersion as string,
           kind: manifest.kind as string,
-          metadata: manifest.metadata as k8s.types.input.meta.v1.ObjectMeta,
+          metadata: manifest.metadata as types.input.meta.v1.ObjectMeta,
           spec: manifest.spec,
         },
         o,
