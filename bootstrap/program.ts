@@ -5,13 +5,13 @@
 //   - the release identity, the ONLY writer of that repository, optionally reachable from one GitHub
 //     repository's workflows on one ref through Workload Identity Federation
 // Read access for each stack's nodes is granted by that stack itself, so this program knows no platform stack.
-import * as artifactregistry from "@pulumi/gcp/artifactregistry/index.js";
-import * as iam from "@pulumi/gcp/iam/index.js";
-import * as kms from "@pulumi/gcp/kms/index.js";
-import * as organizations from "@pulumi/gcp/organizations/index.js";
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
-import * as storage from "@pulumi/gcp/storage/index.js";
+import * as artifactregistry from "../components/sdk/gcp/artifactregistry.js";
+import * as iam from "../components/sdk/gcp/iam.js";
+import * as kms from "../components/sdk/gcp/kms.js";
+import * as organizations from "../components/sdk/gcp/organizations.js";
+import * as projects from "../components/sdk/gcp/projects.js";
+import * as serviceaccount from "../components/sdk/gcp/serviceaccount.js";
+import * as storage from "../components/sdk/gcp/storage.js";
 import * as pulumi from "@pulumi/pulumi";
 import { BootstrapConfigError, parseBootstrapConfig, type BootstrapConfig } from "./config.js";
 

@@ -1,6 +1,6 @@
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as secretmanager from "@pulumi/gcp/secretmanager/index.js";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
+import * as projects from "../components/sdk/gcp/projects.js";
+import * as secretmanager from "../components/sdk/gcp/secretmanager.js";
+import * as serviceaccount from "../components/sdk/gcp/serviceaccount.js";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { one, record } from "./support/harness.js";

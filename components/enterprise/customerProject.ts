@@ -1,5 +1,5 @@
-import * as billing from "@pulumi/gcp/billing/index.js";
-import * as organizations from "@pulumi/gcp/organizations/index.js";
+import * as billing from "../sdk/gcp/billing.js";
+import * as organizations from "../sdk/gcp/organizations.js";
 import type * as types from "@pulumi/gcp/types/index.js";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider.js";
 import * as pulumi from "@pulumi/pulumi";

@@ -5,7 +5,7 @@
 // Metrics and sources: docs/edge-egress-ops.md. Policies exist with or without notification channels
 // (NotificationChannels): without one, an incident still opens in Cloud Monitoring (Alerting page, API), it just
 // notifies no one.
-import * as monitoring from "@pulumi/gcp/monitoring/index.js";
+import * as monitoring from "../sdk/gcp/monitoring.js";
 import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 

@@ -1,4 +1,4 @@
-import * as artifactregistry from "@pulumi/gcp/artifactregistry/index.js";
+import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
 import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { daysToDuration } from "./naming.js";

@@ -1,7 +1,7 @@
 // Data Access audit logs for the services that hold the platform's secrets and data. Admin Activity logs are
 // always on; Data Access logs (who read or wrote which key or row set) are off by default except for BigQuery
 // and must be enabled per service (https://cloud.google.com/logging/docs/audit/configure-data-access).
-import * as projects from "@pulumi/gcp/projects/index.js";
+import * as projects from "../sdk/gcp/projects.js";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Services whose data reads and writes are audited: Cloud KMS (every encrypt/decrypt) and Spanner. */

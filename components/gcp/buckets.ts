@@ -1,4 +1,4 @@
-import * as storage from "@pulumi/gcp/storage/index.js";
+import * as storage from "../sdk/gcp/storage.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RANDOM_SUFFIX_BYTES, bucketName } from "./naming.js";

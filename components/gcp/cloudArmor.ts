@@ -11,7 +11,7 @@
 // before the default one. Preconfigured WAF rules come first and only deny (no match: evaluation goes on).
 // Each expression stays within Cloud Armor's five subexpressions
 // (https://cloud.google.com/armor/docs/rules-language-reference): the API-only WAF rules use three.
-import * as compute from "@pulumi/gcp/compute/index.js";
+import * as compute from "../sdk/gcp/compute.js";
 import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { boundedName } from "./naming.js";

@@ -4,8 +4,8 @@
 // mints a token per build (generateAccessToken, lifetime at most the build deadline) and hands it to the build's
 // `push` step in a Secret mounted only there (components/kubernetes/buildJob.ts). No Kubernetes ServiceAccount
 // is bound to it by Workload Identity: no pod holds this identity, a token of it exists only per build.
-import * as artifactregistry from "@pulumi/gcp/artifactregistry/index.js";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
+import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
+import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
 import * as pulumi from "@pulumi/pulumi";
 import { boundedName } from "./naming.js";
 

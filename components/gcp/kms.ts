@@ -1,4 +1,4 @@
-import * as kms from "@pulumi/gcp/kms/index.js";
+import * as kms from "../sdk/gcp/kms.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { KEY_PURPOSES, type KeyPurpose, RANDOM_SUFFIX_BYTES, keyRingName } from "./naming.js";

@@ -1,4 +1,4 @@
-import * as compute from "@pulumi/gcp/compute/index.js";
+import * as compute from "../sdk/gcp/compute.js";
 import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../src/config/schema.js";

@@ -1,6 +1,6 @@
 // Cloud Monitoring email notification channels, one per address: the platform's alert policies (Alerting) and
 // the isolation canary's notify them. Created once, before both, so neither depends on the other.
-import * as monitoring from "@pulumi/gcp/monitoring/index.js";
+import * as monitoring from "../sdk/gcp/monitoring.js";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface NotificationChannelsArgs {

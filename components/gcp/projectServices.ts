@@ -1,6 +1,6 @@
-import * as organizations from "@pulumi/gcp/organizations/index.js";
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as storage from "@pulumi/gcp/storage/index.js";
+import * as organizations from "../sdk/gcp/organizations.js";
+import * as projects from "../sdk/gcp/projects.js";
+import * as storage from "../sdk/gcp/storage.js";
 import * as pulumi from "@pulumi/pulumi";
 
 /** APIs every Gumstack project enables, by short name (`<name>.googleapis.com`). */

@@ -1,9 +1,9 @@
-import * as artifactregistry from "@pulumi/gcp/artifactregistry/index.js";
-import * as kms from "@pulumi/gcp/kms/index.js";
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
-import * as spanner from "@pulumi/gcp/spanner/index.js";
-import * as storage from "@pulumi/gcp/storage/index.js";
+import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
+import * as kms from "../sdk/gcp/kms.js";
+import * as projects from "../sdk/gcp/projects.js";
+import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
+import * as spanner from "../sdk/gcp/spanner.js";
+import * as storage from "../sdk/gcp/storage.js";
 import * as pulumi from "@pulumi/pulumi";
 import { ENCRYPTER_DECRYPTER } from "./kms.js";
 import { boundedName } from "./naming.js";

@@ -1,4 +1,4 @@
-import * as spanner from "@pulumi/gcp/spanner/index.js";
+import * as spanner from "../sdk/gcp/spanner.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../src/config/schema.js";
 import { boundedName, daysToDuration } from "./naming.js";

@@ -3,7 +3,7 @@
 // encryption with a Cloud KMS key, Gateway API, Managed Service for Prometheus, deletion protection. The default
 // node pool is removed and the cluster carries no node config (a nodeConfig diff replaces a cluster, fact 13):
 // every node comes from a GkeNodePool.
-import * as container from "@pulumi/gcp/container/index.js";
+import * as container from "../sdk/gcp/container.js";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../src/config/cidr.js";
 

@@ -8,7 +8,7 @@
 // GKE itself taints `sandbox.gke.io/runtime=gvisor:NoSchedule` and which only pods with runtimeClassName gvisor
 // tolerate (the RuntimeClass carries the toleration and a node selector). The system pool is untainted, so
 // platform pods can land nowhere else.
-import * as container from "@pulumi/gcp/container/index.js";
+import * as container from "../sdk/gcp/container.js";
 import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { POOL_LABEL, type PoolRole } from "../platform.js";

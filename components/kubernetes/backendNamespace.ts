@@ -4,7 +4,7 @@
 // the MCP servers' Knative Services at run time, fact 21) and public endpoints on 443 (Google APIs, Spanner) plus
 // any configured extra port (ClickHouse Cloud). MCP pods reach the backend only through the public load balancer
 // (the seed: "Client / MCP Server -> LB -> backend"), so no in-cluster path from gumstack-mcp is opened.
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
+import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
 import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
 import * as networkingv1 from "@pulumi/kubernetes/networking/v1/index.js";
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";

@@ -3,9 +3,9 @@
 // authorization), SSL policy MODERN / TLS 1.2, HTTP answered with 301 to HTTPS, `*.<domain>` to Kourier and
 // `api.<domain>` to the backend, with health checks both actually answer and stream-length backend timeouts;
 // both backends carry the Cloud Armor policy and sampled request logging (docs/edge-egress-ops.md).
-import * as certificatemanager from "@pulumi/gcp/certificatemanager/index.js";
-import * as compute from "@pulumi/gcp/compute/index.js";
-import * as dns from "@pulumi/gcp/dns/index.js";
+import * as certificatemanager from "../sdk/gcp/certificatemanager.js";
+import * as compute from "../sdk/gcp/compute.js";
+import * as dns from "../sdk/gcp/dns.js";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions/index.js";
 import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";

@@ -2,7 +2,7 @@
 // restrictions customers get (the same service account, runtime class, NetworkPolicies and admission guard),
 // probing what tenants must never reach and what they must reach. Managed Prometheus scrapes its results; Cloud
 // Monitoring alerts on any violation and on silence. Its host is exposed for an uptime check.
-import * as monitoring from "@pulumi/gcp/monitoring/index.js";
+import * as monitoring from "../sdk/gcp/monitoring.js";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions/index.js";
 import * as networkingv1 from "@pulumi/kubernetes/networking/v1/index.js";
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";

@@ -2,8 +2,8 @@
 // Prometheus scrapes the backend pods (PodMonitoring), and the Custom Metrics Stackdriver Adapter reads the
 // series back from Cloud Monitoring as the GSA it impersonates through Workload Identity (roles/monitoring.viewer).
 // The cluster must run managed collection (monitoringConfig.managedPrometheus) and Workload Identity.
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
+import * as projects from "../sdk/gcp/projects.js";
+import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
 import * as apiextensions from "@pulumi/kubernetes/apiextensions/index.js";
 import * as apiregistrationv1 from "@pulumi/kubernetes/apiregistration/v1/index.js";
 import * as appsv1 from "@pulumi/kubernetes/apps/v1/index.js";

@@ -1,7 +1,7 @@
 // The platform in one GCP project: the composition shared by environment stacks and enterprise customers.
 // Order matters and is carried by dependencies: APIs -> service agents -> key grants -> encrypted resources;
 // network + NAT -> cluster -> pools -> Kubernetes provider -> namespaces and policies -> workloads.
-import * as artifactregistry from "@pulumi/gcp/artifactregistry/index.js";
+import * as artifactregistry from "../../components/sdk/gcp/artifactregistry.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ArtifactRegistry,

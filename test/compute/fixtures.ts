@@ -1,8 +1,8 @@
 // The compute layer composed the way the platform stack composes it, from the prod stack file (the seed's values),
 // with stand-ins for the GCP base layer (KMS grant, Cloud NAT, service accounts) so ordering can be asserted.
-import * as compute from "@pulumi/gcp/compute/index.js";
-import * as kms from "@pulumi/gcp/kms/index.js";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
+import * as compute from "../../components/sdk/gcp/compute.js";
+import * as kms from "../../components/sdk/gcp/kms.js";
+import * as serviceaccount from "../../components/sdk/gcp/serviceaccount.js";
 import type { StackConfig } from "../../src/config/schema.js";
 import { prodConfig } from "../support/harness.js";
 import { GkeCluster } from "../../components/gke/cluster.js";

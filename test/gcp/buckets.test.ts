@@ -1,4 +1,4 @@
-import * as organizations from "@pulumi/gcp/organizations/index.js";
+import * as organizations from "../../components/sdk/gcp/organizations.js";
 import { describe, expect, it } from "vitest";
 import { Buckets, bucketName, softDeleteSeconds } from "../../components/gcp/buckets.js";
 import { ofType, one, record } from "../support/harness.js";

@@ -1,4 +1,4 @@
-import * as organizations from "@pulumi/gcp/organizations/index.js";
+import * as organizations from "../../components/sdk/gcp/organizations.js";
 import { describe, expect, it } from "vitest";
 import { CORE_APIS, ProjectServices, platformApis, serviceAgentEmail } from "../../components/gcp/projectServices.js";
 import { fakeNumber } from "../../src/plan/mocks.js";
