@@ -5,7 +5,13 @@
 //   - the release identity, the ONLY writer of that repository, optionally reachable from one GitHub
 //     repository's workflows on one ref through Workload Identity Federation
 // Read access for each stack's nodes is granted by that stack itself, so this program knows no platform stack.
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "../components/sdk/gcp/artifactregistry.js";
+import * as iam from "../components/sdk/gcp/iam.js";
+import * as kms from "../components/sdk/gcp/kms.js";
+import * as organizations from "../components/sdk/gcp/organizations.js";
+import * as projects from "../components/sdk/gcp/projects.js";
+import * as serviceaccount from "../components/sdk/gcp/serviceaccount.js";
+import * as storage from "../components/sdk/gcp/storage.js";
 import * as pulumi from "@pulumi/pulumi";
 import { BootstrapConfigError, parseBootstrapConfig, type BootstrapConfig } from "./config.js";
 
@@ -39,19 +45,19 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
   const apis = Object.fromEntries(
     BOOTSTRAP_APIS.map((service) => [
       service,
-      new gcp.projects.Service(`api-${service.split(".")[0]}`, {
+      new projects.Service(`api-${service.split(".")[0]}`, {
         project,
         service,
         disableOnDestroy: false,
         disableDependentServices: false,
       }),
     ]),
-  ) as Record<(typeof BOOTSTRAP_APIS)[number], gcp.projects.Service>;
+  ) as Record<(typeof BOOTSTRAP_APIS)[number], projects.Service>;
 
   // --- state -------------------------------------------------------------------------------------------------
   // Versioning keeps every earlier checkpoint; soft delete (7 days, the default) covers a deleted object.
   // https://cloud.google.com/storage/docs/object-versioning, https://cloud.google.com/storage/docs/soft-delete
-  const state = new gcp.storage.Bucket(
+  const state = new storage.Bucket(
     "state",
     {
       project,
@@ -71,12 +77,12 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
 
   // --- stack secrets -------------------------------------------------------------------------------------------
   // Key rings and keys cannot be deleted in Cloud KMS (https://cloud.google.com/kms/docs/resource-hierarchy#lifetime).
-  const keyRing = new gcp.kms.KeyRing(
+  const keyRing = new kms.KeyRing(
     "secrets-ring",
     { project, name: cfg.keyRing, location: "global" },
     { protect: true, dependsOn: [apis["cloudkms.googleapis.com"]] },
   );
-  const secretsKey = new gcp.kms.CryptoKey(
+  const secretsKey = new kms.CryptoKey(
     "secrets-key",
     {
       keyRing: keyRing.id,
@@ -92,7 +98,7 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
   // --- platform images and the release identity -----------------------------------------------------------------
   // Immutable tags: a tag, once pushed, never points at other bytes; stacks pin digests anyway.
   // https://cloud.google.com/artifact-registry/docs/docker/manage-images#immutable-tags
-  const repository = new gcp.artifactregistry.Repository(
+  const repository = new artifactregistry.Repository(
     "platform-images",
     {
       project,
@@ -105,13 +111,13 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
     },
     { protect: true, dependsOn: [apis["artifactregistry.googleapis.com"]] },
   );
-  const release = new gcp.serviceaccount.Account(
+  const release = new serviceaccount.Account(
     "release",
     { project, accountId: cfg.releaseAccountId, displayName: "Gumstack release: publishes platform images" },
     { dependsOn: [apis["iam.googleapis.com"]] },
   );
   // The one write grant on the repository, on the repository only (never project-wide).
-  new gcp.artifactregistry.RepositoryIamMember("platform-images-release-writer", {
+  new artifactregistry.RepositoryIamMember("platform-images-release-writer", {
     project,
     location: region,
     repository: repository.repositoryId,
@@ -121,7 +127,7 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
   // Who may act as the release identity: the listed releasers (token creator on it) ...
   cfg.releasers.forEach(
     (m, i) =>
-      new gcp.serviceaccount.IAMMember(`release-token-creator-${i}`, {
+      new serviceaccount.IAMMember(`release-token-creator-${i}`, {
         serviceAccountId: release.name,
         role: "roles/iam.serviceAccountTokenCreator",
         member: m,
@@ -131,13 +137,13 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
   let workloadIdentityProvider: pulumi.Output<string> | undefined;
   if (cfg.github) {
     const gh = cfg.github;
-    const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }).apply((p) => p.number!);
-    const pool = new gcp.iam.WorkloadIdentityPool(
+    const projectNumber = organizations.getProjectOutput({ projectId: project }).apply((p) => p.number!);
+    const pool = new iam.WorkloadIdentityPool(
       "github-pool",
       { project, workloadIdentityPoolId: gh.poolId, displayName: "GitHub Actions", description: `Workflows of ${gh.repository}` },
       { dependsOn: [apis["iam.googleapis.com"], apis["sts.googleapis.com"]] },
     );
-    const provider = new gcp.iam.WorkloadIdentityPoolProvider("github-provider", {
+    const provider = new iam.WorkloadIdentityPoolProvider("github-provider", {
       project,
       workloadIdentityPoolId: pool.workloadIdentityPoolId,
       workloadIdentityPoolProviderId: "github-actions",
@@ -150,7 +156,7 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
       attributeCondition: githubCondition(gh.repository, gh.ref),
       oidc: { issuerUri: GITHUB_ISSUER },
     });
-    new gcp.serviceaccount.IAMMember(
+    new serviceaccount.IAMMember(
       "release-github-workload-identity",
       {
         serviceAccountId: release.name,
@@ -167,7 +173,7 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
   // knows no stack): its deployer must set the repository's IAM policy. A custom role with exactly that, on the
   // repository only; no registry role with write. (Whoever may set IAM policy could grant write: deployers are
   // trusted like the release identity's owners, README "Who may write the platform images".)
-  const grantor = new gcp.projects.IAMCustomRole(
+  const grantor = new projects.IAMCustomRole(
     "platform-images-grantor",
     {
       project,
@@ -184,13 +190,13 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
     { dependsOn: [apis["iam.googleapis.com"]] },
   );
   cfg.deployers.forEach((m, i) => {
-    new gcp.storage.BucketIAMMember(`state-deployer-${i}`, { bucket: state.name, role: "roles/storage.objectAdmin", member: m });
-    new gcp.kms.CryptoKeyIAMMember(`secrets-deployer-${i}`, {
+    new storage.BucketIAMMember(`state-deployer-${i}`, { bucket: state.name, role: "roles/storage.objectAdmin", member: m });
+    new kms.CryptoKeyIAMMember(`secrets-deployer-${i}`, {
       cryptoKeyId: secretsKey.id,
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
       member: m,
     });
-    new gcp.artifactregistry.RepositoryIamMember(`platform-images-deployer-${i}`, {
+    new artifactregistry.RepositoryIamMember(`platform-images-deployer-${i}`, {
       project,
       location: region,
       repository: repository.repositoryId,

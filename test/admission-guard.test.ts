@@ -4,7 +4,7 @@
 // applied), a DomainMapping and the namespace are admitted; each single violation of each class is refused with
 // its message, on CREATE and UPDATE; UPDATEs that only scale are never refused. Then the CEL cost bound, and the
 // Pulumi component under mocks.
-import * as k8s from "@pulumi/kubernetes";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { Configuration, Revision, Service } from "@kubernetes-models/knative/serving.knative.dev/v1";
 import { DomainMapping } from "@kubernetes-models/knative/serving.knative.dev/v1beta1";
@@ -1279,7 +1279,7 @@ describe("AdmissionGuard component", () => {
       "test",
       false,
     );
-    const provider = new k8s.Provider("cluster", {});
+    const provider = new K8sProvider("cluster", {});
     const guard = new AdmissionGuard("guard", { ...ARGS, provider });
     const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
     const urns = await Promise.all([...guard.policies, ...guard.bindings].map((r) => outputOf(r.urn)));

@@ -1,4 +1,6 @@
-import * as gcp from "@pulumi/gcp";
+import * as projects from "../components/sdk/gcp/projects.js";
+import * as secretmanager from "../components/sdk/gcp/secretmanager.js";
+import * as serviceaccount from "../components/sdk/gcp/serviceaccount.js";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { one, record } from "./support/harness.js";
@@ -6,8 +8,8 @@ import { one, record } from "./support/harness.js";
 describe("offline plan recorder", () => {
   it("records inputs, parents and real dependency edges", async () => {
     const resources = await record(() => {
-      const sa = new gcp.serviceaccount.Account("nodes", { accountId: "gke-nodes", project: "gumstack-test" });
-      new gcp.projects.IAMMember("nodes-logging", {
+      const sa = new serviceaccount.Account("nodes", { accountId: "gke-nodes", project: "gumstack-test" });
+      new projects.IAMMember("nodes-logging", {
         project: "gumstack-test",
         role: "roles/logging.logWriter",
         member: pulumi.interpolate`serviceAccount:${sa.email}`,
@@ -23,7 +25,7 @@ describe("offline plan recorder", () => {
 
   it("masks secrets in inputs and outputs", async () => {
     const resources = await record(() => {
-      new gcp.secretmanager.SecretVersion("pw", { secret: "s", secretData: pulumi.secret("hunter2-plaintext") });
+      new secretmanager.SecretVersion("pw", { secret: "s", secretData: pulumi.secret("hunter2-plaintext") });
     });
     const text = JSON.stringify(resources);
     expect(text).not.toContain("hunter2-plaintext");

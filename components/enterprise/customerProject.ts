@@ -1,4 +1,7 @@
-import * as gcp from "@pulumi/gcp";
+import * as billing from "../sdk/gcp/billing.js";
+import * as organizations from "../sdk/gcp/organizations.js";
+import type * as types from "@pulumi/gcp/types/index.js";
+import { Provider as GcpProvider } from "@pulumi/gcp/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface CustomerProjectArgs {
@@ -30,7 +33,7 @@ export interface CustomerProjectArgs {
 }
 
 /** Budget threshold rules for the fractions, each on current spend. */
-export function budgetThresholdRules(thresholds: readonly number[]): gcp.types.input.billing.BudgetThresholdRule[] {
+export function budgetThresholdRules(thresholds: readonly number[]): types.input.billing.BudgetThresholdRule[] {
   return [...thresholds].sort((a, b) => a - b).map((thresholdPercent) => ({ thresholdPercent, spendBasis: "CURRENT_SPEND" }));
 }
 
@@ -40,17 +43,17 @@ export function budgetThresholdRules(thresholds: readonly number[]): gcp.types.i
  */
 export class CustomerProject extends pulumi.ComponentResource {
   /** The created project; every resource of the customer's stack names `projectId` explicitly. */
-  readonly project: gcp.organizations.Project;
+  readonly project: organizations.Project;
   /** The project id, resolved only once the project exists (so dependents wait for it). */
   readonly projectId: pulumi.Output<string>;
   /** The project number. */
   readonly projectNumber: pulumi.Output<string>;
-  readonly budget: gcp.billing.Budget;
+  readonly budget: billing.Budget;
 
   constructor(name: string, args: CustomerProjectArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:enterprise:CustomerProject", name, {}, opts);
 
-    this.project = new gcp.organizations.Project(
+    this.project = new organizations.Project(
       `${name}-project`,
       {
         projectId: args.projectId,
@@ -69,12 +72,12 @@ export class CustomerProject extends pulumi.ComponentResource {
     this.projectNumber = this.project.number;
 
     // Budgets are billing-account resources; the API needs a quota project for service-account callers.
-    const billingProvider = new gcp.Provider(
+    const billingProvider = new GcpProvider(
       `${name}-billing`,
       { project: args.quotaProject, billingProject: args.quotaProject, userProjectOverride: true },
       { parent: this },
     );
-    this.budget = new gcp.billing.Budget(
+    this.budget = new billing.Budget(
       `${name}-budget`,
       {
         billingAccount: args.billingAccount,

@@ -5,10 +5,11 @@
 // Metrics and sources: docs/edge-egress-ops.md. Policies exist with or without notification channels
 // (NotificationChannels): without one, an incident still opens in Cloud Monitoring (Alerting page, API), it just
 // notifies no one.
-import * as gcp from "@pulumi/gcp";
+import * as monitoring from "../sdk/gcp/monitoring.js";
+import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 
-type Condition = gcp.types.input.monitoring.AlertPolicyCondition;
+type Condition = types.input.monitoring.AlertPolicyCondition;
 
 /** Uptime-check metrics (https://cloud.google.com/monitoring/api/metrics_gcp_i_o#gcp-monitoring). */
 export const UPTIME_CHECK_PASSED = "monitoring.googleapis.com/uptime_check/check_passed";
@@ -221,7 +222,7 @@ export class Alerting extends pulumi.ComponentResource {
   /** Uptime check ids by target ("api", "canary"): the `check_id` label of the uptime metrics. */
   readonly uptimeCheckIds: Readonly<Record<string, pulumi.Output<string>>>;
   /** Alert policies by purpose. */
-  readonly policies: Readonly<Record<string, gcp.monitoring.AlertPolicy>>;
+  readonly policies: Readonly<Record<string, monitoring.AlertPolicy>>;
 
   constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:Alerting", name, {}, opts);
@@ -231,7 +232,7 @@ export class Alerting extends pulumi.ComponentResource {
     const env = args.environment;
     const notificationChannels = [...(args.notificationChannels ?? [])];
     const policy = (key: string, displayName: string, conditions: pulumi.Input<pulumi.Input<Condition>[]>, documentation: string) =>
-      new gcp.monitoring.AlertPolicy(
+      new monitoring.AlertPolicy(
         `${name}-${key}`,
         {
           project: args.project,
@@ -249,7 +250,7 @@ export class Alerting extends pulumi.ComponentResource {
     const uptime = (key: string, t: UptimeTarget) => {
       if (!/^[a-z0-9.-]+$/.test(t.host)) throw new Error(`alerting ${name}: "${t.host}" is not a host name`);
       if (!t.path.startsWith("/")) throw new Error(`alerting ${name}: uptime path "${t.path}" must start with /`);
-      return new gcp.monitoring.UptimeCheckConfig(
+      return new monitoring.UptimeCheckConfig(
         `${name}-uptime-${key}`,
         {
           project: args.project,
@@ -272,7 +273,7 @@ export class Alerting extends pulumi.ComponentResource {
 
     const apiCheck = uptime("api", args.api);
     const checks: Record<string, pulumi.Output<string>> = { api: apiCheck.uptimeCheckId };
-    const policies: Record<string, gcp.monitoring.AlertPolicy> = {};
+    const policies: Record<string, monitoring.AlertPolicy> = {};
     policies.apiUptime = policy(
       "api-uptime",
       `${args.api.host} down`,

@@ -1,4 +1,5 @@
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
+import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { daysToDuration } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
@@ -8,10 +9,7 @@ import type { ProjectApis } from "./projectServices.js";
  * SHA, so "tagged" says nothing about being in use), and KEEP the `keepRecentVersions` most recent versions of
  * each image, so the images still deployed survive however old they are. A KEEP match wins over a DELETE.
  */
-export function cleanupPolicies(
-  retentionDays: number,
-  keepRecentVersions: number,
-): gcp.types.input.artifactregistry.RepositoryCleanupPolicy[] {
+export function cleanupPolicies(retentionDays: number, keepRecentVersions: number): types.input.artifactregistry.RepositoryCleanupPolicy[] {
   if (!Number.isInteger(retentionDays) || retentionDays < 1)
     throw new Error(`retentionDays must be a positive integer, got ${retentionDays}`);
   if (!Number.isInteger(keepRecentVersions) || keepRecentVersions < 1) {
@@ -101,16 +99,16 @@ export interface ArtifactRegistryArgs {
  * Protected: its CMEK key can't change without replacing it, and replacing it would delete every deployed image.
  */
 export class ArtifactRegistry extends pulumi.ComponentResource {
-  readonly repository: gcp.artifactregistry.Repository;
+  readonly repository: artifactregistry.Repository;
   /** `<region>-docker.pkg.dev/<project>/<repository>`, the prefix of every tenant image reference. */
   readonly repositoryUrl: pulumi.Output<string>;
   /** The release identity's writer grant on this repository (publisherEmail), when one is set. */
-  readonly publisherGrant?: gcp.artifactregistry.RepositoryIamMember;
+  readonly publisherGrant?: artifactregistry.RepositoryIamMember;
 
   constructor(name: string, args: ArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:ArtifactRegistry", name, {}, opts);
 
-    this.repository = new gcp.artifactregistry.Repository(
+    this.repository = new artifactregistry.Repository(
       `${name}-docker`,
       {
         project: args.project,
@@ -138,7 +136,7 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
     if (args.publisherEmail !== undefined) {
       // Repository-level, additive: the release identity may push (and, with writer, delete versions: see
       // docs/build-plane.md) in this one repository, and holds nothing else in this project.
-      this.publisherGrant = new gcp.artifactregistry.RepositoryIamMember(
+      this.publisherGrant = new artifactregistry.RepositoryIamMember(
         `${name}-publisher-writer`,
         {
           project: this.repository.project,

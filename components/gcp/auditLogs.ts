@@ -1,7 +1,7 @@
 // Data Access audit logs for the services that hold the platform's secrets and data. Admin Activity logs are
 // always on; Data Access logs (who read or wrote which key or row set) are off by default except for BigQuery
 // and must be enabled per service (https://cloud.google.com/logging/docs/audit/configure-data-access).
-import * as gcp from "@pulumi/gcp";
+import * as projects from "../sdk/gcp/projects.js";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Services whose data reads and writes are audited: Cloud KMS (every encrypt/decrypt) and Spanner. */
@@ -26,7 +26,7 @@ export interface DataAccessAuditLogsArgs {
  */
 export class DataAccessAuditLogs extends pulumi.ComponentResource {
   /** Audit configs by service. */
-  readonly configs: Readonly<Record<string, gcp.projects.IAMAuditConfig>>;
+  readonly configs: Readonly<Record<string, projects.IAMAuditConfig>>;
 
   constructor(name: string, args: DataAccessAuditLogsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:DataAccessAuditLogs", name, {}, opts);
@@ -34,11 +34,11 @@ export class DataAccessAuditLogs extends pulumi.ComponentResource {
     if (services.length === 0) throw new Error(`audit logs ${name}: name at least one service`);
     if (new Set(services).size !== services.length)
       throw new Error(`audit logs ${name}: a service is listed twice (${services.join(", ")})`);
-    const configs: Record<string, gcp.projects.IAMAuditConfig> = {};
+    const configs: Record<string, projects.IAMAuditConfig> = {};
     for (const service of services) {
       if (!/^[a-z0-9-]+\.googleapis\.com$/.test(service))
         throw new Error(`audit logs ${name}: "${service}" is not a service name such as spanner.googleapis.com`);
-      configs[service] = new gcp.projects.IAMAuditConfig(
+      configs[service] = new projects.IAMAuditConfig(
         `${name}-${service.split(".")[0]}`,
         {
           project: args.project,

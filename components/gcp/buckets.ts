@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as storage from "../sdk/gcp/storage.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RANDOM_SUFFIX_BYTES, bucketName } from "./naming.js";
@@ -52,7 +52,7 @@ export interface BucketsArgs {
  */
 export class Buckets extends pulumi.ComponentResource {
   /** Buckets by purpose. */
-  readonly buckets: Readonly<Record<string, gcp.storage.Bucket>>;
+  readonly buckets: Readonly<Record<string, storage.Bucket>>;
   /** The random part of the bucket names, when `randomSuffix` is on. */
   readonly nameSuffix?: random.RandomId;
 
@@ -72,9 +72,9 @@ export class Buckets extends pulumi.ComponentResource {
       : undefined;
     const suffix: pulumi.Output<string | undefined> = this.nameSuffix ? this.nameSuffix.hex : pulumi.output(undefined);
 
-    const buckets: Record<string, gcp.storage.Bucket> = {};
+    const buckets: Record<string, storage.Bucket> = {};
     for (const purpose of args.purposes) {
-      buckets[purpose] = new gcp.storage.Bucket(
+      buckets[purpose] = new storage.Bucket(
         `${name}-${purpose}`,
         {
           project: args.project,

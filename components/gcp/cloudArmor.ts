@@ -11,7 +11,8 @@
 // before the default one. Preconfigured WAF rules come first and only deny (no match: evaluation goes on).
 // Each expression stays within Cloud Armor's five subexpressions
 // (https://cloud.google.com/armor/docs/rules-language-reference): the API-only WAF rules use three.
-import * as gcp from "@pulumi/gcp";
+import * as compute from "../sdk/gcp/compute.js";
+import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { boundedName } from "./naming.js";
 
@@ -53,7 +54,7 @@ export const WAF_RULES: readonly {
 ];
 
 /** One rule of the policy, in the provider's input shape. */
-export type ArmorRule = gcp.types.input.compute.SecurityPolicyRule;
+export type ArmorRule = types.input.compute.SecurityPolicyRule;
 
 export interface ArmorRuleSettings {
   /** The platform domain: MCP servers are `<server>.<domain>`. */
@@ -194,7 +195,7 @@ export interface CloudArmorPolicyArgs {
 
 /** A Cloud Armor backend security policy (type CLOUD_ARMOR) for the edge's backend services. */
 export class CloudArmorPolicy extends pulumi.ComponentResource {
-  readonly policy: gcp.compute.SecurityPolicy;
+  readonly policy: compute.SecurityPolicy;
   /** The policy's name: what GCPBackendPolicy.spec.default.securityPolicy refers to. */
   readonly name: pulumi.Output<string>;
 
@@ -208,7 +209,7 @@ export class CloudArmorPolicy extends pulumi.ComponentResource {
       apiRequestsPerMinutePerClient: args.apiRequestsPerMinutePerClient ?? 600,
       wafPreview: args.wafPreview ?? false,
     });
-    this.policy = new gcp.compute.SecurityPolicy(
+    this.policy = new compute.SecurityPolicy(
       `${name}-policy`,
       {
         project: args.project,

@@ -4,7 +4,8 @@
 // mints a token per build (generateAccessToken, lifetime at most the build deadline) and hands it to the build's
 // `push` step in a Secret mounted only there (components/kubernetes/buildJob.ts). No Kubernetes ServiceAccount
 // is bound to it by Workload Identity: no pod holds this identity, a token of it exists only per build.
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
+import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
 import * as pulumi from "@pulumi/pulumi";
 import { boundedName } from "./naming.js";
 
@@ -37,17 +38,17 @@ export interface ImagePusherArgs {
 
 export class ImagePusher extends pulumi.ComponentResource {
   /** The pusher service account. */
-  readonly account: gcp.serviceaccount.Account;
+  readonly account: serviceaccount.Account;
   /** Its email: the backend's generateAccessToken target. */
   readonly email: pulumi.Output<string>;
   /** writer on the tenant MCP repository. */
-  readonly repositoryGrant: gcp.artifactregistry.RepositoryIamMember;
+  readonly repositoryGrant: artifactregistry.RepositoryIamMember;
   /** tokenCreator for the backend on this account. */
-  readonly tokenMinterGrant: gcp.serviceaccount.IAMMember;
+  readonly tokenMinterGrant: serviceaccount.IAMMember;
 
   constructor(name: string, args: ImagePusherArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:ImagePusher", name, {}, opts);
-    this.account = new gcp.serviceaccount.Account(
+    this.account = new serviceaccount.Account(
       `${name}-account`,
       {
         project: args.project,
@@ -58,7 +59,7 @@ export class ImagePusher extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn ?? [] },
     );
     this.email = this.account.email;
-    this.repositoryGrant = new gcp.artifactregistry.RepositoryIamMember(
+    this.repositoryGrant = new artifactregistry.RepositoryIamMember(
       `${name}-repository-writer`,
       {
         project: args.repository.project,
@@ -69,7 +70,7 @@ export class ImagePusher extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.tokenMinterGrant = new gcp.serviceaccount.IAMMember(
+    this.tokenMinterGrant = new serviceaccount.IAMMember(
       `${name}-token-minter`,
       { serviceAccountId: this.account.name, role: PUSHER_TOKEN_CREATOR_ROLE, member: args.tokenMinter },
       { parent: this },

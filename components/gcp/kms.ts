@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as kms from "../sdk/gcp/kms.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { KEY_PURPOSES, type KeyPurpose, RANDOM_SUFFIX_BYTES, keyRingName } from "./naming.js";
@@ -72,13 +72,13 @@ export interface KmsArgs {
  * agents; resources encrypted with a key must `dependsOn` `grants[purpose]`.
  */
 export class Kms extends pulumi.ComponentResource {
-  readonly keyRing: gcp.kms.KeyRing;
+  readonly keyRing: kms.KeyRing;
   /** The random part of the key ring name, when `randomSuffix` is on. */
   readonly nameSuffix?: random.RandomId;
   /** Keys by purpose; pass `keys[purpose].id` as the CMEK key name. */
-  readonly keys: Readonly<Record<KeyPurpose, gcp.kms.CryptoKey>>;
+  readonly keys: Readonly<Record<KeyPurpose, kms.CryptoKey>>;
   /** Encrypter/decrypter grants by purpose, one per agent of the key. */
-  readonly grants: Readonly<Record<KeyPurpose, readonly gcp.kms.CryptoKeyIAMMember[]>>;
+  readonly grants: Readonly<Record<KeyPurpose, readonly kms.CryptoKeyIAMMember[]>>;
 
   constructor(name: string, args: KmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:Kms", name, {}, opts);
@@ -92,16 +92,16 @@ export class Kms extends pulumi.ComponentResource {
     const ringName = this.nameSuffix
       ? this.nameSuffix.hex.apply((hex) => keyRingName(args.environment, hex))
       : keyRingName(args.environment, args.keyRingSuffix);
-    this.keyRing = new gcp.kms.KeyRing(
+    this.keyRing = new kms.KeyRing(
       `${name}-ring`,
       { project: args.project, location: args.region, name: ringName },
       { parent: this, protect: true, dependsOn: [args.apis.cloudkms] },
     );
 
-    const keys: Partial<Record<KeyPurpose, gcp.kms.CryptoKey>> = {};
-    const grants: Partial<Record<KeyPurpose, gcp.kms.CryptoKeyIAMMember[]>> = {};
+    const keys: Partial<Record<KeyPurpose, kms.CryptoKey>> = {};
+    const grants: Partial<Record<KeyPurpose, kms.CryptoKeyIAMMember[]>> = {};
     for (const purpose of KEY_PURPOSES) {
-      const key = new gcp.kms.CryptoKey(
+      const key = new kms.CryptoKey(
         `${name}-${purpose}`,
         {
           keyRing: this.keyRing.id,
@@ -117,15 +117,15 @@ export class Kms extends pulumi.ComponentResource {
       keys[purpose] = key;
       grants[purpose] = KEY_AGENTS[purpose].map((kind) => {
         const agent = args.agents[kind];
-        return new gcp.kms.CryptoKeyIAMMember(
+        return new kms.CryptoKeyIAMMember(
           `${name}-${purpose}-${kind}`,
           { cryptoKeyId: key.id, role: ENCRYPTER_DECRYPTER, member: agent.member },
           { parent: this, dependsOn: [...agent.dependsOn] },
         );
       });
     }
-    this.keys = keys as Record<KeyPurpose, gcp.kms.CryptoKey>;
-    this.grants = grants as Record<KeyPurpose, gcp.kms.CryptoKeyIAMMember[]>;
+    this.keys = keys as Record<KeyPurpose, kms.CryptoKey>;
+    this.grants = grants as Record<KeyPurpose, kms.CryptoKeyIAMMember[]>;
 
     this.registerOutputs({
       keyRingId: this.keyRing.id,

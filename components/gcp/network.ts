@@ -1,4 +1,5 @@
-import * as gcp from "@pulumi/gcp";
+import * as compute from "../sdk/gcp/compute.js";
+import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../src/config/schema.js";
 import { boundedName } from "./naming.js";
@@ -130,20 +131,20 @@ export const DEFAULT_CONTROL_PLANE_WEBHOOK_PORTS: readonly number[] = [8443];
  * object times out at its webhook ("failed calling webhook ... context deadline exceeded").
  */
 export class Network extends pulumi.ComponentResource {
-  readonly network: gcp.compute.Network;
-  readonly subnetwork: gcp.compute.Subnetwork;
-  readonly router: gcp.compute.Router;
+  readonly network: compute.Network;
+  readonly subnetwork: compute.Subnetwork;
+  readonly router: compute.Router;
   /** The platform's NAT (node range, system/backend pods). Depend on it before node pools come up. */
-  readonly nat: gcp.compute.RouterNat;
+  readonly nat: compute.RouterNat;
   /** The tenants' NAT (the MCP pod range only). The MCP pool waits for it. */
-  readonly tenantNat: gcp.compute.RouterNat;
+  readonly tenantNat: compute.RouterNat;
   /** Reserved external addresses of the platform's NAT (for allow-lists such as ClickHouse Cloud's). */
   readonly platformNatAddresses: pulumi.Output<string[]>;
   /** Reserved external addresses of the tenants' NAT (what MCP servers' outbound calls come from). */
   readonly tenantNatAddresses: pulumi.Output<string[]>;
-  readonly loadBalancerFirewall: gcp.compute.Firewall;
+  readonly loadBalancerFirewall: compute.Firewall;
   /** Lets the private control plane call admission webhooks on their pod ports. */
-  readonly controlPlaneWebhookFirewall: gcp.compute.Firewall;
+  readonly controlPlaneWebhookFirewall: compute.Firewall;
   /** Secondary range names for the cluster's ipAllocationPolicy. */
   readonly podRangeName = POD_RANGE_NAME;
   readonly serviceRangeName = SERVICE_RANGE_NAME;
@@ -155,7 +156,7 @@ export class Network extends pulumi.ComponentResource {
     const base = ["gumstack", args.environment];
     const computeApi = { dependsOn: [args.apis.compute] };
 
-    this.network = new gcp.compute.Network(
+    this.network = new compute.Network(
       `${name}-vpc`,
       {
         project: args.project,
@@ -169,7 +170,7 @@ export class Network extends pulumi.ComponentResource {
       { parent: this, ...computeApi },
     );
 
-    this.subnetwork = new gcp.compute.Subnetwork(
+    this.subnetwork = new compute.Subnetwork(
       `${name}-gke`,
       {
         project: args.project,
@@ -196,7 +197,7 @@ export class Network extends pulumi.ComponentResource {
       { parent: this, ...computeApi },
     );
 
-    this.router = new gcp.compute.Router(
+    this.router = new compute.Router(
       `${name}-router`,
       {
         project: args.project,
@@ -217,13 +218,13 @@ export class Network extends pulumi.ComponentResource {
       key: "platform" | "tenant",
       logical: string,
       settings: NatGatewaySettings,
-      subnetwork: gcp.types.input.compute.RouterNatSubnetwork,
+      subnetwork: types.input.compute.RouterNatSubnetwork,
     ) => {
       checkNatGateway(`network ${name}: the ${key} NAT`, settings);
       const addresses = Array.from(
         { length: settings.addresses },
         (_, i) =>
-          new gcp.compute.Address(
+          new compute.Address(
             `${name}-nat-${key}-ip-${i}`,
             {
               project: args.project,
@@ -237,7 +238,7 @@ export class Network extends pulumi.ComponentResource {
             { parent: this, ...computeApi, protect: true },
           ),
       );
-      const nat = new gcp.compute.RouterNat(
+      const nat = new compute.RouterNat(
         logical,
         {
           project: args.project,
@@ -278,7 +279,7 @@ export class Network extends pulumi.ComponentResource {
     this.platformNatAddresses = platform.addresses;
     this.tenantNatAddresses = tenant.addresses;
 
-    this.loadBalancerFirewall = new gcp.compute.Firewall(
+    this.loadBalancerFirewall = new compute.Firewall(
       `${name}-allow-google-lb`,
       {
         project: args.project,
@@ -295,7 +296,7 @@ export class Network extends pulumi.ComponentResource {
       { parent: this, ...computeApi },
     );
 
-    this.controlPlaneWebhookFirewall = new gcp.compute.Firewall(
+    this.controlPlaneWebhookFirewall = new compute.Firewall(
       `${name}-allow-control-plane-webhooks`,
       {
         project: args.project,

@@ -1,6 +1,6 @@
 // Cloud Monitoring email notification channels, one per address: the platform's alert policies (Alerting) and
 // the isolation canary's notify them. Created once, before both, so neither depends on the other.
-import * as gcp from "@pulumi/gcp";
+import * as monitoring from "../sdk/gcp/monitoring.js";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface NotificationChannelsArgs {
@@ -24,7 +24,7 @@ export function checkEmails(what: string, emails: readonly string[]): void {
 
 /** Email notification channels; `names` is what AlertPolicy.notificationChannels takes. */
 export class NotificationChannels extends pulumi.ComponentResource {
-  readonly channels: gcp.monitoring.NotificationChannel[];
+  readonly channels: monitoring.NotificationChannel[];
   /** Channel resource names (projects/<project>/notificationChannels/<id>). */
   readonly names: pulumi.Output<string>[];
 
@@ -34,7 +34,7 @@ export class NotificationChannels extends pulumi.ComponentResource {
     checkEmails(`notification channels ${name}`, emails);
     this.channels = emails.map(
       (email, i) =>
-        new gcp.monitoring.NotificationChannel(
+        new monitoring.NotificationChannel(
           `${name}-email-${i}`,
           { project: args.project, type: "email", displayName: `Gumstack ${args.environment}: ${email}`, labels: { email_address: email } },
           { parent: this, dependsOn: args.dependsOn ?? [] },

@@ -1,4 +1,6 @@
-import * as gcp from "@pulumi/gcp";
+import * as organizations from "../sdk/gcp/organizations.js";
+import * as projects from "../sdk/gcp/projects.js";
+import * as storage from "../sdk/gcp/storage.js";
 import * as pulumi from "@pulumi/pulumi";
 
 /** APIs every Gumstack project enables, by short name (`<name>.googleapis.com`). */
@@ -57,7 +59,7 @@ export interface ServiceAgent {
 }
 
 export type ServiceAgents = Readonly<Record<AgentKind, ServiceAgent>>;
-export type ProjectApis = Readonly<Record<CoreApi, gcp.projects.Service>> & { readonly billingbudgets?: gcp.projects.Service };
+export type ProjectApis = Readonly<Record<CoreApi, projects.Service>> & { readonly billingbudgets?: projects.Service };
 
 export interface ProjectServicesArgs {
   /** Project to enable the APIs in. Required; never the provider default (enterprise stacks create the project). */
@@ -72,9 +74,9 @@ export interface ProjectServicesArgs {
 }
 
 /**
- * The project's APIs and the service agents the CMEK grants need. Each API is a `gcp.projects.Service` left
+ * The project's APIs and the service agents the CMEK grants need. Each API is a `projects.Service` left
  * enabled on destroy (disabling APIs under live resources breaks them). The container, spanner and
- * artifactregistry agents are created explicitly with `gcp.projects.ServiceIdentity` (each is its API's primary
+ * artifactregistry agents are created explicitly with `projects.ServiceIdentity` (each is its API's primary
  * agent); the Compute Engine agent (`compute-system`) has no ServiceIdentity support and is created when the
  * Compute API is enabled; the Cloud Storage agent is created by the storage `getProjectServiceAccount` call.
  *
@@ -92,16 +94,16 @@ export class ProjectServices extends pulumi.ComponentResource {
   /** Service agents by kind, with email, member and the resources they need. */
   readonly agents: ServiceAgents;
   /** The explicitly created service identities. */
-  readonly identities: Readonly<Record<"container" | "spanner" | "artifactregistry", gcp.projects.ServiceIdentity>>;
+  readonly identities: Readonly<Record<"container" | "spanner" | "artifactregistry", projects.ServiceIdentity>>;
   /** The project number the agent emails are built from. */
   readonly projectNumber: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:ProjectServices", name, {}, opts);
 
-    const apis: Partial<Record<PlatformApi, gcp.projects.Service>> = {};
+    const apis: Partial<Record<PlatformApi, projects.Service>> = {};
     for (const api of platformApis({ billingBudgets: args.billingBudgets ?? false })) {
-      apis[api] = new gcp.projects.Service(
+      apis[api] = new projects.Service(
         `${name}-${api}`,
         {
           project: args.project,
@@ -118,10 +120,10 @@ export class ProjectServices extends pulumi.ComponentResource {
     this.projectNumber =
       args.projectNumber !== undefined
         ? pulumi.output(args.projectNumber)
-        : gcp.organizations.getProjectOutput({ projectId: args.project }, { parent: this }).number;
+        : organizations.getProjectOutput({ projectId: args.project }, { parent: this }).number;
 
     const identity = (kind: "container" | "spanner" | "artifactregistry") =>
-      new gcp.projects.ServiceIdentity(
+      new projects.ServiceIdentity(
         `${name}-${kind}-agent`,
         { project: args.project, service: `${kind}.googleapis.com` },
         { parent: this, dependsOn: [this.apis[kind]] },
@@ -135,7 +137,7 @@ export class ProjectServices extends pulumi.ComponentResource {
     };
 
     // Calling the storage service-account endpoint creates the agent if it does not exist yet.
-    const gcs = gcp.storage.getProjectServiceAccountOutput({ project: args.project }, { parent: this, dependsOn: [this.apis.storage] });
+    const gcs = storage.getProjectServiceAccountOutput({ project: args.project }, { parent: this, dependsOn: [this.apis.storage] });
 
     this.agents = {
       container: agent("container", this.identities.container),

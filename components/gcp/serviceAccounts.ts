@@ -1,4 +1,9 @@
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
+import * as kms from "../sdk/gcp/kms.js";
+import * as projects from "../sdk/gcp/projects.js";
+import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
+import * as spanner from "../sdk/gcp/spanner.js";
+import * as storage from "../sdk/gcp/storage.js";
 import * as pulumi from "@pulumi/pulumi";
 import { ENCRYPTER_DECRYPTER } from "./kms.js";
 import { boundedName } from "./naming.js";
@@ -75,9 +80,9 @@ export interface ServiceAccountsArgs {
  */
 export class ServiceAccounts extends pulumi.ComponentResource {
   /** Each node pool runs as its own account, never the Compute Engine default account. */
-  readonly nodes: Readonly<Record<NodePoolRole, gcp.serviceaccount.Account>>;
+  readonly nodes: Readonly<Record<NodePoolRole, serviceaccount.Account>>;
   /** The backend's Google identity; bind roles/iam.workloadIdentityUser on it to the backend's KSA. */
-  readonly backend: gcp.serviceaccount.Account;
+  readonly backend: serviceaccount.Account;
   /** Every grant, for ordering workloads after their permissions. */
   readonly grants: readonly pulumi.CustomResource[];
 
@@ -85,7 +90,7 @@ export class ServiceAccounts extends pulumi.ComponentResource {
     super("gumstack:gcp:ServiceAccounts", name, {}, opts);
 
     const account = (key: string, role: string, displayName: string, description: string) =>
-      new gcp.serviceaccount.Account(
+      new serviceaccount.Account(
         `${name}-${key}`,
         { project: args.project, accountId: accountId(role, args.environment), displayName, description },
         { parent: this, dependsOn: [args.apis.iam] },
@@ -95,7 +100,7 @@ export class ServiceAccounts extends pulumi.ComponentResource {
       backend: "platform images",
       mcp: "tenant MCP images",
     };
-    const nodes = {} as Record<NodePoolRole, gcp.serviceaccount.Account>;
+    const nodes = {} as Record<NodePoolRole, serviceaccount.Account>;
     for (const role of NODE_POOL_ROLES) {
       nodes[role] = account(
         `nodes-${role}`,
@@ -108,8 +113,8 @@ export class ServiceAccounts extends pulumi.ComponentResource {
     this.backend = account("backend", "backend", "Gumstack backend", "Workload Identity of the backend API");
 
     const grants: pulumi.CustomResource[] = [];
-    const repoGrant = (key: string, repo: RepositoryInput, sa: gcp.serviceaccount.Account) =>
-      new gcp.artifactregistry.RepositoryIamMember(
+    const repoGrant = (key: string, repo: RepositoryInput, sa: serviceaccount.Account) =>
+      new artifactregistry.RepositoryIamMember(
         `${name}-${key}`,
         { project: repo.project, location: repo.location, repository: repo.repositoryId, role: IMAGE_READER_ROLE, member: sa.member },
         { parent: this },
@@ -119,7 +124,7 @@ export class ServiceAccounts extends pulumi.ComponentResource {
       for (const role of NODE_PROJECT_ROLES) {
         const short = role.replace(/^roles\//, "").replace(/\./g, "-");
         grants.push(
-          new gcp.projects.IAMMember(
+          new projects.IAMMember(
             `${name}-nodes-${pool}-${short}`,
             { project: args.project, role, member: nodes[pool].member },
             { parent: this },
@@ -136,7 +141,7 @@ export class ServiceAccounts extends pulumi.ComponentResource {
     // Keyed by database id / bucket purpose: stable names, so reordering never replaces (and drops) a binding.
     for (const [id, db] of Object.entries(args.databases)) {
       grants.push(
-        new gcp.spanner.DatabaseIAMMember(
+        new spanner.DatabaseIAMMember(
           `${name}-backend-db-${id}`,
           { project: db.project, instance: db.instance, database: db.name, role: DATABASE_ROLE, member: this.backend.member },
           { parent: this },
@@ -145,7 +150,7 @@ export class ServiceAccounts extends pulumi.ComponentResource {
     }
     for (const [purpose, bucket] of Object.entries(args.buckets ?? {})) {
       grants.push(
-        new gcp.storage.BucketIAMMember(
+        new storage.BucketIAMMember(
           `${name}-backend-bucket-${purpose}`,
           { bucket: bucket.name, role: BUCKET_OBJECT_ROLE, member: this.backend.member },
           { parent: this },
@@ -154,7 +159,7 @@ export class ServiceAccounts extends pulumi.ComponentResource {
     }
     for (const [key, cryptoKeyId] of Object.entries(args.backendCryptoKeys ?? {})) {
       grants.push(
-        new gcp.kms.CryptoKeyIAMMember(
+        new kms.CryptoKeyIAMMember(
           `${name}-backend-key-${key}`,
           { cryptoKeyId, role: ENCRYPTER_DECRYPTER, member: this.backend.member },
           { parent: this },

@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as spanner from "../sdk/gcp/spanner.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../src/config/schema.js";
 import { boundedName, daysToDuration } from "./naming.js";
@@ -56,11 +56,11 @@ export interface SpannerArgs {
  * `enableDropProtection` (which also blocks deleting the instance from any client).
  */
 export class Spanner extends pulumi.ComponentResource {
-  readonly instance: gcp.spanner.Instance;
+  readonly instance: spanner.Instance;
   /** Databases by id. */
-  readonly databases: Readonly<Record<string, gcp.spanner.Database>>;
+  readonly databases: Readonly<Record<string, spanner.Database>>;
   /** Daily backup schedules by database id. */
-  readonly backupSchedules: Readonly<Record<string, gcp.spanner.BackupSchedule>>;
+  readonly backupSchedules: Readonly<Record<string, spanner.BackupSchedule>>;
 
   constructor(name: string, args: SpannerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:Spanner", name, {}, opts);
@@ -69,7 +69,7 @@ export class Spanner extends pulumi.ComponentResource {
     const instanceName = boundedName(["gumstack", args.environment], 30);
     const keyed = [...args.keyGrants];
 
-    this.instance = new gcp.spanner.Instance(
+    this.instance = new spanner.Instance(
       `${name}-instance`,
       {
         project: args.project,
@@ -86,10 +86,10 @@ export class Spanner extends pulumi.ComponentResource {
       { parent: this, protect: true, dependsOn: [args.apis.spanner, ...keyed] },
     );
 
-    const databases: Record<string, gcp.spanner.Database> = {};
-    const schedules: Record<string, gcp.spanner.BackupSchedule> = {};
+    const databases: Record<string, spanner.Database> = {};
+    const schedules: Record<string, spanner.BackupSchedule> = {};
     for (const id of cfg.databases) {
-      const db = new gcp.spanner.Database(
+      const db = new spanner.Database(
         `${name}-${id}`,
         {
           project: args.project,
@@ -104,7 +104,7 @@ export class Spanner extends pulumi.ComponentResource {
         { parent: this, protect: true, dependsOn: keyed },
       );
       databases[id] = db;
-      schedules[id] = new gcp.spanner.BackupSchedule(
+      schedules[id] = new spanner.BackupSchedule(
         `${name}-${id}-daily`,
         {
           project: args.project,

@@ -3,7 +3,7 @@
 // encryption with a Cloud KMS key, Gateway API, Managed Service for Prometheus, deletion protection. The default
 // node pool is removed and the cluster carries no node config (a nodeConfig diff replaces a cluster, fact 13):
 // every node comes from a GkeNodePool.
-import * as gcp from "@pulumi/gcp";
+import * as container from "../sdk/gcp/container.js";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../src/config/cidr.js";
 
@@ -112,7 +112,7 @@ export function workloadPoolOf(project: string): string {
 /** A regional, private, hardened GKE Standard cluster with no node pool of its own. */
 export class GkeCluster extends pulumi.ComponentResource {
   /** The cluster resource. */
-  public readonly cluster: gcp.container.Cluster;
+  public readonly cluster: container.Cluster;
   /** GKE cluster name. */
   public readonly name: pulumi.Output<string>;
   /** Cluster id (projects/<project>/locations/<region>/clusters/<name>); stable for the cluster's life. */
@@ -139,7 +139,7 @@ export class GkeCluster extends pulumi.ComponentResource {
     const window = args.maintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW;
     const workloadPool = workloadPoolOf(args.project);
 
-    this.cluster = new gcp.container.Cluster(
+    this.cluster = new container.Cluster(
       `${name}-cluster`,
       {
         project: args.project,

@@ -8,7 +8,8 @@
 // GKE itself taints `sandbox.gke.io/runtime=gvisor:NoSchedule` and which only pods with runtimeClassName gvisor
 // tolerate (the RuntimeClass carries the toleration and a node selector). The system pool is untainted, so
 // platform pods can land nowhere else.
-import * as gcp from "@pulumi/gcp";
+import * as container from "../sdk/gcp/container.js";
+import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { POOL_LABEL, type PoolRole } from "../platform.js";
 
@@ -109,7 +110,7 @@ export interface GkeNodePoolArgs {
 }
 
 /** The pool's nodeConfig (exported so the tests and the policy pack read exactly what is deployed). */
-export function nodePoolNodeConfig(args: GkeNodePoolArgs): gcp.types.input.container.NodePoolNodeConfig {
+export function nodePoolNodeConfig(args: GkeNodePoolArgs): types.input.container.NodePoolNodeConfig {
   const taints = poolTaints(args.role);
   return {
     machineType: args.machineType,
@@ -134,7 +135,7 @@ export function nodePoolNodeConfig(args: GkeNodePoolArgs): gcp.types.input.conta
 /** A regional, autoscaled, autonamed node pool for one role. */
 export class GkeNodePool extends pulumi.ComponentResource {
   /** The node pool resource. */
-  public readonly nodePool: gcp.container.NodePool;
+  public readonly nodePool: container.NodePool;
   /** The generated pool name. */
   public readonly name: pulumi.Output<string>;
   /** The pool's role. */
@@ -154,7 +155,7 @@ export class GkeNodePool extends pulumi.ComponentResource {
       throw new Error(`node pool ${name}: maxSurge and maxUnavailable must be >= 0 and not both 0`);
     }
 
-    this.nodePool = new gcp.container.NodePool(
+    this.nodePool = new container.NodePool(
       `${name}-pool`,
       {
         // No `name`: Pulumi autonames the pool, so a replacement is created before the old pool is deleted.

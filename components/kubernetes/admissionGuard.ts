@@ -3,22 +3,23 @@
 // A thin constructor over the pure manifest builders in admissionPolicies.ts, which the tests evaluate directly.
 // The contract with the backend (tenant label, tenant images, plain env settings, DomainMapping names) is the
 // doc comment of AdmissionPolicyArgs; the reasons and Knative facts are in docs/admission-guard.md.
-import * as k8s from "@pulumi/kubernetes";
+import * as admissionregistrationv1 from "@pulumi/kubernetes/admissionregistration/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { admissionGuardManifests, type AdmissionPolicyArgs } from "./admissionPolicies.js";
 
 /** The guard's inputs: every AdmissionPolicyArgs field (each documented with its default there) and the provider. */
 export interface AdmissionGuardArgs extends AdmissionPolicyArgs {
   /** Kubernetes provider of the cluster the guard protects. Required; no default (never the ambient kubeconfig). */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
 }
 
 /** ValidatingAdmissionPolicies with Deny bindings scoped to the MCP namespace (see admissionPolicies.ts). */
 export class AdmissionGuard extends pulumi.ComponentResource {
   /** The policies, in the order admissionGuardManifests returns them. */
-  public readonly policies: k8s.admissionregistration.v1.ValidatingAdmissionPolicy[];
+  public readonly policies: admissionregistrationv1.ValidatingAdmissionPolicy[];
   /** One Deny binding per policy, same order. */
-  public readonly bindings: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding[];
+  public readonly bindings: admissionregistrationv1.ValidatingAdmissionPolicyBinding[];
   /** Cluster names of the policies. */
   public readonly policyNames: pulumi.Output<string>[];
 
@@ -31,7 +32,7 @@ export class AdmissionGuard extends pulumi.ComponentResource {
     // Children are `<name>-<id>` (guard-sandbox, guard-images, ...); cluster names are fixed by the manifests.
     this.policies = manifests.policies.map(
       (m, i) =>
-        new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+        new admissionregistrationv1.ValidatingAdmissionPolicy(
           `${name}-${manifests.ids[i]}`,
           { metadata: m.metadata, spec: m.spec },
           childOpts,
@@ -40,7 +41,7 @@ export class AdmissionGuard extends pulumi.ComponentResource {
     this.policyNames = this.policies.map((p) => p.metadata.name);
     this.bindings = manifests.bindings.map(
       (m, i) =>
-        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+        new admissionregistrationv1.ValidatingAdmissionPolicyBinding(
           `${name}-${manifests.ids[i]}`,
           // policyName from the policy's output: the binding waits for its policy.
           { metadata: m.metadata, spec: { ...m.spec, policyName: this.policyNames[i]! } },

@@ -1,9 +1,11 @@
-import * as k8s from "@pulumi/kubernetes";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
+import * as rbacv1 from "@pulumi/kubernetes/rbac/v1/index.js";
+import type * as types from "@pulumi/kubernetes/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface BackendMcpAccessArgs {
   /** Kubernetes provider of the cluster. Required. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Namespace the backend deploys MCP servers into. Default "gumstack-mcp". */
   readonly mcpNamespace?: string;
   /** Namespace of the backend's ServiceAccount. Required. */
@@ -22,7 +24,7 @@ export interface BackendMcpAccessArgs {
  * DomainMappings) at run time and reads their status and logs. Namespaced only, and nothing that reaches
  * into a pod (no exec, attach, port-forward), no Secrets, no RBAC: the admission guard judges what it creates.
  */
-export function backendMcpRules(): k8s.types.input.rbac.v1.PolicyRule[] {
+export function backendMcpRules(): types.input.rbac.v1.PolicyRule[] {
   const write = ["get", "list", "watch", "create", "update", "patch", "delete"];
   const read = ["get", "list", "watch"];
   return [
@@ -35,19 +37,19 @@ export function backendMcpRules(): k8s.types.input.rbac.v1.PolicyRule[] {
 
 /** Lets the backend manage MCP servers in the MCP namespace, and nothing else there. */
 export class BackendMcpAccess extends pulumi.ComponentResource {
-  readonly role: k8s.rbac.v1.Role;
-  readonly binding: k8s.rbac.v1.RoleBinding;
+  readonly role: rbacv1.Role;
+  readonly binding: rbacv1.RoleBinding;
 
   constructor(name: string, args: BackendMcpAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:kubernetes:BackendMcpAccess", name, {}, opts);
     const namespace = args.mcpNamespace ?? "gumstack-mcp";
     const childOpts = { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [] };
-    this.role = new k8s.rbac.v1.Role(
+    this.role = new rbacv1.Role(
       `${name}-role`,
       { metadata: { name: "gumstack-backend-mcp-manager", namespace }, rules: backendMcpRules() },
       childOpts,
     );
-    this.binding = new k8s.rbac.v1.RoleBinding(
+    this.binding = new rbacv1.RoleBinding(
       `${name}-binding`,
       {
         metadata: { name: "gumstack-backend-mcp-manager", namespace },

@@ -4,8 +4,10 @@
 // the MCP servers' Knative Services at run time, fact 21) and public endpoints on 443 (Google APIs, Spanner) plus
 // any configured extra port (ClickHouse Cloud). MCP pods reach the backend only through the public load balancer
 // (the seed: "Client / MCP Server -> LB -> backend"), so no in-cluster path from gumstack-mcp is opened.
-import * as gcp from "@pulumi/gcp";
-import * as k8s from "@pulumi/kubernetes";
+import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../src/config/cidr.js";
 import { PART_OF_LABELS, podSecurityLabels } from "./mcpNamespace.js";
@@ -117,7 +119,7 @@ export function backendNetworkPolicyManifests(args: BackendNetworkPolicyArgs): N
 
 export interface BackendNamespaceArgs extends BackendNetworkPolicyArgs {
   /** Kubernetes provider of the cluster. Required; no default. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** GCP project of the backend's Google service account. Required; no default. */
   readonly project: string;
   /** The backend's Kubernetes ServiceAccount. Default "backend". */
@@ -132,15 +134,15 @@ export interface BackendNamespaceArgs extends BackendNetworkPolicyArgs {
 
 /** The backend's namespace, ServiceAccount, Workload Identity binding and NetworkPolicies. */
 export class BackendNamespace extends pulumi.ComponentResource {
-  public readonly namespace: k8s.core.v1.Namespace;
+  public readonly namespace: corev1.Namespace;
   /** The namespace name, from the created object. */
   public readonly namespaceName: pulumi.Output<string>;
-  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  public readonly serviceAccount: corev1.ServiceAccount;
   /** The backend pods' ServiceAccount name. */
   public readonly serviceAccountName: pulumi.Output<string>;
   /** roles/iam.workloadIdentityUser for the KSA on the backend's Google service account. */
-  public readonly workloadIdentityBinding: gcp.serviceaccount.IAMMember;
-  public readonly policies: k8s.networking.v1.NetworkPolicy[];
+  public readonly workloadIdentityBinding: serviceaccount.IAMMember;
+  public readonly policies: networkingv1.NetworkPolicy[];
 
   constructor(name: string, args: BackendNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:kubernetes:BackendNamespace", name, {}, opts);
@@ -148,13 +150,13 @@ export class BackendNamespace extends pulumi.ComponentResource {
     const ksa = args.serviceAccountName ?? "backend";
     const childOpts = { parent: this, provider: args.provider };
 
-    this.namespace = new k8s.core.v1.Namespace(
+    this.namespace = new corev1.Namespace(
       `${name}-namespace`,
       { metadata: { name: namespace, labels: { ...PART_OF_LABELS, "gumstack.com/tenancy": "platform", ...podSecurityLabels() } } },
       childOpts,
     );
     this.namespaceName = this.namespace.metadata.name;
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+    this.serviceAccount = new corev1.ServiceAccount(
       `${name}-service-account`,
       {
         metadata: {
@@ -169,7 +171,7 @@ export class BackendNamespace extends pulumi.ComponentResource {
     );
     this.serviceAccountName = this.serviceAccount.metadata.name;
 
-    this.workloadIdentityBinding = new gcp.serviceaccount.IAMMember(
+    this.workloadIdentityBinding = new serviceaccount.IAMMember(
       `${name}-workload-identity`,
       {
         serviceAccountId: pulumi.interpolate`projects/${args.project}/serviceAccounts/${args.backendServiceAccountEmail}`,

@@ -9,7 +9,8 @@
 // (see admissionPolicies.ts). Every list walk is bounded: the `bounded` variable caps the containers, volumes,
 // mounts and env entries a pod may have (a build pod has 3 containers and 7 volumes) and every other expression
 // iterates only when it holds, so the cost of one evaluation has a small fixed ceiling whatever is submitted.
-import * as k8s from "@pulumi/kubernetes";
+import * as admissionregistrationv1 from "@pulumi/kubernetes/admissionregistration/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ValidatingAdmissionPolicyBindingManifest, ValidatingAdmissionPolicyManifest } from "./admissionPolicies.js";
 import { BUILD_CONTAINERS, BUILD_DEFAULTS, BUILDER_CAPABILITIES } from "./buildJob.js";
@@ -433,15 +434,15 @@ export function buildAdmissionManifests(args: BuildAdmissionPolicyArgs): BuildAd
 
 export interface BuildAdmissionGuardArgs extends BuildAdmissionPolicyArgs {
   /** Kubernetes provider of the cluster. Required; no default (never the ambient kubeconfig). */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
 }
 
 /** ValidatingAdmissionPolicies with Deny bindings scoped to the build namespace (see buildAdmissionManifests). */
 export class BuildAdmissionGuard extends pulumi.ComponentResource {
   /** The policies, in buildAdmissionManifests order. */
-  public readonly policies: k8s.admissionregistration.v1.ValidatingAdmissionPolicy[];
+  public readonly policies: admissionregistrationv1.ValidatingAdmissionPolicy[];
   /** One Deny binding per policy, same order. */
-  public readonly bindings: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding[];
+  public readonly bindings: admissionregistrationv1.ValidatingAdmissionPolicyBinding[];
   /** Cluster names of the policies. */
   public readonly policyNames: pulumi.Output<string>[];
 
@@ -452,17 +453,13 @@ export class BuildAdmissionGuard extends pulumi.ComponentResource {
     const childOpts = { parent: this, provider };
     this.policies = m.policies.map(
       (p, i) =>
-        new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-          `${name}-${m.ids[i]}`,
-          { metadata: p.metadata, spec: p.spec },
-          childOpts,
-        ),
+        new admissionregistrationv1.ValidatingAdmissionPolicy(`${name}-${m.ids[i]}`, { metadata: p.metadata, spec: p.spec }, childOpts),
     );
     this.policyNames = this.policies.map((p) => p.metadata.name);
     // policyName from the policy's output: each binding waits for its policy.
     this.bindings = m.bindings.map(
       (b, i) =>
-        new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+        new admissionregistrationv1.ValidatingAdmissionPolicyBinding(
           `${name}-${m.ids[i]}`,
           { metadata: b.metadata, spec: { ...b.spec, policyName: this.policyNames[i]! } },
           childOpts,

@@ -8,7 +8,8 @@
 // containerd's default capabilities). So Pod Security enforces "privileged" here, explicitly, and audits against
 // "baseline"; the real fence is the build admission guard (buildAdmissionPolicies.ts), which allows that one
 // capability set to the one untrusted container and holds the others to "restricted" (docs/build-plane.md).
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILD_DEFAULTS } from "./buildJob.js";
 import { QuotaNamespace } from "./quotaNamespace.js";
@@ -116,7 +117,7 @@ export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNam
 
 export interface BuildNamespaceArgs extends BuildNamespaceSpec {
   /** Kubernetes provider of the cluster. Required; no default. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
 }
 
 /** Namespace, ServiceAccount, ResourceQuota and LimitRange of the build plane. */

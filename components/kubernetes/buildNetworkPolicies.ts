@@ -4,7 +4,8 @@
 // not another namespace. Nothing may connect to a build pod: the backend only creates Jobs and reads logs through
 // the API server, so no ingress rule exists at all. The allow policies are the MCP namespace's own builders
 // (mcpNetworkPolicies.ts): one except-list, one DNS rule, for every untrusted namespace.
-import * as k8s from "@pulumi/kubernetes";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILD_DEFAULTS } from "./buildJob.js";
 import {
@@ -38,7 +39,7 @@ export function buildNetworkPolicyManifests(args: BuildNetworkPolicyArgs): Netwo
 
 export interface BuildNetworkPoliciesArgs extends BuildNetworkPolicyArgs {
   /** Kubernetes provider of the cluster. Required; no default. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Resources the policies wait for (the build namespace). Default []. */
   readonly dependsOn?: readonly pulumi.Resource[];
 }
@@ -46,7 +47,7 @@ export interface BuildNetworkPoliciesArgs extends BuildNetworkPolicyArgs {
 /** The build namespace's NetworkPolicies (see buildNetworkPolicyManifests). */
 export class BuildNetworkPolicies extends pulumi.ComponentResource {
   /** The policies, in buildNetworkPolicyManifests order. */
-  public readonly policies: k8s.networking.v1.NetworkPolicy[];
+  public readonly policies: networkingv1.NetworkPolicy[];
   /** Cluster names of the policies, same order. */
   public readonly policyNames: pulumi.Output<string>[];
 

@@ -1,7 +1,7 @@
 // The Pulumi Kubernetes provider of the GKE cluster: a kubeconfig whose credentials come from
 // gke-gcloud-auth-plugin (the deploying identity's Google credentials, never a stored token), server-side apply,
 // and a dependency on every node pool so no Kubernetes object is applied before there are nodes to run it.
-import * as k8s from "@pulumi/kubernetes";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { GkeCluster } from "../gke/cluster.js";
 
@@ -64,10 +64,10 @@ export interface ClusterProviderArgs {
   readonly nodePools: readonly pulumi.Resource[];
 }
 
-/** A `k8s.Provider` for a GkeCluster. */
+/** A `K8sProvider` for a GkeCluster. */
 export class ClusterProvider extends pulumi.ComponentResource {
   /** The provider every Kubernetes resource of the platform uses. */
-  public readonly provider: k8s.Provider;
+  public readonly provider: K8sProvider;
   /** The provider's kubeconfig (no secret in it: credentials come from the exec plugin at run time). */
   public readonly kubeconfig: pulumi.Output<string>;
 
@@ -80,7 +80,7 @@ export class ClusterProvider extends pulumi.ComponentResource {
       .apply(([clusterName, server, ca]) =>
         gkeKubeconfig({ contextName: `gke_${cluster.project}_${cluster.location}_${clusterName}`, server, caCertificate: ca }),
       );
-    this.provider = new k8s.Provider(
+    this.provider = new K8sProvider(
       `${name}-k8s`,
       {
         kubeconfig: this.kubeconfig,

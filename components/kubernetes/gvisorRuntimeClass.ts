@@ -12,7 +12,8 @@
 //
 // The fix is a node pool with sandboxConfig GVISOR (GkeNodePool role "mcp") that the read depends on. During the
 // first preview, before the cluster exists, the provider is unconfigured and the read yields unknown values.
-import * as k8s from "@pulumi/kubernetes";
+import * as nodev1 from "@pulumi/kubernetes/node/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The RuntimeClass GKE Sandbox creates. */
@@ -36,7 +37,7 @@ export function checkedRuntimeClassName(expected: string, readName: string | und
 
 export interface GvisorRuntimeClassArgs {
   /** Kubernetes provider of the cluster. Required; no default. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Name of the RuntimeClass to read. Default "gvisor" (GKE Sandbox's). */
   readonly runtimeClassName?: string;
   /** Resources the read waits for: the GKE Sandbox node pool. Default []. */
@@ -53,7 +54,7 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource {
   constructor(name: string, args: GvisorRuntimeClassArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:kubernetes:GvisorRuntimeClass", name, {}, opts);
     const expected = args.runtimeClassName ?? GKE_SANDBOX_RUNTIME_CLASS;
-    const existing = k8s.node.v1.RuntimeClass.get(sandboxRuntimeClassReadName(name), expected, {
+    const existing = nodev1.RuntimeClass.get(sandboxRuntimeClassReadName(name), expected, {
       parent: this,
       provider: args.provider,
       dependsOn: [...(args.dependsOn ?? [])],

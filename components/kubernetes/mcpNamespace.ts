@@ -7,7 +7,8 @@
 // instead of the node evicting its neighbours under disk pressure
 // (https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/). The per-pod sums (a
 // LimitRange caps each container, not the pod) are the admission guard's (admissionPolicies.ts, resources).
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
 import { QuotaNamespace } from "./quotaNamespace.js";
@@ -153,7 +154,7 @@ export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespace
 
 export interface McpNamespaceArgs extends McpNamespaceSpec {
   /** Kubernetes provider of the cluster. Required; no default. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
 }
 
 /** Namespace, ServiceAccount, ResourceQuota and LimitRange of the MCP servers. */

@@ -2,7 +2,8 @@
 // to reach only the public internet on 80/443 and the cluster DNS (docs/facts.md facts 1-4). The manifests and the
 // egress except-list are pure functions: the tests evaluate them with src/netpol/evaluator.ts and the policy pack
 // reuses them to check what is deployed.
-import * as k8s from "@pulumi/kubernetes";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../src/config/cidr.js";
 
@@ -239,15 +240,13 @@ export function createNetworkPolicies(
   name: string,
   manifests: readonly NetworkPolicyManifest[],
   opts: pulumi.CustomResourceOptions,
-): k8s.networking.v1.NetworkPolicy[] {
-  return manifests.map(
-    (m) => new k8s.networking.v1.NetworkPolicy(`${name}-${m.metadata.name}`, { metadata: m.metadata, spec: m.spec }, opts),
-  );
+): networkingv1.NetworkPolicy[] {
+  return manifests.map((m) => new networkingv1.NetworkPolicy(`${name}-${m.metadata.name}`, { metadata: m.metadata, spec: m.spec }, opts));
 }
 
 export interface McpNetworkPoliciesArgs extends McpNetworkPolicyArgs {
   /** Kubernetes provider of the cluster. Required; no default (never the ambient kubeconfig). */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Resources the policies wait for (the MCP namespace). Default []. */
   readonly dependsOn?: readonly pulumi.Resource[];
 }
@@ -255,7 +254,7 @@ export interface McpNetworkPoliciesArgs extends McpNetworkPolicyArgs {
 /** The MCP namespace's NetworkPolicies (see mcpNetworkPolicyManifests). */
 export class McpNetworkPolicies extends pulumi.ComponentResource {
   /** The policies, in mcpNetworkPolicyManifests order. */
-  public readonly policies: k8s.networking.v1.NetworkPolicy[];
+  public readonly policies: networkingv1.NetworkPolicy[];
   /** Cluster names of the policies, same order. */
   public readonly policyNames: pulumi.Output<string>[];
 

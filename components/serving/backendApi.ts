@@ -1,7 +1,11 @@
 // The backend API (FastAPI) on the backend pool: its settings (Spanner database, ClickHouse connection) and the
 // ClickHouse password as a Kubernetes Secret built from a Pulumi secret, a zone-spread Deployment with probes
 // and a restricted security context, a ClusterIP Service for the load balancer, a PDB and the HPA.
-import * as k8s from "@pulumi/kubernetes";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1/index.js";
+import * as autoscalingv2 from "@pulumi/kubernetes/autoscaling/v2/index.js";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import * as policyv1 from "@pulumi/kubernetes/policy/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ACTIVE_REQUESTS_METRIC,
@@ -18,7 +22,7 @@ import {
 /** Field names match the `backend` config section, so the composer can spread it in. */
 export interface BackendApiArgs {
   /** Kubernetes provider of the cluster. Required. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Namespace (created elsewhere). Required: "gumstack-backend". */
   readonly namespace: string;
   /** Kubernetes service account bound by Workload Identity to the backend's GSA (created elsewhere). Required. */
@@ -85,9 +89,9 @@ export class BackendApi extends pulumi.ComponentResource {
   readonly healthPath: string;
   /** Pod labels, for the PodMonitoring and NetworkPolicies. */
   readonly podLabels: Record<string, string>;
-  readonly deployment: k8s.apps.v1.Deployment;
-  readonly service: k8s.core.v1.Service;
-  readonly hpa: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+  readonly deployment: appsv1.Deployment;
+  readonly service: corev1.Service;
+  readonly hpa: autoscalingv2.HorizontalPodAutoscaler;
 
   constructor(name: string, args: BackendApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:BackendApi", name, {}, opts);
@@ -116,7 +120,7 @@ export class BackendApi extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
 
     // Autonamed: a change of settings or password makes a new object, and the Deployment rolls to it.
-    const config = new k8s.core.v1.ConfigMap(
+    const config = new corev1.ConfigMap(
       `${name}-settings`,
       {
         metadata: { namespace: objects.namespace, labels: objects.labels },
@@ -130,7 +134,7 @@ export class BackendApi extends pulumi.ComponentResource {
       },
       k8sOpts,
     );
-    const secret = new k8s.core.v1.Secret(
+    const secret = new corev1.Secret(
       `${name}-clickhouse`,
       {
         metadata: { namespace: objects.namespace, labels: objects.labels },
@@ -149,17 +153,17 @@ export class BackendApi extends pulumi.ComponentResource {
       readOnlyRootFilesystem: args.readOnlyRootFilesystem ?? true,
       terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 60,
     });
-    this.deployment = new k8s.apps.v1.Deployment(
+    this.deployment = new appsv1.Deployment(
       `${name}-deployment`,
       { metadata: deployment.metadata, spec: deployment.spec },
       { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, config, secret] },
     );
     const service = serviceManifest(objects);
-    this.service = new k8s.core.v1.Service(`${name}-service`, { metadata: service.metadata, spec: service.spec }, k8sOpts);
+    this.service = new corev1.Service(`${name}-service`, { metadata: service.metadata, spec: service.spec }, k8sOpts);
     const pdb = pdbManifest(objects, Math.max(1, settings.maxUnavailable));
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: pdb.metadata, spec: pdb.spec }, k8sOpts);
+    new policyv1.PodDisruptionBudget(`${name}-pdb`, { metadata: pdb.metadata, spec: pdb.spec }, k8sOpts);
     const hpa = hpaManifest(objects, settings, args.concurrencyMetric ?? prometheusPodsMetric(ACTIVE_REQUESTS_METRIC));
-    this.hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+    this.hpa = new autoscalingv2.HorizontalPodAutoscaler(
       `${name}-hpa`,
       { metadata: hpa.metadata, spec: hpa.spec },
       { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, this.deployment] },

@@ -3,8 +3,13 @@
 // authorization), SSL policy MODERN / TLS 1.2, HTTP answered with 301 to HTTPS, `*.<domain>` to Kourier and
 // `api.<domain>` to the backend, with health checks both actually answer and stream-length backend timeouts;
 // both backends carry the Cloud Armor policy and sampled request logging (docs/edge-egress-ops.md).
-import * as gcp from "@pulumi/gcp";
-import * as k8s from "@pulumi/kubernetes";
+import * as certificatemanager from "../sdk/gcp/certificatemanager.js";
+import * as compute from "../sdk/gcp/compute.js";
+import * as dns from "../sdk/gcp/dns.js";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions/index.js";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
+import type * as types from "@pulumi/kubernetes/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   EDGE_NAMESPACE,
@@ -24,7 +29,7 @@ import { KOURIER } from "./knativeServingManifests.js";
 
 export interface EdgeArgs {
   /** Kubernetes provider of the cluster. Required. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Project of every GCP resource. Required. */
   readonly project: string;
   /** Platform domain: MCP servers are `<server>.<domain>`, the API `<apiSubdomain>.<domain>`. Required. */
@@ -88,7 +93,7 @@ export class Edge extends pulumi.ComponentResource {
   readonly dnsRecords: pulumi.Output<DnsRecord[]>;
   /** Whether dnsRecords were created in Cloud DNS. */
   readonly dnsRecordsManaged: boolean;
-  readonly gateway: k8s.apiextensions.CustomResource;
+  readonly gateway: apiextensions.CustomResource;
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:Edge", name, {}, opts);
@@ -108,18 +113,18 @@ export class Edge extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
 
     // --- GCP: address, certificate, SSL policy -------------------------------------------------------------
-    const address = new gcp.compute.GlobalAddress(
+    const address = new compute.GlobalAddress(
       `${name}-ip`,
       { project, addressType: "EXTERNAL", ipVersion: "IPV4", description: `Gumstack edge for ${domain}` },
       gcpOpts,
     );
     // One authorization for the domain covers it and its wildcard.
-    const authorization = new gcp.certificatemanager.DnsAuthorization(
+    const authorization = new certificatemanager.DnsAuthorization(
       `${name}-dns-auth`,
       { project, domain, description: `Wildcard certificate for ${domain}` },
       gcpOpts,
     );
-    const certificate = new gcp.certificatemanager.Certificate(
+    const certificate = new certificatemanager.Certificate(
       `${name}-cert`,
       {
         project,
@@ -128,14 +133,14 @@ export class Edge extends pulumi.ComponentResource {
       },
       gcpOpts,
     );
-    const certificateMap = new gcp.certificatemanager.CertificateMap(`${name}-certmap`, { project }, gcpOpts);
+    const certificateMap = new certificatemanager.CertificateMap(`${name}-certmap`, { project }, gcpOpts);
     // PRIMARY: served for every SNI (and none); the certificate covers the domain and every <server>.<domain>.
-    const mapEntry = new gcp.certificatemanager.CertificateMapEntry(
+    const mapEntry = new certificatemanager.CertificateMapEntry(
       `${name}-certmap-entry`,
       { project, map: certificateMap.name, certificates: [certificate.id], matcher: "PRIMARY" },
       gcpOpts,
     );
-    const sslPolicy = new gcp.compute.SSLPolicy(
+    const sslPolicy = new compute.SSLPolicy(
       `${name}-ssl`,
       { project, profile: "MODERN", minTlsVersion: "TLS_1_2", description: "TLS 1.2+ with modern ciphers" },
       gcpOpts,
@@ -153,7 +158,7 @@ export class Edge extends pulumi.ComponentResource {
         if (r.length !== 1) throw new Error(`DNS authorization for ${domain} returned ${r.length} records, expected 1`);
         return r[0]!;
       });
-      new gcp.dns.RecordSet(
+      new dns.RecordSet(
         `${name}-dns-auth-record`,
         { project, managedZone: zone, name: auth.name, type: auth.type, ttl: 300, rrdatas: [auth.data] },
         gcpOpts,
@@ -164,7 +169,7 @@ export class Edge extends pulumi.ComponentResource {
         ["api", apiHost],
       ];
       for (const [key, host] of hosts) {
-        new gcp.dns.RecordSet(
+        new dns.RecordSet(
           `${name}-dns-${key}`,
           { project, managedZone: zone, name: `${host}.`, type: "A", ttl: 300, rrdatas: [address.address] },
           gcpOpts,
@@ -173,7 +178,7 @@ export class Edge extends pulumi.ComponentResource {
     }
 
     // --- Kubernetes: Gateway, policies, routes -------------------------------------------------------------
-    const ns = new k8s.core.v1.Namespace(
+    const ns = new corev1.Namespace(
       `${name}-ns`,
       {
         metadata: {
@@ -185,12 +190,12 @@ export class Edge extends pulumi.ComponentResource {
     );
     const inEdge = { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, ns] };
     const cr = (logical: string, manifest: Record<string, unknown>, o: pulumi.CustomResourceOptions) =>
-      new k8s.apiextensions.CustomResource(
+      new apiextensions.CustomResource(
         logical,
         {
           apiVersion: manifest.apiVersion as string,
           kind: manifest.kind as string,
-          metadata: manifest.metadata as k8s.types.input.meta.v1.ObjectMeta,
+          metadata: manifest.metadata as types.input.meta.v1.ObjectMeta,
           spec: manifest.spec,
         },
         o,

@@ -2,8 +2,10 @@
 // restrictions customers get (the same service account, runtime class, NetworkPolicies and admission guard),
 // probing what tenants must never reach and what they must reach. Managed Prometheus scrapes its results; Cloud
 // Monitoring alerts on any violation and on silence. Its host is exposed for an uptime check.
-import * as gcp from "@pulumi/gcp";
-import * as k8s from "@pulumi/kubernetes";
+import * as monitoring from "../sdk/gcp/monitoring.js";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions/index.js";
+import * as networkingv1 from "@pulumi/kubernetes/networking/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   CANARY_TENANT,
@@ -20,7 +22,7 @@ import { checkInt } from "./commonManifests.js";
 
 export interface IsolationCanaryArgs {
   /** Kubernetes provider of the cluster. Required. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Project of the alert policies (the cluster's, where Managed Prometheus writes). Required. */
   readonly project: string;
   /** The cluster's name: the alerts select its series (Managed Prometheus' `cluster` label). Required. */
@@ -65,14 +67,14 @@ export class IsolationCanary extends pulumi.ComponentResource {
   readonly healthPath = "/healthz";
   /** Number of probes in a round. */
   readonly probeCount: number;
-  readonly service: k8s.apiextensions.CustomResource;
-  readonly domainMapping: k8s.apiextensions.CustomResource;
-  readonly scrapePolicy: k8s.networking.v1.NetworkPolicy;
-  readonly podMonitoring: k8s.apiextensions.CustomResource;
+  readonly service: apiextensions.CustomResource;
+  readonly domainMapping: apiextensions.CustomResource;
+  readonly scrapePolicy: networkingv1.NetworkPolicy;
+  readonly podMonitoring: apiextensions.CustomResource;
   /** Fires when a forbidden destination was reached or a required one was not. */
-  readonly violationAlert: gcp.monitoring.AlertPolicy;
+  readonly violationAlert: monitoring.AlertPolicy;
   /** Fires when the canary reports nothing, or stopped completing rounds. */
-  readonly silenceAlert: gcp.monitoring.AlertPolicy;
+  readonly silenceAlert: monitoring.AlertPolicy;
 
   constructor(name: string, args: IsolationCanaryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:IsolationCanary", name, {}, opts);
@@ -97,15 +99,11 @@ export class IsolationCanary extends pulumi.ComponentResource {
 
     const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [] };
     const cr = (suffix: string, m: Record<string, any>, extra: pulumi.CustomResourceOptions = {}) =>
-      new k8s.apiextensions.CustomResource(`${name}-${suffix}`, m as k8s.apiextensions.CustomResourceArgs, { ...k8sOpts, ...extra });
+      new apiextensions.CustomResource(`${name}-${suffix}`, m as apiextensions.CustomResourceArgs, { ...k8sOpts, ...extra });
 
     // The scrape rule exists before the pods, so the first round is already collected.
     const scrape = canaryScrapePolicyManifest(namespace);
-    this.scrapePolicy = new k8s.networking.v1.NetworkPolicy(
-      `${name}-scrape-policy`,
-      { metadata: scrape.metadata, spec: scrape.spec },
-      k8sOpts,
-    );
+    this.scrapePolicy = new networkingv1.NetworkPolicy(`${name}-scrape-policy`, { metadata: scrape.metadata, spec: scrape.spec }, k8sOpts);
     this.service = cr(
       "service",
       canaryServiceManifest({
@@ -127,7 +125,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
     const channels = args.notificationChannels ?? [];
     // Once a minute at most often (a round a minute by default); never below 30 s.
     const evaluationInterval = `${Math.max(30, Math.min(intervalSeconds, 60))}s`;
-    this.violationAlert = new gcp.monitoring.AlertPolicy(
+    this.violationAlert = new monitoring.AlertPolicy(
       `${name}-violation-alert`,
       {
         project: args.project,
@@ -159,7 +157,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
       },
       gcpOpts,
     );
-    this.silenceAlert = new gcp.monitoring.AlertPolicy(
+    this.silenceAlert = new monitoring.AlertPolicy(
       `${name}-silence-alert`,
       {
         project: args.project,

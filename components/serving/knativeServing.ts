@@ -1,7 +1,10 @@
 // Knative Serving with Kourier, installed the way that survives a real cluster (docs/facts.md fact 10): the
 // Knative Operator's Helm chart (a Release, so its hooks and CRDs run), then one KnativeServing resource that
 // carries every setting. The operator owns Serving's ConfigMaps, so nothing here fights it over them.
-import * as k8s from "@pulumi/kubernetes";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions/index.js";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import * as helmv3 from "@pulumi/kubernetes/helm/v3/release.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { Pool } from "./commonManifests.js";
 import {
@@ -18,7 +21,7 @@ import {
 
 export interface KnativeServingArgs {
   /** Kubernetes provider of the cluster (server-side apply). Required. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Knative Serving version (KnativeServing spec.version). Default KNATIVE_SERVING_VERSION (1.22.1). */
   readonly version?: string;
   /** Knative Operator chart version. Default KNATIVE_OPERATOR_CHART.version (v1.22.3); must bundle `version`. */
@@ -69,9 +72,9 @@ export class KnativeServing extends pulumi.ComponentResource {
   /** The pinned versions actually installed. */
   readonly version: string;
   readonly operatorChartVersion: string;
-  readonly operatorRelease: k8s.helm.v3.Release;
+  readonly operatorRelease: helmv3.Release;
   /** The KnativeServing resource; ready once the operator reports the install Ready. Depend on it. */
-  readonly serving: k8s.apiextensions.CustomResource;
+  readonly serving: apiextensions.CustomResource;
 
   constructor(name: string, args: KnativeServingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:KnativeServing", name, {}, opts);
@@ -102,18 +105,18 @@ export class KnativeServing extends pulumi.ComponentResource {
       "pod-security.kubernetes.io/enforce": "baseline",
       "pod-security.kubernetes.io/warn": "restricted",
     };
-    const operatorNamespace = new k8s.core.v1.Namespace(
+    const operatorNamespace = new corev1.Namespace(
       `${name}-operator-ns`,
       { metadata: { name: KNATIVE_OPERATOR_NAMESPACE, labels: namespaceLabels } },
       after,
     );
-    const servingNamespace = new k8s.core.v1.Namespace(
+    const servingNamespace = new corev1.Namespace(
       `${name}-serving-ns`,
       { metadata: { name: KNATIVE_SERVING_NAMESPACE, labels: namespaceLabels } },
       after,
     );
 
-    this.operatorRelease = new k8s.helm.v3.Release(
+    this.operatorRelease = new helmv3.Release(
       `${name}-operator`,
       {
         name: "knative-operator",
@@ -132,7 +135,7 @@ export class KnativeServing extends pulumi.ComponentResource {
       { ...after, dependsOn: [...after.dependsOn, operatorNamespace] },
     );
 
-    this.serving = new k8s.apiextensions.CustomResource(
+    this.serving = new apiextensions.CustomResource(
       `${name}-serving`,
       {
         apiVersion: manifest.apiVersion as string,

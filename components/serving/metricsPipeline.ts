@@ -2,8 +2,14 @@
 // Prometheus scrapes the backend pods (PodMonitoring), and the Custom Metrics Stackdriver Adapter reads the
 // series back from Cloud Monitoring as the GSA it impersonates through Workload Identity (roles/monitoring.viewer).
 // The cluster must run managed collection (monitoringConfig.managedPrometheus) and Workload Identity.
-import * as gcp from "@pulumi/gcp";
-import * as k8s from "@pulumi/kubernetes";
+import * as projects from "../sdk/gcp/projects.js";
+import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
+import * as apiextensions from "@pulumi/kubernetes/apiextensions/index.js";
+import * as apiregistrationv1 from "@pulumi/kubernetes/apiregistration/v1/index.js";
+import * as appsv1 from "@pulumi/kubernetes/apps/v1/index.js";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
+import * as rbacv1 from "@pulumi/kubernetes/rbac/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { Pool } from "./commonManifests.js";
 import { ADAPTER_IMAGE, ADAPTER_NAME, ADAPTER_NAMESPACE, adapterManifests, podMonitoringManifest } from "./metricsPipelineManifests.js";
@@ -11,7 +17,7 @@ import { workloadIdentityMember } from "../platform.js";
 
 export interface MetricsPipelineArgs {
   /** Kubernetes provider of the cluster. Required. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   /** Project of the cluster, the GSA and the metrics. Required. */
   readonly project: string;
   /** The cluster's Workload Identity pool. Default `<project>.svc.id.goog`. */
@@ -43,13 +49,13 @@ export interface MetricsPipelineArgs {
 
 type K8sCtor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 const KINDS: Record<string, K8sCtor> = {
-  "v1/ServiceAccount": k8s.core.v1.ServiceAccount,
-  "v1/Service": k8s.core.v1.Service,
-  "apps/v1/Deployment": k8s.apps.v1.Deployment,
-  "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,
-  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
-  "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
-  "apiregistration.k8s.io/v1/APIService": k8s.apiregistration.v1.APIService,
+  "v1/ServiceAccount": corev1.ServiceAccount,
+  "v1/Service": corev1.Service,
+  "apps/v1/Deployment": appsv1.Deployment,
+  "rbac.authorization.k8s.io/v1/ClusterRole": rbacv1.ClusterRole,
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": rbacv1.ClusterRoleBinding,
+  "rbac.authorization.k8s.io/v1/RoleBinding": rbacv1.RoleBinding,
+  "apiregistration.k8s.io/v1/APIService": apiregistrationv1.APIService,
 };
 
 export class MetricsPipeline extends pulumi.ComponentResource {
@@ -57,7 +63,7 @@ export class MetricsPipeline extends pulumi.ComponentResource {
   readonly adapterServiceAccountEmail: pulumi.Output<string>;
   /** Namespace of the adapter ("custom-metrics"). */
   readonly namespace = ADAPTER_NAMESPACE;
-  readonly podMonitoring: k8s.apiextensions.CustomResource;
+  readonly podMonitoring: apiextensions.CustomResource;
 
   constructor(name: string, args: MetricsPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:MetricsPipeline", name, {}, opts);
@@ -67,7 +73,7 @@ export class MetricsPipeline extends pulumi.ComponentResource {
     const gcpOpts = { parent: this, dependsOn: args.apiDependsOn ?? [] };
 
     // --- GCP identity: read-only access to Cloud Monitoring, impersonated by the adapter's KSA only.
-    const gsa = new gcp.serviceaccount.Account(
+    const gsa = new serviceaccount.Account(
       `${name}-adapter-gsa`,
       {
         project,
@@ -77,13 +83,13 @@ export class MetricsPipeline extends pulumi.ComponentResource {
       },
       gcpOpts,
     );
-    const viewer = new gcp.projects.IAMMember(
+    const viewer = new projects.IAMMember(
       `${name}-adapter-monitoring-viewer`,
       { project, role: "roles/monitoring.viewer", member: gsa.member },
       gcpOpts,
     );
     // serviceaccount.IAMMember has no project argument: gsa.name is projects/<project>/serviceAccounts/<email>.
-    const workloadIdentity = new gcp.serviceaccount.IAMMember(
+    const workloadIdentity = new serviceaccount.IAMMember(
       `${name}-adapter-wi`,
       {
         serviceAccountId: gsa.name,
@@ -94,7 +100,7 @@ export class MetricsPipeline extends pulumi.ComponentResource {
     );
 
     // --- The adapter.
-    const ns = new k8s.core.v1.Namespace(
+    const ns = new corev1.Namespace(
       `${name}-ns`,
       // baseline, not restricted: the official image runs as root to bind 443.
       {
@@ -137,7 +143,7 @@ export class MetricsPipeline extends pulumi.ComponentResource {
       path: args.backend.metricsPath ?? "/metrics",
       interval: args.scrapeInterval ?? "15s",
     });
-    this.podMonitoring = new k8s.apiextensions.CustomResource(
+    this.podMonitoring = new apiextensions.CustomResource(
       `${name}-backend-podmonitoring`,
       { apiVersion: pm.apiVersion, kind: pm.kind, metadata: pm.metadata, spec: pm.spec },
       k8sOpts,

@@ -1,7 +1,7 @@
 // The build guard, evaluated the way the API server evaluates it (test/support/vap.ts): the build Job that
 // buildJobManifest produces, and the Pod the Job controller and the API server make of it, are admitted; each
 // single escape is refused, for that reason only, with its message. Then the Pulumi component under mocks.
-import * as k8s from "@pulumi/kubernetes";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "kubernetes-models/admissionregistration.k8s.io/v1";
 import { Job } from "kubernetes-models/batch/v1";
@@ -502,7 +502,7 @@ describe("BuildAdmissionGuard component", () => {
       false,
     );
     const guard = new BuildAdmissionGuard("build-admission", {
-      provider: new k8s.Provider("cluster", {}),
+      provider: new K8sProvider("cluster", {}),
       builderImagePrefix: imagePathPrefixOf(BUILDER),
       maxTtlSecondsAfterFinished: 300,
     });

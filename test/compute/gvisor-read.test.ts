@@ -1,7 +1,7 @@
 // GvisorRuntimeClass READS GKE Sandbox's RuntimeClass: the read's type, id, provider and logical name (which the
 // engine's "resource 'gvisor' does not exist" error is reported against), and the program's own check.
 // Runs its own mocks: the harness records registrations, not reads.
-import * as k8s from "@pulumi/kubernetes";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { platformMocks } from "../../src/plan/mocks.js";
@@ -28,7 +28,7 @@ describe("GvisorRuntimeClass read", () => {
       "test",
       false,
     );
-    const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    const provider = new K8sProvider("k8s", { kubeconfig: "{}" });
     const gvisor = new GvisorRuntimeClass("mcp-runtime", { provider });
     expect(await valueOf(gvisor.runtimeClassName)).toBe("gvisor");
 

@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as organizations from "../../components/sdk/gcp/organizations.js";
 import { describe, expect, it } from "vitest";
 import { Buckets, bucketName, softDeleteSeconds } from "../../components/gcp/buckets.js";
 import { ofType, one, record } from "../support/harness.js";
@@ -6,7 +6,7 @@ import { keyLayer } from "./fixtures.js";
 
 const BUCKET = "gcp:storage/bucket:Bucket";
 
-function build(project: gcp.organizations.Project | string = "gumstack-prod") {
+function build(project: organizations.Project | string = "gumstack-prod") {
   const projectId = typeof project === "string" ? project : project.projectId;
   const { services, kms } = keyLayer(projectId);
   return new Buckets("gcs", {
@@ -75,7 +75,7 @@ describe("Buckets", () => {
 
   it("names buckets after a project created in the same stack", async () => {
     const resources = await record(() =>
-      build(new gcp.organizations.Project("p", { projectId: "acme-gumstack", name: "acme", folderId: "123456" })),
+      build(new organizations.Project("p", { projectId: "acme-gumstack", name: "acme", folderId: "123456" })),
     );
     const bucket = one(resources, BUCKET, "gcs-exports");
     expect(bucket.inputs.name).toBe("acme-gumstack-prod-exports");

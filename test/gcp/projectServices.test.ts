@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as organizations from "../../components/sdk/gcp/organizations.js";
 import { describe, expect, it } from "vitest";
 import { CORE_APIS, ProjectServices, platformApis, serviceAgentEmail } from "../../components/gcp/projectServices.js";
 import { fakeNumber } from "../../src/plan/mocks.js";
@@ -93,7 +93,7 @@ describe("ProjectServices", () => {
   it("takes the project and its number from a created project (enterprise)", async () => {
     let svc!: ProjectServices;
     const resources = await record(() => {
-      const project = new gcp.organizations.Project("p", {
+      const project = new organizations.Project("p", {
         projectId: "acme-gumstack",
         name: "acme",
         folderId: "123456",

@@ -1,17 +1,18 @@
 // Shared test fixtures for the serving components: a mock cluster provider, a stand-in node pool and the
 // seed's values (as in Pulumi.prod.yaml).
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedResource } from "../support/harness.js";
 
 /** The Kubernetes provider every component receives (mocked). */
-export function mockProvider(): k8s.Provider {
-  return new k8s.Provider("cluster", { kubeconfig: "{}", enableServerSideApply: true });
+export function mockProvider(): K8sProvider {
+  return new K8sProvider("cluster", { kubeconfig: "{}", enableServerSideApply: true });
 }
 
 /** A stand-in for a node pool: workloads must depend on it. */
 export function dummyPool(name: string): pulumi.CustomResource {
-  return new k8s.core.v1.ConfigMap(`${name}-pool-standin`, { metadata: { name: `${name}-pool` } });
+  return new corev1.ConfigMap(`${name}-pool-standin`, { metadata: { name: `${name}-pool` } });
 }
 
 /** The resource's recorded inputs, with pulumi's serialization of secrets left as is. */

@@ -1,6 +1,6 @@
 // The layers' readiness outputs: `after(value, ready)` is the value, and whatever takes it as an input is created
 // after every resource in `ready`, so a caller cannot pass the value and forget the order.
-import * as k8s from "@pulumi/kubernetes";
+import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { after } from "../../src/stacks/layers/ready.js";
@@ -12,10 +12,10 @@ describe("after", () => {
   it("resolves to the value, and a resource taking it depends on each ready resource through that input", async () => {
     let resolved: string | undefined;
     const resources = await record(async () => {
-      const grantA = new k8s.core.v1.ConfigMap("grant-a", { metadata: { name: "a" } });
-      const grantB = new k8s.core.v1.ConfigMap("grant-b", { metadata: { name: "b" } });
+      const grantA = new corev1.ConfigMap("grant-a", { metadata: { name: "a" } });
+      const grantB = new corev1.ConfigMap("grant-b", { metadata: { name: "b" } });
       const key = after(pulumi.output("projects/p/keys/k"), [grantA, grantB]);
-      new k8s.core.v1.ConfigMap("user", { metadata: { name: "user" }, data: { key } });
+      new corev1.ConfigMap("user", { metadata: { name: "user" }, data: { key } });
       resolved = await valueOf(key);
     });
     expect(resolved).toBe("projects/p/keys/k");
@@ -30,7 +30,7 @@ describe("after", () => {
 
   it("without ready resources adds no dependency", async () => {
     const resources = await record(() => {
-      new k8s.core.v1.ConfigMap("user", { metadata: { name: "user" }, data: { key: after(pulumi.output("v"), []) } });
+      new corev1.ConfigMap("user", { metadata: { name: "user" }, data: { key: after(pulumi.output("v"), []) } });
     });
     expect(one(resources, CONFIG_MAP, "user").dependencies).toEqual([]);
   });

@@ -1,6 +1,6 @@
 // The GKE layer: the regional cluster, its three node pools, the Kubernetes provider (after every pool) and GKE
 // Sandbox's gVisor RuntimeClass (read, never created).
-import type * as k8s from "@pulumi/kubernetes";
+import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { GkeCluster } from "../../../components/gke/cluster.js";
 import { GkeNodePool, type NodePoolRole } from "../../../components/gke/nodePool.js";
@@ -15,7 +15,7 @@ export interface GkeLayer {
   /** The node pools by role: workloads that must land on a pool wait for it. */
   readonly pools: Readonly<Record<NodePoolRole, pulumi.Resource>>;
   /** The Kubernetes provider: created after every node pool. */
-  readonly provider: k8s.Provider;
+  readonly provider: K8sProvider;
   readonly gvisor: GvisorRuntimeClass;
 }
 

@@ -1,7 +1,7 @@
 // The serving layer: Knative Serving (after the MCP namespace is fenced and guarded), the isolation canary, the
 // backend's RBAC over MCP servers, the Knative controller's read on the tenant repository (tag resolution), the
 // backend API and its metrics pipeline.
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "../../../components/sdk/gcp/artifactregistry.js";
 import * as pulumi from "@pulumi/pulumi";
 import { accountId } from "../../../components/gcp/serviceAccounts.js";
 import { BackendMcpAccess } from "../../../components/kubernetes/backendMcpAccess.js";
@@ -92,7 +92,7 @@ export function servingLayer(settings: Settings, { base, gke, tenancy, buildPlan
   // Knative's controller resolves each MCP image tag to a digest with its own identity: under Workload
   // Identity that is the federated principal of the KSA knative-serving/controller, which may read the MCP
   // image repository and nothing else (without it every revision fails "failed to resolve image to digest").
-  const knativeTagResolver = new gcp.artifactregistry.RepositoryIamMember("knative-controller-image-reader", {
+  const knativeTagResolver = new artifactregistry.RepositoryIamMember("knative-controller-image-reader", {
     project,
     location: region,
     repository: base.registry.repository.repositoryId,

@@ -1,0 +1,8 @@
+// The @pulumi/gcp certificatemanager resources this repository uses, each from its own module (add a line for a new one).
+// Not `@pulumi/gcp/certificatemanager/index.js`: Node's ESM loader (tsx, vitest, the esbuild bundles) copies every export of a
+// CommonJS module into its namespace, which fires each of the SDK's lazy getters and loads every resource of the
+// service (https://nodejs.org/api/esm.html#commonjs-namespaces); tsc would read all their declarations too.
+export { Certificate } from "@pulumi/gcp/certificatemanager/certificate.js";
+export { CertificateMap } from "@pulumi/gcp/certificatemanager/certificateMap.js";
+export { CertificateMapEntry } from "@pulumi/gcp/certificatemanager/certificateMapEntry.js";
+export { DnsAuthorization } from "@pulumi/gcp/certificatemanager/dnsAuthorization.js";

@@ -1,0 +1,7 @@
+// The @pulumi/gcp monitoring resources this repository uses, each from its own module (add a line for a new one).
+// Not `@pulumi/gcp/monitoring/index.js`: Node's ESM loader (tsx, vitest, the esbuild bundles) copies every export of a
+// CommonJS module into its namespace, which fires each of the SDK's lazy getters and loads every resource of the
+// service (https://nodejs.org/api/esm.html#commonjs-namespaces); tsc would read all their declarations too.
+export { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy.js";
+export { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel.js";
+export { UptimeCheckConfig } from "@pulumi/gcp/monitoring/uptimeCheckConfig.js";

@@ -1,0 +1,8 @@
+// The @pulumi/gcp spanner resources this repository uses, each from its own module (add a line for a new one).
+// Not `@pulumi/gcp/spanner/index.js`: Node's ESM loader (tsx, vitest, the esbuild bundles) copies every export of a
+// CommonJS module into its namespace, which fires each of the SDK's lazy getters and loads every resource of the
+// service (https://nodejs.org/api/esm.html#commonjs-namespaces); tsc would read all their declarations too.
+export { BackupSchedule } from "@pulumi/gcp/spanner/backupSchedule.js";
+export { Database } from "@pulumi/gcp/spanner/database.js";
+export { DatabaseIAMMember } from "@pulumi/gcp/spanner/databaseIAMMember.js";
+export { Instance } from "@pulumi/gcp/spanner/instance.js";
