@@ -5,7 +5,7 @@
 // every node comes from a GkeNodePool.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr } from "../../src/config/cidr.js";
+import { parseCidr } from "@gumstack/network/cidr";
 
 /** GKE system metrics and the kube-state-metrics package (HPA among them) the cluster exports to Cloud Monitoring. */
 export const MONITORING_COMPONENTS = ["SYSTEM_COMPONENTS", "STORAGE", "HPA", "POD", "DAEMONSET", "DEPLOYMENT", "STATEFULSET"] as const;

@@ -7,7 +7,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr } from "../../src/config/cidr.js";
+import { parseCidr } from "@gumstack/network/cidr";
 import { PART_OF_LABELS, podSecurityLabels } from "./mcpNamespace.js";
 import {
   POLICY_LABELS,

@@ -1,10 +1,10 @@
 // NetworkPolicies of the MCP namespace: untrusted customer code reachable only by Knative's data path and able
 // to reach only the public internet on 80/443 and the cluster DNS (docs/facts.md facts 1-4). The manifests and the
-// egress except-list are pure functions: the tests evaluate them with src/netpol/evaluator.ts and the policy pack
-// reuses them to check what is deployed.
+// egress except-list are pure functions: the tests evaluate them with @gumstack/network/netpol-evaluator and the
+// policy pack reuses them to check what is deployed.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr } from "../../src/config/cidr.js";
+import { parseCidr } from "@gumstack/network/cidr";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Well-known endpoints (verified against knative/serving pkg/networking/constants.go and GKE kube-dns/NodeLocal DNS).
@@ -85,7 +85,7 @@ export function egressExceptCidrs(ranges: ClusterRanges): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Manifest shapes (plain JSON as the API server takes it; also what src/netpol/evaluator.ts reads).
+// Manifest shapes (plain JSON as the API server takes it; also what @gumstack/network/netpol-evaluator reads).
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;

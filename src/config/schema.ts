@@ -9,7 +9,7 @@ import { DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissio
 import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
 import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
 import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
-import { cidrsOverlap, cidrSize, parseCidr } from "./cidr.js";
+import { cidrsOverlap, cidrSize, parseCidr } from "@gumstack/network/cidr";
 import { PODS_PER_NODE_RANGE, natPortCheck } from "../../components/gcp/network.js";
 
 /** The backend's Prometheus metrics port (BackendApi's default): the serving port must differ from it. */
