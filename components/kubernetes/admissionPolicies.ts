@@ -16,6 +16,7 @@
 // deep (containers x their env), never over two unbounded lists of different objects. The test
 // "CEL cost is structurally bounded" enforces both, and times a worst case at the API server's request size.
 
+import { KNATIVE_SERVING_DEFAULTS } from "../serving/knativeServingManifests.js";
 import { BUILD_IMAGE_PATH } from "./platformTenants.js";
 
 /**
@@ -35,6 +36,17 @@ import { BUILD_IMAGE_PATH } from "./platformTenants.js";
  * - no explicit revision name, no queue-proxy resource annotations, `initial-scale` within `max-scale`,
  *   `progress-deadline` within the bound, at most `maxContainers` containers within the per-pod CPU and memory.
  */
+/**
+ * Defaults of the guard's own bounds; the config schema takes gumstack:mcp's maxContainers, maxPodCpu, maxPodMemory
+ * and maxProgressDeadlineSeconds from here.
+ */
+export const ADMISSION_DEFAULTS = {
+  maxProgressDeadlineSeconds: 600,
+  maxContainers: 2,
+  maxPodCpu: "2",
+  maxPodMemory: "2Gi",
+} as const;
+
 export interface AdmissionPolicyArgs {
   /** Namespace of the MCP servers, the only namespace the guard applies to. Default "gumstack-mcp". */
   readonly namespace?: string;
@@ -63,9 +75,9 @@ export interface AdmissionPolicyArgs {
   readonly domain: string;
   /** Labels under the domain that no DomainMapping may take (`api` reserves `api.<domain>`). Default DEFAULT_RESERVED_HOSTNAMES. */
   readonly reservedHostnames?: readonly string[];
-  /** Lowest autoscaling.knative.dev/min-scale a server may set; at 0 the annotation may be omitted. Default 1. */
+  /** Lowest autoscaling.knative.dev/min-scale a server may set (0: the annotation may be omitted). Default 1, KnativeServing's. */
   readonly minScale?: number;
-  /** Highest autoscaling.knative.dev/max-scale a server may set (0, unlimited, is always refused). Default 20. */
+  /** Highest autoscaling.knative.dev/max-scale a server may set (0, unlimited, is always refused). Default 20, KnativeServing's. */
   readonly maxScaleLimit?: number;
   /** Longest serving.knative.dev/progress-deadline (and Deployment progressDeadlineSeconds), seconds. Default 600 (Knative's default). */
   readonly maxProgressDeadlineSeconds?: number;
@@ -250,12 +262,12 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
     knativeSystemImagePrefixes: args.knativeSystemImagePrefixes ?? [KNATIVE_QUEUE_PROXY_IMAGE_PREFIX],
     domain: args.domain,
     reservedHostnames: args.reservedHostnames ?? DEFAULT_RESERVED_HOSTNAMES,
-    minScale: args.minScale ?? 1,
-    maxScaleLimit: args.maxScaleLimit ?? 20,
-    maxProgressDeadlineSeconds: args.maxProgressDeadlineSeconds ?? 600,
-    maxContainers: args.maxContainers ?? 2,
-    maxPodCpu: args.maxPodCpu ?? "2",
-    maxPodMemory: args.maxPodMemory ?? "2Gi",
+    minScale: args.minScale ?? KNATIVE_SERVING_DEFAULTS.minScale,
+    maxScaleLimit: args.maxScaleLimit ?? KNATIVE_SERVING_DEFAULTS.maxScaleLimit,
+    maxProgressDeadlineSeconds: args.maxProgressDeadlineSeconds ?? ADMISSION_DEFAULTS.maxProgressDeadlineSeconds,
+    maxContainers: args.maxContainers ?? ADMISSION_DEFAULTS.maxContainers,
+    maxPodCpu: args.maxPodCpu ?? ADMISSION_DEFAULTS.maxPodCpu,
+    maxPodMemory: args.maxPodMemory ?? ADMISSION_DEFAULTS.maxPodMemory,
     containerDefaultCpuLimit: args.containerDefaultCpuLimit ?? "2",
     containerDefaultMemoryLimit: args.containerDefaultMemoryLimit ?? "256Mi",
     maxEmptyDirSize: args.maxEmptyDirSize ?? "4Gi",

@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "@gumstack/network/cidr";
+import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespace.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Well-known endpoints (verified against knative/serving pkg/networking/constants.go and GKE kube-dns/NodeLocal DNS).
@@ -208,7 +209,7 @@ export interface McpNetworkPolicyArgs {
  * 4. allow-egress-public-web: TCP 80/443 to public IPv4 addresses only.
  */
 export function mcpNetworkPolicyManifests(args: McpNetworkPolicyArgs): NetworkPolicyManifest[] {
-  const namespace = args.namespace ?? "gumstack-mcp";
+  const namespace = args.namespace ?? MCP_NAMESPACE_DEFAULTS.namespace;
   const knative = args.knativeNamespace ?? "knative-serving";
   if (knative === namespace) throw new Error(`knativeNamespace must differ from the MCP namespace "${namespace}"`);
   const { http, h2c } = KNATIVE_QUEUE_PROXY_PORTS;
