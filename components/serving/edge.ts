@@ -6,7 +6,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { BACKEND_DEFAULTS } from "./backendApiManifests.js";
 import {
+  EDGE_DEFAULTS,
   EDGE_NAMESPACE,
   backendPolicyManifest,
   dnsRecords,
@@ -31,7 +33,7 @@ export interface EdgeArgs {
   readonly domain: string;
   /** The backend API's Service (ClusterIP). Required. */
   readonly backend: LbBackend;
-  /** Path the backend answers health checks on. Default "/healthz". */
+  /** Path the backend answers health checks on. Default "/healthz", BackendApi's. */
   readonly backendHealthPath?: string;
   /** Subdomain of the API. Default "api". */
   readonly apiSubdomain?: string;
@@ -93,7 +95,7 @@ export class Edge extends pulumi.ComponentResource {
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:Edge", name, {}, opts);
     const { provider, project, domain } = args;
-    const apiHost = `${args.apiSubdomain ?? "api"}.${domain}`;
+    const apiHost = `${args.apiSubdomain ?? EDGE_DEFAULTS.apiSubdomain}.${domain}`;
     const namespace = args.namespace ?? EDGE_NAMESPACE;
     const gatewayName = args.gatewayName ?? "gumstack";
     const kourier = args.kourier ?? { namespace: KOURIER.namespace, serviceName: KOURIER.serviceName, port: KOURIER.servicePort };
@@ -102,8 +104,8 @@ export class Edge extends pulumi.ComponentResource {
       port: KOURIER.readinessPort,
       host: KOURIER.readinessHost,
     };
-    const timeoutSec = args.backendTimeoutSeconds ?? 3600;
-    const drainingTimeoutSec = args.drainingTimeoutSeconds ?? 30;
+    const timeoutSec = args.backendTimeoutSeconds ?? EDGE_DEFAULTS.backendTimeoutSeconds;
+    const drainingTimeoutSec = args.drainingTimeoutSeconds ?? EDGE_DEFAULTS.drainingTimeoutSeconds;
     const gcpOpts = { parent: this, dependsOn: args.apiDependsOn ?? [] };
     const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
 
@@ -212,7 +214,7 @@ export class Edge extends pulumi.ComponentResource {
 
     const targets: ["kourier" | "backend", LbBackend, string[], LbHealthCheck][] = [
       ["kourier", kourier, [`*.${domain}`], kourierCheck],
-      ["backend", args.backend, [apiHost], { requestPath: args.backendHealthPath ?? "/healthz" }],
+      ["backend", args.backend, [apiHost], { requestPath: args.backendHealthPath ?? BACKEND_DEFAULTS.healthPath }],
     ];
     for (const [key, backend, hostnames, check] of targets) {
       const nextToBackend = { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, ...(args.backendDependsOn?.[key] ?? [])] };
@@ -235,7 +237,7 @@ export class Edge extends pulumi.ComponentResource {
           timeoutSec,
           drainingTimeoutSec,
           securityPolicy: args.securityPolicyName,
-          logSampleRate: args.logSampleRate ?? 0.5,
+          logSampleRate: args.logSampleRate ?? EDGE_DEFAULTS.logSampleRate,
         }),
         nextToBackend,
       );

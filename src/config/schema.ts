@@ -23,6 +23,10 @@ import { ALERTING_DEFAULTS } from "../../components/gcp/alerting.js";
 import { ARTIFACT_REGISTRY_DEFAULTS } from "../../components/gcp/artifactRegistry.js";
 import { CLOUD_ARMOR_DEFAULTS } from "../../components/gcp/cloudArmor.js";
 import { defaultTenantRepositoryId } from "../../components/gcp/naming.js";
+import { DEFAULT_MAINTENANCE_WINDOW, GKE_CLUSTER_DEFAULTS } from "../../components/gke/cluster.js";
+import { NODE_POOL_DEFAULTS } from "../../components/gke/nodePool.js";
+import { EDGE_DEFAULTS } from "../../components/serving/edgeManifests.js";
+import { ISOLATION_CANARY_DEFAULTS } from "../../components/serving/isolationCanary.js";
 
 /** The backend's Prometheus metrics port (BackendApi's): the serving port must differ from it. */
 const BACKEND_METRICS_PORT = BACKEND_DEFAULTS.metricsPort;
@@ -99,9 +103,9 @@ const nodePool = z.strictObject({
   /** Maximum number of nodes across all zones of the region (GKE totalMaxNodeCount). */
   maxNodes: positiveInt,
   /** Boot disk size in GB. */
-  diskSizeGb: z.number().int().min(20).max(65536).default(100),
+  diskSizeGb: z.number().int().min(20).max(65536).default(NODE_POOL_DEFAULTS.diskSizeGb),
   /** Boot disk type. */
-  diskType: z.enum(["pd-standard", "pd-balanced", "pd-ssd"]).default("pd-balanced"),
+  diskType: z.enum(["pd-standard", "pd-balanced", "pd-ssd"]).default(NODE_POOL_DEFAULTS.diskType),
 });
 
 const minMax = <T extends { minNodes: number; maxNodes: number }>(v: T, ctx: z.RefinementCtx) => {
@@ -233,13 +237,9 @@ export const stackConfigSchema = z
     cluster: z
       .strictObject({
         /** GKE release channel. */
-        releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
+        releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default(GKE_CLUSTER_DEFAULTS.releaseChannel),
         /** Recurring maintenance window; GKE upgrades only inside it. */
-        maintenanceWindow: maintenanceWindow.default({
-          startTime: "2026-01-03T09:00:00Z",
-          endTime: "2026-01-03T17:00:00Z",
-          recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
-        }),
+        maintenanceWindow: maintenanceWindow.default({ ...DEFAULT_MAINTENANCE_WINDOW }),
         /**
          * CIDRs allowed to reach the control plane's IP endpoint. Empty (default): only the DNS endpoint,
          * authenticated by Google IAM, is used by the Pulumi Kubernetes provider.
@@ -254,9 +254,9 @@ export const stackConfigSchema = z
           )
           .default([]),
         /** Deletion protection on the cluster; turning it off is how you deliberately delete it. */
-        deletionProtection: z.boolean().default(true),
+        deletionProtection: z.boolean().default(GKE_CLUSTER_DEFAULTS.deletionProtection),
         /** Enable NodeLocal DNSCache; the MCP egress policy then allows 169.254.20.10:53. */
-        nodeLocalDns: z.boolean().default(false),
+        nodeLocalDns: z.boolean().default(GKE_CLUSTER_DEFAULTS.nodeLocalDns),
       })
       .prefault({}),
     nodePools: z.strictObject({
@@ -601,11 +601,11 @@ export const stackConfigSchema = z
           .regex(/^[a-z][a-z0-9-]{0,62}$/)
           .optional(),
         /** Subdomain of the backend API. */
-        apiSubdomain: dnsLabel.default("api"),
+        apiSubdomain: dnsLabel.default(EDGE_DEFAULTS.apiSubdomain),
         /** Load-balancer backend timeout, seconds, long enough for streaming MCP sessions. */
-        backendTimeoutSeconds: z.number().int().min(30).max(86400).default(3600),
+        backendTimeoutSeconds: z.number().int().min(30).max(86400).default(EDGE_DEFAULTS.backendTimeoutSeconds),
         /** Fraction of requests the load balancer logs on both backends (Cloud Armor decisions included), 0-1. */
-        logSampleRate: z.number().min(0).max(1).default(0.5),
+        logSampleRate: z.number().min(0).max(1).default(EDGE_DEFAULTS.logSampleRate),
         armor: z
           .strictObject({
             /** Cloud Armor Adaptive Protection (layer 7 DDoS defense) on the policy. */
@@ -690,14 +690,14 @@ export const stackConfigSchema = z
           })
           .optional(),
         /** Seconds between probe rounds. */
-        intervalSeconds: z.number().int().min(10).max(3600).default(60),
+        intervalSeconds: z.number().int().min(10).max(3600).default(ISOLATION_CANARY_DEFAULTS.intervalSeconds),
         /** Public HTTPS URL the canary must reach (DNS, NAT and TLS). */
         reachUrl: z
           .string()
           .regex(/^https:\/\/[a-z0-9.-]+\.[a-z]{2,}(:\d+)?(\/[A-Za-z0-9._~\/?&=%-]*)?$/, {
             error: "must be a public https:// URL such as https://www.gstatic.com/generate_204",
           })
-          .default("https://www.gstatic.com/generate_204"),
+          .default(ISOLATION_CANARY_DEFAULTS.reachUrl),
       })
       .prefault({}),
     clickhouse: z.strictObject({
