@@ -54,6 +54,25 @@ describe("import direction", () => {
     expect(JSON.parse(readFileSync(join(ROOT, "packages/network/package.json"), "utf8")).type).toBe("commonjs");
   });
 
+  // The CLIs that only validate config (pack-config, new-enterprise) load the schema: the defaults it takes from
+  // components must not drag in the Kubernetes SDK (about 110 modules) with them.
+  it("the config schema's imports never reach the Kubernetes SDK", () => {
+    const seen = new Set<string>();
+    const sdk: string[] = [];
+    const stack = ["src/config/schema.ts"];
+    while (stack.length > 0) {
+      const file = stack.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      for (const i of importsOf(file)) {
+        if (i.specifier.startsWith("@pulumi/kubernetes")) sdk.push(`${file}: ${i.specifier}`);
+        if (i.target?.endsWith(".js")) stack.push(i.target.replace(/\.js$/, ".ts"));
+      }
+    }
+    expect(seen.size).toBeGreaterThan(10);
+    expect(sdk).toEqual([]);
+  });
+
   it("the program, the pack and the tests reach the network code through @gumstack/network, not by path", () => {
     const all = ["src", "components", "policies", "test", "canary", "bootstrap"].flatMap(sources);
     expect(importsInto(all, ["packages"])).toEqual([]);

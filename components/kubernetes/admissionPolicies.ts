@@ -17,6 +17,7 @@
 // "CEL cost is structurally bounded" enforces both, and times a worst case at the API server's request size.
 
 import { KNATIVE_SERVING_DEFAULTS } from "../serving/knativeServingManifests.js";
+import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
 import { BUILD_IMAGE_PATH } from "./platformTenants.js";
 
 /**
@@ -48,9 +49,9 @@ export const ADMISSION_DEFAULTS = {
 } as const;
 
 export interface AdmissionPolicyArgs {
-  /** Namespace of the MCP servers, the only namespace the guard applies to. Default "gumstack-mcp". */
+  /** Namespace of the MCP servers, the only namespace the guard applies to. Default "gumstack-mcp", McpNamespace's. */
   readonly namespace?: string;
-  /** The credential-less service account every MCP pod must run as. Default "mcp-server". */
+  /** The credential-less service account every MCP pod must run as. Default "mcp-server", McpNamespace's. */
   readonly serviceAccountName?: string;
   /** RuntimeClass every MCP pod must use; GKE Sandbox creates it. Default "gvisor". */
   readonly runtimeClassName?: string;
@@ -87,11 +88,11 @@ export interface AdmissionPolicyArgs {
   readonly maxPodCpu?: string;
   /** Largest sum of the containers' memory (limit, or the LimitRange default when unset; the request if higher) per pod. Default "2Gi". */
   readonly maxPodMemory?: string;
-  /** The CPU limit the MCP LimitRange gives a container that sets none (counted in the per-pod sum). Default "2". */
+  /** The CPU limit the MCP LimitRange gives a container that sets none (counted in the per-pod sum). Default "2", McpNamespace's maxCpu. */
   readonly containerDefaultCpuLimit?: string;
-  /** The memory limit the MCP LimitRange gives a container that sets none (counted in the per-pod sum). Default "256Mi". */
+  /** The memory limit the MCP LimitRange gives a container that sets none (counted per pod). Default "256Mi" (McpNamespace's). */
   readonly containerDefaultMemoryLimit?: string;
-  /** Largest emptyDir sizeLimit (the LimitRange's container ephemeral-storage max). Default "4Gi". */
+  /** Largest emptyDir sizeLimit (the LimitRange's container ephemeral-storage max). Default "4Gi", McpNamespace's maxEphemeralStorage. */
   readonly maxEmptyDirSize?: string;
   /** Environment variable prefixes reserved for the platform. Default ["GUMSTACK_", "GUMLOOP_"]. */
   readonly reservedEnvPrefixes?: readonly string[];
@@ -252,8 +253,8 @@ export function quantityValue(q: string): number | undefined {
 /** Applies the defaults and refuses values that would make a weak or broken guard. */
 export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved {
   const r: Resolved = {
-    namespace: args.namespace ?? "gumstack-mcp",
-    serviceAccountName: args.serviceAccountName ?? "mcp-server",
+    namespace: args.namespace ?? MCP_NAMESPACE_DEFAULTS.namespace,
+    serviceAccountName: args.serviceAccountName ?? MCP_NAMESPACE_DEFAULTS.serviceAccountName,
     runtimeClassName: args.runtimeClassName ?? "gvisor",
     tenantImageRepository: (args.tenantImageRepository ?? "").replace(/\/$/, ""),
     tenantTagsImmutable: args.tenantTagsImmutable ?? false,
@@ -268,9 +269,9 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
     maxContainers: args.maxContainers ?? ADMISSION_DEFAULTS.maxContainers,
     maxPodCpu: args.maxPodCpu ?? ADMISSION_DEFAULTS.maxPodCpu,
     maxPodMemory: args.maxPodMemory ?? ADMISSION_DEFAULTS.maxPodMemory,
-    containerDefaultCpuLimit: args.containerDefaultCpuLimit ?? "2",
-    containerDefaultMemoryLimit: args.containerDefaultMemoryLimit ?? "256Mi",
-    maxEmptyDirSize: args.maxEmptyDirSize ?? "4Gi",
+    containerDefaultCpuLimit: args.containerDefaultCpuLimit ?? MCP_NAMESPACE_DEFAULTS.maxCpu,
+    containerDefaultMemoryLimit: args.containerDefaultMemoryLimit ?? MCP_NAMESPACE_DEFAULTS.defaultMemory,
+    maxEmptyDirSize: args.maxEmptyDirSize ?? MCP_NAMESPACE_DEFAULTS.maxEphemeralStorage,
     reservedEnvPrefixes: args.reservedEnvPrefixes ?? ["GUMSTACK_", "GUMLOOP_"],
   };
   const fail = (field: string, why: string): never => {

@@ -10,6 +10,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
+import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
 
 export const PART_OF_LABELS: Readonly<Record<string, string>> = {
   "app.kubernetes.io/part-of": "gumstack",
@@ -27,22 +28,6 @@ export function podSecurityLabels(): Record<string, string> {
     "pod-security.kubernetes.io/warn-version": "latest",
   };
 }
-
-/** Defaults of the MCP namespace, its quota and its LimitRange (the config schema takes gumstack:mcp's from here). */
-export const MCP_NAMESPACE_DEFAULTS = {
-  namespace: "gumstack-mcp",
-  serviceAccountName: "mcp-server",
-  quotaCpu: "160",
-  quotaMemory: "640Gi",
-  quotaPods: 1000,
-  defaultCpuRequest: "100m",
-  defaultMemory: "256Mi",
-  maxMemory: "2Gi",
-  maxCpu: "2",
-  defaultEphemeralStorageRequest: "64Mi",
-  defaultEphemeralStorage: "1Gi",
-  maxEphemeralStorage: "4Gi",
-} as const;
 
 export interface McpNamespaceSpec {
   /** Namespace name. Default "gumstack-mcp". */

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "@gumstack/network/cidr";
-import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespace.js";
+import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Well-known endpoints (verified against knative/serving pkg/networking/constants.go and GKE kube-dns/NodeLocal DNS).

@@ -16,11 +16,9 @@ import {
   canaryServiceManifest,
   type CanaryRanges,
 } from "./isolationCanaryManifests.js";
-import { MCP_NAMESPACE_DEFAULTS } from "../kubernetes/mcpNamespace.js";
+import { ISOLATION_CANARY_DEFAULTS } from "./isolationCanaryTenant.js";
+import { MCP_NAMESPACE_DEFAULTS } from "../kubernetes/mcpNamespaceDefaults.js";
 import { checkInt } from "./commonManifests.js";
-
-/** Defaults of the canary's probing (the config schema takes gumstack:canary's from here). */
-export const ISOLATION_CANARY_DEFAULTS = { intervalSeconds: 60, reachUrl: "https://www.gstatic.com/generate_204" } as const;
 
 export interface IsolationCanaryArgs {
   /** Kubernetes provider of the cluster. Required. */

@@ -7,9 +7,9 @@ import { maintenanceWindowProblem } from "./maintenanceWindow.js";
 import { rangeProblems } from "./podRange.js";
 import { ADMISSION_DEFAULTS, DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
 import { BUILD_DEFAULTS } from "../../components/kubernetes/buildJob.js";
-import { MCP_NAMESPACE_DEFAULTS } from "../../components/kubernetes/mcpNamespace.js";
+import { MCP_NAMESPACE_DEFAULTS } from "../../components/kubernetes/mcpNamespaceDefaults.js";
 import { BACKEND_DEFAULTS } from "../../components/serving/backendApiManifests.js";
-import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
+import { CANARY_TENANT, ISOLATION_CANARY_DEFAULTS } from "../../components/serving/isolationCanaryTenant.js";
 import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
 import {
   assertOperatorSupports,
@@ -26,7 +26,6 @@ import { defaultTenantRepositoryId } from "../../components/gcp/naming.js";
 import { DEFAULT_MAINTENANCE_WINDOW, GKE_CLUSTER_DEFAULTS } from "../../components/gke/cluster.js";
 import { NODE_POOL_DEFAULTS } from "../../components/gke/nodePool.js";
 import { EDGE_DEFAULTS } from "../../components/serving/edgeManifests.js";
-import { ISOLATION_CANARY_DEFAULTS } from "../../components/serving/isolationCanary.js";
 
 /** The backend's Prometheus metrics port (BackendApi's): the serving port must differ from it. */
 const BACKEND_METRICS_PORT = BACKEND_DEFAULTS.metricsPort;
