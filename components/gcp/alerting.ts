@@ -22,7 +22,7 @@ export const NAT_ALLOCATION_FAILED = "router.googleapis.com/nat/nat_allocation_f
 export const INSTANCE_CPU = "compute.googleapis.com/instance/cpu/utilization";
 /** Label every node VM carries (GKE node pool resourceLabels, components/gke/nodePool.ts). */
 export const POOL_VM_LABEL = "gumstack-pool";
-/** Label every node VM of a stack carries with the stack's environment (node pool resourceLabels, src/stacks/core.ts). */
+/** Label every node VM of a stack carries with the stack's environment (node pool resourceLabels, src/stacks/layers/gke.ts). */
 export const ENVIRONMENT_VM_LABEL = "gumstack-environment";
 
 /** Quotes a value for a Cloud Monitoring filter. */

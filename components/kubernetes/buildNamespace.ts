@@ -11,6 +11,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILD_DEFAULTS } from "./buildJob.js";
+import { QuotaNamespace } from "./quotaNamespace.js";
 
 const PART_OF = { "app.kubernetes.io/part-of": "gumstack", "app.kubernetes.io/managed-by": "pulumi" } as const;
 
@@ -119,40 +120,9 @@ export interface BuildNamespaceArgs extends BuildNamespaceSpec {
 }
 
 /** Namespace, ServiceAccount, ResourceQuota and LimitRange of the build plane. */
-export class BuildNamespace extends pulumi.ComponentResource {
-  public readonly namespace: k8s.core.v1.Namespace;
-  /** The namespace name, from the created object (waits for it). */
-  public readonly namespaceName: pulumi.Output<string>;
-  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
-  /** The build pods' ServiceAccount name (waits for it). */
-  public readonly serviceAccountName: pulumi.Output<string>;
-  public readonly resourceQuota: k8s.core.v1.ResourceQuota;
-  public readonly limitRange: k8s.core.v1.LimitRange;
-
+export class BuildNamespace extends QuotaNamespace {
   constructor(name: string, args: BuildNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gumstack:kubernetes:BuildNamespace", name, {}, opts);
     const { provider, ...spec } = args;
-    const m = buildNamespaceManifests(spec);
-    const childOpts = { parent: this, provider };
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: m.namespace.metadata }, childOpts);
-    this.namespaceName = this.namespace.metadata.name;
-    const inNs = (meta: Meta) => ({ ...meta, namespace: this.namespaceName });
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-service-account`,
-      { metadata: inNs(m.serviceAccount.metadata), automountServiceAccountToken: false },
-      childOpts,
-    );
-    this.serviceAccountName = this.serviceAccount.metadata.name;
-    this.resourceQuota = new k8s.core.v1.ResourceQuota(
-      `${name}-quota`,
-      { metadata: inNs(m.resourceQuota.metadata), spec: m.resourceQuota.spec },
-      childOpts,
-    );
-    this.limitRange = new k8s.core.v1.LimitRange(
-      `${name}-limits`,
-      { metadata: inNs(m.limitRange.metadata), spec: m.limitRange.spec as never },
-      childOpts,
-    );
-    this.registerOutputs({ namespaceName: this.namespaceName, serviceAccountName: this.serviceAccountName });
+    super("gumstack:kubernetes:BuildNamespace", name, buildNamespaceManifests(spec), provider, opts);
   }
 }

@@ -11,6 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
 import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
+import { QuotaNamespace } from "./quotaNamespace.js";
 
 export const PART_OF_LABELS: Readonly<Record<string, string>> = {
   "app.kubernetes.io/part-of": "gumstack",
@@ -161,37 +162,9 @@ export interface McpNamespaceArgs extends McpNamespaceSpec {
 }
 
 /** Namespace, ServiceAccount, ResourceQuota and LimitRange of the MCP servers. */
-export class McpNamespace extends pulumi.ComponentResource {
-  public readonly namespace: k8s.core.v1.Namespace;
-  /** The namespace name, from the created object (waits for it). */
-  public readonly namespaceName: pulumi.Output<string>;
-  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
-  /** The MCP pods' ServiceAccount name (waits for it). */
-  public readonly serviceAccountName: pulumi.Output<string>;
-  public readonly resourceQuota: k8s.core.v1.ResourceQuota;
-  public readonly limitRange: k8s.core.v1.LimitRange;
-
+export class McpNamespace extends QuotaNamespace {
   constructor(name: string, args: McpNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gumstack:kubernetes:McpNamespace", name, {}, opts);
     const { provider, ...spec } = args;
-    const m = mcpNamespaceManifests(spec);
-    const childOpts = { parent: this, provider };
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: m.namespace.metadata }, childOpts);
-    this.namespaceName = this.namespace.metadata.name;
-    // Namespaced objects take the namespace from the Namespace's output, so they wait for it.
-    const inNs = <T extends { metadata: { namespace: string } }>(o: T) => ({ ...o.metadata, namespace: this.namespaceName });
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-service-account`,
-      { metadata: inNs(m.serviceAccount), automountServiceAccountToken: m.serviceAccount.automountServiceAccountToken },
-      childOpts,
-    );
-    this.serviceAccountName = this.serviceAccount.metadata.name;
-    this.resourceQuota = new k8s.core.v1.ResourceQuota(
-      `${name}-quota`,
-      { metadata: inNs(m.resourceQuota), spec: m.resourceQuota.spec },
-      childOpts,
-    );
-    this.limitRange = new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: inNs(m.limitRange), spec: m.limitRange.spec }, childOpts);
-    this.registerOutputs({ namespaceName: this.namespaceName, serviceAccountName: this.serviceAccountName });
+    super("gumstack:kubernetes:McpNamespace", name, mcpNamespaceManifests(spec), provider, opts);
   }
 }

@@ -58,7 +58,7 @@ describe("GkeCluster with the prod stack (the seed's values)", async () => {
 
   it("encrypts Secrets at the application layer with the KMS key, after the key grant to the container service agent", () => {
     expect(c.databaseEncryption).toEqual({ state: "ENCRYPTED", keyName: KMS_KEY });
-    const grant = one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember");
+    const grant = one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-gke-container");
     expect(cluster.dependencies).toContain(grant.urn);
   });
 
@@ -92,7 +92,7 @@ describe("GkeNodePool with the prod stack", async () => {
   const resources = await record(() => {
     buildCompute(cfg);
   });
-  const pools = Object.fromEntries(ROLES.map((r) => [r, one(resources, POOL, `gke-${r}-pool`)])) as Record<string, PlannedResource>;
+  const pools = Object.fromEntries(ROLES.map((r) => [r, one(resources, POOL, `pool-${r}-pool`)])) as Record<string, PlannedResource>;
   const cluster = one(resources, CLUSTER);
 
   it("sizes pools by regional totals: MCP 2-20, backend 6-72 (prod), balanced across zones", () => {
@@ -119,7 +119,7 @@ describe("GkeNodePool with the prod stack", async () => {
     const n = i.nodeConfig;
     expect(n.imageType).toBe("COS_CONTAINERD");
     expect(n.workloadMetadataConfig).toEqual({ mode: "GKE_METADATA" });
-    expect(n.serviceAccount).toBe("gke-nodes@gumstack-prod.iam.gserviceaccount.com");
+    expect(n.serviceAccount).toBe(`gke-${role}-prod@gumstack-prod.iam.gserviceaccount.com`);
     expect(n.serviceAccount).not.toMatch(/-compute@developer\.gserviceaccount\.com$/);
     expect(n.shieldedInstanceConfig).toEqual({ enableSecureBoot: true, enableIntegrityMonitoring: true });
     expect(n.kubeletConfig).toEqual({ insecureKubeletReadonlyPortEnabled: "FALSE" });
@@ -128,8 +128,22 @@ describe("GkeNodePool with the prod stack", async () => {
     expect(n.diskSizeGb).toBe(100);
     expect(n.diskType).toBe("pd-balanced");
     expect(p.dependencies).toContain(cluster.urn);
-    expect(p.dependencies).toContain(one(resources, "gcp:compute/routerNat:RouterNat").urn);
+    expect(p.dependencies).toContain(one(resources, "gcp:compute/routerNat:RouterNat", "network-nat").urn);
   });
+
+  it.each(ROLES)(
+    "%s pool: boot disks on the gke key, created after its Compute Engine agent grant and the node account's grants",
+    (role) => {
+      const p = pools[role]!;
+      expect(inputs(p).nodeConfig.bootDiskKmsKey).toBe(KMS_KEY);
+      const grants = [
+        one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-gke-compute"),
+        one(resources, "gcp:projects/iAMMember:IAMMember", `accounts-nodes-${role}-container-defaultNodeServiceAccount`),
+        one(resources, "gcp:projects/iAMMember:IAMMember", `accounts-nodes-${role}-serviceusage-serviceUsageConsumer`),
+      ];
+      for (const grant of grants) expect(p.dependencies, grant.urn).toContain(grant.urn);
+    },
+  );
 
   it("sandboxes the MCP pool with gVisor and image streaming, and leaves the sandbox taint to GKE", () => {
     const n = inputs(pools.mcp!).nodeConfig;
@@ -159,7 +173,8 @@ describe("GkeNodePool with the prod stack", async () => {
   });
 
   it("gives a pool its own pod range only when asked, as an existing range of the subnet (multi-Pod CIDR)", async () => {
-    for (const p of Object.values(pools)) expect(inputs(p)).not.toHaveProperty("networkConfig");
+    for (const role of ["system", "backend"]) expect(inputs(pools[role]!)).not.toHaveProperty("networkConfig");
+    expect(inputs(pools.mcp!).networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp" });
     const own = await record(() => {
       new GkeNodePool("mcp", {
         project: "gumstack-prod",

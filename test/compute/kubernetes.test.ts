@@ -1,6 +1,7 @@
 // The Kubernetes side: the provider, the GKE Sandbox RuntimeClass (read, never created), the MCP and backend
 // namespaces, and a schema validation of every Kubernetes object the compute layer creates.
 import { LimitRange, Namespace, ResourceQuota, ServiceAccount } from "kubernetes-models/v1";
+import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from "kubernetes-models/admissionregistration.k8s.io/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { describe, expect, it } from "vitest";
 import { gkeKubeconfig } from "../../components/kubernetes/clusterProvider.js";
@@ -17,7 +18,7 @@ describe("ClusterProvider", async () => {
   const resources = await record(() => {
     buildCompute();
   });
-  const provider = one(resources, "pulumi:providers:kubernetes", "gke-k8s");
+  const provider = one(resources, "pulumi:providers:kubernetes", "k8s-k8s");
   const kubeconfig = JSON.parse(String(provider.inputs.kubeconfig));
 
   it("authenticates with gke-gcloud-auth-plugin (exec), no token or client certificate", () => {
@@ -46,7 +47,7 @@ describe("ClusterProvider", async () => {
     expect(String(provider.inputs.enableServerSideApply)).toBe("true");
     expect(provider.inputs.clusterIdentifier).toBe(one(resources, "gcp:container/cluster:Cluster").id);
     for (const role of ["system", "backend", "mcp"]) {
-      expect(provider.dependencies).toContain(one(resources, "gcp:container/nodePool:NodePool", `gke-${role}-pool`).urn);
+      expect(provider.dependencies).toContain(one(resources, "gcp:container/nodePool:NodePool", `pool-${role}-pool`).urn);
     }
   });
 
@@ -157,9 +158,9 @@ describe("BackendNamespace", async () => {
   const resources = await record(() => {
     buildCompute();
   });
-  const ns = one(resources, "kubernetes:core/v1:Namespace", "backend-namespace");
-  const sa = one(resources, "kubernetes:core/v1:ServiceAccount", "backend-service-account");
-  const binding = one(resources, "gcp:serviceaccount/iAMMember:IAMMember", "backend-workload-identity");
+  const ns = one(resources, "kubernetes:core/v1:Namespace", "backend-ns-namespace");
+  const sa = one(resources, "kubernetes:core/v1:ServiceAccount", "backend-ns-service-account");
+  const binding = one(resources, "gcp:serviceaccount/iAMMember:IAMMember", "backend-ns-workload-identity");
 
   it("is gumstack-backend under Pod Security restricted", () => {
     expect(inputs(ns).metadata.name).toBe("gumstack-backend");
@@ -170,13 +171,13 @@ describe("BackendNamespace", async () => {
     expect(inputs(sa).metadata).toMatchObject({
       name: "backend",
       namespace: "gumstack-backend",
-      annotations: { "iam.gke.io/gcp-service-account": "backend@gumstack-prod.iam.gserviceaccount.com" },
+      annotations: { "iam.gke.io/gcp-service-account": "backend-prod@gumstack-prod.iam.gserviceaccount.com" },
     });
   });
 
   it("binds the KSA to the Google service account with Workload Identity, after the cluster exists", () => {
     expect(inputs(binding)).toEqual({
-      serviceAccountId: "projects/gumstack-prod/serviceAccounts/backend@gumstack-prod.iam.gserviceaccount.com",
+      serviceAccountId: "projects/gumstack-prod/serviceAccounts/backend-prod@gumstack-prod.iam.gserviceaccount.com",
       role: "roles/iam.workloadIdentityUser",
       member: "serviceAccount:gumstack-prod.svc.id.goog[gumstack-backend/backend]",
     });
@@ -198,12 +199,15 @@ describe("schema validation of every Kubernetes object", async () => {
     "v1/ResourceQuota": ResourceQuota,
     "v1/LimitRange": LimitRange,
     "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": ValidatingAdmissionPolicy,
+    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": ValidatingAdmissionPolicyBinding,
   };
   const objects = resources.filter((r) => r.custom && !r.external && r.type.startsWith("kubernetes:"));
 
   it("creates only kinds that have a model here", () => {
-    // 2 namespaces, 2 ServiceAccounts, quota, limits, 4 MCP and 7 backend NetworkPolicies.
-    expect(objects.length).toBe(17);
+    // 2 namespaces, 2 ServiceAccounts, quota, limits, 4 MCP and 7 backend NetworkPolicies, the admission guard's
+    // 10 policies and their 10 bindings.
+    expect(objects.length).toBe(37);
     for (const r of objects) expect(Object.keys(models)).toContain(`${inputs(r).apiVersion}/${inputs(r).kind}`);
   });
 

@@ -1,5 +1,5 @@
 // The base every GCP component test builds on: the project's APIs and service agents, and the KMS keys
-// granted to them, as src/stacks/core.ts composes them.
+// granted to them, as the base layer (src/stacks/layers/base.ts) composes them.
 import type * as pulumi from "@pulumi/pulumi";
 import { Kms } from "../../components/gcp/kms.js";
 import { ProjectServices } from "../../components/gcp/projectServices.js";

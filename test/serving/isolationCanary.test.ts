@@ -37,7 +37,7 @@ const NS = "gumstack-mcp";
 const PREFIX = artifactRegistryImagePrefix("us-west1", "gumstack-prod", "gumstack");
 const IMAGE = `${PREFIX}${CANARY_TENANT}/canary@sha256:${"5e1b0c7a".repeat(8)}`;
 const RANGES = { nodeCidr: "10.10.0.0/20", podCidr: "10.16.0.0/14", serviceCidr: "10.20.0.0/20", masterCidr: "172.16.0.0/28" };
-// The guard as src/stacks/core.ts configures it.
+// The guard as the tenancy layer (src/stacks/layers/tenancy.ts) configures it.
 const GUARD = admissionGuardManifests({
   tenantImageRepository: PREFIX,
   platformImageRepository: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform",

@@ -1,0 +1,78 @@
+// The GKE layer: the regional cluster, its three node pools, the Kubernetes provider (after every pool) and GKE
+// Sandbox's gVisor RuntimeClass (read, never created).
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { GkeCluster } from "../../../components/gke/cluster.js";
+import { GkeNodePool, type NodePoolRole } from "../../../components/gke/nodePool.js";
+import { ClusterProvider } from "../../../components/kubernetes/clusterProvider.js";
+import { GvisorRuntimeClass } from "../../../components/kubernetes/gvisorRuntimeClass.js";
+import type { Settings } from "../../config/index.js";
+import type { BaseLayer } from "./base.js";
+
+/** What the layers above use from the GKE layer. */
+export interface GkeLayer {
+  readonly cluster: Pick<GkeCluster, "cluster" | "name" | "workloadPool" | "apiServerHost" | "apiServerAccess">;
+  /** The node pools by role: workloads that must land on a pool wait for it. */
+  readonly pools: Readonly<Record<NodePoolRole, pulumi.Resource>>;
+  /** The Kubernetes provider: created after every node pool. */
+  readonly provider: k8s.Provider;
+  readonly gvisor: GvisorRuntimeClass;
+}
+
+export function gkeLayer(settings: Settings, base: BaseLayer): GkeLayer {
+  const { project, region, environment } = settings;
+  const { apis, network } = base;
+  const cluster = new GkeCluster("gke", {
+    project,
+    region,
+    zones: settings.zones,
+    clusterName: `gumstack-${environment}`,
+    network: network.network.id,
+    subnetwork: network.subnetwork.id,
+    podsRangeName: network.podRangeName,
+    servicesRangeName: network.serviceRangeName,
+    masterCidr: settings.network.masterCidr,
+    releaseChannel: settings.cluster.releaseChannel,
+    maintenanceWindow: settings.cluster.maintenanceWindow,
+    authorizedNetworks: settings.cluster.authorizedNetworks,
+    // Secrets encryption needs the container agent's grant on the key before the cluster is created: the key id
+    // resolves only after it.
+    databaseEncryptionKeyId: base.gkeKeyId,
+    deletionProtection: settings.cluster.deletionProtection && !settings.allowDestroy,
+    nodeLocalDns: settings.cluster.nodeLocalDns,
+    resourceLabels: { "gumstack-environment": environment },
+    // The cluster ships system logs and metrics and runs Managed Prometheus from creation: Logging and Monitoring first.
+    dependsOn: [apis.container, apis.logging, apis.monitoring],
+  });
+  // Nodes pull images and write logs from their first boot: their account's email resolves after its grants. Boot
+  // disks are CMEK with the gke key, whose id resolves after the Compute Engine agent's grant on it.
+  const pool = (role: NodePoolRole, extra: pulumi.Resource[] = [], podRange?: string) =>
+    new GkeNodePool(`pool-${role}`, {
+      project,
+      location: region,
+      cluster: cluster.name,
+      role,
+      zones: settings.zones,
+      ...settings.nodePools[role],
+      serviceAccountEmail: base.nodeAccountEmails[role],
+      bootDiskKmsKey: base.gkeKeyId,
+      // Node VMs carry the environment (and their pool, set by the pool): the "pool at its maximum" alert counts them by it.
+      resourceLabels: { "gumstack-environment": environment },
+      ...(podRange !== undefined ? { podRange } : {}),
+      dependsOn: [network.nat, ...extra],
+    });
+  const systemPool = pool("system");
+  const backendPool = pool("backend");
+  // Tenant pods (MCP servers and builds) take their IPs from their own range and leave through the tenants' NAT.
+  const mcpPool = pool("mcp", [apis.containerfilesystem, network.tenantNat], network.mcpPodRangeName);
+  const pools = [systemPool, backendPool, mcpPool];
+
+  const { provider } = new ClusterProvider("k8s", { cluster, nodePools: pools.map((p) => p.nodePool) });
+  const gvisor = new GvisorRuntimeClass("gvisor", { provider, dependsOn: [mcpPool.nodePool] });
+  return {
+    cluster,
+    pools: { system: systemPool.nodePool, backend: backendPool.nodePool, mcp: mcpPool.nodePool },
+    provider,
+    gvisor,
+  };
+}
