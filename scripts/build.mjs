@@ -77,6 +77,10 @@ export async function buildClis() {
     splitting: true,
     chunkNames: "chunk-[hash]",
     packages: "external",
+    // Except the workspace package @gumstack/network (packages/network), which ships TypeScript sources: it is
+    // bundled like the program's own files (an alias is applied before the external check). Its subpaths are its
+    // file names (its package.json exports "./*": "./src/*.ts").
+    alias: { "@gumstack/network": "./packages/network/src" },
     platform: "node",
     format: "esm",
     target: "node22",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseIpv6, parseIpv6Cidr } from "../src/config/cidr.js";
+import { parseIpv6, parseIpv6Cidr } from "@gumstack/network/cidr";
 import {
   effectivePolicyTypes,
   evaluate,
@@ -11,7 +11,7 @@ import {
   type NetworkPolicyLike,
   type PodEndpoint,
   type Probe,
-} from "../src/netpol/evaluator.js";
+} from "@gumstack/network/netpol-evaluator";
 
 const namespaces = [
   { name: "gumstack-mcp", labels: { tier: "untrusted" } },
@@ -386,7 +386,7 @@ describe("robustness to odd manifests", () => {
   });
 });
 
-describe("parseIpv6 / parseIpv6Cidr (src/config/cidr.ts)", () => {
+describe("parseIpv6 / parseIpv6Cidr (@gumstack/network/cidr)", () => {
   it.each<[string, bigint]>([
     ["::", 0n],
     ["::1", 1n],

@@ -184,6 +184,9 @@ export interface UptimeTarget {
   readonly path: string;
 }
 
+/** Defaults of the alert thresholds (also the config schema's defaults of gumstack:alerting). */
+export const ALERTING_DEFAULTS = { lb5xxPercent: 5, certificateExpiryDays: 14 } as const;
+
 export interface AlertingArgs {
   /** Project of every channel, check and policy. Required. */
   readonly project: pulumi.Input<string>;
@@ -283,7 +286,11 @@ export class Alerting extends pulumi.ComponentResource {
     policies.certificate = policy(
       "certificate-expiry",
       `${args.api.host} certificate near expiry`,
-      [apiCheck.uptimeCheckId.apply((id) => certificateExpiryCondition(args.api.host, id, args.certificateExpiryDays ?? 14))],
+      [
+        apiCheck.uptimeCheckId.apply((id) =>
+          certificateExpiryCondition(args.api.host, id, args.certificateExpiryDays ?? ALERTING_DEFAULTS.certificateExpiryDays),
+        ),
+      ],
       "The Google-managed certificate was not renewed: check the Certificate Manager certificate's state and that the DNS authorization CNAME still resolves.",
     );
     if (args.canary) {
@@ -300,7 +307,7 @@ export class Alerting extends pulumi.ComponentResource {
     policies.lb5xx = policy(
       "lb-5xx",
       "load balancer 5xx rate",
-      [lb5xxCondition(args.lb5xxPercent ?? 5)],
+      [lb5xxCondition(args.lb5xxPercent ?? ALERTING_DEFAULTS.lb5xxPercent)],
       "5xx responses from the external Application Load Balancer (backends and the proxy itself) above the threshold.",
     );
     policies.nat = policy(

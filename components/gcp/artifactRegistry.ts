@@ -1,7 +1,7 @@
 import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
 import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import { daysToDuration } from "./naming.js";
+import { daysToDuration, defaultTenantRepositoryId } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
 
 /**
@@ -48,12 +48,15 @@ export function parseDockerRepositoryUrl(url: string): RepositoryRef {
   return { location: m[1]!, project: m[2]!, repositoryId: m[3]! };
 }
 
+/** Defaults of the cleanup policy (also the config schema's defaults of gumstack:artifactRegistry). */
+export const ARTIFACT_REGISTRY_DEFAULTS = { retentionDays: 30, keepRecentVersions: 10 } as const;
+
 /**
  * Id of a stack's tenant MCP repository: `configured` if given, else `mcp-<environment>`. Qualified by the
  * environment, so two environments sharing a project never share (or fight over) one repository.
  */
 export function tenantRepositoryId(environment: string, configured?: string): string {
-  const id = configured ?? `mcp-${environment}`;
+  const id = configured ?? defaultTenantRepositoryId(environment);
   if (!id.endsWith(`-${environment}`)) throw new Error(`tenant repository id "${id}" must end in -${environment}`);
   // Artifact Registry ids: lowercase letters, digits and hyphens, starting with a letter, at most 63.
   if (!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(id)) throw new Error(`tenant repository id "${id}" is not a valid repository id`);
@@ -121,7 +124,10 @@ export class ArtifactRegistry extends pulumi.ComponentResource {
         // Explicit, so a reader (and the policy pack) sees the choice: see the class comment.
         dockerConfig: { immutableTags: false },
         cleanupPolicyDryRun: false,
-        cleanupPolicies: cleanupPolicies(args.retentionDays ?? 30, args.keepRecentVersions ?? 10),
+        cleanupPolicies: cleanupPolicies(
+          args.retentionDays ?? ARTIFACT_REGISTRY_DEFAULTS.retentionDays,
+          args.keepRecentVersions ?? ARTIFACT_REGISTRY_DEFAULTS.keepRecentVersions,
+        ),
         // INHERITED: scanned whenever containerscanning.googleapis.com is enabled in the project.
         vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
         labels: { "managed-by": "pulumi", "gumstack-images": "tenant-mcp" },

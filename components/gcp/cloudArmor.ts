@@ -170,6 +170,14 @@ export function armorRules(s: ArmorRuleSettings): ArmorRule[] {
   return rules;
 }
 
+/** Defaults of the policy's limits and switches (also the config schema's defaults of gumstack:edge.armor). */
+export const CLOUD_ARMOR_DEFAULTS = {
+  adaptiveProtection: true,
+  serverRequestsPerMinute: 6000,
+  apiRequestsPerMinutePerClient: 600,
+  wafPreview: false,
+} as const;
+
 export interface CloudArmorPolicyArgs {
   /** Project of the policy. Required. */
   readonly project: pulumi.Input<string>;
@@ -204,10 +212,10 @@ export class CloudArmorPolicy extends pulumi.ComponentResource {
     const rules = armorRules({
       domain: args.domain,
       apiHost: args.apiHost,
-      serverRequestsPerMinute: args.serverRequestsPerMinute ?? 6000,
+      serverRequestsPerMinute: args.serverRequestsPerMinute ?? CLOUD_ARMOR_DEFAULTS.serverRequestsPerMinute,
       serverOverrides: args.serverOverrides ?? {},
-      apiRequestsPerMinutePerClient: args.apiRequestsPerMinutePerClient ?? 600,
-      wafPreview: args.wafPreview ?? false,
+      apiRequestsPerMinutePerClient: args.apiRequestsPerMinutePerClient ?? CLOUD_ARMOR_DEFAULTS.apiRequestsPerMinutePerClient,
+      wafPreview: args.wafPreview ?? CLOUD_ARMOR_DEFAULTS.wafPreview,
     });
     this.policy = new compute.SecurityPolicy(
       `${name}-policy`,
@@ -217,7 +225,10 @@ export class CloudArmorPolicy extends pulumi.ComponentResource {
         description: `Gumstack ${args.environment} edge: WAF, per-server and API throttles (docs/edge-egress-ops.md)`,
         type: "CLOUD_ARMOR",
         adaptiveProtectionConfig: {
-          layer7DdosDefenseConfig: { enable: args.adaptiveProtection ?? true, ruleVisibility: "STANDARD" },
+          layer7DdosDefenseConfig: {
+            enable: args.adaptiveProtection ?? CLOUD_ARMOR_DEFAULTS.adaptiveProtection,
+            ruleVisibility: "STANDARD",
+          },
         },
         // WAF rules read JSON bodies as JSON (values, not raw text), which keeps their false positives down
         // (https://cloud.google.com/armor/docs/security-policy-overview#json-parsing).

@@ -69,3 +69,8 @@ export function accountId(role: string, environment: string): string {
   if (id.length < 6) throw new Error(`service account id "${id}" is shorter than 6 characters`);
   return id;
 }
+
+/** The tenant MCP repository's id when config names none: `mcp-<environment>` (tenantRepositoryId checks it). */
+export function defaultTenantRepositoryId(environment: string): string {
+  return `mcp-${environment}`;
+}

@@ -1,7 +1,6 @@
 import * as compute from "../sdk/gcp/compute.js";
 import type * as types from "@pulumi/gcp/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../src/config/schema.js";
 import { boundedName } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
 import { GOOGLE_LB_RANGES } from "../platform.js";
@@ -24,6 +23,20 @@ export const NAT_PORTS_PER_ADDRESS = 64512;
  */
 export const PODS_PER_NODE_RANGE = 256;
 
+/** The VPC's address ranges: IPv4 CIDRs, pairwise disjoint (the config schema refuses overlaps before planning). */
+export interface NetworkRanges {
+  /** Primary range of the GKE subnet: node IPs of every pool. Required. */
+  readonly nodeCidr: string;
+  /** Secondary range "pods": pod IPs of the system and backend pools. Required. */
+  readonly podCidr: string;
+  /** Secondary range "services": Service ClusterIPs. Required. */
+  readonly serviceCidr: string;
+  /** Secondary range "pods-mcp": pod IPs of the MCP (gVisor) pool, which leave through the tenants' NAT. Required. */
+  readonly mcpPodCidr: string;
+  /** The /28 of the GKE control plane's private endpoint: the webhook firewall's source (the cluster's range). Required. */
+  readonly masterCidr: string;
+}
+
 /** One Cloud NAT gateway: reserved addresses and dynamic port allocation bounds. */
 export interface NatGatewaySettings {
   /** Reserved static external addresses (MANUAL_ONLY). */
@@ -34,7 +47,7 @@ export interface NatGatewaySettings {
   readonly maxPortsPerVm: number;
 }
 
-/** Defaults of the two gateways (the config schema's defaults). */
+/** Defaults of the two gateways (also the config schema's defaults of gumstack:egress). */
 export const DEFAULT_EGRESS: { readonly platform: NatGatewaySettings; readonly tenant: NatGatewaySettings } = {
   platform: { addresses: 2, minPortsPerVm: 1024, maxPortsPerVm: 8192 },
   tenant: { addresses: 2, minPortsPerVm: 4096, maxPortsPerVm: 32768 },
@@ -94,7 +107,7 @@ export interface NetworkArgs {
   /** Environment name, used in resource names. Required. */
   readonly environment: string;
   /** Node, pod, MCP pod and service ranges (masterCidr is the cluster's, not the subnet's). Required. */
-  readonly network: StackConfig["network"];
+  readonly network: NetworkRanges;
   /**
    * The platform's and the tenants' Cloud NAT gateways (addresses, ports per VM). Default DEFAULT_EGRESS; each
    * must give every VM it serves its minimum ports (natPortCheck): the config schema checks that before planning.

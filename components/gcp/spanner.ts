@@ -1,6 +1,5 @@
 import * as spanner from "../sdk/gcp/spanner.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../src/config/schema.js";
 import { boundedName, daysToDuration } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
 
@@ -22,6 +21,18 @@ export function backupRetention(days: number): string {
   return daysToDuration(days);
 }
 
+/** The instance's capacity and databases, with their recovery windows. */
+export interface SpannerSettings {
+  /** Compute capacity in processing units: 100-900 in steps of 100, then multiples of 1000. Required. */
+  readonly processingUnits: number;
+  /** Database ids, distinct, at least one. Required. */
+  readonly databases: readonly string[];
+  /** Point-in-time recovery window of every database, days (1-7). Required. */
+  readonly versionRetentionDays: number;
+  /** Retention of each database's daily full backup, days (1-366). Required. */
+  readonly backupRetentionDays: number;
+}
+
 export interface SpannerArgs {
   /** Project of the instance. Required. */
   readonly project: pulumi.Input<string>;
@@ -29,8 +40,8 @@ export interface SpannerArgs {
   readonly region: string;
   /** Environment name; the instance is `gumstack-<environment>` (at most 30 characters). Required. */
   readonly environment: string;
-  /** Processing units, databases, version and backup retention. Required (stack config spanner). */
-  readonly spanner: StackConfig["spanner"];
+  /** Processing units, databases, version and backup retention. Required. */
+  readonly spanner: SpannerSettings;
   /** CMEK key of the databases and their backups (KMS `spanner` key id); same region. Required. */
   readonly kmsKeyName: pulumi.Input<string>;
   /** The key's grant to the Spanner agent; instance, databases and schedules wait for it. Required. */

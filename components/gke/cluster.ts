@@ -5,7 +5,7 @@
 // every node comes from a GkeNodePool.
 import * as container from "../sdk/gcp/container.js";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr } from "../../src/config/cidr.js";
+import { parseCidr } from "@gumstack/network/cidr";
 
 /** GKE system metrics and the kube-state-metrics package (HPA among them) the cluster exports to Cloud Monitoring. */
 export const MONITORING_COMPONENTS = ["SYSTEM_COMPONENTS", "STORAGE", "HPA", "POD", "DAEMONSET", "DEPLOYMENT", "STATEFULSET"] as const;
@@ -21,6 +21,9 @@ export interface MaintenanceWindow {
   /** RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=SA,SU. */
   readonly recurrence: string;
 }
+
+/** Defaults of the cluster's settings (the config schema takes gumstack:cluster's from here, and DEFAULT_MAINTENANCE_WINDOW). */
+export const GKE_CLUSTER_DEFAULTS = { releaseChannel: "REGULAR", deletionProtection: true, nodeLocalDns: false } as const;
 
 export interface GkeClusterArgs {
   /** GCP project of the cluster (also names the Workload Identity pool `<project>.svc.id.goog`). Required; no default. */
@@ -149,7 +152,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         // The default pool is created (it must be, with >= 1 node) and removed at once; no cluster-level nodeConfig.
         removeDefaultNodePool: true,
         initialNodeCount: 1,
-        deletionProtection: args.deletionProtection ?? true,
+        deletionProtection: args.deletionProtection ?? GKE_CLUSTER_DEFAULTS.deletionProtection,
         resourceLabels: { ...(args.resourceLabels ?? {}) },
 
         network: args.network,
@@ -190,7 +193,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         enableLegacyAbac: false,
         databaseEncryption: { state: "ENCRYPTED", keyName: args.databaseEncryptionKeyId },
 
-        releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
+        releaseChannel: { channel: args.releaseChannel ?? GKE_CLUSTER_DEFAULTS.releaseChannel },
         maintenancePolicy: {
           recurringWindow: { startTime: window.startTime, endTime: window.endTime, recurrence: window.recurrence },
         },
@@ -200,7 +203,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         addonsConfig: {
           httpLoadBalancing: { disabled: false },
           horizontalPodAutoscaling: { disabled: false },
-          dnsCacheConfig: { enabled: args.nodeLocalDns ?? false },
+          dnsCacheConfig: { enabled: args.nodeLocalDns ?? GKE_CLUSTER_DEFAULTS.nodeLocalDns },
         },
         // System metrics plus GKE's managed kube-state-metrics package (on by default since 1.29.2-gke.2000),
         // pinned: the "backend HPA at its maximum" alert reads kube_horizontalpodautoscaler_* (HPA) through

@@ -62,6 +62,9 @@ export function initialNodeCountPerZone(minNodes: number, maxNodes: number, zone
   return perZone;
 }
 
+/** Defaults of a pool's boot disk and upgrade surge (the config schema takes gumstack:nodePools' disk defaults from here). */
+export const NODE_POOL_DEFAULTS = { diskSizeGb: 100, diskType: "pd-balanced", maxSurge: 1, maxUnavailable: 0 } as const;
+
 export interface GkeNodePoolArgs {
   /** GCP project of the cluster. Required; no default. */
   readonly project: string;
@@ -115,8 +118,8 @@ export function nodePoolNodeConfig(args: GkeNodePoolArgs): types.input.container
   return {
     machineType: args.machineType,
     imageType: "COS_CONTAINERD",
-    diskSizeGb: args.diskSizeGb ?? 100,
-    diskType: args.diskType ?? "pd-balanced",
+    diskSizeGb: args.diskSizeGb ?? NODE_POOL_DEFAULTS.diskSizeGb,
+    diskType: args.diskType ?? NODE_POOL_DEFAULTS.diskType,
     ...(args.bootDiskKmsKey !== undefined ? { bootDiskKmsKey: args.bootDiskKmsKey } : {}),
     serviceAccount: args.serviceAccountEmail,
     // Access is governed by the service account's IAM roles, not by legacy scopes.
@@ -149,8 +152,8 @@ export class GkeNodePool extends pulumi.ComponentResource {
     for (const z of args.zones) {
       if (!z.startsWith(`${args.location}-`)) throw new Error(`node pool ${name}: zone ${z} is not in region ${args.location}`);
     }
-    const maxSurge = args.maxSurge ?? 1;
-    const maxUnavailable = args.maxUnavailable ?? 0;
+    const maxSurge = args.maxSurge ?? NODE_POOL_DEFAULTS.maxSurge;
+    const maxUnavailable = args.maxUnavailable ?? NODE_POOL_DEFAULTS.maxUnavailable;
     if (maxSurge < 0 || maxUnavailable < 0 || maxSurge + maxUnavailable === 0) {
       throw new Error(`node pool ${name}: maxSurge and maxUnavailable must be >= 0 and not both 0`);
     }

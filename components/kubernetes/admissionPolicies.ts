@@ -16,6 +16,8 @@
 // deep (containers x their env), never over two unbounded lists of different objects. The test
 // "CEL cost is structurally bounded" enforces both, and times a worst case at the API server's request size.
 
+import { KNATIVE_SERVING_DEFAULTS } from "../serving/knativeServingManifests.js";
+import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
 import { BUILD_IMAGE_PATH } from "./platformTenants.js";
 
 /**
@@ -35,10 +37,21 @@ import { BUILD_IMAGE_PATH } from "./platformTenants.js";
  * - no explicit revision name, no queue-proxy resource annotations, `initial-scale` within `max-scale`,
  *   `progress-deadline` within the bound, at most `maxContainers` containers within the per-pod CPU and memory.
  */
+/**
+ * Defaults of the guard's own bounds; the config schema takes gumstack:mcp's maxContainers, maxPodCpu, maxPodMemory
+ * and maxProgressDeadlineSeconds from here.
+ */
+export const ADMISSION_DEFAULTS = {
+  maxProgressDeadlineSeconds: 600,
+  maxContainers: 2,
+  maxPodCpu: "2",
+  maxPodMemory: "2Gi",
+} as const;
+
 export interface AdmissionPolicyArgs {
-  /** Namespace of the MCP servers, the only namespace the guard applies to. Default "gumstack-mcp". */
+  /** Namespace of the MCP servers, the only namespace the guard applies to. Default "gumstack-mcp", McpNamespace's. */
   readonly namespace?: string;
-  /** The credential-less service account every MCP pod must run as. Default "mcp-server". */
+  /** The credential-less service account every MCP pod must run as. Default "mcp-server", McpNamespace's. */
   readonly serviceAccountName?: string;
   /** RuntimeClass every MCP pod must use; GKE Sandbox creates it. Default "gvisor". */
   readonly runtimeClassName?: string;
@@ -63,9 +76,9 @@ export interface AdmissionPolicyArgs {
   readonly domain: string;
   /** Labels under the domain that no DomainMapping may take (`api` reserves `api.<domain>`). Default DEFAULT_RESERVED_HOSTNAMES. */
   readonly reservedHostnames?: readonly string[];
-  /** Lowest autoscaling.knative.dev/min-scale a server may set; at 0 the annotation may be omitted. Default 1. */
+  /** Lowest autoscaling.knative.dev/min-scale a server may set (0: the annotation may be omitted). Default 1, KnativeServing's. */
   readonly minScale?: number;
-  /** Highest autoscaling.knative.dev/max-scale a server may set (0, unlimited, is always refused). Default 20. */
+  /** Highest autoscaling.knative.dev/max-scale a server may set (0, unlimited, is always refused). Default 20, KnativeServing's. */
   readonly maxScaleLimit?: number;
   /** Longest serving.knative.dev/progress-deadline (and Deployment progressDeadlineSeconds), seconds. Default 600 (Knative's default). */
   readonly maxProgressDeadlineSeconds?: number;
@@ -75,11 +88,11 @@ export interface AdmissionPolicyArgs {
   readonly maxPodCpu?: string;
   /** Largest sum of the containers' memory (limit, or the LimitRange default when unset; the request if higher) per pod. Default "2Gi". */
   readonly maxPodMemory?: string;
-  /** The CPU limit the MCP LimitRange gives a container that sets none (counted in the per-pod sum). Default "2". */
+  /** The CPU limit the MCP LimitRange gives a container that sets none (counted in the per-pod sum). Default "2", McpNamespace's maxCpu. */
   readonly containerDefaultCpuLimit?: string;
-  /** The memory limit the MCP LimitRange gives a container that sets none (counted in the per-pod sum). Default "256Mi". */
+  /** The memory limit the MCP LimitRange gives a container that sets none (counted per pod). Default "256Mi" (McpNamespace's). */
   readonly containerDefaultMemoryLimit?: string;
-  /** Largest emptyDir sizeLimit (the LimitRange's container ephemeral-storage max). Default "4Gi". */
+  /** Largest emptyDir sizeLimit (the LimitRange's container ephemeral-storage max). Default "4Gi", McpNamespace's maxEphemeralStorage. */
   readonly maxEmptyDirSize?: string;
   /** Environment variable prefixes reserved for the platform. Default ["GUMSTACK_", "GUMLOOP_"]. */
   readonly reservedEnvPrefixes?: readonly string[];
@@ -240,8 +253,8 @@ export function quantityValue(q: string): number | undefined {
 /** Applies the defaults and refuses values that would make a weak or broken guard. */
 export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved {
   const r: Resolved = {
-    namespace: args.namespace ?? "gumstack-mcp",
-    serviceAccountName: args.serviceAccountName ?? "mcp-server",
+    namespace: args.namespace ?? MCP_NAMESPACE_DEFAULTS.namespace,
+    serviceAccountName: args.serviceAccountName ?? MCP_NAMESPACE_DEFAULTS.serviceAccountName,
     runtimeClassName: args.runtimeClassName ?? "gvisor",
     tenantImageRepository: (args.tenantImageRepository ?? "").replace(/\/$/, ""),
     tenantTagsImmutable: args.tenantTagsImmutable ?? false,
@@ -250,15 +263,15 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
     knativeSystemImagePrefixes: args.knativeSystemImagePrefixes ?? [KNATIVE_QUEUE_PROXY_IMAGE_PREFIX],
     domain: args.domain,
     reservedHostnames: args.reservedHostnames ?? DEFAULT_RESERVED_HOSTNAMES,
-    minScale: args.minScale ?? 1,
-    maxScaleLimit: args.maxScaleLimit ?? 20,
-    maxProgressDeadlineSeconds: args.maxProgressDeadlineSeconds ?? 600,
-    maxContainers: args.maxContainers ?? 2,
-    maxPodCpu: args.maxPodCpu ?? "2",
-    maxPodMemory: args.maxPodMemory ?? "2Gi",
-    containerDefaultCpuLimit: args.containerDefaultCpuLimit ?? "2",
-    containerDefaultMemoryLimit: args.containerDefaultMemoryLimit ?? "256Mi",
-    maxEmptyDirSize: args.maxEmptyDirSize ?? "4Gi",
+    minScale: args.minScale ?? KNATIVE_SERVING_DEFAULTS.minScale,
+    maxScaleLimit: args.maxScaleLimit ?? KNATIVE_SERVING_DEFAULTS.maxScaleLimit,
+    maxProgressDeadlineSeconds: args.maxProgressDeadlineSeconds ?? ADMISSION_DEFAULTS.maxProgressDeadlineSeconds,
+    maxContainers: args.maxContainers ?? ADMISSION_DEFAULTS.maxContainers,
+    maxPodCpu: args.maxPodCpu ?? ADMISSION_DEFAULTS.maxPodCpu,
+    maxPodMemory: args.maxPodMemory ?? ADMISSION_DEFAULTS.maxPodMemory,
+    containerDefaultCpuLimit: args.containerDefaultCpuLimit ?? MCP_NAMESPACE_DEFAULTS.maxCpu,
+    containerDefaultMemoryLimit: args.containerDefaultMemoryLimit ?? MCP_NAMESPACE_DEFAULTS.defaultMemory,
+    maxEmptyDirSize: args.maxEmptyDirSize ?? MCP_NAMESPACE_DEFAULTS.maxEphemeralStorage,
     reservedEnvPrefixes: args.reservedEnvPrefixes ?? ["GUMSTACK_", "GUMLOOP_"],
   };
   const fail = (field: string, why: string): never => {

@@ -9,7 +9,7 @@ import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
 import * as networkingv1 from "@pulumi/kubernetes/networking/v1/index.js";
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr } from "../../src/config/cidr.js";
+import { parseCidr } from "@gumstack/network/cidr";
 import { PART_OF_LABELS, podSecurityLabels } from "./mcpNamespace.js";
 import {
   POLICY_LABELS,
@@ -22,6 +22,7 @@ import {
   type NetworkPolicyManifest,
 } from "./mcpNetworkPolicies.js";
 import { GOOGLE_LB_RANGES, workloadIdentityMember } from "../platform.js";
+import { BACKEND_DEFAULTS } from "../serving/backendApiManifests.js";
 
 /**
  * The GKE metadata server as Workload Identity pods reach it: 169.254.169.254:80 (Dataplane V2 clusters) and
@@ -66,7 +67,7 @@ function checkPort(what: string, p: number): number {
 /** The backend namespace's NetworkPolicies (default deny, then additive allows). */
 export function backendNetworkPolicyManifests(args: BackendNetworkPolicyArgs): NetworkPolicyManifest[] {
   const namespace = args.namespace ?? "gumstack-backend";
-  const port = checkPort("port", args.port ?? 8080);
+  const port = checkPort("port", args.port ?? BACKEND_DEFAULTS.port);
   const lbRanges = args.loadBalancerSourceRanges ?? GOOGLE_LB_RANGES;
   for (const c of lbRanges) if (!parseCidr(c)) throw new Error(`load balancer source range "${c}" is not an IPv4 CIDR`);
   const policies = [
@@ -77,7 +78,7 @@ export function backendNetworkPolicyManifests(args: BackendNetworkPolicyArgs): N
       ingress: [{ from: lbRanges.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(port)] }],
     }),
   ];
-  const metricsPort = args.metricsPort === undefined ? 9090 : args.metricsPort;
+  const metricsPort = args.metricsPort === undefined ? BACKEND_DEFAULTS.metricsPort : args.metricsPort;
   if (metricsPort !== null) {
     if (metricsPort === port)
       throw new Error(`metricsPort ${metricsPort} must differ from port (the load balancer must not reach metrics)`);

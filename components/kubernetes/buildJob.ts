@@ -71,6 +71,9 @@ export const BUILD_DEFAULTS = {
   deadlineSeconds: 600,
   ttlSecondsAfterFinished: 300,
   build: { cpu: "2", memory: "4Gi", ephemeralStorage: "20Gi" },
+  /** The build namespace's ResourceQuota (BuildNamespace): builds at once and their limits together. */
+  maxConcurrentBuilds: 20,
+  quota: { cpu: "50", memory: "100Gi", ephemeralStorage: "600Gi" },
   step: { cpu: "500m", memory: "512Mi", ephemeralStorage: "1Gi" },
   workspaceSize: "2Gi",
   storageSize: "12Gi",

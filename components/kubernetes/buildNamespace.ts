@@ -60,7 +60,7 @@ const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/;
 /** The namespace's objects as plain manifests. */
 export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNamespaceManifests {
   const namespace = spec.namespace ?? BUILD_DEFAULTS.namespace;
-  const builds = spec.maxConcurrentBuilds ?? 20;
+  const builds = spec.maxConcurrentBuilds ?? BUILD_DEFAULTS.maxConcurrentBuilds;
   if (!Number.isInteger(builds) || builds < 1) throw new Error(`maxConcurrentBuilds must be a positive integer, got ${builds}`);
   const max = {
     cpu: spec.maxCpu ?? BUILD_DEFAULTS.build.cpu,
@@ -74,9 +74,9 @@ export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNam
   };
   const hard = {
     pods: String(builds),
-    "limits.cpu": spec.quotaCpu ?? "50",
-    "limits.memory": spec.quotaMemory ?? "100Gi",
-    "limits.ephemeral-storage": spec.quotaEphemeralStorage ?? "600Gi",
+    "limits.cpu": spec.quotaCpu ?? BUILD_DEFAULTS.quota.cpu,
+    "limits.memory": spec.quotaMemory ?? BUILD_DEFAULTS.quota.memory,
+    "limits.ephemeral-storage": spec.quotaEphemeralStorage ?? BUILD_DEFAULTS.quota.ephemeralStorage,
     // Builds are Jobs, their pods and two Secrets each: nothing here is ever exposed or given a volume claim.
     services: "0",
     persistentvolumeclaims: "0",

@@ -11,6 +11,7 @@ import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
+import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
 import { QuotaNamespace } from "./quotaNamespace.js";
 
 export const PART_OF_LABELS: Readonly<Record<string, string>> = {
@@ -88,15 +89,15 @@ export interface McpNamespaceManifests {
 
 /** The namespace's objects as plain manifests. */
 export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespaceManifests {
-  const namespace = spec.namespace ?? "gumstack-mcp";
-  const quotaPods = spec.quotaPods ?? 1000;
+  const namespace = spec.namespace ?? MCP_NAMESPACE_DEFAULTS.namespace;
+  const quotaPods = spec.quotaPods ?? MCP_NAMESPACE_DEFAULTS.quotaPods;
   if (!Number.isInteger(quotaPods) || quotaPods < 1) throw new Error(`quotaPods must be a positive integer, got ${quotaPods}`);
-  const defaultMemory = spec.defaultMemory ?? "256Mi";
-  const maxCpu = spec.maxCpu ?? "2";
+  const defaultMemory = spec.defaultMemory ?? MCP_NAMESPACE_DEFAULTS.defaultMemory;
+  const maxCpu = spec.maxCpu ?? MCP_NAMESPACE_DEFAULTS.maxCpu;
   const storage = {
-    request: spec.defaultEphemeralStorageRequest ?? "64Mi",
-    limit: spec.defaultEphemeralStorage ?? "1Gi",
-    max: spec.maxEphemeralStorage ?? "4Gi",
+    request: spec.defaultEphemeralStorageRequest ?? MCP_NAMESPACE_DEFAULTS.defaultEphemeralStorageRequest,
+    limit: spec.defaultEphemeralStorage ?? MCP_NAMESPACE_DEFAULTS.defaultEphemeralStorage,
+    max: spec.maxEphemeralStorage ?? MCP_NAMESPACE_DEFAULTS.maxEphemeralStorage,
   };
   for (const [k, v] of Object.entries(storage)) {
     if (!/^\d+(Mi|Gi)$/.test(v)) throw new Error(`ephemeral-storage ${k} must be a quantity such as 1Gi, got ${JSON.stringify(v)}`);
@@ -116,7 +117,7 @@ export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespace
       apiVersion: "v1",
       kind: "ServiceAccount",
       // No annotations at all: in particular no iam.gke.io/gcp-service-account, so no GCP identity.
-      metadata: meta(spec.serviceAccountName ?? "mcp-server"),
+      metadata: meta(spec.serviceAccountName ?? MCP_NAMESPACE_DEFAULTS.serviceAccountName),
       automountServiceAccountToken: false,
     },
     resourceQuota: {
@@ -125,8 +126,8 @@ export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespace
       metadata: meta("mcp-quota"),
       spec: {
         hard: {
-          "requests.cpu": spec.quotaCpu ?? "160",
-          "requests.memory": spec.quotaMemory ?? "640Gi",
+          "requests.cpu": spec.quotaCpu ?? MCP_NAMESPACE_DEFAULTS.quotaCpu,
+          "requests.memory": spec.quotaMemory ?? MCP_NAMESPACE_DEFAULTS.quotaMemory,
           pods: String(quotaPods),
           // MCP servers are reached only through Knative; they never get their own load balancer or node port.
           "services.loadbalancers": "0",
@@ -142,9 +143,13 @@ export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespace
         limits: [
           {
             type: "Container",
-            defaultRequest: { cpu: spec.defaultCpuRequest ?? "100m", memory: defaultMemory, "ephemeral-storage": storage.request },
+            defaultRequest: {
+              cpu: spec.defaultCpuRequest ?? MCP_NAMESPACE_DEFAULTS.defaultCpuRequest,
+              memory: defaultMemory,
+              "ephemeral-storage": storage.request,
+            },
             default: { cpu: maxCpu, memory: defaultMemory, "ephemeral-storage": storage.limit },
-            max: { cpu: maxCpu, memory: spec.maxMemory ?? "2Gi", "ephemeral-storage": storage.max },
+            max: { cpu: maxCpu, memory: spec.maxMemory ?? MCP_NAMESPACE_DEFAULTS.maxMemory, "ephemeral-storage": storage.max },
           },
         ],
       },

@@ -1,11 +1,12 @@
 // NetworkPolicies of the MCP namespace: untrusted customer code reachable only by Knative's data path and able
 // to reach only the public internet on 80/443 and the cluster DNS (docs/facts.md facts 1-4). The manifests and the
-// egress except-list are pure functions: the tests evaluate them with src/netpol/evaluator.ts and the policy pack
-// reuses them to check what is deployed.
+// egress except-list are pure functions: the tests evaluate them with @gumstack/network/netpol-evaluator and the
+// policy pack reuses them to check what is deployed.
 import * as networkingv1 from "@pulumi/kubernetes/networking/v1/index.js";
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr } from "../../src/config/cidr.js";
+import { parseCidr } from "@gumstack/network/cidr";
+import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Well-known endpoints (verified against knative/serving pkg/networking/constants.go and GKE kube-dns/NodeLocal DNS).
@@ -86,7 +87,7 @@ export function egressExceptCidrs(ranges: ClusterRanges): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Manifest shapes (plain JSON as the API server takes it; also what src/netpol/evaluator.ts reads).
+// Manifest shapes (plain JSON as the API server takes it; also what @gumstack/network/netpol-evaluator reads).
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -209,7 +210,7 @@ export interface McpNetworkPolicyArgs {
  * 4. allow-egress-public-web: TCP 80/443 to public IPv4 addresses only.
  */
 export function mcpNetworkPolicyManifests(args: McpNetworkPolicyArgs): NetworkPolicyManifest[] {
-  const namespace = args.namespace ?? "gumstack-mcp";
+  const namespace = args.namespace ?? MCP_NAMESPACE_DEFAULTS.namespace;
   const knative = args.knativeNamespace ?? "knative-serving";
   if (knative === namespace) throw new Error(`knativeNamespace must differ from the MCP namespace "${namespace}"`);
   const { http, h2c } = KNATIVE_QUEUE_PROXY_PORTS;

@@ -9,6 +9,7 @@ import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ACTIVE_REQUESTS_METRIC,
+  BACKEND_DEFAULTS,
   deploymentManifest,
   hpaManifest,
   pdbManifest,
@@ -98,25 +99,25 @@ export class BackendApi extends pulumi.ComponentResource {
     const provider = args.provider;
     const settings: BackendSettings = {
       image: args.image,
-      minReplicas: args.minReplicas ?? 6,
-      maxReplicas: args.maxReplicas ?? 48,
-      targetConcurrentRequests: args.targetConcurrentRequests ?? 40,
-      cpuUtilization: args.cpuUtilization ?? 50,
-      memoryUtilization: args.memoryUtilization ?? 50,
-      scaleDownStabilizationSeconds: args.scaleDownStabilizationSeconds ?? 1800,
-      maxSurge: args.maxSurge ?? 3,
-      maxUnavailable: args.maxUnavailable ?? 1,
-      port: args.port ?? 8080,
-      healthPath: args.healthPath ?? "/healthz",
-      cpuRequest: args.cpuRequest ?? "1",
-      memoryRequest: args.memoryRequest ?? "2Gi",
+      minReplicas: args.minReplicas ?? BACKEND_DEFAULTS.minReplicas,
+      maxReplicas: args.maxReplicas ?? BACKEND_DEFAULTS.maxReplicas,
+      targetConcurrentRequests: args.targetConcurrentRequests ?? BACKEND_DEFAULTS.targetConcurrentRequests,
+      cpuUtilization: args.cpuUtilization ?? BACKEND_DEFAULTS.cpuUtilization,
+      memoryUtilization: args.memoryUtilization ?? BACKEND_DEFAULTS.memoryUtilization,
+      scaleDownStabilizationSeconds: args.scaleDownStabilizationSeconds ?? BACKEND_DEFAULTS.scaleDownStabilizationSeconds,
+      maxSurge: args.maxSurge ?? BACKEND_DEFAULTS.maxSurge,
+      maxUnavailable: args.maxUnavailable ?? BACKEND_DEFAULTS.maxUnavailable,
+      port: args.port ?? BACKEND_DEFAULTS.port,
+      healthPath: args.healthPath ?? BACKEND_DEFAULTS.healthPath,
+      cpuRequest: args.cpuRequest ?? BACKEND_DEFAULTS.cpuRequest,
+      memoryRequest: args.memoryRequest ?? BACKEND_DEFAULTS.memoryRequest,
     };
     const objects: BackendObjects = {
       name: args.appName ?? "backend",
       namespace: args.namespace,
       labels: { "app.kubernetes.io/name": args.appName ?? "backend", "app.kubernetes.io/part-of": "gumstack" },
     };
-    const metrics = { port: args.metricsPort ?? 9090, path: this.metricsPath };
+    const metrics = { port: args.metricsPort ?? BACKEND_DEFAULTS.metricsPort, path: this.metricsPath };
     const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
 
     // Autonamed: a change of settings or password makes a new object, and the Deployment rolls to it.

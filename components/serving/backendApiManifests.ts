@@ -24,6 +24,24 @@ export function prometheusPodsMetric(metric: string, kind: "gauge" | "counter" =
 }
 
 /** The backend's scaling and rollout settings: the `backend` section of the stack config. */
+/** Defaults of the backend's scaling, rollout, port and resources (the config schema takes gumstack:backend's from here). */
+export const BACKEND_DEFAULTS = {
+  minReplicas: 6,
+  maxReplicas: 48,
+  targetConcurrentRequests: 40,
+  cpuUtilization: 50,
+  memoryUtilization: 50,
+  scaleDownStabilizationSeconds: 1800,
+  maxSurge: 3,
+  maxUnavailable: 1,
+  port: 8080,
+  healthPath: "/healthz",
+  cpuRequest: "1",
+  memoryRequest: "2Gi",
+  /** Container port of the Prometheus metrics endpoint, never on the Service (the load balancer must not reach it). */
+  metricsPort: 9090,
+} as const;
+
 export interface BackendSettings {
   readonly image: string;
   readonly minReplicas: number;

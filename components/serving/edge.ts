@@ -11,7 +11,9 @@ import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import type * as types from "@pulumi/kubernetes/types/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { BACKEND_DEFAULTS } from "./backendApiManifests.js";
 import {
+  EDGE_DEFAULTS,
   EDGE_NAMESPACE,
   backendPolicyManifest,
   dnsRecords,
@@ -36,7 +38,7 @@ export interface EdgeArgs {
   readonly domain: string;
   /** The backend API's Service (ClusterIP). Required. */
   readonly backend: LbBackend;
-  /** Path the backend answers health checks on. Default "/healthz". */
+  /** Path the backend answers health checks on. Default "/healthz", BackendApi's. */
   readonly backendHealthPath?: string;
   /** Subdomain of the API. Default "api". */
   readonly apiSubdomain?: string;
@@ -98,7 +100,7 @@ export class Edge extends pulumi.ComponentResource {
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:Edge", name, {}, opts);
     const { provider, project, domain } = args;
-    const apiHost = `${args.apiSubdomain ?? "api"}.${domain}`;
+    const apiHost = `${args.apiSubdomain ?? EDGE_DEFAULTS.apiSubdomain}.${domain}`;
     const namespace = args.namespace ?? EDGE_NAMESPACE;
     const gatewayName = args.gatewayName ?? "gumstack";
     const kourier = args.kourier ?? { namespace: KOURIER.namespace, serviceName: KOURIER.serviceName, port: KOURIER.servicePort };
@@ -107,8 +109,8 @@ export class Edge extends pulumi.ComponentResource {
       port: KOURIER.readinessPort,
       host: KOURIER.readinessHost,
     };
-    const timeoutSec = args.backendTimeoutSeconds ?? 3600;
-    const drainingTimeoutSec = args.drainingTimeoutSeconds ?? 30;
+    const timeoutSec = args.backendTimeoutSeconds ?? EDGE_DEFAULTS.backendTimeoutSeconds;
+    const drainingTimeoutSec = args.drainingTimeoutSeconds ?? EDGE_DEFAULTS.drainingTimeoutSeconds;
     const gcpOpts = { parent: this, dependsOn: args.apiDependsOn ?? [] };
     const k8sOpts = { parent: this, provider, dependsOn: args.dependsOn ?? [] };
 
@@ -217,7 +219,7 @@ export class Edge extends pulumi.ComponentResource {
 
     const targets: ["kourier" | "backend", LbBackend, string[], LbHealthCheck][] = [
       ["kourier", kourier, [`*.${domain}`], kourierCheck],
-      ["backend", args.backend, [apiHost], { requestPath: args.backendHealthPath ?? "/healthz" }],
+      ["backend", args.backend, [apiHost], { requestPath: args.backendHealthPath ?? BACKEND_DEFAULTS.healthPath }],
     ];
     for (const [key, backend, hostnames, check] of targets) {
       const nextToBackend = { ...k8sOpts, dependsOn: [...k8sOpts.dependsOn, ...(args.backendDependsOn?.[key] ?? [])] };
@@ -240,7 +242,7 @@ export class Edge extends pulumi.ComponentResource {
           timeoutSec,
           drainingTimeoutSec,
           securityPolicy: args.securityPolicyName,
-          logSampleRate: args.logSampleRate ?? 0.5,
+          logSampleRate: args.logSampleRate ?? EDGE_DEFAULTS.logSampleRate,
         }),
         nextToBackend,
       );

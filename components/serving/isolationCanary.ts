@@ -18,6 +18,8 @@ import {
   canaryServiceManifest,
   type CanaryRanges,
 } from "./isolationCanaryManifests.js";
+import { ISOLATION_CANARY_DEFAULTS } from "./isolationCanaryTenant.js";
+import { MCP_NAMESPACE_DEFAULTS } from "../kubernetes/mcpNamespaceDefaults.js";
 import { checkInt } from "./commonManifests.js";
 
 export interface IsolationCanaryArgs {
@@ -38,9 +40,9 @@ export interface IsolationCanaryArgs {
   readonly image: string;
   /** The tenant MCP repository's image prefix (ending in "/"), the one the admission guard allows. Required. */
   readonly imagePrefix: string;
-  /** Namespace of the MCP servers. Default "gumstack-mcp". */
+  /** Namespace of the MCP servers. Default "gumstack-mcp", McpNamespace's. */
   readonly namespace?: string;
-  /** The MCP servers' service account. Default "mcp-server". */
+  /** The MCP servers' service account. Default "mcp-server", McpNamespace's. */
   readonly serviceAccountName?: string;
   /** The MCP servers' runtime class. Default "gvisor". */
   readonly runtimeClassName?: string;
@@ -78,9 +80,14 @@ export class IsolationCanary extends pulumi.ComponentResource {
 
   constructor(name: string, args: IsolationCanaryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:serving:IsolationCanary", name, {}, opts);
-    const namespace = args.namespace ?? "gumstack-mcp";
+    const namespace = args.namespace ?? MCP_NAMESPACE_DEFAULTS.namespace;
     const svcName = args.name ?? CANARY_TENANT;
-    const intervalSeconds = checkInt("IsolationCanary intervalSeconds", args.intervalSeconds ?? 60, 10, 3600);
+    const intervalSeconds = checkInt(
+      "IsolationCanary intervalSeconds",
+      args.intervalSeconds ?? ISOLATION_CANARY_DEFAULTS.intervalSeconds,
+      10,
+      3600,
+    );
     if (!args.imagePrefix.endsWith("/")) throw new Error(`IsolationCanary imagePrefix ${JSON.stringify(args.imagePrefix)} must end in "/"`);
     const canaryPath = `${args.imagePrefix}${CANARY_TENANT}/`;
     if (!DIGEST_IMAGE.test(args.image) || !args.image.startsWith(canaryPath)) {
@@ -92,7 +99,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
       ranges: args.ranges,
       namespace,
       serviceName: svcName,
-      reachUrl: args.reachUrl ?? "https://www.gstatic.com/generate_204",
+      reachUrl: args.reachUrl ?? ISOLATION_CANARY_DEFAULTS.reachUrl,
     });
     this.probeCount = probes.length;
     this.host = `${svcName}.${args.domain}`;
@@ -111,7 +118,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
         namespace,
         image: args.image,
         config: canaryConfigJson(probes, { intervalSeconds }),
-        serviceAccountName: args.serviceAccountName ?? "mcp-server",
+        serviceAccountName: args.serviceAccountName ?? MCP_NAMESPACE_DEFAULTS.serviceAccountName,
         runtimeClassName: args.runtimeClassName ?? "gvisor",
         replicas: 2,
       }),

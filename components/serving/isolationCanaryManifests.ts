@@ -1,8 +1,8 @@
 // The isolation canary's manifests and probe list, as plain data (docs/canary.md). The probe list is generated
-// here at plan time from the stack's ranges and the policy pack's probe data (policies/lib/mcpProbes.ts), so
-// what the canary probes live is what the pack judges offline.
-import { parseCidr } from "../../policies/lib/cidr";
-import { forbiddenEgress, netRange, POD_LOCAL_RANGES, requiredEgress, type EgressTarget } from "../../policies/lib/mcpProbes";
+// here at plan time from the stack's ranges and the probe data the policy pack judges (@gumstack/network/mcpProbes,
+// packages/network/src/mcpProbes.ts), so what the canary probes live is what the pack judges offline.
+import { parseCidr } from "@gumstack/network/cidr";
+import { forbiddenEgress, netRange, POD_LOCAL_RANGES, requiredEgress, type EgressTarget } from "@gumstack/network/mcpProbes";
 import type { CanaryConfig, Probe } from "../../canary/canary.js";
 import { GMP_COLLECTOR } from "../kubernetes/backendNamespace.js";
 import { NAMESPACE_NAME_LABEL, POLICY_LABELS, type NetworkPolicyManifest } from "../kubernetes/mcpNetworkPolicies.js";

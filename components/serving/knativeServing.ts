@@ -10,6 +10,7 @@ import type { Pool } from "./commonManifests.js";
 import {
   KNATIVE_OPERATOR_CHART,
   KNATIVE_OPERATOR_NAMESPACE,
+  KNATIVE_SERVING_DEFAULTS,
   KNATIVE_SERVING_NAMESPACE,
   KNATIVE_SERVING_VERSION,
   KOURIER,
@@ -84,16 +85,16 @@ export class KnativeServing extends pulumi.ComponentResource {
     assertOperatorSupports(this.operatorChartVersion, this.version);
     const systemPool = args.systemPool ?? "system";
     const settings: ServingSettings = {
-      minScale: args.minScale ?? 1,
-      maxScale: args.maxScale ?? 10,
-      maxScaleLimit: args.maxScaleLimit ?? 20,
-      targetConcurrency: args.targetConcurrency ?? 100,
-      targetUtilizationPercentage: args.targetUtilizationPercentage ?? 100,
-      revisionTimeoutSeconds: args.revisionTimeoutSeconds ?? 3600,
-      maxRevisionTimeoutSeconds: args.maxRevisionTimeoutSeconds ?? 3600,
-      runtimeClassName: args.runtimeClassName ?? "gvisor",
-      securePodDefaults: args.securePodDefaults ?? "Enabled",
-      highAvailabilityReplicas: args.highAvailabilityReplicas ?? 3,
+      minScale: args.minScale ?? KNATIVE_SERVING_DEFAULTS.minScale,
+      maxScale: args.maxScale ?? KNATIVE_SERVING_DEFAULTS.maxScale,
+      maxScaleLimit: args.maxScaleLimit ?? KNATIVE_SERVING_DEFAULTS.maxScaleLimit,
+      targetConcurrency: args.targetConcurrency ?? KNATIVE_SERVING_DEFAULTS.targetConcurrency,
+      targetUtilizationPercentage: args.targetUtilizationPercentage ?? KNATIVE_SERVING_DEFAULTS.targetUtilizationPercentage,
+      revisionTimeoutSeconds: args.revisionTimeoutSeconds ?? KNATIVE_SERVING_DEFAULTS.revisionTimeoutSeconds,
+      maxRevisionTimeoutSeconds: args.maxRevisionTimeoutSeconds ?? KNATIVE_SERVING_DEFAULTS.maxRevisionTimeoutSeconds,
+      runtimeClassName: args.runtimeClassName ?? KNATIVE_SERVING_DEFAULTS.runtimeClassName,
+      securePodDefaults: args.securePodDefaults ?? KNATIVE_SERVING_DEFAULTS.securePodDefaults,
+      highAvailabilityReplicas: args.highAvailabilityReplicas ?? KNATIVE_SERVING_DEFAULTS.highAvailabilityReplicas,
       systemPool,
     };
     // Built before anything is registered, so bad settings fail the preview rather than the operator.

@@ -85,6 +85,20 @@ export function operatorHelmValues(pool: Pool): Record<string, unknown> {
   return { knative_operator: { knative_operator: { affinity }, operator_webhook: { affinity } } };
 }
 
+/** Defaults of KnativeServing's autoscaling, timeouts and pod defaults (the config schema takes gumstack:knative's from here). */
+export const KNATIVE_SERVING_DEFAULTS = {
+  minScale: 1,
+  maxScale: 10,
+  maxScaleLimit: 20,
+  targetConcurrency: 100,
+  targetUtilizationPercentage: 100,
+  revisionTimeoutSeconds: 3600,
+  maxRevisionTimeoutSeconds: 3600,
+  runtimeClassName: "gvisor",
+  securePodDefaults: "Enabled",
+  highAvailabilityReplicas: 3,
+} as const;
+
 export interface ServingSettings {
   /** Default min replicas per revision. */
   readonly minScale: number;

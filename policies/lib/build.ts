@@ -2,8 +2,9 @@
 // as the MCP namespace: a representative build pod must be refused every non-public destination (the metadata
 // server included), every other namespace and every other pod in both directions, every internet port but
 // TCP 80/443, and any ingress at all; it must reach public 80/443 and kube-dns.
-import type { Endpoint, PodEndpoint } from "./netpol-evaluator";
-import { METADATA_IPS, NON_PUBLIC_RANGES, samplesOf, type McpNetwork, type NetProbe } from "./netpol";
+import type { Endpoint, PodEndpoint } from "@gumstack/network/netpol-evaluator";
+import { METADATA_IPS, NON_PUBLIC_RANGES, samplesOf } from "@gumstack/network/mcpProbes";
+import type { McpNetwork, NetProbe } from "./netpol";
 
 const tcp = (port: number) => ({ port, protocol: "TCP" as const });
 const udp = (port: number) => ({ port, protocol: "UDP" as const });

@@ -1,7 +1,7 @@
 // Whether a namespace is guarded: ValidatingAdmissionPolicies of the stack bound to it, by its immutable name
 // label, with validationActions Deny, none failing open. Shared by the MCP and build namespaces' guard rules.
 import { objectName } from "./mcp";
-import { selectsPod, type LabelSelectorLike } from "./netpol-evaluator";
+import { selectsPod, type LabelSelectorLike } from "@gumstack/network/netpol-evaluator";
 import type { StackContext, StackResource } from "./policy";
 import { asArray, at, isObject, UNKNOWN } from "./props";
 import { K8S_NAMESPACE, K8S_VAP, K8S_VAP_BINDING } from "./types";

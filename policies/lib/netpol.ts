@@ -1,10 +1,10 @@
 // The MCP namespace's network, judged by NetworkPolicy semantics: the planned Namespaces and NetworkPolicies
 // become an evaluator model, and concrete probes (a representative MCP pod talking to the metadata server,
 // to another tenant, to the backend, ...) are decided by the same evaluator the program's tests use.
-import { parseCidr } from "./cidr";
+import { parseCidr } from "@gumstack/network/cidr";
 import { namespaceOf, selectsAll } from "./k8s";
 import { objectName } from "./mcp";
-import { forbiddenEgress, MCP_PORTS, netRange, portText, requiredEgress, samplesOf, type NetRange } from "./mcpProbes";
+import { forbiddenEgress, MCP_PORTS, netRange, portText, requiredEgress, samplesOf, type NetRange } from "@gumstack/network/mcpProbes";
 import type { StackContext, StackResource } from "./policy";
 import { asArray, at, isObject, pathText, UNKNOWN, unknownPaths } from "./props";
 import {
@@ -16,11 +16,8 @@ import {
   type PodEndpoint,
   type Probe,
   type Verdict,
-} from "./netpol-evaluator";
+} from "@gumstack/network/netpol-evaluator";
 import { GKE_CLUSTER, K8S_NAMESPACE, K8S_NETWORK_POLICY, SUBNETWORK } from "./types";
-
-// Kept under their old home too: the probe data moved to lib/mcpProbes.ts, shared with the isolation canary.
-export { METADATA_IPS, NON_PUBLIC_RANGES, samplesOf, type NetRange } from "./mcpProbes";
 
 export interface McpNetwork {
   readonly ns: string;
@@ -186,7 +183,7 @@ export function isolationProbes(net: McpNetwork, knativeNs: string): NetProbe[] 
     p: { port: number; protocol: "TCP" | "UDP" },
   ) => out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
 
-  // The egress destinations are shared data (lib/mcpProbes.ts): the isolation canary probes the same ones live.
+  // The egress destinations are shared data (@gumstack/network/mcpProbes): the isolation canary probes the same ones live.
   for (const t of forbiddenEgress(net.clusterRanges)) {
     out.push({ key: t.key, text: t.text, side: "egress", probe: { from: a, to: ext(t.ip), port: t.port, protocol: t.protocol } });
   }

@@ -3,7 +3,7 @@
 // against GCP's rules (src/config/gcpNames.ts) before anything is planned; src/config/stackSet.ts compares them
 // across the stack files of a directory; test/config-names.test.ts proves the list is what the plan creates.
 // Only the pure naming module: loading the components would load the whole provider SDK into every config check.
-import { KEY_PURPOSES, accountId, boundedName, bucketName, keyRingName } from "../../components/gcp/naming.js";
+import { KEY_PURPOSES, accountId, boundedName, bucketName, defaultTenantRepositoryId, keyRingName } from "../../components/gcp/naming.js";
 import {
   bucketNameProblem,
   domainProblem,
@@ -102,7 +102,7 @@ export function derivedNames(c: NamingInput): DerivedName[] {
     // here, so config checks do not load the provider SDK; test/config-names.test.ts proves they agree).
     {
       kind: "repository",
-      name: c.artifactRegistry.repositoryId ?? `mcp-${env}`,
+      name: c.artifactRegistry.repositoryId ?? defaultTenantRepositoryId(env),
       scope: inRegion,
       key: c.artifactRegistry.repositoryId === undefined ? "environment" : "artifactRegistry.repositoryId",
       verbatim: c.artifactRegistry.repositoryId !== undefined,

@@ -5,15 +5,30 @@ import { FIELD_RULES, derivedNameProblems } from "./derivedNames.js";
 import { duplicates } from "./gcpNames.js";
 import { maintenanceWindowProblem } from "./maintenanceWindow.js";
 import { rangeProblems } from "./podRange.js";
-import { DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
-import { CANARY_TENANT } from "../../components/serving/isolationCanaryTenant.js";
+import { ADMISSION_DEFAULTS, DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
+import { BUILD_DEFAULTS } from "../../components/kubernetes/buildJob.js";
+import { MCP_NAMESPACE_DEFAULTS } from "../../components/kubernetes/mcpNamespaceDefaults.js";
+import { BACKEND_DEFAULTS } from "../../components/serving/backendApiManifests.js";
+import { CANARY_TENANT, ISOLATION_CANARY_DEFAULTS } from "../../components/serving/isolationCanaryTenant.js";
 import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
-import { assertOperatorSupports } from "../../components/serving/knativeServingManifests.js";
-import { cidrsOverlap, cidrSize, parseCidr } from "./cidr.js";
-import { PODS_PER_NODE_RANGE, natPortCheck } from "../../components/gcp/network.js";
+import {
+  assertOperatorSupports,
+  KNATIVE_OPERATOR_CHART,
+  KNATIVE_SERVING_DEFAULTS,
+  KNATIVE_SERVING_VERSION,
+} from "../../components/serving/knativeServingManifests.js";
+import { cidrsOverlap, cidrSize, parseCidr } from "@gumstack/network/cidr";
+import { DEFAULT_EGRESS, PODS_PER_NODE_RANGE, natPortCheck } from "../../components/gcp/network.js";
+import { ALERTING_DEFAULTS } from "../../components/gcp/alerting.js";
+import { ARTIFACT_REGISTRY_DEFAULTS } from "../../components/gcp/artifactRegistry.js";
+import { CLOUD_ARMOR_DEFAULTS } from "../../components/gcp/cloudArmor.js";
+import { defaultTenantRepositoryId } from "../../components/gcp/naming.js";
+import { DEFAULT_MAINTENANCE_WINDOW, GKE_CLUSTER_DEFAULTS } from "../../components/gke/cluster.js";
+import { NODE_POOL_DEFAULTS } from "../../components/gke/nodePool.js";
+import { EDGE_DEFAULTS } from "../../components/serving/edgeManifests.js";
 
-/** The backend's Prometheus metrics port (BackendApi's default): the serving port must differ from it. */
-const BACKEND_METRICS_PORT = 9090;
+/** The backend's Prometheus metrics port (BackendApi's): the serving port must differ from it. */
+const BACKEND_METRICS_PORT = BACKEND_DEFAULTS.metricsPort;
 
 /** The Pulumi project name, which is also the config namespace. */
 export const CONFIG_NAMESPACE = "gumstack";
@@ -87,9 +102,9 @@ const nodePool = z.strictObject({
   /** Maximum number of nodes across all zones of the region (GKE totalMaxNodeCount). */
   maxNodes: positiveInt,
   /** Boot disk size in GB. */
-  diskSizeGb: z.number().int().min(20).max(65536).default(100),
+  diskSizeGb: z.number().int().min(20).max(65536).default(NODE_POOL_DEFAULTS.diskSizeGb),
   /** Boot disk type. */
-  diskType: z.enum(["pd-standard", "pd-balanced", "pd-ssd"]).default("pd-balanced"),
+  diskType: z.enum(["pd-standard", "pd-balanced", "pd-ssd"]).default(NODE_POOL_DEFAULTS.diskType),
 });
 
 const minMax = <T extends { minNodes: number; maxNodes: number }>(v: T, ctx: z.RefinementCtx) => {
@@ -221,13 +236,9 @@ export const stackConfigSchema = z
     cluster: z
       .strictObject({
         /** GKE release channel. */
-        releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
+        releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default(GKE_CLUSTER_DEFAULTS.releaseChannel),
         /** Recurring maintenance window; GKE upgrades only inside it. */
-        maintenanceWindow: maintenanceWindow.default({
-          startTime: "2026-01-03T09:00:00Z",
-          endTime: "2026-01-03T17:00:00Z",
-          recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
-        }),
+        maintenanceWindow: maintenanceWindow.default({ ...DEFAULT_MAINTENANCE_WINDOW }),
         /**
          * CIDRs allowed to reach the control plane's IP endpoint. Empty (default): only the DNS endpoint,
          * authenticated by Google IAM, is used by the Pulumi Kubernetes provider.
@@ -242,9 +253,9 @@ export const stackConfigSchema = z
           )
           .default([]),
         /** Deletion protection on the cluster; turning it off is how you deliberately delete it. */
-        deletionProtection: z.boolean().default(true),
+        deletionProtection: z.boolean().default(GKE_CLUSTER_DEFAULTS.deletionProtection),
         /** Enable NodeLocal DNSCache; the MCP egress policy then allows 169.254.20.10:53. */
-        nodeLocalDns: z.boolean().default(false),
+        nodeLocalDns: z.boolean().default(GKE_CLUSTER_DEFAULTS.nodeLocalDns),
       })
       .prefault({}),
     nodePools: z.strictObject({
@@ -323,9 +334,9 @@ export const stackConfigSchema = z
         /** Id of the tenant MCP repository; default `mcp-<environment>`; must end in `-<environment>`. */
         repositoryId: dnsLabel.optional(),
         /** Images older than this many days are deleted. */
-        retentionDays: positiveInt.default(30),
+        retentionDays: positiveInt.default(ARTIFACT_REGISTRY_DEFAULTS.retentionDays),
         /** The most recent versions of each image kept regardless of age, so deployed images survive. */
-        keepRecentVersions: positiveInt.default(10),
+        keepRecentVersions: positiveInt.default(ARTIFACT_REGISTRY_DEFAULTS.keepRecentVersions),
       })
       .prefault({}),
     knative: z
@@ -334,24 +345,24 @@ export const stackConfigSchema = z
         version: z
           .string()
           .regex(/^\d+\.\d+(\.\d+)?$/, { error: "must be a Knative version such as 1.22.1" })
-          .default("1.22.1"),
+          .default(KNATIVE_SERVING_VERSION),
         /** Knative Operator Helm chart version. */
         operatorChartVersion: z
           .string()
           .regex(/^v?\d+\.\d+\.\d+$/, { error: "must be a chart version such as v1.22.3" })
-          .default("v1.22.3"),
+          .default(KNATIVE_OPERATOR_CHART.version),
         /** Default minimum replicas per MCP server (1 keeps a pod warm). */
-        minScale: nonNegativeInt.default(1),
+        minScale: nonNegativeInt.default(KNATIVE_SERVING_DEFAULTS.minScale),
         /** Default maximum replicas per MCP server. */
-        maxScale: positiveInt.default(10),
+        maxScale: positiveInt.default(KNATIVE_SERVING_DEFAULTS.maxScale),
         /** Highest max-scale a single MCP server may request. */
-        maxScaleLimit: positiveInt.default(20),
+        maxScaleLimit: positiveInt.default(KNATIVE_SERVING_DEFAULTS.maxScaleLimit),
         /** Target concurrent requests per pod. */
-        targetConcurrency: positiveInt.default(100),
+        targetConcurrency: positiveInt.default(KNATIVE_SERVING_DEFAULTS.targetConcurrency),
         /** Default request timeout of a revision, seconds. */
-        revisionTimeoutSeconds: positiveInt.default(3600),
+        revisionTimeoutSeconds: positiveInt.default(KNATIVE_SERVING_DEFAULTS.revisionTimeoutSeconds),
         /** Longest request timeout a revision may set, seconds. */
-        maxRevisionTimeoutSeconds: positiveInt.default(3600),
+        maxRevisionTimeoutSeconds: positiveInt.default(KNATIVE_SERVING_DEFAULTS.maxRevisionTimeoutSeconds),
       })
       .prefault({})
       .superRefine((k, ctx) => {
@@ -377,56 +388,56 @@ export const stackConfigSchema = z
     mcp: z
       .strictObject({
         /** Namespace of every MCP server. */
-        namespace: dnsLabel.default("gumstack-mcp"),
+        namespace: dnsLabel.default(MCP_NAMESPACE_DEFAULTS.namespace),
         /** Total CPU requests allowed in the namespace (ResourceQuota). */
         quotaCpu: z
           .string()
           .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 64 or 500m" })
-          .default("160"),
+          .default(MCP_NAMESPACE_DEFAULTS.quotaCpu),
         /** Total memory requests allowed in the namespace (ResourceQuota). */
         quotaMemory: z
           .string()
           .regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 320Gi" })
-          .default("640Gi"),
+          .default(MCP_NAMESPACE_DEFAULTS.quotaMemory),
         /** Maximum pods in the namespace (ResourceQuota). */
-        quotaPods: positiveInt.default(1000),
+        quotaPods: positiveInt.default(MCP_NAMESPACE_DEFAULTS.quotaPods),
         /** Default CPU request of an MCP container (LimitRange). */
         defaultCpuRequest: z
           .string()
           .regex(/^\d+m?$/)
-          .default("100m"),
+          .default(MCP_NAMESPACE_DEFAULTS.defaultCpuRequest),
         /** Default memory request and limit of an MCP container (LimitRange). */
         defaultMemory: z
           .string()
           .regex(/^\d+(Mi|Gi)$/)
-          .default("256Mi"),
+          .default(MCP_NAMESPACE_DEFAULTS.defaultMemory),
         /** Largest memory limit one MCP container may set (LimitRange). */
         maxMemory: z
           .string()
           .regex(/^\d+(Mi|Gi)$/)
-          .default("2Gi"),
+          .default(MCP_NAMESPACE_DEFAULTS.maxMemory),
         /** Largest CPU limit one MCP container may set (LimitRange). */
         maxCpu: z
           .string()
           .regex(/^\d+m?$/)
-          .default("2"),
+          .default(MCP_NAMESPACE_DEFAULTS.maxCpu),
         /** Default ephemeral-storage request of an MCP container, what the scheduler reserves on the node's disk (LimitRange). */
-        defaultEphemeralStorageRequest: mebiOrGibi.default("64Mi"),
+        defaultEphemeralStorageRequest: mebiOrGibi.default(MCP_NAMESPACE_DEFAULTS.defaultEphemeralStorageRequest),
         /** Default ephemeral-storage limit of an MCP container: past it the kubelet evicts the pod, not its neighbours (LimitRange). */
-        defaultEphemeralStorage: mebiOrGibi.default("1Gi"),
+        defaultEphemeralStorage: mebiOrGibi.default(MCP_NAMESPACE_DEFAULTS.defaultEphemeralStorage),
         /** Largest ephemeral-storage limit, and emptyDir sizeLimit, one MCP container may set (LimitRange, admission guard). */
-        maxEphemeralStorage: mebiOrGibi.default("4Gi"),
+        maxEphemeralStorage: mebiOrGibi.default(MCP_NAMESPACE_DEFAULTS.maxEphemeralStorage),
         /** Largest CPU of all containers of one MCP pod together, Knative's queue-proxy aside (admission guard). */
         maxPodCpu: z
           .string()
           .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 1500m" })
-          .default("2"),
+          .default(ADMISSION_DEFAULTS.maxPodCpu),
         /** Largest memory of all containers of one MCP pod together, Knative's queue-proxy aside (admission guard). */
-        maxPodMemory: mebiOrGibi.default("2Gi"),
+        maxPodMemory: mebiOrGibi.default(ADMISSION_DEFAULTS.maxPodMemory),
         /** Most containers one MCP pod may run, Knative's queue-proxy aside (admission guard, 1-10). */
-        maxContainers: z.number().int().min(1).max(10).default(2),
+        maxContainers: z.number().int().min(1).max(10).default(ADMISSION_DEFAULTS.maxContainers),
         /** Longest serving.knative.dev/progress-deadline a server may set, seconds (admission guard; Knative's default is 600). */
-        maxProgressDeadlineSeconds: z.number().int().min(60).max(3600).default(600),
+        maxProgressDeadlineSeconds: z.number().int().min(60).max(3600).default(ADMISSION_DEFAULTS.maxProgressDeadlineSeconds),
         /** Labels under the domain no MCP server may take as its host (the API subdomain is always added). Add enterprise customers' labels. */
         reservedHostnames: z.array(dnsLabel).default([...DEFAULT_RESERVED_HOSTNAMES]),
       })
@@ -455,7 +466,7 @@ export const stackConfigSchema = z
     build: z
       .strictObject({
         /** Namespace of the build Jobs (the build plane). */
-        namespace: dnsLabel.default("gumstack-build"),
+        namespace: dnsLabel.default(BUILD_DEFAULTS.namespace),
         /**
          * Builder image (git, buildah, skopeo), the release identity's copy in this stack's tenant MCP repository
          * (the only one the MCP pool's nodes can pull from), pinned by digest: `<tenant repo>/gumstack-build/builder@sha256:<64 hex>`.
@@ -473,41 +484,41 @@ export const stackConfigSchema = z
           .int()
           .min(60)
           .max(600, { error: "must be at most 600: a build is stopped after 10 minutes" })
-          .default(600),
+          .default(BUILD_DEFAULTS.deadlineSeconds),
         /** Seconds a finished build Job (pod, Secrets, emptyDirs) is kept before deletion. */
-        ttlSecondsAfterFinished: z.number().int().min(0).max(3600).default(300),
+        ttlSecondsAfterFinished: z.number().int().min(0).max(3600).default(BUILD_DEFAULTS.ttlSecondsAfterFinished),
         /** Builds running at once (ResourceQuota pods of the namespace). */
-        maxConcurrentBuilds: positiveInt.default(20),
+        maxConcurrentBuilds: positiveInt.default(BUILD_DEFAULTS.maxConcurrentBuilds),
         /** CPU limit of the build step, also the largest of any container there (LimitRange). */
         cpu: z
           .string()
           .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 2 or 500m" })
-          .default("2"),
+          .default(BUILD_DEFAULTS.build.cpu),
         /** Memory limit of the build step, also the largest of any container there. */
         memory: z
           .string()
           .regex(/^\d+(Mi|Gi)$/, { error: "must be a memory quantity such as 4Gi" })
-          .default("4Gi"),
+          .default(BUILD_DEFAULTS.build.memory),
         /** Ephemeral-storage limit of the build step (it holds the build's emptyDirs, 18Gi), also the largest of any container there. */
         ephemeralStorage: z
           .string()
           .regex(/^\d+(Mi|Gi)$/, { error: "must be a storage quantity such as 20Gi" })
-          .default("20Gi"),
+          .default(BUILD_DEFAULTS.build.ephemeralStorage),
         /** Total CPU limits of all builds at once (ResourceQuota limits.cpu). */
         quotaCpu: z
           .string()
           .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 50" })
-          .default("50"),
+          .default(BUILD_DEFAULTS.quota.cpu),
         /** Total memory limits of all builds at once (ResourceQuota limits.memory). */
         quotaMemory: z
           .string()
           .regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 100Gi" })
-          .default("100Gi"),
+          .default(BUILD_DEFAULTS.quota.memory),
         /** Total ephemeral-storage limits of all builds at once (ResourceQuota limits.ephemeral-storage). */
         quotaEphemeralStorage: z
           .string()
           .regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a storage quantity such as 600Gi" })
-          .default("600Gi"),
+          .default(BUILD_DEFAULTS.quota.ephemeralStorage),
       })
       .superRefine((b, ctx) => {
         // buildJob.ts: the build step's ephemeral storage is the pod's and holds its emptyDirs (2Gi + 12Gi + 4Gi).
@@ -530,38 +541,38 @@ export const stackConfigSchema = z
             `must be pinned by digest (<platformImages.repository>/backend@sha256:<64 hex>), not a tag; ${digestHint(typeof iss.input === "string" ? iss.input : "<image>:<tag>")}`,
         }),
         /** Minimum replicas (HPA). */
-        minReplicas: positiveInt.default(6),
+        minReplicas: positiveInt.default(BACKEND_DEFAULTS.minReplicas),
         /** Maximum replicas (HPA). */
-        maxReplicas: positiveInt.default(48),
+        maxReplicas: positiveInt.default(BACKEND_DEFAULTS.maxReplicas),
         /** Target active concurrent requests per pod. */
-        targetConcurrentRequests: positiveInt.default(40),
+        targetConcurrentRequests: positiveInt.default(BACKEND_DEFAULTS.targetConcurrentRequests),
         /** Target average CPU utilization, percent of requests. */
-        cpuUtilization: percent.default(50),
+        cpuUtilization: percent.default(BACKEND_DEFAULTS.cpuUtilization),
         /** Target average memory utilization, percent of requests. */
-        memoryUtilization: percent.default(50),
+        memoryUtilization: percent.default(BACKEND_DEFAULTS.memoryUtilization),
         /** Scale-down stabilization window, seconds (Kubernetes allows at most 3600). */
-        scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(1800),
+        scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(BACKEND_DEFAULTS.scaleDownStabilizationSeconds),
         /** Rolling update surge. */
-        maxSurge: nonNegativeInt.default(3),
+        maxSurge: nonNegativeInt.default(BACKEND_DEFAULTS.maxSurge),
         /** Rolling update unavailability. */
-        maxUnavailable: nonNegativeInt.default(1),
+        maxUnavailable: nonNegativeInt.default(BACKEND_DEFAULTS.maxUnavailable),
         /** Container port the FastAPI server listens on. */
-        port: z.number().int().min(1).max(65535).default(8080),
+        port: z.number().int().min(1).max(65535).default(BACKEND_DEFAULTS.port),
         /** HTTP path answering readiness and liveness probes and load-balancer health checks. */
         healthPath: z
           .string()
           .regex(/^\/[A-Za-z0-9._~\/-]*$/)
-          .default("/healthz"),
+          .default(BACKEND_DEFAULTS.healthPath),
         /** CPU request of a backend container. */
         cpuRequest: z
           .string()
           .regex(/^\d+m?$/)
-          .default("1"),
+          .default(BACKEND_DEFAULTS.cpuRequest),
         /** Memory request of a backend container. */
         memoryRequest: z
           .string()
           .regex(/^\d+(Mi|Gi)$/)
-          .default("2Gi"),
+          .default(BACKEND_DEFAULTS.memoryRequest),
       })
       .superRefine((b, ctx) => {
         if (b.minReplicas > b.maxReplicas)
@@ -589,17 +600,17 @@ export const stackConfigSchema = z
           .regex(/^[a-z][a-z0-9-]{0,62}$/)
           .optional(),
         /** Subdomain of the backend API. */
-        apiSubdomain: dnsLabel.default("api"),
+        apiSubdomain: dnsLabel.default(EDGE_DEFAULTS.apiSubdomain),
         /** Load-balancer backend timeout, seconds, long enough for streaming MCP sessions. */
-        backendTimeoutSeconds: z.number().int().min(30).max(86400).default(3600),
+        backendTimeoutSeconds: z.number().int().min(30).max(86400).default(EDGE_DEFAULTS.backendTimeoutSeconds),
         /** Fraction of requests the load balancer logs on both backends (Cloud Armor decisions included), 0-1. */
-        logSampleRate: z.number().min(0).max(1).default(0.5),
+        logSampleRate: z.number().min(0).max(1).default(EDGE_DEFAULTS.logSampleRate),
         armor: z
           .strictObject({
             /** Cloud Armor Adaptive Protection (layer 7 DDoS defense) on the policy. */
-            adaptiveProtection: z.boolean().default(true),
+            adaptiveProtection: z.boolean().default(CLOUD_ARMOR_DEFAULTS.adaptiveProtection),
             /** Requests per minute one MCP server (one Host) may receive from all clients together; above: 429. */
-            serverRequestsPerMinute: armorRate.default(6000),
+            serverRequestsPerMinute: armorRate.default(CLOUD_ARMOR_DEFAULTS.serverRequestsPerMinute),
             /** Per-server limits replacing serverRequestsPerMinute, keyed by server name (`<server>.<domain>`). */
             serverOverrides: z
               .record(z.string(), armorRate)
@@ -608,9 +619,9 @@ export const stackConfigSchema = z
                 error: `may raise the limit of at most ${MAX_SERVER_OVERRIDES} servers (Cloud Armor counts rules per policy)`,
               }),
             /** Requests per minute one client IP may send to the API host; above: 429. */
-            apiRequestsPerMinutePerClient: armorRate.default(600),
+            apiRequestsPerMinutePerClient: armorRate.default(CLOUD_ARMOR_DEFAULTS.apiRequestsPerMinutePerClient),
             /** Preconfigured WAF rules only log (preview) instead of answering 403. */
-            wafPreview: z.boolean().default(false),
+            wafPreview: z.boolean().default(CLOUD_ARMOR_DEFAULTS.wafPreview),
           })
           .prefault({}),
       })
@@ -638,9 +649,9 @@ export const stackConfigSchema = z
     egress: z
       .strictObject({
         /** Cloud NAT of the platform: nodes (every pool's primary addresses) and the system/backend pods. */
-        platform: natGateway({ addresses: 2, minPortsPerVm: 1024, maxPortsPerVm: 8192 }),
+        platform: natGateway(DEFAULT_EGRESS.platform),
         /** Cloud NAT of the tenants: the MCP pool's pods (mcpPodCidr) only, on addresses of its own. */
-        tenant: natGateway({ addresses: 2, minPortsPerVm: 4096, maxPortsPerVm: 32768 }),
+        tenant: natGateway(DEFAULT_EGRESS.tenant),
       })
       .prefault({}),
     alerting: z
@@ -652,9 +663,9 @@ export const stackConfigSchema = z
           .refine((es) => new Set(es).size === es.length, { error: "lists an address twice" })
           .default([]),
         /** Alert when this percentage of load-balancer responses are 5xx over 5 minutes. */
-        lb5xxPercent: z.number().min(0.1).max(100).default(5),
+        lb5xxPercent: z.number().min(0.1).max(100).default(ALERTING_DEFAULTS.lb5xxPercent),
         /** Alert when the API host's certificate expires in fewer days than this (renewal has failed). */
-        certificateExpiryDays: z.number().int().min(1).max(60).default(14),
+        certificateExpiryDays: z.number().int().min(1).max(60).default(ALERTING_DEFAULTS.certificateExpiryDays),
       })
       .prefault({}),
     naming: z
@@ -678,14 +689,14 @@ export const stackConfigSchema = z
           })
           .optional(),
         /** Seconds between probe rounds. */
-        intervalSeconds: z.number().int().min(10).max(3600).default(60),
+        intervalSeconds: z.number().int().min(10).max(3600).default(ISOLATION_CANARY_DEFAULTS.intervalSeconds),
         /** Public HTTPS URL the canary must reach (DNS, NAT and TLS). */
         reachUrl: z
           .string()
           .regex(/^https:\/\/[a-z0-9.-]+\.[a-z]{2,}(:\d+)?(\/[A-Za-z0-9._~\/?&=%-]*)?$/, {
             error: "must be a public https:// URL such as https://www.gstatic.com/generate_204",
           })
-          .default("https://www.gstatic.com/generate_204"),
+          .default(ISOLATION_CANARY_DEFAULTS.reachUrl),
       })
       .prefault({}),
     clickhouse: z.strictObject({
@@ -840,7 +851,7 @@ export const stackConfigSchema = z
       });
     }
     // The tenant repository (mcp-<environment> unless set) must never be the platform-images repository.
-    const tenantRepo = `${c.region}-docker.pkg.dev/${c.project}/${repoId ?? `mcp-${c.environment}`}`;
+    const tenantRepo = `${c.region}-docker.pkg.dev/${c.project}/${repoId ?? defaultTenantRepositoryId(c.environment)}`;
     if (tenantRepo === platformRepo) {
       ctx.addIssue({
         code: "custom",

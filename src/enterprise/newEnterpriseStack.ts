@@ -3,6 +3,7 @@
 // it edits that file in place instead: only the keys of the flags given change; secretsprovider, encryptedkey,
 // every `secure:` value, comments and hand edits stay as they are.
 import { parseDocument, type Document } from "yaml";
+import { defaultTenantRepositoryId } from "../../components/gcp/naming.js";
 import { BUILD_IMAGE_PATH } from "../../components/kubernetes/platformTenants.js";
 import { ConfigError, parseAllConfig } from "../config/load.js";
 import { stackConfigSchema, type StackConfig } from "../config/schema.js";
@@ -109,7 +110,7 @@ function applyFlags(doc: Document, input: NewEnterpriseInput, fresh: boolean): v
   const builder = get(["gumstack:build", "builderImage"]);
   const digest = typeof builder === "string" ? /@(sha256:[a-f0-9]{64})$/.exec(builder)?.[1] : undefined;
   if (digest && project !== undefined) {
-    const repoId = get(["gumstack:artifactRegistry", "repositoryId"]) ?? `mcp-${String(get(["gumstack:environment"]))}`;
+    const repoId = get(["gumstack:artifactRegistry", "repositoryId"]) ?? defaultTenantRepositoryId(String(get(["gumstack:environment"])));
     set(
       ["gumstack:build", "builderImage"],
       `${String(get(["gumstack:region"]))}-docker.pkg.dev/${project}/${String(repoId)}/${BUILD_IMAGE_PATH}/builder@${digest}`,

@@ -4,6 +4,7 @@
 // namespace it does not have, and every MCP-namespace rule would pass as "not applicable".
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { expandPackConfig, PACK_CONFIG_DEFAULTS, readPackConfig, type PackConfig } from "../../policies/config.js";
+import { defaultTenantRepositoryId } from "../../components/gcp/naming.js";
 import { policies as packPolicies } from "../../policies/rules/index.js";
 import type { StackConfig } from "../config/schema.js";
 import type { ExportResource } from "./export.js";
@@ -19,7 +20,7 @@ const repositoryPrefix = (region: string, project: string, repositoryId: string)
 
 /** Id of the stack's tenant MCP repository: the configured one, else `mcp-<environment>`. */
 const tenantRepositoryId = (config: { environment: string; artifactRegistry: { repositoryId?: string } }) =>
-  config.artifactRegistry.repositoryId ?? `mcp-${config.environment}`;
+  config.artifactRegistry.repositoryId ?? defaultTenantRepositoryId(config.environment);
 
 /** The stack's platform-images repository (`gumstack:platformImages.repository`), when its config has one. */
 const platformImagesOf = (config: object): string | undefined =>

@@ -7,7 +7,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { describe, expect, it } from "vitest";
 import { buildAdmissionManifests } from "../../components/kubernetes/buildAdmissionPolicies.js";
-import { evaluate, type ClusterModel, type Endpoint, type NetworkPolicyLike, type PodEndpoint } from "../../src/netpol/evaluator.js";
+import { evaluate, type ClusterModel, type Endpoint, type NetworkPolicyLike, type PodEndpoint } from "@gumstack/network/netpol-evaluator";
 import { planStack } from "../../src/plan/plan.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 

@@ -5,16 +5,16 @@
 import { describe, expect, it } from "vitest";
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configSchema } from "../../policies/config.js";
-import { POD_LOCAL_RANGES } from "../../policies/lib/mcpProbes.js";
+import { POD_LOCAL_RANGES } from "@gumstack/network/mcpProbes";
 import { isolationProbes, modelOf, reachabilityProbes, readMcpNetwork, type McpNetwork } from "../../policies/lib/netpol.js";
-import { evaluate, type Endpoint } from "../../policies/lib/netpol-evaluator.js";
+import { evaluate, type Endpoint } from "@gumstack/network/netpol-evaluator";
 import { platformRule, stackPolicy, type StackContext } from "../../policies/lib/policy.js";
 import { parseConfig, type Probe } from "../../canary/canary.js";
 import { CANARY_TENANT, TENANT_LABEL } from "../../components/serving/isolationCanaryManifests.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
 import { sharedPlan } from "../support/plans.js";
-import { parseCidr, cidrContains, parseIpv4 } from "../../src/config/cidr.js";
+import { parseCidr, cidrContains, parseIpv4 } from "@gumstack/network/cidr";
 
 const KNATIVE_NS = "knative-serving";
 

@@ -1,6 +1,6 @@
 // Reachability: the NetworkPolicies the program plans (taken from the recorded plan, not from the builders) are
-// evaluated with Kubernetes NetworkPolicy semantics (src/netpol/evaluator.ts) for concrete probes. Every probe runs
-// under both readings of ipBlock for pod IPs: Dataplane V2 (Cilium never matches pods by ipBlock) and the
+// evaluated with Kubernetes NetworkPolicy semantics (@gumstack/network/netpol-evaluator) for concrete probes. Every
+// probe runs under both readings of ipBlock for pod IPs: Dataplane V2 (Cilium never matches pods by ipBlock) and the
 // permissive one (an ipBlock also matches pod IPs), so the result holds whichever the CNI does.
 import { describe, expect, it } from "vitest";
 import type { StackConfig } from "../../src/config/schema.js";
@@ -11,10 +11,10 @@ import {
   type NetworkPolicyLike,
   type PodEndpoint,
   type Protocol,
-} from "../../src/netpol/evaluator.js";
+} from "@gumstack/network/netpol-evaluator";
 import { backendNetworkPolicyManifests } from "../../components/kubernetes/backendNamespace.js";
 import { NON_PUBLIC_IPV4_RANGES, egressExceptCidrs, mcpNetworkPolicyManifests } from "../../components/kubernetes/mcpNetworkPolicies.js";
-import { parseCidr } from "../../src/config/cidr.js";
+import { parseCidr } from "@gumstack/network/cidr";
 import { ofType, record } from "../support/harness.js";
 import { buildCompute, prodConfig } from "./fixtures.js";
 

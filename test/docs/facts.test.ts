@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { policies } from "../../policies/rules/index.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const SCANNED = ["src", "components", "policies", "test", "docs", "scripts", "README.md"];
+const SCANNED = ["src", "components", "packages", "policies", "test", "docs", "scripts", "README.md"];
 const FACTS = readFileSync(join(ROOT, "docs/facts.md"), "utf8");
 
 function files(path: string): string[] {

@@ -9,12 +9,32 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 
 const POLICIES = new URL("../../policies/", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
+/**
+ * The pack's own sources: policies/ and the local packages its package.json links (`file:` dependencies such as
+ * packages/network). npm links those into policies/node_modules, but Node (and ts-node, which compiles whatever is
+ * outside node_modules) load them from their real path, so they are the pack's files, compiled and type-checked.
+ */
+const PACK_ROOTS = [
+  POLICIES,
+  ...Object.values(JSON.parse(readFileSync(join(POLICIES, "package.json"), "utf8")).dependencies as Record<string, string>)
+    .filter((v) => v.startsWith("file:"))
+    .map((v) => join(POLICIES, v.slice("file:".length), "/")),
+];
+const inPack = (file: string) => PACK_ROOTS.some((root) => file.startsWith(root));
+/** The "type" of the package.json nearest to a file: "module" makes a .ts file ESM, which ts-node cannot require. */
+function scopeType(file: string): string | undefined {
+  for (let d = dirname(file); ; d = dirname(d)) {
+    const p = join(d, "package.json");
+    if (existsSync(p)) return JSON.parse(readFileSync(p, "utf8")).type;
+    if (dirname(d) === d) return undefined;
+  }
+}
 
 /** ts-node's observable constraints, for checkouts without the pack's dependencies installed. */
 const TS_NODE_EMULATION = `
@@ -43,7 +63,10 @@ const TS_NODE_OPTIONS: ts.CompilerOptions = {
   typeRoots: [join(POLICIES, "node_modules/@types")],
 };
 
-/** Every source file the pack loads (its import graph, resolved as ts-node resolves it), outside node_modules. */
+/**
+ * Every source file the pack loads (its import graph, resolved as ts-node resolves it), outside node_modules: a
+ * linked local package resolves to its real path, outside node_modules, and is followed like the pack's own files.
+ */
 function packFiles(entry: string): string[] {
   const seen = new Set<string>();
   const stack = [entry];
@@ -53,8 +76,7 @@ function packFiles(entry: string): string[] {
     seen.add(file);
     for (const { fileName } of ts.preProcessFile(ts.sys.readFile(file) ?? "", true, true).importedFiles) {
       const resolved = ts.resolveModuleName(fileName, file, TS_NODE_OPTIONS, ts.sys).resolvedModule;
-      if (resolved && !resolved.isExternalLibraryImport && !resolved.resolvedFileName.includes("/node_modules/"))
-        stack.push(resolved.resolvedFileName);
+      if (resolved && !resolved.resolvedFileName.includes("/node_modules/")) stack.push(resolved.resolvedFileName);
     }
   }
   return [...seen];
@@ -89,10 +111,11 @@ describe("the pack under the Pulumi CLI's runtime", () => {
       setTimeout(() => reject(new Error(`no port after 90s: ${stderr}`)), 90_000);
     }));
 
-  it("loads only files inside policies/ (nothing from src/, which is ESM scope)", () => {
+  it("loads only files inside policies/ and its linked packages (nothing from src/, which is ESM scope)", () => {
     const loaded = packFiles(join(POLICIES, "index.ts"));
     expect(loaded.length).toBeGreaterThan(30);
-    expect(loaded.filter((f) => !f.startsWith(POLICIES))).toEqual([]);
+    expect(loaded.filter((f) => !inPack(f))).toEqual([]);
+    expect(loaded.filter((f) => scopeType(f) === "module")).toEqual([]);
   });
 
   // ts-node's settings without a tsconfig: its bundled @tsconfig/node16 defaults (ts-node dist/tsconfigs.js: lib
@@ -111,14 +134,14 @@ describe("the pack under the Pulumi CLI's runtime", () => {
     const program = ts.createProgram([join(POLICIES, "index.ts")], TS_NODE_OPTIONS);
     const diagnostics = ts
       .getPreEmitDiagnostics(program)
-      .filter((d) => d.file?.fileName.startsWith(POLICIES) && !d.file.fileName.includes("/node_modules/"));
+      .filter((d) => d.file && inPack(d.file.fileName) && !d.file.fileName.includes("/node_modules/"));
     expect(diagnostics.map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`)).toEqual([]);
-    // The checked program reads nothing outside policies/ either.
+    // The checked program reads nothing outside policies/ and its linked packages either.
     const loaded = program
       .getSourceFiles()
       .map((f) => f.fileName)
       .filter((f) => !f.includes("/node_modules/"));
-    expect(loaded.filter((f) => !f.startsWith(POLICIES))).toEqual([]);
+    expect(loaded.filter((f) => !inPack(f))).toEqual([]);
     // A whole-program type check: seconds on an idle machine, far more on a loaded one.
   }, 120_000);
 

@@ -1,4 +1,4 @@
-// Shared by the program (src/) and the policy pack: it lives in the pack because the Pulumi CLI runs the pack alone.
+// @gumstack/network (packages/network/README.md), shared by the program and the policy pack.
 // Small, pure IPv4 and IPv6 CIDR helpers used by the config schema and the network-policy code.
 
 /** A parsed IPv4 CIDR: the network address as an unsigned 32-bit number and the prefix length. */

@@ -1,5 +1,5 @@
 // What an MCP pod must never reach, and what it must reach, as concrete destinations. One data module for two
-// readers, so they cannot drift: the policy pack's NetworkPolicy rules (lib/netpol.ts) judge these destinations
+// readers, so they cannot drift: the policy pack's NetworkPolicy rules (policies/lib/netpol.ts) judge these destinations
 // against the planned policies offline, and the isolation canary (components/serving/isolationCanaryManifests.ts)
 // connects to the same ones from inside the MCP namespace, all the time.
 import { cidrSize, parseCidr } from "./cidr";

@@ -1,5 +1,5 @@
-// Shared by the program (src/) and the policy pack: it lives in the pack because the Pulumi CLI runs the pack
-// alone (through ts-node, as CommonJS), so its imports are extensionless and it depends on nothing but ./cidr.
+// @gumstack/network (packages/network/README.md), shared by the program and the policy pack; it depends on
+// nothing but ./cidr.
 // A pure evaluator of Kubernetes NetworkPolicy (networking.k8s.io/v1) for concrete probes, so component
 // tests and the CrossGuard pack can prove what the planned policies allow and refuse.
 // Semantics: https://kubernetes.io/docs/concepts/services-networking/network-policies/ and the
