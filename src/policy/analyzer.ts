@@ -126,8 +126,9 @@ function configured(policies: Policies, config: PolicyPackConfig): Policies {
     const own = cfg.get(p.name);
     const level = own?.level ?? all ?? p.enforcementLevel;
     const props = own?.props ?? {};
+    const getConfig = () => props;
     const wrap = <F extends (args: { getConfig(): object }, ...rest: never[]) => unknown>(fn: F): F => {
-      const w = ((args: { getConfig(): object }, ...rest: never[]) => fn({ ...args, getConfig: () => props }, ...rest)) as F;
+      const w = ((args: { getConfig(): object }, ...rest: never[]) => fn({ ...args, getConfig }, ...rest)) as F;
       const type = (fn as unknown as { __pulumiType?: string }).__pulumiType;
       if (type) (w as unknown as { __pulumiType: string }).__pulumiType = type;
       return w;
