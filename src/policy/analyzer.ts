@@ -170,15 +170,20 @@ const structs = new Map<string, ProtoStruct>();
 const STRUCT_CACHE_SIZE = 2048;
 
 function protoStruct(value: Record<string, unknown>): ProtoStruct {
-  const key = serialize(value).toString("latin1");
-  const hit = structs.get(key);
+  let key: string | undefined;
+  try {
+    key = serialize(value).toString("latin1");
+  } catch {
+    // Not serializable (a function, a symbol): not cached, so Struct.fromJavaScript reports it as before.
+  }
+  const hit = key === undefined ? undefined : structs.get(key);
   if (hit) return hit;
   const s = Struct.fromJavaScript(value);
   const decode = s.toJavaScript.bind(s);
   let decoded: Record<string, unknown> | undefined;
   s.toJavaScript = () => (decoded ??= decode());
   if (structs.size >= STRUCT_CACHE_SIZE) structs.delete(structs.keys().next().value!);
-  structs.set(key, s);
+  if (key !== undefined) structs.set(key, s);
   return s;
 }
 
