@@ -163,8 +163,8 @@ type PropertySource = "inputs" | "outputs";
  * decodes once and answers later calls with that same value (what each call returned anyway; the only reader,
  * deserializeProperties, copies it), and is shared by every request with the same properties: a resource's inputs
  * and outputs (equal in a plan), a provider's for every resource it serves, the same resource in the next run
- * (a test's fixture, a stack planned again). Keyed by the V8 serialization of the value, which tells apart
- * everything a Struct does (-0, key order); bounded, oldest out first.
+ * (a test's fixture, a stack planned again). Keyed by the V8 serialization of the value: equal only for equal
+ * values (-0 is not 0; another key order is merely a miss); bounded, oldest out first.
  */
 const structs = new Map<string, ProtoStruct>();
 const STRUCT_CACHE_SIZE = 2048;
@@ -182,8 +182,10 @@ function protoStruct(value: Record<string, unknown>): ProtoStruct {
   const decode = s.toJavaScript.bind(s);
   let decoded: Record<string, unknown> | undefined;
   s.toJavaScript = () => (decoded ??= decode());
-  if (structs.size >= STRUCT_CACHE_SIZE) structs.delete(structs.keys().next().value!);
-  if (key !== undefined) structs.set(key, s);
+  if (key !== undefined) {
+    if (structs.size >= STRUCT_CACHE_SIZE) structs.delete(structs.keys().next().value!);
+    structs.set(key, s);
+  }
   return s;
 }
 
