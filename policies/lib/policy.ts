@@ -83,13 +83,26 @@ function matches(m: TypeMatch, type: string): boolean {
   return typeof m === "string" ? m === type : typeof m === "function" ? m(type) : m.indexOf(type) >= 0;
 }
 
+/**
+ * `args.notApplicable(reason)`: throws @pulumi/policy's NotApplicableError, of which the library reads only the
+ * reason. Without the stack trace V8 would capture for it, skipping a resource of another type (every resource,
+ * for every policy over several types) costs next to nothing.
+ */
+function skip(args: { notApplicable(reason?: string): never }, reason: string): never {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return args.notApplicable(reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** A resource policy over the types `types`, reading plain props and the pack config. */
 export function resourcePolicy(meta: PolicyMeta, types: TypeMatch, check: (ctx: ResourceContext) => void): ResourceValidationPolicy {
   const validate = (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
     if (!matches(types, args.type))
-      return args.notApplicable(
-        `Policy only applies to ${typeof types === "string" ? `resources of type '${types}'` : "its resource types"}`,
-      );
+      return skip(args, `Policy only applies to ${typeof types === "string" ? `resources of type '${types}'` : "its resource types"}`);
     check({
       type: args.type,
       urn: args.urn,
@@ -132,7 +145,7 @@ export function stackPolicy(meta: PolicyMeta, check: (ctx: StackContext) => void
         resources: args.resources.map(stackResource),
         config: readPackConfig(args.getConfig<object>()),
         report: (message, urn) => reportViolation(message, urn),
-        notApplicable: (reason) => args.notApplicable(reason),
+        notApplicable: (reason) => skip(args, reason),
       }),
   };
 }

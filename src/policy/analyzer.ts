@@ -11,6 +11,7 @@
 import type { EnforcementLevel, Policies, Policy, PolicyConfigSchema, PolicyPackConfig, Severity } from "@pulumi/policy";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { serialize } from "node:v8";
 import { readPackConfig } from "../../policies/config.js";
 import { PACK_NAME, packArgs, policies as packPolicies } from "../../policies/rules/index.js";
 import { analyzerValue, type ExportResource } from "./export.js";
@@ -25,8 +26,11 @@ const server = requirePolicy("./server.js") as {
 };
 const pb = requirePolicy("@pulumi/pulumi/proto/analyzer_pb") as typeof import("@pulumi/pulumi/proto/analyzer_pb");
 const { Struct } = requirePolicy("google-protobuf/google/protobuf/struct_pb") as {
-  Struct: { fromJavaScript(v: Record<string, unknown>): unknown };
+  Struct: { fromJavaScript(v: Record<string, unknown>): ProtoStruct };
 };
+interface ProtoStruct {
+  toJavaScript(): Record<string, unknown>;
+}
 
 type Handler = (call: { request: unknown }, callback: (err: unknown, resp?: AnalyzeResponse) => void) => Promise<void>;
 interface AnalyzeResponse {
@@ -122,8 +126,9 @@ function configured(policies: Policies, config: PolicyPackConfig): Policies {
     const own = cfg.get(p.name);
     const level = own?.level ?? all ?? p.enforcementLevel;
     const props = own?.props ?? {};
+    const getConfig = () => props;
     const wrap = <F extends (args: { getConfig(): object }, ...rest: never[]) => unknown>(fn: F): F => {
-      const w = ((args: { getConfig(): object }, ...rest: never[]) => fn({ ...args, getConfig: () => props }, ...rest)) as F;
+      const w = ((args: { getConfig(): object }, ...rest: never[]) => fn({ ...args, getConfig }, ...rest)) as F;
       const type = (fn as unknown as { __pulumiType?: string }).__pulumiType;
       if (type) (w as unknown as { __pulumiType: string }).__pulumiType = type;
       return w;
@@ -151,9 +156,42 @@ function options(r: ExportResource) {
 
 type PropertySource = "inputs" | "outputs";
 
-function struct(r: ExportResource, source: PropertySource): unknown {
+/**
+ * A resource's properties as the protobuf Struct the engine sends. The handlers decode a request's Struct once
+ * per policy (deserializeProperties calls `toJavaScript()` and copies the result into fresh objects), and a stack
+ * request's every resource once per stack policy: decoding, then encoding, were most of a run's cost. So a Struct
+ * decodes once and answers later calls with that same value (what each call returned anyway; the only reader,
+ * deserializeProperties, copies it), and is shared by every request with the same properties: a resource's inputs
+ * and outputs (equal in a plan), a provider's for every resource it serves, the same resource in the next run
+ * (a test's fixture, a stack planned again). Keyed by the V8 serialization of the value: equal only for equal
+ * values (-0 is not 0; another key order is merely a miss); bounded, oldest out first.
+ */
+const structs = new Map<string, ProtoStruct>();
+const STRUCT_CACHE_SIZE = 2048;
+
+function protoStruct(value: Record<string, unknown>): ProtoStruct {
+  let key: string | undefined;
+  try {
+    key = serialize(value).toString("latin1");
+  } catch {
+    // Not serializable (a function, a symbol): not cached, so Struct.fromJavaScript reports it as before.
+  }
+  const hit = key === undefined ? undefined : structs.get(key);
+  if (hit) return hit;
+  const s = Struct.fromJavaScript(value);
+  const decode = s.toJavaScript.bind(s);
+  let decoded: Record<string, unknown> | undefined;
+  s.toJavaScript = () => (decoded ??= decode());
+  if (key !== undefined) {
+    if (structs.size >= STRUCT_CACHE_SIZE) structs.delete(structs.keys().next().value!);
+    structs.set(key, s);
+  }
+  return s;
+}
+
+function struct(r: ExportResource, source: PropertySource): ProtoStruct {
   const props = source === "outputs" && Object.keys(r.outputs).length > 0 ? r.outputs : r.inputs;
-  return Struct.fromJavaScript(analyzerValue(props) as Record<string, unknown>);
+  return protoStruct(analyzerValue(props) as Record<string, unknown>);
 }
 
 /** The provider resource of `r`, from a "<urn>::<id>" reference or a bare URN. */

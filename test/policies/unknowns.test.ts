@@ -2,8 +2,11 @@
 // no crash and no silent pass. Literals isolation depends on fail the mandatory policy ("cannot verify");
 // references that are legitimately unknown in a first preview get @pulumi/policy's own advisory.
 import { describe, expect, it } from "vitest";
+import { policies } from "../../policies/rules/index.js";
+import { runPolicyPack, type PolicyRun } from "../../src/policy/analyzer.js";
+import { parseExport } from "../../src/policy/export.js";
 import { golden, MCP_NS } from "./fixtures/golden.js";
-import { add, change, findings, resource, UNKNOWN, type Finding } from "./support.js";
+import { add, change, findings, nameOfUrn, resource, UNKNOWN, type Finding } from "./support.js";
 
 const SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 const m = (policy: string, resource: string, message: string, level = "mandatory"): Finding => ({ policy, level, resource, message });
@@ -133,8 +136,19 @@ describe("secrets in an export", () => {
 });
 
 describe("no crash on any shape", () => {
-  const golden0 = golden();
-  const named = golden0.deployment.resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
+  // Each shape of each resource goes through every policy of the pack, as one findings() run would take it, in
+  // two runs that together make the same policy calls: a resource policy judges one resource from its own
+  // request (its inputs, options and provider), so the resource policies run over the changed resource alone
+  // (with the providers it may name); a stack policy judges the whole stack, so the stack policies run over all
+  // of it. Every other resource's resource-policy calls are those of the unchanged golden stack, run whole first.
+  const resourcePolicies = policies.filter((p) => "validateResource" in p);
+  const stackPolicies = policies.filter((p) => "validateStack" in p);
+  const named = golden().deployment.resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
+
+  it("the golden stack, every policy over every resource", async () => {
+    expect(resourcePolicies.length + stackPolicies.length).toBe(policies.length);
+    await expect(findings(golden())).resolves.toBeInstanceOf(Array);
+  });
 
   it.each(named.map((r) => [r.urn.split("::").pop()!, r.urn] as const))(
     "%s: every top-level input unknown, then every one malformed",
@@ -144,7 +158,18 @@ describe("no crash on any shape", () => {
         change(e, name, (p) => {
           for (const k of Object.keys(p)) p[k] = replacement;
         });
-        await expect(findings(e), `${name} with every input ${JSON.stringify(replacement)}`).resolves.toBeInstanceOf(Array);
+        const resources = parseExport(JSON.stringify(e), "fixture");
+        const own = resources.filter((r) => nameOfUrn(r.urn) === name || r.type.startsWith("pulumi:providers:"));
+        const shape = `${name} with every input ${JSON.stringify(replacement)}`;
+        const diagnostics = (run: PolicyRun) => run.diagnostics;
+        await expect(
+          runPolicyPack(own, { policies: resourcePolicies }).then(diagnostics),
+          `${shape}: resource policies`,
+        ).resolves.toBeInstanceOf(Array);
+        await expect(
+          runPolicyPack(resources, { policies: stackPolicies }).then(diagnostics),
+          `${shape}: stack policies`,
+        ).resolves.toBeInstanceOf(Array);
       }
     },
   );
