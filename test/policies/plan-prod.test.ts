@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/policy.js";
+import { sharedPlanner } from "../support/cli.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
 import { sharedPlan } from "../support/plans.js";
@@ -14,6 +15,8 @@ describe.skipIf(!existsSync("Pulumi.prod.yaml"))("the prod plan", () => {
       ["--stack", "prod"],
       (s) => out.push(s),
       (s) => out.push(s),
+      // The stack file's own plan, planned once per worker for every test that reads it (test/support/cli.ts).
+      { planStack: sharedPlanner },
     );
     expect(out.join("\n")).toMatch(/^PASSED: 0 mandatory and 0 advisory violations$/m);
     expect(code).toBe(0);
