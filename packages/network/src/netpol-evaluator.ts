@@ -161,23 +161,45 @@ function parseIp(text: string): Ip | undefined {
   return v6 === undefined ? undefined : { v: 6, addr: v6 };
 }
 
-/** CIDR containment; host bits in the CIDR are masked, as Go's net.ParseCIDR (used by the API server) does. */
-function cidrHolds(cidr: string, ip: Ip): boolean {
+type Block = { v: 4; base: number; prefix: number } | { v: 6; base: bigint; prefix: number };
+
+// A judgement asks about the same few CIDRs (the policies' blocks and excepts) and probe addresses thousands of
+// times: each text is parsed once. Bounded, so a policy check over many stacks cannot grow it without limit.
+const PARSE_CACHE_LIMIT = 4096;
+const parsedBlocks = new Map<string, Block | string>();
+const parsedIps = new Map<string, Ip | undefined>();
+function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  if (cache.has(key)) return cache.get(key)!;
+  const value = make();
+  if (cache.size >= PARSE_CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+/** A CIDR with its host bits masked, as Go's net.ParseCIDR (used by the API server) does; the error message when malformed. */
+function parseBlock(cidr: string): Block | string {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
   const net = m ? parseIp(m[1]!) : undefined;
   const prefix = Number(m?.[2]);
-  if (!net || prefix > (net.v === 4 ? 32 : 128)) throw new Error(`ipBlock: invalid CIDR ${JSON.stringify(cidr)}`);
-  if (net.v !== ip.v) return false; // an IPv4 block never matches an IPv6 address, and vice versa
+  if (!net || prefix > (net.v === 4 ? 32 : 128)) return `ipBlock: invalid CIDR ${JSON.stringify(cidr)}`;
   if (net.v === 4) {
     const size = 2 ** (32 - prefix);
-    return cidrContains({ base: net.addr - (net.addr % size), prefix }, ip.addr as number);
+    return { v: 4, base: net.addr - (net.addr % size), prefix };
   }
-  return ipv6CidrContains({ base: net.addr & ~ipv6HostMask(prefix), prefix }, ip.addr as bigint);
+  return { v: 6, base: net.addr & ~ipv6HostMask(prefix), prefix };
+}
+
+/** CIDR containment. Throws on a malformed CIDR. */
+function cidrHolds(cidr: string, ip: Ip): boolean {
+  const block = remember(parsedBlocks, cidr, () => parseBlock(cidr));
+  if (typeof block === "string") throw new Error(block);
+  if (block.v !== ip.v) return false; // an IPv4 block never matches an IPv6 address, and vice versa
+  return block.v === 4 ? cidrContains(block, ip.addr as number) : ipv6CidrContains(block, ip.addr as bigint);
 }
 
 /** True when `ip` is inside ipBlock.cidr and outside every `except` entry. Throws on a malformed CIDR or IP. */
 export function ipBlockContains(ipBlock: IpBlockLike, ip: string): boolean {
-  const parsed = parseIp(ip);
+  const parsed = remember(parsedIps, ip, () => parseIp(ip));
   if (!parsed) throw new Error(`invalid IP address ${JSON.stringify(ip)}`);
   return cidrHolds(ipBlock.cidr ?? "", parsed) && !(ipBlock.except ?? []).some((e) => cidrHolds(e, parsed));
 }
