@@ -35,6 +35,7 @@ export function guardRefusals(req: Req, guard: AdmissionGuardManifests, ns: stri
   const namespaceLabels =
     req.kind === "Namespace" ? (req.object!.metadata.labels ?? {}) : { "kubernetes.io/metadata.name": req.namespace ?? ns };
   const out: string[] = [];
+  let request: Obj | undefined;
   guard.policies.forEach((policy, i) => {
     const scopes = [policy.spec.matchConstraints, guard.bindings[i]!.spec.matchResources];
     const inScope = scopes.every((m) => Object.entries(m.namespaceSelector.matchLabels).every(([k, v]) => namespaceLabels[k] === v));
@@ -47,7 +48,8 @@ export function guardRefusals(req: Req, guard: AdmissionGuardManifests, ns: stri
         r.resources.includes(resourceName),
     );
     if (!inScope || !ruled) return;
-    const ctx: Obj = toCel({
+    // The request's CEL form is the same for every policy: converted once (per request), copied per policy for its variables.
+    request ??= toCel({
       object: req.object,
       oldObject: req.oldObject ?? null,
       params: null,
@@ -59,6 +61,7 @@ export function guardRefusals(req: Req, guard: AdmissionGuardManifests, ns: stri
         namespace: req.namespace ?? ns,
       },
     }) as Obj;
+    const ctx: Obj = { ...request };
     const run = (expression: string) => ev.evaluate(expression, ctx);
     try {
       // Any matchCondition false: skipped. An error refuses (failurePolicy Fail).
