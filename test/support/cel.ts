@@ -8,6 +8,7 @@
 // JSON integers are int64 in Kubernetes CEL (BigInt here), JSON numbers with a fraction double.
 import { celEnv, celFunc, celMethod, CelScalar, isCelError, listType, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import { RE2JS } from "@bufbuild/re2";
 import { Environment } from "@marcbachmann/cel-js";
 
 // resource.Quantity: <signedNumber><suffix>, suffix a binary SI (Ki..Ei), a decimal SI (n u m "" k M G T P E)
@@ -51,8 +52,19 @@ const celJs = new Environment({ unlistedVariablesAreDyn: true })
     params: [],
   });
 
+// string.matches(), as @bufbuild/cel's standard library defines it (RE2 through @bufbuild/re2, its own
+// dependency), with each pattern compiled once: the library compiles on every call, which also throws away the
+// DFA the matcher builds as it goes. Same engine, same semantics; registered here, it is the overload planned.
+const re2Patterns = new Map<string, RE2JS>();
+const matches = function (this: string, pattern: string): boolean {
+  let re = re2Patterns.get(pattern);
+  if (re === undefined) re2Patterns.set(pattern, (re = RE2JS.compile(pattern)));
+  return re.test(this);
+};
+
 const bufFuncs = [
   ...strings,
+  celMethod("matches", CelScalar.STRING, [CelScalar.STRING], CelScalar.BOOL, matches),
   celFunc("isQuantity", [CelScalar.STRING], CelScalar.BOOL, (s) => kubernetesQuantity(s) !== undefined),
   celFunc("quantity", [CelScalar.STRING], CelScalar.DOUBLE, (s) => quantityOrThrow(s)),
   celMethod("asApproximateFloat", CelScalar.DOUBLE, [], CelScalar.DOUBLE, function () {
