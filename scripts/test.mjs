@@ -9,7 +9,11 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
 
 const tscOut = [];
-const tsc = spawn(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+// Incremental: tsc keeps what it checked in node_modules/.cache (never committed) and next time re-checks only
+// the files whose text, or whose dependencies' declarations, changed; a fresh clone checks everything.
+const buildInfo = "node_modules/.cache/gumstack/tsc.tsbuildinfo";
+const tscArgs = ["--noEmit", "-p", "tsconfig.json", "--incremental", "--tsBuildInfoFile", buildInfo];
+const tsc = spawn(bin("tsc"), tscArgs, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
 tsc.stdout.on("data", (d) => tscOut.push(d));
 tsc.stderr.on("data", (d) => tscOut.push(d));
 const vitest = spawn(bin("vitest"), ["run", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
@@ -17,6 +21,6 @@ const vitest = spawn(bin("vitest"), ["run", ...process.argv.slice(2)], { cwd: ro
 const exit = (child) => new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 const [tscCode, vitestCode] = await Promise.all([exit(tsc), exit(vitest)]);
 const output = Buffer.concat(tscOut).toString();
-if (tscCode !== 0) process.stderr.write(`\ntsc --noEmit -p tsconfig.json failed:\n${output}`);
-else process.stdout.write("tsc --noEmit -p tsconfig.json: no errors\n");
+if (tscCode !== 0) process.stderr.write(`\ntsc ${tscArgs.join(" ")} failed:\n${output}`);
+else process.stdout.write(`tsc ${tscArgs.join(" ")}: no errors\n`);
 process.exit(tscCode !== 0 ? tscCode : vitestCode);
