@@ -23,7 +23,6 @@ export function prometheusPodsMetric(metric: string, kind: "gauge" | "counter" =
   return `prometheus.googleapis.com|${metric}|${kind}`;
 }
 
-/** The backend's scaling and rollout settings: the `backend` section of the stack config. */
 /** Defaults of the backend's scaling, rollout, port and resources (the config schema takes gumstack:backend's from here). */
 export const BACKEND_DEFAULTS = {
   minReplicas: 6,
