@@ -279,7 +279,7 @@ export async function runPolicyPack(resources: readonly ExportResource[], opts: 
     req.setOptions(options(r));
     const provider = providerOf(r, byUrn);
     if (provider) req.setProvider(providerMessage(provider, "inputs"));
-    out.push(...diagnostics(count(await call(analyze, req), resourcePolicies), r.urn));
+    for (const d of diagnostics(count(await call(analyze, req), resourcePolicies), r.urn)) out.push(d);
   }
 
   const stackReq = new pb.AnalyzeStackRequest();
@@ -305,7 +305,8 @@ export async function runPolicyPack(resources: readonly ExportResource[], opts: 
       return m;
     }),
   );
-  out.push(...diagnostics(count(await call(analyzeStack, stackReq), stackPolicies)));
+  // A loop, not push(...): a fleet's worth of stacks can yield more findings than a call may take arguments.
+  for (const d of diagnostics(count(await call(analyzeStack, stackReq), stackPolicies))) out.push(d);
 
   return { pack: PACK_NAME, version, policies: policies.length, resources: resources.length, diagnostics: out, evaluated };
 }
