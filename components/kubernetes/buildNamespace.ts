@@ -8,8 +8,7 @@
 // containerd's default capabilities). So Pod Security enforces "privileged" here, explicitly, and audits against
 // "baseline"; the real fence is the build admission guard (buildAdmissionPolicies.ts), which allows that one
 // capability set to the one untrusted container and holds the others to "restricted" (docs/build-plane.md).
-import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
-import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
+import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILD_DEFAULTS } from "./buildJob.js";
 import { QuotaNamespace } from "./quotaNamespace.js";

@@ -7,8 +7,7 @@
 // instead of the node evicting its neighbours under disk pressure
 // (https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/). The per-pod sums (a
 // LimitRange caps each container, not the pod) are the admission guard's (admissionPolicies.ts, resources).
-import * as corev1 from "@pulumi/kubernetes/core/v1/index.js";
-import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
+import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
 import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
