@@ -11,6 +11,8 @@ export default defineConfig({
     // first ~20 s, after which a 2-core machine would idle a core for the rest of the run.
     maxWorkers: availableParallelism(),
     isolate: false,
+    // Transformed test and source modules are kept in node_modules/.vitest-cache (keyed by content) for the next run.
+    fsModuleCache: true,
     setupFiles: ["test/support/pulumi-reset.ts"],
     testTimeout: 30_000,
   },
