@@ -3,12 +3,11 @@
 // server included), every other namespace and every other pod in both directions, every internet port but
 // TCP 80/443, and any ingress at all; it must reach public 80/443 and kube-dns.
 import type { Endpoint, PodEndpoint } from "@gumstack/network/netpol-evaluator";
-import { METADATA_IPS, NON_PUBLIC_RANGES, samplesOf } from "@gumstack/network/mcpProbes";
-import type { McpNetwork, NetProbe } from "./netpol";
+import { METADATA_IPS, NON_PUBLIC_RANGES, portText, samplesOf } from "@gumstack/network/mcpProbes";
+import { probeAdder, type McpNetwork, type NetProbe } from "./netpol";
 
 const tcp = (port: number) => ({ port, protocol: "TCP" as const });
 const udp = (port: number) => ({ port, protocol: "UDP" as const });
-const portText = (p: { port: number; protocol: string }) => `${p.port}/${p.protocol}`;
 const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({
   kind: "pod",
   namespace,
@@ -59,14 +58,7 @@ export function buildIsolationProbes(net: McpNetwork, others: readonly string[])
   const a = buildPod(net.ns, "tenant-a", "b1", ipA);
   const b = buildPod(net.ns, "tenant-b", "b2", ipB);
   const out: NetProbe[] = [];
-  const add = (
-    key: string,
-    text: string,
-    side: NetProbe["side"],
-    from: Endpoint,
-    to: Endpoint,
-    p: { port: number; protocol: "TCP" | "UDP" },
-  ) => out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
+  const add = probeAdder(out);
   for (const r of [...NON_PUBLIC_RANGES, ...net.clusterRanges]) {
     for (const ip of r.samples) {
       const what = METADATA_IPS[ip] ? `${r.cidr}, ${METADATA_IPS[ip]}` : `${r.cidr}, ${r.what}`;

@@ -127,6 +127,12 @@ export interface NetProbe {
   readonly side: "egress" | "ingress" | "both";
 }
 
+/** Appends to `out` a probe from `from` to `to` on port `p`, keyed and described with the port. */
+export function probeAdder(out: NetProbe[]) {
+  return (key: string, text: string, side: NetProbe["side"], from: Endpoint, to: Endpoint, p: { port: number; protocol: "TCP" | "UDP" }) =>
+    out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
+}
+
 const tcp = (port: number) => ({ port, protocol: "TCP" as const });
 const udp = (port: number) => ({ port, protocol: "UDP" as const });
 
@@ -174,14 +180,7 @@ export function isolationProbes(net: McpNetwork, knativeNs: string): NetProbe[] 
   const a = knativePod(net.ns, "tenant-a", ipA);
   const b = knativePod(net.ns, "tenant-b", ipB);
   const out: NetProbe[] = [];
-  const add = (
-    key: string,
-    text: string,
-    side: NetProbe["side"],
-    from: Endpoint,
-    to: Endpoint,
-    p: { port: number; protocol: "TCP" | "UDP" },
-  ) => out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
+  const add = probeAdder(out);
 
   // The egress destinations are shared data (@gumstack/network/mcpProbes): the isolation canary probes the same ones live.
   for (const t of forbiddenEgress(net.clusterRanges)) {
