@@ -7,8 +7,7 @@ import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
 import { sharedPlan } from "../support/plans.js";
 import { clusterIdentities, readStackIam } from "../../policies/lib/iam.js";
-import type { StackResource } from "../../policies/lib/policy.js";
-import { clusterRepositoryAccess, nameOfUrn, UNKNOWN } from "./support.js";
+import { clusterRepositoryAccess, stackResources, UNKNOWN } from "./support.js";
 
 const plan = await sharedPlan("prod");
 const resources = plan.deployment.resources;
@@ -73,20 +72,7 @@ describe("prod plan: who can read and write which repository, from the cluster",
 
 describe("prod plan: the release identity, publisher of the canary and the builder into the tenant repository", () => {
   const RELEASE = "serviceAccount:gumstack-release@gumstack-admin.iam.gserviceaccount.com";
-  const iamOf = (rs: typeof resources) =>
-    readStackIam(
-      rs.map((r): StackResource => ({
-        type: r.type,
-        urn: r.urn,
-        name: nameOfUrn(r.urn),
-        props: r.inputs,
-        proxied: r.inputs,
-        providerProps: {},
-        protect: r.protect === true,
-        dependsOn: r.dependencies,
-        propertyDependsOn: r.propertyDependencies,
-      })),
-    );
+  const iamOf = (rs: typeof resources) => readStackIam(stackResources(rs));
 
   it("holds artifactregistry.writer on this stack's tenant repository and nothing else, and no cluster identity can act as it", () => {
     const iam = iamOf(resources);

@@ -72,12 +72,9 @@ export async function findings(exp: FixtureExport = golden(), config?: PolicyPac
   return run.diagnostics.map((d) => ({ policy: d.policy, level: d.level, resource: nameOfUrn(d.urn), message: d.message }));
 }
 
-/**
- * Who, of the identities reachable from the cluster (closed under impersonation and Workload Identity), may
- * read or write which Artifact Registry repository, as sorted "<member> reads|writes <repository url>" lines.
- */
-export function clusterRepositoryAccess(resources: readonly PlannedLike[]): string[] {
-  const stack: StackResource[] = resources.map((r) => ({
+/** Planned resources as a stack policy sees them (props from the inputs, as in a plan), for the pack's helpers. */
+export function stackResources(resources: readonly PlannedLike[]): StackResource[] {
+  return resources.map((r) => ({
     type: r.type,
     urn: r.urn,
     name: nameOfUrn(r.urn),
@@ -88,7 +85,14 @@ export function clusterRepositoryAccess(resources: readonly PlannedLike[]): stri
     dependsOn: r.dependencies,
     propertyDependsOn: r.propertyDependencies,
   }));
-  const iam = readStackIam(stack);
+}
+
+/**
+ * Who, of the identities reachable from the cluster (closed under impersonation and Workload Identity), may
+ * read or write which Artifact Registry repository, as sorted "<member> reads|writes <repository url>" lines.
+ */
+export function clusterRepositoryAccess(resources: readonly PlannedLike[]): string[] {
+  const iam = readStackIam(stackResources(resources));
   const reach = clusterIdentities(iam);
   const lines = new Set<string>();
   for (const g of iam.grants) {
