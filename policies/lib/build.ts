@@ -2,19 +2,9 @@
 // as the MCP namespace: a representative build pod must be refused every non-public destination (the metadata
 // server included), every other namespace and every other pod in both directions, every internet port but
 // TCP 80/443, and any ingress at all; it must reach public 80/443 and kube-dns.
-import type { Endpoint, PodEndpoint } from "@gumstack/network/netpol-evaluator";
+import type { PodEndpoint } from "@gumstack/network/netpol-evaluator";
 import { METADATA_IPS, NON_PUBLIC_RANGES, portText, samplesOf } from "@gumstack/network/mcpProbes";
-import { probeAdder, type McpNetwork, type NetProbe } from "./netpol";
-
-const tcp = (port: number) => ({ port, protocol: "TCP" as const });
-const udp = (port: number) => ({ port, protocol: "UDP" as const });
-const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({
-  kind: "pod",
-  namespace,
-  labels,
-  ...(ip ? { ip } : {}),
-});
-const ext = (ip: string): Endpoint => ({ kind: "external", ip });
+import { ext, pod, probeAdder, tcp, udp, type McpNetwork, type NetProbe } from "./netpol";
 
 /** Labels the backend puts on a build pod (buildJob.ts), plus the Job controller's. */
 function buildPod(ns: string, tenant: string, build: string, ip: string): PodEndpoint {

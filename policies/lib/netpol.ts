@@ -133,8 +133,9 @@ export function probeAdder(out: NetProbe[]) {
     out.push({ key: `${key}:${portText(p)}`, text: `${text} on ${portText(p)}`, side, probe: { from, to, ...p } });
 }
 
-const tcp = (port: number) => ({ port, protocol: "TCP" as const });
-const udp = (port: number) => ({ port, protocol: "UDP" as const });
+/** Probe ports and endpoints, shared by the MCP probes here and the build plane's (build.ts). */
+export const tcp = (port: number) => ({ port, protocol: "TCP" as const });
+export const udp = (port: number) => ({ port, protocol: "UDP" as const });
 
 /** Labels Knative puts on a revision's pods. */
 function knativePod(ns: string, service: string, ip?: string): PodEndpoint {
@@ -151,13 +152,13 @@ function knativePod(ns: string, service: string, ip?: string): PodEndpoint {
   };
 }
 
-const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({
+export const pod = (namespace: string, labels: Record<string, string>, ip?: string): PodEndpoint => ({
   kind: "pod",
   namespace,
   labels,
   ...(ip ? { ip } : {}),
 });
-const ext = (ip: string): Endpoint => ({ kind: "external", ip });
+export const ext = (ip: string): Endpoint => ({ kind: "external", ip });
 
 /** Knative's data plane: who must reach MCP pods, and on which ports (docs/facts.md fact 1). */
 export function dataPlane(knativeNs: string) {
