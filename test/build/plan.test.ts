@@ -8,7 +8,7 @@ import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v
 import { describe, expect, it } from "vitest";
 import { buildAdmissionManifests } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { evaluate, type ClusterModel, type Endpoint, type NetworkPolicyLike, type PodEndpoint } from "@gumstack/network/netpol-evaluator";
-import { planStack } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
 type Obj = Record<string, any>;
@@ -34,7 +34,7 @@ const TENANT_REPO: Record<string, string> = {
   enterprise: "us-west1-docker.pkg.dev/gumstack-acme/mcp-ent-acme",
 };
 describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack) => {
-  const plan = await planStack({ stack });
+  const plan = await sharedPlan(stack);
   const rs = plan.deployment.resources;
 
   it("has the namespace, its ServiceAccount, quota and limits, schema-valid, with no GCP identity and no token", () => {

@@ -5,7 +5,7 @@ import type { StackConfig } from "../../src/config/schema.js";
 import { GkeCluster, apiServerAccess, validateClusterArgs, workloadPoolOf, type GkeClusterArgs } from "../../components/gke/cluster.js";
 import { GkeNodePool, initialNodeCountPerZone, poolScheduling, poolTaints } from "../../components/gke/nodePool.js";
 import { one, ofType, record, type PlannedResource } from "../support/harness.js";
-import { KMS_KEY, ROLES, buildCompute, prodConfig } from "./fixtures.js";
+import { KMS_KEY, ROLES, buildCompute, plannedCompute, prodConfig } from "./fixtures.js";
 
 const CLUSTER = "gcp:container/cluster:Cluster";
 const POOL = "gcp:container/nodePool:NodePool";
@@ -14,9 +14,7 @@ type Json = Record<string, any>;
 const inputs = (r: PlannedResource) => r.inputs as Json;
 
 describe("GkeCluster with the prod stack (the seed's values)", async () => {
-  const resources = await record(() => {
-    buildCompute();
-  });
+  const resources = await plannedCompute();
   const cluster = one(resources, CLUSTER, "gke-cluster");
   const c = inputs(cluster);
 
@@ -89,9 +87,7 @@ describe("GkeCluster with the prod stack (the seed's values)", async () => {
 
 describe("GkeNodePool with the prod stack", async () => {
   const cfg = prodConfig();
-  const resources = await record(() => {
-    buildCompute(cfg);
-  });
+  const resources = await plannedCompute(cfg);
   const pools = Object.fromEntries(ROLES.map((r) => [r, one(resources, POOL, `pool-${r}-pool`)])) as Record<string, PlannedResource>;
   const cluster = one(resources, CLUSTER);
 

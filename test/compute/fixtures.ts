@@ -6,7 +6,7 @@ import type { NodePoolRole } from "../../components/gke/nodePool.js";
 import { baseLayer } from "../../src/stacks/layers/base.js";
 import { gkeLayer } from "../../src/stacks/layers/gke.js";
 import { tenancyLayer } from "../../src/stacks/layers/tenancy.js";
-import { prodConfig } from "../support/harness.js";
+import { prodConfig, record, type PlannedResource } from "../support/harness.js";
 
 export { prodConfig };
 
@@ -21,6 +21,25 @@ export function buildCompute(cfg: StackConfig = prodConfig()) {
   const gke = gkeLayer(settings, base);
   const tenancy = tenancyLayer(settings, base, gke);
   return { base, cluster: gke.cluster, gvisor: gke.gvisor, gke, tenancy };
+}
+
+const computePlans = new Map<string, Promise<PlannedResource[]>>();
+
+/**
+ * What buildCompute(cfg) registers, planned once per test worker for each config: half a dozen tests read the
+ * layers of the same config, and a plan of them costs about 0.4 s. Each caller gets its own deep copy. The key is
+ * the config's JSON: StackConfig is plain data, and two configs with the same JSON build the same layers.
+ */
+export async function plannedCompute(cfg: StackConfig = prodConfig()): Promise<PlannedResource[]> {
+  const key = JSON.stringify(cfg);
+  let plan = computePlans.get(key);
+  if (!plan) {
+    plan = record(() => {
+      buildCompute(cfg);
+    });
+    computePlans.set(key, plan);
+  }
+  return structuredClone(await plan);
 }
 
 /** Resolves an Output's value inside a mocked program. */

@@ -9,15 +9,13 @@ import { mcpNamespaceManifests, podSecurityLabels } from "../../components/kuber
 import { workloadIdentityMember } from "../../components/platform.js";
 import { podSecurityRestrictedLabels } from "../../components/kubernetes/admissionPolicies.js";
 import { one, ofType, record, type PlannedResource } from "../support/harness.js";
-import { buildCompute, prodConfig, valueOf } from "./fixtures.js";
+import { buildCompute, plannedCompute, prodConfig, valueOf } from "./fixtures.js";
 
 type Json = Record<string, any>;
 const inputs = (r: PlannedResource) => r.inputs as Json;
 
 describe("ClusterProvider", async () => {
-  const resources = await record(() => {
-    buildCompute();
-  });
+  const resources = await plannedCompute();
   const provider = one(resources, "pulumi:providers:kubernetes", "k8s-k8s");
   const kubeconfig = JSON.parse(String(provider.inputs.kubeconfig));
 
@@ -87,9 +85,7 @@ describe("GvisorRuntimeClass", async () => {
 
 describe("McpNamespace", async () => {
   const cfg = prodConfig();
-  const resources = await record(() => {
-    buildCompute(cfg);
-  });
+  const resources = await plannedCompute(cfg);
   const ns = one(resources, "kubernetes:core/v1:Namespace", "mcp-namespace");
   const sa = one(resources, "kubernetes:core/v1:ServiceAccount", "mcp-service-account");
 
@@ -155,9 +151,7 @@ describe("McpNamespace", async () => {
 });
 
 describe("BackendNamespace", async () => {
-  const resources = await record(() => {
-    buildCompute();
-  });
+  const resources = await plannedCompute();
   const ns = one(resources, "kubernetes:core/v1:Namespace", "backend-ns-namespace");
   const sa = one(resources, "kubernetes:core/v1:ServiceAccount", "backend-ns-service-account");
   const binding = one(resources, "gcp:serviceaccount/iAMMember:IAMMember", "backend-ns-workload-identity");
@@ -190,9 +184,7 @@ describe("BackendNamespace", async () => {
 
 // Every Kubernetes object the compute layer creates, validated against the Kubernetes OpenAPI schema.
 describe("schema validation of every Kubernetes object", async () => {
-  const resources = await record(() => {
-    buildCompute();
-  });
+  const resources = await plannedCompute();
   const models: Record<string, new (o: any) => { validate(): void }> = {
     "v1/Namespace": Namespace,
     "v1/ServiceAccount": ServiceAccount,

@@ -15,13 +15,11 @@ import {
 import { backendNetworkPolicyManifests } from "../../components/kubernetes/backendNamespace.js";
 import { NON_PUBLIC_IPV4_RANGES, egressExceptCidrs, mcpNetworkPolicyManifests } from "../../components/kubernetes/mcpNetworkPolicies.js";
 import { parseCidr } from "@gumstack/network/cidr";
-import { ofType, record } from "../support/harness.js";
-import { buildCompute, prodConfig } from "./fixtures.js";
+import { ofType } from "../support/harness.js";
+import { plannedCompute, prodConfig } from "./fixtures.js";
 
 async function plannedPolicies(cfg: StackConfig): Promise<NetworkPolicyLike[]> {
-  const resources = await record(() => {
-    buildCompute(cfg);
-  });
+  const resources = await plannedCompute(cfg);
   return ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({
     metadata: r.inputs.metadata as NetworkPolicyLike["metadata"],
     spec: r.inputs.spec as NetworkPolicyLike["spec"],

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { namespaceValues, parseStackConfig } from "../../src/config/load.js";
 import { planStack, type PlannedResource } from "../../src/plan/plan.js";
+import { sharedPlan } from "../support/plans.js";
 import { parseStackFile } from "../../src/plan/stackFile.js";
 import { checkStack, isolationPolicies, stackPackConfig, TEARDOWN_ADVISORY, teardownLevels } from "../../src/policy/check.js";
 import { parseExport } from "../../src/policy/export.js";
@@ -19,7 +20,7 @@ let normal: PlannedResource[];
 let teardown: PlannedResource[];
 let teardownExport: string;
 beforeAll(async () => {
-  normal = (await planStack({ stack: "enterprise", stackConfig: file(text) })).deployment.resources;
+  normal = (await sharedPlan("enterprise")).deployment.resources;
   const plan = await planStack({ stack: "enterprise", stackConfig: file(withSwitch) });
   teardown = plan.deployment.resources;
   teardownExport = JSON.stringify(plan);

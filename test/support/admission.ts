@@ -49,18 +49,20 @@ export function guardRefusals(req: Req, guard: AdmissionGuardManifests, ns: stri
     );
     if (!inScope || !ruled) return;
     // The request's CEL form is the same for every policy: converted once (per request), copied per policy for its variables.
-    request ??= toCel({
-      object: req.object,
-      oldObject: req.oldObject ?? null,
-      params: null,
-      request: {
-        operation,
-        kind: { group, version, kind: req.kind },
-        resource: { group, version, resource },
-        subResource: req.subResource ?? "",
-        namespace: req.namespace ?? ns,
-      },
-    }) as Obj;
+    request ??= ev.prepare(
+      toCel({
+        object: req.object,
+        oldObject: req.oldObject ?? null,
+        params: null,
+        request: {
+          operation,
+          kind: { group, version, kind: req.kind },
+          resource: { group, version, resource },
+          subResource: req.subResource ?? "",
+          namespace: req.namespace ?? ns,
+        },
+      }) as Obj,
+    );
     const ctx: Obj = { ...request };
     const run = (expression: string) => ev.evaluate(expression, ctx);
     try {

@@ -6,7 +6,7 @@
 //   double, which is sound only because the guard never uses a Quantity any other way (a test checks that);
 // - list.sum() (k8s.io/apiserver/pkg/cel/library/lists.go), on lists of doubles.
 // JSON integers are int64 in Kubernetes CEL (BigInt here), JSON numbers with a fraction double.
-import { celEnv, celFunc, celMethod, CelScalar, isCelError, listType, parse, plan } from "@bufbuild/cel";
+import { celEnv, celFunc, celList, celMap, celMethod, CelScalar, isCelError, listType, parse, plan, type CelInput } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { RE2JS } from "@bufbuild/re2";
 import { Environment } from "@marcbachmann/cel-js";
@@ -38,6 +38,11 @@ export interface CelEvaluator {
   readonly name: string;
   /** Evaluates an expression with the given variables; throws on an evaluation error. */
   evaluate(expression: string, context: Record<string, unknown>): unknown;
+  /**
+   * The variables in the evaluator's own value form, for variables that many expressions read: `evaluate` takes
+   * them as it takes plain ones, and converts nothing on each call.
+   */
+  prepare(context: Record<string, unknown>): Record<string, unknown>;
 }
 
 const celJs = new Environment({ unlistedVariablesAreDyn: true })
@@ -92,13 +97,27 @@ const cached = <T>(cache: Map<string, T>, expression: string, make: () => T): T 
   return program;
 };
 
+// @bufbuild/cel reads plain objects and arrays lazily: each access converts the object it reaches into a CelMap
+// or CelList (value.js toCel; a new Map of its entries per access) and does so again on the next evaluation. A
+// request's objects are read by every expression of every policy, so they are converted once, all the way down,
+// into the very CelMap and CelList the library would build (celMap of a Map of the entries, celList of the
+// array); toCel passes those through as they are.
+const bufForm = (v: unknown): CelInput =>
+  Array.isArray(v)
+    ? celList(v.map(bufForm))
+    : v !== null && typeof v === "object" && v.constructor === Object
+      ? celMap(new Map(Object.entries(v).map(([k, x]) => [k, bufForm(x)])))
+      : (v as CelInput);
+
 export const EVALUATORS: readonly CelEvaluator[] = [
   {
     name: "@marcbachmann/cel-js",
     evaluate: (expression, context) => cached(celJsPrograms, expression, () => celJs.parse(expression))(context),
+    prepare: (context) => context,
   },
   {
     name: "@bufbuild/cel",
+    prepare: (context) => Object.fromEntries(Object.entries(context).map(([k, v]) => [k, bufForm(v)])),
     evaluate: (expression, context) => {
       const result = cached(bufPrograms, expression, () => plan(bufEnv, parse(expression)))(context as never);
       if (isCelError(result)) throw new Error(result.message);
