@@ -19,6 +19,7 @@ export default defineConfig({
     // Transformed test and source modules are kept in node_modules/.vitest-cache (keyed by content) for the next run.
     fsModuleCache: true,
     setupFiles: ["test/support/pulumi-reset.ts"],
+    globalSetup: ["test/support/plan-dir.ts"],
     testTimeout: 30_000,
   },
 });
