@@ -5,12 +5,11 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => join(root, "node_modules/.bin", name);
 const cache = join(root, "node_modules/.cache/gumstack");
-mkdirSync(cache, { recursive: true });
 
 // The type check in tsc's build mode (`tsc -b`): tsc keeps what it checked in the build info file (tsconfig.json's
 // tsBuildInfoFile, under node_modules/.cache, never committed) and, when no file of the project changed since a
@@ -21,26 +20,42 @@ mkdirSync(cache, { recursive: true });
 // info is dropped whenever npm installed anything (npm rewrites node_modules/.package-lock.json on every install,
 // here and in policies/, whose files resolve their imports from policies/node_modules).
 const buildInfo = join(cache, "tsc.tsbuildinfo");
-const installs = ["node_modules/.package-lock.json", "policies/node_modules/.package-lock.json"].map((p) => join(root, p));
-if (existsSync(buildInfo) && installs.some((p) => existsSync(p) && statSync(p).mtimeMs > statSync(buildInfo).mtimeMs)) {
-  rmSync(buildInfo);
+
+/** Removes `info` when any of `installs` was written after it; true when it did. */
+export function dropStaleBuildInfo(info, installs) {
+  if (!existsSync(info)) return false;
+  const checked = statSync(info).mtimeMs;
+  if (!installs.some((p) => existsSync(p) && statSync(p).mtimeMs > checked)) return false;
+  rmSync(info);
+  return true;
 }
 
-// Node's on-disk compile cache for every process of the run (vitest's workers, the CLIs and the pack a test
-// starts): a module that was compiled before (the SDKs, vitest, TypeScript) is not compiled again.
-// https://nodejs.org/api/module.html#module-compile-cache
-const env = { NODE_COMPILE_CACHE: join(cache, "node-compile-cache"), ...process.env };
+// Run as `npm test`, not when a test imports this file for dropStaleBuildInfo.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
 
-const tscOut = [];
-const tscArgs = ["-b", "tsconfig.json"];
-const tsc = spawn(bin("tsc"), tscArgs, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-tsc.stdout.on("data", (d) => tscOut.push(d));
-tsc.stderr.on("data", (d) => tscOut.push(d));
-const vitest = spawn(bin("vitest"), ["run", ...process.argv.slice(2)], { cwd: root, env, stdio: "inherit" });
+async function main() {
+  mkdirSync(cache, { recursive: true });
+  dropStaleBuildInfo(
+    buildInfo,
+    ["node_modules/.package-lock.json", "policies/node_modules/.package-lock.json"].map((p) => join(root, p)),
+  );
 
-const exit = (child) => new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
-const [tscCode, vitestCode] = await Promise.all([exit(tsc), exit(vitest)]);
-const output = Buffer.concat(tscOut).toString();
-if (tscCode !== 0) process.stderr.write(`\ntsc ${tscArgs.join(" ")} failed:\n${output}`);
-else process.stdout.write(`tsc ${tscArgs.join(" ")}: no errors\n`);
-process.exit(tscCode !== 0 ? tscCode : vitestCode);
+  // Node's on-disk compile cache for every process of the run (vitest's workers, the CLIs and the pack a test
+  // starts): a module that was compiled before (the SDKs, vitest, TypeScript) is not compiled again.
+  // https://nodejs.org/api/module.html#module-compile-cache
+  const env = { NODE_COMPILE_CACHE: join(cache, "node-compile-cache"), ...process.env };
+
+  const tscOut = [];
+  const tscArgs = ["-b", "tsconfig.json"];
+  const tsc = spawn(bin("tsc"), tscArgs, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  tsc.stdout.on("data", (d) => tscOut.push(d));
+  tsc.stderr.on("data", (d) => tscOut.push(d));
+  const vitest = spawn(bin("vitest"), ["run", ...process.argv.slice(2)], { cwd: root, env, stdio: "inherit" });
+
+  const exit = (child) => new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  const [tscCode, vitestCode] = await Promise.all([exit(tsc), exit(vitest)]);
+  const output = Buffer.concat(tscOut).toString();
+  if (tscCode !== 0) process.stderr.write(`\ntsc ${tscArgs.join(" ")} failed:\n${output}`);
+  else process.stdout.write(`tsc ${tscArgs.join(" ")}: no errors\n`);
+  process.exit(tscCode !== 0 ? tscCode : vitestCode);
+}

@@ -1,0 +1,2 @@
+/** Removes the build info file `info` when any of `installs` was written after it; true when it did. */
+export declare function dropStaleBuildInfo(info: string, installs: readonly string[]): boolean;
