@@ -14,6 +14,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { PlanOptions, StackExport } from "../plan/plan.js";
+import { quietPulumiPromises } from "../plan/quietPromises.js";
 
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -94,25 +95,13 @@ export function oneLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 }
 
-// Pulumi records `new Error().stack` on every promise it makes, for a leak report it prints only under
-// PULUMI_DEBUG_PROMISE_LEAKS (@pulumi/pulumi runtime/debuggable.js); capturing and formatting those stacks is an
-// eighth to a third of a plan (and of a policy check: the pack's inputs are Outputs too). The commands print
-// one-line errors, not stacks: none is recorded while a stack is planned or checked, unless the leak report or
-// GUMSTACK_DEBUG=1 wants them. Counted, so plans that overlap in one process
-// (in-process callers) restore the caller's limit only when the last one ends.
-let quietPlans = 0;
-let savedStackTraceLimit = Error.stackTraceLimit;
-export async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
-  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS || process.env.GUMSTACK_DEBUG === "1") return run();
-  if (quietPlans++ === 0) {
-    savedStackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-  }
-  try {
-    return await run();
-  } finally {
-    if (--quietPlans === 0) Error.stackTraceLimit = savedStackTraceLimit;
-  }
+/**
+ * Runs a plan or check with Pulumi's per-promise stacks not captured (quietPulumiPromises, src/plan/quietPromises.ts):
+ * the commands print one-line errors, and those stacks were an eighth to a third of the work.
+ */
+export async function withQuietPromises<T>(run: () => Promise<T>): Promise<T> {
+  quietPulumiPromises();
+  return run();
 }
 
 /**

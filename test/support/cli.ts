@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { withoutStackTraces, type Planner } from "../../src/cli/common.js";
+import type { Planner } from "../../src/cli/common.js";
 import { planStack, type StackExport } from "../../src/plan/plan.js";
 import { readStackFile } from "../../src/plan/stackFile.js";
 import { buildClis } from "../../scripts/build.mjs";
@@ -17,9 +17,10 @@ const plans = new Map<string, Promise<StackExport>>();
  * planStack, once per worker for each stack name and config: a CLI's main() run in-process with it plans what it
  * would plan, from the config it read, and gets a private copy. The committed stacks' plans are sharedPlan's.
  * A program other than the real one (the bootstrap, a test's) is planned each time: a function is no cache key.
+ * Pulumi's promise stacks are already quiet in every test worker (test/support/pulumi-reset.ts).
  */
 export const sharedPlanner: Planner = async (options) => {
-  if (options.program) return withoutStackTraces(() => planStack(options));
+  if (options.program) return planStack(options);
   const stackConfig =
     options.stackConfig ?? readStackFile(options.configFile ?? join(options.dir ?? process.cwd(), `Pulumi.${options.stack}.yaml`));
   if (
@@ -27,13 +28,11 @@ export const sharedPlanner: Planner = async (options) => {
     COMMITTED.includes(options.stack) &&
     isDeepStrictEqual(stackConfig, readStackFile(`Pulumi.${options.stack}.yaml`))
   )
-    return withoutStackTraces(() => sharedPlan(options.stack));
+    return sharedPlan(options.stack);
   const key = JSON.stringify([options.stack, options.project, stackConfig]);
   let plan = plans.get(key);
   if (!plan) {
-    plan = withoutStackTraces(() =>
-      planStack({ stack: options.stack, stackConfig, ...(options.project ? { project: options.project } : {}) }),
-    );
+    plan = planStack({ stack: options.stack, stackConfig, ...(options.project ? { project: options.project } : {}) });
     plans.set(key, plan);
     // A refused config is not kept: the next caller sees the error again, as planStack throws it each time.
     plan.catch(() => plans.delete(key));
