@@ -19,6 +19,7 @@
 import { KNATIVE_SERVING_DEFAULTS } from "../serving/knativeServingManifests.js";
 import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
 import { BUILD_IMAGE_PATH } from "./platformTenants.js";
+import { GKE_SANDBOX_RUNTIME_CLASS } from "./gkeSandbox.js";
 
 /**
  * Inputs of the guard. Values are baked into the CEL source, so they are plain values, validated here.
@@ -255,7 +256,7 @@ export function resolveAdmissionPolicyArgs(args: AdmissionPolicyArgs): Resolved 
   const r: Resolved = {
     namespace: args.namespace ?? MCP_NAMESPACE_DEFAULTS.namespace,
     serviceAccountName: args.serviceAccountName ?? MCP_NAMESPACE_DEFAULTS.serviceAccountName,
-    runtimeClassName: args.runtimeClassName ?? "gvisor",
+    runtimeClassName: args.runtimeClassName ?? GKE_SANDBOX_RUNTIME_CLASS,
     tenantImageRepository: (args.tenantImageRepository ?? "").replace(/\/$/, ""),
     tenantTagsImmutable: args.tenantTagsImmutable ?? false,
     platformImageRepository: args.platformImageRepository?.replace(/\/$/, ""),

@@ -16,6 +16,7 @@
 // before the push credential is mounted into any container.
 
 import { RESERVED_PLATFORM_TENANTS } from "./platformTenants.js";
+import { GKE_SANDBOX_RUNTIME_CLASS } from "./gkeSandbox.js";
 
 /** Names of the pod's containers; the admission guard lets only FETCH and PUSH mount Secrets. */
 export const BUILD_CONTAINERS = { fetch: "fetch", build: "build", push: "push" } as const;
@@ -67,7 +68,7 @@ export interface StepResources {
 export const BUILD_DEFAULTS = {
   namespace: "gumstack-build",
   serviceAccountName: "builder",
-  runtimeClassName: "gvisor",
+  runtimeClassName: GKE_SANDBOX_RUNTIME_CLASS,
   deadlineSeconds: 600,
   ttlSecondsAfterFinished: 300,
   build: { cpu: "2", memory: "4Gi", ephemeralStorage: "20Gi" },

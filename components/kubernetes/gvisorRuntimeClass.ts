@@ -15,9 +15,7 @@
 import * as nodev1 from "@pulumi/kubernetes/node/v1/index.js";
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
-
-/** The RuntimeClass GKE Sandbox creates. */
-export const GKE_SANDBOX_RUNTIME_CLASS = "gvisor";
+import { GKE_SANDBOX_RUNTIME_CLASS } from "./gkeSandbox.js";
 
 /** Logical name of the read, chosen so the engine's "does not exist" error names its cause. */
 export function sandboxRuntimeClassReadName(name: string): string {

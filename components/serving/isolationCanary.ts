@@ -21,6 +21,7 @@ import {
 import { ISOLATION_CANARY_DEFAULTS } from "./isolationCanaryTenant.js";
 import { MCP_NAMESPACE_DEFAULTS } from "../kubernetes/mcpNamespaceDefaults.js";
 import { checkInt } from "./commonManifests.js";
+import { GKE_SANDBOX_RUNTIME_CLASS } from "../kubernetes/gkeSandbox.js";
 
 export interface IsolationCanaryArgs {
   /** Kubernetes provider of the cluster. Required. */
@@ -119,7 +120,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
         image: args.image,
         config: canaryConfigJson(probes, { intervalSeconds }),
         serviceAccountName: args.serviceAccountName ?? MCP_NAMESPACE_DEFAULTS.serviceAccountName,
-        runtimeClassName: args.runtimeClassName ?? "gvisor",
+        runtimeClassName: args.runtimeClassName ?? GKE_SANDBOX_RUNTIME_CLASS,
         replicas: 2,
       }),
       { dependsOn: [...(args.dependsOn ?? []), this.scrapePolicy] as pulumi.Input<pulumi.Resource>[] },

@@ -3,6 +3,7 @@
 // MCP server. Keys were checked against the pinned sources (knative/serving knative-v1.22.1, knative/operator
 // knative-v1.22.3), not taken from memory; see the notes on each.
 import { checkInt, poolAffinity, poolSelector, zoneAndHostSpread, type Pool } from "./commonManifests.js";
+import { GKE_SANDBOX_RUNTIME_CLASS } from "../kubernetes/gkeSandbox.js";
 
 /**
  * The Knative Operator Helm chart. Repository and versions from the chart repository's index
@@ -94,7 +95,7 @@ export const KNATIVE_SERVING_DEFAULTS = {
   targetUtilizationPercentage: 100,
   revisionTimeoutSeconds: 3600,
   maxRevisionTimeoutSeconds: 3600,
-  runtimeClassName: "gvisor",
+  runtimeClassName: GKE_SANDBOX_RUNTIME_CLASS,
   securePodDefaults: "Enabled",
   highAvailabilityReplicas: 3,
 } as const;
