@@ -14,7 +14,6 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { PlanOptions, StackExport } from "../plan/plan.js";
-import { quietPulumiPromises } from "../plan/quietPromises.js";
 
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -93,15 +92,6 @@ export function writeError(path: string, e: unknown): UsageError {
 /** The first line of an error's message (multi-line config errors are printed whole by their callers). */
 export function oneLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
-}
-
-/**
- * Runs a plan or check with Pulumi's per-promise stacks not captured (quietPulumiPromises, src/plan/quietPromises.ts):
- * the commands print one-line errors, and those stacks were an eighth to a third of the work.
- */
-export async function withQuietPromises<T>(run: () => Promise<T>): Promise<T> {
-  quietPulumiPromises();
-  return run();
 }
 
 /**

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { criticalPaths, weightOf, type PathStep } from "../plan/criticalPath.js";
 import type { PlannedResource } from "../plan/plan.js";
-import { withQuietPromises, type Io } from "./common.js";
+import type { Io } from "./common.js";
 
 const USAGE = "usage: npm run critical-path -- --stack <name> [--config-file <path>]   |   npm run critical-path -- <plan.json>";
 const KNATIVE_SERVING = "kubernetes:operator.knative.dev/v1beta1:KnativeServing";
@@ -73,7 +73,7 @@ export async function main(
     if (values.stack) {
       const options = { stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) };
       const plan = planStack ?? (await import("../plan/plan.js")).planStack;
-      resources = (await withQuietPromises(() => plan(options))).deployment.resources;
+      resources = (await plan(options)).deployment.resources;
     } else {
       resources = (JSON.parse(readFileSync(positionals[0]!, "utf8")) as { deployment: { resources: PlannedResource[] } }).deployment
         .resources;

@@ -9,7 +9,7 @@ import { parseExport } from "../policy/export.js";
 import { refusedReport, renderStackMarkdown, renderSummaryMarkdown, stackReport, type StackReport } from "../policy/fleetReport.js";
 import { packValuesFromConfig } from "../policy/packConfig.js";
 import { stackSetProblems, type NamedStack } from "../config/stackSet.js";
-import { EXIT, UsageError, consoleIo, listStacks, oneLine, parseCli, runMain, withQuietPromises, writeError, type Io } from "./common.js";
+import { EXIT, UsageError, consoleIo, listStacks, oneLine, parseCli, runMain, writeError, type Io } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
 
 export const USAGE = `usage: npm run fleet -- [--out <dir>] [--dir <dir>]
@@ -37,9 +37,7 @@ async function checkOne(stack: string, dir: string, configs: NamedStack[], planS
   const source = `the offline plan of stack '${stack}'`;
   const resources = parseExport(JSON.stringify(planned.plan), source);
   try {
-    const check = await withQuietPromises(() =>
-      checkStack(resources, source, packValuesFromConfig(planned.config), teardownLevels(planned.config)),
-    );
+    const check = await checkStack(resources, source, packValuesFromConfig(planned.config), teardownLevels(planned.config));
     return stackReport(stack, resources, check);
   } catch (e) {
     return refusedReport(stack, oneLine(e));

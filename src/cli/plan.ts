@@ -85,7 +85,6 @@ export const OPTIONS = {
   quiet: { type: "boolean" },
 } as const;
 
-// Planning records no promise stacks (withQuietPromises, src/cli/common.ts): this command prints one-line errors.
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
   const options = OPTIONS;
   let plan: StackExport;

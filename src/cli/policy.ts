@@ -12,7 +12,7 @@ import { checkStack, teardownLevels, type StackCheck } from "../policy/check.js"
 import { ExportError, parseExport, readExport, type ExportResource } from "../policy/export.js";
 import { mergePackConfig, packValuesFromConfig } from "../policy/packConfig.js";
 import { renderJson, renderText, summarize } from "../policy/report.js";
-import { EXIT, UsageError, parseCli, runMain, withQuietPromises, type Io } from "./common.js";
+import { EXIT, UsageError, parseCli, runMain, type Io } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
 
 export const USAGE = `usage: npm run policy -- <plan-or-export.json> [--config <policy-pack-config.json>] [--json]
@@ -86,7 +86,7 @@ export async function main(
       source = positionals[0]!;
       resources = readExport(source);
     }
-    check = await withQuietPromises(() => checkStack(resources, source, derived, explicit));
+    check = await checkStack(resources, source, derived, explicit);
   } catch (e) {
     if (e instanceof StackRefused) {
       err(`error: ${e.message}`);

@@ -6,7 +6,7 @@ import { parseAllConfig } from "../config/load.js";
 import type { StackConfig } from "../config/schema.js";
 import type { StackExport } from "../plan/plan.js";
 import { readStackFile, type StackFileConfig } from "../plan/stackFile.js";
-import { UsageError, missingStack, withQuietPromises, type Planner } from "./common.js";
+import { UsageError, missingStack, type Planner } from "./common.js";
 
 /** Reads `--config-file` or `<dir>/Pulumi.<stack>.yaml`; throws UsageError. */
 export function readStackForCli(stack: string, configFile?: string, dir = process.cwd()): StackFileConfig {
@@ -40,9 +40,7 @@ export async function planBootstrapForCli(stack: string, source: StackSource = {
   const stackConfig = readStackForCli(stack, source.configFile, source.dir ?? "bootstrap");
   const { program } = await import("../../bootstrap/program.js");
   try {
-    return await withQuietPromises(() =>
-      (source.planStack ?? defaultPlanner)({ stack, stackConfig, program, project: "gumstack-bootstrap" }),
-    );
+    return await (source.planStack ?? defaultPlanner)({ stack, stackConfig, program, project: "gumstack-bootstrap" });
   } catch (e) {
     throw new StackRefused(`plan of bootstrap stack '${stack}' failed\n${(e as Error).message}`);
   }
@@ -62,7 +60,7 @@ export async function planForCli(stack: string, source: StackSource = {}): Promi
     throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
   }
   try {
-    return { plan: await withQuietPromises(() => (source.planStack ?? defaultPlanner)({ stack, stackConfig })), config };
+    return { plan: await (source.planStack ?? defaultPlanner)({ stack, stackConfig }), config };
   } catch (e) {
     throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
   }
