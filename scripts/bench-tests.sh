@@ -16,9 +16,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 timing="$(mktemp)"; log="$(mktemp)"
+build_info="$(node -p 'require("./tsconfig.json").compilerOptions.tsBuildInfoFile')"
 walls=(); cpus=()
 for _ in $(seq "$runs"); do
-  [ -z "$cold" ] || rm -f node_modules/.cache/gumstack/tsc.tsbuildinfo
+  [ -z "$cold" ] || rm -f "$build_info"
   if ! /usr/bin/time -o "$timing" -f "%e %U %S" npm test >"$log" 2>&1; then
     echo "npm test failed; output in $log" >&2
     exit 1

@@ -3,7 +3,7 @@
 // printed after vitest's, so vitest's summary (which .ci/run reads) stays whole. Exit non-zero if either fails.
 // Extra arguments go to vitest (e.g. `npm test -- test/config.test.ts`).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -19,7 +19,8 @@ const cache = join(root, "node_modules/.cache/gumstack");
 // Build mode compares the project's own files only, not the declarations it reads from node_modules, so the build
 // info is dropped whenever npm installed anything (npm rewrites node_modules/.package-lock.json on every install,
 // here and in policies/, whose files resolve their imports from policies/node_modules).
-const buildInfo = join(cache, "tsc.tsbuildinfo");
+/** Where tsc -b keeps its state: tsconfig.json's tsBuildInfoFile, from the repository root. */
+export const BUILD_INFO = join(root, JSON.parse(readFileSync(join(root, "tsconfig.json"), "utf8")).compilerOptions.tsBuildInfoFile);
 
 /** Removes `info` when any of `installs` was written after it; true when it did. */
 export function dropStaleBuildInfo(info, installs) {
@@ -34,9 +35,8 @@ export function dropStaleBuildInfo(info, installs) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
 
 async function main() {
-  mkdirSync(cache, { recursive: true });
   dropStaleBuildInfo(
-    buildInfo,
+    BUILD_INFO,
     ["node_modules/.package-lock.json", "policies/node_modules/.package-lock.json"].map((p) => join(root, p)),
   );
 
