@@ -4,7 +4,7 @@
 // TCP 80/443, and any ingress at all; it must reach public 80/443 and kube-dns.
 import type { PodEndpoint } from "@gumstack/network/netpol-evaluator";
 import { METADATA_IPS, NON_PUBLIC_RANGES, portText, samplesOf } from "@gumstack/network/mcpProbes";
-import { ext, pod, probeAdder, tcp, udp, type McpNetwork, type NetProbe } from "./netpol";
+import { ext, kubeDnsProbes, pod, probeAdder, tcp, udp, type McpNetwork, type NetProbe } from "./netpol";
 
 /** Labels the backend puts on a build pod (buildJob.ts), plus the Job controller's. */
 function buildPod(ns: string, tenant: string, build: string, ip: string): PodEndpoint {
@@ -117,13 +117,6 @@ export function buildReachabilityProbes(net: McpNetwork): NetProbe[] {
         probe: { from: a, to: ext(ip), ...p },
       });
   }
-  const dns = pod("kube-system", { "k8s-app": "kube-dns" });
-  for (const p of [udp(53), tcp(53)])
-    out.push({
-      key: `dns:${portText(p)}`,
-      text: `DNS from a build pod to kube-dns on ${portText(p)}`,
-      side: "both",
-      probe: { from: a, to: dns, ...p },
-    });
+  out.push(...kubeDnsProbes(a, "a build pod"));
   return out;
 }

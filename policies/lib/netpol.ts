@@ -236,6 +236,17 @@ export function isolationProbes(net: McpNetwork, knativeNs: string): NetProbe[] 
   return out;
 }
 
+/** DNS over UDP and TCP 53 from `from` (`who` names it in the probe's text) to kube-dns: what every pod must reach. */
+export function kubeDnsProbes(from: PodEndpoint, who: string): NetProbe[] {
+  const dns = pod("kube-system", { "k8s-app": "kube-dns" });
+  return [udp(53), tcp(53)].map((p) => ({
+    key: `dns:${portText(p)}`,
+    text: `DNS from ${who} to kube-dns on ${portText(p)}`,
+    side: "both",
+    probe: { from, to: dns, ...p },
+  }));
+}
+
 /** Probes that must be allowed for MCP servers to work at all. */
 export function reachabilityProbes(net: McpNetwork, knativeNs: string): NetProbe[] {
   const [ipA] = podIps(net);
@@ -244,14 +255,7 @@ export function reachabilityProbes(net: McpNetwork, knativeNs: string): NetProbe
   for (const t of requiredEgress()) {
     out.push({ key: t.key, text: t.text, side: "egress", probe: { from: a, to: ext(t.ip), port: t.port, protocol: t.protocol } });
   }
-  const dns = pod("kube-system", { "k8s-app": "kube-dns" });
-  for (const p of [udp(53), tcp(53)])
-    out.push({
-      key: `dns:${portText(p)}`,
-      text: `DNS from an MCP pod to kube-dns on ${portText(p)}`,
-      side: "both",
-      probe: { from: a, to: dns, ...p },
-    });
+  out.push(...kubeDnsProbes(a, "an MCP pod"));
   for (const dp of Object.values(dataPlane(knativeNs))) {
     for (const p of dp.ports)
       out.push({
