@@ -11,7 +11,7 @@
 import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILD_DEFAULTS } from "./buildJob.js";
-import { QuotaNamespace } from "./quotaNamespace.js";
+import { QuotaNamespace, type QuotaNamespaceManifests } from "./quotaNamespace.js";
 
 const PART_OF = { "app.kubernetes.io/part-of": "gumstack", "app.kubernetes.io/managed-by": "pulumi" } as const;
 
@@ -46,13 +46,7 @@ export interface BuildNamespaceSpec {
   readonly quotaEphemeralStorage?: string;
 }
 
-type Meta = { name: string; namespace: string; labels: Record<string, string> };
-export interface BuildNamespaceManifests {
-  namespace: { apiVersion: "v1"; kind: "Namespace"; metadata: { name: string; labels: Record<string, string> } };
-  serviceAccount: { apiVersion: "v1"; kind: "ServiceAccount"; metadata: Meta; automountServiceAccountToken: false };
-  resourceQuota: { apiVersion: "v1"; kind: "ResourceQuota"; metadata: Meta; spec: { hard: Record<string, string> } };
-  limitRange: { apiVersion: "v1"; kind: "LimitRange"; metadata: Meta; spec: { limits: Record<string, unknown>[] } };
-}
+export type BuildNamespaceManifests = QuotaNamespaceManifests<Record<string, unknown>>;
 
 const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/;
 
@@ -85,7 +79,7 @@ export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNam
       throw new Error(`build namespace ${k} "${v}" is not a Kubernetes quantity`);
     }
   }
-  const meta = (name: string): Meta => ({ name, namespace, labels: { ...PART_OF } });
+  const meta = (name: string) => ({ name, namespace, labels: { ...PART_OF } });
   return {
     namespace: {
       apiVersion: "v1",

@@ -11,7 +11,7 @@ import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityRestrictedLabels } from "./admissionPolicies.js";
 import { MCP_NAMESPACE_DEFAULTS } from "./mcpNamespaceDefaults.js";
-import { QuotaNamespace } from "./quotaNamespace.js";
+import { QuotaNamespace, type QuotaNamespaceManifests } from "./quotaNamespace.js";
 
 export const PART_OF_LABELS: Readonly<Record<string, string>> = {
   "app.kubernetes.io/part-of": "gumstack",
@@ -64,27 +64,7 @@ export interface LimitRangeItem {
   default: Resources;
   max: Resources;
 }
-export interface McpNamespaceManifests {
-  namespace: { apiVersion: "v1"; kind: "Namespace"; metadata: { name: string; labels: Record<string, string> } };
-  serviceAccount: {
-    apiVersion: "v1";
-    kind: "ServiceAccount";
-    metadata: { name: string; namespace: string; labels: Record<string, string> };
-    automountServiceAccountToken: false;
-  };
-  resourceQuota: {
-    apiVersion: "v1";
-    kind: "ResourceQuota";
-    metadata: { name: string; namespace: string; labels: Record<string, string> };
-    spec: { hard: Record<string, string> };
-  };
-  limitRange: {
-    apiVersion: "v1";
-    kind: "LimitRange";
-    metadata: { name: string; namespace: string; labels: Record<string, string> };
-    spec: { limits: LimitRangeItem[] };
-  };
-}
+export type McpNamespaceManifests = QuotaNamespaceManifests<LimitRangeItem>;
 
 /** The namespace's objects as plain manifests. */
 export function mcpNamespaceManifests(spec: McpNamespaceSpec = {}): McpNamespaceManifests {

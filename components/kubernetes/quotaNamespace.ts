@@ -8,12 +8,12 @@ import * as pulumi from "@pulumi/pulumi";
 
 type Meta = { name: string; namespace: string; labels: Record<string, string> };
 
-/** The four manifests of a quota namespace, as its subclass renders them. */
-export interface QuotaNamespaceManifests {
-  readonly namespace: { metadata: { name: string; labels: Record<string, string> } };
-  readonly serviceAccount: { metadata: Meta; automountServiceAccountToken: false };
-  readonly resourceQuota: { metadata: Meta; spec: { hard: Record<string, string> } };
-  readonly limitRange: { metadata: Meta; spec: { limits: readonly object[] } };
+/** The four manifests of a quota namespace, as its subclass renders them; `Limit` is its LimitRange item. */
+export interface QuotaNamespaceManifests<Limit extends object = object> {
+  namespace: { apiVersion: "v1"; kind: "Namespace"; metadata: { name: string; labels: Record<string, string> } };
+  serviceAccount: { apiVersion: "v1"; kind: "ServiceAccount"; metadata: Meta; automountServiceAccountToken: false };
+  resourceQuota: { apiVersion: "v1"; kind: "ResourceQuota"; metadata: Meta; spec: { hard: Record<string, string> } };
+  limitRange: { apiVersion: "v1"; kind: "LimitRange"; metadata: Meta; spec: { limits: Limit[] } };
 }
 
 /** Namespace, token-less ServiceAccount, ResourceQuota and LimitRange; children `<name>-namespace|service-account|quota|limits`. */
