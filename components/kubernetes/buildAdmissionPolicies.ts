@@ -9,11 +9,15 @@
 // (see admissionPolicies.ts). Every list walk is bounded: the `bounded` variable caps the containers, volumes,
 // mounts and env entries a pod may have (a build pod has 3 containers and 7 volumes) and every other expression
 // iterates only when it holds, so the cost of one evaluation has a small fixed ceiling whatever is submitted.
-import * as admissionregistrationv1 from "@pulumi/kubernetes/admissionregistration/v1/index.js";
-import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
+import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { ValidatingAdmissionPolicyBindingManifest, ValidatingAdmissionPolicyManifest } from "./admissionPolicies.js";
+import type {
+  AdmissionGuardManifests,
+  ValidatingAdmissionPolicyBindingManifest,
+  ValidatingAdmissionPolicyManifest,
+} from "./admissionPolicies.js";
 import { BUILD_CONTAINERS, BUILD_DEFAULTS, BUILDER_CAPABILITIES } from "./buildJob.js";
+import { ValidatingAdmissionGuard } from "./validatingAdmissionGuard.js";
 
 export interface BuildAdmissionPolicyArgs {
   /** The build namespace, the only namespace the guard applies to. Default "gumstack-build". */
@@ -34,12 +38,8 @@ export interface BuildAdmissionPolicyArgs {
   readonly maxTtlSecondsAfterFinished?: number;
 }
 
-export interface BuildAdmissionManifests {
-  /** Short id of each policy (workloads, job, pod, credentials), the suffix of its cluster name. */
-  ids: string[];
-  policies: ValidatingAdmissionPolicyManifest[];
-  bindings: ValidatingAdmissionPolicyBindingManifest[];
-}
+/** The guard's manifests; ids are workloads, job, pod and credentials, each the suffix of its policy's cluster name. */
+export type BuildAdmissionManifests = AdmissionGuardManifests;
 
 /** Caps that keep every expression's cost fixed (see the file comment). A build pod needs 3, 7, 3, 6, 0, 0 and 14. */
 export const BUILD_POD_BOUNDS = { containers: 4, volumes: 10, volumeMounts: 8, env: 16, envFrom: 2, ports: 8, capabilities: 16 } as const;
@@ -438,33 +438,9 @@ export interface BuildAdmissionGuardArgs extends BuildAdmissionPolicyArgs {
 }
 
 /** ValidatingAdmissionPolicies with Deny bindings scoped to the build namespace (see buildAdmissionManifests). */
-export class BuildAdmissionGuard extends pulumi.ComponentResource {
-  /** The policies, in buildAdmissionManifests order. */
-  public readonly policies: admissionregistrationv1.ValidatingAdmissionPolicy[];
-  /** One Deny binding per policy, same order. */
-  public readonly bindings: admissionregistrationv1.ValidatingAdmissionPolicyBinding[];
-  /** Cluster names of the policies. */
-  public readonly policyNames: pulumi.Output<string>[];
-
+export class BuildAdmissionGuard extends ValidatingAdmissionGuard {
   constructor(name: string, args: BuildAdmissionGuardArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gumstack:kubernetes:BuildAdmissionGuard", name, {}, opts);
     const { provider, ...policyArgs } = args;
-    const m = buildAdmissionManifests(policyArgs);
-    const childOpts = { parent: this, provider };
-    this.policies = m.policies.map(
-      (p, i) =>
-        new admissionregistrationv1.ValidatingAdmissionPolicy(`${name}-${m.ids[i]}`, { metadata: p.metadata, spec: p.spec }, childOpts),
-    );
-    this.policyNames = this.policies.map((p) => p.metadata.name);
-    // policyName from the policy's output: each binding waits for its policy.
-    this.bindings = m.bindings.map(
-      (b, i) =>
-        new admissionregistrationv1.ValidatingAdmissionPolicyBinding(
-          `${name}-${m.ids[i]}`,
-          { metadata: b.metadata, spec: { ...b.spec, policyName: this.policyNames[i]! } },
-          childOpts,
-        ),
-    );
-    this.registerOutputs({ policyNames: this.policyNames });
+    super("gumstack:kubernetes:BuildAdmissionGuard", name, buildAdmissionManifests(policyArgs), provider, opts);
   }
 }
