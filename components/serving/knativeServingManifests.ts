@@ -98,6 +98,7 @@ export const KNATIVE_SERVING_DEFAULTS = {
   runtimeClassName: GKE_SANDBOX_RUNTIME_CLASS,
   securePodDefaults: "Enabled",
   highAvailabilityReplicas: 3,
+  maxNonActiveRevisions: 2,
 } as const;
 
 export interface ServingSettings {
@@ -121,6 +122,12 @@ export interface ServingSettings {
   readonly securePodDefaults: "Enabled" | "AllowRootBounded";
   /** Replicas of Serving's HA components and minimum of their HPAs. */
   readonly highAvailabilityReplicas: number;
+  /**
+   * Non-active Revisions kept per Configuration (config-gc max-non-active-revisions, with both age limits
+   * disabled): the rollback depth, and the bound on how many old copies of a server's spec exist. Optional:
+   * default KNATIVE_SERVING_DEFAULTS.maxNonActiveRevisions (2; Knative's own keeps 20 for 48 h and up to 1000).
+   */
+  readonly maxNonActiveRevisions?: number;
   /** Pool of every Knative and Kourier pod. */
   readonly systemPool: Pool;
 }
@@ -136,6 +143,7 @@ export function checkServingSettings(s: ServingSettings): void {
   checkInt("maxRevisionTimeoutSeconds", s.maxRevisionTimeoutSeconds, 1);
   checkInt("revisionTimeoutSeconds", s.revisionTimeoutSeconds, 1, s.maxRevisionTimeoutSeconds);
   checkInt("highAvailabilityReplicas", s.highAvailabilityReplicas, 1);
+  checkInt("maxNonActiveRevisions", s.maxNonActiveRevisions ?? KNATIVE_SERVING_DEFAULTS.maxNonActiveRevisions, 0, 20);
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.runtimeClassName)) {
     throw new Error(`runtimeClassName "${s.runtimeClassName}" is not a DNS subdomain`);
   }
@@ -186,6 +194,17 @@ export function servingConfig(s: ServingSettings): Record<string, Record<string,
       "revision-response-start-timeout-seconds": String(s.revisionTimeoutSeconds),
       // 0: no idle timeout; a quiet SSE stream is bounded by the revision timeout only.
       "revision-idle-timeout-seconds": "0",
+    },
+    // Revision retention (pkg/gc/config.go, pkg/reconciler/gc/gc.go): with both age limits disabled, nothing is
+    // kept for its age; the latest ready Revision and every routed one are active and never collected; of the
+    // others, only the newest `maxNonActiveRevisions` stay (oldest deleted first). Knative's default keeps 20 for
+    // 48 h (up to 1000), each a copy of an old spec. A Revision pinned by `serving.knative.dev/no-gc` would never
+    // be collected: the admission guard refuses that annotation.
+    gc: {
+      "retain-since-create-time": "disabled",
+      "retain-since-last-active-time": "disabled",
+      "min-non-active-revisions": "0",
+      "max-non-active-revisions": String(s.maxNonActiveRevisions ?? KNATIVE_SERVING_DEFAULTS.maxNonActiveRevisions),
     },
   };
 }

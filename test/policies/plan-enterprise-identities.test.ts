@@ -17,11 +17,6 @@ describe("enterprise plan: who can read and write which repository, from the clu
   it("reads platform images and its own tenant repository only, writes only its tenant repository (the pusher), and never touches prod's repository", () => {
     const access = clusterRepositoryAccess(resources);
     expect(access).toEqual([
-      expect.stringMatching(
-        new RegExp(
-          `^principal://.*/workloadIdentityPools/gumstack-acme\\.svc\\.id\\.goog/subject/ns/knative-serving/sa/controller reads ${TENANT}$`,
-        ),
-      ),
       `${sa("gke-backend-ent-acme")} reads ${PLATFORM}`,
       `${sa("gke-mcp-ent-acme")} reads ${TENANT}`,
       `${sa("gke-system-ent-acme")} reads ${PLATFORM}`,

@@ -16,14 +16,9 @@ const PLATFORM = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform";
 const TENANT = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod";
 
 describe("prod plan: who can read and write which repository, from the cluster", () => {
-  it("platform pools read platform images, the MCP pool and Knative's controller the tenant repository; only the pusher writes, the tenant repository", () => {
+  it("platform pools read platform images, the MCP pool (the kubelet's pulls) the tenant repository; only the pusher writes, the tenant repository", () => {
     const access = clusterRepositoryAccess(resources);
     expect(access).toEqual([
-      expect.stringMatching(
-        new RegExp(
-          `^principal://iam\\.googleapis\\.com/projects/\\d+/locations/global/workloadIdentityPools/gumstack-prod\\.svc\\.id\\.goog/subject/ns/knative-serving/sa/controller reads ${TENANT}$`,
-        ),
-      ),
       `${sa("gke-backend-prod")} reads ${PLATFORM}`,
       `${sa("gke-mcp-prod")} reads ${TENANT}`,
       `${sa("gke-system-prod")} reads ${PLATFORM}`,

@@ -67,6 +67,19 @@ describe("KnativeServing manifests (pure)", () => {
     });
   });
 
+  it("bounds Revision retention: only the newest 2 non-active Revisions per server stay, none kept for its age", () => {
+    // Keys and "disabled" from knative/serving knative-v1.22.1 pkg/gc/config.go; Knative's defaults keep 20 for 48 h.
+    expect(config.gc).toEqual({
+      "retain-since-create-time": "disabled",
+      "retain-since-last-active-time": "disabled",
+      "min-non-active-revisions": "0",
+      "max-non-active-revisions": "2",
+    });
+    expect(servingConfig({ ...seedSettings, maxNonActiveRevisions: 0 }).gc!["max-non-active-revisions"]).toBe("0");
+    expect(() => servingConfig({ ...seedSettings, maxNonActiveRevisions: 21 })).toThrow(/maxNonActiveRevisions must be an integer in \[0, 20\]/);
+    expect(() => servingConfig({ ...seedSettings, maxNonActiveRevisions: -1 })).toThrow(/maxNonActiveRevisions/);
+  });
+
   it("refuses settings Knative would reject after the install started", () => {
     expect(() => servingConfig({ ...seedSettings, maxScale: 30 })).toThrow(/maxScale must be an integer in \[1, 20\]/);
     expect(() => servingConfig({ ...seedSettings, minScale: 11 })).toThrow(/minScale \(11\) must be <= maxScale/);

@@ -1,8 +1,8 @@
 // The serving layer: Knative Serving (after the MCP namespace is fenced and guarded), the isolation canary, the
-// backend's RBAC over MCP servers, the Knative controller's read on the tenant repository (tag resolution), the
-// backend API and its metrics pipeline.
-import * as artifactregistry from "../../../components/sdk/gcp/artifactregistry.js";
-import * as pulumi from "@pulumi/pulumi";
+// backend's RBAC over MCP servers, the backend API and its metrics pipeline. No Knative identity holds any
+// registry grant: the guard admits digest-pinned MCP images only, and Knative never resolves a digest
+// (knative/serving knative-v1.22.1 pkg/reconciler/revision/resolve.go, "Already a digest").
+import type * as pulumi from "@pulumi/pulumi";
 import { accountId } from "../../../components/gcp/serviceAccounts.js";
 import { BackendMcpAccess } from "../../../components/kubernetes/backendMcpAccess.js";
 import { BackendApi } from "../../../components/serving/backendApi.js";
@@ -41,7 +41,7 @@ export interface ServingLayerInputs {
 }
 
 export function servingLayer(settings: Settings, { base, gke, tenancy, buildPlane }: ServingLayerInputs): ServingLayer {
-  const { project, region, environment } = settings;
+  const { project, environment } = settings;
   const { apis } = base;
   const { provider, cluster, pools } = gke;
   const backendNamespace = tenancy.backend.namespace;
@@ -89,16 +89,6 @@ export function servingLayer(settings: Settings, { base, gke, tenancy, buildPlan
     // RBAC may name serving.knative.dev before its CRDs exist: the Role needs only its namespace, not Knative.
     dependsOn: [tenancy.mcp.namespace],
   });
-  // Knative's controller resolves each MCP image tag to a digest with its own identity: under Workload
-  // Identity that is the federated principal of the KSA knative-serving/controller, which may read the MCP
-  // image repository and nothing else (without it every revision fails "failed to resolve image to digest").
-  const knativeTagResolver = new artifactregistry.RepositoryIamMember("knative-controller-image-reader", {
-    project,
-    location: region,
-    repository: base.registry.repository.repositoryId,
-    role: "roles/artifactregistry.reader",
-    member: pulumi.interpolate`principal://iam.googleapis.com/projects/${base.projectNumber}/locations/global/workloadIdentityPools/${cluster.workloadPool}/subject/ns/${knative.namespace}/sa/controller`,
-  });
   const primaryDatabase = settings.spanner.databases[0]!;
   const backend = new BackendApi("backend", {
     provider,
@@ -109,8 +99,7 @@ export function servingLayer(settings: Settings, { base, gke, tenancy, buildPlan
     spanner: { project, instance: base.spanner.instance.name, database: base.spanner.databases[primaryDatabase]!.name },
     clickhouse: settings.clickhouse,
     clickhousePassword: settings.clickhousePassword,
-    // The backend creates MCP servers: Knative must be able to resolve their images first.
-    dependsOn: [pools.backend, tenancy.backend.ready, backendAccess, ...buildPlane.backendReady, knativeTagResolver],
+    dependsOn: [pools.backend, tenancy.backend.ready, backendAccess, ...buildPlane.backendReady],
   });
   new MetricsPipeline("metrics", {
     provider,
