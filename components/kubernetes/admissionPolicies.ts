@@ -103,8 +103,10 @@ export interface AdmissionPolicyArgs {
 export const TENANT_LABEL = "gumstack.com/tenant";
 
 /**
- * Names a platform uses for its own hosts: no MCP server may take `<name>.<domain>`. The API subdomain and the
- * labels of enterprise customers' domains under the platform domain are added by the stack.
+ * Names a platform uses for its own hosts: no MCP server may take `<name>.<domain>`. The tenancy layer always adds
+ * the API subdomain (src/stacks/layers/tenancy.ts). The labels of enterprise customers' domains under the platform
+ * domain are in the platform stack's `gumstack:mcp.reservedHostnames`: `npm run new-enterprise` writes them there
+ * and `npm run fleet` refuses a platform stack that lacks one (src/config/enterpriseDomains.ts).
  */
 export const DEFAULT_RESERVED_HOSTNAMES: readonly string[] = [
   "api",

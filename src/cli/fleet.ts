@@ -8,6 +8,7 @@ import { checkStack, teardownLevels } from "../policy/check.js";
 import { parseExport } from "../policy/export.js";
 import { refusedReport, renderStackMarkdown, renderSummaryMarkdown, stackReport, type StackReport } from "../policy/fleetReport.js";
 import { packValuesFromConfig } from "../policy/packConfig.js";
+import { unreservedEnterpriseDomains, type DomainStack } from "../config/enterpriseDomains.js";
 import { stackSetProblems, type NamedStack } from "../config/stackSet.js";
 import { EXIT, UsageError, consoleIo, listStacks, oneLine, parseCli, runMain, writeError, type Io } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
@@ -25,7 +26,12 @@ isolation evidence, the MCP namespace, the outputs with secrets masked), and sum
 Exit: 0 every stack passed; 1 a mandatory violation or a refused stack config; 2 usage, no stacks, or the
 reports cannot be written.`;
 
-async function checkOne(stack: string, dir: string, configs: NamedStack[], planStack: Io["planStack"]): Promise<StackReport> {
+async function checkOne(
+  stack: string,
+  dir: string,
+  configs: (NamedStack & DomainStack)[],
+  planStack: Io["planStack"],
+): Promise<StackReport> {
   let planned;
   try {
     planned = await planForCli(stack, { dir, planStack });
@@ -60,7 +66,7 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     const dir = parsed.values.dir ?? process.cwd();
     const stacks = listStacks(dir);
     if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml files in ${dir}`);
-    const configs: NamedStack[] = [];
+    const configs: (NamedStack & DomainStack)[] = [];
     for (const stack of stacks) {
       const r = await checkOne(stack, dir, configs, io.planStack);
       const m = r.violations.filter((d) => d.level === "mandatory").length;
@@ -69,8 +75,9 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
       );
       reports.push(r);
     }
-    // What no single stack can see: two stacks in one project, or one name made twice (src/config/stackSet.ts).
-    acrossStacks = stackSetProblems(configs);
+    // What no single stack can see: two stacks in one project, one name made twice (src/config/stackSet.ts), or an
+    // enterprise domain under a platform domain that the platform stack does not reserve (src/config/enterpriseDomains.ts).
+    acrossStacks = [...stackSetProblems(configs), ...unreservedEnterpriseDomains(configs)];
     for (const p of acrossStacks) io.out(`refused    ${p}`);
     try {
       mkdirSync(out, { recursive: true });

@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ConfigError, parseAllConfig } from "../config/load.js";
+import { labelUnder, withReservedLabel } from "../config/enterpriseDomains.js";
 import { budgetApiNotes, type NamedStack } from "../config/stackSet.js";
 import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
 import { parseStackFile } from "../plan/stackFile.js";
@@ -120,9 +121,33 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
     }
     throw err;
   }
-  writeFileSync(path, text);
-  for (const f of skipped) io.err(`note: ${f} does not validate, so it was not compared with ${file}`);
   const written = parseAllConfig(parseStackFile(text, file).config);
+  // The customer's label is reserved in every platform stack whose domain the new domain sits under, so no MCP
+  // server there is ever given the customer's apex host (src/config/enterpriseDomains.ts; npm run fleet checks it).
+  const reservations: { file: string; label: string; text: string }[] = [];
+  for (const p of stacks.filter((s) => s.config.kind === "platform")) {
+    const label = labelUnder(p.config.domain, written.domain);
+    if (label === undefined) continue;
+    const platformFile = `Pulumi.${p.stack}.yaml`;
+    let edited: string | undefined;
+    try {
+      edited = withReservedLabel(readFileSync(resolve(io.cwd, platformFile), "utf8"), label);
+    } catch (err) {
+      io.err(
+        `Refused, no file written: ${platformFile}: cannot reserve "${label}": ${(err as Error).message}; fix that file, then run again`,
+      );
+      return 2;
+    }
+    if (edited !== undefined) reservations.push({ file: platformFile, label, text: edited });
+  }
+  writeFileSync(path, text);
+  for (const r of reservations) {
+    writeFileSync(resolve(io.cwd, r.file), r.text);
+    io.out(
+      `Reserved "${r.label}" in ${r.file} (gumstack:mcp.reservedHostnames): no MCP server there may take ${written.domain}. Deploy that stack too.`,
+    );
+  }
+  for (const f of skipped) io.err(`note: ${f} does not validate, so it was not compared with ${file}`);
   for (const note of budgetApiNotes([...stacks, { stack, config: written }])) if (note.startsWith(`${stack}:`)) io.err(`note: ${note}`);
   io.out(`${updating ? "Updated" : "Wrote"} ${file}. Next:
   npm run plan -- --stack ${stack}                  # offline plan and policy check: npm run policy -- --stack ${stack}

@@ -15,7 +15,9 @@ import { run } from "./support.js";
 const policy = (...argv: string[]) => run((a, io) => policyMain(a, io.out, io.err, io), ...argv);
 const dir = mkdtempSync(join(tmpdir(), "policy-ns-"));
 const renamedFile = join(dir, "Pulumi.renamed.yaml");
-writeFileSync(renamedFile, `${readFileSync("Pulumi.prod.yaml", "utf8").trimEnd()}\n  gumstack:mcp:\n    namespace: tenants\n`);
+const prodText = readFileSync("Pulumi.prod.yaml", "utf8");
+if (!prodText.includes("\n  gumstack:mcp:\n")) throw new Error("Pulumi.prod.yaml has no gumstack:mcp block to rename the namespace in");
+writeFileSync(renamedFile, prodText.replace("\n  gumstack:mcp:\n", "\n  gumstack:mcp:\n    namespace: tenants\n"));
 
 let plan: StackExport;
 beforeAll(async () => {

@@ -76,7 +76,9 @@ describe("KnativeServing manifests (pure)", () => {
       "max-non-active-revisions": "2",
     });
     expect(servingConfig({ ...seedSettings, maxNonActiveRevisions: 0 }).gc!["max-non-active-revisions"]).toBe("0");
-    expect(() => servingConfig({ ...seedSettings, maxNonActiveRevisions: 21 })).toThrow(/maxNonActiveRevisions must be an integer in \[0, 20\]/);
+    expect(() => servingConfig({ ...seedSettings, maxNonActiveRevisions: 21 })).toThrow(
+      /maxNonActiveRevisions must be an integer in \[0, 20\]/,
+    );
     expect(() => servingConfig({ ...seedSettings, maxNonActiveRevisions: -1 })).toThrow(/maxNonActiveRevisions/);
   });
 
