@@ -135,6 +135,19 @@ export function nodePoolNodeConfig(args: GkeNodePoolArgs): types.input.container
   };
 }
 
+/**
+ * The pool's networkConfig for its own pod range: an existing range of the subnet (createPodRange false; the
+ * network component owns the ranges), and enablePrivateNodes true, always. The provider's expandNodeNetworkConfig
+ * (hashicorp/terraform-provider-google, google/services/container/resource_container_node_pool.go) sends
+ * enable_private_nodes with ForceSendFields whenever a networkConfig block exists, so leaving it unset sends
+ * `false`, and GKE refuses that on a cluster with private nodes: "EnablePrivateNodes must be enabled for private
+ * clusters with valid masterIpv4Cidr" (terraform-google-modules/terraform-google-kubernetes-engine#1491). Every
+ * cluster of this program has private nodes (GkeCluster), so the pool says so too (docs/deploy-traps.md).
+ */
+export function nodePoolNetworkConfig(podRange: string): types.input.container.NodePoolNetworkConfig {
+  return { createPodRange: false, podRange, enablePrivateNodes: true };
+}
+
 /** A regional, autoscaled, autonamed node pool for one role. */
 export class GkeNodePool extends pulumi.ComponentResource {
   /** The node pool resource. */
@@ -175,8 +188,7 @@ export class GkeNodePool extends pulumi.ComponentResource {
         management: { autoRepair: true, autoUpgrade: true },
         upgradeSettings: { strategy: "SURGE", maxSurge, maxUnavailable },
         nodeConfig: nodePoolNodeConfig(args),
-        // An existing range of the subnet (createPodRange false): the network component owns the ranges.
-        ...(args.podRange !== undefined ? { networkConfig: { createPodRange: false, podRange: args.podRange } } : {}),
+        ...(args.podRange !== undefined ? { networkConfig: nodePoolNetworkConfig(args.podRange) } : {}),
       },
       // initialNodeCount is creation-only (ForceNew) and drifts as the autoscaler works: never replace the pool for it.
       { parent: this, dependsOn: [...(args.dependsOn ?? [])], ignoreChanges: ["initialNodeCount"] },

@@ -170,7 +170,7 @@ describe("GkeNodePool with the prod stack", async () => {
 
   it("gives a pool its own pod range only when asked, as an existing range of the subnet (multi-Pod CIDR)", async () => {
     for (const role of ["system", "backend"]) expect(inputs(pools[role]!)).not.toHaveProperty("networkConfig");
-    expect(inputs(pools.mcp!).networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp" });
+    expect(inputs(pools.mcp!).networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp", enablePrivateNodes: true });
     const own = await record(() => {
       new GkeNodePool("mcp", {
         project: "gumstack-prod",
@@ -185,7 +185,7 @@ describe("GkeNodePool with the prod stack", async () => {
         podRange: "pods-mcp",
       });
     });
-    expect(inputs(one(own, POOL)).networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp" });
+    expect(inputs(one(own, POOL)).networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp", enablePrivateNodes: true });
   });
 });
 

@@ -73,7 +73,7 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
     expect(ranges["pods-mcp"]).toBe(config.network.mcpPodCidr);
     const pools = ofType(resources, T.pool);
     const mcpPool = pools.find((p) => (p.inputs.nodeConfig as any).sandboxConfig?.type === "GVISOR")!;
-    expect(mcpPool.inputs.networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp" });
+    expect(mcpPool.inputs.networkConfig).toEqual({ createPodRange: false, podRange: "pods-mcp", enablePrivateNodes: true });
     for (const p of pools.filter((x) => x !== mcpPool)) expect(p.inputs).not.toHaveProperty("networkConfig");
     // Pods keep their own source address up to Cloud NAT.
     expect(one(resources, T.cluster).inputs.defaultSnatStatus).toEqual({ disabled: true });
