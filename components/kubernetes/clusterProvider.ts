@@ -1,6 +1,9 @@
 // The Pulumi Kubernetes provider of the GKE cluster: a kubeconfig whose credentials come from
-// gke-gcloud-auth-plugin (the deploying identity's Google credentials, never a stored token), server-side apply,
-// and a dependency on every node pool so no Kubernetes object is applied before there are nodes to run it.
+// gke-gcloud-auth-plugin (the deploying identity's Google credentials, never a stored token), server-side apply.
+// Two providers on the same kubeconfig: `provider` depends on every node pool, so nothing that runs pods is applied
+// before there are nodes to run it; `controlPlaneProvider` depends on the cluster only, for objects GKE's control
+// plane acts on without nodes (the Gateway: GKE's Gateway controller runs in the control plane and builds the
+// load balancer from it, https://cloud.google.com/kubernetes-engine/docs/concepts/gateway-api#gateway_controller).
 import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { GkeCluster } from "../gke/cluster.js";
@@ -64,10 +67,16 @@ export interface ClusterProviderArgs {
   readonly nodePools: readonly pulumi.Resource[];
 }
 
-/** A `K8sProvider` for a GkeCluster. */
+/** Two `K8sProvider`s for a GkeCluster: one after every node pool, one after the control plane only. */
 export class ClusterProvider extends pulumi.ComponentResource {
-  /** The provider every Kubernetes resource of the platform uses. */
+  /** The provider of everything that runs pods (or waits for pods): created after every node pool. */
   public readonly provider: K8sProvider;
+  /**
+   * The provider of objects that need only the control plane (no pod of theirs, no webhook on nodes): created
+   * after the cluster, not the pools. The edge's Gateway, routes and policies use it; each object that names a
+   * backend still waits for that backend (and so for the pools) through its own dependencies.
+   */
+  public readonly controlPlaneProvider: K8sProvider;
   /** The provider's kubeconfig (no secret in it: credentials come from the exec plugin at run time). */
   public readonly kubeconfig: pulumi.Output<string>;
 
@@ -80,17 +89,16 @@ export class ClusterProvider extends pulumi.ComponentResource {
       .apply(([clusterName, server, ca]) =>
         gkeKubeconfig({ contextName: `gke_${cluster.project}_${cluster.location}_${clusterName}`, server, caCertificate: ca }),
       );
-    this.provider = new K8sProvider(
-      `${name}-k8s`,
-      {
-        kubeconfig: this.kubeconfig,
-        enableServerSideApply: true,
-        // Replace the provider (and so every object) only when the cluster itself changes, never on a
-        // kubeconfig-only change such as switching between the DNS and IP endpoints.
-        clusterIdentifier: cluster.id,
-      },
-      { parent: this, dependsOn: [...args.nodePools] },
-    );
+    const providerArgs = {
+      kubeconfig: this.kubeconfig,
+      enableServerSideApply: true,
+      // Replace the provider (and so every object) only when the cluster itself changes, never on a
+      // kubeconfig-only change such as switching between the DNS and IP endpoints.
+      clusterIdentifier: cluster.id,
+    };
+    this.provider = new K8sProvider(`${name}-k8s`, providerArgs, { parent: this, dependsOn: [...args.nodePools] });
+    // The kubeconfig's inputs (cluster name, endpoint) already order it after the cluster.
+    this.controlPlaneProvider = new K8sProvider(`${name}-k8s-control-plane`, providerArgs, { parent: this, dependsOn: [cluster.cluster] });
     this.registerOutputs({ kubeconfig: this.kubeconfig });
   }
 }

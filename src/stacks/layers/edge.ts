@@ -40,7 +40,9 @@ export function edgeLayer(settings: Settings, { base, gke, serving }: EdgeLayerI
     dependsOn: [apis.compute],
   });
   const edge = new Edge("edge", {
-    provider: gke.provider,
+    // The load balancer needs the control plane only (GKE's Gateway controller), not nodes: the Gateway starts as
+    // soon as the cluster exists. What names a backend waits for it below, and so for the pools.
+    provider: gke.controlPlaneProvider,
     project,
     domain: settings.domain,
     apiSubdomain: settings.edge.apiSubdomain,

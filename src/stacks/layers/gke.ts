@@ -1,5 +1,5 @@
-// The GKE layer: the regional cluster, its three node pools, the Kubernetes provider (after every pool) and GKE
-// Sandbox's gVisor RuntimeClass (read, never created).
+// The GKE layer: the regional cluster, its three node pools, the Kubernetes providers (one after every pool, one
+// after the control plane only) and GKE Sandbox's gVisor RuntimeClass (read, never created).
 import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { GkeCluster } from "../../../components/gke/cluster.js";
@@ -14,8 +14,10 @@ export interface GkeLayer {
   readonly cluster: Pick<GkeCluster, "cluster" | "name" | "workloadPool" | "apiServerHost" | "apiServerAccess">;
   /** The node pools by role: workloads that must land on a pool wait for it. */
   readonly pools: Readonly<Record<NodePoolRole, pulumi.Resource>>;
-  /** The Kubernetes provider: created after every node pool. */
+  /** The Kubernetes provider of everything that runs pods: created after every node pool. */
   readonly provider: K8sProvider;
+  /** The Kubernetes provider of objects only the control plane acts on (the edge's Gateway): after the cluster only. */
+  readonly controlPlaneProvider: K8sProvider;
   readonly gvisor: GvisorRuntimeClass;
 }
 
@@ -67,12 +69,13 @@ export function gkeLayer(settings: Settings, base: BaseLayer): GkeLayer {
   const mcpPool = pool("mcp", [apis.containerfilesystem, network.tenantNat], network.mcpPodRangeName);
   const pools = [systemPool, backendPool, mcpPool];
 
-  const { provider } = new ClusterProvider("k8s", { cluster, nodePools: pools.map((p) => p.nodePool) });
+  const { provider, controlPlaneProvider } = new ClusterProvider("k8s", { cluster, nodePools: pools.map((p) => p.nodePool) });
   const gvisor = new GvisorRuntimeClass("gvisor", { provider, dependsOn: [mcpPool.nodePool] });
   return {
     cluster,
     pools: { system: systemPool.nodePool, backend: backendPool.nodePool, mcp: mcpPool.nodePool },
     provider,
+    controlPlaneProvider,
     gvisor,
   };
 }
