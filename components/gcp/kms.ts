@@ -1,6 +1,7 @@
 import * as kms from "../sdk/gcp/kms.js";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { Sleep } from "@pulumiverse/time/sleep.js";
 import { KEY_PURPOSES, type KeyPurpose, RANDOM_SUFFIX_BYTES, keyRingName } from "./naming.js";
 import type { AgentKind, ProjectApis, ServiceAgents } from "./projectServices.js";
 
@@ -21,6 +22,16 @@ export const KEY_AGENTS: Readonly<Record<KeyPurpose, readonly AgentKind[]>> = {
 };
 
 export const ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
+
+/**
+ * Seconds the `gke` key's grants are given to propagate before its id resolves. IAM grants are eventually
+ * consistent: "typically 2 minutes, potentially 7 minutes or longer"
+ * (https://cloud.google.com/iam/docs/access-change-propagation). A GKE cluster created with Secrets encryption
+ * before its agent can use the key can end in ERROR, which the provider leaves tainted (resource_container_cluster.go,
+ * "created in an error state, and has been marked as tainted") and deletion protection then keeps (README,
+ * Troubleshooting the first deploy). Other CMEK resources fail their create cleanly and a re-run fixes them.
+ */
+export const GKE_GRANT_PROPAGATION_SECONDS = 120;
 
 /** KMS rotation period for a number of days, in seconds ("7776000s" for 90); 1-90 days. */
 export function rotationPeriod(days: number): string {
@@ -62,6 +73,8 @@ export interface KmsArgs {
    * encrypt) in Cloud KMS instead of failing; they are never destroyed by Pulumi. Default false (PREVENT).
    */
   readonly allowDestroy?: boolean;
+  /** Seconds to wait after the `gke` key's grants before `gkeKeyId` resolves. Default 120 (GKE_GRANT_PROPAGATION_SECONDS). */
+  readonly gkeGrantPropagationSeconds?: number;
 }
 
 /**
@@ -79,6 +92,13 @@ export class Kms extends pulumi.ComponentResource {
   readonly keys: Readonly<Record<KeyPurpose, kms.CryptoKey>>;
   /** Encrypter/decrypter grants by purpose, one per agent of the key. */
   readonly grants: Readonly<Record<KeyPurpose, readonly kms.CryptoKeyIAMMember[]>>;
+  /** The wait after the `gke` key's grants (a `time.Sleep`, created once; it never waits again on later updates). */
+  readonly gkeGrantPropagation: Sleep;
+  /**
+   * The `gke` key's id (GKE Secrets encryption, CMEK node boot disks), resolving only once its grants exist and the
+   * propagation wait is over: a cluster or node pool that takes it is created after both.
+   */
+  readonly gkeKeyId: pulumi.Output<string>;
 
   constructor(name: string, args: KmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gumstack:gcp:Kms", name, {}, opts);
@@ -126,6 +146,19 @@ export class Kms extends pulumi.ComponentResource {
     }
     this.keys = keys as Record<KeyPurpose, kms.CryptoKey>;
     this.grants = grants as Record<KeyPurpose, kms.CryptoKeyIAMMember[]>;
+
+    const propagation = args.gkeGrantPropagationSeconds ?? GKE_GRANT_PROPAGATION_SECONDS;
+    if (!Number.isInteger(propagation) || propagation < 0 || propagation > 900) {
+      throw new Error(`${name}: gkeGrantPropagationSeconds must be a whole number of seconds from 0 to 900, got ${propagation}`);
+    }
+    this.gkeGrantPropagation = new Sleep(
+      `${name}-gke-grant-propagation`,
+      { createDuration: `${propagation}s` },
+      { parent: this, dependsOn: [...this.grants.gke] },
+    );
+    // The id waits on the Sleep's URN, which the engine returns once the Sleep is created (after its grants): known in
+    // a preview of an existing stack, so the cluster shows no change for it.
+    this.gkeKeyId = pulumi.all([this.keys.gke.id, this.gkeGrantPropagation.urn]).apply(([id]) => id);
 
     this.registerOutputs({
       keyRingId: this.keyRing.id,

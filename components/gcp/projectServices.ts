@@ -84,9 +84,9 @@ export interface ProjectServicesArgs {
  * ServiceIdentity.email, which the API leaves empty for some services; the outputs still carry the dependency on
  * the resource that creates the agent.
  *
- * Enablement returns before an API is fully usable and IAM grants take up to a few minutes to propagate; no
- * wait resource is available without a new dependency (pulumi-time), so a first `pulumi up` in a brand-new
- * project may need a second run if a CMEK resource is created before its grant has propagated.
+ * Enablement returns before an API is fully usable and IAM grants take up to a few minutes to propagate. The
+ * cluster, whose failed create can leave it stuck, waits for its key's grants to propagate (Kms.gkeKeyId); another
+ * CMEK resource created before its grant has propagated fails cleanly, and a second run creates it.
  */
 export class ProjectServices extends pulumi.ComponentResource {
   /** Enabled APIs by short name; depend on the one a resource uses. */

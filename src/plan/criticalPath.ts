@@ -98,9 +98,23 @@ export const WEIGHTS: Readonly<Record<string, Weight>> = {
 
 export const DEFAULT_WEIGHT: Weight = K8S_OBJECT;
 
+const SLEEP = "time:index/sleep:Sleep";
+
+/** Seconds of a Go duration such as "120s", "2m" or "1m30s" (what time.Sleep's createDuration takes), or undefined. */
+export function durationSeconds(d: unknown): number | undefined {
+  if (typeof d !== "string") return undefined;
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+  if (!m || d === "") return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
 /** The weight of one planned resource: components, providers and the stack create nothing in the cloud. */
-export function weightOf(r: Pick<PlannedResource, "type" | "custom">): Weight {
+export function weightOf(r: Pick<PlannedResource, "type" | "custom"> & { readonly inputs?: Record<string, unknown> }): Weight {
   if (!r.custom || r.type.startsWith("pulumi:providers:")) return { seconds: 0, basis: "creates nothing (stack, provider or component)" };
+  if (r.type === SLEEP) {
+    const seconds = durationSeconds(r.inputs?.createDuration);
+    if (seconds !== undefined) return { seconds, basis: "a deliberate wait: the Sleep's createDuration (@pulumiverse/time)" };
+  }
   return WEIGHTS[r.type] ?? DEFAULT_WEIGHT;
 }
 

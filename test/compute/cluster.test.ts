@@ -4,11 +4,13 @@ import { describe, expect, it } from "vitest";
 import type { StackConfig } from "../../src/config/schema.js";
 import { GkeCluster, apiServerAccess, validateClusterArgs, workloadPoolOf, type GkeClusterArgs } from "../../components/gke/cluster.js";
 import { GkeNodePool, initialNodeCountPerZone, poolScheduling, poolTaints } from "../../components/gke/nodePool.js";
-import { one, ofType, record, type PlannedResource } from "../support/harness.js";
+import { GKE_GRANT_PROPAGATION_SECONDS } from "../../components/gcp/kms.js";
+import { one, ofType, record, waitsFor, type PlannedResource } from "../support/harness.js";
 import { KMS_KEY, ROLES, buildCompute, plannedCompute, prodConfig } from "./fixtures.js";
 
 const CLUSTER = "gcp:container/cluster:Cluster";
 const POOL = "gcp:container/nodePool:NodePool";
+const SLEEP = "time:index/sleep:Sleep";
 
 type Json = Record<string, any>;
 const inputs = (r: PlannedResource) => r.inputs as Json;
@@ -54,10 +56,17 @@ describe("GkeCluster with the prod stack (the seed's values)", async () => {
     expect(c.enableLegacyAbac).toBe(false);
   });
 
-  it("encrypts Secrets at the application layer with the KMS key, after the key grant to the container service agent", () => {
+  it("encrypts Secrets at the application layer with the KMS key, after the key grant to the container service agent and its propagation", () => {
     expect(c.databaseEncryption).toEqual({ state: "ENCRYPTED", keyName: KMS_KEY });
-    const grant = one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-gke-container");
-    expect(cluster.dependencies).toContain(grant.urn);
+    // The cluster waits for the Sleep through the key id it takes; the Sleep waits for both of the key's grants.
+    const sleep = one(resources, SLEEP, "kms-gke-grant-propagation");
+    expect(sleep.inputs).toEqual({ createDuration: `${GKE_GRANT_PROPAGATION_SECONDS}s` });
+    expect(GKE_GRANT_PROPAGATION_SECONDS).toBeGreaterThanOrEqual(120); // IAM: "typically 2 minutes"
+    expect(cluster.propertyDependencies.databaseEncryption).toContain(sleep.urn);
+    for (const agent of ["container", "compute"]) {
+      expect(sleep.dependencies).toContain(one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", `kms-gke-${agent}`).urn);
+    }
+    expect(waitsFor(resources, cluster, one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-gke-container"))).toBe(true);
   });
 
   it("takes release channel and maintenance window from config", () => {
@@ -132,8 +141,10 @@ describe("GkeNodePool with the prod stack", async () => {
     (role) => {
       const p = pools[role]!;
       expect(inputs(p).nodeConfig.bootDiskKmsKey).toBe(KMS_KEY);
+      // The key's grant through the propagation wait the key id resolves after.
+      expect(p.dependencies).toContain(one(resources, SLEEP, "kms-gke-grant-propagation").urn);
+      expect(waitsFor(resources, p, one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-gke-compute"))).toBe(true);
       const grants = [
-        one(resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "kms-gke-compute"),
         one(resources, "gcp:projects/iAMMember:IAMMember", `accounts-nodes-${role}-container-defaultNodeServiceAccount`),
         one(resources, "gcp:projects/iAMMember:IAMMember", `accounts-nodes-${role}-serviceusage-serviceUsageConsumer`),
       ];
@@ -213,7 +224,7 @@ describe("GkeCluster with authorized networks from config", async () => {
   });
 
   it("builds the provider's kubeconfig on the IP endpoint with the cluster CA", () => {
-    const provider = one(resources, "pulumi:providers:kubernetes");
+    const provider = one(resources, "pulumi:providers:kubernetes", "k8s-k8s");
     const kubeconfig = JSON.parse(String(provider.inputs.kubeconfig));
     expect(kubeconfig.clusters[0].cluster.server).toBe("https://203.0.113.10");
     expect(kubeconfig.clusters[0].cluster["certificate-authority-data"]).toMatch(/^[A-Za-z0-9+/=]+$/);

@@ -148,7 +148,7 @@ describe("prod plan: creation order", () => {
   });
 
   it("creates node pools after Cloud NAT and the cluster, and the Kubernetes provider after every pool", () => {
-    const provider = one(resources, "pulumi:providers:kubernetes");
+    const provider = one(resources, "pulumi:providers:kubernetes", "k8s-k8s");
     for (const role of ["system", "backend", "mcp"]) {
       const pool = find(T.pool, `pool-${role}-pool`);
       expect(waitsFor(resources, pool, find("gcp:compute/routerNat:RouterNat", "network-nat"))).toBe(true);

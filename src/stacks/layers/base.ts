@@ -39,7 +39,8 @@ export interface BaseLayer {
   readonly projectNumber: pulumi.Output<string>;
   /**
    * The `gke` key's id (Secrets encryption, node boot disks), resolving only once its grants to the container and
-   * Compute Engine agents exist: a cluster or node pool that takes it cannot be created before them.
+   * Compute Engine agents exist and have had time to propagate: a cluster or node pool that takes it cannot be
+   * created before them.
    */
   readonly gkeKeyId: pulumi.Output<string>;
   readonly network: Pick<
@@ -161,8 +162,9 @@ export function baseLayer(settings: Settings, options: BaseOptions = {}): BaseLa
   return {
     apis,
     projectNumber: services.projectNumber,
-    // Secrets encryption and CMEK boot disks need the container and Compute Engine agents' grants on the key first.
-    gkeKeyId: after(kms.keys.gke.id, kms.grants.gke),
+    // Secrets encryption and CMEK boot disks need the container and Compute Engine agents' grants on the key first,
+    // propagated (Kms waits after them).
+    gkeKeyId: kms.gkeKeyId,
     network,
     registry,
     // MCP images: <tenant repository>/<tenant-id>/<server>, by digest (the repository's tags are mutable, for the
