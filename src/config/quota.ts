@@ -4,6 +4,7 @@
 // Quota metrics: https://cloud.google.com/compute/resource-usage#cpu_quota (N1 and E2 count toward CPUS, most
 // other families have their own <FAMILY>_CPUS; every vCPU counts toward CPUS_ALL_REGIONS) and
 // https://cloud.google.com/compute/resource-usage#disk_quota (pd-balanced and pd-ssd count toward SSD_TOTAL_GB).
+import { initialNodeCountPerZone } from "../../components/gke/nodePool.js";
 import type { StackConfig } from "./schema.js";
 
 /** Shared-core machine types: vCPUs per node as quota counts them. */
@@ -26,36 +27,50 @@ export interface QuotaNeed {
   readonly metric: string;
   readonly min: number;
   readonly max: number;
+  /**
+   * What the pools hold while they are created: GKE starts a pool at initialNodeCount nodes in each of its zones
+   * (components/gke/nodePool.ts initialNodeCountPerZone), which for a minimum that does not divide by the zone
+   * count is more than the minimum; the autoscaler only scales down after that. Present when zones are known.
+   */
+  readonly creation?: number;
 }
 
-/** Per quota metric, what the node pools use at their minimum and maximum node counts. */
-export function quotaNeeds(config: Pick<StackConfig, "nodePools">): QuotaNeed[] {
-  const needs = new Map<string, { min: number; max: number }>();
-  const add = (metric: string, min: number, max: number) => {
-    const cur = needs.get(metric) ?? { min: 0, max: 0 };
-    needs.set(metric, { min: cur.min + min, max: cur.max + max });
+/**
+ * Per quota metric, what the node pools use at their minimum and maximum node counts and, given the zones, at
+ * creation (initialNodeCount nodes per zone).
+ */
+export function quotaNeeds(config: Pick<StackConfig, "nodePools"> & { readonly zones?: readonly string[] }): QuotaNeed[] {
+  const zones = config.zones?.length;
+  const needs = new Map<string, { min: number; max: number; creation: number }>();
+  const add = (metric: string, perNode: number, min: number, max: number, creation: number) => {
+    const cur = needs.get(metric) ?? { min: 0, max: 0, creation: 0 };
+    needs.set(metric, { min: cur.min + perNode * min, max: cur.max + perNode * max, creation: cur.creation + perNode * creation });
   };
   for (const [role, pool] of Object.entries(config.nodePools)) {
     const vcpus = machineVcpus(pool.machineType);
     if (vcpus === undefined)
       throw new Error(`gumstack:nodePools.${role}.machineType: cannot tell the vCPUs of ${JSON.stringify(pool.machineType)}`);
-    add(cpuQuotaMetric(pool.machineType), vcpus * pool.minNodes, vcpus * pool.maxNodes);
-    add("CPUS_ALL_REGIONS", vcpus * pool.minNodes, vcpus * pool.maxNodes);
-    add(
-      pool.diskType === "pd-standard" ? "DISKS_TOTAL_GB" : "SSD_TOTAL_GB",
-      pool.diskSizeGb * pool.minNodes,
-      pool.diskSizeGb * pool.maxNodes,
-    );
+    const creation = zones ? initialNodeCountPerZone(pool.minNodes, pool.maxNodes, zones) * zones : 0;
+    add(cpuQuotaMetric(pool.machineType), vcpus, pool.minNodes, pool.maxNodes, creation);
+    add("CPUS_ALL_REGIONS", vcpus, pool.minNodes, pool.maxNodes, creation);
+    add(pool.diskType === "pd-standard" ? "DISKS_TOTAL_GB" : "SSD_TOTAL_GB", pool.diskSizeGb, pool.minNodes, pool.maxNodes, creation);
   }
   const order = (m: string) => (m === "CPUS_ALL_REGIONS" ? 2 : m.endsWith("_GB") ? 3 : m === "CPUS" ? 1 : 0);
   return [...needs]
-    .map(([metric, v]) => ({ metric, ...v }))
+    .map(([metric, { min, max, creation }]) => ({ metric, min, max, ...(zones ? { creation } : {}) }))
     .sort((a, b) => order(a.metric) - order(b.metric) || a.metric.localeCompare(b.metric));
 }
 
-/** One line for the plan: `Quota (us-west1, node pools min-max): N2_CPUS 64-736, ...`. */
-export function renderQuota(config: Pick<StackConfig, "nodePools" | "region">): string {
-  return `Quota (${config.region}, node pools at min-max nodes): ${quotaNeeds(config)
-    .map((n) => `${n.metric} ${n.min}-${n.max}`)
-    .join(", ")}`;
+/**
+ * Two lines for the plan: `Quota (us-west1, node pools at min-max nodes): N2_CPUS 64-736, ...` and what the
+ * first `pulumi up` needs while it creates the pools, `Quota at creation (...): N2_CPUS 72, ...`.
+ */
+export function renderQuota(config: Pick<StackConfig, "nodePools" | "region" | "zones">): string {
+  const needs = quotaNeeds(config);
+  return [
+    `Quota (${config.region}, node pools at min-max nodes): ${needs.map((n) => `${n.metric} ${n.min}-${n.max}`).join(", ")}`,
+    `Quota at creation (${config.region}, initialNodeCount per zone in ${config.zones.length} zones): ${needs
+      .map((n) => `${n.metric} ${n.creation}`)
+      .join(", ")}`,
+  ].join("\n");
 }
