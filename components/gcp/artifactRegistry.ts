@@ -5,9 +5,35 @@ import { daysToDuration, defaultTenantRepositoryId } from "./naming.js";
 import type { ProjectApis } from "./projectServices.js";
 
 /**
+ * The tag prefix that marks a version something runs. The backend tags the digest of every Knative Revision it
+ * creates `live-<revision name>` (liveTag) before the Revision exists and deletes that tag once the Revision is
+ * gone (docs/build-plane.md, "What the registry keeps"); the KEEP rule below never lets the cleanup delete a
+ * version that carries such a tag, however old it is and however many newer builds its package has.
+ */
+export const LIVE_TAG_PREFIX = "live-";
+
+/**
+ * Package prefixes the cleanup never touches: the platform's own copies in the tenant repository (builder,
+ * isolation canary), which the stack pins by digest. Without the trailing "/" on purpose: the Artifact Registry
+ * API names a Docker package with its "/" percent-encoded (`gumstack-build%2Fbuilder`), and a prefix without the
+ * slash matches either spelling. It would also match a tenant id that starts with it, so builds refuse every
+ * tenant id beginning with `gumstack-` (buildJob.ts, RESERVED_TENANT_PREFIX).
+ */
+export const KEPT_PACKAGE_PREFIXES: readonly string[] = ["gumstack-build", "gumstack-canary"];
+
+/** `live-<revision>`: the keep mark of the version a Knative Revision runs; a valid Docker tag (at most 128 characters). */
+export function liveTag(revisionName: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(revisionName))
+    throw new Error(`revision name ${JSON.stringify(revisionName)} is not a DNS-1123 label (Knative Revision names are)`);
+  return `${LIVE_TAG_PREFIX}${revisionName}`;
+}
+
+/**
  * Cleanup policies: DELETE every version older than `retentionDays` (tagged or not: images are tagged by git
- * SHA, so "tagged" says nothing about being in use), and KEEP the `keepRecentVersions` most recent versions of
- * each image, so the images still deployed survive however old they are. A KEEP match wins over a DELETE.
+ * SHA, so "tagged" says nothing about being in use), and three KEEP rules, each of which wins over the DELETE
+ * (https://cloud.google.com/artifact-registry/docs/repositories/cleanup-policy-overview): the
+ * `keepRecentVersions` most recent versions of each package (a rollback target), every version tagged
+ * `live-...` (what a Revision runs), and every version under the platform's reserved paths (what the stack runs).
  */
 export function cleanupPolicies(retentionDays: number, keepRecentVersions: number): types.input.artifactregistry.RepositoryCleanupPolicy[] {
   if (!Number.isInteger(retentionDays) || retentionDays < 1)
@@ -25,6 +51,16 @@ export function cleanupPolicies(retentionDays: number, keepRecentVersions: numbe
       id: `keep-${keepRecentVersions}-most-recent`,
       action: "KEEP",
       mostRecentVersions: { keepCount: keepRecentVersions },
+    },
+    {
+      id: "keep-live",
+      action: "KEEP",
+      condition: { tagState: "TAGGED", tagPrefixes: [LIVE_TAG_PREFIX] },
+    },
+    {
+      id: "keep-platform-paths",
+      action: "KEEP",
+      condition: { tagState: "ANY", packageNamePrefixes: [...KEPT_PACKAGE_PREFIXES] },
     },
   ];
 }

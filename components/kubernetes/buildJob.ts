@@ -30,6 +30,8 @@ export const PUSH_AUTH_KEY = ".dockerconfigjson";
 export const TENANT_LABEL = "gumstack.com/tenant";
 export const BUILD_LABEL = "gumstack.com/build";
 export const SERVER_LABEL = "gumstack.com/server";
+/** Tenant ids a build never takes: the platform's paths of the tenant repository all start with it. */
+export const RESERVED_TENANT_PREFIX = "gumstack-";
 /** Non-root uid of the fetch and push steps (the builder image's unprivileged user). */
 export const BUILD_STEP_UID = 65532;
 /**
@@ -226,8 +228,14 @@ function checkRequest(q: BuildRequest): void {
   if (!DNS_LABEL.test(q.tenantId) || q.tenantId.length > 63)
     fail("tenantId", q.tenantId, "must be a DNS-1123 label (it is a label value and an image path segment)");
   // The platform's own images (builder, canary) live under these paths of the tenant repository: a build never pushes there.
-  if (RESERVED_PLATFORM_TENANTS.includes(q.tenantId))
-    fail("tenantId", q.tenantId, `is reserved for platform images (${RESERVED_PLATFORM_TENANTS.join(", ")}): no build pushes there`);
+  // Every `gumstack-` id, not just those two: the registry's cleanup keeps these paths by package prefix
+  // (artifactRegistry.ts KEPT_PACKAGE_PREFIXES), which a tenant `gumstack-builder` would also match.
+  if (RESERVED_PLATFORM_TENANTS.includes(q.tenantId) || q.tenantId.startsWith(RESERVED_TENANT_PREFIX))
+    fail(
+      "tenantId",
+      q.tenantId,
+      `is reserved for platform images (${RESERVED_PLATFORM_TENANTS.join(", ")}, any ${RESERVED_TENANT_PREFIX}*): no build pushes there`,
+    );
   if (!DNS_LABEL.test(q.server) || q.server.length > 63) fail("server", q.server, "must be a DNS-1123 label");
   if (!GIT_URL.test(q.gitUrl)) fail("gitUrl", q.gitUrl, "must be an https:// clone URL without credentials, query or fragment");
   if (!/^[0-9a-f]{40}$/.test(q.gitSha)) fail("gitSha", q.gitSha, "must be a full 40-hex commit SHA");
@@ -280,13 +288,94 @@ export const BUILD_SCRIPT = [
 
 // The push step: the layout as built, to the one destination fixed in this Job; the digest goes to the
 // termination message, which the backend reads from the pod status (no log parsing, nothing to forge in logs).
-// The layout is the untrusted step's output: anything but plain files and directories (a symlink to the push
-// credential, a device, a FIFO) is refused before skopeo opens a single file of it.
+//
+// The layout is the untrusted step's output, vetted before skopeo opens a single file of it, with only what the
+// builder image has (sh, find, grep, sha256sum, jq):
+//   - plain files and directories only (no symlink to the push credential, no device or FIFO), and only the
+//     layout's own names: oci-layout, index.json, blobs/sha256/<64 hex>;
+//   - index.json lists exactly one manifest, an OCI image manifest (no second image, no nested index), tagged
+//     with the commit, whose blob hashes to its digest and has its size;
+//   - that manifest, its config and every layer descriptor hold only the fields an image needs (mediaType,
+//     digest, size, annotations): no `urls` (containerd fetches a descriptor's URLs itself, from the node's
+//     network, outside gVisor and every NetworkPolicy: remotes/docker/fetcher.go), no `subject`, `artifactType`
+//     or embedded `data`; the config is an OCI image config and every layer an OCI layer tar (plain, gzip or
+//     zstd), never a non-distributable or unknown media type.
+// skopeo then copies that one manifest with --preserve-digests (it fails rather than rewrite it) and checks
+// every blob against its digest, and the pushed digest must be the vetted one.
+export const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+export const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+export const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+/** The layer media types a build may push (https://github.com/opencontainers/image-spec/blob/main/layer.md). */
+export const OCI_LAYER_TYPES: readonly string[] = [
+  "application/vnd.oci.image.layer.v1.tar",
+  "application/vnd.oci.image.layer.v1.tar+gzip",
+  "application/vnd.oci.image.layer.v1.tar+zstd",
+];
+/** Largest index.json and manifest the push step reads (registries commonly cap manifests at 4 MiB). */
+export const MAX_INDEX_BYTES = 65536;
+export const MAX_MANIFEST_BYTES = 4194304;
+/** Most layers an image may have (Docker's own limit is 127 layers per image). */
+export const MAX_LAYERS = 127;
+
+const jqList = (xs: readonly string[]) => `[${xs.map((x) => `"${x}"`).join(", ")}]`;
+// jq programs printing one reason per line for what is wrong; nothing printed means vetted. No single quote
+// (not even an apostrophe) in them: each is passed to jq in single quotes.
+const JQ_DESCRIPTOR = `def desc($what; $types):
+  (if type != "object" then "\\($what) is not a descriptor" else
+    ((keys - ["mediaType", "digest", "size", "annotations"])[] | if . == "urls" then "\\($what) names a fetch location (urls)" else "\\($what) has a field an image does not need: \\(.)" end),
+    (if ((.mediaType // "") | IN($types[])) then empty
+     elif ((.mediaType // "") | test("nondistributable|foreign")) then "\\($what) is non-distributable (\\(.mediaType))"
+     else "\\($what) has media type \\(.mediaType // "none"), not one of \\($types | join(", "))" end),
+    (if (.digest | type == "string" and test("^sha256:[a-f0-9]{64}$")) then empty else "\\($what) digest is not sha256:<64 hex>" end),
+    (if (.size | type == "number" and . >= 0 and floor == .) then empty else "\\($what) size is not a non-negative integer" end),
+    (if ((.annotations // {}) | type == "object" and all(.[]; type == "string")) then empty else "\\($what) annotations are not strings" end)
+  end);`;
+const JQ_INDEX = `${JQ_DESCRIPTOR}
+  if type != "object" then "index.json is not a JSON object" else
+    ((keys - ["schemaVersion", "mediaType", "manifests", "annotations"])[] | if . == "subject" then "index.json has a subject" else "index.json has a field a build does not write: \\(.)" end),
+    (if .schemaVersion == 2 then empty else "index.json schemaVersion is not 2" end),
+    (if (.mediaType // "${OCI_INDEX}") == "${OCI_INDEX}" then empty else "index.json media type is \\(.mediaType)" end),
+    (if (.manifests | type == "array" and length == 1) then
+      (.manifests[0] | desc("the index manifest"; ["${OCI_MANIFEST}"]),
+        (if .annotations["org.opencontainers.image.ref.name"] == $sha then empty else "the index manifest is not tagged with the commit" end),
+        (if (.size | type == "number" and . <= ${MAX_MANIFEST_BYTES}) then empty else "the manifest is larger than ${MAX_MANIFEST_BYTES} bytes" end))
+     else "index.json lists \\(.manifests | if type == "array" then length else 0 end) manifests: a build pushes exactly one image" end)
+  end`;
+const JQ_MANIFEST = `${JQ_DESCRIPTOR}
+  if type != "object" then "the manifest is not a JSON object" else
+    ((keys - ["schemaVersion", "mediaType", "config", "layers", "annotations"])[] | if . == "subject" then "the manifest has a subject (it would refer to another image)" else "the manifest has a field an image does not need: \\(.)" end),
+    (if .schemaVersion == 2 then empty else "the manifest schemaVersion is not 2" end),
+    (if .mediaType == "${OCI_MANIFEST}" then empty else "the manifest media type is \\(.mediaType // "none"), not ${OCI_MANIFEST}" end),
+    (.config | desc("the config"; ["${OCI_CONFIG}"])),
+    (if (.layers | type == "array" and length <= ${MAX_LAYERS}) then
+      (.layers | to_entries[] | .key as $i | .value | desc("layer \\($i)"; ${jqList(OCI_LAYER_TYPES)}))
+     else "the manifest layers are not a list of at most ${MAX_LAYERS}" end)
+  end`;
+const JQ_BLOBS = `[.config.digest, .layers[].digest][] | sub("^sha256:"; "")`;
+
 export const PUSH_SCRIPT = [
   "set -eu",
-  "if [ -n \"$(find /layout ! -type f ! -type d | head -n 1)\" ]; then echo 'refused: the OCI layout holds a link or special file' >&2; exit 1; fi",
-  'skopeo copy --retry-times 3 --dest-authfile "$PUSH_AUTH_FILE" --digestfile /dev/termination-log \\',
-  '  "oci:/layout/image:$GIT_SHA" "docker://$DESTINATION"',
+  'refuse() { echo "refused: $*" >&2; exit 1; }',
+  "L=/layout/image",
+  "if [ -n \"$(find /layout ! -type f ! -type d | head -n 1)\" ]; then refuse 'the OCI layout holds a link or special file'; fi",
+  "extra=$(find /layout -mindepth 1 | grep -vxE '/layout/image(/oci-layout|/index\\.json|/blobs|/blobs/sha256|/blobs/sha256/[a-f0-9]{64})?' | head -n 1)",
+  'if [ -n "$extra" ]; then refuse "the OCI layout holds $extra, which is no part of an image layout"; fi',
+  "test -f \"$L/index.json\" || refuse 'the OCI layout has no index.json'",
+  `test "$(wc -c < "$L/index.json")" -le ${MAX_INDEX_BYTES} || refuse 'index.json is larger than ${MAX_INDEX_BYTES} bytes'`,
+  `why=$(jq -r --arg sha "$GIT_SHA" '${JQ_INDEX}' "$L/index.json" 2>&1) || refuse "index.json is not JSON: $why"`,
+  'if [ -n "$why" ]; then refuse "$why"; fi',
+  "digest=$(jq -r '.manifests[0].digest' \"$L/index.json\")",
+  'm="$L/blobs/sha256/${digest#sha256:}"',
+  'test -f "$m" || refuse "the manifest $digest is not in the layout"',
+  'test "$(wc -c < "$m")" = "$(jq -r \'.manifests[0].size\' "$L/index.json")" || refuse "the manifest\'s size is not the index\'s"',
+  'test "$(sha256sum < "$m" | cut -d \' \' -f 1)" = "${digest#sha256:}" || refuse "the manifest does not hash to $digest"',
+  `why=$(jq -r '${JQ_MANIFEST}' "$m" 2>&1) || refuse "the manifest is not JSON: $why"`,
+  'if [ -n "$why" ]; then refuse "$why"; fi',
+  `for b in $(jq -r '${JQ_BLOBS}' "$m"); do test -f "$L/blobs/sha256/$b" || refuse "blob sha256:$b is not in the layout"; done`,
+  'skopeo copy --retry-times 3 --preserve-digests --dest-authfile "$PUSH_AUTH_FILE" --digestfile /tmp/digest \\',
+  '  "oci:$L:$GIT_SHA" "docker://$DESTINATION"',
+  'test "$(cat /tmp/digest)" = "$digest" || refuse "the registry holds $(cat /tmp/digest), not the vetted $digest"',
+  "cat /tmp/digest > /dev/termination-log",
 ].join("\n");
 
 const resources = (r: StepResources) => {

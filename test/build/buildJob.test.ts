@@ -130,9 +130,11 @@ describe("buildJobManifest", () => {
     [
       {},
       { tenantId: "gumstack-build" },
-      /^build tenantId "gumstack-build": is reserved for platform images \(gumstack-build, gumstack-canary\)/,
+      /^build tenantId "gumstack-build": is reserved for platform images \(gumstack-build, gumstack-canary, any gumstack-\*\)/,
     ],
     [{}, { tenantId: "gumstack-canary" }, /^build tenantId "gumstack-canary": is reserved for platform images/],
+    // The registry keeps every package starting gumstack-build / gumstack-canary: no tenant may start so.
+    [{}, { tenantId: "gumstack-builder" }, /^build tenantId "gumstack-builder": is reserved for platform images .*any gumstack-\*/],
     [
       {},
       { imageRepository: "docker.io/acme" },

@@ -29,10 +29,16 @@ function build() {
 }
 
 describe("cleanupPolicies", () => {
-  it("deletes any version older than the retention and keeps the most recent versions", () => {
+  it("deletes any version older than the retention, keeps the most recent, every live-tagged version and the platform's paths", () => {
     expect(cleanupPolicies(30, 10)).toEqual([
       { id: "delete-older-than-30d", action: "DELETE", condition: { tagState: "ANY", olderThan: "2592000s" } },
       { id: "keep-10-most-recent", action: "KEEP", mostRecentVersions: { keepCount: 10 } },
+      { id: "keep-live", action: "KEEP", condition: { tagState: "TAGGED", tagPrefixes: ["live-"] } },
+      {
+        id: "keep-platform-paths",
+        action: "KEEP",
+        condition: { tagState: "ANY", packageNamePrefixes: ["gumstack-build", "gumstack-canary"] },
+      },
     ]);
     expect(() => cleanupPolicies(0, 10)).toThrow();
     expect(() => cleanupPolicies(30, 0)).toThrow();

@@ -758,13 +758,49 @@ const CASES: Record<string, Case[]> = {
       ),
     ),
     edit(
-      "no KEEP rule",
+      "no KEEP most-recent rule",
       "registry",
-      (p) => p.cleanupPolicies.pop(),
+      (p) => (p.cleanupPolicies = p.cleanupPolicies.filter((x: any) => !x.mostRecentVersions)),
       m(
         "artifact-registry-repository-cleanup",
         "registry",
         "no KEEP cleanup policy with mostRecentVersions.keepCount: images still deployed would be deleted after 30 days",
+      ),
+    ),
+    edit(
+      "no KEEP rule for live tags: a Revision's image ages out",
+      "registry",
+      (p) => (p.cleanupPolicies = p.cleanupPolicies.filter((x: any) => x.id !== "keep-live")),
+      m(
+        "artifact-registry-repository-cleanup",
+        "registry",
+        "the cleanup would delete a running image: version tagged live-gumstack-probe-00001 in acme/weather, ten years old, 1000 versions behind",
+      ),
+    ),
+    edit(
+      "live KEEP rule narrowed to one package: other tenants' running images age out",
+      "registry",
+      (p) => (p.cleanupPolicies.find((x: any) => x.id === "keep-live").condition.packageNamePrefixes = ["globex/"]),
+      m(
+        "artifact-registry-repository-cleanup",
+        "registry",
+        "the cleanup would delete a running image: version tagged live-gumstack-probe-00001 in acme/weather, ten years old, 1000 versions behind",
+      ),
+    ),
+    edit(
+      "reserved paths kept with a trailing slash: the API's encoded package names (gumstack-build%2Fbuilder) age out",
+      "registry",
+      (p) =>
+        (p.cleanupPolicies.find((x: any) => x.id === "keep-platform-paths").condition.packageNamePrefixes = [
+          "gumstack-build/",
+          "gumstack-canary/",
+        ]),
+      ...["gumstack-build%2Fbuilder", "gumstack-canary%2Fcanary"].map((pkg) =>
+        m(
+          "artifact-registry-repository-cleanup",
+          "registry",
+          `the cleanup would delete the stack's own image: untagged version of ${pkg}, ten years old, 1000 versions behind`,
+        ),
       ),
     ),
   ],

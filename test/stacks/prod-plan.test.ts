@@ -248,7 +248,7 @@ describe("prod plan: the backend's cloud access", () => {
     expect(grants.map((g) => String(g.inputs.cryptoKeyId).split("/").pop())).toEqual(["app"]);
   });
 
-  it("may impersonate no account and write no repository (the image builder and its token minting are gone)", () => {
+  it("may impersonate no account but the pusher and write no image, only the live tags (the image builder and its token minting are gone)", () => {
     const impersonation = ofType(resources, "gcp:serviceaccount/iAMMember:IAMMember").filter((g) => g.inputs.member === backendMember);
     // Only the build plane's pusher (components/gcp/imagePusher.ts): a short-lived token per build for its push step.
     expect(impersonation.map((g) => [g.inputs.role, g.inputs.serviceAccountId])).toEqual([
@@ -258,6 +258,14 @@ describe("prod plan: the backend's cloud access", () => {
     const registryGrants = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").filter(
       (g) => g.inputs.member === backendMember,
     );
-    expect(registryGrants).toEqual([]);
+    // One: the live-tag keep marks (components/gcp/liveImageTagger.ts), a custom role that cannot upload or delete an image.
+    expect(registryGrants.map((g) => [g.inputs.repository, g.inputs.role])).toEqual([
+      ["mcp-prod", "projects/gumstack-prod/roles/gumstackLiveTagger_prod"],
+    ]);
+    const role = ofType(resources, "gcp:projects/iAMCustomRole:IAMCustomRole").find((r) => r.inputs.roleId === "gumstackLiveTagger_prod")!;
+    const permissions = role.inputs.permissions as string[];
+    expect(permissions.every((p) => p.startsWith("artifactregistry.tags.") || /\.(get|list)$/.test(p))).toBe(true);
+    expect(permissions).not.toContain("artifactregistry.versions.delete");
+    expect(permissions).not.toContain("artifactregistry.repositories.uploadArtifacts");
   });
 });

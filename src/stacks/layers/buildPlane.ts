@@ -2,6 +2,7 @@
 // namespace, its NetworkPolicies and admission guard, the backend's RBAC there, and the image pusher.
 import type * as pulumi from "@pulumi/pulumi";
 import { ImagePusher } from "../../../components/gcp/imagePusher.js";
+import { LiveImageTagger } from "../../../components/gcp/liveImageTagger.js";
 import { BackendBuildAccess } from "../../../components/kubernetes/backendBuildAccess.js";
 import { BuildAdmissionGuard } from "../../../components/kubernetes/buildAdmissionPolicies.js";
 import { BuildNamespace } from "../../../components/kubernetes/buildNamespace.js";
@@ -73,10 +74,18 @@ export function buildPlaneLayer(settings: Settings, base: BaseLayer, gke: GkeLay
     tokenMinter: base.accounts.backend.member,
     dependsOn: [base.apis.iam],
   });
+  // The backend marks what its Revisions run (live- tags), which the repository's cleanup never deletes.
+  const tagger = new LiveImageTagger("live-tagger", {
+    project,
+    environment,
+    repository: { project, location: region, repositoryId: base.registry.repository.repositoryId },
+    member: base.accounts.backend.member,
+    dependsOn: [base.apis.iam],
+  });
   return {
     namespace: buildNs,
     admissionPolicies: buildGuard.policyNames,
     pusherEmail: pusher.email,
-    backendReady: [backendBuilds, pusher],
+    backendReady: [backendBuilds, pusher, tagger],
   };
 }
