@@ -21,8 +21,10 @@ export interface BackendMcpAccessArgs {
 
 /**
  * RBAC rules of the backend in the MCP namespace: it creates MCP servers (Knative Services and their
- * DomainMappings) at run time and reads their status and logs. Namespaced only, and nothing that reaches
- * into a pod (no exec, attach, port-forward), no Secrets, no RBAC: the admission guard judges what it creates.
+ * DomainMappings) at run time, writes each tenant's settings Secrets (`<tenant>.<name>`, the only Secrets an MCP
+ * pod may name: docs/tenant-isolation.md) and reads their status and logs. Namespaced only; nothing that reaches
+ * into a pod (no exec, attach, port-forward), no list or watch of Secrets, no RBAC: the admission guard judges
+ * what it creates.
  */
 export function backendMcpRules(): types.input.rbac.v1.PolicyRule[] {
   const write = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -32,6 +34,8 @@ export function backendMcpRules(): types.input.rbac.v1.PolicyRule[] {
     { apiGroups: ["serving.knative.dev"], resources: ["configurations", "revisions", "routes"], verbs: read },
     { apiGroups: ["serving.knative.dev"], resources: ["domainmappings"], verbs: write },
     { apiGroups: [""], resources: ["pods", "pods/log", "events"], verbs: read },
+    // Settings are tenant credentials: the backend writes them and may read one back by name, never list them all.
+    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "update", "patch", "delete"] },
   ];
 }
 
