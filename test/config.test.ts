@@ -283,6 +283,8 @@ describe("config refusals name the key, the value and what is allowed", () => {
       serverRequestsPerMinute: 6000,
       serverOverrides: {},
       apiRequestsPerMinutePerClient: 600,
+      mcpRequestsPerMinutePerClient: 1200,
+      sharedClientRanges: [],
       wafPreview: false,
     });
     expect(c.edge.logSampleRate).toBe(0.5);

@@ -4,11 +4,18 @@
 //
 // Cloud Armor evaluates rules in priority order and applies the first that matches; a throttle rule answers a
 // request under its limit with its conform action (allow), which ends the evaluation
-// (https://cloud.google.com/armor/docs/rate-limiting-overview). A request is therefore counted by exactly one
-// throttle, so the rules below split the traffic instead of stacking limits: the API host is throttled per client
-// IP (stricter), every MCP server per Host header (all its clients together), so one hot server cannot take the
-// shared gateway, activator and node pool from the others; a server whose limit was raised has its own rule
-// before the default one. Preconfigured WAF rules come first and only deny (no match: evaluation goes on).
+// (https://cloud.google.com/armor/docs/rate-limiting-overview; two throttles on the same traffic do not stack:
+// GoogleCloudPlatform/terraform-google-cloud-armor#137). A request is therefore counted by exactly one throttle,
+// so the rules below split the traffic instead of stacking limits:
+// - hosts that can name no MCP server (not `<label>.<domain>`, or a reserved label) are answered 404 by the edge
+//   itself, before any counter, so they never reach Kourier or the activator;
+// - a server whose limit was raised has its own rule (its Host, all clients together);
+// - the API host is throttled per client IP;
+// - traffic from documented shared egress ranges (hosted MCP clients: many users behind a few addresses) is
+//   counted per server (Host header), as one client per address would throttle all their users together;
+// - every other MCP request is counted per client IP across every MCP host: a client cannot escape its limit by
+//   rotating `<random>.<domain>` host names (each Host was a fresh counter), nor by spreading over servers.
+// Preconfigured WAF rules come first and only deny (no match: evaluation goes on).
 // Each expression stays within Cloud Armor's five subexpressions
 // (https://cloud.google.com/armor/docs/rules-language-reference): the API-only WAF rules use three.
 import * as compute from "../sdk/gcp/compute.js";
@@ -67,6 +74,12 @@ export interface ArmorRuleSettings {
   readonly serverOverrides: Readonly<Record<string, number>>;
   /** Requests per minute one client IP may send to the API host. */
   readonly apiRequestsPerMinutePerClient: number;
+  /** Requests per minute one client IP may send to all MCP hosts together (outside the shared ranges). */
+  readonly mcpRequestsPerMinutePerClient: number;
+  /** Documented egress ranges of hosted MCP clients (CIDRs, at most 10): counted per server, not per address. */
+  readonly sharedClientRanges: readonly string[];
+  /** Labels under the domain that no MCP server may take (the API subdomain excepted): answered 404 at the edge. */
+  readonly reservedLabels: readonly string[];
   /** WAF rules only log. */
   readonly wafPreview: boolean;
 }
@@ -77,6 +90,30 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export function hostIs(host: string): string {
   if (!/^[a-z0-9.-]+$/.test(host)) throw new Error(`"${host}" is not a lowercase host name`);
   return `(request.headers['host'].lower() == '${host}' || request.headers['host'].lower() == '${host}:443')`;
+}
+
+/** Cloud Armor's most source ranges in one basic (SRC_IPS_V1) match. */
+export const MAX_SHARED_CLIENT_RANGES = 10;
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/;
+
+/** RE2 source matching `text` literally (Cloud Armor's matches() is RE2). */
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * A CEL expression true when the Host header cannot name an MCP server or the API: not one DNS label under the
+ * domain (optionally with :443). Such hosts (`a.b.<domain>`, the bare domain, other domains, IP literals) match
+ * no route Kourier serves, so they are answered at the edge.
+ */
+export function hostIsNotUnderDomain(domain: string): string {
+  if (!/^[a-z0-9.-]+$/.test(domain)) throw new Error(`"${domain}" is not a lowercase domain`);
+  return `!request.headers['host'].lower().matches('^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\\\.${literal(domain).replace(/\\/g, "\\\\")}(:443)?$')`;
+}
+
+/** A CEL expression true when the Host header is `<label>.<domain>` for one of `labels` (with or without :443). */
+export function hostIsOneOf(labels: readonly string[], domain: string): string {
+  for (const l of labels) if (!LABEL.test(l)) throw new Error(`reserved label "${l}" is not a DNS label`);
+  if (!/^[a-z0-9.-]+$/.test(domain)) throw new Error(`"${domain}" is not a lowercase domain`);
+  return `request.headers['host'].lower().matches('^(${labels.join("|")})\\\\.${literal(domain).replace(/\\/g, "\\\\")}(:443)?$')`;
 }
 
 /** Cloud Armor limits a rule's description to 64 characters (https://cloud.google.com/armor/docs/best-practices). */
@@ -110,7 +147,7 @@ function throttle(
   };
 }
 
-/** Every rule of the policy, by priority: WAF, per-server overrides, the API throttle, the MCP default throttle, allow. */
+/** Every rule of the policy, by priority: WAF, hosts that name no server, per-server overrides, the API, shared client ranges, every other MCP client by IP, allow. */
 export function armorRules(s: ArmorRuleSettings): ArmorRule[] {
   const api = hostIs(s.apiHost);
   const rules: ArmorRule[] = WAF_RULES.map((w, i) => {
@@ -123,6 +160,23 @@ export function armorRules(s: ArmorRuleSettings): ArmorRule[] {
       match: { expr: { expression: w.scope === "all" ? waf : `${api} && ${waf}` } },
     };
   });
+  // Hosts that name no server: answered by the edge, before any counter (a request denied here is not counted).
+  rules.push({
+    priority: 1500,
+    description: describe(`hosts not <label>.${s.domain}: 404 at the edge`),
+    action: "deny(404)",
+    match: { expr: { expression: hostIsNotUnderDomain(s.domain) } },
+  });
+  const apiLabel = s.apiHost.endsWith(`.${s.domain}`) ? s.apiHost.slice(0, -(s.domain.length + 1)) : undefined;
+  const reserved = [...new Set(s.reservedLabels)].filter((l) => l !== apiLabel).sort();
+  if (reserved.length > 0) {
+    rules.push({
+      priority: 1501,
+      description: describe(`reserved labels of ${s.domain}: 404 at the edge`),
+      action: "deny(404)",
+      match: { expr: { expression: hostIsOneOf(reserved, s.domain) } },
+    });
+  }
   Object.entries(s.serverOverrides)
     .sort(([a], [b]) => a.localeCompare(b))
     .forEach(([server, count], i) => {
@@ -152,13 +206,33 @@ export function armorRules(s: ArmorRuleSettings): ArmorRule[] {
         enforceOnKey: "IP",
       },
     ),
+  );
+  if (s.sharedClientRanges.length > MAX_SHARED_CLIENT_RANGES)
+    throw new Error(
+      `sharedClientRanges: at most ${MAX_SHARED_CLIENT_RANGES} ranges (one Cloud Armor source-range match), got ${s.sharedClientRanges.length}`,
+    );
+  for (const range of s.sharedClientRanges)
+    if (!CIDR.test(range)) throw new Error(`sharedClientRanges: "${range}" is not an IPv4 CIDR such as 203.0.113.0/24`);
+  if (s.sharedClientRanges.length > 0) {
+    rules.push(
+      throttle(
+        3200,
+        `shared client ranges: ${s.serverRequestsPerMinute}/min per MCP server`,
+        { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: [...s.sharedClientRanges] } },
+        checkRate("serverRequestsPerMinute", s.serverRequestsPerMinute),
+        // Keyed on the Host header: one counter per server for all these addresses together.
+        { enforceOnKey: "HTTP_HEADER", enforceOnKeyName: "host" },
+      ),
+    );
+  } else checkRate("serverRequestsPerMinute", s.serverRequestsPerMinute);
+  rules.push(
     throttle(
-      4000,
-      `each MCP server: ${s.serverRequestsPerMinute} requests/min, all clients`,
+      3500,
+      `MCP: ${s.mcpRequestsPerMinutePerClient} requests/min per client IP, all hosts`,
       { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
-      checkRate("serverRequestsPerMinute", s.serverRequestsPerMinute),
-      // Keyed on the Host header: one counter per server (the key is the header's first 128 bytes).
-      { enforceOnKey: "HTTP_HEADER", enforceOnKeyName: "host" },
+      checkRate("mcpRequestsPerMinutePerClient", s.mcpRequestsPerMinutePerClient),
+      // One counter per client address for every MCP host together (the API host was matched above).
+      { enforceOnKey: "IP" },
     ),
     {
       priority: DEFAULT_RULE_PRIORITY,
@@ -175,6 +249,7 @@ export const CLOUD_ARMOR_DEFAULTS = {
   adaptiveProtection: true,
   serverRequestsPerMinute: 6000,
   apiRequestsPerMinutePerClient: 600,
+  mcpRequestsPerMinutePerClient: 1200,
   wafPreview: false,
 } as const;
 
@@ -189,12 +264,18 @@ export interface CloudArmorPolicyArgs {
   readonly apiHost: string;
   /** Adaptive Protection's layer 7 DDoS defense (detects attacks, proposes rules). Default true. */
   readonly adaptiveProtection?: boolean;
-  /** Requests per minute one MCP server may receive from all clients together. Default 6000. */
+  /** Requests per minute one MCP server may receive from all clients in sharedClientRanges together. Default 6000. */
   readonly serverRequestsPerMinute?: number;
   /** Per-server limits by server name, replacing serverRequestsPerMinute for that server. Default {}. */
   readonly serverOverrides?: Readonly<Record<string, number>>;
   /** Requests per minute one client IP may send to the API host. Default 600. */
   readonly apiRequestsPerMinutePerClient?: number;
+  /** Requests per minute one client IP may send to every MCP host together (outside sharedClientRanges). Default 1200. */
+  readonly mcpRequestsPerMinutePerClient?: number;
+  /** Documented egress ranges of hosted MCP clients, counted per server instead of per address (IPv4 CIDRs, at most 10). Default []. */
+  readonly sharedClientRanges?: readonly string[];
+  /** Labels under the domain no MCP server may take, answered 404 at the edge (the API's label excepted). Default []. */
+  readonly reservedLabels?: readonly string[];
   /** WAF rules only log matches (preview) instead of answering 403. Default false. */
   readonly wafPreview?: boolean;
   /** Resources the policy waits for (the Compute API). Default []. */
@@ -215,6 +296,9 @@ export class CloudArmorPolicy extends pulumi.ComponentResource {
       serverRequestsPerMinute: args.serverRequestsPerMinute ?? CLOUD_ARMOR_DEFAULTS.serverRequestsPerMinute,
       serverOverrides: args.serverOverrides ?? {},
       apiRequestsPerMinutePerClient: args.apiRequestsPerMinutePerClient ?? CLOUD_ARMOR_DEFAULTS.apiRequestsPerMinutePerClient,
+      mcpRequestsPerMinutePerClient: args.mcpRequestsPerMinutePerClient ?? CLOUD_ARMOR_DEFAULTS.mcpRequestsPerMinutePerClient,
+      sharedClientRanges: args.sharedClientRanges ?? [],
+      reservedLabels: args.reservedLabels ?? [],
       wafPreview: args.wafPreview ?? CLOUD_ARMOR_DEFAULTS.wafPreview,
     });
     this.policy = new compute.SecurityPolicy(

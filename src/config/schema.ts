@@ -21,7 +21,7 @@ import { cidrsOverlap, cidrSize, parseCidr } from "@gumstack/network/cidr";
 import { DEFAULT_EGRESS, PODS_PER_NODE_RANGE, natPortCheck } from "../../components/gcp/network.js";
 import { ALERTING_DEFAULTS } from "../../components/gcp/alerting.js";
 import { ARTIFACT_REGISTRY_DEFAULTS } from "../../components/gcp/artifactRegistry.js";
-import { CLOUD_ARMOR_DEFAULTS } from "../../components/gcp/cloudArmor.js";
+import { CLOUD_ARMOR_DEFAULTS, MAX_SHARED_CLIENT_RANGES } from "../../components/gcp/cloudArmor.js";
 import { defaultTenantRepositoryId } from "../../components/gcp/naming.js";
 import { DEFAULT_MAINTENANCE_WINDOW, GKE_CLUSTER_DEFAULTS } from "../../components/gke/cluster.js";
 import { NODE_POOL_DEFAULTS } from "../../components/gke/nodePool.js";
@@ -609,8 +609,21 @@ export const stackConfigSchema = z
           .strictObject({
             /** Cloud Armor Adaptive Protection (layer 7 DDoS defense) on the policy. */
             adaptiveProtection: z.boolean().default(CLOUD_ARMOR_DEFAULTS.adaptiveProtection),
-            /** Requests per minute one MCP server (one Host) may receive from all clients together; above: 429. */
+            /** Requests per minute one MCP server (one Host) may receive from all clients in sharedClientRanges together; above: 429. */
             serverRequestsPerMinute: armorRate.default(CLOUD_ARMOR_DEFAULTS.serverRequestsPerMinute),
+            /** Requests per minute one client IP may send to every MCP host together (outside sharedClientRanges); above: 429. */
+            mcpRequestsPerMinutePerClient: armorRate.default(CLOUD_ARMOR_DEFAULTS.mcpRequestsPerMinutePerClient),
+            /** Documented egress ranges of hosted MCP clients, counted per server rather than per address (IPv4 CIDRs, at most 10). */
+            sharedClientRanges: z
+              .array(
+                z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12]\d|3[0-2])$/, {
+                  error: "must be an IPv4 CIDR such as 203.0.113.0/24",
+                }),
+              )
+              .max(MAX_SHARED_CLIENT_RANGES, {
+                error: `may list at most ${MAX_SHARED_CLIENT_RANGES} ranges (one Cloud Armor source-range match)`,
+              })
+              .default([]),
             /** Per-server limits replacing serverRequestsPerMinute, keyed by server name (`<server>.<domain>`). */
             serverOverrides: z
               .record(z.string(), armorRate)

@@ -59,10 +59,18 @@ describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, p
       expect(spec(p).default.logging).toEqual({ enabled: true, sampleRate: Math.round(config.edge.logSampleRate * 1e6) });
       expect(waitsFor(resources, p, armor)).toBe(true);
     }
-    // The API host is throttled per client IP, every MCP host per Host header.
-    const throttles = (armor.inputs.rules as any[]).filter((r) => r.action === "throttle");
-    expect(throttles.map((r) => r.rateLimitOptions.enforceOnKey)).toEqual(["IP", "HTTP_HEADER"]);
+    // Hosts that name no server answered 404 first (shape, then the reserved labels), then the API host per client
+    // IP, then every MCP request per client IP across all MCP hosts, with the stack's limits.
+    const rules = armor.inputs.rules as any[];
+    expect(rules.filter((r) => r.action === "deny(404)").map((r) => r.priority)).toEqual([1500, 1501]);
+    expect(rules.find((r) => r.priority === 1501).match.expr.expression).not.toMatch(new RegExp(`[(|]${config.edge.apiSubdomain}[|)]`));
+    const throttles = rules.filter((r) => r.action === "throttle");
+    expect(throttles.map((r) => [r.priority, r.rateLimitOptions.enforceOnKey, r.rateLimitOptions.rateLimitThreshold.count])).toEqual([
+      [3000, "IP", config.edge.armor.apiRequestsPerMinutePerClient],
+      [3500, "IP", config.edge.armor.mcpRequestsPerMinutePerClient],
+    ]);
     expect(throttles[0].match.expr.expression).toContain(`'api.${domain}'`);
+    expect(throttles[1].match).toEqual({ versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } });
   });
 
   it("keeps tenant egress apart: the MCP pool's own pod range, NATed by a gateway whose addresses the platform's never uses", () => {

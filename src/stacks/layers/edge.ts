@@ -36,6 +36,10 @@ export function edgeLayer(settings: Settings, { base, gke, serving }: EdgeLayerI
     serverRequestsPerMinute: settings.edge.armor.serverRequestsPerMinute,
     serverOverrides: settings.edge.armor.serverOverrides,
     apiRequestsPerMinutePerClient: settings.edge.armor.apiRequestsPerMinutePerClient,
+    mcpRequestsPerMinutePerClient: settings.edge.armor.mcpRequestsPerMinutePerClient,
+    sharedClientRanges: settings.edge.armor.sharedClientRanges,
+    // No MCP server can have these hosts (the guard refuses them): the edge answers them itself.
+    reservedLabels: settings.mcp.reservedHostnames,
     wafPreview: settings.edge.armor.wafPreview,
     dependsOn: [apis.compute],
   });
