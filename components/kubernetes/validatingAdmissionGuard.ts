@@ -1,10 +1,10 @@
-// What the MCP admission guard (admissionGuard.ts) and the build admission guard (buildAdmissionPolicies.ts) both
+// What the MCP admission guard (admissionGuard.ts) and the build admission guard (buildAdmissionGuard.ts) both
 // are: ValidatingAdmissionPolicies created from manifests the subclass renders (and tests evaluate without a Pulumi
 // runtime), each with its Deny binding. A binding names its policy by the policy's output, so it waits for it.
 import * as admissionregistrationv1 from "@pulumi/kubernetes/admissionregistration/v1/index.js";
 import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { AdmissionGuardManifests } from "./admissionPolicies.js";
+import type { AdmissionGuardManifests } from "./cel/policy.js";
 
 /** Policies and their Deny bindings; children `<name>-<id>` (a policy and its binding share the id). */
 export abstract class ValidatingAdmissionGuard extends pulumi.ComponentResource {

@@ -1,0 +1,34 @@
+// The build Job: a hard deadline, a TTL, no retry, exactly one pod.
+import { and, cond, eq, ge, group, has, int, le, not, object, or, say, string, validation, type PolicyDefinition } from "../cel/index.js";
+import type { Resolved } from "./args.js";
+import { rule, SPEC_CHANGED } from "./workload.js";
+
+export function jobPolicy(r: Resolved): PolicyDefinition {
+  const s = object.f("spec");
+  const got = (f: string) => cond(has(s.f(f)), string(s.f(f)), "none");
+  const deadline = `activeDeadlineSeconds must be set and at most ${r.maxDeadlineSeconds}: a build never runs longer than that`;
+  const ttl = `ttlSecondsAfterFinished must be set and at most ${r.maxTtlSecondsAfterFinished}: nothing of a build (its pod, Secrets, emptyDirs) outlives it`;
+  const backoff = "backoffLimit must be 0: a failed build is reported, never retried with the same tokens";
+  const ads = s.f("activeDeadlineSeconds");
+  const ttlField = s.f("ttlSecondsAfterFinished");
+  return {
+    id: "job",
+    rules: [rule("batch", ["jobs"])],
+    matchConditions: [SPEC_CHANGED],
+    validations: [
+      validation(and(has(ads), ge(ads, int(1)), le(ads, int(r.maxDeadlineSeconds))), say(deadline).got(got("activeDeadlineSeconds"))),
+      validation(and(has(ttlField), le(ttlField, int(r.maxTtlSecondsAfterFinished))), say(ttl).got(got("ttlSecondsAfterFinished"))),
+      validation(
+        and(has(s.f("backoffLimit")), eq(s.f("backoffLimit"), int(0))),
+        say(backoff).got(cond(has(s.f("backoffLimit")), string(s.f("backoffLimit")), "unset (defaults to 6)")),
+      ),
+      validation(
+        and(
+          group(or(not(has(s.f("parallelism"))), le(s.f("parallelism"), int(1)))),
+          group(or(not(has(s.f("completions"))), eq(s.f("completions"), int(1)))),
+        ),
+        "a build Job runs exactly one pod (completions 1, parallelism at most 1)",
+      ),
+    ],
+  };
+}
