@@ -9,7 +9,9 @@ usage="usage: scripts/deploy.sh <stack> [preview|up] [-- <extra pulumi args>]
 
 Runs pulumi preview (and with 'up' then pulumi up) for the stack with --policy-pack policies and
 --policy-pack-config generated from Pulumi.<stack>.yaml. Needs the Pulumi CLI logged in to the state backend,
-GCP credentials, and npm ci in the repository and in policies/.
+GCP credentials, and npm ci in the repository and in policies/. Before either, it checks: the login
+(pulumi whoami), that the stack exists, that every secure: value decrypts (not the committed placeholder),
+and for up that no image is pinned to the placeholder digest (scripts/deploy-checks.mjs).
 
 Exit: 0 done; 1 pulumi refused or failed (policy violations included); 2 usage or a missing prerequisite."
 die() { echo "error: $1" >&2; exit 2; }
@@ -23,8 +25,34 @@ if [ ! -f "Pulumi.$stack.yaml" ]; then
   die "no stack '$stack': Pulumi.$stack.yaml does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, - | sed 's/,/, /g')"
 fi
 command -v pulumi >/dev/null || die "the Pulumi CLI is not on PATH (https://www.pulumi.com/docs/iac/download-install/)"
+command -v node >/dev/null || die "node is not on PATH (Node 22, README Prerequisites)"
 [ -d node_modules ] || die "run npm ci first (the program's dependencies)"
 [ -d policies/node_modules ] || die "run npm ci --prefix policies first (the policy pack's dependencies)"
+
+# Preconditions, before anything is planned or changed (docs/deploy-lifecycle.md "Order"). stdin is /dev/null for
+# every pulumi call here: without a terminal pulumi never prompts (it would offer to create a missing stack).
+pulumi whoami </dev/null >/dev/null 2>&1 ||
+  die "pulumi is not logged in to the state backend: pulumi login gs://<state bucket> (the bootstrap's stateBackend output, README Bootstrap)"
+stacks="$(pulumi stack ls --json </dev/null 2>/dev/null)" || die "pulumi stack ls failed: check pulumi login"
+printf '%s' "$stacks" | node -e '
+  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    const want = process.argv[1];
+    let names = [];
+    try { names = JSON.parse(s || "[]").map((x) => String(x.name)); } catch { process.exit(1); }
+    // A DIY backend names a stack organization/<project>/<stack>; pulumi stack ls shows the short or the full name.
+    process.exit(names.some((n) => n === want || n.endsWith(`/${want}`)) ? 0 : 1);
+  });' "$stack" ||
+  die "no stack '$stack' in this backend: pulumi stack init $stack --secrets-provider <the bootstrap's secretsProvider output>, then commit Pulumi.$stack.yaml (README Bootstrap)"
+# Every secret must decrypt with the stack's own provider: the committed placeholder never does.
+while read -r key kind; do
+  [ -n "$key" ] || continue
+  [ "$kind" != placeholder ] ||
+    die "$key is still the committed placeholder: pulumi config set --secret $key '<value>' --stack $stack, then commit Pulumi.$stack.yaml"
+  pulumi config get "$key" --stack "$stack" </dev/null >/dev/null 2>&1 ||
+    die "$key cannot be decrypted with the stack's secrets provider: pulumi config set --secret $key '<value>' --stack $stack (or grant this identity the secrets key, README Troubleshooting)"
+done < <(node scripts/deploy-checks.mjs secure-keys "Pulumi.$stack.yaml")
+# An image still pinned to the placeholder digest would never pull (docs/deploy-lifecycle.md "Placeholders").
+if [ "$action" = up ]; then node scripts/deploy-checks.mjs placeholders "Pulumi.$stack.yaml" "$stack" || exit 2; fi
 
 config="$(mktemp -t "pack-config-$stack.XXXXXX.json")"
 trap 'rm -f "$config"' EXIT

@@ -35,8 +35,8 @@ const staging = variant(prodFile, {
   "gumstack:naming": { randomSuffix: true },
   // The canary is pushed to each stack's own tenant repository (mcp-<environment>).
   "gumstack:canary": {
-    ...JSON.parse(prodFile.config["gumstack:canary"]!),
-    image: JSON.parse(prodFile.config["gumstack:canary"]!).image.replace("/mcp-prod/", "/mcp-staging/"),
+    enabled: true,
+    image: `us-west1-docker.pkg.dev/gumstack-prod/mcp-staging/gumstack-canary/canary@sha256:${"5e1b".repeat(16)}`,
   },
   // So is the builder's copy (gumstack-build/ of the tenant repository).
   "gumstack:build": movedBuilder("/gumstack-prod/mcp-prod/", "/gumstack-prod/mcp-staging/"),

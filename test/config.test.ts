@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { namespaceValues, parseStackConfig } from "../src/config/load.js";
 import { refusedProblems } from "./support/config.js";
 import { parseStackFile } from "../src/plan/stackFile.js";
+import { PLACEHOLDER_DIGEST } from "../scripts/deploy-checks.mjs";
 
 const prodFile = parseStackFile(readFileSync("Pulumi.prod.yaml", "utf8"), "Pulumi.prod.yaml");
 const prodValues = () => structuredClone(namespaceValues(prodFile.config));
@@ -49,7 +50,8 @@ describe("prod stack config", () => {
     expect(prod.platformImages.repository).toBe(PLATFORM_REPO);
     // Unset: the bootstrap's release identity in the platform-images repository's (admin) project.
     expect(prod.platformImages.releaseIdentity).toBe("gumstack-release@gumstack-admin.iam.gserviceaccount.com");
-    expect(prod.backend.image).toBe(`${PLATFORM_REPO}/backend@sha256:${DIGEST}`);
+    // Not published for any organization yet: the placeholder digest, which scripts/deploy.sh up refuses.
+    expect(prod.backend.image).toBe(`${PLATFORM_REPO}/backend@${PLACEHOLDER_DIGEST}`);
     // Unset: the tenant repository is mcp-<environment>.
     expect(prod.artifactRegistry.repositoryId).toBeUndefined();
   });

@@ -7,17 +7,19 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PLACEHOLDER_DIGEST, SECRET_PLACEHOLDER } from "../scripts/deploy-checks.mjs";
+import { repoCopy } from "./support/repoCopy.js";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 
 /**
  * A bin dir whose `name` appends its arguments to log, copies a --policy-pack-config file, writes `writes` to the
- * file after --out, and exits `code`.
+ * file after --out, runs `script` (bash), and exits `code`.
  */
-function fakes(spec: Record<string, { code?: number; stdout?: string; when?: string; writes?: string }>) {
+function fakes(spec: Record<string, { code?: number; stdout?: string; when?: string; writes?: string; script?: string }>) {
   const dir = mkdtempSync(join(tmpdir(), "fake-bin-"));
   const log = join(dir, "calls.log");
-  for (const [name, { code = 0, stdout = "", when, writes }] of Object.entries(spec)) {
+  for (const [name, { code = 0, stdout = "", when, writes, script }] of Object.entries(spec)) {
     const path = join(dir, name);
     writeFileSync(
       path,
@@ -25,6 +27,7 @@ function fakes(spec: Record<string, { code?: number; stdout?: string; when?: str
 echo "${name} $*" >> "${log}"
 prev=""; for a in "$@"; do [ "$prev" = "--policy-pack-config" ] && cp "$a" "${dir}/pack-config-$1.json"; prev="$a"; done
 ${writes === undefined ? "" : `prev=""; for a in "$@"; do [ "$prev" = "--out" ] && printf '%s' '${writes}' > "$a"; prev="$a"; done`}
+${script ?? ""}
 ${when ? `case "$*" in ${when}) ;; *) exit 0 ;; esac` : ""}
 printf '%s' "${stdout}"
 exit ${code}
@@ -36,12 +39,46 @@ exit ${code}
   return { dir, calls, env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } };
 }
 
+/** A scratch repository whose Pulumi.prod.yaml is deployable: secret set, images published (none a placeholder). */
+async function deployableCopy(): Promise<string> {
+  const dir = await repoCopy("deploy-");
+  const file = join(dir, "Pulumi.prod.yaml");
+  writeFileSync(
+    file,
+    readFileSync(file, "utf8")
+      .replaceAll(`@${PLACEHOLDER_DIGEST}`, `@${DIGEST}`)
+      .replace(`secure: ${SECRET_PLACEHOLDER}`, "secure: v1:bm9uY2Vub25jZW5v:Y2lwaGVydGV4dA=="),
+  );
+  return dir;
+}
+
+/**
+ * A pulumi that is logged in, knows the stacks in $STACKS (stack ls --json), decrypts every secret unless
+ * $UNDECRYPTABLE, and is not logged in with $NOT_LOGGED_IN: the answers deploy.sh's preconditions read.
+ */
+const PULUMI = `case "$1 $2" in
+  "whoami "*) [ -z "$NOT_LOGGED_IN" ] || { echo "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" >&2; exit 255; }; echo me; exit 0 ;;
+  "stack ls") s="\${STACKS:-}"; [ -n "$s" ] || s='[{"name":"prod","current":false}]'; printf '%s' "$s"; exit 0 ;;
+  "config get") [ -z "$UNDECRYPTABLE" ] || { echo "error: could not decrypt configuration value: bad value" >&2; exit 255; }; echo x; exit 0 ;;
+esac`;
+
 describe("scripts/deploy.sh", () => {
-  it("runs pulumi preview and then pulumi up, both with the pack and the stack's derived pack config", () => {
-    const f = fakes({ pulumi: {} });
-    const r = spawnSync("bash", ["scripts/deploy.sh", "prod", "up", "--", "--yes"], { encoding: "utf8", env: f.env });
+  const deploy = (dir: string, env: NodeJS.ProcessEnv, ...args: string[]) =>
+    spawnSync("bash", [join(dir, "scripts/deploy.sh"), ...args], { encoding: "utf8", env });
+  const checks = (calls: string[]) => calls.filter((c) => /^pulumi (whoami|stack ls|config get)/.test(c));
+  const runs = (calls: string[]) => calls.filter((c) => !/^pulumi (whoami|stack ls|config get)/.test(c));
+
+  it("checks login, stack and secrets, then runs pulumi preview and pulumi up, both with the pack and the stack's derived pack config", async () => {
+    const dir = await deployableCopy();
+    const f = fakes({ pulumi: { script: PULUMI } });
+    const r = deploy(dir, f.env, "prod", "up", "--", "--yes");
     expect(r.status, r.stderr).toBe(0);
-    const calls = f.calls();
+    expect(checks(f.calls())).toEqual([
+      "pulumi whoami",
+      "pulumi stack ls --json",
+      "pulumi config get gumstack:clickhousePassword --stack prod",
+    ]);
+    const calls = runs(f.calls());
     expect(calls).toHaveLength(2);
     expect(calls[0]).toMatch(/^pulumi preview --stack prod --policy-pack policies --policy-pack-config \S+\.json --yes$/);
     expect(calls[1]).toMatch(/^pulumi up --stack prod --policy-pack policies --policy-pack-config \S+\.json --yes$/);
@@ -55,13 +92,17 @@ describe("scripts/deploy.sh", () => {
     }
   });
 
-  it("stops before up when the preview fails (a mandatory violation), exit 1", () => {
+  it("stops before up when the preview fails (a mandatory violation), exit 1", async () => {
     // The real pack config is the test above's; here a stand-in npm writes one (a shell script: no node, no SDK
     // load), and preview must be given exactly the file it wrote.
-    const f = fakes({ pulumi: { code: 255 }, npm: { writes: '{"k8s-mcp-namespace-pod-security-restricted":{}}' } });
-    const r = spawnSync("bash", ["scripts/deploy.sh", "prod", "up"], { encoding: "utf8", env: f.env });
+    const dir = await deployableCopy();
+    const f = fakes({
+      pulumi: { script: `${PULUMI}\nexit 255` },
+      npm: { writes: '{"k8s-mcp-namespace-pod-security-restricted":{}}' },
+    });
+    const r = deploy(dir, f.env, "prod", "up");
     expect(r.status).toBe(1);
-    expect(f.calls()).toEqual([
+    expect(runs(f.calls())).toEqual([
       expect.stringMatching(/^npm run -s pack-config -- --stack prod --out \S+\.json$/),
       expect.stringMatching(/^pulumi preview /),
     ]);
@@ -74,6 +115,90 @@ describe("scripts/deploy.sh", () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe("error: unknown action 'destroy': preview or up (see --help)");
     expect(f.calls()).toEqual([]);
+  });
+
+  // Each precondition, broken alone on an otherwise deployable stack: one line naming what and the fix, exit 2,
+  // nothing planned or changed (no pack config, no preview, no up).
+  it.each([
+    [
+      "not logged in",
+      { NOT_LOGGED_IN: "1" },
+      (_d: string) => {},
+      /^error: pulumi is not logged in to the state backend: pulumi login gs:\/\/<state bucket>/,
+    ],
+    [
+      "no such stack in the backend (pulumi would offer to create it with the default secrets provider)",
+      { STACKS: '[{"name":"organization/gumstack/staging"}]' },
+      (_d: string) => {},
+      /^error: no stack 'prod' in this backend: pulumi stack init prod --secrets-provider <the bootstrap's secretsProvider output>, then commit Pulumi\.prod\.yaml/,
+    ],
+    [
+      "the committed secret placeholder",
+      {},
+      (d: string) =>
+        writeFileSync(
+          join(d, "Pulumi.prod.yaml"),
+          readFileSync(join(d, "Pulumi.prod.yaml"), "utf8").replace(/secure: v1:\S+/, `secure: ${SECRET_PLACEHOLDER}`),
+        ),
+      /^error: gumstack:clickhousePassword is still the committed placeholder: pulumi config set --secret gumstack:clickhousePassword '<value>' --stack prod, then commit Pulumi\.prod\.yaml$/,
+    ],
+    [
+      "a secret another key encrypted",
+      { UNDECRYPTABLE: "1" },
+      (_d: string) => {},
+      /^error: gumstack:clickhousePassword cannot be decrypted with the stack's secrets provider: pulumi config set --secret gumstack:clickhousePassword '<value>' --stack prod/,
+    ],
+    [
+      "the backend image still the placeholder digest",
+      {},
+      (d: string) =>
+        writeFileSync(
+          join(d, "Pulumi.prod.yaml"),
+          readFileSync(join(d, "Pulumi.prod.yaml"), "utf8").replace(`backend@${DIGEST}`, `backend@${PLACEHOLDER_DIGEST}`),
+        ),
+      /^error: gumstack:backend\.image is the placeholder digest sha256:0{64}: publish the image and pin it: scripts\/publish-backend\.sh --stack prod/,
+    ],
+    [
+      "the builder image still the placeholder digest",
+      {},
+      (d: string) =>
+        writeFileSync(
+          join(d, "Pulumi.prod.yaml"),
+          readFileSync(join(d, "Pulumi.prod.yaml"), "utf8").replace(`builder@${DIGEST}`, `builder@${PLACEHOLDER_DIGEST}`),
+        ),
+      /^error: gumstack:build\.builderImage is the placeholder digest sha256:0{64}: publish the image and pin it: scripts\/publish-platform-images\.sh/,
+    ],
+    [
+      "the canary enabled with the placeholder digest",
+      {},
+      (d: string) =>
+        writeFileSync(
+          join(d, "Pulumi.prod.yaml"),
+          readFileSync(join(d, "Pulumi.prod.yaml"), "utf8").replace(
+            "    enabled: false\n",
+            `    enabled: true\n    image: us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-canary/canary@${PLACEHOLDER_DIGEST}\n`,
+          ),
+        ),
+      /^error: gumstack:canary\.image is the placeholder digest sha256:0{64}: publish the image and pin it: scripts\/publish-platform-image\.sh --stack prod --image canary/,
+    ],
+  ])("refuses %s before anything is planned (exit 2)", async (_what, env, edit, message) => {
+    const dir = await deployableCopy();
+    edit(dir);
+    const f = fakes({ pulumi: { script: PULUMI }, npm: {} });
+    const r = deploy(dir, { ...f.env, ...env }, "prod", "up");
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+    expect(runs(f.calls())).toEqual([]);
+  });
+
+  it("previews the committed prod stack's placeholder images (a preview pulls nothing); only up refuses them", async () => {
+    const dir = await deployableCopy();
+    const file = join(dir, "Pulumi.prod.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replaceAll(`@${DIGEST}`, `@${PLACEHOLDER_DIGEST}`));
+    const f = fakes({ pulumi: { script: PULUMI }, npm: { writes: "{}" } });
+    expect(deploy(dir, f.env, "prod", "preview").status).toBe(0);
+    expect(runs(f.calls()).map((c) => c.split(" ").slice(0, 2).join(" "))).toEqual(["npm run", "pulumi preview"]);
   });
 });
 

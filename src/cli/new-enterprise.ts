@@ -34,7 +34,8 @@ function otherStacks(dir: string, except: string): { stacks: NamedStack[]; skipp
     .filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== except)
     .sort()) {
     try {
-      const config = parseAllConfig(parseStackFile(readFileSync(join(dir, file), "utf8"), file).config);
+      const parsed = parseStackFile(readFileSync(join(dir, file), "utf8"), file);
+      const config = parseAllConfig(parsed.config, { secretKeys: parsed.secretKeys, stack: file.slice("Pulumi.".length, -".yaml".length) });
       stacks.push({ stack: file.slice("Pulumi.".length, -".yaml".length), config });
     } catch (err) {
       if (!(err instanceof ConfigError) && !(err instanceof Error && err.message.startsWith(file))) throw err;
@@ -121,7 +122,8 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
     }
     throw err;
   }
-  const written = parseAllConfig(parseStackFile(text, file).config);
+  const parsedFile = parseStackFile(text, file);
+  const written = parseAllConfig(parsedFile.config, { secretKeys: parsedFile.secretKeys, stack });
   // The customer's label is reserved in every platform stack whose domain the new domain sits under, so no MCP
   // server there is ever given the customer's apex host (src/config/enterpriseDomains.ts; npm run fleet checks it).
   const reservations: { file: string; label: string; text: string }[] = [];

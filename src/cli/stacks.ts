@@ -55,7 +55,7 @@ export async function planForCli(stack: string, source: StackSource = {}): Promi
   let config: StackConfig;
   try {
     // Every namespace: the provider keys (gcp:project, gcp:region) must agree with the gumstack: ones.
-    config = parseAllConfig(stackConfig.config);
+    config = parseAllConfig(stackConfig.config, { secretKeys: stackConfig.secretKeys, stack });
   } catch (e) {
     throw new StackRefused(`plan of stack '${stack}' failed\n${(e as Error).message}`);
   }

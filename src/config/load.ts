@@ -64,11 +64,29 @@ export function providerKeyProblems(
   return out;
 }
 
+/** The config keys that must be Pulumi secrets (`secure:` in the stack file): a plain value would be committed. */
+export const SECRET_CONFIG_KEYS = [`${CONFIG_NAMESPACE}:clickhousePassword`] as const;
+
+/**
+ * One line per key of SECRET_CONFIG_KEYS that is set but not a secret (`secretKeys`: the keys the engine marks
+ * secret, PULUMI_CONFIG_SECRET_KEYS; https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/config.ts).
+ */
+export function plainSecretProblems(all: Readonly<Record<string, string>>, secretKeys: readonly string[], stack = "<stack>"): string[] {
+  return SECRET_CONFIG_KEYS.filter((key) => all[key] !== undefined && !secretKeys.includes(key)).map(
+    (key) =>
+      `${key}: is plain text in the stack file, so anyone who can read the repository has it; remove it and set it encrypted: pulumi config set --secret ${key} '<value>' --stack ${stack}`,
+  );
+}
+
 /**
  * Validates a stack's whole config (every namespace, as the engine hands it over): the `gumstack:` keys against
- * the schema, then the provider keys against them. Throws ConfigError listing every problem.
+ * the schema, then the provider keys against them, and (given `secrets.secretKeys`, the keys that are secrets) that every
+ * key of SECRET_CONFIG_KEYS is one. Throws ConfigError listing every problem.
  */
-export function parseAllConfig(all: Readonly<Record<string, string>>): StackConfig {
+export function parseAllConfig(
+  all: Readonly<Record<string, string>>,
+  secrets?: { readonly secretKeys: readonly string[]; readonly stack?: string },
+): StackConfig {
   const values = namespaceValues(all);
   let config: StackConfig | undefined;
   let problems: string[] = [];
@@ -81,6 +99,7 @@ export function parseAllConfig(all: Readonly<Record<string, string>>): StackConf
   // Reported with the schema's problems, so one run lists them all; compared with the raw values if those failed.
   const own = config ?? { project: String(values.project ?? ""), region: String(values.region ?? "us-west1") };
   problems.push(...providerKeyProblems(all, own));
+  if (secrets) problems.push(...plainSecretProblems(all, secrets.secretKeys, secrets.stack));
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return config;
 }

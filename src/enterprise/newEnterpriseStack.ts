@@ -163,7 +163,8 @@ export function renderEnterpriseStack(templateText: string, input: NewEnterprise
   const text = doc.toString();
   let config: StackConfig;
   try {
-    config = parseAllConfig(parseStackFile(text, fileName).config);
+    const parsed = parseStackFile(text, fileName);
+    config = parseAllConfig(parsed.config, { secretKeys: parsed.secretKeys, stack: stackNameFor(input.customer) });
   } catch (err) {
     if (err instanceof ConfigError) throw new EnterpriseInputError(asFlagProblems(err.problems));
     throw err;

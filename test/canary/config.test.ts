@@ -16,15 +16,16 @@ const PATH = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-canary";
 const problems = refusedProblems;
 
 describe("gumstack:canary", () => {
-  it("is on in both example stacks, with a digest under the canary's tenant path", () => {
-    for (const stack of ["prod", "enterprise"]) {
-      const file = parseStackFile(readFileSync(`Pulumi.${stack}.yaml`, "utf8"), stack);
-      const cfg = parseStackConfig(namespaceValues(file.config));
-      expect(cfg.canary.enabled).toBe(true);
-      expect(cfg.canary.image).toMatch(
-        new RegExp(`^us-west1-docker\\.pkg\\.dev/${cfg.project}/mcp-${cfg.environment}/gumstack-canary/canary@sha256:[a-f0-9]{64}$`),
-      );
-    }
+  it("is off in prod until its first deployment, and on in the example customer with a digest under the canary's tenant path", () => {
+    // Prod's first `up` creates the tenant repository the canary is copied into (README "Deploying for real").
+    expect(parseStackConfig(namespaceValues(prodFile.config)).canary).toMatchObject({ enabled: false });
+    expect(parseStackConfig(namespaceValues(prodFile.config)).canary.image).toBeUndefined();
+    const file = parseStackFile(readFileSync("Pulumi.enterprise.yaml", "utf8"), "enterprise");
+    const cfg = parseStackConfig(namespaceValues(file.config));
+    expect(cfg.canary.enabled).toBe(true);
+    expect(cfg.canary.image).toMatch(
+      new RegExp(`^us-west1-docker\\.pkg\\.dev/${cfg.project}/mcp-${cfg.environment}/gumstack-canary/canary@sha256:[a-f0-9]{64}$`),
+    );
   });
 
   it("defaults: on, every 60 s, a Google HTTPS endpoint as the must-reach", () => {

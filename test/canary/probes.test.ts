@@ -13,7 +13,7 @@ import { parseConfig, type Probe } from "../../canary/canary.js";
 import { CANARY_TENANT, TENANT_LABEL } from "../../components/serving/isolationCanaryManifests.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
 import { parseExport } from "../../src/policy/export.js";
-import { sharedPlan } from "../support/plans.js";
+import { sharedCanaryPlan } from "../support/plans.js";
 import { parseCidr, cidrContains, parseIpv4 } from "@gumstack/network/cidr";
 
 const KNATIVE_NS = "knative-serving";
@@ -50,7 +50,8 @@ const tenantPod = (net: McpNetwork, labels: Record<string, string> = {}): Endpoi
 });
 
 describe.each(["prod", "enterprise"])("the canary's probes on the %s plan", async (stack) => {
-  const plan = await sharedPlan(stack);
+  // As deployed from the second `up` on, with the canary on (prod starts without it: README "Deploying for real").
+  const plan = await sharedCanaryPlan(stack);
   const service = plan.deployment.resources.find((r) => r.type === "kubernetes:serving.knative.dev/v1:Service")!;
   const container = (service.inputs as any).spec.template.spec.containers[0];
   const cfg = parseConfig(container.env.find((e: { name: string }) => e.name === "CANARY_CONFIG").value);

@@ -28,7 +28,7 @@ import {
   canaryServiceManifest,
   TENANT_LABEL,
 } from "../../components/serving/isolationCanaryManifests.js";
-import { sharedPlan } from "../support/plans.js";
+import { sharedCanaryPlan, sharedPlan } from "../support/plans.js";
 import { guardRefusals, type Obj } from "../support/admission.js";
 import { nameOf, ofType, one, record, waitsFor } from "../support/harness.js";
 import { inputs, mockProvider, validateWith } from "./fixtures.js";
@@ -320,8 +320,17 @@ describe("the IsolationCanary component", () => {
 });
 
 describe("the canary in the prod plan", async () => {
-  const plan = await sharedPlan("prod");
+  // Prod as it runs from its second `up` on: the first starts without the canary, whose image can only be copied
+  // into the tenant repository that `up` creates.
+  const plan = await sharedCanaryPlan("prod");
   const resources = plan.deployment.resources;
+
+  it("is not in the committed prod plan: off until the first deployment, with nothing of it planned", async () => {
+    const first = (await sharedPlan("prod")).deployment.resources;
+    expect(ofType(first, "kubernetes:serving.knative.dev/v1:Service")).toEqual([]);
+    expect(first.filter((r) => r.urn.includes("canary"))).toEqual([]);
+    expect((first.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs as Obj).canaryUrl ?? null).toBeNull();
+  });
 
   it("runs after Knative Serving and the admission guard, on the MCP pool, in the MCP namespace", () => {
     const svc = one(resources, "kubernetes:serving.knative.dev/v1:Service");

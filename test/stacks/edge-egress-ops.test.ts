@@ -3,7 +3,7 @@
 // maxima, Data Access audit logs, alert policies and cost allocation.
 import { describe, expect, it } from "vitest";
 import { natPortCheck, natPortPlan } from "../../components/gcp/network.js";
-import { sharedPlan } from "../support/plans.js";
+import { sharedCanaryPlan } from "../support/plans.js";
 import { parseStackConfig, namespaceValues } from "../../src/config/load.js";
 import { parseStackFile } from "../../src/plan/stackFile.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
@@ -30,7 +30,8 @@ const stacks = [
 ] as const;
 
 describe.each(stacks)("$stack plan: edge, egress, operations", async ({ stack, project, domain }) => {
-  const plan = await sharedPlan(stack);
+  // As deployed from the second `up` on, with the canary on (prod starts without it: README "Deploying for real").
+  const plan = await sharedCanaryPlan(stack);
   const resources = plan.deployment.resources;
   const config = parseStackConfig(namespaceValues(parseStackFile(readFileSync(`Pulumi.${stack}.yaml`, "utf8"), stack).config));
   const spec = (r: PlannedResource) => (r.inputs as { spec: Record<string, any> }).spec;

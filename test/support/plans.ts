@@ -9,16 +9,35 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { inject } from "vitest";
 import { planStack, type StackExport } from "../../src/plan/plan.js";
+import { readStackFile, type StackFileConfig } from "../../src/plan/stackFile.js";
+
+/** A digest for the canary of `withCanaryOn` (any 64 hex; not the stack files' placeholder). */
+export const TEST_CANARY_DIGEST = `sha256:${"c4a1".repeat(16)}`;
+
+/**
+ * The stack file's config with the isolation canary on (its image in the stack's tenant MCP repository): prod
+ * starts with the canary off (enabled after its first deployment, README "Deploying for real"), and the canary's
+ * tests plan prod as it runs from the second `up` on.
+ */
+export function withCanaryOn(file: StackFileConfig): StackFileConfig {
+  const c = file.config;
+  const env = c["gumstack:environment"]!;
+  const repo = (JSON.parse(c["gumstack:artifactRegistry"] ?? "{}") as { repositoryId?: string }).repositoryId ?? `mcp-${env}`;
+  const canary = { ...(JSON.parse(c["gumstack:canary"] ?? "{}") as object), enabled: true };
+  const image = `${c["gumstack:region"]}-docker.pkg.dev/${c["gumstack:project"]}/${repo}/gumstack-canary/canary@${TEST_CANARY_DIGEST}`;
+  return { ...file, config: { ...c, "gumstack:canary": JSON.stringify({ ...canary, image }) } };
+}
 
 const plans = new Map<string, Promise<StackExport>>();
 
 /** The plan of `stack`, by this worker or read from the one that planned it first. */
-async function planOnce(stack: string): Promise<StackExport> {
+async function planOnce(stack: string, canaryOn = false): Promise<StackExport> {
   const dir = inject("planDir");
-  const done = join(dir, `${stack}.json`);
-  const failed = join(dir, `${stack}.error`);
+  const id = canaryOn ? `${stack}+canary` : stack;
+  const done = join(dir, `${id}.json`);
+  const failed = join(dir, `${id}.error`);
   try {
-    writeFileSync(join(dir, `${stack}.lock`), String(process.pid), { flag: "wx" });
+    writeFileSync(join(dir, `${id}.lock`), String(process.pid), { flag: "wx" });
   } catch {
     // Another worker holds the lock: it is planning this stack.
     for (let waited = 0; waited < 180_000; waited += 25) {
@@ -29,7 +48,7 @@ async function planOnce(stack: string): Promise<StackExport> {
     throw new Error(`no plan of ${stack} from the worker planning it after 180 s`);
   }
   try {
-    const plan = await planStack({ stack });
+    const plan = await planStack(canaryOn ? { stack, stackConfig: withCanaryOn(readStackFile(`Pulumi.${stack}.yaml`)) } : { stack });
     // Written whole, then renamed: a reader never sees half a plan.
     writeFileSync(`${done}.tmp`, JSON.stringify(plan));
     renameSync(`${done}.tmp`, done);
@@ -46,6 +65,23 @@ export async function sharedPlan(stack: string): Promise<StackExport> {
   if (!plan) {
     plan = planOnce(stack);
     plans.set(stack, plan);
+  }
+  return structuredClone(await plan);
+}
+
+/**
+ * The plan of `Pulumi.<stack>.yaml` with the isolation canary on: the stack's own plan when its file enables it,
+ * else the file with `withCanaryOn` (planned once per run, like sharedPlan).
+ */
+export async function sharedCanaryPlan(stack: string): Promise<StackExport> {
+  const file = readStackFile(`Pulumi.${stack}.yaml`);
+  const on = (JSON.parse(file.config["gumstack:canary"] ?? "{}") as { enabled?: unknown }).enabled;
+  if (on === true || on === "true") return sharedPlan(stack);
+  const key = `${stack}+canary`;
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = planOnce(stack, true);
+    plans.set(key, plan);
   }
   return structuredClone(await plan);
 }
