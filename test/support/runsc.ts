@@ -10,9 +10,9 @@ import { dirname, join } from "node:path";
 
 type Obj = Record<string, any>;
 
-/** Whether a command is on PATH. */
-export function have(tool: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0;
+/** Whether a command is on PATH (of `env`, default this process's). */
+export function have(tool: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore", env }).status === 0;
 }
 
 export interface SandboxPod {
@@ -134,7 +134,15 @@ export function runContainer(pod: SandboxPod, opts: RunOptions): RunResult {
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** runsc's version line, for skip messages. */
-export function runscVersion(): string {
-  return spawnSync("runsc", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "runsc";
+/**
+ * runsc's version line, for skip messages; "runsc (not installed)" or "runsc (--version failed: ...)" when it
+ * cannot say, so a test that names the version in its skip reason still skips with a message instead of crashing.
+ */
+export function runscVersion(env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync("runsc", ["--version"], { encoding: "utf8", env });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return "runsc (not installed)";
+  const line = (r.stdout ?? "").split("\n")[0]?.trim();
+  if (r.error || r.status !== 0 || !line)
+    return `runsc (--version failed: ${r.error?.message ?? (r.stderr ?? "").trim().split("\n")[0] ?? `exit ${r.status}`})`;
+  return line;
 }
