@@ -31,16 +31,21 @@ const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   execFileSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, stdio: ["pipe", "pipe", "pipe"], ...opts }).trim();
 const localDigest = (name: string) => sh("buildah", ["images", "--digests", "--format", "{{.Digest}}", name]).split("\n")[0]!;
 
-/** The commands the build pod's three scripts run (first word of each simple command), shell keywords and builtins aside. */
+/**
+ * The commands the build pod's scripts run: the first word of each simple command, less shell keywords, builtins
+ * and the scripts' own functions. Single-quoted strings are arguments (jq programs, git's credential helper, whose
+ * one external command, cat, the push step also runs in the open).
+ */
 function scriptCommands(...scripts: string[]): string[] {
-  const builtins = new Set(["set", "cd", "if", "then", "else", "fi", "test", "[", "echo", "printf", "exit", "export"]);
-  const words = scripts
-    .join("\n")
-    .replace(/\\\n/g, " ")
-    // The credential helper's body is a quoted string, but git runs it in the image too: its words count.
-    .split(/\n|;|&&|\|\||\||\$\(|\bthen\b|\belse\b|\bif\b|!|\{|\}/)
+  const text = scripts.join("\n").replace(/\\\n/g, " ");
+  const functions = new Set([...text.matchAll(/(?:^|[\s;])([a-z_][a-z0-9_]*)\(\)\s*\{/g)].map((m) => m[1]!));
+  const shell = ["set", "cd", "if", "then", "else", "fi", "for", "in", "do", "done", "test", "[", "echo", "printf", "exit", "export"];
+  const skip = new Set([...shell, ...functions]);
+  const words = text
+    .replace(/'[^']*'/g, "''")
+    .split(/\n|;|&&|\|\||\||\$\(|\bthen\b|\belse\b|\bif\b|\bdo\b|!|\{|\}/)
     .map((part) => part.trim().split(/\s+/)[0] ?? "")
-    .filter((w) => /^[a-z][a-z0-9-]*$/.test(w) && !builtins.has(w));
+    .filter((w) => /^[a-z][a-z0-9-]*$/.test(w) && !skip.has(w));
   return [...new Set(words)].sort();
 }
 
@@ -291,7 +296,7 @@ describe.runIf(REQUESTED)("the platform images, built with buildah, pushed to a 
     expect(jq).toBe("jq-1.6");
     // Every command the build pod's scripts call resolves in the image (the extractor finds the ones we know of).
     const commands = scriptCommands(FETCH_SCRIPT, BUILD_SCRIPT, PUSH_SCRIPT);
-    expect(commands).toEqual(expect.arrayContaining(["git", "buildah", "skopeo", "find", "rm", "mkdir", "head", "cat"]));
+    expect(commands).toEqual(expect.arrayContaining(["git", "buildah", "skopeo", "jq", "find", "rm", "mkdir", "head", "cat"]));
     const resolve = runIn(builder, [
       "/bin/sh",
       "-c",
