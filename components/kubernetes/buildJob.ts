@@ -30,6 +30,8 @@ export const PUSH_AUTH_KEY = ".dockerconfigjson";
 export const TENANT_LABEL = "gumstack.com/tenant";
 export const BUILD_LABEL = "gumstack.com/build";
 export const SERVER_LABEL = "gumstack.com/server";
+/** The builds' PriorityClass (BuildNamespace creates it): below every class-less pod, never preempting. */
+export const BUILD_PRIORITY_CLASS = { name: "gumstack-build", value: -1000 } as const;
 /** Tenant ids a build never takes: the platform's paths of the tenant repository all start with it. */
 export const RESERVED_TENANT_PREFIX = "gumstack-";
 /** Non-root uid of the fetch and push steps (the builder image's unprivileged user). */
@@ -76,6 +78,11 @@ export const BUILD_DEFAULTS = {
   build: { cpu: "2", memory: "4Gi", ephemeralStorage: "20Gi" },
   /** The build namespace's ResourceQuota (BuildNamespace): builds at once and their limits together. */
   maxConcurrentBuilds: 20,
+  /**
+   * The backend contract: builds one tenant may run at once (the namespace quota is shared by every tenant, so a
+   * tenant past this waits in the backend's queue), and never two of one server (a new one cancels the older).
+   */
+  maxBuildsPerTenant: 2,
   quota: { cpu: "50", memory: "100Gi", ephemeralStorage: "600Gi" },
   step: { cpu: "500m", memory: "512Mi", ephemeralStorage: "1Gi" },
   workspaceSize: "2Gi",
@@ -518,6 +525,8 @@ export function buildJobManifest(platform: BuildPlatform, request: BuildRequest)
         metadata: { labels },
         spec: {
           runtimeClassName: p.runtimeClassName,
+          // Below MCP servers: preempted first when the pool is full, never preempting (buildNamespace.ts).
+          priorityClassName: BUILD_PRIORITY_CLASS.name,
           serviceAccountName: p.serviceAccountName,
           automountServiceAccountToken: false,
           enableServiceLinks: false,

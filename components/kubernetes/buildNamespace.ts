@@ -11,6 +11,8 @@
 import type { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILD_DEFAULTS } from "./buildJob.js";
+import * as schedulingv1 from "@pulumi/kubernetes/scheduling/v1/index.js";
+import { BUILD_PRIORITY_CLASS } from "./buildJob.js";
 import { QuotaNamespace, type QuotaNamespaceManifests } from "./quotaNamespace.js";
 
 const PART_OF = { "app.kubernetes.io/part-of": "gumstack", "app.kubernetes.io/managed-by": "pulumi" } as const;
@@ -108,15 +110,37 @@ export function buildNamespaceManifests(spec: BuildNamespaceSpec = {}): BuildNam
   };
 }
 
+/**
+ * Builds never take a server's place: their pods run at a priority below every pod without a class (MCP servers,
+ * which the MCP guard keeps class-less, run at 0), so when the gVisor pool is full the scheduler preempts a build
+ * for a pending server, and `preemptionPolicy: Never` keeps a build from ever preempting anything itself
+ * (https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/). The build guard requires it.
+ */
+export function buildPriorityClassManifest() {
+  return {
+    apiVersion: "scheduling.k8s.io/v1" as const,
+    kind: "PriorityClass" as const,
+    metadata: { name: BUILD_PRIORITY_CLASS.name, labels: { ...PART_OF } },
+    value: BUILD_PRIORITY_CLASS.value,
+    globalDefault: false,
+    preemptionPolicy: "Never",
+    description: "Customer builds: below MCP servers (priority 0), preempted first, never preempting",
+  };
+}
+
 export interface BuildNamespaceArgs extends BuildNamespaceSpec {
   /** Kubernetes provider of the cluster. Required; no default. */
   readonly provider: K8sProvider;
 }
 
-/** Namespace, ServiceAccount, ResourceQuota and LimitRange of the build plane. */
+/** Namespace, ServiceAccount, ResourceQuota and LimitRange of the build plane, and the builds' PriorityClass. */
 export class BuildNamespace extends QuotaNamespace {
+  public readonly priorityClass: schedulingv1.PriorityClass;
+
   constructor(name: string, args: BuildNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const { provider, ...spec } = args;
     super("gumstack:kubernetes:BuildNamespace", name, buildNamespaceManifests(spec), provider, opts);
+    const { apiVersion: _a, kind: _k, ...pc } = buildPriorityClassManifest();
+    this.priorityClass = new schedulingv1.PriorityClass(`${name}-priority`, pc, { parent: this, provider });
   }
 }

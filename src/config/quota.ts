@@ -5,6 +5,7 @@
 // other families have their own <FAMILY>_CPUS; every vCPU counts toward CPUS_ALL_REGIONS) and
 // https://cloud.google.com/compute/resource-usage#disk_quota (pd-balanced and pd-ssd count toward SSD_TOTAL_GB).
 import { initialNodeCountPerZone } from "../../components/gke/nodePool.js";
+import { sharedPoolQuotas, type SharedPoolQuotas } from "../../components/kubernetes/poolQuotas.js";
 import type { StackConfig } from "./schema.js";
 
 /** Shared-core machine types: vCPUs per node as quota counts them. */
@@ -73,4 +74,56 @@ export function renderQuota(config: Pick<StackConfig, "nodePools" | "region" | "
       .map((n) => `${n.metric} ${n.creation}`)
       .join(", ")}`,
   ].join("\n");
+}
+
+/**
+ * Memory of a predefined machine type in GiB: N1 has 3.75 (standard), 6.5 (highmem) and 0.9 (highcpu) GB per
+ * vCPU, the other general-purpose families 4, 8 and 1 GiB (https://cloud.google.com/compute/docs/general-purpose-machines).
+ * Undefined for shared-core and other shapes.
+ */
+export function machineMemoryGib(machineType: string): number | undefined {
+  const m = /^([a-z0-9]+)-(standard|highmem|highcpu)-(\d+)$/.exec(machineType);
+  if (!m) return undefined;
+  const perVcpu = m[1] === "n1" ? { standard: 3.75, highmem: 6.5, highcpu: 0.9 }[m[2]!]! : { standard: 4, highmem: 8, highcpu: 1 }[m[2]!]!;
+  return perVcpu * Number(m[3]);
+}
+
+const cpuMillis = (q: string) => (q.endsWith("m") ? Number.parseInt(q, 10) : Number(q) * 1000);
+const memMib = (q: string) => Number.parseInt(q, 10) * (q.endsWith("Ti") ? 1024 * 1024 : q.endsWith("Gi") ? 1024 : 1);
+
+/**
+ * The MCP and build namespaces' quotas from the gVisor (mcp) pool both run on (components/kubernetes/quotaNamespace.ts
+ * sharedPoolQuotas): explicit `gumstack:mcp.quota*` and `gumstack:build.quota*` values are kept, the others derived.
+ * Throws naming the field when the pool's machine type has no known shape.
+ */
+export function namespaceQuotas(
+  config: Pick<StackConfig, "nodePools"> & {
+    readonly mcp: { readonly quotaCpu?: string | undefined; readonly quotaMemory?: string | undefined };
+    readonly build: {
+      readonly quotaCpu?: string | undefined;
+      readonly quotaMemory?: string | undefined;
+      readonly cpu: string;
+      readonly memory: string;
+      readonly maxConcurrentBuilds: number;
+    };
+  },
+): SharedPoolQuotas {
+  const pool = config.nodePools.mcp;
+  const vcpus = machineVcpus(pool.machineType);
+  const memory = machineMemoryGib(pool.machineType);
+  if (vcpus === undefined || memory === undefined)
+    throw new Error(
+      `gumstack:nodePools.mcp.machineType: cannot tell the vCPUs and memory of ${JSON.stringify(pool.machineType)} to size the namespaces' quotas; use a <family>-standard|highmem|highcpu-<n> type or set mcp.quotaCpu/quotaMemory and build.quotaCpu/quotaMemory`,
+    );
+  const explicit = {
+    ...(config.mcp.quotaCpu !== undefined ? { mcpCpu: config.mcp.quotaCpu } : {}),
+    ...(config.mcp.quotaMemory !== undefined ? { mcpMemory: config.mcp.quotaMemory } : {}),
+    ...(config.build.quotaCpu !== undefined ? { buildCpu: config.build.quotaCpu } : {}),
+    ...(config.build.quotaMemory !== undefined ? { buildMemory: config.build.quotaMemory } : {}),
+  };
+  return sharedPoolQuotas(
+    { nodes: pool.maxNodes, vcpusPerNode: vcpus, memoryGibPerNode: memory },
+    { cpuMillis: cpuMillis(config.build.cpu), memoryMib: memMib(config.build.memory), maxConcurrent: config.build.maxConcurrentBuilds },
+    explicit,
+  );
 }

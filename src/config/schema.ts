@@ -5,6 +5,7 @@ import { FIELD_RULES, derivedNameProblems } from "./derivedNames.js";
 import { duplicates } from "./gcpNames.js";
 import { maintenanceWindowProblem } from "./maintenanceWindow.js";
 import { rangeProblems } from "./podRange.js";
+import { namespaceQuotas } from "./quota.js";
 import { ADMISSION_DEFAULTS, DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
 import { BUILD_DEFAULTS } from "../../components/kubernetes/buildJob.js";
 import { MCP_NAMESPACE_DEFAULTS } from "../../components/kubernetes/mcpNamespaceDefaults.js";
@@ -389,16 +390,19 @@ export const stackConfigSchema = z
       .strictObject({
         /** Namespace of every MCP server. */
         namespace: dnsLabel.default(MCP_NAMESPACE_DEFAULTS.namespace),
-        /** Total CPU requests allowed in the namespace (ResourceQuota). */
+        /**
+         * Total CPU requests allowed in the namespace (ResourceQuota). Default: derived from the gVisor pool, what
+         * builds do not take of it (src/config/quota.ts namespaceQuotas).
+         */
         quotaCpu: z
           .string()
           .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 64 or 500m" })
-          .default(MCP_NAMESPACE_DEFAULTS.quotaCpu),
-        /** Total memory requests allowed in the namespace (ResourceQuota). */
+          .optional(),
+        /** Total memory requests allowed in the namespace (ResourceQuota). Default: derived from the gVisor pool. */
         quotaMemory: z
           .string()
           .regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 320Gi" })
-          .default(MCP_NAMESPACE_DEFAULTS.quotaMemory),
+          .optional(),
         /** Maximum pods in the namespace (ResourceQuota). */
         quotaPods: positiveInt.default(MCP_NAMESPACE_DEFAULTS.quotaPods),
         /** Default CPU request of an MCP container (LimitRange). */
@@ -504,16 +508,19 @@ export const stackConfigSchema = z
           .string()
           .regex(/^\d+(Mi|Gi)$/, { error: "must be a storage quantity such as 20Gi" })
           .default(BUILD_DEFAULTS.build.ephemeralStorage),
-        /** Total CPU limits of all builds at once (ResourceQuota limits.cpu). */
+        /**
+         * Total CPU limits of all builds at once (ResourceQuota limits.cpu). Default: derived from the gVisor pool
+         * (a quarter of it, whole builds, at most maxConcurrentBuilds; src/config/quota.ts namespaceQuotas).
+         */
         quotaCpu: z
           .string()
           .regex(/^\d+m?$/, { error: "must be a CPU quantity such as 50" })
-          .default(BUILD_DEFAULTS.quota.cpu),
-        /** Total memory limits of all builds at once (ResourceQuota limits.memory). */
+          .optional(),
+        /** Total memory limits of all builds at once (ResourceQuota limits.memory). Default: derived from the gVisor pool. */
         quotaMemory: z
           .string()
           .regex(/^\d+(Mi|Gi|Ti)$/, { error: "must be a memory quantity such as 100Gi" })
-          .default(BUILD_DEFAULTS.quota.memory),
+          .optional(),
         /** Total ephemeral-storage limits of all builds at once (ResourceQuota limits.ephemeral-storage). */
         quotaEphemeralStorage: z
           .string()
@@ -796,6 +803,18 @@ export const stackConfigSchema = z
       for (const p of problems) {
         ctx.addIssue({ code: "custom", path: ["network", p.key], input: c.network[p.key], message: p.message });
       }
+    }
+    // MCP servers and builds share the gVisor pool: their quotas together never promise more than it has.
+    try {
+      for (const message of namespaceQuotas(c).problems)
+        ctx.addIssue({ code: "custom", path: ["mcp", "quotaCpu"], input: c.mcp.quotaCpu, message });
+    } catch (err) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["nodePools", "mcp", "machineType"],
+        input: c.nodePools.mcp.machineType,
+        message: (err as Error).message,
+      });
     }
     c.zones.forEach((zone, i) => {
       if (!zone.startsWith(`${c.region}-`)) {

@@ -50,7 +50,27 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
     expect((sa!.inputs.metadata as Obj).annotations).toBeUndefined();
     const [quota] = inNs(rs, T.quota);
     expect(() => new ResourceQuota(quota!.inputs as never).validate()).not.toThrow();
-    expect((quota!.inputs.spec as Obj).hard).toMatchObject({ pods: "20", services: "0", persistentvolumeclaims: "0" });
+    // The build share of the gVisor pool (src/config/quota.ts): prod's 20 n2-standard-8 hold 18 builds of 2 CPUs
+    // and 4Gi beside the servers, enterprise's 6 n2-standard-4 hold 2.
+    expect((quota!.inputs.spec as Obj).hard).toEqual(
+      stack === "prod"
+        ? {
+            pods: "18",
+            "limits.cpu": "36",
+            "limits.memory": "72Gi",
+            "limits.ephemeral-storage": "600Gi",
+            services: "0",
+            persistentvolumeclaims: "0",
+          }
+        : {
+            pods: "2",
+            "limits.cpu": "4",
+            "limits.memory": "8Gi",
+            "limits.ephemeral-storage": "600Gi",
+            services: "0",
+            persistentvolumeclaims: "0",
+          },
+    );
     const [limits] = inNs(rs, T.limits);
     expect(() => new LimitRange(limits!.inputs as never).validate()).not.toThrow();
     const container = ((limits!.inputs.spec as Obj).limits as Obj[]).find((l) => l.type === "Container")!;

@@ -10,6 +10,7 @@ import { workloadIdentityMember } from "../../components/platform.js";
 import { podSecurityRestrictedLabels } from "../../components/kubernetes/admissionPolicies.js";
 import { one, ofType, record, type PlannedResource } from "../support/harness.js";
 import { buildCompute, plannedCompute, prodConfig, valueOf } from "./fixtures.js";
+import { namespaceQuotas } from "../../src/config/quota.js";
 
 type Json = Record<string, any>;
 const inputs = (r: PlannedResource) => r.inputs as Json;
@@ -113,8 +114,8 @@ describe("McpNamespace", async () => {
     const quota = inputs(one(resources, "kubernetes:core/v1:ResourceQuota", "mcp-quota"));
     expect(quota.metadata.namespace).toBe("gumstack-mcp");
     expect(quota.spec.hard).toEqual({
-      "requests.cpu": cfg.mcp.quotaCpu,
-      "requests.memory": cfg.mcp.quotaMemory,
+      "requests.cpu": namespaceQuotas(cfg).mcp.cpu,
+      "requests.memory": namespaceQuotas(cfg).mcp.memory,
       pods: String(cfg.mcp.quotaPods),
       "services.loadbalancers": "0",
       "services.nodeports": "0",

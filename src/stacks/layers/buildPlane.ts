@@ -9,6 +9,7 @@ import { BuildNamespace } from "../../../components/kubernetes/buildNamespace.js
 import { BuildNetworkPolicies } from "../../../components/kubernetes/buildNetworkPolicies.js";
 import { BUILD_IMAGE_PATH } from "../../../components/kubernetes/platformTenants.js";
 import type { Settings } from "../../config/index.js";
+import { namespaceQuotas } from "../../config/quota.js";
 import type { BaseLayer } from "./base.js";
 import type { GkeLayer } from "./gke.js";
 import { policyRanges, type TenancyLayer } from "./tenancy.js";
@@ -31,17 +32,19 @@ export function buildPlaneLayer(settings: Settings, base: BaseLayer, gke: GkeLay
   const { project, region, environment } = settings;
   const { provider } = gke;
   const build = settings.build;
+  // The build share of the gVisor pool the MCP namespace also runs on (src/config/quota.ts), unless set explicitly.
+  const quotas = namespaceQuotas(settings).build;
   // Fenced and guarded before anything can build: the backend gets its build RBAC only after the namespace's
   // NetworkPolicies and admission guard exist, and the backend waits for that RBAC.
   const buildNs = new BuildNamespace("build", {
     provider,
     namespace: build.namespace,
-    maxConcurrentBuilds: build.maxConcurrentBuilds,
+    maxConcurrentBuilds: quotas.pods,
     maxCpu: build.cpu,
     maxMemory: build.memory,
     maxEphemeralStorage: build.ephemeralStorage,
-    quotaCpu: build.quotaCpu,
-    quotaMemory: build.quotaMemory,
+    quotaCpu: quotas.cpu,
+    quotaMemory: quotas.memory,
     quotaEphemeralStorage: build.quotaEphemeralStorage,
   });
   const buildPolicies = new BuildNetworkPolicies("build-netpol", {

@@ -7,6 +7,7 @@ import { BackendNamespace } from "../../../components/kubernetes/backendNamespac
 import { McpNamespace } from "../../../components/kubernetes/mcpNamespace.js";
 import { McpNetworkPolicies } from "../../../components/kubernetes/mcpNetworkPolicies.js";
 import type { Settings } from "../../config/index.js";
+import { namespaceQuotas } from "../../config/quota.js";
 import type { BaseLayer } from "./base.js";
 import type { GkeLayer } from "./gke.js";
 
@@ -48,8 +49,9 @@ export function tenancyLayer(settings: Settings, base: BaseLayer, gke: GkeLayer)
   const mcp = new McpNamespace("mcp", {
     provider,
     namespace: m.namespace,
-    quotaCpu: m.quotaCpu,
-    quotaMemory: m.quotaMemory,
+    // Derived from the gVisor pool with the build namespace's share (src/config/quota.ts), unless set explicitly.
+    quotaCpu: namespaceQuotas(settings).mcp.cpu,
+    quotaMemory: namespaceQuotas(settings).mcp.memory,
     quotaPods: m.quotaPods,
     defaultCpuRequest: m.defaultCpuRequest,
     defaultMemory: m.defaultMemory,
