@@ -24,25 +24,13 @@ if [ $# -gt 0 ]; then [ "$1" = "--" ] || die "unexpected argument '$1' (extra pu
 if [ ! -f "Pulumi.$stack.yaml" ]; then
   die "no stack '$stack': Pulumi.$stack.yaml does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, - | sed 's/,/, /g')"
 fi
-command -v pulumi >/dev/null || die "the Pulumi CLI is not on PATH (https://www.pulumi.com/docs/iac/download-install/)"
-command -v node >/dev/null || die "node is not on PATH (Node 22, README Prerequisites)"
+# Preconditions, before anything is planned or changed (docs/deploy-lifecycle.md "Placeholders").
+. scripts/preconditions.sh
+require_tools pulumi node npm
 [ -d node_modules ] || die "run npm ci first (the program's dependencies)"
 [ -d policies/node_modules ] || die "run npm ci --prefix policies first (the policy pack's dependencies)"
-
-# Preconditions, before anything is planned or changed (docs/deploy-lifecycle.md "Order"). stdin is /dev/null for
-# every pulumi call here: without a terminal pulumi never prompts (it would offer to create a missing stack).
-pulumi whoami </dev/null >/dev/null 2>&1 ||
-  die "pulumi is not logged in to the state backend: pulumi login gs://<state bucket> (the bootstrap's stateBackend output, README Bootstrap)"
-stacks="$(pulumi stack ls --json </dev/null 2>/dev/null)" || die "pulumi stack ls failed: check pulumi login"
-printf '%s' "$stacks" | node -e '
-  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-    const want = process.argv[1];
-    let names = [];
-    try { names = JSON.parse(s || "[]").map((x) => String(x.name)); } catch { process.exit(1); }
-    // A DIY backend names a stack organization/<project>/<stack>; pulumi stack ls shows the short or the full name.
-    process.exit(names.some((n) => n === want || n.endsWith(`/${want}`)) ? 0 : 1);
-  });' "$stack" ||
-  die "no stack '$stack' in this backend: pulumi stack init $stack --secrets-provider <the bootstrap's secretsProvider output>, then commit Pulumi.$stack.yaml (README Bootstrap)"
+require_pulumi_login
+require_stack "$stack"
 # Every secret must decrypt with the stack's own provider: the committed placeholder never does.
 while read -r key kind; do
   [ -n "$key" ] || continue

@@ -28,6 +28,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$stack" ] || die "--stack is required (see --help)"
+. scripts/preconditions.sh
+require_tools docker gcloud pulumi node
 [ -n "$context" ] || die "--context is required: the backend's source directory with its Dockerfile"
 [ -d "$context" ] || die "--context: $context is not a directory"
 file="${config_file:-Pulumi.$stack.yaml}"
@@ -49,6 +51,16 @@ if [ -z "$tag" ]; then
 fi
 [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] && [ "$tag" != latest ] || die "--tag '$tag' is not a Docker tag (or is 'latest', which the stacks refuse)"
 image="$repository/backend"
+
+# Preconditions, before any side effect (no login, build or push yet): pulumi can pin the digest into this stack
+# (logged in, the stack exists: else pulumi config set would fail, or offer to create the stack with the default
+# secrets provider, after the push), and the tag is not in the repository already (its tags are immutable: a
+# push of other bytes under it is refused, https://cloud.google.com/artifact-registry/docs/repositories/update-repo-settings).
+require_pulumi_login
+require_stack "$stack"
+if existing="$(gcloud artifacts docker images describe "$image:$tag" --format='value(image_summary.digest)' ${impersonate:+--impersonate-service-account="$impersonate"} </dev/null 2>/dev/null)" && [ -n "$existing" ]; then
+  die "$image:$tag is already in the platform-images repository ($existing) and its tags are immutable: pin it with pulumi config set --path gumstack:backend.image $image@$existing --stack $stack, or publish another commit (--tag)"
+fi
 
 # The release identity's token, never a long-lived key: https://cloud.google.com/artifact-registry/docs/docker/authentication#token
 token="$(gcloud auth print-access-token ${impersonate:+--impersonate-service-account="$impersonate"})" || fail "no access token for the release identity (gcloud auth print-access-token${impersonate:+ --impersonate-service-account=$impersonate})"

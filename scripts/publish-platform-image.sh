@@ -62,6 +62,17 @@ read -r platform derived < <(node --input-type=module -e '
 digest="${BASH_REMATCH[1]}"
 dest="$tenant_repository/$path:sha256-${digest#sha256:}"
 
+# Preconditions, before any side effect: the tools; with --set, pulumi logged in and the stack existing (else the
+# pin would fail after the copy, or pulumi would offer to create the stack); and the tenant repository existing,
+# which only the stack's first up creates (with the release identity's writer grant on it).
+. scripts/preconditions.sh
+require_tools gcloud skopeo sha256sum node ${set_config:+pulumi}
+if [ -n "$set_config" ]; then require_pulumi_login; require_stack "$stack"; fi
+IFS=/ read -r t_host t_project t_repo <<<"$tenant_repository"
+gcloud artifacts repositories describe "$t_repo" --project "$t_project" --location "${t_host%-docker.pkg.dev}" --format='value(name)' \
+  ${impersonate:+--impersonate-service-account="$impersonate"} </dev/null >/dev/null 2>&1 ||
+  die "the tenant repository $tenant_repository does not exist (or this identity cannot read it): the stack's first up creates it, scripts/deploy.sh $stack up"
+
 # The release identity's short-lived token, never a key (https://cloud.google.com/artifact-registry/docs/docker/authentication#token).
 token="$(gcloud auth print-access-token ${impersonate:+--impersonate-service-account="$impersonate"})" || fail "no access token for the release identity"
 creds="oauth2accesstoken:$token"

@@ -3,7 +3,7 @@
 // pinned by the digest Artifact Registry reports, never by a tag.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,6 +11,16 @@ import { PLACEHOLDER_DIGEST, SECRET_PLACEHOLDER } from "../scripts/deploy-checks
 import { repoCopy } from "./support/repoCopy.js";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
+
+/** A directory of links to the basic tools the scripts use (bash, node, coreutils), and nothing else. */
+function basicTools(): string {
+  const dir = mkdtempSync(join(tmpdir(), "basic-tools-"));
+  for (const tool of ["bash", "node", "dirname", "cat", "sed", "paste", "ls", "mktemp", "rm", "sha256sum", "touch"]) {
+    const found = spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+    if (found) symlinkSync(found, join(dir, tool));
+  }
+  return dir;
+}
 
 /**
  * A bin dir whose `name` appends its arguments to log, copies a --policy-pack-config file, writes `writes` to the
@@ -36,7 +46,7 @@ exit ${code}
     chmodSync(path, 0o755);
   }
   const calls = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
-  return { dir, calls, env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } };
+  return { dir, calls, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_DIR: dir } };
 }
 
 /** A scratch repository whose Pulumi.prod.yaml is deployable: secret set, images published (none a placeholder). */
@@ -221,27 +231,74 @@ describe("scripts/publish-backend.sh", () => {
       { encoding: "utf8", env },
     );
 
-  it("pushes as the release identity and pins gumstack:backend.image to <platformImages.repository>/backend@<digest>", () => {
-    const f = fakes({ pulumi: {}, docker: {}, gcloud: { stdout: DIGEST, when: "artifacts*" } });
+  /** A registry that has the tag once docker pushed it ($FAKE_DIR/pushed), answering $ANSWER (default the digest). */
+  const GCLOUD = `case "$*" in
+  "artifacts docker images describe"*) [ -f "$FAKE_DIR/pushed" ] || { echo "ERROR: (gcloud.artifacts.docker.images.describe) NOT_FOUND: Requested entity was not found." >&2; exit 1; }; printf '%s' "\${ANSWER:-${DIGEST}}"; exit 0 ;;
+  "auth print-access-token"*) printf tok; exit 0 ;;
+esac`;
+  const DOCKER = `[ "$1" != push ] || touch "$FAKE_DIR/pushed"`;
+  const image = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/backend";
+  const describeCall = `gcloud artifacts docker images describe ${image}:4f2c1e9 --format=value(image_summary.digest)`;
+  const checks = ["pulumi whoami", "pulumi stack ls --json"];
+
+  it("checks login, stack and tag first, then pushes as the release identity and pins gumstack:backend.image to <platformImages.repository>/backend@<digest>", () => {
+    const f = fakes({ pulumi: { script: PULUMI }, docker: { script: DOCKER }, gcloud: { script: GCLOUD } });
     const r = publish(f.env, "--impersonate", "gumstack-release@gumstack-admin.iam.gserviceaccount.com");
     expect(r.status, r.stderr).toBe(0);
-    const image = "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/backend";
+    const as = "--impersonate-service-account=gumstack-release@gumstack-admin.iam.gserviceaccount.com";
     expect(f.calls()).toEqual([
-      "gcloud auth print-access-token --impersonate-service-account=gumstack-release@gumstack-admin.iam.gserviceaccount.com",
+      ...checks,
+      `${describeCall} ${as}`,
+      `gcloud auth print-access-token ${as}`,
       "docker login -u oauth2accesstoken --password-stdin https://us-west1-docker.pkg.dev",
       `docker build -t ${image}:4f2c1e9 ${context}`,
       `docker push ${image}:4f2c1e9`,
-      `gcloud artifacts docker images describe ${image}:4f2c1e9 --format=value(image_summary.digest) --impersonate-service-account=gumstack-release@gumstack-admin.iam.gserviceaccount.com`,
+      `${describeCall} ${as}`,
       `pulumi config set --path gumstack:backend.image ${image}@${DIGEST} --stack prod --config-file ${stackFile}`,
     ]);
   });
 
   it("pins nothing when the registry's answer is not a digest (exit 1)", () => {
-    const f = fakes({ pulumi: {}, docker: {}, gcloud: { stdout: "latest", when: "artifacts*" } });
-    const r = publish(f.env);
+    const f = fakes({ pulumi: { script: PULUMI }, docker: { script: DOCKER }, gcloud: { script: GCLOUD } });
+    const r = publish({ ...f.env, ANSWER: "latest" });
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toMatch(/answered 'latest' for the digest .*, not sha256:<64 hex>$/);
-    expect(f.calls().some((c) => c.startsWith("pulumi"))).toBe(false);
+    expect(f.calls().some((c) => c.startsWith("pulumi config"))).toBe(false);
+  });
+
+  // Each precondition broken alone: one line, exit 2, and no login, build or push (the image would be pushed under
+  // an immutable tag with nowhere to pin it).
+  it.each([
+    ["not logged in to pulumi", { NOT_LOGGED_IN: "1" }, false, /^error: pulumi is not logged in to the state backend/],
+    [
+      "no such stack yet (publish before stack init)",
+      { STACKS: "[]" },
+      false,
+      /^error: no stack 'prod' in this backend: pulumi stack init prod --secrets-provider <the bootstrap's secretsProvider output>/,
+    ],
+    [
+      "the tag already pushed (immutable tags)",
+      {},
+      true,
+      /^error: us-west1-docker\.pkg\.dev\/gumstack-admin\/gumstack-platform\/backend:4f2c1e9 is already in the platform-images repository \(sha256:[0-9a-f]{64}\) and its tags are immutable: pin it with pulumi config set --path gumstack:backend\.image .*backend@sha256:[0-9a-f]{64} --stack prod, or publish another commit \(--tag\)$/,
+    ],
+  ])("refuses %s before any side effect (exit 2)", (_what, env, pushed, message) => {
+    const f = fakes({ pulumi: { script: PULUMI }, docker: { script: DOCKER }, gcloud: { script: GCLOUD } });
+    if (pushed) writeFileSync(join(f.dir, "pushed"), "");
+    const r = publish({ ...f.env, ...env });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(message);
+    expect(f.calls().filter((c) => /^(docker|gcloud auth|pulumi config)/.test(c))).toEqual([]);
+  });
+
+  it.each([["docker"], ["gcloud"], ["pulumi"]])("refuses when %s is not on PATH, naming it (exit 2)", (tool) => {
+    const f = fakes({ pulumi: { script: PULUMI }, docker: { script: DOCKER }, gcloud: { script: GCLOUD } });
+    rmSync(join(f.dir, tool));
+    // PATH with the fakes and the few system tools the script needs, not the system's own copy of the tool.
+    const r = publish({ ...f.env, PATH: `${f.dir}:${basicTools()}` });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^error: ${tool} is not on PATH \\(`));
+    expect(f.calls()).toEqual([]);
   });
 
   it("names the missing config key and where its value comes from (exit 2)", () => {
@@ -256,7 +313,7 @@ describe("scripts/publish-backend.sh", () => {
   });
 
   it("refuses the tag latest (exit 2)", () => {
-    const f = fakes({ docker: {}, gcloud: {} });
+    const f = fakes({ pulumi: {}, docker: {}, gcloud: {} });
     expect(publish(f.env, "--tag", "latest").status).toBe(2);
   });
 });
@@ -287,13 +344,23 @@ describe("scripts/publish-platform-image.sh", () => {
       env,
     });
 
+  /** The tenant repository exists unless $NO_TENANT_REPOSITORY (the stack's first up has not run). */
+  const GCLOUD = `case "$*" in
+  "artifacts repositories describe"*) [ -z "$NO_TENANT_REPOSITORY" ] || { echo "ERROR: (gcloud.artifacts.repositories.describe) NOT_FOUND" >&2; exit 1; }; echo x; exit 0 ;;
+esac
+printf tok`;
+  const REPOSITORY_CHECK = `gcloud artifacts repositories describe mcp-prod --project gumstack-prod --location us-west1 --format=value(name)`;
+
   it("copies the builder into the stack's tenant repository keeping its digest, and pins gumstack:build.builderImage to it", () => {
-    const f = fakes({ gcloud: { stdout: "tok" }, skopeo: { stdout: MANIFEST, when: "inspect*" }, pulumi: {} });
+    const f = fakes({ gcloud: { script: GCLOUD }, skopeo: { stdout: MANIFEST, when: "inspect*" }, pulumi: { script: PULUMI } });
     const r = run(f.env, "--image", "builder", "--source", SOURCE, "--impersonate", RELEASE, "--set");
     expect(r.status, r.stderr).toBe(0);
     const dest = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder:sha256-${SOURCE_DIGEST.slice(7)}`;
     const pinned = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder@${SOURCE_DIGEST}`;
     expect(f.calls()).toEqual([
+      "pulumi whoami",
+      "pulumi stack ls --json",
+      `${REPOSITORY_CHECK} --impersonate-service-account=${RELEASE}`,
       `gcloud auth print-access-token --impersonate-service-account=${RELEASE}`,
       `skopeo copy --all --preserve-digests --src-creds oauth2accesstoken:tok --dest-creds oauth2accesstoken:tok docker://${SOURCE} docker://${dest}`,
       `skopeo inspect --raw --creds oauth2accesstoken:tok docker://${dest}`,
@@ -303,13 +370,29 @@ describe("scripts/publish-platform-image.sh", () => {
   });
 
   it("pins nothing when the copy in the tenant repository has another digest (exit 1)", () => {
-    const f = fakes({ gcloud: { stdout: "tok" }, skopeo: { stdout: `${MANIFEST} `, when: "inspect*" }, pulumi: {} });
+    const f = fakes({ gcloud: { script: GCLOUD }, skopeo: { stdout: `${MANIFEST} `, when: "inspect*" }, pulumi: { script: PULUMI } });
     const r = run(f.env, "--image", "canary", "--source", SOURCE.replace("/builder@", "/canary@"), "--set");
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toMatch(
       /gumstack-canary\/canary:sha256-[0-9a-f]{64} has digest 'sha256:[0-9a-f]{64}', not the source's sha256:[0-9a-f]{64}: not pinning it$/,
     );
-    expect(f.calls().some((c) => c.startsWith("pulumi"))).toBe(false);
+    expect(f.calls().some((c) => c.startsWith("pulumi config"))).toBe(false);
+  });
+
+  it.each([
+    [
+      "before the stack's first up (no tenant repository yet)",
+      { NO_TENANT_REPOSITORY: "1" },
+      /^error: the tenant repository us-west1-docker\.pkg\.dev\/gumstack-prod\/mcp-prod does not exist \(or this identity cannot read it\): the stack's first up creates it, scripts\/deploy\.sh prod up$/,
+    ],
+    ["with --set, before stack init", { STACKS: "[]" }, /^error: no stack 'prod' in this backend/],
+    ["with --set, not logged in", { NOT_LOGGED_IN: "1" }, /^error: pulumi is not logged in/],
+  ])("refuses to copy %s (exit 2), nothing copied", (_what, env, message) => {
+    const f = fakes({ gcloud: { script: GCLOUD }, skopeo: { stdout: MANIFEST, when: "inspect*" }, pulumi: { script: PULUMI } });
+    const r = run({ ...f.env, ...env }, "--image", "canary", "--source", SOURCE.replace("/builder@", "/canary@"), "--set");
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(message);
+    expect(f.calls().filter((c) => /^(skopeo|gcloud auth|pulumi config)/.test(c))).toEqual([]);
   });
 
   it.each([
