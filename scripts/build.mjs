@@ -1,4 +1,4 @@
-// Bundles the offline CLIs (plan, policy, new-enterprise, critical-path, pack-config, fleet) into plain JavaScript under .build/cli/, so they start
+// Bundles the CLIs (plan, policy, new-enterprise, critical-path, pack-config, fleet, preflight) into plain JavaScript under .build/cli/, so they start
 // without a TypeScript loader: tsx's loader inspects every CommonJS file the SDKs load, and its source maps make
 // each `new Error().stack` Pulumi takes for a promise go through source-map stack preparation. Dependencies stay
 // external (node loads them from node_modules as it would under tsx), so the program's behaviour and its plan are
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const OUT_DIR = ".build/cli";
-export const ENTRIES = ["plan", "policy", "new-enterprise", "critical-path", "pack-config", "fleet"];
+export const ENTRIES = ["plan", "policy", "new-enterprise", "critical-path", "pack-config", "fleet", "preflight"];
 
 const STAMP = join(ROOT, OUT_DIR, ".inputs.json");
 const ALWAYS = ["scripts/build.mjs", "tsconfig.json", "package.json"];
