@@ -10,6 +10,7 @@ const GCP: Readonly<Record<string, readonly string[]>> = {
   "gcp:projects/serviceIdentity:ServiceIdentity": ["serviceusage.services.enable"],
   "gcp:projects/iAMMember:IAMMember": ["resourcemanager.projects.getIamPolicy", "resourcemanager.projects.setIamPolicy"],
   "gcp:projects/iAMAuditConfig:IAMAuditConfig": ["resourcemanager.projects.getIamPolicy", "resourcemanager.projects.setIamPolicy"],
+  "gcp:projects/iAMCustomRole:IAMCustomRole": ["iam.roles.create", "iam.roles.get"],
   "gcp:organizations/project:Project": ["resourcemanager.projects.create"],
   "gcp:serviceaccount/account:Account": ["iam.serviceAccounts.create", "iam.serviceAccounts.get"],
   "gcp:serviceaccount/iAMMember:IAMMember": ["iam.serviceAccounts.getIamPolicy", "iam.serviceAccounts.setIamPolicy"],
@@ -109,7 +110,8 @@ const HELM_RELEASE = [
  * billingAccounts/...), or undefined when the preflight does not know them.
  */
 export function permissionsFor(type: string, target = "projects/"): readonly string[] | undefined {
-  if (type.startsWith("pulumi:")) return [];
+  // Pulumi's own resources and providers that call no cloud API (@pulumiverse/time's Sleep, @pulumi/random).
+  if (type.startsWith("pulumi:") || type.startsWith("time:") || type.startsWith("random:")) return [];
   // A project the stack creates is created in its folder and linked to its billing account
   // (https://cloud.google.com/billing/docs/how-to/modify-project#required-permissions).
   if (type === "gcp:organizations/project:Project" && target.startsWith("billingAccounts/")) return ["billing.resourceAssociations.create"];

@@ -3,6 +3,7 @@
 // each tried on both sides of its rule.
 import { describe, expect, it } from "vitest";
 import { parseAllConfig } from "../../src/config/load.js";
+import { quotaNeeds } from "../../src/config/quota.js";
 import type { PlannedResource } from "../../src/plan/plan.js";
 import { readStackFile } from "../../src/plan/stackFile.js";
 import { checkApis, checkDomainResolves, checkQuota, checkZoneDelegation, nsCandidates } from "../../src/preflight/checks.js";
@@ -316,6 +317,13 @@ describe("what the committed stacks need (preflightNeeds)", () => {
     const needs = preflightNeeds(plan, config);
     expect(needs.quota.find((q) => q.metric === "N2_CPUS")).toEqual({ scope: "region", metric: "N2_CPUS", creation: 72, max: 736 });
     for (const q of needs.quota) expect(q.creation).toBeLessThanOrEqual(q.max);
+    // The plan's own quota lines (src/config/quota.ts): the same maximum, and a creation figure at least theirs
+    // (the preflight adds the cluster's default pool, which exists while the cluster is created).
+    for (const n of quotaNeeds(config)) {
+      const q = needs.quota.find((x) => x.metric === n.metric)!;
+      expect(q.max).toBe(n.max);
+      expect(q.creation).toBeGreaterThanOrEqual(n.creation!);
+    }
     for (const z of config.zones) expect(needs.locations.map((l) => l.location)).toContain(z);
     expect(needs.locations.map((l) => l.location)).toContain("global");
     // No Compute global resource is a location (they are exempt), and NAT addresses are regional.
