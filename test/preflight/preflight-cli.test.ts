@@ -315,6 +315,7 @@ describe("npm run preflight -- --stack prod against a fake Google Cloud", () => 
     };
     dns.records.set("gumstack.com", ["ns1.registrar-parking.example", "ns2.registrar-parking.example"]);
     const r = await run(["--stack", "prod", "--config-file", file]);
+    expect(r.err).toBe("");
     expect(r.code).toBe(EXIT.refused);
     expect(r.fails).toEqual([
       `FAIL:    DNS: gumstack.com is delegated to ns1.registrar-parking.example, ns2.registrar-parking.example, not to Cloud DNS zone gumstack-com (${GOOGLE_NS.join(", ")}): the certificate's DNS authorization and the stack's records would never resolve; fix: set the NS records of gumstack.com at its registrar or parent zone to ${GOOGLE_NS.join(", ")}`,
