@@ -54,6 +54,8 @@ export const t = {
 /** How an expression is rendered: `kind` specialises the kindIs tests to one kind (see the file comment). */
 export interface RenderContext {
   readonly kind?: string;
+  /** Rendered for the type check (see absentObject). */
+  readonly typeCheck?: boolean;
 }
 interface Rendered {
   readonly text: string;
@@ -190,6 +192,12 @@ export function list(items: readonly (string | Expr)[]): Expr<readonly Dyn[]> {
 }
 /** The empty map `{}`. */
 export const emptyMap = <V = Dyn>(): Expr<Readonly<Record<string, V>>> => new Expr(() => ({ text: "{}", prec: MEMBER }));
+/**
+ * `{}` standing for an absent object (a pod template without metadata): has() is false for each of its fields
+ * and it selects nothing, so reading it as the object is sound at run time. CEL types the literal as a map, not
+ * the object, so the type check reads it as `dyn({})` and checks what follows against the declared type.
+ */
+export const absentObject = (): Expr<Obj> => new Expr((ctx) => ({ text: ctx.typeCheck ? "dyn({})" : "{}", prec: MEMBER }));
 
 // ---- functions ----
 
@@ -198,10 +206,14 @@ const fn =
   (...args: { [K in keyof A]: Expr<A[K]> }): Expr<R> =>
     new Expr((ctx) => ({ text: `${name}(${(args as Expr[]).map((a) => a.render(ctx)).join(", ")})`, prec: MEMBER }));
 
-/** `has(x.f)`: whether the field is set. Only a field selection may be tested. */
+/**
+ * `has(x.f)`: whether the field is set. Only a field selection may be tested. For the type check it renders as
+ * `hasField(x.f)`, a function of the checker's (test/support/celTypes.ts), so the field itself is checked:
+ * cel-js's checker accepts has() of a field the type does not declare.
+ */
 export function has(e: Expr): Expr<boolean> {
   if (e.selects === undefined) throw new Error(`CEL: has() needs a field selection, got ${e.render()}`);
-  return fn<[Dyn], boolean>("has")(e);
+  return new Expr((ctx) => ({ text: `${ctx.typeCheck ? "hasField" : "has"}(${e.render(ctx)})`, prec: MEMBER }));
 }
 export const size = fn<[Dyn], bigint>("size");
 export const string = fn<[Dyn], string>("string");
@@ -265,14 +277,17 @@ export const and = logical("&&", AND, true);
 export const or = logical("||", OR, false);
 
 /** `c ? a : b`; a specialised constant condition keeps only its branch. */
-export const cond = <T>(c: Expr<boolean>, a: Operand<T>, b: Operand<T>): Expr<T> => {
+export function cond(c: Expr<boolean>, a: string, b: Expr<string> | string): Expr<string>;
+export function cond(c: Expr<boolean>, a: Expr<string>, b: string): Expr<string>;
+export function cond<T>(c: Expr<boolean>, a: Operand<T>, b: Operand<T>): Expr<T>;
+export function cond<T>(c: Expr<boolean>, a: Operand<T>, b: Operand<T>): Expr<T> {
   const [x, y] = [lift(a), lift(b)];
   return new Expr((ctx) => {
     const r = c.node(ctx);
     if (r.value !== undefined) return (r.value ? x : y).node(ctx);
     return { text: `${atLeast(r, OR)} ? ${atLeast(x.node(ctx), OR)} : ${y.node(ctx).text}`, prec: COND };
   });
-};
+}
 
 /** `(x)`: parentheses the grammar does not need, kept where they make a long expression readable. */
 export const group = <T>(x: Expr<T>): Expr<T> =>

@@ -1,6 +1,7 @@
 // What the MCP guard's policies share: the kinds that are or stamp out a pod, when an UPDATE is judged, where
 // each kind keeps its pod spec and its template's labels, and the tenant label read from them.
 import {
+  absentObject,
   and,
   cond,
   concat,
@@ -75,17 +76,17 @@ export const templateMeta = variable(
   k8s.ObjectMeta,
   cond(
     kindIs("Pod", "Revision"),
-    emptyMap(),
+    absentObject(),
     cond(
       kindIs("CronJob"),
       group(
         cond(
           has(object.path("spec.jobTemplate.spec.template.metadata")),
           object.path("spec.jobTemplate.spec.template.metadata"),
-          emptyMap(),
+          absentObject(),
         ),
       ),
-      group(cond(has(object.path("spec.template.metadata")), object.path("spec.template.metadata"), emptyMap())),
+      group(cond(has(object.path("spec.template.metadata")), object.path("spec.template.metadata"), absentObject())),
     ),
   ),
 );

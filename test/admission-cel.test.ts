@@ -1,0 +1,203 @@
+// The typed CEL builder (components/kubernetes/cel/) and what every policy of both admission guards built with
+// it must satisfy: each expression type-checks against the Kubernetes and Knative schemas for every kind its
+// policy matches (docs/admission-cel.md), and the builder renders the CEL it is asked for.
+import { Environment } from "@marcbachmann/cel-js";
+import { describe, expect, it } from "vitest";
+import { admissionGuardManifests, DEFAULT_RESERVED_HOSTNAMES } from "../components/kubernetes/admissionPolicies.js";
+import { buildAdmissionManifests } from "../components/kubernetes/buildAdmissionPolicies.js";
+import {
+  absentObject,
+  and,
+  concat,
+  cond,
+  eq,
+  group,
+  has,
+  int,
+  isIn,
+  k8s,
+  kindIs,
+  list,
+  ne,
+  none,
+  not,
+  object,
+  or,
+  quoted,
+  rule,
+  say,
+  size,
+  str,
+  t,
+  validation,
+  variable,
+  type Expr,
+  type PolicyDefinition,
+} from "../components/kubernetes/cel/index.js";
+import { checkerEnvironment, loadObjectTypes, typeCheck, unifyEphemeralContainers } from "./support/celTypes.js";
+
+const REPO = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod";
+/** The guards under several settings: each setting changes the CEL (a platform repository adds a policy variable). */
+const GUARDS = {
+  "MCP guard (prod-like)": admissionGuardManifests({
+    tenantImageRepository: REPO,
+    platformImageRepository: "us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform",
+    domain: "gumstack.com",
+    reservedHostnames: [...DEFAULT_RESERVED_HOSTNAMES, "globex"],
+  }),
+  "MCP guard (immutable tags, min-scale 0, no platform repository)": admissionGuardManifests({
+    tenantImageRepository: REPO,
+    tenantTagsImmutable: true,
+    minScale: 0,
+    domain: "example.dev",
+  }),
+  "build guard": buildAdmissionManifests({ builderImagePrefix: `${REPO}/gumstack-build/` }),
+};
+
+const loaded = loadObjectTypes();
+const TYPES = unifyEphemeralContainers(loaded.types);
+const ENV = checkerEnvironment(TYPES);
+const check = (d: PolicyDefinition) => typeCheck(d, ENV, TYPES, loaded.kindTypes);
+
+describe("every admission expression type-checks against the schemas", () => {
+  it("reads the object types from kubernetes-models and @kubernetes-models/knative", () => {
+    const podSpec = TYPES.get("IoK8sApiCoreV1PodSpec")!.fields;
+    expect(podSpec.containers).toBe("list<IoK8sApiCoreV1Container>");
+    // Ephemeral containers are read as containers (see unifyEphemeralContainers).
+    expect(podSpec.ephemeralContainers).toBe("list<IoK8sApiCoreV1Container>");
+    expect(podSpec.nodeSelector).toBe("map<string, string>");
+    expect(podSpec.activeDeadlineSeconds).toBe("int");
+    // Quantities are int-or-string: dyn, as Kubernetes types x-kubernetes-int-or-string.
+    expect(TYPES.get("IoK8sApiCoreV1ResourceRequirements")!.fields.limits).toBe("map<string, dyn>");
+    expect(TYPES.get(loaded.kindTypes["serving.knative.dev/revisions"]!)!.fields.spec).toBe(
+      "DevKnativeServingPkgApisServingV1RevisionSpec",
+    );
+  });
+
+  for (const [name, guard] of Object.entries(GUARDS)) {
+    it(`${name}: every matchCondition, variable, validation and messageExpression, for every kind each policy matches`, () => {
+      let checked = 0;
+      const errors: string[] = [];
+      for (const d of guard.definitions) {
+        const r = check(d);
+        checked += r.checked;
+        errors.push(...r.errors.map((e) => `${d.id} (${e.kind}) ${e.where}: ${e.error}`));
+      }
+      expect(errors).toEqual([]);
+      // Not vacuous: each policy's expressions were checked once per kind it matches.
+      expect(checked).toBeGreaterThan(guard === GUARDS["build guard"] ? 150 : 1000);
+    });
+  }
+
+  it("reports a misspelt field, a type mismatch, a non-string message and a variable of the wrong type", () => {
+    const p = object.f("spec");
+    const bad: PolicyDefinition = {
+      id: "bad",
+      rules: [rule("", ["v1"], ["pods"])],
+      variables: [
+        variable(
+          "names",
+          t.list(t.string),
+          p.f("containers").map("c", (c) => c.f("image")),
+        ),
+        // TypeScript already refuses an int where a string is declared; forced, to prove the schema check does too.
+        variable("count", t.string, size(p.f("containers")) as unknown as Expr<string>),
+      ],
+      validations: [
+        validation(has(p.f("runtimeClass")), "misspelt"),
+        validation(eq(p.f("activeDeadlineSeconds"), "600"), "string compared with int"),
+        validation(has(p.f("hostNetwork")), say("a bool in a message").then(p.f("hostNetwork"))),
+        none(variable("images", t.list(t.string), p.f("containers")), "containers are not names", "containers"),
+      ],
+    };
+    const { errors } = check(bad);
+    const where = errors.map((e) => e.where);
+    expect(where).toEqual(expect.arrayContaining(["variable count", "validation 0", "validation 1", "messageExpression 2"]));
+    expect(errors.find((e) => e.where === "variable count")!.error).toMatch(/is int, declared string/);
+    expect(errors.find((e) => e.where === "validation 0")!.error).toMatch(/runtimeClass/);
+  });
+
+  it("checks each branch of a kind test against the kind that reaches it", () => {
+    const spec = variable("spec", k8s.PodSpec, cond(kindIs("Pod"), object.f("spec"), object.path("spec.template.spec")));
+    const ok: PolicyDefinition = {
+      id: "kinds",
+      rules: [rule("", ["v1"], ["pods"]), rule("apps", ["v1"], ["deployments"])],
+      variables: [spec],
+      validations: [validation(has(spec.ref.f("runtimeClassName")), "runtime class")],
+    };
+    expect(check(ok).errors).toEqual([]);
+    // Without the kind test the Pod branch reads a field a Pod does not have.
+    const wrong = { ...ok, variables: [variable("spec", k8s.PodSpec, object.path("spec.template.spec"))] };
+    expect(check(wrong).errors.map((e) => `${e.kind} ${e.where}`)).toEqual(["Pod variable spec"]);
+  });
+
+  it("the checker's library functions are the ones the guards use, with the types the tests' evaluators give them", () => {
+    const env = ENV.clone().registerVariable("s", "string").registerVariable("xs", "list<double>");
+    for (const [e, type] of [
+      ["isQuantity(s)", "bool"],
+      ['quantity("1Gi").asApproximateFloat()', "double"],
+      ["xs.sum()", "double"],
+      ['["a"].join(", ")', "string"],
+      ['duration("10s") <= duration(s)', "bool"],
+    ]) {
+      const r = env.check(e!);
+      expect(r.valid && String(r.type), e).toBe(type);
+    }
+    expect(new Environment().check('isQuantity("1")').valid).toBe(false);
+  });
+});
+
+describe("the builder renders", () => {
+  const a = object.f("a"),
+    b = object.f("b"),
+    c = object.f("c");
+  it("the parentheses precedence needs, and no others unless grouped", () => {
+    expect(and(or(a, b), c).render()).toBe("(object.a || object.b) && object.c");
+    expect(or(and(a, b), c).render()).toBe("object.a && object.b || object.c");
+    expect(or(group(and(a, b)), c).render()).toBe("(object.a && object.b) || object.c");
+    expect(not(and(a, b)).render()).toBe("!(object.a && object.b)");
+    expect(not(has(a)).render()).toBe("!has(object.a)");
+    expect(cond(a, b, cond(c, a, b)).render()).toBe("object.a ? object.b : object.c ? object.a : object.b");
+    expect(cond(cond(a, b, c), a, b).render()).toBe("(object.a ? object.b : object.c) ? object.a : object.b");
+    expect(cond(a, cond(b, a, c), b).render()).toBe("object.a ? (object.b ? object.a : object.c) : object.b");
+    expect(concat("x", cond(a, "y", "z"), quoted(b)).render()).toBe('"x" + (object.a ? "y" : "z") + "\\"" + object.b + "\\""');
+    expect(eq(size(list(["a"])), int(1)).render()).toBe('size(["a"]) == 1');
+    expect(isIn("k", cond(a, b, c)).render()).toBe('"k" in (object.a ? object.b : object.c)');
+    expect(cond(a, b, c).f("d").render()).toBe("(object.a ? object.b : object.c).d");
+    expect(ne(str('say "hi"'), b).render()).toBe('"say \\"hi\\"" != object.b');
+  });
+
+  it("kind tests folded for one kind, and the manifests' form otherwise", () => {
+    const e = or(ne(object.f("x"), "y"), group(cond(kindIs("Pod", "Revision"), a, cond(kindIs("CronJob"), b, c))));
+    expect(e.render()).toBe(
+      'object.x != "y" || (request.kind.kind in ["Pod", "Revision"] ? object.a : request.kind.kind == "CronJob" ? object.b : object.c)',
+    );
+    expect(e.render({ kind: "Pod" })).toBe('object.x != "y" || (object.a)');
+    expect(e.render({ kind: "CronJob" })).toBe('object.x != "y" || (object.b)');
+    expect(e.render({ kind: "Deployment" })).toBe('object.x != "y" || (object.c)');
+    expect(or(kindIs("Pod"), a).render({ kind: "Pod" })).toBe("true");
+    expect(and(kindIs("Pod"), a).render({ kind: "Job" })).toBe("false");
+    expect(absentObject().render()).toBe("{}");
+    expect(absentObject().render({ typeCheck: true })).toBe("dyn({})");
+  });
+
+  it("one sentence as both message and messageExpression, the message one literal with the text beside it", () => {
+    const v = validation(eq(a, "x"), say("a must be x").got(quoted(a)).then(" for ", b));
+    expect(v.sentence.message).toBe("a must be x");
+    expect(v.sentence.expression().render()).toBe('"a must be x; got " + "\\"" + object.a + "\\"" + " for " + object.b');
+    expect(say("plain").expression().render()).toBe('"plain"');
+    expect(say("taken").first(quoted(a), ": ").expression().render()).toBe('"\\"" + object.a + "\\"" + ": taken"');
+    const offenders = variable("bad", t.list(t.string), list(["x"]));
+    expect(none(offenders, "no bad", "items").sentence.expression().render()).toBe('"no bad (items: " + variables.bad.join(", ") + ")"');
+    expect(() => say("two\nlines")).toThrow(/one line/);
+  });
+
+  it("refuses what would render wrong CEL", () => {
+    expect(() => has(size(a))).toThrow(/has\(\) needs a field selection/);
+    expect(() => object.f("namespace")).toThrow(/needs escaping/);
+    expect(() => object.f("in")).toThrow(/needs escaping/);
+    expect(() => object.f("a-b")).toThrow(/needs escaping/);
+    expect(() => int(2 ** 60)).toThrow(/not an int literal/);
+    expect(() => variable("a.b", t.bool, a)).toThrow(/not an identifier/);
+  });
+});
