@@ -5,11 +5,27 @@
 // Usage: npm run bench:plan -- [--stack prod] [--runs 5]
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
+import { benchArgs, positiveInt, requireStack } from "./bench-args.mjs";
 import { buildClis, ROOT } from "./build.mjs";
 
-const { values } = parseArgs({ options: { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" } } });
-const runs = Number(values.runs);
+const USAGE = `usage: npm run bench:plan -- [--stack <name>] [--runs <n>]
+
+Times the offline plan against its floor, loading the three SDKs, alternately so machine load hits each alike:
+the SDKs alone, the bundled plan, and the whole npm run plan; wall and CPU per run, median and range, ratios.
+
+  --stack <name>   the stack planned (default prod)
+  --runs <n>       runs of each (default 5)
+  -h, --help       this text
+
+Exit: 0 measured; 1 a run failed; 2 usage or a missing stack.`;
+
+const values = benchArgs(
+  process.argv.slice(2),
+  { stack: { type: "string", default: "prod" }, runs: { type: "string", default: "5" } },
+  USAGE,
+);
+const runs = positiveInt("runs", values.runs);
+requireStack(values.stack, ROOT);
 await buildClis();
 
 const LOAD = 'await import("@pulumi/pulumi"); await import("@pulumi/gcp"); await import("@pulumi/kubernetes");';
@@ -22,7 +38,10 @@ const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, { wall: [],
 for (let i = 0; i < runs; i++) {
   for (const [name, cmd] of Object.entries(cases)) {
     const r = spawnSync("/usr/bin/time", ["-f", "%e %U %S", ...cmd], { cwd: ROOT, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+    if (r.status !== 0) {
+      console.error(`error: ${name} failed (exit ${r.status}): ${r.stderr.trim().split("\n")[0]}`);
+      process.exit(1);
+    }
     const [wall, user, sys] = r.stderr.trim().split("\n").at(-1).split(" ").map(Number);
     samples[name].wall.push(wall);
     samples[name].cpu.push(user + sys);

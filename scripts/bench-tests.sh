@@ -6,22 +6,30 @@
 # Usage: npm run bench:tests -- [--runs 3] [--cold-typecheck]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+usage="usage: npm run bench:tests -- [--runs <n>] [--cold-typecheck]
+
+Times the whole npm test (type check and every test), n times: wall and CPU (user+sys, children included), with
+the core count and load. --cold-typecheck drops tsc's build info before each run (a whole check).
+
+Exit: 0 measured; 1 a run failed (its log is named); 2 usage."
 runs=3
 cold=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --runs) runs="$2"; shift 2 ;;
+    -h|--help) echo "$usage"; exit 0 ;;
+    --runs) [ $# -ge 2 ] || { echo "error: --runs needs a value (see --help)" >&2; exit 2; }; runs="$2"; shift 2 ;;
     --cold-typecheck) cold=1; shift ;;
-    *) echo "usage: npm run bench:tests -- [--runs N] [--cold-typecheck]" >&2; exit 2 ;;
+    *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$runs" in ''|*[!0-9]*|0) echo "error: --runs must be a whole number of at least 1 (got '$runs')" >&2; exit 2 ;; esac
 timing="$(mktemp)"; log="$(mktemp)"
 build_info="$(node -p 'require("./tsconfig.json").compilerOptions.tsBuildInfoFile')"
 walls=(); cpus=()
 for _ in $(seq "$runs"); do
   [ -z "$cold" ] || rm -f "$build_info"
   if ! /usr/bin/time -o "$timing" -f "%e %U %S" npm test >"$log" 2>&1; then
-    echo "npm test failed; output in $log" >&2
+    echo "error: npm test failed; output in $log" >&2
     exit 1
   fi
   read -r wall user sys <"$timing"

@@ -9,8 +9,8 @@
 //
 // A CLI's `main(argv, io)` returns the code and never throws for the user's mistakes; scripts call `runMain`,
 // which turns anything unexpected into one line (the stack trace only with GUMSTACK_DEBUG=1).
-import { readdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { PlanOptions, StackExport } from "../plan/plan.js";
@@ -87,6 +87,20 @@ export function missingStack(stack: string, dir = process.cwd()): UsageError {
 export function writeError(path: string, e: unknown): UsageError {
   const code = (e as NodeJS.ErrnoException).code;
   return new UsageError(`cannot write ${path}: ${code ?? (e as Error).message}`);
+}
+
+/**
+ * `mkdir -p` that fails instead of spinning: node's recursive mkdir takes ENOENT to mean "make the parent first"
+ * and retries forever where the parent exists but refuses children with ENOENT (procfs: `--out /proc/x` spun at
+ * 100% CPU). Each missing directory is made on its own, so the first refusal is thrown with the system's code.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let p = resolve(dir); !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const d of missing) mkdirSync(d);
 }
 
 /** The first line of an error's message (multi-line config errors are printed whole by their callers). */

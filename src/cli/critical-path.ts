@@ -2,15 +2,27 @@
 // Plans the stack offline (or reads a plan / `pulumi stack export`) and prints the first deploy's critical path:
 // the longest chain through the dependency graph, each resource weighted by its typical creation time (the table
 // in src/plan/criticalPath.ts, with its basis), against the unavoidable chain that ends at the KnativeServing.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { criticalPaths, weightOf, type PathStep } from "../plan/criticalPath.js";
 import type { PlannedResource } from "../plan/plan.js";
-import type { Io } from "./common.js";
+import { ExportError, readExport } from "../policy/export.js";
+import { EXIT, UsageError, parseCli, runMain, type Io } from "./common.js";
+import { planForCli, StackRefused } from "./stacks.js";
 
-const USAGE = "usage: npm run critical-path -- --stack <name> [--config-file <path>]   |   npm run critical-path -- <plan.json>";
+export const USAGE = `usage: npm run critical-path -- --stack <name> [--config-file <path>]
+       npm run critical-path -- <plan-or-export.json>
+
+Plans the stack offline (or reads a plan, npm run plan -- --json, or a \`pulumi stack export\`) and prints the
+first deploy's critical path: the longest chain through the dependency graph, each resource weighted by its
+typical creation time (src/plan/criticalPath.ts, with its basis), against the unavoidable chain that ends at
+the KnativeServing.
+
+  --stack <name>        plan Pulumi.<name>.yaml offline
+  --config-file <path>  with --stack: read the config from this stack file
+  -h, --help            this text
+
+Exit: 0 printed; 1 the stack's config is refused; 2 usage, a missing stack, or an unreadable or malformed file.`;
+
+export const OPTIONS = { stack: { type: "string" }, "config-file": { type: "string" } } as const;
 const KNATIVE_SERVING = "kubernetes:operator.knative.dev/v1beta1:KnativeServing";
 
 const minutes = (s: number) => `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
@@ -51,48 +63,33 @@ export async function main(
   err: (s: string) => void = console.error,
   { planStack }: Pick<Io, "planStack"> = {},
 ): Promise<number> {
-  let values: { stack?: string; "config-file"?: string };
-  let positionals: string[];
+  let resources: readonly PlannedResource[];
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { stack: { type: "string" }, "config-file": { type: "string" } },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (e) {
-    err(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if ((values.stack ? 1 : 0) + positionals.length !== 1) {
-    err(USAGE);
-    return 2;
-  }
-  let resources: PlannedResource[];
-  try {
-    if (values.stack) {
-      const options = { stack: values.stack, ...(values["config-file"] ? { configFile: values["config-file"] } : {}) };
-      const plan = planStack ?? (await import("../plan/plan.js")).planStack;
-      resources = (await plan(options)).deployment.resources;
-    } else {
-      resources = (JSON.parse(readFileSync(positionals[0]!, "utf8")) as { deployment: { resources: PlannedResource[] } }).deployment
-        .resources;
+    const parsed = parseCli(argv, OPTIONS, true);
+    if (parsed === "help") {
+      out(USAGE);
+      return EXIT.ok;
     }
+    const { values, positionals } = parsed;
+    if ((values.stack ? 1 : 0) + positionals.length !== 1)
+      throw new UsageError("give either --stack <name> or one plan/export file (see --help)");
+    if (values.stack)
+      resources = (await planForCli(values.stack, { configFile: values["config-file"], planStack })).plan.deployment.resources;
+    // An export's resources carry what the path reads (urn, type, dependencies, propertyDependencies).
+    else resources = readExport(positionals[0]!) as unknown as PlannedResource[];
   } catch (e) {
-    err(`error: ${(e as Error).message}`);
-    return 1;
+    if (e instanceof StackRefused) {
+      err(`error: ${e.message}`);
+      return EXIT.refused;
+    }
+    if (e instanceof UsageError || e instanceof ExportError) {
+      err(`error: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
   }
   out(report(resources).text);
-  return 0;
+  return EXIT.ok;
 }
 
-// Run only as a script (or its bundle), so tests can call main() in-process.
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runMain(import.meta.url, (argv, io) => main(argv, io.out, io.err, io));

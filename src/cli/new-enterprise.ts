@@ -2,20 +2,48 @@
 // Writes Pulumi.enterprise-<id>.yaml for a new enterprise customer and prints the next commands.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { ConfigError, parseAllConfig } from "../config/load.js";
 import { labelUnder, withReservedLabel } from "../config/enterpriseDomains.js";
 import { budgetApiNotes, type NamedStack } from "../config/stackSet.js";
 import { EnterpriseInputError, renderEnterpriseStack, stackNameFor } from "../enterprise/newEnterpriseStack.js";
 import { parseStackFile } from "../plan/stackFile.js";
-import { EXIT, wantsHelp } from "./common.js";
+import { EXIT, UsageError, parseCli, runMain } from "./common.js";
 
-const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>
+export const USAGE = `usage: npm run new-enterprise -- --customer <id> --billing-account <XXXXXX-XXXXXX-XXXXXX> --folder <folder id>
          [--project <gcp project id>] [--domain <domain>] [--platform-project <id>] [--budget <amount>]
          [--clickhouse-host <host>] [--template <stack file>] [--force]
+
+Writes Pulumi.enterprise-<id>.yaml from the template (default Pulumi.enterprise.yaml), every derived name
+checked with the program's own schema, and prints the next commands.
   --force updates an existing Pulumi.enterprise-<id>.yaml in place: only the flags given change (then
-  --billing-account and --folder are optional); secrets, the secrets provider and hand edits are kept.`;
+  --billing-account and --folder are optional); secrets, the secrets provider and hand edits are kept.
+  -h, --help   this text
+
+Exit: 0 written; 2 usage, refused input (every problem listed, no file written), or an unreadable template.`;
+
+export const OPTIONS = {
+  customer: { type: "string" },
+  "billing-account": { type: "string" },
+  folder: { type: "string" },
+  project: { type: "string" },
+  domain: { type: "string" },
+  "platform-project": { type: "string" },
+  budget: { type: "string" },
+  "clickhouse-host": { type: "string" },
+  template: { type: "string", default: "Pulumi.enterprise.yaml" },
+  force: { type: "boolean", default: false },
+} as const;
+
+/**
+ * A problem the template's value and a flag given make together is the flag's: `--project gumstack-prod` with the
+ * template's platform project gumstack-prod is a wrong --project, not a wrong --platform-project the user never gave.
+ * `given`: the flags on the command line, by name.
+ */
+export function blameGivenFlag(problem: string, given: Readonly<Record<string, unknown>>): string {
+  if (problem.startsWith("--platform-project: must differ from project") && given["platform-project"] === undefined && given.project)
+    return `--project: ${JSON.stringify(given.project)} is the template's platform project (gumstack:enterprise.platformProject); a customer gets a dedicated project: choose another --project, or pass --platform-project [config gumstack:project]`;
+  return problem;
+}
 
 /** Where the command runs and writes: the working directory and the two output streams (tests pass their own). */
 export interface CliIo {
@@ -46,57 +74,45 @@ function otherStacks(dir: string, except: string): { stacks: NamedStack[]; skipp
 }
 
 export function main(argv: string[], io: CliIo = PROCESS_IO): number {
-  if (wantsHelp(argv)) {
-    io.out(USAGE);
-    return EXIT.ok;
-  }
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        customer: { type: "string" },
-        "billing-account": { type: "string" },
-        folder: { type: "string" },
-        project: { type: "string" },
-        domain: { type: "string" },
-        "platform-project": { type: "string" },
-        budget: { type: "string" },
-        "clickhouse-host": { type: "string" },
-        template: { type: "string", default: "Pulumi.enterprise.yaml" },
-        force: { type: "boolean", default: false },
-      },
-    }));
-  } catch (err) {
-    io.err(`${(err as Error).message}\n${USAGE}`);
-    return 2;
+    const parsed = parseCli(argv, OPTIONS);
+    if (parsed === "help") {
+      io.out(USAGE);
+      return EXIT.ok;
+    }
+    values = parsed.values;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`error: ${e.message}`);
+    return EXIT.usage;
   }
   const updating =
     values.force && values.customer !== undefined && existsSync(resolve(io.cwd, `Pulumi.${stackNameFor(values.customer)}.yaml`));
   const missing = (updating ? (["customer"] as const) : (["customer", "billing-account", "folder"] as const)).filter((k) => !values[k]);
   if (missing.length > 0) {
-    io.err(`missing ${missing.map((k) => `--${k}`).join(", ")}\n${USAGE}`);
-    return 2;
+    io.err(`error: missing ${missing.map((k) => `--${k}`).join(", ")} (see --help)`);
+    return EXIT.usage;
   }
   const budget = values.budget === undefined ? undefined : Number(values.budget);
   if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) {
-    io.err(`--budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
+    io.err(`error: --budget: must be a positive whole amount (got ${JSON.stringify(values.budget)})`);
     return 2;
   }
   const stack = stackNameFor(values.customer!);
   const file = `Pulumi.${stack}.yaml`;
   const path = resolve(io.cwd, file);
   if (existsSync(path) && !values.force) {
-    io.err(`Refused: ${file} already exists; pass --force to update it (only the flags given change).`);
+    io.err(`error: ${file} already exists; pass --force to update it (only the flags given change)`);
     return 2;
   }
   const { stacks, skipped } = otherStacks(io.cwd, file);
+  const template = values.template ?? OPTIONS.template.default;
   let templateText: string;
   try {
-    templateText = readFileSync(resolve(io.cwd, values.template), "utf8");
+    templateText = readFileSync(resolve(io.cwd, template), "utf8");
   } catch (err) {
-    io.err(`--template: cannot read ${values.template}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    io.err(`error: --template: cannot read ${template}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return 2;
   }
   let text: string;
@@ -117,7 +133,9 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
     );
   } catch (err) {
     if (err instanceof EnterpriseInputError) {
-      io.err(`Refused, no file written:\n${err.problems.map((p) => `  - ${p}`).join("\n")}`);
+      // parseArgs fills in defaults (template, force); only what the command line says counts as given.
+      const given = Object.fromEntries(Object.entries(values).filter(([k]) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`))));
+      io.err(`Refused, no file written:\n${err.problems.map((p) => `  - ${blameGivenFlag(p, given)}`).join("\n")}`);
       return 2;
     }
     throw err;
@@ -159,5 +177,4 @@ export function main(argv: string[], io: CliIo = PROCESS_IO): number {
   return 0;
 }
 
-// Run only as a script (or its bundle), so tests can call main() in-process.
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
+runMain(import.meta.url, (argv, io) => main(argv, { cwd: process.cwd(), out: io.out, err: io.err }));

@@ -1,11 +1,11 @@
 // Every CLI: --help exits 0 with its usage, the same kind of mistake exits with the same code (2: usage or
 // unreadable input), and each error is one line, never a stack trace. No stack is planned here.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXIT, listStacks, parseCli, UsageError, type Io } from "../../src/cli/common.js";
+import { EXIT, listStacks, makeDirectory, parseCli, UsageError, type Io } from "../../src/cli/common.js";
 import { main as newEnterprise } from "../../src/cli/new-enterprise.js";
 import { main as fleet } from "../../src/cli/fleet.js";
 import { main as packConfig } from "../../src/cli/pack-config.js";
@@ -47,7 +47,9 @@ describe("CLI conventions", () => {
       const r = await run(clis[name], "--stack", "staging");
       expect(r.code).toBe(EXIT.usage);
       oneLineError(r);
-      expect(r.err).toMatch(/^error: no stack 'staging': .*Pulumi\.staging\.yaml does not exist; stacks here: enterprise, prod$/);
+      // The stacks there are, from the files: a customer added with new-enterprise is among them.
+      expect(r.err).toMatch(/^error: no stack 'staging': .*Pulumi\.staging\.yaml does not exist; stacks here: /);
+      expect(r.err.slice(r.err.indexOf("stacks here: ") + "stacks here: ".length)).toBe(listStacks().join(", "));
     },
   );
 
@@ -113,6 +115,52 @@ describe("CLI conventions", () => {
   });
 });
 
+describe("mistakes that were blamed wrongly or hung", () => {
+  it("npm run fleet -- --out under /proc: one line with the system's reason, exit 2, before any stack is planned", async () => {
+    const never: Io["planStack"] = () => Promise.reject(new Error("planned before the --out directory was made"));
+    const started = Date.now();
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await fleet(["--out", "/proc/gumstack-no-such/reports"], {
+      out: (s) => out.push(s),
+      err: (s) => err.push(s),
+      planStack: never,
+    });
+    expect(code).toBe(EXIT.usage);
+    expect(err).toEqual(["error: cannot write /proc/gumstack-no-such/reports: ENOENT"]);
+    expect(out).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("makeDirectory: makes what is missing, and refuses where a file or procfs is in the way", () => {
+    const base = mkdtempSync(join(tmpdir(), "mkdir-"));
+    makeDirectory(join(base, "a", "b", "c"));
+    expect(statSync(join(base, "a", "b", "c")).isDirectory()).toBe(true);
+    makeDirectory(join(base, "a", "b")); // already there: nothing to do
+    writeFileSync(join(base, "file"), "");
+    expect(() => makeDirectory(join(base, "file", "x"))).toThrow(expect.objectContaining({ code: "ENOTDIR" }));
+    expect(() => makeDirectory("/proc/gumstack-no-such/x")).toThrow(expect.objectContaining({ code: "ENOENT" }));
+  });
+
+  it("npm run new-enterprise -- --project <the template's platform project> blames --project, the flag given", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "new-enterprise-blame-"));
+    copyFileSync("Pulumi.enterprise.yaml", join(cwd, "Pulumi.enterprise.yaml"));
+    const platform = String(/platformProject: (\S+)/.exec(readFileSync("Pulumi.enterprise.yaml", "utf8"))![1]);
+    const err: string[] = [];
+    const args = ["--customer", "globex", "--billing-account", "01A2B3-C4D5E6-F7A8B9", "--folder", "123456789012", "--project", platform];
+    expect(newEnterprise(args, { cwd, out: () => {}, err: (s) => err.push(s) })).toBe(EXIT.usage);
+    expect(err.join("\n")).toContain(
+      `  - --project: "${platform}" is the template's platform project (gumstack:enterprise.platformProject); a customer gets a dedicated project: choose another --project, or pass --platform-project`,
+    );
+    expect(err.join("\n")).not.toMatch(/- --platform-project:/);
+    // Given both, the same clash is --platform-project's, as before.
+    const both: string[] = [];
+    newEnterprise([...args, "--platform-project", platform], { cwd, out: () => {}, err: (s) => both.push(s) });
+    expect(both.join("\n")).toMatch(/- --platform-project: must differ from project/);
+    expect(readdirSync(cwd)).toEqual(["Pulumi.enterprise.yaml"]);
+  });
+});
+
 describe("npm run new-enterprise", () => {
   it("--help prints its usage and exits 0 (the shared wantsHelp)", () => {
     // In-process; the bundle's own process is run by test/new-enterprise-force.test.ts.
@@ -134,7 +182,9 @@ describe("the shell scripts follow the same conventions", () => {
     expect(help.stdout).toMatch(/^Exit: 0 /m);
     const bad = script.includes("bench") ? sh(script, "--stack", "staging") : sh(script, "staging");
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim()).toBe("error: no stack 'staging': Pulumi.staging.yaml does not exist; stacks here: enterprise, prod");
+    expect(bad.stderr.trim()).toBe(
+      `error: no stack 'staging': Pulumi.staging.yaml does not exist; stacks here: ${listStacks().join(", ")}`,
+    );
   });
 
   it("npm run bench takes flags like the other commands, not positional arguments", () => {
