@@ -2,7 +2,7 @@
 // Plans every Pulumi.<stack>.yaml offline, checks each against the policy pack with pack config derived from
 // that stack, and writes <out>/<stack>.md and .json per stack plus summary.md and summary.json. Exit codes:
 // src/cli/common.ts (0 every stack passed, 1 a violation or a refused stack config, 2 usage or no stacks).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkStack, teardownLevels } from "../policy/check.js";
 import { parseExport } from "../policy/export.js";
@@ -10,7 +10,7 @@ import { refusedReport, renderStackMarkdown, renderSummaryMarkdown, stackReport,
 import { packValuesFromConfig } from "../policy/packConfig.js";
 import { unreservedEnterpriseDomains, type DomainStack } from "../config/enterpriseDomains.js";
 import { stackSetProblems, type NamedStack } from "../config/stackSet.js";
-import { EXIT, UsageError, consoleIo, listStacks, oneLine, parseCli, runMain, writeError, type Io } from "./common.js";
+import { EXIT, UsageError, consoleIo, listStacks, makeDirectory, oneLine, parseCli, runMain, writeError, type Io } from "./common.js";
 import { planForCli, StackRefused } from "./stacks.js";
 
 export const USAGE = `usage: npm run fleet -- [--out <dir>] [--dir <dir>]
@@ -44,7 +44,7 @@ async function checkOne(
   const resources = parseExport(JSON.stringify(planned.plan), source);
   try {
     const check = await checkStack(resources, source, packValuesFromConfig(planned.config), teardownLevels(planned.config));
-    return stackReport(stack, resources, check);
+    return stackReport(stack, resources, check, planned.plan.mockValues);
   } catch (e) {
     return refusedReport(stack, oneLine(e));
   }
@@ -66,6 +66,12 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     const dir = parsed.values.dir ?? process.cwd();
     const stacks = listStacks(dir);
     if (stacks.length === 0) throw new UsageError(`no Pulumi.<stack>.yaml files in ${dir}`);
+    // Where the reports go is made first: a path that cannot hold them fails before minutes of planning.
+    try {
+      makeDirectory(out);
+    } catch (e) {
+      throw writeError(out, e);
+    }
     const configs: (NamedStack & DomainStack)[] = [];
     for (const stack of stacks) {
       const r = await checkOne(stack, dir, configs, io.planStack);
@@ -80,7 +86,6 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     acrossStacks = [...stackSetProblems(configs), ...unreservedEnterpriseDomains(configs)];
     for (const p of acrossStacks) io.out(`refused    ${p}`);
     try {
-      mkdirSync(out, { recursive: true });
       for (const r of reports) {
         writeFileSync(join(out, `${r.stack}.json`), `${JSON.stringify(r, null, 2)}\n`);
         writeFileSync(join(out, `${r.stack}.md`), renderStackMarkdown(r));

@@ -2,7 +2,7 @@
 // Plans a stack offline (no credentials, no network) and prints what `pulumi preview` would create.
 // Exit codes: src/cli/common.ts (0 planned, 1 the stack's config is refused, 2 usage or unreadable input).
 import { writeFileSync } from "node:fs";
-import { maskSecrets } from "../plan/outputs.js";
+import { MOCK_MARK, markInvented, markedExport, maskSecrets } from "../plan/outputs.js";
 import type { PlannedResource, StackExport } from "../plan/plan.js";
 import { EXIT, UsageError, consoleIo, parseCli, runMain, writeError, type Io } from "./common.js";
 import { renderQuota } from "../config/quota.js";
@@ -63,18 +63,25 @@ export function summarize(resources: readonly PlannedResource[]): string {
   ].join("\n");
 }
 
-/** The value of an output for people: secrets (masked in the plan already) as [secret], the rest as JSON. */
-function showOutput(v: unknown): string {
-  const m = maskSecrets(v);
+/** The value of an output for people: secrets (masked in the plan already) as [secret], invented values marked, the rest as JSON. */
+function showOutput(v: unknown, invented: readonly string[]): string {
+  const m = markInvented(maskSecrets(v), invented);
   return typeof m === "string" ? m : JSON.stringify(m);
 }
 
-/** The stack's outputs, one `name: value` line each, like the Outputs section of `pulumi preview`. */
-export function renderOutputs(resources: readonly PlannedResource[]): string {
+/** What the mark means, printed under the outputs when one carries it. */
+export const MOCK_LEGEND = `${MOCK_MARK.trim()}: invented by the offline mock engine (an address, project number or id GCP assigns); a real \`pulumi up\` assigns it, \`pulumi preview\` shows it as unknown`;
+
+/**
+ * The stack's outputs, one `name: value` line each, like the Outputs section of `pulumi preview`; every string
+ * holding a value the mock engine invented (`invented`, the plan's mockValues) marked.
+ */
+export function renderOutputs(resources: readonly PlannedResource[], invented: readonly string[] = []): string {
   const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const outputs = Object.entries(stack?.outputs ?? {}).sort(([a], [b]) => a.localeCompare(b));
   if (outputs.length === 0) return "Outputs: none";
-  return ["Outputs:", ...outputs.map(([k, v]) => `  ${k}: ${showOutput(v)}`)].join("\n");
+  const lines = outputs.map(([k, v]) => `  ${k}: ${showOutput(v, invented)}`);
+  return ["Outputs:", ...lines, ...(lines.some((l) => l.includes(MOCK_MARK)) ? ["", MOCK_LEGEND] : [])].join("\n");
 }
 
 export const OPTIONS = {
@@ -110,7 +117,7 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     }
     if (values.json) {
       try {
-        writeFileSync(values.json, `${JSON.stringify(plan, null, 2)}\n`);
+        writeFileSync(values.json, `${JSON.stringify(markedExport(plan), null, 2)}\n`);
       } catch (e) {
         throw writeError(values.json, e);
       }
@@ -134,7 +141,7 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
   }
   io.out(summarize(resources));
   io.out("");
-  io.out(renderOutputs(resources));
+  io.out(renderOutputs(resources, plan.mockValues));
   if (quota) io.out(`\n${quota}`);
   if (values.json) io.out(`\nPlan written to ${values.json} (pulumi stack export format, version 3)`);
   return EXIT.ok;

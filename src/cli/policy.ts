@@ -5,11 +5,12 @@
 // or the Stack outputs of the file). Exit codes: src/cli/common.ts (0 passed, 1 mandatory violations or the
 // stack's config refused, 2 usage or unreadable/malformed input).
 import { readFileSync } from "node:fs";
+import { markProse, unmarkExport } from "../plan/outputs.js";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { PackConfigError } from "../../policies/config.js";
 import { PolicyConfigError } from "../policy/analyzer.js";
 import { checkStack, teardownLevels, type StackCheck } from "../policy/check.js";
-import { ExportError, parseExport, readExport, type ExportResource } from "../policy/export.js";
+import { ExportError, parseExport, type ExportResource } from "../policy/export.js";
 import { mergePackConfig, packValuesFromConfig } from "../policy/packConfig.js";
 import { renderJson, renderText, summarize } from "../policy/report.js";
 import { EXIT, UsageError, parseCli, runMain, type Io } from "./common.js";
@@ -46,6 +47,27 @@ function readPolicyConfig(path: string): PolicyPackConfig {
   return doc as PolicyPackConfig;
 }
 
+/**
+ * Reads a plan or export. An offline plan (`npm run plan -- --json`) carries the mock engine's values marked; the
+ * marks come off before the pack judges it (it judged the plan unmarked), and what was marked is returned.
+ */
+function readPlanOrExport(path: string): { resources: ExportResource[]; invented: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ExportError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { resources: parseExport(text, path), invented: [] }; // parseExport names the JSON error
+  }
+  const { doc: plain, marked } = unmarkExport(doc);
+  return { resources: parseExport(JSON.stringify(plain), path), invented: marked };
+}
+
 export const OPTIONS = {
   stack: { type: "string" },
   "config-file": { type: "string" },
@@ -76,17 +98,25 @@ export async function main(
     let explicit = values.config ? readPolicyConfig(values.config) : {};
     let resources: ExportResource[];
     let derived: ReturnType<typeof packValuesFromConfig> | undefined;
+    let invented: readonly string[] = [];
     if (values.stack) {
       source = `the offline plan of stack '${values.stack}'`;
       const planned = await planForCli(values.stack, { configFile: values["config-file"], planStack });
       resources = parseExport(JSON.stringify(planned.plan), source);
       derived = packValuesFromConfig(planned.config);
+      invented = planned.plan.mockValues ?? [];
       explicit = mergePackConfig(teardownLevels(planned.config), explicit);
     } else {
       source = positionals[0]!;
-      resources = readExport(source);
+      ({ resources, invented } = readPlanOrExport(source));
     }
     check = await checkStack(resources, source, derived, explicit);
+    // A message naming a value the mock engine invented says so, as the plan and the fleet reports do.
+    const marked = invented;
+    check = {
+      ...check,
+      run: { ...check.run, diagnostics: check.run.diagnostics.map((d) => ({ ...d, message: markProse(d.message, [...marked]) })) },
+    };
   } catch (e) {
     if (e instanceof StackRefused) {
       err(`error: ${e.message}`);

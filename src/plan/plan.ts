@@ -37,6 +37,11 @@ export interface StackExport {
     manifest: { time: string; magic: string; version: string };
     resources: PlannedResource[];
   };
+  /**
+   * Not part of Pulumi's format: the values the mock engine invented for this plan (src/plan/mocks.ts), which
+   * every printer marks. The `--json` file carries the marks in place instead (markedExport, src/plan/outputs.ts).
+   */
+  mockValues?: string[];
 }
 
 export interface PlanOptions {
@@ -130,7 +135,8 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
   const stackConfig =
     options.stackConfig ?? readStackFile(options.configFile ?? join(options.dir ?? process.cwd(), `Pulumi.${options.stack}.yaml`));
   const project = applyConfig(stackConfig);
-  await pulumi.runtime.setMocks(platformMocks(project), options.project ?? CONFIG_NAMESPACE, options.stack, false);
+  const invented = new Set<string>();
+  await pulumi.runtime.setMocks(platformMocks(project, invented), options.project ?? CONFIG_NAMESPACE, options.stack, false);
 
   const resources: PlannedResource[] = [];
   const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -225,5 +231,6 @@ export async function planStack(options: PlanOptions): Promise<StackExport> {
       manifest: { time: new Date().toISOString(), magic: "offline-plan", version: "gumstack-offline-plan" },
       resources,
     },
+    mockValues: [...invented].sort(),
   };
 }

@@ -1,7 +1,7 @@
 // The fleet check's reports: per stack, what a reviewer (CI, or a customer asking how their tenant is fenced)
 // needs without reading a plan: resources by type, violations, the isolation evidence (which isolation policies
 // judged how many resources and passed), the MCP namespace checked, and the stack outputs (secrets masked).
-import { maskSecrets } from "../plan/outputs.js";
+import { MOCK_MARK, markInvented, markProse, maskSecrets } from "../plan/outputs.js";
 import type { Diagnostic } from "./analyzer.js";
 import type { StackCheck } from "./check.js";
 import { NAMESPACE_CHECK, isolationPolicies } from "./check.js";
@@ -35,7 +35,16 @@ export interface StackReport {
   readonly outputs: Readonly<Record<string, unknown>>;
 }
 
-export function stackReport(stack: string, resources: readonly ExportResource[], check: StackCheck): StackReport {
+/**
+ * The report of a checked stack; `invented` (the plan's mockValues) are marked wherever the report holds them:
+ * in the outputs (each string holding one, whole) and in violation messages (each occurrence).
+ */
+export function stackReport(
+  stack: string,
+  resources: readonly ExportResource[],
+  check: StackCheck,
+  invented: readonly string[] = [],
+): StackReport {
   const byType: Record<string, number> = {};
   for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
   const mandatory = check.run.diagnostics.filter((d) => d.level === "mandatory");
@@ -51,9 +60,9 @@ export function stackReport(stack: string, resources: readonly ExportResource[],
     resourceCount: resources.length,
     resourcesByType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))),
     mcpNamespace: check.values.mcpNamespace,
-    violations: check.run.diagnostics,
+    violations: check.run.diagnostics.map((d) => ({ ...d, message: markProse(d.message, invented) })),
     isolation,
-    outputs: maskSecrets(stackOutputs(resources) ?? {}) as Record<string, unknown>,
+    outputs: markInvented(maskSecrets(stackOutputs(resources) ?? {}), invented) as Record<string, unknown>,
   };
 }
 
@@ -79,6 +88,11 @@ export function renderStackMarkdown(r: StackReport): string {
   for (const [t, n] of Object.entries(r.resourcesByType)) lines.push(`| \`${t}\` | ${n} |`);
   lines.push("", "## Outputs", "", "| output | value |", "|---|---|");
   for (const [k, v] of Object.entries(r.outputs)) lines.push(`| \`${k}\` | ${cell(typeof v === "string" ? v : JSON.stringify(v))} |`);
+  if (JSON.stringify(r.outputs).includes(MOCK_MARK))
+    lines.push(
+      "",
+      `Values marked \`${MOCK_MARK.trim()}\` were invented by the offline plan's mock engine (addresses, project numbers, ids GCP assigns): a real deployment assigns them; read them from \`pulumi stack output\` after \`pulumi up\`.`,
+    );
   return `${lines.join("\n")}\n`;
 }
 
