@@ -9,6 +9,7 @@
 // the rules hold. Every list walk is bounded by BUILD_POD_BOUNDS (docs/admission-cel.md).
 import { guardManifests, type AdmissionGuardManifests } from "./cel/policy.js";
 import { resolveBuildAdmissionArgs, type BuildAdmissionPolicyArgs } from "./buildGuard/args.js";
+import { contractPolicy } from "./buildGuard/contract.js";
 import { credentialsPolicy } from "./buildGuard/credentials.js";
 import { jobPolicy } from "./buildGuard/job.js";
 import { podPolicy } from "./buildGuard/pod.js";
@@ -18,11 +19,11 @@ export * from "./buildGuard/args.js";
 // The Pulumi component lives in buildAdmissionGuard.ts; re-exported for the callers that import it from here.
 export { BuildAdmissionGuard, type BuildAdmissionGuardArgs } from "./buildAdmissionGuard.js";
 
-/** The guard's manifests; ids are workloads, job, pod and credentials, each the suffix of its policy's cluster name. */
+/** The guard's manifests; ids are workloads, job, pod, credentials and contract, each the suffix of its policy's cluster name. */
 export type BuildAdmissionManifests = AdmissionGuardManifests;
 
 /** The guard's policies, in the order they are created and reported. */
-export const BUILD_GUARD_POLICIES = [workloadsPolicy, jobPolicy, podPolicy, credentialsPolicy] as const;
+export const BUILD_GUARD_POLICIES = [workloadsPolicy, jobPolicy, podPolicy, credentialsPolicy, contractPolicy] as const;
 
 /** The guard's policies and one Deny binding per policy, scoped to the build namespace by its immutable name label. */
 export function buildAdmissionManifests(args: BuildAdmissionPolicyArgs): BuildAdmissionManifests {

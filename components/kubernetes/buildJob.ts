@@ -72,6 +72,7 @@ export interface StepResources {
 export const BUILD_DEFAULTS = {
   namespace: "gumstack-build",
   serviceAccountName: "builder",
+  gitHost: "github.com",
   runtimeClassName: GKE_SANDBOX_RUNTIME_CLASS,
   deadlineSeconds: 600,
   ttlSecondsAfterFinished: 300,
@@ -98,6 +99,8 @@ export interface BuildPlatform {
   readonly serviceAccountName?: string;
   /** RuntimeClass of build pods (GKE Sandbox's). Default "gvisor". */
   readonly runtimeClassName?: string;
+  /** The one host builds clone from (GIT_URL's host, the credential helper's scope). Default "github.com". */
+  readonly gitHost?: string;
   /** Builder image (git, buildah, skopeo), `<platform-images repo>/<name>@sha256:<digest>`. Required. */
   readonly builderImage: string;
   /** Hard deadline of the whole build, seconds, 60-600 (the seed's 10 minutes). Default 600. */
@@ -157,7 +160,6 @@ const REL_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\/-]{1,255}$/;
 /** `<registry host>/<path>@sha256:<64 hex>`. */
 export const DIGEST_IMAGE = /^[a-z0-9.-]+\.[a-z]{2,}(:\d+)?\/[a-z0-9._\/-]*[a-z0-9]@sha256:[a-f0-9]{64}$/;
 const AR_REPOSITORY = /^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+$/;
-const GIT_URL = /^https:\/\/[a-z0-9.-]+\.[a-z]{2,}(:\d+)?\/[A-Za-z0-9._~\/-]+$/;
 
 const UNITS: Record<string, number> = { "": 1, m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 /** A validated quantity (QUANTITY) in bytes. */
@@ -172,6 +174,7 @@ const fail = (field: string, value: unknown, why: string): never => {
 
 interface ResolvedPlatform {
   namespace: string;
+  gitHost: string;
   serviceAccountName: string;
   runtimeClassName: string;
   builderImage: string;
@@ -188,6 +191,7 @@ interface ResolvedPlatform {
 export function resolveBuildPlatform(p: BuildPlatform): ResolvedPlatform {
   const r: ResolvedPlatform = {
     namespace: p.namespace ?? BUILD_DEFAULTS.namespace,
+    gitHost: p.gitHost ?? BUILD_DEFAULTS.gitHost,
     serviceAccountName: p.serviceAccountName ?? BUILD_DEFAULTS.serviceAccountName,
     runtimeClassName: p.runtimeClassName ?? BUILD_DEFAULTS.runtimeClassName,
     builderImage: p.builderImage,
@@ -202,6 +206,8 @@ export function resolveBuildPlatform(p: BuildPlatform): ResolvedPlatform {
   for (const f of ["namespace", "serviceAccountName", "runtimeClassName"] as const) {
     if (!DNS_LABEL.test(r[f]) || r[f].length > 63) fail(f, r[f], "must be a DNS-1123 label");
   }
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(r.gitHost))
+    fail("gitHost", r.gitHost, "must be a DNS host name such as github.com");
   if (!DIGEST_IMAGE.test(r.builderImage))
     fail("builderImage", r.builderImage, "must be pinned by digest: <registry>/<path>@sha256:<64 hex>");
   if (!Number.isInteger(r.deadlineSeconds) || r.deadlineSeconds < 60 || r.deadlineSeconds > 600) {
@@ -230,7 +236,11 @@ export function resolveBuildPlatform(p: BuildPlatform): ResolvedPlatform {
   return r;
 }
 
-function checkRequest(q: BuildRequest): void {
+/** `https://<host>/<owner>/<repo>[.git]`: a clone URL on the one git host, nothing else in it. */
+export const gitUrlPattern = (host: string): RegExp =>
+  new RegExp(`^https://${host.replace(/[.]/g, "\\.")}/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$`);
+
+function checkRequest(q: BuildRequest, gitHost: string): void {
   if (!DNS_LABEL.test(q.buildId) || q.buildId.length > 40) fail("buildId", q.buildId, "must be a DNS label of at most 40 characters");
   if (!DNS_LABEL.test(q.tenantId) || q.tenantId.length > 63)
     fail("tenantId", q.tenantId, "must be a DNS-1123 label (it is a label value and an image path segment)");
@@ -244,7 +254,8 @@ function checkRequest(q: BuildRequest): void {
       `is reserved for platform images (${RESERVED_PLATFORM_TENANTS.join(", ")}, any ${RESERVED_TENANT_PREFIX}*): no build pushes there`,
     );
   if (!DNS_LABEL.test(q.server) || q.server.length > 63) fail("server", q.server, "must be a DNS-1123 label");
-  if (!GIT_URL.test(q.gitUrl)) fail("gitUrl", q.gitUrl, "must be an https:// clone URL without credentials, query or fragment");
+  if (!gitUrlPattern(gitHost).test(q.gitUrl))
+    fail("gitUrl", q.gitUrl, `must be an https://${gitHost}/<owner>/<repo> clone URL without credentials, query or fragment`);
   if (!/^[0-9a-f]{40}$/.test(q.gitSha)) fail("gitSha", q.gitSha, "must be a full 40-hex commit SHA");
   for (const f of ["dockerfile", "context"] as const) {
     const v = q[f];
@@ -268,16 +279,22 @@ export const buildImageReference = (q: Pick<BuildRequest, "imageRepository" | "t
 
 // The fetch step. The token is read by git's credential helper when the server asks, from the mounted file:
 // nothing is stored (no `credential.helper store`, no URL with userinfo), and .git is deleted after the
-// checkout is verified, so the build context holds the tree of that one commit and nothing else.
+// checkout is verified, so the build context holds the tree of that one commit and nothing else. The helper
+// answers only for https://$GIT_HOST (a URL-scoped `credential.<url>.helper`; the empty `credential.helper`
+// first drops any other), and git follows no redirect (`http.followRedirects=false`), so the token never goes
+// to another host, a redirect target included (https://git-scm.com/docs/gitcredentials#_credential_contexts,
+// https://git-scm.com/docs/git-config#Documentation/git-config.txt-httpfollowRedirects). The build guard pins
+// GIT_URL to https://$GIT_HOST/ and this script.
 export const FETCH_SCRIPT = [
   "set -eu",
   "mkdir -p /workspace/src && cd /workspace/src",
   "git init -q .",
   'git remote add origin "$GIT_URL"',
   'if [ -r "$GIT_TOKEN_FILE" ]; then',
-  '  set -- -c credential.helper= -c \'credential.helper=!f() { test "$1" = get && printf "username=x-access-token\\npassword=%s\\n" "$(cat "$GIT_TOKEN_FILE")"; }; f\'',
+  '  helper=\'!f() { test "$1" = get && printf "username=x-access-token\\npassword=%s\\n" "$(cat "$GIT_TOKEN_FILE")"; }; f\'',
+  '  set -- -c credential.helper= -c "credential.https://$GIT_HOST.helper=$helper"',
   "else set --; fi",
-  'git "$@" fetch -q --depth 1 --no-tags origin "$GIT_SHA"',
+  'git -c http.followRedirects=false "$@" fetch -q --depth 1 --no-tags origin "$GIT_SHA"',
   "git -c advice.detachedHead=false checkout -q --detach FETCH_HEAD",
   'test "$(git rev-parse HEAD)" = "$GIT_SHA"',
   "rm -rf .git",
@@ -419,7 +436,7 @@ const builderSecurityContext = () => ({
 /** The build Job (batch/v1) for one request, as the backend must create it in the build namespace. */
 export function buildJobManifest(platform: BuildPlatform, request: BuildRequest): Obj {
   const p = resolveBuildPlatform(platform);
-  checkRequest(request);
+  checkRequest(request, p.gitHost);
   const q = { privateRepository: true, dockerfile: "Dockerfile", context: ".", ...request };
   const name = buildJobName(q.buildId);
   const labels = {
@@ -462,6 +479,7 @@ export function buildJobManifest(platform: BuildPlatform, request: BuildRequest)
     env: env({
       GIT_URL: q.gitUrl,
       GIT_SHA: q.gitSha,
+      GIT_HOST: p.gitHost,
       GIT_TOKEN_FILE: `${GIT_TOKEN_DIR}/token`,
       HOME: "/tmp",
       GIT_TERMINAL_PROMPT: "0",

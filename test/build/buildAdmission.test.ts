@@ -27,7 +27,7 @@ const REQUEST: BuildRequest = {
   server: "weather",
   gitUrl: "https://github.com/acme/weather-mcp.git",
   gitSha: "4f2c1e9a7b3d5f8e0c2a4b6d8f0e1c3a5b7d9f2e",
-  imageRepository: "us-west1-docker.pkg.dev/gumstack-prod/gumstack",
+  imageRepository: "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod",
 };
 const GUARD = buildAdmissionManifests({
   builderImagePrefix: imagePathPrefixOf(BUILDER),
@@ -86,7 +86,7 @@ const withSpec = (o: Obj, mutate: (s: Obj) => void): Obj => {
 
 describe("the build guard's manifests", () => {
   it("are valid admissionregistration.k8s.io/v1 objects, Deny-bound, failing closed, scoped to the build namespace", () => {
-    expect(GUARD.ids).toEqual(["workloads", "job", "pod", "credentials"]);
+    expect(GUARD.ids).toEqual(["workloads", "job", "pod", "credentials", "contract"]);
     for (const [i, p] of GUARD.policies.entries()) {
       expect(() => new ValidatingAdmissionPolicy(clone(p)).validate()).not.toThrow();
       expect(() => new ValidatingAdmissionPolicyBinding(clone(GUARD.bindings[i]!)).validate()).not.toThrow();
@@ -171,7 +171,8 @@ const at = (id: string, why: RegExp) => new RegExp(`^${NS}-${id}: (.* )?${why.so
 const pod_ = (why: RegExp) => at("pod", why);
 const creds = (why: RegExp) => at("credentials", why);
 const ORDER = /initContainers must be exactly \[fetch, build\] and containers \[push\]/;
-const POD_ESCAPES: [string, (s: Obj) => void, RegExp][] = [
+const contract = (why: RegExp) => at("contract", why);
+const POD_ESCAPES: [string, (s: Obj) => void, RegExp | RegExp[]][] = [
   ["no runtimeClassName", (s) => delete s.runtimeClassName, pod_(/runtimeClassName must be "gvisor": .*; got none$/)],
   ["runtimeClassName runc", (s) => (s.runtimeClassName = "runc"), pod_(/runtimeClassName must be "gvisor": .*; got "runc"$/)],
   [
@@ -347,17 +348,23 @@ const POD_ESCAPES: [string, (s: Obj) => void, RegExp][] = [
   [
     "the build step mounting the push credential",
     (s) => named(s, "build").volumeMounts.push({ name: "push-auth", mountPath: "/run/secrets/push" }),
-    creds(/only the fetch and push steps may mount a Secret .* \(containers: build\)$/),
+    [
+      creds(/only the fetch and push steps may mount a Secret .* \(containers: build\)$/),
+      contract(/a build pod mounts only its own Secrets.*\(refused: container build\)$/),
+    ],
   ],
   [
     "the build step reading a Secret into env",
     (s) => named(s, "build").env.push({ name: "NPM_TOKEN", valueFrom: { secretKeyRef: { name: "build-b7f3c2a1-git", key: "token" } } }),
-    creds(/only the fetch and push steps may mount a Secret .* \(containers: build\)$/),
+    [
+      creds(/only the fetch and push steps may mount a Secret .* \(containers: build\)$/),
+      contract(/environment is exactly the one buildJob\.ts writes.*\(containers: build\)$/),
+    ],
   ],
   [
     "the build step with envFrom a Secret",
     (s) => (named(s, "build").envFrom = [{ secretRef: { name: "build-b7f3c2a1-push" } }]),
-    creds(/\(containers: build\)$/),
+    [creds(/\(containers: build\)$/), contract(/environment is exactly the one buildJob\.ts writes.*\(containers: build\)$/)],
   ],
   [
     "the build step beside push (a regular container)",
@@ -371,7 +378,11 @@ const POD_ESCAPES: [string, (s: Obj) => void, RegExp][] = [
     "an extra (well-behaved) init container after the build",
     (s) =>
       s.initContainers.push({ ...clone(named(s, "fetch")), name: "setup", volumeMounts: [{ name: "workspace", mountPath: "/workspace" }] }),
-    creds(/.*; got init \[fetch, build, setup\], containers \[push\]$/),
+    [
+      creds(/.*; got init \[fetch, build, setup\], containers \[push\]$/),
+      contract(/runs exactly its script .*\(containers: setup\)$/),
+      contract(/environment is exactly .*\(containers: setup\)$/),
+    ],
   ],
 ];
 
@@ -379,8 +390,10 @@ describe.each(["Job", "Pod"])("a build %s", (kind) => {
   const compliant = kind === "Job" ? job : pod;
   it.each(POD_ESCAPES)("with %s is refused, for that reason only", (_, mutate, message) => {
     const found = judge(kind, withSpec(compliant, mutate));
-    expect(found, found.join("\n")).toHaveLength(1);
-    expect(found[0]).toMatch(message);
+    // Some escapes break the credentials rules and the contract both; each refusal is named.
+    const expected = Array.isArray(message) ? message : [message];
+    expect(found, found.join("\n")).toHaveLength(expected.length);
+    expected.forEach((m, i) => expect(found[i]).toMatch(m));
   });
 });
 
@@ -475,6 +488,8 @@ describe("the rest of the namespace", () => {
     ];
     expect(judge("Pod", debug, { operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: pod })).toEqual([
       expect.stringMatching(creds(/.*, ephemeral containers$/)),
+      expect.stringMatching(contract(/runs exactly its script .*\(containers: debug\)$/)),
+      expect.stringMatching(contract(/environment is exactly .*\(containers: debug\)$/)),
     ]);
   });
 
@@ -517,4 +532,172 @@ describe("BuildAdmissionGuard component", () => {
       expect(policy?.provider).toMatch(/::cluster::cluster-id$/);
     }
   });
+});
+
+// The contract (buildGuard/contract.ts): a Job creator that points a trusted step at anything while it holds a
+// credential, at another tenant's package or a platform path, at another host, or at a chosen node, is refused,
+// for that reason only, as a Job and as the Pod the Job controller would make of it.
+const env = (c: Obj, name: string): Obj => c.env.find((e: Obj) => e.name === name);
+const CONTRACT_ESCAPES: [string, (s: Obj, o: Obj) => void, RegExp][] = [
+  [
+    "fetch mounting another build's token",
+    (s) => (s.volumes.find((v: Obj) => v.name === "git-token").secret.secretName = "build-0ther-git"),
+    /mounts only its own Secrets.*\(refused: volume git-token, container fetch\)$/,
+  ],
+  [
+    "push mounting the backend's ClickHouse Secret",
+    (s) => (s.volumes.find((v: Obj) => v.name === "push-auth").secret.secretName = "clickhouse"),
+    /mounts only its own Secrets.*\(refused: volume push-auth, container push\)$/,
+  ],
+  [
+    "fetch mounting the push credential",
+    (s) => named(s, "fetch").volumeMounts.push({ name: "push-auth", mountPath: "/var/run/gumstack/push", readOnly: true }),
+    /mounts only its own Secrets.*\(refused: container fetch\)$/,
+  ],
+  [
+    "the token mounted writable into the workspace",
+    (s) =>
+      Object.assign(
+        named(s, "fetch").volumeMounts.find((m: Obj) => m.name === "git-token"),
+        { mountPath: "/workspace/t", readOnly: false },
+      ),
+    /\(refused: container fetch\)$/,
+  ],
+  [
+    "fetch printing its token",
+    (s) => (named(s, "fetch").command = ["/bin/sh", "-c", 'cat "$GIT_TOKEN_FILE"']),
+    /runs exactly its script .*\(containers: fetch\)$/,
+  ],
+  ["push with args", (s) => (named(s, "push").args = ["x"]), /runs exactly its script .*\(containers: push\)$/],
+  [
+    "push with a postStart hook",
+    (s) => (named(s, "push").lifecycle = { postStart: { exec: { command: ["/bin/sh", "-c", "cat /var/run/gumstack/push/config.json"] } } }),
+    /\(containers: push\)$/,
+  ],
+  [
+    "fetch with an exec liveness probe",
+    (s) => (named(s, "fetch").livenessProbe = { exec: { command: ["cat", "/var/run/gumstack/git/token"] } }),
+    /\(containers: fetch\)$/,
+  ],
+  [
+    "push reporting the credential as its termination message (the backend reads pod status)",
+    (s) => (named(s, "push").terminationMessagePath = "/var/run/gumstack/push/config.json"),
+    /reports through \/dev\/termination-log .*\(containers: push\)$/,
+  ],
+  [
+    "push falling back to its logs for the termination message",
+    (s) => (named(s, "push").terminationMessagePolicy = "FallbackToLogsOnError"),
+    /\(containers: push\)$/,
+  ],
+  [
+    "fetch with git config from the environment (a proxy for the token)",
+    (s) =>
+      named(s, "fetch").env.push(
+        { name: "GIT_CONFIG_COUNT", value: "1" },
+        { name: "GIT_CONFIG_KEY_0", value: "http.proxy" },
+        { name: "GIT_CONFIG_VALUE_0", value: "http://203.0.113.9:8080" },
+      ),
+    /environment is exactly .*\(containers: fetch\)$/,
+  ],
+  [
+    "fetch reading its token from elsewhere",
+    (s) => (env(named(s, "fetch"), "GIT_TOKEN_FILE").value = "/var/run/gumstack/push/config.json"),
+    /\(containers: fetch\)$/,
+  ],
+  ["the helper scoped to another host", (s) => (env(named(s, "fetch"), "GIT_HOST").value = "evil.example"), /\(containers: fetch\)$/],
+  ["push with LD_PRELOAD", (s) => named(s, "push").env.push({ name: "LD_PRELOAD", value: "/layout/x.so" }), /\(containers: push\)$/],
+  [
+    "a clone URL on another host",
+    (s) => (env(named(s, "fetch"), "GIT_URL").value = "https://evil.example/acme/weather-mcp.git"),
+    /GIT_URL must be an https:\/\/github\.com\/<owner>\/<repo> clone URL .*; got https:\/\/evil\.example/,
+  ],
+  [
+    "a clone URL with credentials in it",
+    (s) => (env(named(s, "fetch"), "GIT_URL").value = "https://x:y@github.com/acme/weather-mcp.git"),
+    /GIT_URL must be/,
+  ],
+  [
+    "push tagging another commit than fetched",
+    // skopeo would push layout tag GIT_SHA of push: another build of the same server, under this commit's tag.
+    (s) => (env(named(s, "push"), "GIT_SHA").value = "0".repeat(40)),
+    /GIT_SHA the same 40-hex commit in fetch and push/,
+  ],
+  [
+    "a push to another tenant's package",
+    (s) => (env(named(s, "push"), "DESTINATION").value = `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/globex/search:${REQUEST.gitSha}`),
+    /the push DESTINATION must be .*; got .*\/globex\/search:/,
+  ],
+  [
+    "a push over the pinned builder",
+    (s) =>
+      (env(named(s, "push"), "DESTINATION").value =
+        `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-build/builder:${REQUEST.gitSha}`),
+    /the push DESTINATION must be/,
+  ],
+  [
+    "a push to another repository",
+    (s) =>
+      (env(named(s, "push"), "DESTINATION").value =
+        `us-west1-docker.pkg.dev/gumstack-admin/gumstack-platform/acme/weather:${REQUEST.gitSha}`),
+    /the push DESTINATION must be/,
+  ],
+  [
+    "affinity to a chosen tenant's pods",
+    (s) =>
+      (s.affinity = {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { "gumstack.com/tenant": "globex" } }, topologyKey: "kubernetes.io/hostname" },
+          ],
+        },
+      }),
+    /chooses nothing about its node .*\(set: affinity\)$/,
+  ],
+  [
+    "a hostname node selector",
+    (s) => (s.nodeSelector = { ...(s.nodeSelector ?? {}), "kubernetes.io/hostname": "gke-mcp-1" }),
+    /\(set: nodeSelector\)$/,
+  ],
+  [
+    "a topology spread over tenants' pods",
+    (s) => (s.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule" }]),
+    /\(set: topologySpreadConstraints\)$/,
+  ],
+  ["hostAliases", (s) => (s.hostAliases = [{ ip: "169.254.169.254", hostnames: ["github.com"] }]), /\(set: hostAliases\)$/],
+  ["a shared process namespace", (s) => (s.shareProcessNamespace = true), /\(set: shareProcessNamespace\)$/],
+  ["no PriorityClass (a build at servers' priority)", (s) => delete s.priorityClassName, /\(set: priorityClassName\)$/],
+  ["a higher PriorityClass", (s) => (s.priorityClassName = "system-node-critical"), /\(set: priorityClassName\)$/],
+];
+
+describe.each(["Job", "Pod"])("a build %s against the contract", (kind) => {
+  const compliant = kind === "Job" ? job : pod;
+  it.each(CONTRACT_ESCAPES)("with %s is refused, for that reason only", (_, mutate, message) => {
+    const o = clone(compliant);
+    mutate(podSpecOf(o), o);
+    const found = judge(kind, o);
+    expect(found, found.join("\n")).toHaveLength(1);
+    expect(found[0]).toMatch(contract(message));
+  });
+
+  const relabel = (o: Obj, labels: Obj) => Object.assign(kind === "Job" ? o.spec.template.metadata.labels : o.metadata.labels, labels);
+  it("refuses a platform tenant label even with a destination that matches it", () => {
+    const o = clone(compliant);
+    relabel(o, { "gumstack.com/tenant": "gumstack-canary" });
+    env(named(podSpecOf(o), "push"), "DESTINATION").value =
+      `us-west1-docker.pkg.dev/gumstack-prod/mcp-prod/gumstack-canary/weather:${REQUEST.gitSha}`;
+    expect(judge(kind, o)).toEqual([expect.stringMatching(contract(/carries the labels .*; got gumstack\.com\/tenant=gumstack-canary/))]);
+  });
+
+  it("refuses a pod without its build label (its Secrets would be nobody's)", () => {
+    const o = clone(compliant);
+    delete (kind === "Job" ? o.spec.template.metadata.labels : o.metadata.labels)["gumstack.com/build"];
+    const found = judge(kind, o);
+    expect(found[0]).toMatch(contract(/carries the labels/));
+  });
+});
+
+it("a Job not named build-<its build label> is refused (its Secrets are named after the label)", () => {
+  const o = clone(job);
+  o.metadata.name = "build-0ther";
+  expect(judge("Job", o)).toEqual([expect.stringMatching(contract(/a build Job is named build-<gumstack\.com\/build>/))]);
 });

@@ -119,9 +119,17 @@ describe("buildJobManifest", () => {
     [
       {},
       { gitUrl: "https://x-access-token:ghs_x@github.com/acme/w.git" },
-      /^build gitUrl .*: must be an https:\/\/ clone URL without credentials/,
+      /^build gitUrl .*: must be an https:\/\/github\.com\/<owner>\/<repo> clone URL without credentials/,
     ],
     [{}, { gitUrl: "git@github.com:acme/w.git" }, /^build gitUrl/],
+    // One host: the credential helper answers only there, and the guard pins it too.
+    [
+      {},
+      { gitUrl: "https://gitlab.com/acme/w.git" },
+      /^build gitUrl "https:\/\/gitlab\.com\/acme\/w\.git": must be an https:\/\/github\.com\//,
+    ],
+    [{}, { gitUrl: "https://github.com.evil.example/acme/w.git" }, /^build gitUrl/],
+    [{ gitHost: "GitHub.com" }, {}, /^build gitHost "GitHub\.com": must be a DNS host name/],
     [{}, { gitSha: "4f2c1e9" }, /^build gitSha "4f2c1e9": must be a full 40-hex commit SHA/],
     [{}, { dockerfile: "../../etc/passwd" }, /^build dockerfile "\.\.\/\.\.\/etc\/passwd": must be a path inside the repository/],
     [{}, { context: "/etc" }, /^build context "\/etc"/],

@@ -81,7 +81,7 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
   it("binds the build guard's policies with Deny, exactly as buildAdmissionManifests makes them", () => {
     const policies = ofType(rs, T.vap).filter((r) => (r.inputs.metadata as Obj).name.startsWith(`${NS}-`));
     expect(policies.map((p) => (p.inputs.metadata as Obj).name).sort()).toEqual(
-      ["workloads", "job", "pod", "credentials"].map((id) => `${NS}-${id}`).sort(),
+      ["workloads", "job", "pod", "credentials", "contract"].map((id) => `${NS}-${id}`).sort(),
     );
     const expected = buildAdmissionManifests({
       builderImagePrefix: `${TENANT_REPO[stack]}/gumstack-build/`,
@@ -91,7 +91,7 @@ describe.each(["prod", "enterprise"])("the %s plan's build plane", async (stack)
     for (const m of expected.policies)
       expect(policies.find((p) => (p.inputs.metadata as Obj).name === m.metadata.name)!.inputs.spec).toEqual(m.spec);
     const bindings = ofType(rs, T.vapBinding).filter((r) => (r.inputs.metadata as Obj).name.startsWith(`${NS}-`));
-    expect(bindings).toHaveLength(4);
+    expect(bindings).toHaveLength(5);
     for (const b of bindings) expect((b.inputs.spec as Obj).validationActions).toEqual(["Deny"]);
   });
 

@@ -187,7 +187,7 @@ describe("the build plane's stack policies", () => {
 
   it("a guard that no longer judges Pods (Jobs only) is walked around by creating a Pod", async () => {
     const fs = await run((e) => {
-      for (const id of ["pod", "credentials"])
+      for (const id of ["pod", "credentials", "contract"])
         change(
           e,
           `build-admission-${id}`,

@@ -15,6 +15,14 @@ export interface BuildAdmissionPolicyArgs {
    * identity copies the builder there by digest). Images must be `<prefix><name>@sha256:<64 hex>`. Required.
    */
   readonly builderImagePrefix: string;
+  /**
+   * The tenant MCP repository every push goes to, `<region>-docker.pkg.dev/<project>/<repository>`: the push
+   * DESTINATION must be `<it>/<tenant label>/<server label>:<GIT_SHA>`. Default: builderImagePrefix without its
+   * last path segment (the builder's reserved path is `<tenant repo>/gumstack-build/`).
+   */
+  readonly imageRepository?: string;
+  /** The one git host builds clone from: GIT_URL must be `https://<it>/<owner>/<repo>`. Default "github.com". */
+  readonly gitHost?: string;
   /** Longest activeDeadlineSeconds of a Job or pod, 60-600. Default 600. */
   readonly maxDeadlineSeconds?: number;
   /** Longest ttlSecondsAfterFinished of a Job, 0-3600. Default 3600. */
@@ -54,6 +62,8 @@ export function resolveBuildAdmissionArgs(args: BuildAdmissionPolicyArgs): Resol
     serviceAccountName: args.serviceAccountName ?? BUILD_DEFAULTS.serviceAccountName,
     runtimeClassName: args.runtimeClassName ?? BUILD_DEFAULTS.runtimeClassName,
     builderImagePrefix: args.builderImagePrefix,
+    imageRepository: args.imageRepository ?? args.builderImagePrefix.replace(/[^/]+\/$/, "").replace(/\/$/, ""),
+    gitHost: args.gitHost ?? BUILD_DEFAULTS.gitHost,
     maxDeadlineSeconds: args.maxDeadlineSeconds ?? 600,
     maxTtlSecondsAfterFinished: args.maxTtlSecondsAfterFinished ?? 3600,
   };
@@ -65,6 +75,10 @@ export function resolveBuildAdmissionArgs(args: BuildAdmissionPolicyArgs): Resol
   }
   if (!IMAGE_PREFIX.test(r.builderImagePrefix))
     fail("builderImagePrefix", `${JSON.stringify(r.builderImagePrefix)} must be <registry host>/<path>/ ending in "/"`);
+  if (!/^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9._-]+$/.test(r.imageRepository))
+    fail("imageRepository", `${JSON.stringify(r.imageRepository)} must be <region>-docker.pkg.dev/<project>/<repository>`);
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(r.gitHost))
+    fail("gitHost", `${JSON.stringify(r.gitHost)} must be a DNS host name such as github.com`);
   if (!Number.isInteger(r.maxDeadlineSeconds) || r.maxDeadlineSeconds < 60 || r.maxDeadlineSeconds > 600)
     fail("maxDeadlineSeconds", `${r.maxDeadlineSeconds} must be an integer from 60 to 600`);
   if (!Number.isInteger(r.maxTtlSecondsAfterFinished) || r.maxTtlSecondsAfterFinished < 0 || r.maxTtlSecondsAfterFinished > 3600)

@@ -59,6 +59,8 @@ export function buildPlaneLayer(settings: Settings, base: BaseLayer, gke: GkeLay
     // Every build container is the release identity's copy of the builder under the reserved build path of the
     // tenant MCP repository (the only repository the MCP pool's nodes can pull from; docs/build-plane.md).
     builderImagePrefix: `${base.tenantImageRepository}/${BUILD_IMAGE_PATH}/`,
+    // Every push goes to <this repository>/<tenant label>/<server label>:<sha>.
+    imageRepository: base.tenantImageRepository,
     maxDeadlineSeconds: build.deadlineSeconds,
     maxTtlSecondsAfterFinished: build.ttlSecondsAfterFinished,
   });
