@@ -20,51 +20,77 @@ const member = z
   .string()
   .regex(/^(user|group|serviceAccount|domain):\S+$/, { error: "must be an IAM member: user:, group:, serviceAccount: or domain:" });
 
-export const bootstrapSchema = z.strictObject({
-  /** The admin project (exists, has billing): holds the state bucket, secrets key, platform images, release identity. */
-  project: projectId,
-  /** Region of the state bucket and the platform-images repository. Default us-west1. */
-  region: z
-    .string()
-    .regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as us-west1" })
-    .default("us-west1"),
-  /** The Pulumi state bucket (globally unique). */
-  stateBucket: bucketName,
-  /** Key ring of the stack-secrets key (location global). Default "pulumi". */
-  keyRing: resourceId.default("pulumi"),
-  /** The key that encrypts every stack's secrets (gcpkms:// secrets provider). Default "stack-secrets". */
-  secretsKey: resourceId.default("stack-secrets"),
-  /** Rotation of the secrets key, days (1-90). Default 90. */
-  rotationDays: z.number().int().min(1).max(90).default(90),
-  /** Id of the platform-images Docker repository. Default "gumstack-platform". */
-  platformImagesRepository: resourceId.default("gumstack-platform"),
-  /** Account id of the release identity, the only writer of the platform images. Default "gumstack-release". */
-  releaseAccountId: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "must be 6-30 lowercase letters, digits or hyphens" })
-    .default("gumstack-release"),
-  /** People or CI accounts that may act as the release identity (token creator on it). Default none. */
-  releasers: z.array(member).default([]),
-  /** Deploying identities: read/write the state bucket and use the secrets key. Default none. */
-  deployers: z.array(member).default([]),
-  /** GitHub Actions may act as the release identity through Workload Identity Federation. Default off. */
-  github: z
-    .strictObject({
-      /** owner/name of the one repository whose workflows may publish. */
-      repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "must be owner/name of a GitHub repository" }),
-      /** The only git ref whose workflows may publish. Default refs/heads/main. */
-      ref: z
-        .string()
-        .regex(/^refs\/(heads|tags)\/\S+$/, { error: "must be a full git ref such as refs/heads/main" })
-        .default("refs/heads/main"),
-      /** Id of the workload identity pool. Default "github". */
-      poolId: z
-        .string()
-        .regex(/^[a-z][a-z0-9-]{2,30}[a-z0-9]$/, { error: "must be 4-32 lowercase letters, digits or hyphens" })
-        .default("github"),
-    })
-    .optional(),
-});
+export const bootstrapSchema = z
+  .strictObject({
+    /** The admin project (exists, has billing): holds the state bucket, secrets key, platform images, release identity. */
+    project: projectId,
+    /** Region of the state bucket and the platform-images repository. Default us-west1. */
+    region: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as us-west1" })
+      .default("us-west1"),
+    /** The Pulumi state bucket (globally unique). */
+    stateBucket: bucketName,
+    /** Key ring of the stack-secrets key (location global). Default "pulumi". */
+    keyRing: resourceId.default("pulumi"),
+    /** The key that encrypts every stack's secrets (gcpkms:// secrets provider). Default "stack-secrets". */
+    secretsKey: resourceId.default("stack-secrets"),
+    /** Rotation of the secrets key, days (1-90). Default 90. */
+    rotationDays: z.number().int().min(1).max(90).default(90),
+    /** Id of the platform-images Docker repository. Default "gumstack-platform". */
+    platformImagesRepository: resourceId.default("gumstack-platform"),
+    /** Account id of the release identity, the only writer of the platform images. Default "gumstack-release". */
+    releaseAccountId: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "must be 6-30 lowercase letters, digits or hyphens" })
+      .default("gumstack-release"),
+    /**
+     * People or CI accounts that may act as the release identity (token creator on it): who runs
+     * scripts/publish-*.sh --impersonate. Required, at least one (no default: without one, nobody can publish).
+     */
+    releasers: z.array(member).min(1),
+    /**
+     * Deploying identities: read/write the state bucket, use the secrets key, grant the stacks' nodes read on the
+     * platform images. Required, at least one (no default: without one, no stack can be deployed).
+     */
+    deployers: z.array(member).min(1),
+    /**
+     * Platform projects whose stacks .github/workflows/preview.yml previews: the CI preview identity gets the
+     * preview role there (resourcemanager.projects.get; docs/deploy-lifecycle.md "The CI preview identity").
+     * Needs gumstack-bootstrap:github. Default none.
+     */
+    previewProjects: z.array(projectId).default([]),
+    /** Account id of the CI preview identity (created with gumstack-bootstrap:github). Default "gumstack-ci-preview". */
+    previewAccountId: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "must be 6-30 lowercase letters, digits or hyphens" })
+      .default("gumstack-ci-preview"),
+    /** GitHub Actions may act as the release identity through Workload Identity Federation. Default off. */
+    github: z
+      .strictObject({
+        /** owner/name of the one repository whose workflows may publish. */
+        repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "must be owner/name of a GitHub repository" }),
+        /** The only git ref whose workflows may publish. Default refs/heads/main. */
+        ref: z
+          .string()
+          .regex(/^refs\/(heads|tags)\/\S+$/, { error: "must be a full git ref such as refs/heads/main" })
+          .default("refs/heads/main"),
+        /** Id of the workload identity pool. Default "github". */
+        poolId: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{2,30}[a-z0-9]$/, { error: "must be 4-32 lowercase letters, digits or hyphens" })
+          .default("github"),
+      })
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.previewProjects.length > 0 && !c.github)
+      ctx.addIssue({
+        code: "custom",
+        path: ["previewProjects"],
+        message: "needs gumstack-bootstrap:github: the CI preview identity is reachable only through GitHub federation",
+      });
+  });
 
 export type BootstrapConfig = z.infer<typeof bootstrapSchema>;
 
@@ -74,6 +100,12 @@ export class BootstrapConfigError extends Error {
     this.name = "BootstrapConfigError";
   }
 }
+
+/** What a required list means and an example, for the one-line error when it is missing or empty. */
+const REQUIRED_LISTS: Record<string, string> = {
+  releasers: 'who may act as the release identity (scripts/publish-*.sh --impersonate), e.g. ["user:you@example.com"]',
+  deployers: 'who deploys the platform stacks (state, secrets key, platform-images grants), e.g. ["user:you@example.com"]',
+};
 
 /** Parses the engine's `namespace:key -> string` config (structured values as JSON); throws BootstrapConfigError. */
 export function parseBootstrapConfig(all: Readonly<Record<string, string>>): BootstrapConfig {
@@ -100,6 +132,9 @@ export function parseBootstrapConfig(all: Readonly<Record<string, string>>): Boo
         return `${path ? `${path}.` : ""}${i.keys.join(", ")}: unknown key (a typo?)`.replace(`${NAMESPACE}:.`, `${NAMESPACE}:`);
       let got: unknown = values;
       for (const seg of i.path) got = (got as Record<PropertyKey, unknown> | undefined)?.[seg];
+      const list = i.path.length === 1 ? REQUIRED_LISTS[String(i.path[0])] : undefined;
+      if (list && (got === undefined || (Array.isArray(got) && got.length === 0)))
+        return `${path}: is required: at least one IAM member, ${list} (set it in bootstrap/Pulumi.admin.yaml)`;
       return got === undefined ? `${path}: is required` : `${path}: ${i.message} (got ${JSON.stringify(got)})`;
     }),
   );

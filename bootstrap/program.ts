@@ -26,7 +26,21 @@ export const BOOTSTRAP_APIS = [
   // Minting the release identity's tokens (impersonation, and federation's token exchange).
   "iamcredentials.googleapis.com",
   "sts.googleapis.com",
+  // Cloud Billing calls (an enterprise stack links its customer project to a billing account) are counted to the
+  // caller's quota project; the admin project can be that project for every deployer
+  // (gcloud auth application-default set-quota-project): https://cloud.google.com/docs/quotas/set-quota-project
+  "cloudbilling.googleapis.com",
 ] as const;
+
+/** The custom role the CI preview identity gets in each preview project: docs/deploy-lifecycle.md "The CI preview identity". */
+export const CI_PREVIEW_PERMISSIONS = [
+  // The program's two reads outside the state: organizations.getProject and storage.getProjectServiceAccount
+  // (https://cloud.google.com/storage/docs/json_api/v1/projects/serviceAccount/get).
+  "resourcemanager.projects.get",
+] as const;
+
+/** Deployers' one project-wide role in the admin project: using it as their quota project, nothing else. */
+export const DEPLOYER_QUOTA_ROLE = "roles/serviceusage.serviceUsageConsumer";
 
 /** GitHub's OIDC issuer: https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect */
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
@@ -135,6 +149,7 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
   );
   // ... and, through federation, workflows of one GitHub repository on one ref.
   let workloadIdentityProvider: pulumi.Output<string> | undefined;
+  let ciPreviewServiceAccount: pulumi.Output<string> | undefined;
   if (cfg.github) {
     const gh = cfg.github;
     const projectNumber = organizations.getProjectOutput({ projectId: project }).apply((p) => p.number!);
@@ -156,16 +171,58 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
       attributeCondition: githubCondition(gh.repository, gh.ref),
       oidc: { issuerUri: GITHUB_ISSUER },
     });
+    // Every token the provider accepts (its attributeCondition: this repository, this ref) maps into this set.
+    const workflows = pulumi.interpolate`principalSet://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${gh.poolId}/attribute.repository/${gh.repository}`;
     new serviceaccount.IAMMember(
       "release-github-workload-identity",
-      {
-        serviceAccountId: release.name,
-        role: "roles/iam.workloadIdentityUser",
-        member: pulumi.interpolate`principalSet://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${gh.poolId}/attribute.repository/${gh.repository}`,
-      },
+      { serviceAccountId: release.name, role: "roles/iam.workloadIdentityUser", member: workflows },
       { dependsOn: [provider] },
     );
     workloadIdentityProvider = pulumi.interpolate`projects/${projectNumber}/locations/global/workloadIdentityPools/${gh.poolId}/providers/github-actions`;
+
+    // The CI preview identity: what .github/workflows/preview.yml authenticates as. It reads the state, decrypts
+    // the stacks' secrets (every preview runs the program with its config) and reads the platform projects;
+    // it never writes the state, the images or the cluster (docs/deploy-lifecycle.md "The CI preview identity").
+    const preview = new serviceaccount.Account(
+      "ci-preview",
+      {
+        project,
+        accountId: cfg.previewAccountId,
+        displayName: "Gumstack CI preview: pulumi preview from GitHub Actions",
+        description: `Federated from ${gh.repository} on ${gh.ref}; reads state and preview projects, writes nothing`,
+      },
+      { dependsOn: [apis["iam.googleapis.com"]] },
+    );
+    new serviceaccount.IAMMember(
+      "ci-preview-github-workload-identity",
+      { serviceAccountId: preview.name, role: "roles/iam.workloadIdentityUser", member: workflows },
+      { dependsOn: [provider] },
+    );
+    // A preview reads the checkpoint and writes nothing, no lock either (pulumi pkg/backend/diy/backend.go:
+    // Preview calls apply with DryRun, without Lock; history and backups only when not DryRun).
+    new storage.BucketIAMMember("state-ci-preview", { bucket: state.name, role: "roles/storage.objectViewer", member: preview.member });
+    // Decrypt only: the stack's data key is unwrapped with it; encrypting is for stack init and secret changes.
+    new kms.CryptoKeyIAMMember("secrets-ci-preview", {
+      cryptoKeyId: secretsKey.id,
+      role: "roles/cloudkms.cryptoKeyDecrypter",
+      member: preview.member,
+    });
+    for (const previewProject of cfg.previewProjects) {
+      const role = new projects.IAMCustomRole(`ci-preview-role-${previewProject}`, {
+        project: previewProject,
+        roleId: "gumstackCiPreview",
+        title: "Gumstack CI preview",
+        description: `What ${cfg.previewAccountId} needs to preview the platform stack of this project (bootstrap/)`,
+        permissions: [...CI_PREVIEW_PERMISSIONS],
+        stage: "GA",
+      });
+      new projects.IAMMember(`ci-preview-${previewProject}`, {
+        project: previewProject,
+        role: pulumi.interpolate`projects/${previewProject}/roles/${role.roleId}`,
+        member: preview.member,
+      });
+    }
+    ciPreviewServiceAccount = preview.email;
   }
 
   // --- deployers: state, secrets, and the platform stacks' read grants --------------------------------------
@@ -191,6 +248,8 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
   );
   cfg.deployers.forEach((m, i) => {
     new storage.BucketIAMMember(`state-deployer-${i}`, { bucket: state.name, role: "roles/storage.objectAdmin", member: m });
+    // The admin project as the deployer's quota project (Cloud Billing and other client-billed APIs).
+    new projects.IAMMember(`quota-deployer-${i}`, { project, role: DEPLOYER_QUOTA_ROLE, member: m });
     new kms.CryptoKeyIAMMember(`secrets-deployer-${i}`, {
       cryptoKeyId: secretsKey.id,
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
@@ -214,6 +273,8 @@ export function buildBootstrap(cfg: BootstrapConfig): Record<string, unknown> {
     registryLoginCommand: `gcloud auth configure-docker ${region}-docker.pkg.dev`,
     releaseServiceAccount: release.email,
     ...(workloadIdentityProvider ? { workloadIdentityProvider } : {}),
+    // The value of the repository variable GCP_PREVIEW_SERVICE_ACCOUNT (.github/workflows/preview.yml).
+    ...(ciPreviewServiceAccount ? { ciPreviewServiceAccount } : {}),
   };
 }
 

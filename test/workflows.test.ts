@@ -42,21 +42,23 @@ describe(".github/workflows", () => {
     const auth = s.findIndex((x) => String(x.uses).startsWith("google-github-actions/auth@"));
     expect(s[auth].with).toEqual({
       workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
-      service_account: "${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}",
+      service_account: "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}",
     });
     expect(JSON.stringify(s)).not.toMatch(/credentials_json/);
     const packConfig = s.findIndex((x) =>
       String(x.run).startsWith("npm run -s pack-config -- --stack ${{ matrix.stack }} --out pack-config.json"),
     );
+    // The action installs the CLI; the preview runs it with the exclusions (test/bootstrap.test.ts checks them).
     const pulumi = s.findIndex((x) => String(x.uses).startsWith("pulumi/actions@"));
+    const preview = s.findIndex((x) => /^pulumi preview /.test(String(x.run)));
     expect(auth).toBeGreaterThan(-1);
     expect(packConfig).toBeGreaterThan(auth);
     expect(pulumi).toBeGreaterThan(packConfig);
-    expect(s[pulumi].with).toMatchObject({
-      command: "preview",
-      "stack-name": "${{ matrix.stack }}",
-      policyPacks: "policies",
-      policyPackConfigs: "pack-config.json",
-    });
+    expect(s[pulumi].with).toBeUndefined();
+    expect(preview).toBeGreaterThan(pulumi);
+    expect(s[preview].shell).toBe("bash");
+    expect(s[preview].run).toMatch(
+      /^pulumi preview --stack \$\{\{ matrix\.stack \}\} --non-interactive --policy-pack policies \\\n\s+--policy-pack-config pack-config\.json /,
+    );
   });
 });
