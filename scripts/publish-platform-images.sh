@@ -17,16 +17,17 @@ release identity (your gcloud credentials impersonating --impersonate, or the id
 that the registry serves the pushed digest under the tag and by digest, and prints one line per image:
   <name> <repository>/<name>@sha256:<digest>
 The repository defaults to gumstack:platformImages.repository of the stack file (Pulumi.<stack>.yaml); the tag to
-the full git commit, and the working tree must be clean, so the tag names exactly the recipe that was built. The
+the full git commit, and the recipes (images/builder, canary/) must be committed as they are, so the tag names
+exactly what was built. The
 bases default to the digests pinned in the recipes; an override must be pinned by digest too. A loopback
 repository (127.0.0.1:<port>/<path> or localhost:<port>/<path>) is spoken to over plain HTTP, for a rehearsal
 against a local registry; nothing else is.
 
-Before building anything it checks: buildah, skopeo, git and gcloud are installed; the tree is clean; the release
+Before building anything it checks: buildah, skopeo, git and gcloud are installed; the recipes are committed; the release
 identity's token can be had; and no tag to push exists yet (tags are immutable there).
 
 Exit: 0 published; 1 a tag already exists, or a build, push or read-back failed; 2 usage, missing tool or
-configuration, dirty tree, or no credentials."
+configuration, uncommitted recipes, or no credentials."
 die() { echo "error: $1" >&2; exit 2; }
 fail() { echo "error: $1" >&2; exit 1; }
 stack="" repository="" impersonate="" tag="" config_file="" builder_base="" canary_base="" images=()
@@ -74,8 +75,10 @@ else
   die "platform images repository '$repository' is not <region>-docker.pkg.dev/<project>/<repository> (or a loopback registry)"
 fi
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 || die "$(pwd) is not a git checkout: the tag is the commit of the recipes"
-dirty="$(git status --porcelain --untracked-files=normal)"
-[ -z "$dirty" ] || die "the working tree is not clean ($(printf '%s\n' "$dirty" | head -n 3 | sed 's/^...//' | paste -sd, - | sed 's/,/, /g')): commit or stash, so the tag names what is built"
+# The recipes and their contexts, exactly as committed (other files, such as a stack file the previous README step
+# changed, do not go into any image).
+dirty="$(git status --porcelain --untracked-files=normal -- images/builder canary scripts/publish-platform-images.sh)"
+[ -z "$dirty" ] || die "the recipes are not committed ($(printf '%s\n' "$dirty" | head -n 3 | sed 's/^...//' | paste -sd, - | sed 's/,/, /g')): commit or stash, so the tag names what is built"
 [ -n "$tag" ] || tag="$(git rev-parse HEAD)"
 [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] && [ "$tag" != latest ] || die "--tag '$tag' is not a Docker tag (or is 'latest', which the stacks refuse)"
 epoch="$(git log -1 --format=%ct)"

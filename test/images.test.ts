@@ -162,15 +162,20 @@ describe("scripts/publish-platform-images.sh: preconditions before any side effe
     for (const s of [noToken, denied]) expect(s.calls().some((c) => c.startsWith("buildah"))).toBe(false);
   });
 
-  it("refuses a dirty tree, naming the files, before asking for a token, exit 2", () => {
+  it("refuses uncommitted recipes, naming the files, before asking for a token, exit 2; another file may be changed", () => {
     const s = setup();
     writeFileSync(join(s.dir, "canary", "canary.ts"), "// changed\n");
+    writeFileSync(join(s.dir, "images", "builder", "extra.txt"), "untracked\n");
     const r = s.run("--repository", REPO);
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
-      "error: the working tree is not clean (canary/canary.ts): commit or stash, so the tag names what is built",
+      "error: the recipes are not committed (canary/canary.ts, images/builder/extra.txt): commit or stash, so the tag names what is built",
     );
     expect(s.calls()).toEqual([]);
+    // The stack file the README's previous step pinned the backend in goes into no image.
+    const other = setup({ skopeoInspect: "present" });
+    writeFileSync(join(other.dir, "Pulumi.prod.yaml"), readFileSync(join(other.dir, "Pulumi.prod.yaml"), "utf8") + "# pinned\n");
+    expect(other.run("--repository", REPO).stderr).toMatch(/is already published/);
   });
 
   it("refuses a base that is not pinned by digest, a repository that is not Artifact Registry, latest, a missing stack: exit 2, nothing called", () => {
