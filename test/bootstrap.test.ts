@@ -67,6 +67,8 @@ describe("the bootstrap", () => {
       .map((r) => inputs(r).service)
       .sort();
     expect(services).toEqual([...BOOTSTRAP_APIS].sort());
+    // Deployers may make the admin project their ADC quota project: Cloud Billing calls are counted there.
+    expect(services).toContain("cloudbilling.googleapis.com");
     const api = (s: string) => ofType(admin, "gcp:projects/service:Service").find((r) => inputs(r).service === s)!;
     expect(waitsFor(admin, one(admin, "gcp:storage/bucket:Bucket"), api("storage.googleapis.com"))).toBe(true);
     expect(waitsFor(admin, one(admin, "gcp:kms/cryptoKey:CryptoKey"), api("cloudkms.googleapis.com"))).toBe(true);
