@@ -46,7 +46,7 @@ export interface EdgeArgs {
   readonly dnsZone?: string;
   /** Also point the bare domain at the load balancer (only with dnsZone). Default true. */
   readonly includeApexRecord?: boolean;
-  /** Load-balancer backend timeout, seconds: the longest a streamed response may last. Default 3600. */
+  /** Load-balancer backend timeout, seconds: the longest a streamed response may last. Default 3660 (Knative's longest, 3600, plus a minute). */
   readonly backendTimeoutSeconds?: number;
   /**
    * Name of the Cloud Armor backend security policy (components/gcp/cloudArmor.ts) attached to both backends,

@@ -6,7 +6,11 @@ import { checkInt, type In } from "./commonManifests.js";
 import { KOURIER } from "./knativeServingManifests.js";
 
 /** Defaults of the edge's load balancer (the config schema takes gumstack:edge's from here). */
-export const EDGE_DEFAULTS = { apiSubdomain: "api", backendTimeoutSeconds: 3600, logSampleRate: 0.5, drainingTimeoutSeconds: 30 } as const;
+/**
+ * Defaults of the edge. backendTimeoutSeconds outlasts Knative's longest revision timeout (3600 s) by a minute, so a
+ * request is ended by Knative at its timeout, never first by the load balancer (docs/serving-timeouts.md).
+ */
+export const EDGE_DEFAULTS = { apiSubdomain: "api", backendTimeoutSeconds: 3660, logSampleRate: 0.5, drainingTimeoutSeconds: 30 } as const;
 
 /** GatewayClass of the global external Application Load Balancer (GKE Gateway controller). */
 export const GATEWAY_CLASS = "gke-l7-global-external-managed";

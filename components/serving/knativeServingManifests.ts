@@ -186,6 +186,11 @@ export function servingConfig(s: ServingSettings): Record<string, Record<string,
       "max-scale-limit": String(s.maxScaleLimit),
       "initial-scale": "1",
       "allow-zero-initial-scale": "false",
+      // 0: the activator is in a revision's request path only while it has no ready pod (min-scale >= 1: only at its
+      // first start). With Knative's default (211) and a 100% target it would proxy every request, and a long MCP
+      // stream through it would be cut when an activator pod stops (its terminationGracePeriodSeconds is 600, which
+      // the operator cannot override). The guard refuses the per-revision annotation. config/core/configmaps/autoscaler.yaml.
+      "target-burst-capacity": "0",
     },
     defaults: {
       "revision-timeout-seconds": String(s.revisionTimeoutSeconds),

@@ -937,6 +937,16 @@ export const stackConfigSchema = z
         message: `must be in this stack's tenant MCP repository under the build plane's reserved path: ${buildPath}builder@sha256:<64 hex> (scripts/publish-platform-image.sh copies it there and prints the digest)`,
       });
     }
+    // The load balancer must outlast the longest request Knative lets run, so Knative (not the LB) ends it at its
+    // timeout (docs/serving-timeouts.md).
+    if (c.edge.backendTimeoutSeconds <= c.knative.maxRevisionTimeoutSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["edge", "backendTimeoutSeconds"],
+        input: c.edge.backendTimeoutSeconds,
+        message: `must be greater than knative.maxRevisionTimeoutSeconds (${c.knative.maxRevisionTimeoutSeconds}): the load balancer would cut requests Knative still allows (docs/serving-timeouts.md)`,
+      });
+    }
     if (c.enterprise && c.enterprise.platformProject === c.project) {
       ctx.addIssue({
         code: "custom",
