@@ -306,6 +306,9 @@ describe("the guard's manifests", () => {
       "revisions",
       "domain-mappings",
       "pod-security",
+      "names",
+      "service-links",
+      "serving-path",
     ]);
     for (const [i, b] of GUARD.bindings.entries()) {
       expect(b.spec).toEqual({
@@ -639,18 +642,18 @@ const POD_VIOLATIONS: [string, (s: Obj) => void, RegExp][] = [
     "env secretKeyRef",
     (s) => user(s).env.push({ name: "WEATHER_API_KEY", valueFrom: { secretKeyRef: { name: "globex-env", key: "API_KEY" } } }),
     secrets(
-      /env valueFrom\.secretKeyRef is not allowed: the namespace is shared by every tenant .* \(containers: user-container env WEATHER_API_KEY\)$/,
+      /env valueFrom\.secretKeyRef: an MCP pod may name only its own tenant's Secrets, <tenant>\.<name> .* \(containers: user-container env WEATHER_API_KEY from globex-env\)$/,
     ),
   ],
   [
     "envFrom secretRef",
     (s) => (user(s).envFrom = [{ secretRef: { name: "globex-env" } }]),
-    secrets(/envFrom is not allowed \(it only names Secrets and ConfigMaps\): .* \(containers: user-container\)$/),
+    secrets(/envFrom secretRef: an MCP pod may name only its own tenant's Secrets, .* \(containers: user-container envFrom globex-env\)$/),
   ],
   [
     "envFrom configMapRef",
     (s) => (user(s).envFrom = [{ configMapRef: { name: "globex-settings" } }]),
-    secrets(/envFrom is not allowed .* \(containers: user-container\)$/),
+    secrets(/envFrom may name only the tenant's own Secrets, never a ConfigMap: .* \(containers: user-container\)$/),
   ],
   [
     "env configMapKeyRef",
@@ -660,7 +663,7 @@ const POD_VIOLATIONS: [string, (s: Obj) => void, RegExp][] = [
   [
     "secret volume",
     (s) => s.volumes.push({ name: "creds", secret: { secretName: "globex-env" } }),
-    secrets(/secret volumes \(and projected secret sources\) are not allowed: .* \(volumes: creds\)$/),
+    secrets(/secret volumes and projected secret sources: an MCP pod may name only its own tenant's Secrets, .* \(volumes: creds\)$/),
   ],
   [
     "projected secret volume",

@@ -16,6 +16,7 @@ import { guardManifests, type AdmissionGuardManifests } from "./cel/policy.js";
 import { resolveAdmissionPolicyArgs, type AdmissionPolicyArgs } from "./mcpGuard/args.js";
 import { domainMappingPolicy } from "./mcpGuard/domainMappings.js";
 import { imagesPolicy } from "./mcpGuard/images.js";
+import { namesPolicy } from "./mcpGuard/names.js";
 import { podSecurityPolicy } from "./mcpGuard/podSecurity.js";
 import { reservedEnvPolicy } from "./mcpGuard/reservedEnv.js";
 import { resourcesPolicy } from "./mcpGuard/resources.js";
@@ -23,6 +24,8 @@ import { revisionsPolicy } from "./mcpGuard/revisions.js";
 import { sandboxPolicy } from "./mcpGuard/sandbox.js";
 import { scalePolicy } from "./mcpGuard/scale.js";
 import { secretsPolicy } from "./mcpGuard/secrets.js";
+import { serviceLinksPolicy } from "./mcpGuard/serviceLinks.js";
+import { servingPathPolicy } from "./mcpGuard/servingPath.js";
 import { tenantPolicy } from "./mcpGuard/tenant.js";
 
 export * from "./mcpGuard/args.js";
@@ -40,6 +43,9 @@ export const MCP_GUARD_POLICIES = [
   revisionsPolicy,
   domainMappingPolicy,
   podSecurityPolicy,
+  namesPolicy,
+  serviceLinksPolicy,
+  servingPathPolicy,
 ] as const;
 
 /** The guard's policies and one Deny binding per policy, scoped to the MCP namespace. */

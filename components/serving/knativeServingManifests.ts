@@ -199,6 +199,9 @@ export function servingConfig(s: ServingSettings): Record<string, Record<string,
       "revision-response-start-timeout-seconds": String(s.revisionTimeoutSeconds),
       // 0: no idle timeout; a quiet SSE stream is bounded by the revision timeout only.
       "revision-idle-timeout-seconds": "0",
+      // Knative's default too, stated: service links would put every tenant's Service names and addresses of the
+      // shared namespace into each pod's environment (the admission guard refuses true).
+      "enable-service-links": "false",
     },
     // Revision retention (pkg/gc/config.go, pkg/reconciler/gc/gc.go): with both age limits disabled, nothing is
     // kept for its age; the latest ready Revision and every routed one are active and never collected; of the

@@ -223,11 +223,11 @@ describe("the canary's manifests", () => {
         /^gumstack-mcp-images: images must be .*\(refused: .*\/acme\/canary@sha256:/,
       ],
       [
-        "a Secret named",
+        "another tenant's Secret named",
         (s) => {
-          s.spec.template.spec.containers[0].env.push({ name: "X", valueFrom: { secretKeyRef: { name: "acme-env", key: "x" } } });
+          s.spec.template.spec.containers[0].env.push({ name: "X", valueFrom: { secretKeyRef: { name: "acme.env", key: "x" } } });
         },
-        /^gumstack-mcp-secrets: env valueFrom\.secretKeyRef is not allowed/,
+        /^gumstack-mcp-secrets: env valueFrom\.secretKeyRef: an MCP pod may name only its own tenant's Secrets/,
       ],
     ];
     for (const [what, mutate, refusal] of mutations) {

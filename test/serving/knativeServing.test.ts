@@ -64,6 +64,7 @@ describe("KnativeServing manifests (pure)", () => {
       "max-revision-timeout-seconds": "3600",
       "revision-response-start-timeout-seconds": "3600",
       "revision-idle-timeout-seconds": "0",
+      "enable-service-links": "false",
     });
   });
 

@@ -18,6 +18,7 @@ const KINDS: Record<string, [group: string, version: string, resource: string]> 
   Service: ["serving.knative.dev", "v1", "services"],
   Configuration: ["serving.knative.dev", "v1", "configurations"],
   Revision: ["serving.knative.dev", "v1", "revisions"],
+  Route: ["serving.knative.dev", "v1", "routes"],
   DomainMapping: ["serving.knative.dev", "v1beta1", "domainmappings"],
   Deployment: ["apps", "v1", "deployments"],
   ReplicaSet: ["apps", "v1", "replicasets"],

@@ -1,7 +1,15 @@
-// No Secret or ConfigMap is ever named. The namespace is shared by every tenant, and the kubelet hands any
-// Secret or ConfigMap of the namespace to any pod that names it (there is no per-pod authorization): a
-// reference is a read of another tenant's object. MCP servers get their settings as plain `env` values that the
-// backend writes into the Service; `valueFrom` may only read the pod's own fields (fieldRef, resourceFieldRef).
+// Tenant credentials live only in the tenant's own Secrets. The namespace is shared by every tenant, and the
+// kubelet hands any Secret or ConfigMap of the namespace to any pod that names it (the Node authorizer has no
+// notion of who may reference what: https://kubernetes.io/docs/reference/access-authn-authz/node/), so every
+// reference is bound to the workload's tenant by its name: a Secret an MCP pod may name is `<tenant>.<name>`,
+// `<tenant>` being the object's gumstack.com/tenant label. Tenant ids are DNS labels, which hold no dot, so the part
+// before the first dot names exactly one tenant (a `<tenant>-` prefix would not: tenant `acme` could name
+// `acme-corp-settings`). Every other name, platform Secrets included, is refused: env `secretKeyRef`, `envFrom`
+// `secretRef`, secret volumes and projected volumes' secret sources alike. ConfigMaps are never named (they are
+// not encrypted by the cluster's KMS key and project viewers read them), nor `imagePullSecrets`; projected
+// volumes may carry only Secret and downward-API sources. A plain `env` value whose name says it is a credential
+// (API_KEY, *_TOKEN, *_SECRET, PASSWORD, ...) is refused too: a backstop for the contract, which puts every
+// setting the customer calls a credential in a Secret (docs/tenant-isolation.md).
 import {
   and,
   concat,
@@ -11,7 +19,9 @@ import {
   has,
   int,
   list,
+  ne,
   none,
+  not,
   or,
   size,
   t,
@@ -20,56 +30,139 @@ import {
   type Obj,
   type PolicyDefinition,
 } from "../cel/index.js";
-import type { Resolved } from "./args.js";
-import { containers, POD_TEMPLATE_CHANGED, podSpec, volumes, WORKLOAD_RULES, WORKLOAD_VARIABLES } from "./workload.js";
+import { TENANT_ID, type Resolved } from "./args.js";
+import {
+  containers,
+  isQueueProxy,
+  POD_TEMPLATE_CHANGED,
+  podSpec,
+  startsWithAny,
+  tenant,
+  volumes,
+  WORKLOAD_RULES,
+  WORKLOAD_VARIABLES,
+} from "./workload.js";
+
+/** What separates the tenant from the rest of a Secret's name. */
+export const SECRET_NAME_SEPARATOR = ".";
+
+/**
+ * Names of plain env values that are credentials by their name: a segment (between underscores, or the whole
+ * name) such as API_KEY, TOKEN, SECRET, PASSWORD; upper or lower case, as env names are conventionally written.
+ */
+const CREDENTIAL_WORDS = [
+  "API_?KEY",
+  "ACCESS_?KEY",
+  "PRIVATE_?KEY",
+  "SECRET",
+  "SECRETS",
+  "TOKEN",
+  "TOKENS",
+  "PASSWORD",
+  "PASSWD",
+  "PASSPHRASE",
+  "CREDENTIAL",
+  "CREDENTIALS",
+  "BEARER",
+];
+export const CREDENTIAL_ENV_NAME = `(^|_)(${[...CREDENTIAL_WORDS, ...CREDENTIAL_WORDS.map((w) => w.toLowerCase())].join("|")})(_|$)`;
 
 const names = t.list(t.string);
-/** `<container> env A+B` for each container whose env reads `valueFrom.<ref>`. */
-const envWith = (name: string, ref: string) => {
-  const reads = (e: Expr<Obj>) => and(has(e.f("valueFrom")), has(e.f("valueFrom").f(ref)));
-  return variable(
-    name,
+/** `x.name`, or "" when unset. */
+const nameOf = (ref: Expr<Obj>, field = "name"): Expr<string> => group(cond(has(ref.f(field)), ref.f(field), ""));
+/** Whether a Secret name is the tenant's own: `<tenant>.<something>`, the tenant a valid id. */
+const bound = (secret: Expr<string>): Expr<boolean> =>
+  and(
+    tenant.ref.matches(TENANT_ID),
+    secret.startsWith(concat(tenant.ref, SECRET_NAME_SEPARATOR)),
+    gt(size(secret), size(concat(tenant.ref, SECRET_NAME_SEPARATOR))),
+  );
+
+export function secretsPolicy(r: Resolved): PolicyDefinition {
+  const p = podSpec.ref;
+  const shared = "the namespace is shared by every tenant and the kubelet gives any pod the Secrets it names";
+  const own = `an MCP pod may name only its own tenant's Secrets, <tenant>${SECRET_NAME_SEPARATOR}<name> for its ${"gumstack.com/tenant"} label`;
+  const foreignEnvRef = (e: Expr<Obj>) =>
+    and(has(e.f("valueFrom")), has(e.f("valueFrom").f("secretKeyRef")), not(bound(nameOf(e.f("valueFrom").f("secretKeyRef")))));
+  const foreignSecretEnv = variable(
+    "foreignSecretEnv",
     names,
     containers.ref
-      .filter("c", (c) => and(has(c.f("env")), c.f("env").exists("e", reads)))
+      .filter("c", (c) => and(has(c.f("env")), c.f("env").exists("e", foreignEnvRef)))
       .map("c", (c) =>
         concat(
           c.f("name"),
           " env ",
           c
             .f("env")
-            .filter("e", reads)
-            .map("e", (e) => e.f("name"))
+            .filter("e", foreignEnvRef)
+            .map("e", (e) => concat(e.f("name"), " from ", nameOf(e.f("valueFrom").f("secretKeyRef"))))
             .join("+"),
         ),
       ),
   );
-};
-
-export function secretsPolicy(_r: Resolved): PolicyDefinition {
-  const p = podSpec.ref;
-  const why =
-    "the namespace is shared by every tenant and the kubelet gives any pod the objects it names; settings come as plain env values";
-  const secretEnv = envWith("secretEnv", "secretKeyRef");
-  const envFromContainers = variable(
-    "envFromContainers",
+  const foreignFrom = (f: Expr<Obj>) => and(has(f.f("secretRef")), not(bound(nameOf(f.f("secretRef")))));
+  const foreignEnvFrom = variable(
+    "foreignEnvFrom",
     names,
-    containers.ref.filter("c", (c) => and(has(c.f("envFrom")), gt(size(c.f("envFrom")), int(0)))).map("c", (c) => c.f("name")),
+    containers.ref
+      .filter("c", (c) => and(has(c.f("envFrom")), c.f("envFrom").exists("f", foreignFrom)))
+      .map("c", (c) =>
+        concat(
+          c.f("name"),
+          " envFrom ",
+          c
+            .f("envFrom")
+            .filter("f", foreignFrom)
+            .map("f", (f) => nameOf(f.f("secretRef")))
+            .join("+"),
+        ),
+      ),
   );
-  const secretVolumes = variable(
-    "secretVolumes",
+  const configMapEnvFrom = variable(
+    "configMapEnvFrom",
+    names,
+    containers.ref
+      .filter("c", (c) =>
+        and(
+          has(c.f("envFrom")),
+          c.f("envFrom").exists("f", (f) => or(has(f.f("configMapRef")), not(has(f.f("secretRef"))))),
+        ),
+      )
+      .map("c", (c) => c.f("name")),
+  );
+  const sources = (v: Expr<Obj>) => v.path("projected.sources");
+  const foreignSecretVolumes = variable(
+    "foreignSecretVolumes",
     names,
     volumes.ref
       .filter("v", (v) =>
         or(
-          has(v.f("secret")),
+          group(and(has(v.f("secret")), not(bound(nameOf(v.f("secret"), "secretName"))))),
           group(
             and(
               has(v.f("projected")),
-              has(v.path("projected.sources")),
-              v.path("projected.sources").exists("s", (s) => has(s.f("secret"))),
+              has(sources(v)),
+              sources(v).exists("s", (s) => and(has(s.f("secret")), not(bound(nameOf(s.f("secret")))))),
             ),
           ),
+        ),
+      )
+      .map("v", (v) => v.f("name")),
+  );
+  // serviceAccountToken sources are the sandbox policy's refusal; here every source that is neither a Secret nor
+  // the pod's own fields (a ConfigMap, a cluster trust bundle, anything newer).
+  const otherProjectedSources = variable(
+    "otherProjectedSources",
+    names,
+    volumes.ref
+      .filter("v", (v) =>
+        and(
+          has(v.f("projected")),
+          has(sources(v)),
+          // A token volume is the sandbox policy's refusal, whatever else it carries.
+          not(sources(v).exists("s", (s) => has(s.f("serviceAccountToken")))),
+          sources(v).exists("s", (s) => and(not(has(s.f("secret"))), not(has(s.f("downwardAPI"))))),
         ),
       )
       .map("v", (v) => v.f("name")),
@@ -79,26 +172,100 @@ export function secretsPolicy(_r: Resolved): PolicyDefinition {
     names,
     cond(
       has(p.f("imagePullSecrets")),
-      p.f("imagePullSecrets").map("s", (s) => cond(has(s.f("name")), s.f("name"), "")),
+      p.f("imagePullSecrets").map("s", (s) => nameOf(s)),
       list<string>([]),
     ),
   );
-  const configMapEnv = envWith("configMapEnv", "configMapKeyRef");
+  const configMapRef = (e: Expr<Obj>) => and(has(e.f("valueFrom")), has(e.f("valueFrom").f("configMapKeyRef")));
+  const configMapEnv = variable(
+    "configMapEnv",
+    names,
+    containers.ref
+      .filter("c", (c) => and(has(c.f("env")), c.f("env").exists("e", configMapRef)))
+      .map("c", (c) =>
+        concat(
+          c.f("name"),
+          " env ",
+          c
+            .f("env")
+            .filter("e", configMapRef)
+            .map("e", (e) => e.f("name"))
+            .join("+"),
+        ),
+      ),
+  );
+  // Names under a reserved prefix are the reserved-env policy's refusal.
+  const credential = (e: Expr<Obj>) =>
+    and(
+      has(e.f("value")),
+      ne(e.f("value"), ""),
+      e.f("name").matches(CREDENTIAL_ENV_NAME),
+      not(startsWithAny(r.reservedEnvPrefixes, e.f("name"))),
+    );
+  const credentialValues = variable(
+    "credentialValues",
+    names,
+    containers.ref
+      .filter("c", (c) =>
+        and(not(isQueueProxy(c, r.knativeSystemImagePrefixes, true)), has(c.f("env")), c.f("env").exists("e", credential)),
+      )
+      .map("c", (c) =>
+        concat(
+          c.f("name"),
+          " env ",
+          c
+            .f("env")
+            .filter("e", credential)
+            .map("e", (e) => e.f("name"))
+            .join("+"),
+        ),
+      ),
+  );
   return {
     id: "secrets",
     rules: WORKLOAD_RULES,
     matchConditions: [POD_TEMPLATE_CHANGED],
-    variables: [...WORKLOAD_VARIABLES, secretEnv, envFromContainers, secretVolumes, pullSecrets, configMapEnv],
+    variables: [
+      ...WORKLOAD_VARIABLES,
+      tenant,
+      foreignSecretEnv,
+      foreignEnvFrom,
+      configMapEnvFrom,
+      foreignSecretVolumes,
+      otherProjectedSources,
+      pullSecrets,
+      configMapEnv,
+      credentialValues,
+    ],
     validations: [
-      none(secretEnv, `env valueFrom.secretKeyRef is not allowed: ${why}`, "containers"),
-      none(envFromContainers, `envFrom is not allowed (it only names Secrets and ConfigMaps): ${why}`, "containers"),
-      none(secretVolumes, `secret volumes (and projected secret sources) are not allowed: ${why}`, "volumes"),
+      none(foreignSecretEnv, `env valueFrom.secretKeyRef: ${own}: ${shared}`, "containers"),
+      none(foreignEnvFrom, `envFrom secretRef: ${own}: ${shared}`, "containers"),
+      none(
+        configMapEnvFrom,
+        "envFrom may name only the tenant's own Secrets, never a ConfigMap: ConfigMaps are shared by the namespace, readable by project viewers and not encrypted by the cluster's key",
+        "containers",
+      ),
+      none(foreignSecretVolumes, `secret volumes and projected secret sources: ${own}: ${shared}`, "volumes"),
+      none(
+        otherProjectedSources,
+        "projected volumes may carry only the tenant's Secrets and the pod's own fields (downwardAPI): no ConfigMap or other source",
+        "volumes",
+      ),
       none(
         pullSecrets,
         "imagePullSecrets are not allowed: MCP nodes pull from the tenant repository with their own identity, and a pull secret is another tenant's readable Secret",
         "secrets",
       ),
-      none(configMapEnv, `env valueFrom.configMapKeyRef is not allowed: ${why}`, "containers"),
+      none(
+        configMapEnv,
+        "env valueFrom.configMapKeyRef is not allowed: ConfigMaps are shared by the namespace, readable by project viewers and not encrypted by the cluster's key; settings come from the tenant's Secrets or as plain values",
+        "containers",
+      ),
+      none(
+        credentialValues,
+        `credentials may not be plain env values (their names say they are credentials): they would be stored in the Service, every Revision and Pod, readable by project viewers; reference the tenant's Secret (<tenant>${SECRET_NAME_SEPARATOR}<name>) with valueFrom.secretKeyRef`,
+        "containers",
+      ),
     ],
   };
 }

@@ -36,7 +36,10 @@ export const WORKLOAD_RULES: ResourceRule[] = [
   rule(KNATIVE, ["v1"], ["services", "configurations", "revisions"]),
   rule("apps", ["v1"], ["deployments", "replicasets", "statefulsets", "daemonsets"]),
   rule("batch", ["v1"], ["jobs", "cronjobs"]),
-  rule("", ["v1"], ["pods", "pods/ephemeralcontainers", "replicationcontrollers"]),
+  // pods/resize (in-place resize, on by default since Kubernetes 1.33) and pods/ephemeralcontainers change a running
+  // Pod's spec without an UPDATE of the Pod itself: every per-pod bound must hold for them too. The object of both
+  // requests is the whole Pod (https://kubernetes.io/docs/tasks/configure-pod-container/resize-container-resources/).
+  rule("", ["v1"], ["pods", "pods/ephemeralcontainers", "pods/resize", "replicationcontrollers"]),
 ];
 export const KNATIVE_RULES: ResourceRule[] = [rule(KNATIVE, ["v1"], ["services", "configurations", "revisions"])];
 
