@@ -17,7 +17,6 @@ import {
   group,
   gt,
   has,
-  int,
   list,
   ne,
   none,
