@@ -42,6 +42,9 @@ export interface GoogleClient {
 
 const SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 
+/** Connection errors of a reused socket, not of an unreachable endpoint. */
+const RESET = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+
 /** The Google JSON error body: https://cloud.google.com/apis/design/errors#http_mapping */
 interface ErrorBody {
   error?: { code?: number; message?: string; status?: string };
@@ -58,21 +61,32 @@ export function clientOf(auth: AuthClient, quotaProject: string | undefined, env
     quotaProject,
     async request<T>(api: Api, method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
       const url = `${rootUrl(api, env)}${path}`;
-      try {
-        const res = await auth.request<T>({
-          url,
-          method,
-          ...(body === undefined ? {} : { data: body }),
-          responseType: "json",
-          // One try: a preflight answers in seconds or says it could not.
-          retry: false,
-          timeout: 30_000,
-        });
-        return res.data;
-      } catch (e) {
-        const err = e as { response?: { status: number; data?: unknown; statusText?: string }; code?: string; message?: string };
-        if (err.response) throw new ApiError(err.response.status, url, oneLineMessage(err.response.data, err.response.statusText ?? ""));
-        throw new CannotConnect(`cannot reach ${url}: ${err.code ?? (err.message ?? String(e)).split("\n")[0]}`);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await auth.request<T>({
+            url,
+            method,
+            ...(body === undefined ? {} : { data: body }),
+            responseType: "json",
+            // No retries on an answer: a preflight reports what the API said, in seconds.
+            retry: false,
+            timeout: 30_000,
+          });
+          return res.data;
+        } catch (e) {
+          const err = e as {
+            response?: { status: number; data?: unknown; statusText?: string };
+            code?: string;
+            message?: string;
+            cause?: { code?: string };
+          };
+          if (err.response) throw new ApiError(err.response.status, url, oneLineMessage(err.response.data, err.response.statusText ?? ""));
+          const code = err.code ?? err.cause?.code;
+          // A kept-alive connection the server closed as it was reused: every call here is a read (testIamPermissions
+          // too), so it is sent once more on a new connection.
+          if (attempt === 1 && code !== undefined && RESET.has(code)) continue;
+          throw new CannotConnect(`cannot reach ${url}: ${code ?? (err.message ?? String(e)).split("\n")[0]}`);
+        }
       }
     },
   };
@@ -91,6 +105,11 @@ export async function operatorClient(env: NodeJS.ProcessEnv = process.env): Prom
     if (quotaProject) client.quotaProjectId = quotaProject;
     return clientOf(client, quotaProject, env);
   }
+  // Without an explicit choice, google-auth-library looks for a GCE metadata server over the network when it
+  // finds no credentials file; on a workstation that is a wait and a packet to 169.254.169.254 for nothing. Ask the
+  // BIOS instead (gcp-metadata's METADATA_SERVER_DETECTION=bios-only: a GCE VM says so there); set the variable
+  // (e.g. assume-present) to override.
+  process.env.METADATA_SERVER_DETECTION ??= env.METADATA_SERVER_DETECTION ?? "bios-only";
   let client: AuthClient;
   try {
     client = await new GoogleAuth({ scopes: [SCOPE] }).getClient();

@@ -188,12 +188,18 @@ export async function startFakeGoogle(state: FakeState): Promise<FakeGoogle> {
       return error(res, 404, "NOT_FOUND", `fake: no route for ${req.method} ${path}`);
     })().catch((e: unknown) => error(res, 500, "INTERNAL", String(e)));
   });
+  // Longer than any pause between two runs of a test (a plan under load): a kept-alive socket is not closed under a reuse.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     state,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
