@@ -3,8 +3,8 @@
 // policy matches (docs/admission-cel.md), and the builder renders the CEL it is asked for.
 import { Environment } from "@marcbachmann/cel-js";
 import { describe, expect, it } from "vitest";
-import { admissionGuardManifests, DEFAULT_RESERVED_HOSTNAMES } from "../components/kubernetes/admissionPolicies.js";
-import { buildAdmissionManifests } from "../components/kubernetes/buildAdmissionPolicies.js";
+import { admissionGuardManifests, DEFAULT_RESERVED_HOSTNAMES, MAX_CONTAINERS_LIMIT } from "../components/kubernetes/admissionPolicies.js";
+import { BUILD_POD_BOUNDS, buildAdmissionManifests } from "../components/kubernetes/buildAdmissionPolicies.js";
 import {
   absentObject,
   and,
@@ -34,6 +34,14 @@ import {
   type Expr,
   type PolicyDefinition,
 } from "../components/kubernetes/cel/index.js";
+import { macroUses } from "./support/cel.js";
+import {
+  CostEstimator,
+  PER_CALL_LIMIT,
+  RUNTIME_CEL_COST_BUDGET,
+  RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS,
+  type SizeAssumptions,
+} from "./support/celCost.js";
 import { checkerEnvironment, loadObjectTypes, typeCheck, unifyEphemeralContainers } from "./support/celTypes.js";
 
 const REPO = "us-west1-docker.pkg.dev/gumstack-prod/mcp-prod";
@@ -199,5 +207,135 @@ describe("the builder renders", () => {
     expect(() => object.f("a-b")).toThrow(/needs escaping/);
     expect(() => int(2 ** 60)).toThrow(/not an int literal/);
     expect(() => variable("a.b", t.bool, a)).toThrow(/not an identifier/);
+  });
+});
+
+// ---- cost ----
+
+/**
+ * The largest MCP objects the cost bound is proven for (docs/admission-cel.md): the most containers the guard
+ * admits (MAX_CONTAINERS_LIMIT) and Knative's queue-proxy, a few init and ephemeral containers, and generous
+ * lists and strings. A larger object may exceed the API server's budget; it is then refused (failurePolicy Fail),
+ * never admitted.
+ */
+const MCP_SIZES: SizeAssumptions = {
+  items: {
+    default: 16,
+    containers: MAX_CONTAINERS_LIMIT + 1,
+    initContainers: 4,
+    ephemeralContainers: 4,
+    env: 128,
+    envFrom: 16,
+    ports: 32,
+    volumes: 32,
+    volumeMounts: 32,
+    sources: 16,
+    add: 32,
+    drop: 32,
+    tolerations: 32,
+    imagePullSecrets: 16,
+    annotations: 64,
+    labels: 64,
+  },
+  length: { default: 256, image: 512, "annotations{}": 4096, "labels{}": 63 },
+};
+/** The build guard's: BUILD_POD_BOUNDS, which its bounds check enforces before any other walk (whenBounded). */
+const B = BUILD_POD_BOUNDS;
+const BUILD_SIZES: SizeAssumptions = {
+  items: {
+    ...MCP_SIZES.items,
+    containers: B.containers,
+    initContainers: B.containers,
+    ephemeralContainers: B.containers,
+    volumes: B.volumes,
+    volumeMounts: B.volumeMounts,
+    env: B.env,
+    envFrom: B.envFrom,
+    ports: B.ports,
+    add: B.capabilities,
+    drop: B.capabilities,
+  },
+  length: MCP_SIZES.length,
+};
+const sizesOf = (name: string) => (name === "build guard" ? BUILD_SIZES : MCP_SIZES);
+const resourcesOf = (d: PolicyDefinition) => d.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
+
+describe("CEL cost is bounded the same way in both guards", () => {
+  for (const [name, guard] of Object.entries(GUARDS)) {
+    it(`${name}: every expression within PerCallLimit, each policy within RuntimeCELCostBudget, at the assumed sizes`, () => {
+      const estimator = new CostEstimator(new Map(TYPES), loaded.kindTypes, sizesOf(name));
+      const over: string[] = [];
+      let largest = { cost: 0, where: "" };
+      let largestTotal = { cost: 0, where: "" };
+      for (const d of guard.definitions)
+        for (const resource of resourcesOf(d)) {
+          const e = estimator.estimate(d, resource);
+          for (const x of e.expressions) {
+            if (x.cost > PER_CALL_LIMIT) over.push(`${d.id} (${resource}) ${x.where}: ${x.cost}`);
+            if (x.cost > largest.cost) largest = { cost: x.cost, where: `${d.id} (${resource}) ${x.where}` };
+          }
+          if (e.total > RUNTIME_CEL_COST_BUDGET) over.push(`${d.id} (${resource}) total ${e.total}`);
+          if (e.matchConditions > RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS)
+            over.push(`${d.id} (${resource}) matchConditions ${e.matchConditions}`);
+          if (e.total > largestTotal.cost) largestTotal = { cost: e.total, where: `${d.id} (${resource})` };
+        }
+      console.log(
+        `${name}: largest expression ${largest.cost} (${largest.where}); largest policy total ${largestTotal.cost} (${largestTotal.where})`,
+      );
+      expect(over).toEqual([]);
+      expect(largest.cost).toBeGreaterThan(1000);
+    });
+
+    it(`${name}: macros nest at most two deep, the inner one over the outer element's own field or a fixed list`, () => {
+      const uses = guard.policies.flatMap((p) =>
+        [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])]
+          .map((e) => e.expression)
+          .concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]))
+          .flatMap((e) => macroUses(e).map((u) => ({ policy: p.metadata.name, ...u }))),
+      );
+      expect(uses.length).toBeGreaterThan(guard === GUARDS["build guard"] ? 15 : 40);
+      expect(uses.some((u) => u.depth === 2)).toBe(true);
+      // At the top level a macro ranges over one object's lists and maps, the policy's variables or a fixed list.
+      for (const u of uses.filter((x) => x.depth === 1))
+        expect(
+          ["variables", "object", "oldObject", "<macro result>", "{map literal}", "_?_:_(...)", "_+_(...)"].includes(
+            u.rangeRoot ?? u.range,
+          ) || u.range.startsWith("[list of"),
+          `${u.policy}: ${u.range}`,
+        ).toBe(true);
+      for (const u of uses) {
+        expect(u.depth, `${u.policy}: ${u.range}`).toBeLessThanOrEqual(2);
+        if (u.depth === 2)
+          expect(u.rangeRoot === u.outerVar || u.range.startsWith("[list of"), `${u.policy}: ${u.range} inside ${u.outerVar}`).toBe(true);
+      }
+    });
+  }
+
+  const estimator = new CostEstimator(new Map(TYPES), loaded.kindTypes, MCP_SIZES);
+  const one = (e: Expr<boolean>) =>
+    estimator.estimate({ id: "x", rules: [rule("", ["v1"], ["pods"])], validations: [validation(e, "x")] }, "/pods").expressions[0]!.cost;
+  const containers = object.path("spec.containers");
+
+  it("charges what cel-go charges, step by step", () => {
+    // object, .spec, .containers: 3 selects; size(): 1; `>` on ints: 1.
+    expect(one(ne(size(containers), int(1)))).toBe(5);
+    // 3 selects; matches: ceil((1 + 256) * 0.1) * ceil(4 * 0.25) (common/cost.go, interpreter/runtimecost.go).
+    expect(one(object.path("metadata.name").matches("^a$"))).toBe(3 + 26 * 1);
+    // exists over 11 containers (cel-go's expansion): the range (3 selects); per container the loop condition
+    // @not_strictly_false(!accu) (1 + 1 + 1) and the step accu || has(c.image) (1 + 2); the result (accu): 1.
+    expect(one(containers.exists("c", (c) => has(c.f("image"))))).toBe(3 + 11 * (3 + 3) + 1);
+  });
+
+  it("grows with the sizes, and refuses a walk that nests over independent lists", () => {
+    const env = (c: Expr) => c.f("env");
+    const nested = containers.exists("c", (c) =>
+      env(c).exists("e", (e) => containers.exists("d", (d) => env(d).exists("f", (f) => eq(f.f("name"), e.f("name"))))),
+    );
+    expect(one(nested)).toBeGreaterThan(PER_CALL_LIMIT);
+    const bigger = new CostEstimator(new Map(TYPES), loaded.kindTypes, { ...MCP_SIZES, items: { ...MCP_SIZES.items, env: 256 } });
+    const walk = containers.exists("c", (c) => env(c).exists("e", (e) => e.f("name").startsWith("GUMSTACK_")));
+    const at = (est: CostEstimator) =>
+      est.estimate({ id: "x", rules: [rule("", ["v1"], ["pods"])], validations: [validation(walk, "x")] }, "/pods").expressions[0]!.cost;
+    expect(at(bigger)).toBeGreaterThan(1.9 * at(estimator));
   });
 });
