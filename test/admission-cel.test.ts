@@ -286,29 +286,34 @@ describe("CEL cost is bounded the same way in both guards", () => {
       expect(largest.cost).toBeGreaterThan(1000);
     });
 
-    it(`${name}: macros nest at most two deep, the inner one over the outer element's own field or a fixed list`, () => {
-      const uses = guard.policies.flatMap((p) =>
-        [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])]
-          .map((e) => e.expression)
-          .concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]))
-          .flatMap((e) => macroUses(e).map((u) => ({ policy: p.metadata.name, ...u }))),
-      );
-      expect(uses.length).toBeGreaterThan(guard === GUARDS["build guard"] ? 15 : 40);
-      expect(uses.some((u) => u.depth === 2)).toBe(true);
-      // At the top level a macro ranges over one object's lists and maps, the policy's variables or a fixed list.
-      for (const u of uses.filter((x) => x.depth === 1))
-        expect(
-          ["variables", "object", "oldObject", "<macro result>", "{map literal}", "_?_:_(...)", "_+_(...)"].includes(
-            u.rangeRoot ?? u.range,
-          ) || u.range.startsWith("[list of"),
-          `${u.policy}: ${u.range}`,
-        ).toBe(true);
-      for (const u of uses) {
-        expect(u.depth, `${u.policy}: ${u.range}`).toBeLessThanOrEqual(2);
-        if (u.depth === 2)
-          expect(u.rangeRoot === u.outerVar || u.range.startsWith("[list of"), `${u.policy}: ${u.range} inside ${u.outerVar}`).toBe(true);
-      }
-    });
+    // The MCP guard's sizes are assumptions, not enforced: its walks must also grow only linearly past them. The
+    // build guard enforces its sizes (BUILD_POD_BOUNDS) before any walk, so its estimate is its bound.
+    it.skipIf(name === "build guard")(
+      `${name}: macros nest at most two deep, the inner one over the outer element's own field or a fixed list`,
+      () => {
+        const uses = guard.policies.flatMap((p) =>
+          [...(p.spec.matchConditions ?? []), ...(p.spec.variables ?? [])]
+            .map((e) => e.expression)
+            .concat(p.spec.validations.flatMap((v) => [v.expression, v.messageExpression]))
+            .flatMap((e) => macroUses(e).map((u) => ({ policy: p.metadata.name, ...u }))),
+        );
+        expect(uses.length).toBeGreaterThan(40);
+        expect(uses.some((u) => u.depth === 2)).toBe(true);
+        // At the top level a macro ranges over one object's lists and maps, the policy's variables or a fixed list.
+        for (const u of uses.filter((x) => x.depth === 1))
+          expect(
+            ["variables", "object", "oldObject", "<macro result>", "{map literal}", "_?_:_(...)", "_+_(...)"].includes(
+              u.rangeRoot ?? u.range,
+            ) || u.range.startsWith("[list of"),
+            `${u.policy}: ${u.range}`,
+          ).toBe(true);
+        for (const u of uses) {
+          expect(u.depth, `${u.policy}: ${u.range}`).toBeLessThanOrEqual(2);
+          if (u.depth === 2)
+            expect(u.rangeRoot === u.outerVar || u.range.startsWith("[list of"), `${u.policy}: ${u.range} inside ${u.outerVar}`).toBe(true);
+        }
+      },
+    );
   }
 
   const estimator = new CostEstimator(new Map(TYPES), loaded.kindTypes, MCP_SIZES);

@@ -160,7 +160,16 @@ function rootIdent(e: Node): string | undefined {
     if (n.exprKind.case === "selectExpr") n = n.exprKind.value.operand;
     // A chain (`c.env.filter(...).map(...)`) ranges over what its first macro ranges over.
     else if (n.exprKind.case === "comprehensionExpr") n = n.exprKind.value.iterRange;
-    else return undefined;
+    // An element of a list (`xs.filter(...)[0].env`) is part of what the list is part of.
+    else if (n.exprKind.case === "callExpr" && n.exprKind.value.function === "_[_]") n = n.exprKind.value.args[0];
+    // `has(c.env) ? c.env : []`: what its non-empty branches range over, when they agree.
+    else if (n.exprKind.case === "callExpr" && n.exprKind.value.function === "_?_:_") {
+      const branches = (n.exprKind.value.args as Node[])
+        .slice(1)
+        .filter((b) => !(b.exprKind.case === "listExpr" && b.exprKind.value.elements.length === 0));
+      const roots = [...new Set(branches.map(rootIdent))];
+      return roots.length === 1 ? roots[0] : undefined;
+    } else return undefined;
   }
 }
 
