@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 done
 case "$runs" in ''|*[!0-9]*|0) echo "error: --runs must be a whole number of at least 1 (got '$runs')" >&2; exit 2 ;; esac
 if [ ! -f "Pulumi.$stack.yaml" ]; then
-  echo "error: no stack '$stack': Pulumi.$stack.yaml does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, - | sed 's/,/, /g')" >&2
+  echo "error: no stack '$stack': Pulumi.$stack.yaml does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | LC_ALL=C sort | paste -sd, - | sed 's/,/, /g')" >&2
   exit 2
 fi
 times=()

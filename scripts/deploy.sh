@@ -22,7 +22,7 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then action="$1"; shift; fi
 case "$action" in preview|up) ;; *) die "unknown action '$action': preview or up (see --help)" ;; esac
 if [ $# -gt 0 ]; then [ "$1" = "--" ] || die "unexpected argument '$1' (extra pulumi arguments go after --)"; shift; fi
 if [ ! -f "Pulumi.$stack.yaml" ]; then
-  die "no stack '$stack': Pulumi.$stack.yaml does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, - | sed 's/,/, /g')"
+  die "no stack '$stack': Pulumi.$stack.yaml does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | LC_ALL=C sort | paste -sd, - | sed 's/,/, /g')"
 fi
 # Preconditions, before anything is planned or changed (docs/deploy-lifecycle.md "Placeholders").
 . scripts/preconditions.sh

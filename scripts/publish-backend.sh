@@ -33,7 +33,7 @@ require_tools docker gcloud pulumi node
 [ -n "$context" ] || die "--context is required: the backend's source directory with its Dockerfile"
 [ -d "$context" ] || die "--context: $context is not a directory"
 file="${config_file:-Pulumi.$stack.yaml}"
-[ -f "$file" ] || die "no stack '$stack': $file does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, - | sed 's/,/, /g')"
+[ -f "$file" ] || die "no stack '$stack': $file does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | LC_ALL=C sort | paste -sd, - | sed 's/,/, /g')"
 if [ -z "$repository" ]; then
   # The stack file's gumstack:platformImages.repository (a map key or a flat dotted key).
   repository="$(node --input-type=module -e '

@@ -57,7 +57,7 @@ done
 if [ -z "$repository" ]; then
   [ -n "$stack" ] || die "--stack or --repository is required (see --help)"
   file="${config_file:-Pulumi.$stack.yaml}"
-  [ -f "$file" ] || die "no stack '$stack': $file does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | paste -sd, - | sed 's/,/, /g')"
+  [ -f "$file" ] || die "no stack '$stack': $file does not exist; stacks here: $(ls Pulumi.*.yaml 2>/dev/null | sed 's/^Pulumi\.//; s/\.yaml$//' | LC_ALL=C sort | paste -sd, - | sed 's/,/, /g')"
   command -v node >/dev/null 2>&1 || die "node is not installed (it reads $file; or pass --repository)"
   repository="$(node --input-type=module -e '
     import { readFileSync } from "node:fs"; import { parse } from "yaml";

@@ -1,7 +1,7 @@
 // Every CLI: --help exits 0 with its usage, the same kind of mistake exits with the same code (2: usage or
 // unreadable input), and each error is one line, never a stack trace. No stack is planned here.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -186,6 +186,24 @@ describe("the shell scripts follow the same conventions", () => {
       `error: no stack 'staging': Pulumi.staging.yaml does not exist; stacks here: ${listStacks().join(", ")}`,
     );
   });
+
+  it.each(["scripts/bench-plan.sh", "scripts/deploy.sh"])(
+    "%s names the stacks in the CLIs' order, whatever stacks there are (a customer's stack sorts after its prefix)",
+    (script) => {
+      // The script in a directory of its own, whose stack files are a customer's beside the committed ones: ls
+      // sorts Pulumi.enterprise-globex.yaml before Pulumi.enterprise.yaml, the CLIs sort the names.
+      const root = mkdtempSync(join(tmpdir(), "shell-stacks-"));
+      mkdirSync(join(root, "scripts"));
+      copyFileSync(script, join(root, script));
+      for (const s of ["prod", "enterprise-globex", "enterprise"]) writeFileSync(join(root, `Pulumi.${s}.yaml`), "config: {}\n");
+      const bad = script.includes("bench") ? sh(join(root, script), "--stack", "staging") : sh(join(root, script), "staging");
+      expect(bad.status).toBe(2);
+      expect(listStacks(root)).toEqual(["enterprise", "enterprise-globex", "prod"]);
+      expect(bad.stderr.trim()).toBe(
+        `error: no stack 'staging': Pulumi.staging.yaml does not exist; stacks here: ${listStacks(root).join(", ")}`,
+      );
+    },
+  );
 
   it("npm run bench takes flags like the other commands, not positional arguments", () => {
     const r = sh("scripts/bench-plan.sh", "prod", "5");
