@@ -1,7 +1,7 @@
 // The quota a stack needs, computed from its config (README "Quotas" quotes these for prod).
 import { describe, expect, it } from "vitest";
 import { initialNodeCountPerZone } from "../components/gke/nodePool.js";
-import { cpuQuotaMetric, machineVcpus, quotaNeeds, renderQuota } from "../src/config/quota.js";
+import { computeQuotaId, cpuQuotaMetric, machineVcpus, quotaNeeds, quotaRequests, renderQuota } from "../src/config/quota.js";
 import { prodConfig } from "./support/harness.js";
 
 describe("quota needs", () => {
@@ -61,6 +61,35 @@ describe("quota needs", () => {
     const cfg = prodConfig();
     expect(() => quotaNeeds({ nodePools: { ...cfg.nodePools, mcp: { ...cfg.nodePools.mcp, machineType: "custom-4-16384" } } })).toThrow(
       'gumstack:nodePools.mcp.machineType: cannot tell the vCPUs of "custom-4-16384"',
+    );
+  });
+
+  it("names each metric's Cloud Quotas id, regional except CPUS_ALL_REGIONS, and refuses what is not a metric", () => {
+    expect(["N2_CPUS", "CPUS", "CPUS_ALL_REGIONS", "SSD_TOTAL_GB", "DISKS_TOTAL_GB"].map(computeQuotaId)).toEqual([
+      { quotaId: "N2-CPUS-per-project-region", regional: true },
+      { quotaId: "CPUS-per-project-region", regional: true },
+      { quotaId: "CPUS-ALL-REGIONS-per-project", regional: false },
+      { quotaId: "SSD-TOTAL-GB-per-project-region", regional: true },
+      { quotaId: "DISKS-TOTAL-GB-per-project-region", regional: true },
+    ]);
+    expect(() => computeQuotaId("n2-cpus")).toThrow('not a Compute Engine quota metric: "n2-cpus"');
+  });
+
+  it("asks for every pool at its maximum plus one surge node per zone, never less than the maximum line", () => {
+    const cfg = prodConfig();
+    const requests = quotaRequests(cfg);
+    const needs = quotaNeeds(cfg);
+    expect(requests.map((r) => r.metric)).toEqual(needs.map((n) => n.metric));
+    const zones = cfg.zones.length;
+    for (const r of requests) {
+      const n = needs.find((x) => x.metric === r.metric)!;
+      expect(r.value, r.metric).toBeGreaterThan(n.max);
+      expect(r.region, r.metric).toBe(r.metric === "CPUS_ALL_REGIONS" ? undefined : "us-west1");
+    }
+    // N2: backend and mcp pools are n2-standard-8; one extra node per zone each during an upgrade.
+    const n2 = Object.values(cfg.nodePools).filter((p) => cpuQuotaMetric(p.machineType) === "N2_CPUS");
+    expect(requests.find((r) => r.metric === "N2_CPUS")!.value).toBe(
+      n2.reduce((sum, p) => sum + machineVcpus(p.machineType)! * (p.maxNodes + zones), 0),
     );
   });
 });

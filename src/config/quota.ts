@@ -4,7 +4,7 @@
 // Quota metrics: https://cloud.google.com/compute/resource-usage#cpu_quota (N1 and E2 count toward CPUS, most
 // other families have their own <FAMILY>_CPUS; every vCPU counts toward CPUS_ALL_REGIONS) and
 // https://cloud.google.com/compute/resource-usage#disk_quota (pd-balanced and pd-ssd count toward SSD_TOTAL_GB).
-import { initialNodeCountPerZone } from "../../components/gke/nodePool.js";
+import { NODE_POOL_DEFAULTS, initialNodeCountPerZone } from "../../components/gke/nodePool.js";
 import { sharedPoolQuotas, type SharedPoolQuotas } from "../../components/kubernetes/poolQuotas.js";
 import type { StackConfig } from "./schema.js";
 
@@ -126,4 +126,46 @@ export function namespaceQuotas(
     { cpuMillis: cpuMillis(config.build.cpu), memoryMib: memMib(config.build.memory), maxConcurrent: config.build.maxConcurrentBuilds },
     explicit,
   );
+}
+
+/** A Cloud Quotas preference for one Compute Engine quota (gcp.cloudquota.SQuotaPreference's service, quotaId, region). */
+export interface QuotaRequest {
+  /** The plan's metric name, e.g. N2_CPUS. */
+  readonly metric: string;
+  /** The Cloud Quotas quota id, e.g. N2-CPUS-per-project-region. */
+  readonly quotaId: string;
+  /** The region dimension; undefined for a quota across all regions (CPUS_ALL_REGIONS). */
+  readonly region?: string;
+  /** The value to prefer: every pool at its maximum plus an upgrade's surge nodes. */
+  readonly value: number;
+}
+
+/**
+ * The Cloud Quotas id of a Compute Engine quota metric: `<METRIC>-per-project-region` (N2_CPUS ->
+ * N2-CPUS-per-project-region, SSD_TOTAL_GB -> SSD-TOTAL-GB-per-project-region), and CPUS-ALL-REGIONS-per-project for
+ * the one global metric: the ids `gcloud beta quotas info list --service=compute.googleapis.com --project=<project>`
+ * prints (https://cloud.google.com/sdk/gcloud/reference/beta/quotas/info/list).
+ */
+export function computeQuotaId(metric: string): { quotaId: string; regional: boolean } {
+  if (!/^[A-Z0-9]+(?:_[A-Z0-9]+)*$/.test(metric)) throw new Error(`not a Compute Engine quota metric: ${JSON.stringify(metric)}`);
+  const dashed = metric.replace(/_/g, "-");
+  return metric === "CPUS_ALL_REGIONS"
+    ? { quotaId: `${dashed}-per-project`, regional: false }
+    : { quotaId: `${dashed}-per-project-region`, regional: true };
+}
+
+/**
+ * What an enterprise customer's new project asks Cloud Quotas for: per metric, every pool at its maximum plus the
+ * surge an upgrade adds (maxSurge nodes in each zone of a pool: GKE applies surge settings per zone,
+ * https://cloud.google.com/kubernetes-engine/docs/concepts/node-pool-upgrade-strategies#surge).
+ */
+export function quotaRequests(config: Pick<StackConfig, "nodePools" | "region" | "zones">): QuotaRequest[] {
+  const surge = NODE_POOL_DEFAULTS.maxSurge * config.zones.length;
+  const surged = Object.fromEntries(
+    Object.entries(config.nodePools).map(([role, p]) => [role, { ...p, minNodes: p.maxNodes, maxNodes: p.maxNodes + surge }]),
+  ) as StackConfig["nodePools"];
+  return quotaNeeds({ nodePools: surged }).map((n) => {
+    const { quotaId, regional } = computeQuotaId(n.metric);
+    return { metric: n.metric, quotaId, ...(regional ? { region: config.region } : {}), value: n.max };
+  });
 }

@@ -26,6 +26,10 @@ export const WEIGHTS: Readonly<Record<string, Weight>> = {
   "gcp:projects/serviceIdentity:ServiceIdentity": { seconds: 10, basis: "generateServiceIdentity, one call; estimate" },
   "gcp:organizations/project:Project": { seconds: 30, basis: "projects.create long-running operation; estimate" },
   "gcp:billing/budget:Budget": { seconds: 5, basis: "one Billing Budgets API call; estimate" },
+  "gcp:cloudquota/sQuotaPreference:SQuotaPreference": {
+    seconds: 5,
+    basis: "one Cloud Quotas call: the request is recorded, its approval goes on asynchronously; estimate",
+  },
   "gcp:kms/keyRing:KeyRing": { seconds: 5, basis: "one Cloud KMS call; estimate" },
   "gcp:kms/cryptoKey:CryptoKey": { seconds: 5, basis: "one Cloud KMS call (first key version included); estimate" },
   "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": IAM,

@@ -166,6 +166,9 @@ function callResult(token: string, inputs: State, defaultProject: string, invent
       const projectId = str(inputs.projectId, defaultProject);
       return { projectId, number: invent(fakeNumber(projectId)), name: projectId };
     }
+    case "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo":
+      // The deploying identity's email (RFC 2606 example domain: plainly not a real account).
+      return { email: "deployer@example.com", id: "deployer@example.com" };
     case "gcp:organizations/getClientConfig:getClientConfig":
       return { project: defaultProject, region: "us-west1", accessToken: invent("offline-plan-token") };
     case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {

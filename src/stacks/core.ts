@@ -8,11 +8,11 @@ import type { Settings } from "../config/index.js";
 import { baseLayer, type BaseLayer, type BaseOptions } from "./layers/base.js";
 import { buildPlaneLayer, type BuildPlaneLayer } from "./layers/buildPlane.js";
 import { edgeLayer, type EdgeLayer } from "./layers/edge.js";
-import { gkeLayer, type GkeLayer } from "./layers/gke.js";
+import { gkeLayer, type GkeLayer, type GkeOptions } from "./layers/gke.js";
 import { servingLayer, type ServingLayer } from "./layers/serving.js";
 import { tenancyLayer, type TenancyLayer } from "./layers/tenancy.js";
 
-export type CoreOptions = BaseOptions;
+export type CoreOptions = BaseOptions & GkeOptions;
 
 /** Every layer's handle. */
 export interface Layers {
@@ -27,7 +27,7 @@ export interface Layers {
 /** Builds everything that lives in `settings.project`; returns the stack outputs and the layers' handles. */
 export function buildCore(settings: Settings, options: CoreOptions = {}): { outputs: Record<string, unknown>; layers: Layers } {
   const base = baseLayer(settings, options);
-  const gke = gkeLayer(settings, base);
+  const gke = gkeLayer(settings, base, options);
   const tenancy = tenancyLayer(settings, base, gke);
   const buildPlane = buildPlaneLayer(settings, base, gke, tenancy);
   const serving = servingLayer(settings, { base, gke, tenancy, buildPlane });

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CustomerProject } from "../../components/enterprise/customerProject.js";
 import type { Settings } from "../config/index.js";
+import { quotaRequests } from "../config/quota.js";
 import { buildCore } from "./core.js";
 
 export async function buildEnterprise(settings: Settings): Promise<Record<string, unknown>> {
@@ -20,6 +21,9 @@ export async function buildEnterprise(settings: Settings): Promise<Record<string
     budgetCurrency: enterprise.budgetCurrency,
     budgetThresholds: enterprise.budgetThresholds,
     quotaProject: enterprise.quotaProject ?? enterprise.platformProject,
+    // A new project's default quota is far below the pools' maximum, and nobody can raise it before this `up`
+    // creates the project: the stack asks Cloud Quotas itself, before the cluster (docs/deploy-traps.md).
+    quotaRequests: quotaRequests(settings),
     allowDestroy: settings.allowDestroy,
   });
 
@@ -27,6 +31,7 @@ export async function buildEnterprise(settings: Settings): Promise<Record<string
     createdProjectId: customer.projectId,
     projectNumber: customer.projectNumber,
     billingBudgets: true,
+    clusterDependsOn: customer.quotaReady,
   });
 
   return {

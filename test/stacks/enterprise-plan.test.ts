@@ -1,5 +1,8 @@
 // An enterprise customer's stack planned end to end: one dedicated project, everything inside it.
 import { describe, expect, it } from "vitest";
+import { QUOTA_PROJECT_REQUIRED_APIS } from "../../components/enterprise/customerProject.js";
+import { quotaRequests } from "../../src/config/quota.js";
+import { prodConfig } from "../support/harness.js";
 import { sharedPlan } from "../support/plans.js";
 import { nameOf, ofType, one, waitsFor, type PlannedResource } from "../support/harness.js";
 
@@ -21,7 +24,7 @@ function projectsNamedBy(r: PlannedResource): Set<string> {
   if (typeof r.inputs.project === "string") found.add(r.inputs.project);
   if (r.type === "gcp:organizations/project:Project") found.add(String(r.inputs.projectId));
   const text = JSON.stringify(r.inputs);
-  for (const m of text.matchAll(/projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\//g)) found.add(m[1]!);
+  for (const m of text.matchAll(/projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])(?:\/|")/g)) found.add(m[1]!);
   for (const m of text.matchAll(/@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com/g)) found.add(m[1]!);
   for (const m of text.matchAll(/"bucket":"([a-z0-9-]+)"/g)) found.add(m[1]!.startsWith(CUSTOMER_PROJECT) ? CUSTOMER_PROJECT : m[1]!);
   return found;
@@ -133,3 +136,68 @@ describe("enterprise plan: the backend image", () => {
     expect(waitsFor(resources, deployment, grant)).toBe(true);
   });
 });
+
+describe("enterprise plan: billing and quota of the new project", () => {
+  const project = one(resources, "gcp:organizations/project:Project");
+  const preferences = ofType(resources, "gcp:cloudquota/sQuotaPreference:SQuotaPreference");
+  const billingProvider = (r: PlannedResource) => r.provider;
+  const provider = one(resources, "pulumi:providers:gcp", "customer-billing");
+
+  it("creates the project and links its billing through a provider that bills those calls to the quota project", () => {
+    expect(provider.inputs).toMatchObject({ project: PROD_PROJECT, billingProject: PROD_PROJECT, userProjectOverride: "true" });
+    expect(billingProvider(project)).toBe(provider.urn);
+  });
+
+  it("asks Cloud Quotas for the pools' maximum plus surge, in the new project, after the project and its Cloud Quotas API", () => {
+    const api = one(resources, "gcp:projects/service:Service", "customer-cloudquotas");
+    expect(api.inputs).toMatchObject({ project: CUSTOMER_PROJECT, service: "cloudquotas.googleapis.com", disableOnDestroy: false });
+    expect(waitsFor(resources, api, project)).toBe(true);
+    const cfg = { region: "us-west1", zones: ["us-west1-a", "us-west1-b", "us-west1-c"], nodePools: enterprisePools() };
+    const expected = quotaRequests(cfg);
+    expect(preferences.map((p) => p.inputs.quotaId).sort()).toEqual(expected.map((q) => q.quotaId).sort());
+    for (const q of expected) {
+      const p = preferences.find((r) => r.inputs.quotaId === q.quotaId)!;
+      expect(p.inputs).toMatchObject({
+        parent: `projects/${CUSTOMER_PROJECT}`,
+        service: "compute.googleapis.com",
+        quotaConfig: { preferredValue: String(q.value) },
+        contactEmail: "deployer@example.com",
+      });
+      expect(p.inputs.dimensions).toEqual(q.region ? { region: "us-west1" } : undefined);
+      expect(p.dependencies).toContain(api.urn);
+      expect(waitsFor(resources, p, project)).toBe(true);
+      expect(billingProvider(p)).toBe(provider.urn);
+    }
+  });
+
+  it("creates the cluster only after every quota preference", () => {
+    const cluster = one(resources, "gcp:container/cluster:Cluster");
+    expect(preferences.length).toBeGreaterThanOrEqual(4);
+    for (const p of preferences) expect(cluster.dependencies, nameOf(p)).toContain(p.urn);
+  });
+
+  it("bills to a quota project the platform stack enables every API it needs in", async () => {
+    const prod = (await sharedPlan("prod")).deployment.resources;
+    const enabled = ofType(prod, "gcp:projects/service:Service")
+      .filter((r) => r.inputs.project === PROD_PROJECT)
+      .map((r) => String(r.inputs.service));
+    for (const api of QUOTA_PROJECT_REQUIRED_APIS) expect(enabled, api).toContain(`${api}.googleapis.com`);
+  });
+});
+
+/** Pulumi.enterprise.yaml's node pools, as the plan's node pool inputs carry them. */
+function enterprisePools() {
+  const pools = ofType(resources, "gcp:container/nodePool:NodePool");
+  const byRole = (role: string) => pools.find((p) => nameOf(p) === `pool-${role}-pool`)!.inputs as Record<string, any>;
+  const pool = (role: string) => {
+    const p = byRole(role);
+    return {
+      machineType: p.nodeConfig.machineType,
+      minNodes: p.autoscaling.totalMinNodeCount,
+      maxNodes: p.autoscaling.totalMaxNodeCount,
+      diskSizeGb: p.nodeConfig.diskSizeGb,
+      diskType: p.nodeConfig.diskType,
+    };
+  };
+  return { ...prodConfig().nodePools, system: pool("system"), backend: pool("backend"), mcp: pool("mcp") };
+}

@@ -2,5 +2,6 @@
 // Not `@pulumi/gcp/organizations/index.js`: Node's ESM loader (tsx, vitest, the esbuild bundles) copies every export of a
 // CommonJS module into its namespace, which fires each of the SDK's lazy getters and loads every resource of the
 // service (https://nodejs.org/api/esm.html#commonjs-namespaces); tsc would read all their declarations too.
+export { getClientOpenIdUserInfoOutput } from "@pulumi/gcp/organizations/getClientOpenIdUserInfo.js";
 export { getProjectOutput } from "@pulumi/gcp/organizations/getProject.js";
 export { Project } from "@pulumi/gcp/organizations/project.js";

@@ -21,7 +21,15 @@ export interface GkeLayer {
   readonly gvisor: GvisorRuntimeClass;
 }
 
-export function gkeLayer(settings: Settings, base: BaseLayer): GkeLayer {
+export interface GkeOptions {
+  /**
+   * What the cluster's creation must also wait for (enterprise stacks: the new project's Cloud Quotas preferences,
+   * so the node pools' quota was asked for before GKE counts against it). Default [].
+   */
+  readonly clusterDependsOn?: readonly pulumi.Resource[];
+}
+
+export function gkeLayer(settings: Settings, base: BaseLayer, options: GkeOptions = {}): GkeLayer {
   const { project, region, environment } = settings;
   const { apis, network } = base;
   const cluster = new GkeCluster("gke", {
@@ -44,7 +52,7 @@ export function gkeLayer(settings: Settings, base: BaseLayer): GkeLayer {
     nodeLocalDns: settings.cluster.nodeLocalDns,
     resourceLabels: { "gumstack-environment": environment },
     // The cluster ships system logs and metrics and runs Managed Prometheus from creation: Logging and Monitoring first.
-    dependsOn: [apis.container, apis.logging, apis.monitoring],
+    dependsOn: [apis.container, apis.logging, apis.monitoring, ...(options.clusterDependsOn ?? [])],
   });
   // Nodes pull images and write logs from their first boot: their account's email resolves after its grants. Boot
   // disks are CMEK with the gke key, whose id resolves after the Compute Engine agent's grant on it.
