@@ -24,11 +24,25 @@ export const CORE_APIS = [
   "storage",
 ] as const;
 export type CoreApi = (typeof CORE_APIS)[number];
-export type PlatformApi = CoreApi | "billingbudgets";
 
-/** The APIs to enable: the core set, plus Billing Budgets when the stack manages a budget. */
-export function platformApis(options: { readonly billingBudgets: boolean }): PlatformApi[] {
-  return options.billingBudgets ? [...CORE_APIS, "billingbudgets"] : [...CORE_APIS];
+/**
+ * APIs a platform project needs as the quota project of enterprise stacks, besides Billing Budgets: Cloud Billing
+ * (creating a customer's project links it to a billing account, a Cloud Billing call billed to the quota project) and
+ * Cloud Quotas (the customer project's quota preferences). components/enterprise/customerProject.ts makes the calls.
+ */
+export const QUOTA_PROJECT_APIS = ["cloudbilling", "cloudquotas"] as const;
+export type PlatformApi = CoreApi | "billingbudgets" | (typeof QUOTA_PROJECT_APIS)[number];
+
+/**
+ * The APIs to enable: the core set, plus Billing Budgets when the stack manages a budget or bills others' budget
+ * calls, plus QUOTA_PROJECT_APIS when enterprise stacks bill their calls to this project.
+ */
+export function platformApis(options: { readonly billingBudgets: boolean; readonly quotaProjectApis?: boolean }): PlatformApi[] {
+  return [
+    ...CORE_APIS,
+    ...(options.billingBudgets ? (["billingbudgets"] as const) : []),
+    ...(options.quotaProjectApis ? QUOTA_PROJECT_APIS : []),
+  ];
 }
 
 /** Google-managed service agents the platform grants keys to. */
@@ -59,7 +73,11 @@ export interface ServiceAgent {
 }
 
 export type ServiceAgents = Readonly<Record<AgentKind, ServiceAgent>>;
-export type ProjectApis = Readonly<Record<CoreApi, projects.Service>> & { readonly billingbudgets?: projects.Service };
+export type ProjectApis = Readonly<Record<CoreApi, projects.Service>> & {
+  readonly billingbudgets?: projects.Service;
+  readonly cloudbilling?: projects.Service;
+  readonly cloudquotas?: projects.Service;
+};
 
 export interface ProjectServicesArgs {
   /** Project to enable the APIs in. Required; never the provider default (enterprise stacks create the project). */
@@ -71,6 +89,8 @@ export interface ProjectServicesArgs {
    * enterprise stacks bill their budget calls to the platform project). Default false.
    */
   readonly billingBudgets?: boolean;
+  /** Also enable QUOTA_PROJECT_APIS (cloudbilling, cloudquotas): platform stacks, the quota project of enterprise stacks. Default false. */
+  readonly quotaProjectApis?: boolean;
 }
 
 /**
@@ -102,7 +122,7 @@ export class ProjectServices extends pulumi.ComponentResource {
     super("gumstack:gcp:ProjectServices", name, {}, opts);
 
     const apis: Partial<Record<PlatformApi, projects.Service>> = {};
-    for (const api of platformApis({ billingBudgets: args.billingBudgets ?? false })) {
+    for (const api of platformApis({ billingBudgets: args.billingBudgets ?? false, quotaProjectApis: args.quotaProjectApis ?? false })) {
       apis[api] = new projects.Service(
         `${name}-${api}`,
         {

@@ -3,7 +3,7 @@ import type { Settings } from "../config/index.js";
 import { buildCore } from "./core.js";
 
 export async function buildPlatform(settings: Settings): Promise<Record<string, unknown>> {
-  // Enterprise stacks bill their Billing Budgets calls to the platform project (their quotaProject, default
-  // enterprise.platformProject), so the API must be enabled here, where the call is billed.
-  return buildCore(settings, { billingBudgets: true }).outputs;
+  // Enterprise stacks bill their Billing Budgets, Cloud Billing and Cloud Quotas calls to the platform project (their
+  // quotaProject, default enterprise.platformProject), so those APIs must be enabled here, where the calls are billed.
+  return buildCore(settings, { billingBudgets: true, quotaProjectApis: true }).outputs;
 }

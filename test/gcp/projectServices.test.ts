@@ -1,6 +1,6 @@
 import * as organizations from "../../components/sdk/gcp/organizations.js";
 import { describe, expect, it } from "vitest";
-import { CORE_APIS, ProjectServices, platformApis, serviceAgentEmail } from "../../components/gcp/projectServices.js";
+import { CORE_APIS, ProjectServices, QUOTA_PROJECT_APIS, platformApis, serviceAgentEmail } from "../../components/gcp/projectServices.js";
 import { fakeNumber } from "../../src/plan/mocks.js";
 import { ofType, one, record, valueOf } from "../support/harness.js";
 
@@ -32,6 +32,10 @@ describe("platformApis", () => {
     }
     expect(apis).not.toContain("billingbudgets");
     expect(platformApis({ billingBudgets: true })).toContain("billingbudgets");
+    for (const api of QUOTA_PROJECT_APIS) {
+      expect(apis).not.toContain(api);
+      expect(platformApis({ billingBudgets: true, quotaProjectApis: true })).toContain(api);
+    }
   });
 });
 
@@ -57,6 +61,15 @@ describe("ProjectServices", () => {
     }
     expect(one(resources, SERVICE, "svc-container").inputs.service).toBe("container.googleapis.com");
     expect(ofType(resources, SERVICE, "svc-billingbudgets")).toHaveLength(0);
+  });
+
+  it("enables Cloud Billing and Cloud Quotas where enterprise stacks bill those calls, and nowhere else", async () => {
+    const resources = await record(() => new ProjectServices("svc", { project: "gumstack-prod", quotaProjectApis: true }));
+    for (const api of ["cloudbilling", "cloudquotas"]) {
+      expect(one(resources, SERVICE, `svc-${api}`).inputs).toMatchObject({ project: "gumstack-prod", service: `${api}.googleapis.com` });
+    }
+    const plain = await record(() => new ProjectServices("svc", { project: "gumstack-prod" }));
+    expect(ofType(plain, SERVICE, "svc-cloudbilling")).toHaveLength(0);
   });
 
   it("enables billingbudgets for enterprise stacks", async () => {

@@ -31,6 +31,8 @@ export interface BaseOptions {
   readonly projectNumber?: pulumi.Input<string>;
   /** Enable the Billing Budgets API in the project (platform stacks: budget calls are billed there). Default false. */
   readonly billingBudgets?: boolean;
+  /** Enable Cloud Billing and Cloud Quotas in the project (platform stacks: enterprise stacks bill those calls there). Default false. */
+  readonly quotaProjectApis?: boolean;
 }
 
 /** What the layers above use from the base layer. */
@@ -76,6 +78,7 @@ export function baseLayer(settings: Settings, options: BaseOptions = {}): BaseLa
   const services = new ProjectServices("services", {
     project: options.createdProjectId ?? project,
     billingBudgets: options.billingBudgets ?? false,
+    quotaProjectApis: options.quotaProjectApis ?? false,
     ...(options.projectNumber ? { projectNumber: options.projectNumber } : {}),
   });
   const apis = services.apis;
