@@ -276,6 +276,7 @@ export function serviceOfType(type: string): string | undefined {
   const module = /^gcp:([a-z]+)\//.exec(type)?.[1];
   const byModule: Record<string, string> = {
     billing: "billingbudgets.googleapis.com",
+    cloudquota: "cloudquotas.googleapis.com",
     organizations: "cloudresourcemanager.googleapis.com",
     projects: "serviceusage.googleapis.com",
     compute: "compute.googleapis.com",
@@ -370,6 +371,9 @@ export function preflightNeeds(plan: StackExport, config: StackConfig): Prefligh
     if (!billing || !service) continue;
     const list = billingProjects.get(billing) ?? [];
     if (!list.includes(service)) list.push(service);
+    // Creating a project on a billing account also calls Cloud Billing (testIamPermissions, updateBillingInfo).
+    if (r.type === "gcp:organizations/project:Project" && str(r.inputs.billingAccount) && !list.includes("cloudbilling.googleapis.com"))
+      list.push("cloudbilling.googleapis.com");
     billingProjects.set(billing, list);
   }
   const plannedServices = managed(resources)

@@ -52,6 +52,8 @@ const GCP: Readonly<Record<string, readonly string[]>> = {
   "gcp:monitoring/notificationChannel:NotificationChannel": ["monitoring.notificationChannels.create"],
   "gcp:dns/recordSet:RecordSet": ["dns.resourceRecordSets.create", "dns.changes.create", "dns.managedZones.get"],
   "gcp:billing/budget:Budget": ["billing.budgets.create"],
+  // Quota preferences: cloudquotas.quotas.update on the parent (Cloud Quotas REST reference, quotaPreferences.create).
+  "gcp:cloudquota/sQuotaPreference:SQuotaPreference": ["cloudquotas.quotas.update"],
 };
 
 /** Built-in Kubernetes kinds with a permission of their own (container.<plural>.create). */

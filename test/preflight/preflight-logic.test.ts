@@ -341,6 +341,15 @@ describe("what the committed stacks need (preflightNeeds)", () => {
       expect.arrayContaining(["gcp:billing/budget:Budget", "gcp:organizations/project:Project"]),
     );
     expect(needs.typesByTarget.get("folders/301234567890")).toEqual(["gcp:organizations/project:Project"]);
-    expect(needs.billingProjects.get("gumstack-prod")).toEqual(["billingbudgets.googleapis.com"]);
+    // The project's creation and billing link, its Cloud Quotas API and quota preferences, and the budget.
+    expect([...needs.billingProjects.get("gumstack-prod")!].sort()).toEqual(
+      [
+        "billingbudgets.googleapis.com",
+        "cloudbilling.googleapis.com",
+        "cloudquotas.googleapis.com",
+        "cloudresourcemanager.googleapis.com",
+        "serviceusage.googleapis.com",
+      ].sort(),
+    );
   });
 });
