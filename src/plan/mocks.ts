@@ -168,7 +168,7 @@ function callResult(token: string, inputs: State, defaultProject: string, invent
     }
     case "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo":
       // The deploying identity's email (RFC 2606 example domain: plainly not a real account).
-      return { email: "deployer@example.com", id: "deployer@example.com" };
+      return { email: invent("deployer@example.com"), id: invent("deployer@example.com") };
     case "gcp:organizations/getClientConfig:getClientConfig":
       return { project: defaultProject, region: "us-west1", accessToken: invent("offline-plan-token") };
     case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
