@@ -5,6 +5,7 @@
 import type { PlannedResource, StackExport } from "../plan/plan.js";
 import type { StackConfig } from "../config/schema.js";
 import { cpuQuotaMetric, machineVcpus } from "../config/quota.js";
+import type { PlannedBucket } from "./orgPolicy.js";
 
 /** A planned resource as the preflight names it in a line: `<type token> <name>`. */
 export function labelOf(r: Pick<PlannedResource, "type" | "urn">): string {
@@ -75,6 +76,9 @@ export interface PreflightNeeds {
   readonly typesByTarget: ReadonlyMap<string, readonly string[]>;
   /** The services the plan enables in the project (gcp:projects/service:Service). */
   readonly plannedServices: readonly string[];
+  /** The service accounts the plan creates. */
+  readonly serviceAccounts: readonly string[];
+  readonly buckets: readonly PlannedBucket[];
   /** Other projects a provider bills calls to (billingProject with userProjectOverride), with the services those calls use. */
   readonly billingProjects: ReadonlyMap<string, readonly string[]>;
   readonly quota: readonly QuotaFigure[];
@@ -393,6 +397,16 @@ export function preflightNeeds(plan: StackExport, config: StackConfig): Prefligh
     members: plannedMembers(resources),
     typesByTarget,
     plannedServices,
+    serviceAccounts: managed(resources)
+      .filter((r) => r.type === "gcp:serviceaccount/account:Account")
+      .map(labelOf),
+    buckets: managed(resources)
+      .filter((r) => r.type === "gcp:storage/bucket:Bucket")
+      .map((r) => ({
+        label: labelOf(r),
+        uniformBucketLevelAccess: r.inputs.uniformBucketLevelAccess === true,
+        publicAccessPrevention: str(r.inputs.publicAccessPrevention),
+      })),
     billingProjects,
     quota: quotaFigures(vms, resources),
   };

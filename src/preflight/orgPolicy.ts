@@ -27,6 +27,10 @@ export const CONSTRAINTS = [
   "iam.allowedPolicyMemberDomains",
   "gcp.restrictNonCmekServices",
   "gcp.restrictCmekCryptoKeyProjects",
+  "gcp.restrictServiceUsage",
+  "iam.disableServiceAccountCreation",
+  "storage.uniformBucketLevelAccess",
+  "storage.publicAccessPrevention",
 ] as const;
 export type Constraint = (typeof CONSTRAINTS)[number];
 
@@ -293,6 +297,62 @@ export function checkCmekKeyProjects(
     lines.push(
       `org policy gcp.restrictCmekCryptoKeyProjects on ${on} ${verdict === "denied" ? "does not allow" : "may not allow"} keys from project ${project} (${r.label} and the stack's other keys): CMEK resources would be refused; fix: add under:projects/${project} to the allowed values`,
     );
+  }
+  return lines;
+}
+
+// ---- services, service accounts, buckets ------------------------------------------------------------------------
+
+/**
+ * gcp.restrictServiceUsage lists the services that may be enabled
+ * (https://cloud.google.com/resource-manager/docs/organization-policy/restricting-resources):
+ * a planned Service resource for a service it does not allow is refused.
+ */
+export function checkServiceUsage(policy: EffectivePolicy | undefined, services: readonly string[], on: string): string[] {
+  return services
+    .filter((s) => listVerdict(policy, s) !== "allowed")
+    .map(
+      (s) =>
+        `org policy gcp.restrictServiceUsage on ${on} does not allow ${s}, which the stack enables: enabling it would be refused and everything built on it with it; fix: allow ${s} in gcp.restrictServiceUsage for this project`,
+    );
+}
+
+/** iam.disableServiceAccountCreation (boolean): every planned service account would be refused. */
+export function checkServiceAccountCreation(policy: EffectivePolicy | undefined, accounts: readonly string[], on: string): string[] {
+  if (!enforced(policy) || accounts.length === 0) return [];
+  return [
+    `org policy iam.disableServiceAccountCreation is enforced on ${on}: the ${accounts.length} service accounts the stack creates (${accounts[0]}${accounts.length > 1 ? ", ..." : ""}) would be refused; fix: an exception for this project (the nodes, the backend and the pusher each need their own account)`,
+  ];
+}
+
+/** A planned bucket's settings the storage constraints look at. */
+export interface PlannedBucket {
+  readonly label: string;
+  readonly uniformBucketLevelAccess: boolean;
+  readonly publicAccessPrevention: string | undefined;
+}
+
+/**
+ * storage.uniformBucketLevelAccess and storage.publicAccessPrevention (boolean): a bucket created without
+ * uniform bucket-level access, or with public access prevention other than "enforced", is refused
+ * (https://cloud.google.com/storage/docs/org-policy-constraints).
+ */
+export function checkBuckets(
+  ubla: EffectivePolicy | undefined,
+  pap: EffectivePolicy | undefined,
+  buckets: readonly PlannedBucket[],
+  on: string,
+): string[] {
+  const lines: string[] = [];
+  for (const b of buckets) {
+    if (enforced(ubla) && !b.uniformBucketLevelAccess)
+      lines.push(
+        `org policy storage.uniformBucketLevelAccess is enforced on ${on} and ${b.label} is planned without it: the create would be refused; fix: set uniformBucketLevelAccess true on it`,
+      );
+    if (enforced(pap) && b.publicAccessPrevention !== "enforced")
+      lines.push(
+        `org policy storage.publicAccessPrevention is enforced on ${on} and ${b.label} does not enforce it: the create would be refused; fix: set publicAccessPrevention "enforced" on it`,
+      );
   }
   return lines;
 }

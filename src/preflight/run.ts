@@ -4,6 +4,9 @@
 import { ApiError, CannotConnect, type GoogleClient } from "./google.js";
 import { CONSTRAINTS, type Constraint, type EffectivePolicy, type OrgIdentity } from "./orgPolicy.js";
 import {
+  checkBuckets,
+  checkServiceAccountCreation,
+  checkServiceUsage,
   checkCmekKeyProjects,
   checkExternalIp,
   checkLocations,
@@ -163,6 +166,15 @@ export async function runPreflight(needs: PreflightNeeds, client: GoogleClient, 
         for (const kp of new Set(needs.cmek.flatMap((r) => (r.key ? [keyProject(r.key)!] : [])))) chains.set(kp, await ancestry(kp));
       return checkCmekKeyProjects(policy, needs.cmek, (pr) => chains.get(pr), on);
     });
+    await check("org policy gcp.restrictServiceUsage", async () =>
+      checkServiceUsage(p("gcp.restrictServiceUsage"), needs.plannedServices, on),
+    );
+    await check("org policy iam.disableServiceAccountCreation", async () =>
+      checkServiceAccountCreation(p("iam.disableServiceAccountCreation"), needs.serviceAccounts, on),
+    );
+    await check("org policy storage buckets", async () =>
+      checkBuckets(p("storage.uniformBucketLevelAccess"), p("storage.publicAccessPrevention"), needs.buckets, on),
+    );
   }
 
   // ---- billing -------------------------------------------------------------------------------------------------

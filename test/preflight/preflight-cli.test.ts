@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Io, Planner } from "../../src/cli/common.js";
 import { EXIT } from "../../src/cli/common.js";
 import { preflight } from "../../src/cli/preflight.js";
+import { CONSTRAINTS } from "../../src/preflight/orgPolicy.js";
 import type { PlannedResource } from "../../src/plan/plan.js";
 import { sharedPlanner } from "../support/cli.js";
 import { runBundle } from "../support/cli.js";
@@ -49,6 +50,9 @@ function goodState(): FakeState {
         },
       },
       "gcp.restrictCmekCryptoKeyProjects": { spec: { rules: [{ values: { allowedValues: ["under:organizations/111111111111"] } }] } },
+      "iam.disableServiceAccountCreation": { spec: { rules: [{ enforce: false }] } },
+      "storage.uniformBucketLevelAccess": { spec: { rules: [{ enforce: true }] } },
+      "storage.publicAccessPrevention": { spec: { rules: [{ enforce: true }] } },
     },
     projects: {
       "gumstack-prod": { number: "488194657252", parent: "folders/222222222222" },
@@ -152,14 +156,7 @@ describe("npm run preflight -- --stack prod against a fake Google Cloud", () => 
     expect(google.requests.length).toBeGreaterThan(10);
     expect(google.requests.every((q) => q.authorization === `Bearer ${TOKEN}` && q.userProject === "gumstack-prod")).toBe(true);
     // Every constraint, on the project; the permissions asked are those of the planned types.
-    for (const c of [
-      "gcp.resourceLocations",
-      "compute.requireShieldedVm",
-      "compute.vmExternalIpAccess",
-      "iam.allowedPolicyMemberDomains",
-      "gcp.restrictNonCmekServices",
-      "gcp.restrictCmekCryptoKeyProjects",
-    ])
+    for (const c of CONSTRAINTS)
       expect(google.requests.map((q) => q.path)).toContain(`/v2/projects/gumstack-prod/policies/${c}:getEffectivePolicy`);
     const asked = google.requests
       .filter((q) => q.path === "/v3/projects/gumstack-prod:testIamPermissions")
@@ -328,6 +325,21 @@ describe("npm run preflight -- --stack prod against a fake Google Cloud", () => 
     expect(delegated.fails).toEqual([]);
     expect(delegated.code).toBe(EXIT.ok);
   }, 60_000);
+
+  it("refuses an API the service-usage policy does not allow, and service accounts where their creation is disabled", async () => {
+    google.state.policies["gcp.restrictServiceUsage"] = {
+      spec: { rules: [{ values: { deniedValues: ["containerscanning.googleapis.com"] } }] },
+    };
+    google.state.policies["iam.disableServiceAccountCreation"] = { spec: { rules: [{ enforce: true }] } };
+    const r = await run(["--stack", "prod"]);
+    expect(r.code).toBe(EXIT.refused);
+    expect(r.fails).toEqual([
+      "FAIL:    org policy gcp.restrictServiceUsage on projects/gumstack-prod does not allow containerscanning.googleapis.com, which the stack enables: enabling it would be refused and everything built on it with it; fix: allow containerscanning.googleapis.com in gcp.restrictServiceUsage for this project",
+      expect.stringMatching(
+        /^FAIL: {4}org policy iam\.disableServiceAccountCreation is enforced on projects\/gumstack-prod: the \d+ service accounts the stack creates \(gcp:serviceaccount\/account:Account \S+, \.\.\.\) would be refused; fix: /,
+      ),
+    ]);
+  });
 
   it("reads the org policies once per constraint and says a refusal to read them once", async () => {
     google.state.policyError = {

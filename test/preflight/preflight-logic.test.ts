@@ -10,6 +10,9 @@ import { checkApis, checkDomainResolves, checkQuota, checkZoneDelegation, nsCand
 import { rootUrl } from "../../src/preflight/google.js";
 import { plannedVms, preflightNeeds, quotaFigures, type PlannedVm } from "../../src/preflight/needs.js";
 import {
+  checkBuckets,
+  checkServiceAccountCreation,
+  checkServiceUsage,
   checkCmekKeyProjects,
   checkExternalIp,
   checkLocations,
@@ -249,6 +252,31 @@ describe("CMEK constraints", () => {
     expect(checkCmekKeyProjects(rules({ values: { allowedValues: ["under:folders/8"] } }), cmek, () => undefined, "x")[0]).toMatch(
       /may not allow/,
     );
+  });
+});
+
+describe("services, service accounts, buckets", () => {
+  it("restrictServiceUsage: each planned service it does not allow is a line", () => {
+    expect(checkServiceUsage(undefined, ["a.googleapis.com"], "x")).toEqual([]);
+    expect(
+      checkServiceUsage(rules({ values: { allowedValues: ["a.googleapis.com"] } }), ["a.googleapis.com", "b.googleapis.com"], "x"),
+    ).toEqual([expect.stringMatching(/does not allow b\.googleapis\.com, which the stack enables/)]);
+  });
+  it("disableServiceAccountCreation: one line when enforced and the plan creates accounts", () => {
+    expect(checkServiceAccountCreation(rules({ enforce: true }), [], "x")).toEqual([]);
+    expect(checkServiceAccountCreation(rules({ enforce: false }), ["A a"], "x")).toEqual([]);
+    expect(checkServiceAccountCreation(rules({ enforce: true }), ["A a", "A b"], "x")).toHaveLength(1);
+  });
+  it("bucket constraints: a bucket without uniform access or enforced public access prevention is refused where enforced", () => {
+    const good = { label: "B good", uniformBucketLevelAccess: true, publicAccessPrevention: "enforced" };
+    const bad = { label: "B bad", uniformBucketLevelAccess: false, publicAccessPrevention: "inherited" };
+    const on = rules({ enforce: true });
+    expect(checkBuckets(on, on, [good], "x")).toEqual([]);
+    expect(checkBuckets(undefined, undefined, [bad], "x")).toEqual([]);
+    expect(checkBuckets(on, on, [bad], "x").map((l) => l.split(" ")[2])).toEqual([
+      "storage.uniformBucketLevelAccess",
+      "storage.publicAccessPrevention",
+    ]);
   });
 });
 
