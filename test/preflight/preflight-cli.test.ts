@@ -96,7 +96,9 @@ const dir = mkdtempSync(join(tmpdir(), "preflight-"));
 beforeAll(async () => {
   google = await startFakeGoogle(goodState());
   dns = await startFakeDns({ "gumstack.com": GOOGLE_NS, "acme.gumstack.com": GOOGLE_NS });
-});
+  // The committed stacks' plans, made once per worker: under load a plan alone can take most of a test's timeout.
+  await Promise.all([sharedPlanner({ stack: "prod" }), sharedPlanner({ stack: "enterprise" })]);
+}, 180_000);
 afterAll(async () => {
   await google.close();
   await dns.close();
