@@ -40,6 +40,7 @@ export const KINDS: Record<string, { kind: string; module: string; iface: string
     module: "@kubernetes-models/knative/serving.knative.dev/v1/Revision",
     iface: "IRevision",
   },
+  "serving.knative.dev/routes": { kind: "Route", module: "@kubernetes-models/knative/serving.knative.dev/v1/Route", iface: "IRoute" },
   "serving.knative.dev/domainmappings": {
     kind: "DomainMapping",
     module: "@kubernetes-models/knative/serving.knative.dev/v1beta1/DomainMapping",
@@ -53,6 +54,7 @@ export const KINDS: Record<string, { kind: string; module: string; iface: string
   "batch/cronjobs": { kind: "CronJob", module: "kubernetes-models/batch/v1/CronJob", iface: "ICronJob" },
   "/pods": { kind: "Pod", module: "kubernetes-models/v1/Pod", iface: "IPod" },
   "/pods/ephemeralcontainers": { kind: "Pod", module: "kubernetes-models/v1/Pod", iface: "IPod" },
+  "/pods/resize": { kind: "Pod", module: "kubernetes-models/v1/Pod", iface: "IPod" },
   "/replicationcontrollers": {
     kind: "ReplicationController",
     module: "kubernetes-models/v1/ReplicationController",
@@ -257,6 +259,9 @@ export function unifyEphemeralContainers(types: Map<string, ObjectType>): Map<st
 /** Whether a value of type `actual` may stand where `declared` is: the same type, or an object with all its fields. */
 export function assignable(actual: TypeName, declared: TypeName, types: Map<string, ObjectType>): boolean {
   if (actual === declared || declared === "dyn" || actual === "dyn") return true;
+  // An empty literal (`[]`, `{}`) has an unbound element type.
+  if (/^list<[A-Z]>$/.test(actual) && declared.startsWith("list<")) return true;
+  if (/^map<[A-Z], [A-Z]>$/.test(actual) && declared.startsWith("map<")) return true;
   const list = (t: TypeName) => /^list<(.*)>$/.exec(t)?.[1];
   if (list(actual) !== undefined && list(declared) !== undefined) return assignable(list(actual)!, list(declared)!, types);
   const [a, d] = [types.get(actual), types.get(declared)];
