@@ -96,8 +96,10 @@ const dir = mkdtempSync(join(tmpdir(), "preflight-"));
 beforeAll(async () => {
   google = await startFakeGoogle(goodState());
   dns = await startFakeDns({ "gumstack.com": GOOGLE_NS, "acme.gumstack.com": GOOGLE_NS });
-  // The committed stacks' plans, made once per worker: under load a plan alone can take most of a test's timeout.
-  await Promise.all([sharedPlanner({ stack: "prod" }), sharedPlanner({ stack: "enterprise" })]);
+  // The committed stacks' plans, made once per worker (one after the other: Pulumi's mock runtime is process-wide),
+  // here rather than in the first test: under load a plan alone can take most of a test's timeout.
+  await sharedPlanner({ stack: "prod" });
+  await sharedPlanner({ stack: "enterprise" });
 }, 180_000);
 afterAll(async () => {
   await google.close();
