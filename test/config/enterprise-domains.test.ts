@@ -1,11 +1,12 @@
 // Enterprise domains under a platform domain are reserved in the platform stack: new-enterprise writes the label,
 // fleet refuses a platform stack without it, and the committed stacks hold it (acme.gumstack.com under prod).
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RESERVED_HOSTNAMES } from "../../components/kubernetes/admissionPolicies.js";
 import { main as fleet } from "../../src/cli/fleet.js";
+import { listStacks } from "../../src/cli/common.js";
 import { main as newEnterprise } from "../../src/cli/new-enterprise.js";
 import { labelUnder, unreservedEnterpriseDomains, withReservedLabel, type DomainStack } from "../../src/config/enterpriseDomains.js";
 import { parseAllConfig } from "../../src/config/load.js";
@@ -56,7 +57,15 @@ describe("unreservedEnterpriseDomains", () => {
     const prod = configOf("Pulumi.prod.yaml");
     const ent = configOf("Pulumi.enterprise.yaml");
     expect(ent.domain).toBe("acme.gumstack.com");
-    expect(prod.mcp.reservedHostnames).toEqual([...DEFAULT_RESERVED_HOSTNAMES, "acme"]);
+    // The defaults, then a label per enterprise stack file under prod's domain (a customer added with
+    // new-enterprise is one more), never a list written here.
+    const labels = listStacks()
+      .map((s) => configOf(`Pulumi.${s}.yaml`))
+      .filter((c) => c.kind === "enterprise")
+      .map((c) => labelUnder(prod.domain, c.domain))
+      .filter((l): l is string => l !== undefined);
+    expect(labels).toContain("acme");
+    expect(new Set(prod.mcp.reservedHostnames)).toEqual(new Set([...DEFAULT_RESERVED_HOSTNAMES, ...labels]));
     expect(
       unreservedEnterpriseDomains([
         { stack: "prod", config: prod },
@@ -101,33 +110,43 @@ describe("npm run new-enterprise reserves the customer's label in the platform s
     const status = newEnterprise(args, { cwd, out: (s) => out.push(s), err: (s) => err.push(s) });
     return { status, stdout: out.join("\n"), stderr: err.join("\n") };
   };
-  const args = ["--customer", "globex", "--billing-account", "01A2B3-C4D5E6-F7A8B9", "--folder", "123456789012"];
+  // The README's example customer, or the first of these the committed prod does not reserve yet (it does once
+  // someone follows the README here).
+  const committed = configOf("Pulumi.prod.yaml").mcp.reservedHostnames;
+  const customer = ["globex", "initech", "hooli", "umbrella", "vandelay"].find(
+    (c) => !committed.includes(c) && !existsSync(`Pulumi.enterprise-${c}.yaml`),
+  )!;
+  const args = ["--customer", customer, "--billing-account", "01A2B3-C4D5E6-F7A8B9", "--folder", "123456789012"];
 
-  it("adds globex to Pulumi.prod.yaml, says so, and leaves prod valid and passing the cross-stack check", () => {
+  it("adds the customer's label to Pulumi.prod.yaml, says so, and leaves prod valid and passing the cross-stack check", () => {
     const dir = mkdtempSync(join(tmpdir(), "reserve-"));
     for (const f of ["Pulumi.enterprise.yaml", "Pulumi.prod.yaml"]) copyFileSync(f, join(dir, f));
     const res = run(dir, args);
     expect(res.status).toBe(0);
-    expect(res.stdout).toMatch(/^Reserved "globex" in Pulumi\.prod\.yaml \(gumstack:mcp\.reservedHostnames\)/m);
+    expect(res.stdout).toMatch(new RegExp(`^Reserved "${customer}" in Pulumi\\.prod\\.yaml \\(gumstack:mcp\\.reservedHostnames\\)`, "m"));
     const prod = configOf("Pulumi.prod.yaml", readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8"));
-    expect(prod.mcp.reservedHostnames).toEqual([...DEFAULT_RESERVED_HOSTNAMES, "acme", "globex"]);
-    const globex = configOf("Pulumi.enterprise-globex.yaml", readFileSync(join(dir, "Pulumi.enterprise-globex.yaml"), "utf8"));
+    expect(prod.mcp.reservedHostnames).toEqual([...committed, customer]);
+    const file = `Pulumi.enterprise-${customer}.yaml`;
+    const added = configOf(file, readFileSync(join(dir, file), "utf8"));
     expect(
       unreservedEnterpriseDomains([
         { stack: "prod", config: prod },
-        { stack: "enterprise-globex", config: globex },
+        { stack: `enterprise-${customer}`, config: added },
       ]),
     ).toEqual([]);
     // The rest of prod's file is untouched.
     expect(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")).toBe(
-      readFileSync("Pulumi.prod.yaml", "utf8").replace("      - acme\n", "      - acme\n      - globex\n"),
+      readFileSync("Pulumi.prod.yaml", "utf8").replace(
+        `      - ${committed.at(-1)}\n`,
+        `      - ${committed.at(-1)}\n      - ${customer}\n`,
+      ),
     );
   });
 
   it("writes nothing to the platform stack for a domain outside it", () => {
     const dir = mkdtempSync(join(tmpdir(), "reserve-"));
     for (const f of ["Pulumi.enterprise.yaml", "Pulumi.prod.yaml"]) copyFileSync(f, join(dir, f));
-    const res = run(dir, [...args, "--domain", "mcp.globex.example"]);
+    const res = run(dir, [...args, "--domain", `mcp.${customer}.example`]);
     expect(res.status).toBe(0);
     expect(res.stdout).not.toContain("Reserved");
     expect(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")).toBe(readFileSync("Pulumi.prod.yaml", "utf8"));
