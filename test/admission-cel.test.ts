@@ -34,7 +34,8 @@ import {
   type Expr,
   type PolicyDefinition,
 } from "../components/kubernetes/cel/index.js";
-import { macroUses } from "./support/cel.js";
+import { guardRefusals, type Req } from "./support/admission.js";
+import { EVALUATORS, macroUses } from "./support/cel.js";
 import {
   CostEstimator,
   PER_CALL_LIMIT,
@@ -367,4 +368,37 @@ describe("CEL cost is bounded the same way in both guards", () => {
       est.estimate({ id: "x", rules: [rule("", ["v1"], ["pods"])], validations: [validation(walk, "x")] }, "/pods").expressions[0]!.cost;
     expect(at(bigger)).toBeGreaterThan(1.9 * at(estimator));
   });
+});
+
+// ---- each policy's own samples ----
+
+describe("each policy's suite (its allowed and disallowed samples, beside it)", () => {
+  for (const [name, guard] of Object.entries(GUARDS)) {
+    const withSuites = guard.definitions.filter((d) => d.suite !== undefined);
+    for (const ev of EVALUATORS)
+      it(`${name}, ${ev.name}: ${withSuites.map((d) => d.id).join(", ")}`, () => {
+        expect(withSuites.length).toBeGreaterThan(0);
+        for (const d of withSuites) {
+          const i = guard.ids.indexOf(d.id);
+          const namespace = guard.policies[i]!.metadata.name.slice(0, -d.id.length - 1);
+          // The policy alone, as the API server evaluates each policy on its own.
+          const alone = { ids: [d.id], policies: [guard.policies[i]!], bindings: [guard.bindings[i]!], definitions: [d] };
+          const judge = (s: { kind: string; operation?: "CREATE" | "UPDATE"; object: object; oldObject?: object }) =>
+            guardRefusals(
+              { kind: s.kind, operation: s.operation, object: s.object, oldObject: s.oldObject ?? null } as Req,
+              alone,
+              namespace,
+              ev,
+            );
+          for (const s of d.suite!.allowed) expect(judge(s), `${d.id}: ${s.name}`).toEqual([]);
+          for (const s of d.suite!.disallowed) {
+            const found = judge(s);
+            expect(
+              found.some((m) => m.startsWith(`${guard.policies[i]!.metadata.name}: `) && m.includes(s.refusedWith)),
+              `${d.id}: ${s.name} refused with "${s.refusedWith}", got ${JSON.stringify(found)}`,
+            ).toBe(true);
+          }
+        }
+      });
+  }
 });

@@ -11,9 +11,54 @@ export function jobPolicy(r: Resolved): PolicyDefinition {
   const backoff = "backoffLimit must be 0: a failed build is reported, never retried with the same tokens";
   const ads = s.f("activeDeadlineSeconds");
   const ttlField = s.f("ttlSecondsAfterFinished");
+  const job = (spec: Record<string, unknown>) => ({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: "build-0f5d", namespace: r.namespace },
+    spec: { activeDeadlineSeconds: r.maxDeadlineSeconds, ttlSecondsAfterFinished: r.maxTtlSecondsAfterFinished, backoffLimit: 0, ...spec },
+  });
+  const without = (field: string) => {
+    const j = job({});
+    delete (j.spec as Record<string, unknown>)[field];
+    return j;
+  };
   return {
     id: "job",
     rules: [rule("batch", ["jobs"])],
+    suite: {
+      allowed: [
+        { name: "the bounds buildJob.ts writes", kind: "Job", object: job({}) },
+        { name: "one pod, said explicitly", kind: "Job", object: job({ parallelism: 1, completions: 1, activeDeadlineSeconds: 60 }) },
+        {
+          name: "a metadata-only UPDATE of an older Job",
+          kind: "Job",
+          operation: "UPDATE",
+          oldObject: job({ backoffLimit: 6 }),
+          object: job({ backoffLimit: 6 }),
+        },
+      ],
+      disallowed: [
+        { name: "no deadline", kind: "Job", object: without("activeDeadlineSeconds"), refusedWith: `${deadline}; got none` },
+        {
+          name: "a longer deadline",
+          kind: "Job",
+          object: job({ activeDeadlineSeconds: r.maxDeadlineSeconds + 1 }),
+          refusedWith: `; got ${r.maxDeadlineSeconds + 1}`,
+        },
+        { name: "no TTL", kind: "Job", object: without("ttlSecondsAfterFinished"), refusedWith: `${ttl}; got none` },
+        { name: "the default backoff", kind: "Job", object: without("backoffLimit"), refusedWith: `${backoff}; got unset (defaults to 6)` },
+        {
+          name: "a retry",
+          kind: "Job",
+          operation: "UPDATE",
+          oldObject: job({}),
+          object: job({ backoffLimit: 1 }),
+          refusedWith: `${backoff}; got 1`,
+        },
+        { name: "two pods", kind: "Job", object: job({ completions: 2 }), refusedWith: "a build Job runs exactly one pod" },
+        { name: "pods in parallel", kind: "Job", object: job({ parallelism: 2 }), refusedWith: "a build Job runs exactly one pod" },
+      ],
+    },
     matchConditions: [SPEC_CHANGED],
     validations: [
       validation(and(has(ads), ge(ads, int(1)), le(ads, int(r.maxDeadlineSeconds))), say(deadline).got(got("activeDeadlineSeconds"))),

@@ -136,6 +136,26 @@ export const validation = (expression: Expr<boolean>, sentence: Sentence | strin
   sentence: typeof sentence === "string" ? say(sentence) : sentence,
 });
 
+/** An admission request a suite judges: the kind, the object (and the old one on UPDATE). */
+export interface Sample {
+  /** What the sample shows, in a few words. */
+  readonly name: string;
+  /** The kind (Service, Pod, Job, DomainMapping, Namespace, ...). */
+  readonly kind: string;
+  /** Default CREATE. */
+  readonly operation?: "CREATE" | "UPDATE";
+  readonly object: Readonly<Record<string, unknown>>;
+  readonly oldObject?: Readonly<Record<string, unknown>>;
+}
+/**
+ * A policy's allowed and disallowed samples, as gatekeeper-library's suite.yaml keeps them beside each policy: the
+ * tests evaluate every sample with both CEL evaluators. `refusedWith` is text the refusal message must contain.
+ */
+export interface PolicySuite {
+  readonly allowed: readonly Sample[];
+  readonly disallowed: readonly (Sample & { readonly refusedWith: string })[];
+}
+
 /** One policy of a guard, as gatekeeper-library keeps one per folder. */
 export interface PolicyDefinition {
   /** The suffix of the policy's cluster name, `<namespace>-<id>`. */
@@ -144,6 +164,8 @@ export interface PolicyDefinition {
   readonly matchConditions?: readonly MatchCondition[];
   readonly variables?: readonly Variable<any>[];
   readonly validations: readonly ValidationDefinition[];
+  /** Its allowed and disallowed samples (run by test/admission-cel.test.ts). */
+  readonly suite?: PolicySuite;
 }
 
 const WRITE: Operation[] = ["CREATE", "UPDATE"];

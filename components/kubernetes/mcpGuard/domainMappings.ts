@@ -36,9 +36,51 @@ export function domainMappingPolicy(r: Resolved): PolicyDefinition {
   const isShaped = name.matches(hostPattern);
   const isReserved = isIn(name, list(reserved));
   const refName = and(has(ref), has(ref.f("name")));
+  const mapping = (
+    host: string,
+    ref: Record<string, string> = { apiVersion: "serving.knative.dev/v1", kind: "Service", name: host.split(".")[0]! },
+    spec = {},
+  ) => ({
+    apiVersion: "serving.knative.dev/v1beta1",
+    kind: "DomainMapping",
+    metadata: { name: host, namespace: r.namespace },
+    spec: { ref, ...spec },
+  });
+  const sample = (name: string, object: Record<string, unknown>) => ({ name, kind: "DomainMapping", object });
+  const service = { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "acme-weather" };
   return {
     id: "domain-mappings",
     rules: [rule(KNATIVE, ["v1beta1", "v1alpha1"], ["domainmappings"])],
+    suite: {
+      allowed: [
+        sample("a server's own host", mapping(`acme-weather.${r.domain}`)),
+        {
+          ...sample("its Service changed for one of the same name", mapping(`acme-weather.${r.domain}`)),
+          operation: "UPDATE",
+          oldObject: mapping(`acme-weather.${r.domain}`),
+        },
+      ],
+      disallowed: [
+        { ...sample("a host outside the domain", mapping("acme-weather.evil.com")), refusedWith: "one label under the platform domain" },
+        {
+          ...sample("two labels under the domain", mapping(`a.b.${r.domain}`, service)),
+          refusedWith: "one label under the platform domain",
+        },
+        {
+          ...sample("a reserved host", mapping(`${reserved[0]!.split(".")[0]}.${r.domain}`)),
+          refusedWith: "the host is reserved for the platform",
+        },
+        { ...sample("another server's host", mapping(`globex-crm.${r.domain}`, service)), refusedWith: "must be named <its Service>" },
+        {
+          ...sample("a Route, not a Service", mapping(`acme-weather.${r.domain}`, { ...service, kind: "Route" })),
+          refusedWith: "must point at a Knative Service",
+        },
+        {
+          ...sample("its own TLS", mapping(`acme-weather.${r.domain}`, service, { tls: { secretName: "acme-weather-cert" } })),
+          refusedWith: "spec.tls is not allowed",
+        },
+      ],
+    },
     validations: [
       validation(isShaped, say(shape).got(quoted(name))),
       validation(not(isReserved), say(taken).first(quoted(name), ": ")),
