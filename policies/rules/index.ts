@@ -5,7 +5,9 @@ import type { PolicyPackArgs } from "@pulumi/policy";
 import { artifactRegistryRepositoryCleanup } from "./artifact-registry-repository-cleanup";
 import { computeRouterNatTenantEgressApart } from "./compute-router-nat-tenant-egress-apart";
 import { computeSecurityPolicyAttachedToBackends } from "./compute-security-policy-attached-to-backends";
+import { computeSecurityPolicyEdgeContent } from "./compute-security-policy-edge-content";
 import { computeSslPolicyModernTls } from "./compute-ssl-policy-modern-tls";
+import { gkeClusterControlPlanePrivate } from "./gke-cluster-control-plane-private";
 import { gkeClusterDeletionProtection } from "./gke-cluster-deletion-protection";
 import { gkeClusterNetworkPolicyEnforcement } from "./gke-cluster-network-policy-enforcement";
 import { gkeClusterPrivateNodes } from "./gke-cluster-private-nodes";
@@ -14,6 +16,7 @@ import { gkeClusterShieldedNodes } from "./gke-cluster-shielded-nodes";
 import { gkeClusterWorkloadIdentity } from "./gke-cluster-workload-identity";
 import { gkeNodePoolDedicatedServiceAccount } from "./gke-node-pool-dedicated-service-account";
 import { gkeNodePoolGkeMetadata } from "./gke-node-pool-gke-metadata";
+import { gkeNodePoolKubeletReadonlyPortOff } from "./gke-node-pool-kubelet-readonly-port-off";
 import { gkeNodePoolMcpOwnServiceAccount } from "./gke-node-pool-mcp-own-service-account";
 import { gkeNodePoolMcpSandbox } from "./gke-node-pool-mcp-sandbox";
 import { gkeNodePoolSecureBoot } from "./gke-node-pool-secure-boot";
@@ -28,6 +31,7 @@ import { k8sMcpNetworkpolicyDefaultDeny } from "./k8s-mcp-networkpolicy-default-
 import { k8sMcpNetworkpolicyIsolation } from "./k8s-mcp-networkpolicy-isolation";
 import { k8sMcpNetworkpolicyReachability } from "./k8s-mcp-networkpolicy-reachability";
 import { k8sMcpServiceAccountNoTokenAutomount } from "./k8s-mcp-service-account-no-token-automount";
+import { k8sMcpServiceMonitoringScope } from "./k8s-mcp-service-monitoring-scope";
 import { k8sMcpServiceAccountNoWorkloadIdentity } from "./k8s-mcp-service-account-no-workload-identity";
 import { k8sMcpServiceNoExternalExposure } from "./k8s-mcp-service-no-external-exposure";
 import { k8sMcpWorkloadAllowedRegistries } from "./k8s-mcp-workload-allowed-registries";
@@ -38,6 +42,7 @@ import { k8sMcpWorkloadNotPrivileged } from "./k8s-mcp-workload-not-privileged";
 import { k8sMcpWorkloadPodSecurityRestricted } from "./k8s-mcp-workload-pod-security-restricted";
 import { k8sRbacBindingNoMcpSubjects } from "./k8s-rbac-binding-no-mcp-subjects";
 import { kmsCryptoKeyRotation } from "./kms-crypto-key-rotation";
+import { knativeServingConfigSafe } from "./knative-serving-config-safe";
 import { knativeServingKourierClusterIp } from "./knative-serving-kourier-cluster-ip";
 import { knativeServingRuntimeClassEnabled } from "./knative-serving-runtime-class-enabled";
 import { spannerDatabaseDropProtection } from "./spanner-database-drop-protection";
@@ -55,12 +60,14 @@ export const policies: PolicyPackArgs["policies"] = [
   gkeClusterShieldedNodes,
   gkeClusterSecretsEncryption,
   gkeClusterDeletionProtection,
+  gkeClusterControlPlanePrivate,
   // GKE node pools
   gkeNodePoolGkeMetadata,
   gkeNodePoolDedicatedServiceAccount,
   gkeNodePoolMcpSandbox,
   gkeNodePoolMcpOwnServiceAccount,
   gkeNodePoolSecureBoot,
+  gkeNodePoolKubeletReadonlyPortOff,
   // The MCP namespace and what runs in it
   k8sMcpNamespacePodSecurityRestricted,
   k8sMcpNetworkpolicyDefaultDeny,
@@ -75,6 +82,7 @@ export const policies: PolicyPackArgs["policies"] = [
   k8sMcpWorkloadNoTokenAutomount,
   k8sMcpWorkloadAllowedRegistries,
   k8sMcpServiceNoExternalExposure,
+  k8sMcpServiceMonitoringScope,
   k8sMcpAdmissionGuardBound,
   k8sRbacBindingNoMcpSubjects,
   iamGrantNoMcpIdentity,
@@ -87,8 +95,10 @@ export const policies: PolicyPackArgs["policies"] = [
   // Knative Serving
   knativeServingKourierClusterIp,
   knativeServingRuntimeClassEnabled,
+  knativeServingConfigSafe,
   // Edge and egress
   computeSecurityPolicyAttachedToBackends,
+  computeSecurityPolicyEdgeContent,
   computeRouterNatTenantEgressApart,
   // Edge, registry, keys, data
   computeSslPolicyModernTls,

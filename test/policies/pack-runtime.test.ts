@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
+import { policies as packPolicies } from "../../policies/rules/index.js";
 
 const POLICIES = new URL("../../policies/", import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -165,7 +166,7 @@ describe("the pack under the Pulumi CLI's runtime", () => {
     );
     expect(info.getName()).toBe("gumstack-isolation");
     expect(info.getVersion()).toBe("0.1.0");
-    expect(info.getPoliciesList().length).toBe(42);
+    expect(info.getPoliciesList().length).toBe(packPolicies.length);
 
     const req = new pb.AnalyzeRequest();
     req.setType("gcp:container/nodePool:NodePool");
@@ -180,6 +181,7 @@ describe("the pack under the Pulumi CLI's runtime", () => {
           labels: { "gumstack.com/pool": "mcp" },
           sandboxConfig: { type: "GVISOR" },
           shieldedInstanceConfig: { enableSecureBoot: true },
+          kubeletConfig: { insecureKubeletReadonlyPortEnabled: "FALSE" },
         },
       }) as never,
     );

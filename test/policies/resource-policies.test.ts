@@ -99,6 +99,11 @@ const CASES: Record<string, Case[]> = {
       "gke",
       (p) => delete p.privateClusterConfig,
       m("gke-cluster-private-nodes", "gke", "nodes get public IP addresses: set privateClusterConfig.enablePrivateNodes to true"),
+      m(
+        "gke-cluster-control-plane-private",
+        "gke",
+        "the public endpoint admits every address (no privateClusterConfig.enablePrivateEndpoint, no masterAuthorizedNetworksConfig)",
+      ),
     ),
     edit(
       "shielded nodes off",
@@ -706,6 +711,7 @@ const CASES: Record<string, Case[]> = {
         "knative-serving",
         'spec.config.features["kubernetes.podspec-runtimeclassname"] is null, expected "enabled": Knative would reject runtimeClassName: gvisor',
       ),
+      m("knative-serving-config-safe", "knative-serving", 'spec.config.features["secure-pod-defaults"] is null, expected "Enabled"'),
     ),
   ],
   "gcp:compute/sSLPolicy:SSLPolicy": [
