@@ -78,7 +78,7 @@ export const computeSecurityPolicyEdgeContent = resourcePolicy(
       "The edge's Cloud Armor policy holds what the README promises: Adaptive Protection, denying preconfigured WAF rules, and a per-client-IP throttle over every request that no earlier allow bypasses.",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("docs/edge-egress-ops.md", "the edge throttles every client across all MCP hosts and filters with the WAF"),
+    framework: platformRule("edge abuse protection", "the edge throttles every client across all MCP hosts and filters with the WAF"),
     remediationSteps:
       "Use the CloudArmorPolicy component's rules: WAF deny rules, a throttle with enforceOnKey IP over srcIpRanges ['*'] ahead of any allow, adaptiveProtectionConfig.layer7DdosDefenseConfig.enable: true.",
   },

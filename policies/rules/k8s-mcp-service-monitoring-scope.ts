@@ -20,7 +20,7 @@ export const k8sMcpServiceMonitoringScope = resourcePolicy(
       "Metric collectors scrape no tenant pod: no ClusterPodMonitoring, and a PodMonitoring in the MCP namespace selects only the platform canary (gumstack.com/tenant: gumstack-canary).",
     enforcementLevel: "mandatory",
     severity: "medium",
-    framework: platformRule("docs/canary.md", "only the platform's canary is scraped in the MCP namespace"),
+    framework: platformRule("network policy", "only the platform's canary is scraped in the MCP namespace"),
     remediationSteps: `Use namespaced PodMonitorings; in the MCP namespace select matchLabels { "${TENANT_LABEL}": "${CANARY_TENANT}" } only.`,
     configSchema: configSchema("mcpNamespace"),
   },

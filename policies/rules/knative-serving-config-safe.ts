@@ -48,7 +48,7 @@ export const knativeServingConfigSafe = resourcePolicy(
       "Knative's config keeps routes cluster-local unless mapped (config-domain), enables no pod-spec feature that weakens the guard's defaults, keeps secure-pod-defaults on, and runs upstream's queue-proxy by digest.",
     enforcementLevel: "mandatory",
     severity: "high",
-    framework: platformRule("docs/admission-guard.md", "Knative's configuration cannot admit what the admission guard refuses"),
+    framework: platformRule("sandbox", "Knative's configuration cannot admit what the admission guard refuses"),
     remediationSteps:
       'spec.config.domain: { "svc.cluster.local": "" } only (public hosts come from DomainMappings); remove the listed feature flags (Knative defaults them to disabled); secure-pod-defaults: "Enabled"; leave deployment.queue-sidecar-image unset (the operator pins upstream\'s digest) or set it to gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:<digest>.',
   },
