@@ -41,7 +41,7 @@ export function checkQuota(
     const request = `request an increase (https://console.cloud.google.com/iam-admin/quotas?project=${where.project}, metric ${f.metric}${f.scope === "region" ? `, region ${where.region}` : ""})`;
     if (free < f.creation)
       failures.push(
-        `quota ${f.metric} in ${scope}: ${free} free (limit ${q.limit}, used ${q.usage}), the first up creates ${f.creation} at once: creation would fail with "Quota '${f.metric}' exceeded"; fix: ${request} to at least ${q.usage + f.max}`,
+        `quota ${f.metric} in ${scope}: ${free} free (limit ${q.limit}, used ${q.usage}), the first up creates ${f.creation} at once: creation would fail with "Quota '${f.metric}' exceeded"; fix: ${request} to at least ${q.usage + f.creation} (${q.usage + f.max} for the pools' maximum)`,
       );
     else if (free < f.max)
       warnings.push(

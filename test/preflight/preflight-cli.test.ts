@@ -254,7 +254,7 @@ describe("npm run preflight -- --stack prod against a fake Google Cloud", () => 
     const r = await run(["--stack", "prod"]);
     expect(r.code).toBe(EXIT.refused);
     expect(r.fails).toEqual([
-      `FAIL:    quota N2_CPUS in gumstack-prod us-west1: 64 free (limit 64, used 0), the first up creates 72 at once: creation would fail with "Quota 'N2_CPUS' exceeded"; fix: request an increase (https://console.cloud.google.com/iam-admin/quotas?project=gumstack-prod, metric N2_CPUS, region us-west1) to at least 736`,
+      `FAIL:    quota N2_CPUS in gumstack-prod us-west1: 64 free (limit 64, used 0), the first up creates 72 at once: creation would fail with "Quota 'N2_CPUS' exceeded"; fix: request an increase (https://console.cloud.google.com/iam-admin/quotas?project=gumstack-prod, metric N2_CPUS, region us-west1) to at least 72 (736 for the pools' maximum)`,
     ]);
   });
 
