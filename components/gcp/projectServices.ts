@@ -17,6 +17,8 @@ export const CORE_APIS = [
   "cloudkms",
   "artifactregistry",
   "containerscanning", // vulnerability scanning of pushed images (repository scanning is INHERITED from it)
+  "binaryauthorization", // the cluster admits only attested images (components/gcp/binaryAuthorization.ts)
+  "containeranalysis", // attestations are Container Analysis occurrences of the attestor's note
   "certificatemanager",
   "dns",
   "monitoring",

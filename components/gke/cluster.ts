@@ -26,6 +26,11 @@ export interface MaintenanceWindow {
 export const GKE_CLUSTER_DEFAULTS = { releaseChannel: "REGULAR", deletionProtection: true, nodeLocalDns: false } as const;
 
 export interface GkeClusterArgs {
+  /**
+   * Binary Authorization: PROJECT_SINGLETON_POLICY_ENFORCE has the cluster evaluate the project's policy for every
+   * pod (components/gcp/binaryAuthorization.ts). Default "DISABLED".
+   */
+  readonly binaryAuthorizationEvaluationMode?: "DISABLED" | "PROJECT_SINGLETON_POLICY_ENFORCE";
   /** GCP project of the cluster (also names the Workload Identity pool `<project>.svc.id.goog`). Required; no default. */
   readonly project: string;
   /** Region: the cluster is regional (control plane replicated across zones). Required; no default. */
@@ -213,6 +218,7 @@ export class GkeCluster extends pulumi.ComponentResource {
           enableComponents: [...MONITORING_COMPONENTS],
         },
         costManagementConfig: { enabled: args.costAllocation ?? true },
+        binaryAuthorization: { evaluationMode: args.binaryAuthorizationEvaluationMode ?? "DISABLED" },
       },
       { parent: this, dependsOn: [...(args.dependsOn ?? [])] },
     );

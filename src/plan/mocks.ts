@@ -176,6 +176,17 @@ function callResult(token: string, inputs: State, defaultProject: string, invent
       const email = invent(`service-${invent(fakeNumber(project))}@gs-project-accounts.iam.gserviceaccount.com`);
       return { emailAddress: email, member: `serviceAccount:${email}` };
     }
+    case "gcp:kms/getKMSCryptoKeyVersion:getKMSCryptoKeyVersion": {
+      // An asymmetric key's first version and its public key (the attestor's verification key).
+      const name = `${String(inputs.cryptoKey)}/cryptoKeyVersions/${Number(inputs.version ?? 1)}`;
+      const pem = invent(`-----BEGIN PUBLIC KEY-----\noffline-plan-${fakeNumber(name, 16)}\n-----END PUBLIC KEY-----\n`);
+      return {
+        name,
+        version: Number(inputs.version ?? 1),
+        algorithm: "EC_SIGN_P256_SHA256",
+        publicKeys: [{ algorithm: "EC_SIGN_P256_SHA256", pem }],
+      };
+    }
     default:
       return {};
   }

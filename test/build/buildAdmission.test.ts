@@ -688,6 +688,13 @@ describe.each(["Job", "Pod"])("a build %s against the contract", (kind) => {
     expect(judge(kind, o)).toEqual([expect.stringMatching(contract(/carries the labels .*; got gumstack\.com\/tenant=gumstack-canary/))]);
   });
 
+  it("refuses Binary Authorization's breakglass annotation (an unattested image would be admitted)", () => {
+    const o = clone(compliant);
+    const meta = kind === "Job" ? o.spec.template.metadata : o.metadata;
+    meta.annotations = { ...(meta.annotations ?? {}), "alpha.image-policy.k8s.io/break-glass": "true" };
+    expect(judge(kind, o)).toEqual([expect.stringMatching(contract(/never carries alpha\.image-policy\.k8s\.io\/break-glass/))]);
+  });
+
   it("refuses a pod without its build label (its Secrets would be nobody's)", () => {
     const o = clone(compliant);
     delete (kind === "Job" ? o.spec.template.metadata.labels : o.metadata.labels)["gumstack.com/build"];

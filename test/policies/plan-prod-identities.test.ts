@@ -69,13 +69,17 @@ describe("prod plan: the release identity, publisher of the canary and the build
   const RELEASE = "serviceAccount:gumstack-release@gumstack-admin.iam.gserviceaccount.com";
   const iamOf = (rs: typeof resources) => readStackIam(stackResources(rs));
 
-  it("holds artifactregistry.writer on this stack's tenant repository and nothing else, and no cluster identity can act as it", () => {
+  it("holds artifactregistry.writer on this stack's tenant repository, its signing grants, and nothing else, and no cluster identity can act as it", () => {
     const iam = iamOf(resources);
-    expect(iam.grants.filter((g) => g.member === RELEASE).map((g) => ({ role: g.role, scope: g.scope }))).toEqual([
-      {
-        role: "roles/artifactregistry.writer",
-        scope: { kind: "repository", project: "gumstack-prod", location: "us-west1", repository: "mcp-prod" },
-      },
+    const grants = iam.grants.filter((g) => g.member === RELEASE);
+    expect(grants.filter((g) => g.role === "roles/artifactregistry.writer").map((g) => g.scope)).toEqual([
+      { kind: "repository", project: "gumstack-prod", location: "us-west1", repository: "mcp-prod" },
+    ]);
+    // And it signs platform images for the stack's Binary Authorization attestor (components/gcp/binaryAuthorization.ts).
+    expect(grants.map((g) => g.role).sort()).toEqual([
+      "roles/artifactregistry.writer",
+      "roles/cloudkms.signerVerifier",
+      "roles/containeranalysis.notes.attacher",
     ]);
     // Nobody in the stack is granted anything on the release identity (impersonation, token minting, keys).
     expect(iam.grants.filter((g) => g.scope.kind === "serviceAccount" && g.scope.account === RELEASE)).toEqual([]);

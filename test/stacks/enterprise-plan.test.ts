@@ -71,8 +71,14 @@ describe("enterprise plan: isolation from the platform project", () => {
     expect(touching.map(nameOf).sort()).toEqual([
       "accounts-nodes-backend-platform-images-reader",
       "accounts-nodes-system-platform-images-reader",
+      "binauthz-release-attaches",
+      "binauthz-release-signs",
       "registry-publisher-writer",
     ]);
+    // The release identity signs platform images for this stack's Binary Authorization attestor: its own key and the note.
+    const signing = touching.filter((r) => nameOf(r).startsWith("binauthz-release-"));
+    expect(signing.map((r) => r.inputs.role).sort()).toEqual(["roles/cloudkms.signerVerifier", "roles/containeranalysis.notes.attacher"]);
+    for (const r of signing) expect(r.inputs.member).toBe(`serviceAccount:gumstack-release@${PLATFORM_PROJECT}.iam.gserviceaccount.com`);
     // The one grant naming the admin project by its member: the release identity may write the customer's own tenant
     // repository (to copy the builder and canary there), on that repository only.
     const publisher = touching.find((r) => nameOf(r) === "registry-publisher-writer")!;
@@ -83,7 +89,7 @@ describe("enterprise plan: isolation from the platform project", () => {
       role: "roles/artifactregistry.writer",
       member: `serviceAccount:gumstack-release@${PLATFORM_PROJECT}.iam.gserviceaccount.com`,
     });
-    for (const grant of touching.filter((r) => r !== publisher)) {
+    for (const grant of touching.filter((r) => r !== publisher && !signing.includes(r))) {
       expect(grantInPlatform(grant)).toBe(true);
       expect(grant.inputs).toMatchObject({ role: "roles/artifactregistry.reader", repository: "gumstack-platform", location: "us-west1" });
       expect(grant.inputs.member).toMatch(

@@ -49,7 +49,7 @@ describe("gumstack:allowDestroy", () => {
     ).toBe(true);
     // forceDestroy stays false: a bucket that still holds objects is refused by Cloud Storage.
     expect(of(teardown, "gcp:storage/bucket:Bucket").every((b) => b.deletionPolicy === "DELETE" && b.forceDestroy === false)).toBe(true);
-    expect(of(teardown, "gcp:kms/cryptoKey:CryptoKey").map((k) => k.deletionPolicy)).toEqual(Array(5).fill("ABANDON"));
+    expect(of(teardown, "gcp:kms/cryptoKey:CryptoKey").map((k) => k.deletionPolicy)).toEqual(Array(7).fill("ABANDON"));
     expect(of(teardown, "gcp:organizations/project:Project").map((p) => p.deletionPolicy)).toEqual(["DELETE"]);
     expect(of(teardown, "gcp:container/cluster:Cluster").map((c) => c.deletionProtection)).toEqual([false]);
   });

@@ -69,6 +69,8 @@ const esc = (s: string): string => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
 const names = t.list(t.string);
 const DNS_LABEL_RE = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
 const SHA_RE = "^[0-9a-f]{40}$";
+/** Binary Authorization's breakglass: a pod annotated so is admitted whatever its image (and audit-logged). */
+export const BREAKGLASS_ANNOTATION = "alpha.image-policy.k8s.io/break-glass";
 /** The one node selector a build pod carries: GKE Sandbox's RuntimeClass adds it at admission. */
 export const SANDBOX_NODE_SELECTOR = "sandbox.gke.io/runtime";
 
@@ -113,6 +115,15 @@ export function contractPolicy(r: Resolved): PolicyDefinition {
       kindIs("Job"),
       cond(has(object.path("spec.template.metadata.labels")), object.path("spec.template.metadata.labels"), emptyMap<string>()),
       cond(has(object.path("metadata.labels")), object.path("metadata.labels"), emptyMap<string>()),
+    ),
+  );
+  const annotations = variable(
+    "annotations",
+    t.map(t.string),
+    cond(
+      kindIs("Job"),
+      cond(has(object.path("spec.template.metadata.annotations")), object.path("spec.template.metadata.annotations"), emptyMap<string>()),
+      cond(has(object.path("metadata.annotations")), object.path("metadata.annotations"), emptyMap<string>()),
     ),
   );
   const label = (k: string) => cond(isIn(str(k), labels.ref), labels.ref.at(k), "");
@@ -301,6 +312,7 @@ export function contractPolicy(r: Resolved): PolicyDefinition {
     variables: [
       ...WORKLOAD_VARIABLES,
       labels,
+      annotations,
       buildId,
       tenant,
       server,
@@ -351,6 +363,10 @@ export function contractPolicy(r: Resolved): PolicyDefinition {
         foreignSecrets,
         `a build pod mounts only its own Secrets, build-<${BUILD_LABEL}>-git in fetch at ${GIT_TOKEN_DIR} and build-<${BUILD_LABEL}>-push in push at ${PUSH_AUTH_DIR}, read-only, whole`,
         "refused",
+      ),
+      validation(
+        not(isIn(str(BREAKGLASS_ANNOTATION), annotations.ref)),
+        `a build pod never carries ${BREAKGLASS_ANNOTATION}: Binary Authorization's breakglass is for operators, never for a build`,
       ),
       none(
         placement,

@@ -5,3 +5,4 @@
 export { CryptoKey } from "@pulumi/gcp/kms/cryptoKey.js";
 export { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember.js";
 export { KeyRing } from "@pulumi/gcp/kms/keyRing.js";
+export { getKMSCryptoKeyVersionOutput } from "@pulumi/gcp/kms/getKMSCryptoKeyVersion.js";

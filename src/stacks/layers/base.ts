@@ -45,6 +45,8 @@ export interface BaseLayer {
    * created before them.
    */
   readonly gkeKeyId: pulumi.Output<string>;
+  /** The stack's KMS key ring (Binary Authorization's signing keys live there). */
+  readonly keyRingId: pulumi.Output<string>;
   readonly network: Pick<
     Network,
     | "network"
@@ -168,6 +170,7 @@ export function baseLayer(settings: Settings, options: BaseOptions = {}): BaseLa
     // Secrets encryption and CMEK boot disks need the container and Compute Engine agents' grants on the key first,
     // propagated (Kms waits after them).
     gkeKeyId: kms.gkeKeyId,
+    keyRingId: kms.keyRing.id,
     network,
     registry,
     // MCP images: <tenant repository>/<tenant-id>/<server>, by digest (the repository's tags are mutable, for the

@@ -1,6 +1,7 @@
 // The build plane: customers' Dockerfiles, one Job per build (components/kubernetes/buildJob.ts). The build
 // namespace, its NetworkPolicies and admission guard, the backend's RBAC there, and the image pusher.
 import type * as pulumi from "@pulumi/pulumi";
+import { BinaryAuthorization } from "../../../components/gcp/binaryAuthorization.js";
 import { ImagePusher } from "../../../components/gcp/imagePusher.js";
 import { LiveImageTagger } from "../../../components/gcp/liveImageTagger.js";
 import { BackendBuildAccess } from "../../../components/kubernetes/backendBuildAccess.js";
@@ -86,6 +87,16 @@ export function buildPlaneLayer(settings: Settings, base: BaseLayer, gke: GkeLay
     repository: { project, location: region, repositoryId: base.registry.repository.repositoryId },
     member: base.accounts.backend.member,
     dependsOn: [base.apis.iam],
+  });
+  // Provenance the cluster enforces (the cluster evaluates this project policy: layers/gke.ts): only images the
+  // build plane's signer or the release identity attested. Dry run until the signers run (docs/supply-chain.md).
+  new BinaryAuthorization("binauthz", {
+    project,
+    environment,
+    keyRingId: base.keyRingId,
+    releaseIdentityEmail: settings.platformImages.releaseIdentity,
+    allowDestroy: settings.allowDestroy,
+    dependsOn: [base.apis.binaryauthorization, base.apis.containeranalysis],
   });
   return {
     namespace: buildNs,

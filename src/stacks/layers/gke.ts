@@ -51,6 +51,8 @@ export function gkeLayer(settings: Settings, base: BaseLayer, options: GkeOption
     deletionProtection: settings.cluster.deletionProtection && !settings.allowDestroy,
     nodeLocalDns: settings.cluster.nodeLocalDns,
     resourceLabels: { "gumstack-environment": environment },
+    // Every pod's image is judged by the project's Binary Authorization policy (buildPlane.ts creates it).
+    binaryAuthorizationEvaluationMode: "PROJECT_SINGLETON_POLICY_ENFORCE",
     // The cluster ships system logs and metrics and runs Managed Prometheus from creation: Logging and Monitoring first.
     dependsOn: [apis.container, apis.logging, apis.monitoring, ...(options.clusterDependsOn ?? [])],
   });
