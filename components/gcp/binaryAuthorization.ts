@@ -20,7 +20,7 @@ import { Attestor, Policy } from "../sdk/gcp/binaryauthorization.js";
 import { Note, NoteIamMember } from "../sdk/gcp/containeranalysis.js";
 import * as kms from "../sdk/gcp/kms.js";
 import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
-import { boundedName } from "./naming.js";
+import { accountId, boundedName } from "./naming.js";
 
 /** The two signers: the build plane's attestor account and the release identity. */
 export const SIGNERS = ["build", "release"] as const;
@@ -38,7 +38,7 @@ export const DEFAULT_EXEMPT_IMAGES: readonly string[] = [
 ];
 
 export const attestorId = (environment: string): string => boundedName(["gumstack-admitted", environment], 63);
-export const buildSignerAccountId = (environment: string): string => boundedName(["attestor-build", environment], 30);
+export const buildSignerAccountId = (environment: string): string => accountId("attestor-build", environment);
 
 export interface BinaryAuthorizationArgs {
   /** Project of the policy, attestor, note and build signer. Required. */

@@ -57,9 +57,10 @@ export interface NamingInput {
 
 /**
  * Service accounts the ServiceAccounts component (one per node pool, and the backend's), the metrics pipeline and
- * the image pusher (components/gcp/imagePusher.ts) create, by the role part of the id.
+ * the image pusher (components/gcp/imagePusher.ts) and Binary Authorization's build signer
+ * (components/gcp/binaryAuthorization.ts) create, by the role part of the id.
  */
-export const ACCOUNT_ROLES = ["gke-system", "gke-backend", "gke-mcp", "backend", "metrics-adapter", "pusher"] as const;
+export const ACCOUNT_ROLES = ["gke-system", "gke-backend", "gke-mcp", "backend", "metrics-adapter", "pusher", "attestor-build"] as const;
 
 /**
  * Stand-in for the random part in names checked at config time: the real one is 6 hex characters
@@ -91,7 +92,8 @@ export function derivedNames(c: NamingInput): DerivedName[] {
       key: "environment",
     })),
     { kind: "keyRing", name: ring, scope: inRegion, key: "environment", random },
-    ...KEY_PURPOSES.map((purpose): DerivedName => ({
+    // Binary Authorization's signing keys (components/gcp/binaryAuthorization.ts), beside the KMS component's.
+    ...[...KEY_PURPOSES, "binauthz-build", "binauthz-release"].map((purpose): DerivedName => ({
       kind: "cryptoKey",
       name: purpose,
       scope: `${inRegion}/${ring}`,

@@ -54,6 +54,10 @@ const GCP: Readonly<Record<string, readonly string[]>> = {
   "gcp:billing/budget:Budget": ["billing.budgets.create"],
   // Quota preferences: cloudquotas.quotas.update on the parent (Cloud Quotas REST reference, quotaPreferences.create).
   "gcp:cloudquota/sQuotaPreference:SQuotaPreference": ["cloudquotas.quotas.update"],
+  "gcp:binaryauthorization/attestor:Attestor": ["binaryauthorization.attestors.create", "binaryauthorization.attestors.get"],
+  "gcp:binaryauthorization/policy:Policy": ["binaryauthorization.policy.get", "binaryauthorization.policy.update"],
+  "gcp:containeranalysis/note:Note": ["containeranalysis.notes.create", "containeranalysis.notes.get"],
+  "gcp:containeranalysis/noteIamMember:NoteIamMember": ["containeranalysis.notes.getIamPolicy", "containeranalysis.notes.setIamPolicy"],
 };
 
 /** Built-in Kubernetes kinds with a permission of their own (container.<plural>.create). */
