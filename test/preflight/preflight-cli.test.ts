@@ -288,7 +288,7 @@ describe("npm run preflight -- --stack prod against a fake Google Cloud", () => 
     const r = await run(["--stack", "prod"]);
     expect(r.code).toBe(EXIT.refused);
     expect(r.fails).toEqual([
-      "FAIL:    API serviceusage.googleapis.com is not enabled on project gumstack-prod: the stack enables its 18 other APIs through it, so it must be on before the first up; fix: gcloud services enable serviceusage.googleapis.com --project=gumstack-prod",
+      "FAIL:    API serviceusage.googleapis.com is not enabled on project gumstack-prod: the stack enables its 20 other APIs through it, so it must be on before the first up; fix: gcloud services enable serviceusage.googleapis.com --project=gumstack-prod",
     ]);
   });
 
