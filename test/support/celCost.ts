@@ -65,6 +65,8 @@ export interface CostEstimate {
 }
 
 type Node = { exprKind: { case: string | undefined; value: any } };
+/** Parsed once: the same expressions are estimated for every kind and every guard setting. */
+const PARSED = new Map<string, Node>();
 
 /** The estimator for one guard's size assumptions over the schema types. */
 export class CostEstimator {
@@ -259,7 +261,9 @@ export class CostEstimator {
     this.vars = new Map();
     const out: CostEstimate[] = [];
     const run = (where: string, source: string): { cost: number; shape: Shape } => {
-      const r = this.walk(parse(source).expr as unknown as Node, scope);
+      let ast = PARSED.get(source);
+      if (ast === undefined) PARSED.set(source, (ast = parse(source).expr as unknown as Node));
+      const r = this.walk(ast, scope);
       out.push({ where, cost: r.cost });
       return r;
     };
