@@ -56,6 +56,12 @@ mkdir "$work/backend" && printf 'FROM scratch\nCOPY app /app\n' >"$work/backend/
 git -C "$work/backend" init -q && git -C "$work/backend" add -A &&
   git -C "$work/backend" -c user.name=rehearsal -c user.email=rehearsal@example.invalid commit -q -m backend
 cd "$work/repo"
+# The customer added and offboarded: globex, or globex2, globex3, ... if a stack file of this checkout already
+# names it (a user who followed the README's example with globex must not turn the rehearsal red: "already exists").
+customer=globex n=1
+while [ -e "Pulumi.enterprise-$customer.yaml" ] || grep -qsw -- "$customer" Pulumi.*.yaml; do
+  n=$((n + 1)) customer="globex$n"
+done
 
 release() { (cd bootstrap && pulumi stack output releaseServiceAccount --stack admin); }
 provider() { (cd bootstrap && pulumi stack output secretsProvider --stack admin); }
@@ -143,26 +149,26 @@ step_second-up() { scripts/deploy.sh prod up -- --yes; }
 step_customer() {
   local builder
   builder="$(image_of builder)"
-  npm run -s new-enterprise -- --customer globex --billing-account 01A2B3-C4D5E6-F7A8B9 --folder 123456789012
-  pulumi stack init enterprise-globex --secrets-provider "$(provider)"
-  pulumi config set --secret gumstack:clickhousePassword 'rehearsal-globex' --stack enterprise-globex
-  pulumi config set --path gumstack:backend.image "$(pulumi config get --path gumstack:backend.image --stack prod)" --stack enterprise-globex
-  pulumi config set --path gumstack:build.builderImage "$(tenant_repo enterprise-globex)/gumstack-build/builder@${builder##*@}" --stack enterprise-globex
-  commit "enterprise-globex"
-  scripts/deploy.sh enterprise-globex up -- --yes
+  npm run -s new-enterprise -- --customer "$customer" --billing-account 01A2B3-C4D5E6-F7A8B9 --folder 123456789012
+  pulumi stack init enterprise-$customer --secrets-provider "$(provider)"
+  pulumi config set --secret gumstack:clickhousePassword "rehearsal-$customer" --stack enterprise-$customer
+  pulumi config set --path gumstack:backend.image "$(pulumi config get --path gumstack:backend.image --stack prod)" --stack enterprise-$customer
+  pulumi config set --path gumstack:build.builderImage "$(tenant_repo enterprise-$customer)/gumstack-build/builder@${builder##*@}" --stack enterprise-$customer
+  commit "enterprise-$customer"
+  scripts/deploy.sh enterprise-$customer up -- --yes
   scripts/deploy.sh prod up -- --yes # the customer's label, reserved in prod by new-enterprise
-  scripts/publish-platform-image.sh --stack enterprise-globex --image builder --source "$builder" --impersonate "$(release)" --set
-  commit "enterprise-globex: builder copied"
+  scripts/publish-platform-image.sh --stack enterprise-$customer --image builder --source "$builder" --impersonate "$(release)" --set
+  commit "enterprise-$customer: builder copied"
 }
 # README "Offboarding an enterprise customer" / "Tearing down".
 step_offboard() {
-  pulumi config set gumstack:allowDestroy true --stack enterprise-globex
-  scripts/deploy.sh enterprise-globex up -- --yes
-  pulumi state unprotect --all --stack enterprise-globex --yes
-  pulumi destroy --stack enterprise-globex --yes
-  pulumi stack rm enterprise-globex --yes
-  rm Pulumi.enterprise-globex.yaml
-  commit "enterprise-globex offboarded"
+  pulumi config set gumstack:allowDestroy true --stack enterprise-$customer
+  scripts/deploy.sh enterprise-$customer up -- --yes
+  pulumi state unprotect --all --stack enterprise-$customer --yes
+  pulumi destroy --stack enterprise-$customer --yes
+  pulumi stack rm enterprise-$customer --yes
+  rm Pulumi.enterprise-$customer.yaml
+  commit "enterprise-$customer offboarded"
 }
 
 for s in $steps; do
