@@ -14,10 +14,13 @@ import * as net from "node:net";
 import * as os from "node:os";
 import { pathToFileURL } from "node:url";
 
-export type ProbeKind = "tcp" | "udp" | "https" | "neighbour" | "dns";
+export type ProbeKind = "tcp" | "udp" | "https" | "neighbour" | "dns" | "egress-ip";
 export type Expect = "refused" | "reached";
-/** What happened: open (handshake, reply or response), refused (an RST or ICMP refusal came back), ... */
-export type Outcome = "open" | "refused" | "timeout" | "unreachable" | "unresolved" | "self";
+/**
+ * What happened: open (handshake, reply or response; for egress-ip: the public source address is an allowed one),
+ * refused (an RST or ICMP refusal came back), foreign (egress-ip: the internet saw another source address), ...
+ */
+export type Outcome = "open" | "refused" | "timeout" | "unreachable" | "unresolved" | "self" | "foreign";
 
 export interface Probe {
   /** Metric label: unique, stable (e.g. "169.254.169.254:80/tcp"). */
@@ -25,7 +28,10 @@ export interface Probe {
   /** What the probe stands for (e.g. "egress:169.254.0.0/16"), a metric label. */
   readonly group: string;
   readonly kind: ProbeKind;
-  /** Address or DNS name; "${K_REVISION}" and "${K_SERVICE}" are replaced from the environment. For https: a URL. */
+  /**
+   * Address or DNS name; "${K_REVISION}", "${K_SERVICE}" and "${HOST_IP}" (the pod's node, from the downward API)
+   * are replaced from the environment. For https and egress-ip: a URL.
+   */
   readonly host: string;
   readonly port: number;
   readonly expect: Expect;
@@ -45,7 +51,7 @@ export interface Result {
   readonly outcome: Outcome;
 }
 
-const KINDS: readonly string[] = ["tcp", "udp", "https", "neighbour", "dns"];
+const KINDS: readonly string[] = ["tcp", "udp", "https", "neighbour", "dns", "egress-ip"];
 /** Header /healthz answers with, so a neighbour probe can tell another pod from itself. */
 export const POD_HEADER = "x-canary-pod";
 
@@ -89,9 +95,27 @@ export function parseConfig(text: string | undefined): CanaryConfig {
   return cfg;
 }
 
-/** Replaces ${K_REVISION} and ${K_SERVICE} (Knative sets both in every revision's container) from `env`. */
+/**
+ * Replaces ${K_REVISION} and ${K_SERVICE} (Knative sets both in every revision's container) and ${HOST_IP} (the
+ * canary's manifest sets it from status.hostIP) from `env`.
+ */
 export function expandHost(host: string, env: NodeJS.ProcessEnv): string {
-  return host.replace(/\$\{(K_REVISION|K_SERVICE)\}/g, (_, name: string) => env[name] ?? "");
+  return host.replace(/\$\{(K_REVISION|K_SERVICE|HOST_IP)\}/g, (_, name: string) => env[name] ?? "");
+}
+
+/** The client address a "what is my address" answer reports: Cloudflare's trace (`ip=...` line) or a bare address. */
+export function reportedAddress(body: string): string | undefined {
+  const line = /^ip=(\S+)$/m.exec(body);
+  const ip = (line ? line[1] : body.trim()) ?? "";
+  return net.isIP(ip) ? ip : undefined;
+}
+
+/** The allowed public source addresses (CANARY_EGRESS_IPS, comma-separated: the stack's tenantEgressIps). */
+export function allowedEgress(env: NodeJS.ProcessEnv): string[] {
+  return (env.CANARY_EGRESS_IPS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 function classify(err: unknown): Outcome {
@@ -171,6 +195,18 @@ async function httpsProbe(url: string, timeoutMs: number): Promise<Outcome> {
   }
 }
 
+/** Asks a public "what is my address" URL and compares the answer with the allowed tenant egress addresses. */
+async function egressIpProbe(url: string, timeoutMs: number, allowed: readonly string[]): Promise<Outcome> {
+  try {
+    const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    const ip = reportedAddress(await res.text());
+    if (ip === undefined) return "unresolved";
+    return allowed.includes(ip) ? "open" : "foreign";
+  } catch (err) {
+    return classify((err as { cause?: unknown }).cause ?? err);
+  }
+}
+
 async function dnsProbe(name: string): Promise<Outcome> {
   try {
     await dns.lookup(name);
@@ -197,6 +233,8 @@ function neighbourOnce(host: string, port: number, timeoutMs: number, self: stri
 
 export async function runProbe(p: Probe, cfg: CanaryConfig, env: NodeJS.ProcessEnv = process.env): Promise<Result> {
   const host = expandHost(p.host, env);
+  // An address the environment did not supply would make Node connect to localhost: never probe that instead.
+  if (host === "") return { probe: p, outcome: "unresolved" };
   let outcome: Outcome;
   switch (p.kind) {
     case "tcp":
@@ -210,6 +248,9 @@ export async function runProbe(p: Probe, cfg: CanaryConfig, env: NodeJS.ProcessE
       break;
     case "dns":
       outcome = await dnsProbe(host);
+      break;
+    case "egress-ip":
+      outcome = await egressIpProbe(host, cfg.timeoutMs, allowedEgress(env));
       break;
     case "neighbour": {
       outcome = "self";

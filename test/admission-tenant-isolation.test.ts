@@ -258,7 +258,10 @@ describe.each(EVALUATORS)("with $name", (ev) => {
     it("refuses traffic tags on CREATE and on an UPDATE that adds one, on Services and Routes", () => {
       const s = service();
       s.spec.traffic = [{ latestRevision: true, percent: 100, tag: "globex-weather" }];
-      refusedBy({ kind: "Service", object: s }, /^gumstack-mcp-names: traffic tags are not allowed: .*\(tags: globex-weather\)$/);
+      refusedBy(
+        { kind: "Service", object: s },
+        /^gumstack-mcp-names: traffic tags are not allowed: .*; only the DomainMapping host is served$/,
+      );
       refusedBy({ kind: "Service", object: s, oldObject: service(), operation: "UPDATE" }, /^gumstack-mcp-names: traffic tags/);
       const route = {
         apiVersion: "serving.knative.dev/v1",

@@ -16,6 +16,7 @@ import {
   canaryProbes,
   canaryScrapePolicyManifest,
   canaryServiceManifest,
+  DEFAULT_EGRESS_ECHO_URL,
   type CanaryRanges,
 } from "./isolationCanaryManifests.js";
 import { ISOLATION_CANARY_DEFAULTS } from "./isolationCanaryTenant.js";
@@ -53,6 +54,13 @@ export interface IsolationCanaryArgs {
   readonly intervalSeconds?: number;
   /** Public HTTPS URL the canary must reach. Default "https://www.gstatic.com/generate_204". */
   readonly reachUrl?: string;
+  /**
+   * The addresses MCP pods may leave from (the stack's tenantEgressIps): the canary checks its public source address
+   * is one of them, through egressEchoUrl. Default none (no such check).
+   */
+  readonly tenantEgressIps?: pulumi.Input<pulumi.Input<string>[]>;
+  /** URL answering the caller's public address. Default DEFAULT_EGRESS_ECHO_URL (Cloudflare's trace on 1.1.1.1). */
+  readonly egressEchoUrl?: string;
   /** Cloud Monitoring notification channels of both alerts. Default none (incidents only in the console). */
   readonly notificationChannels?: pulumi.Input<pulumi.Input<string>[]>;
   /** Resources the Kubernetes objects wait for: Knative Serving, the MCP namespace, its policies and guard. Default none. */
@@ -101,6 +109,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
       namespace,
       serviceName: svcName,
       reachUrl: args.reachUrl ?? ISOLATION_CANARY_DEFAULTS.reachUrl,
+      ...(args.tenantEgressIps !== undefined ? { egressEchoUrl: args.egressEchoUrl ?? DEFAULT_EGRESS_ECHO_URL } : {}),
     });
     this.probeCount = probes.length;
     this.host = `${svcName}.${args.domain}`;
@@ -122,6 +131,7 @@ export class IsolationCanary extends pulumi.ComponentResource {
         serviceAccountName: args.serviceAccountName ?? MCP_NAMESPACE_DEFAULTS.serviceAccountName,
         runtimeClassName: args.runtimeClassName ?? GKE_SANDBOX_RUNTIME_CLASS,
         replicas: 2,
+        ...(args.tenantEgressIps !== undefined ? { egressIps: pulumi.output(args.tenantEgressIps).apply((ips) => ips.join(",")) } : {}),
       }),
       { dependsOn: [...(args.dependsOn ?? []), this.scrapePolicy] as pulumi.Input<pulumi.Resource>[] },
     );

@@ -2,7 +2,17 @@
 // here at plan time from the stack's ranges and the probe data the policy pack judges (@gumstack/network/mcpProbes,
 // packages/network/src/mcpProbes.ts), so what the canary probes live is what the pack judges offline.
 import { parseCidr } from "@gumstack/network/cidr";
-import { forbiddenEgress, netRange, POD_LOCAL_RANGES, requiredEgress, type EgressTarget } from "@gumstack/network/mcpProbes";
+import {
+  forbiddenEgress,
+  netRange,
+  NODE_PORTS,
+  nodeRange,
+  NON_PUBLIC_PORTS,
+  POD_LOCAL_RANGES,
+  requiredEgress,
+  type EgressTarget,
+} from "@gumstack/network/mcpProbes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { CanaryConfig, Probe } from "../../canary/canary.js";
 import { GMP_COLLECTOR } from "../kubernetes/backendNamespace.js";
 import { NAMESPACE_NAME_LABEL, POLICY_LABELS, type NetworkPolicyManifest } from "../kubernetes/mcpNetworkPolicies.js";
@@ -42,7 +52,15 @@ export interface CanaryProbeArgs {
   readonly reachUrl: string;
   /** Cluster DNS domain. Default "cluster.local". */
   readonly clusterDomain?: string;
+  /**
+   * A public HTTPS URL answering the caller's address (Cloudflare's trace `ip=` line, or a bare address): probed to
+   * check the canary's public source address is one of the stack's tenantEgressIps. Default none (no such probe).
+   */
+  readonly egressEchoUrl?: string;
 }
+
+/** Cloudflare's trace endpoint on 1.1.1.1 (an address the canary already reaches on 443): its `ip=` line is the caller's address. */
+export const DEFAULT_EGRESS_ECHO_URL = "https://1.1.1.1/cdn-cgi/trace";
 
 const proto = (t: { protocol: "TCP" | "UDP" }) => (t.protocol === "TCP" ? "tcp" : "udp");
 const hostPort = (host: string, port: number) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
@@ -66,7 +84,7 @@ function hostsOf(cidr: string): string[] {
 export function clusterNetRanges(r: CanaryRanges) {
   const seen = new Set<string>();
   return [
-    netRange(r.nodeCidr, "cluster node range"),
+    nodeRange(r.nodeCidr),
     netRange(r.podCidr, "cluster pod range"),
     netRange(r.serviceCidr, "cluster service range"),
     netRange(r.masterCidr, "control-plane range"),
@@ -114,8 +132,29 @@ export function canaryProbes(a: CanaryProbeArgs): Probe[] {
   named("neighbour", "neighbour", `\${K_REVISION}-private.${a.namespace}.svc.${domain}`, 80);
   // What a tenant would call to reach another tenant: the cluster-local address, served by Kourier's internal gateway.
   named("neighbour", "tcp", `${a.serviceName}.${a.namespace}.svc.${domain}`, 80);
+  // The canary's own node (the downward API's status.hostIP): the node range's samples are the subnet's first,
+  // middle and last addresses, which need not be nodes; this one is, with its kubelet and kube-proxy ports.
+  for (const p of [...NON_PUBLIC_PORTS, ...NODE_PORTS]) named("own-node", p.protocol === "TCP" ? "tcp" : "udp", "${HOST_IP}", p.port);
   named("reach:dns", "dns", url.hostname, 0, "reached");
   named("reach:https", "https", url.href, Number(url.port || 443), "reached");
+  if (a.egressEchoUrl !== undefined) {
+    let echo: URL;
+    try {
+      echo = new URL(a.egressEchoUrl);
+    } catch {
+      throw new Error(`IsolationCanary egressEchoUrl ${JSON.stringify(a.egressEchoUrl)} is not a URL; use https://<public host>/<path>`);
+    }
+    if (echo.protocol !== "https:") throw new Error(`IsolationCanary egressEchoUrl ${JSON.stringify(a.egressEchoUrl)} must be https://`);
+    // Reached only when the internet sees the source address as one of the tenant gateway's (CANARY_EGRESS_IPS).
+    probes.push({
+      id: `egress-ip:${echo.href}`,
+      group: "reach:egress-ip",
+      kind: "egress-ip",
+      host: echo.href,
+      port: Number(echo.port || 443),
+      expect: "reached",
+    });
+  }
   const seen = new Set<string>();
   return probes.filter((p) => !seen.has(p.id) && seen.add(p.id));
 }
@@ -148,6 +187,8 @@ export interface CanaryServiceArgs {
   readonly runtimeClassName: string;
   /** Replicas (min and max scale): 2, so a neighbour pod always exists. */
   readonly replicas: number;
+  /** The public source addresses MCP pods may leave from (tenantEgressIps), comma-separated. Default none. */
+  readonly egressIps?: pulumi.Input<string>;
 }
 
 /** Labels of the Knative Service and of its revision template: the tenant label like every MCP server. */
@@ -189,6 +230,9 @@ export function canaryServiceManifest(a: CanaryServiceArgs): Record<string, any>
               env: [
                 { name: "CANARY_CONFIG", value: a.config },
                 { name: "METRICS_PORT", value: String(CANARY_METRICS_PORT) },
+                // The node the pod runs on, probed as ${HOST_IP}.
+                { name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } },
+                ...(a.egressIps !== undefined ? [{ name: "CANARY_EGRESS_IPS", value: a.egressIps }] : []),
               ],
               // Port 0: Knative's "the container's port" (the probes go through queue-proxy to it).
               readinessProbe: { httpGet: { path: "/healthz", port: 0 } },

@@ -168,6 +168,10 @@ export function servingConfig(s: ServingSettings): Record<string, Record<string,
     features: {
       // The webhook rejects runtimeClassName in a revision unless this is enabled (k8s_validation.go).
       "kubernetes.podspec-runtimeclassname": "enabled",
+      // env valueFrom fieldRef/resourceFieldRef (the pod's own fields), which the backend contract allows and the
+      // isolation canary uses for status.hostIP: Knative strips them unless enabled (pkg/apis/serving/fieldmask.go,
+      // EnvVarSourceMask; pkg/apis/config/features.go, default Disabled).
+      "kubernetes.podspec-fieldref": "enabled",
       // seccomp RuntimeDefault, drop ALL capabilities, no privilege escalation; "Enabled" also forces runAsNonRoot.
       "secure-pod-defaults": s.securePodDefaults,
     },

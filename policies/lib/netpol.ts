@@ -4,7 +4,16 @@
 import { parseCidr } from "@gumstack/network/cidr";
 import { namespaceOf, selectsAll } from "./k8s";
 import { objectName } from "./mcp";
-import { forbiddenEgress, MCP_PORTS, netRange, portText, requiredEgress, samplesOf, type NetRange } from "@gumstack/network/mcpProbes";
+import {
+  forbiddenEgress,
+  MCP_PORTS,
+  netRange,
+  nodeRange,
+  portText,
+  requiredEgress,
+  samplesOf,
+  type NetRange,
+} from "@gumstack/network/mcpProbes";
 import type { StackContext, StackResource } from "./policy";
 import { asArray, at, isObject, pathText, UNKNOWN, unknownPaths } from "./props";
 import {
@@ -46,7 +55,8 @@ function stringMap(v: unknown): Record<string, string> {
 function clusterRanges(resources: readonly StackResource[]): NetRange[] {
   const out: NetRange[] = [];
   const add = (v: unknown, what: string) => {
-    if (typeof v === "string" && parseCidr(v) && !out.some((r) => r.cidr === v)) out.push(netRange(v, what));
+    if (typeof v === "string" && parseCidr(v) && !out.some((r) => r.cidr === v))
+      out.push(what === "cluster node range" ? nodeRange(v) : netRange(v, what));
   };
   for (const r of resources) {
     if (r.type === SUBNETWORK) {

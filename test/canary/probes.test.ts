@@ -76,6 +76,44 @@ describe.each(["prod", "enterprise"])("the canary's probes on the %s plan", asyn
     expect(canary.filter((k) => k.startsWith("127.") || k.startsWith("::1 "))).toEqual([]);
   });
 
+  it("probes its own node (status.hostIP), the kubelet, kube-proxy and the GKE metadata server, all expected refused", () => {
+    const own = byGroup((p) => p.group === "own-node");
+    expect(own.map((p) => `${p.host} ${p.port}/${p.kind}`).sort()).toEqual(
+      [
+        "${HOST_IP} 22/tcp",
+        "${HOST_IP} 80/tcp",
+        "${HOST_IP} 443/tcp",
+        "${HOST_IP} 8080/tcp",
+        "${HOST_IP} 53/udp",
+        "${HOST_IP} 10250/tcp",
+        "${HOST_IP} 10255/tcp",
+        "${HOST_IP} 10256/tcp",
+      ].sort(),
+    );
+    expect(own.every((p) => p.expect === "refused")).toBe(true);
+    // HOST_IP comes from the downward API, not from a value anyone could set.
+    expect(container.env).toContainEqual({ name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } });
+    const all = cfg.probes.map((p) => key(p.host, p.port, p.kind));
+    expect(all).toContain("169.254.169.252 988/TCP");
+    expect(all).toContain("169.254.169.254 988/TCP");
+    // The node range's samples get the kubelet's ports too (pack and canary alike: the list above is the pack's).
+    const nodeCidr = net.clusterRanges.find((r) => r.what === "cluster node range")!.samples;
+    for (const ip of nodeCidr) for (const port of [10250, 10255]) expect(all).toContain(key(ip, port, "tcp"));
+  });
+
+  it("checks its public source address is one of tenantEgressIps, through the tenant gateway's reserved addresses", () => {
+    const [echo, ...more] = byGroup((p) => p.kind === "egress-ip");
+    expect(more).toEqual([]);
+    expect(echo).toMatchObject({ group: "reach:egress-ip", host: "https://1.1.1.1/cdn-cgi/trace", expect: "reached" });
+    const egress = container.env.find((e: { name: string }) => e.name === "CANARY_EGRESS_IPS");
+    expect(egress).toBeDefined();
+    const nats = plan.deployment.resources.filter((r) => r.type === "gcp:compute/address:Address" && /tenant/.test(r.urn));
+    expect(nats.length).toBeGreaterThan(0);
+    // The value is the tenant NAT addresses (known once they exist; the mock engine gives each address one).
+    if (typeof egress.value === "string" && egress.value !== "")
+      for (const a of nats) if (typeof a.outputs?.address === "string") expect(egress.value.split(",")).toContain(a.outputs.address);
+  });
+
   it("required: exactly the pack's reachability egress destinations", () => {
     const pack = packEgress(reachabilityProbes(net, KNATIVE_NS)).map((p) =>
       key((p.probe.to as { ip: string }).ip, p.probe.port!, p.probe.protocol!),

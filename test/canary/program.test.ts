@@ -8,7 +8,17 @@ import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isViolation, parseConfig, renderMetrics, udpPayload, type Probe } from "../../canary/canary.js";
+import {
+  allowedEgress,
+  expandHost,
+  isViolation,
+  parseConfig,
+  renderMetrics,
+  reportedAddress,
+  runProbe,
+  udpPayload,
+  type Probe,
+} from "../../canary/canary.js";
 
 const LOOP = "127.0.0.1";
 
@@ -178,6 +188,48 @@ describe("the canary program, running", () => {
     expect(health.status).toBe(200);
     expect(health.headers["x-canary-pod"]).toBeTruthy();
     expect((await get(ports.app, "/metrics")).status).toBe(404);
+  });
+});
+
+describe("the canary's own-node and egress-address probes", () => {
+  it("expands ${HOST_IP}, and never probes localhost in place of an address the environment lacks", async () => {
+    expect(expandHost("${HOST_IP}", { HOST_IP: "10.10.0.5" })).toBe("10.10.0.5");
+    const probe: Probe = { id: "node:10250", group: "own-node", kind: "tcp", host: "${HOST_IP}", port: 10250, expect: "refused" };
+    const cfg = parseConfig(JSON.stringify({ intervalSeconds: 60, timeoutMs: 500, concurrency: 1, neighbourAttempts: 1, probes: [probe] }));
+    expect((await runProbe(probe, cfg, {})).outcome).toBe("unresolved");
+  });
+
+  it("reads the address a trace or echo answers, and reports a foreign source address as a violation", async () => {
+    expect(reportedAddress("fl=1\nh=1.1.1.1\nip=203.0.113.7\nts=1\n")).toBe("203.0.113.7");
+    expect(reportedAddress("198.51.100.2\n")).toBe("198.51.100.2");
+    expect(reportedAddress("<html>")).toBeUndefined();
+    expect(allowedEgress({ CANARY_EGRESS_IPS: "203.0.113.7, 203.0.113.8" })).toEqual(["203.0.113.7", "203.0.113.8"]);
+    const server = http.createServer((_req, res) => res.end("ip=203.0.113.7\n"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const probe: Probe = {
+        id: "egress-ip",
+        group: "reach:egress-ip",
+        kind: "egress-ip",
+        host: `http://127.0.0.1:${port}/cdn-cgi/trace`,
+        port,
+        expect: "reached",
+      };
+      const cfg = parseConfig(
+        JSON.stringify({ intervalSeconds: 60, timeoutMs: 2000, concurrency: 1, neighbourAttempts: 1, probes: [probe] }),
+      );
+      const ours = await runProbe(probe, cfg, { CANARY_EGRESS_IPS: "203.0.113.7,203.0.113.8" });
+      expect(ours.outcome).toBe("open");
+      expect(isViolation(ours)).toBe(false);
+      const foreign = await runProbe(probe, cfg, { CANARY_EGRESS_IPS: "198.51.100.1" });
+      expect(foreign.outcome).toBe("foreign");
+      expect(isViolation(foreign)).toBe(true);
+      // No allowed list at all: every address is foreign.
+      expect(isViolation(await runProbe(probe, cfg, {}))).toBe(true);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
 

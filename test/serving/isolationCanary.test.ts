@@ -253,7 +253,7 @@ describe("the canary's manifests", () => {
       "autoscaling.knative.dev/min-scale": "2",
       "autoscaling.knative.dev/max-scale": "2",
     });
-    expect(service.spec.template.spec.containers[0].env.map((e: Obj) => e.name)).toEqual(["CANARY_CONFIG", "METRICS_PORT"]);
+    expect(service.spec.template.spec.containers[0].env.map((e: Obj) => e.name)).toEqual(["CANARY_CONFIG", "METRICS_PORT", "HOST_IP"]);
   });
 
   it("scrape the metrics port only, and alert on violations and on silence of this cluster's canary", () => {

@@ -44,6 +44,7 @@ describe("KnativeServing manifests (pure)", () => {
 
   it("makes gvisor the default runtime class and lets revisions name one", () => {
     expect(config.features!["kubernetes.podspec-runtimeclassname"]).toBe("enabled");
+    expect(config.features!["kubernetes.podspec-fieldref"]).toBe("enabled");
     // Knative parses runtime-class-name as YAML: class name -> optional label selector (empty: every revision).
     expect(parse(config.deployment!["runtime-class-name"]!)).toEqual({ gvisor: {} });
     expect(config.features!["secure-pod-defaults"]).toBe("Enabled");

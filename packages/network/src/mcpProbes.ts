@@ -9,6 +9,8 @@ export interface NetRange {
   readonly what: string;
   /** Addresses to probe inside the range (the interesting one first). */
   readonly samples: readonly string[];
+  /** Ports probed in this range beside NON_PUBLIC_PORTS (what listens there: the kubelet, the GKE metadata server). */
+  readonly ports?: readonly PortSpec[];
 }
 
 export interface PortSpec {
@@ -40,15 +42,18 @@ export function samplesOf(cidr: string): string[] {
 }
 
 /** A range with its samples: `first` addresses (the interesting ones) before the generic first/middle/last. */
-export const netRange = (cidr: string, what: string, first: string[] = []): NetRange => ({
+export const netRange = (cidr: string, what: string, first: string[] = [], ports: readonly PortSpec[] = []): NetRange => ({
   cidr,
   what,
   samples: [...first, ...samplesOf(cidr)],
+  ...(ports.length > 0 ? { ports } : {}),
 });
 
 /** Every IPv4 range that is not the public internet (docs/facts.md fact 4), and the IPv6 ones. */
 export const NON_PUBLIC_RANGES: readonly NetRange[] = [
-  netRange("169.254.0.0/16", "link-local", ["169.254.169.254"]),
+  // 169.254.169.252:988 is the GKE metadata server itself (Workload Identity's, on every node), behind the
+  // 169.254.169.254:80 address GKE redirects to it (https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity#metadata_server).
+  netRange("169.254.0.0/16", "link-local", ["169.254.169.254", "169.254.169.252"], [{ port: 988, protocol: "TCP" }]),
   netRange("10.0.0.0/8", "RFC 1918"),
   netRange("172.16.0.0/12", "RFC 1918"),
   netRange("192.168.0.0/16", "RFC 1918"),
@@ -69,6 +74,7 @@ export const POD_LOCAL_RANGES: readonly string[] = ["127.0.0.0/8", "::1/128"];
 
 export const METADATA_IPS: Readonly<Record<string, string>> = {
   "169.254.169.254": "GCE metadata server",
+  "169.254.169.252": "GKE metadata server",
   "fd20:ce::254": "GCE metadata server, IPv6",
 };
 
@@ -91,6 +97,17 @@ export const EGRESS_OTHER_PORTS: readonly PortSpec[] = [
   udp(53),
   udp(123),
 ];
+/**
+ * What listens on every node: the kubelet (10250 authenticated API, 10255 read-only, off on GKE but probed in case)
+ * and kube-proxy's health port (10256). https://kubernetes.io/docs/reference/networking/ports-and-protocols/
+ */
+export const NODE_PORTS: readonly PortSpec[] = [
+  { port: 10250, protocol: "TCP" },
+  { port: 10255, protocol: "TCP" },
+  { port: 10256, protocol: "TCP" },
+];
+/** The cluster's node range, with what listens on every node probed too. */
+export const nodeRange = (cidr: string): NetRange => netRange(cidr, "cluster node range", [], NODE_PORTS);
 /** Ports probed on every non-public address: each must be refused, 80/443 included. */
 export const NON_PUBLIC_PORTS: readonly PortSpec[] = [tcp(80), tcp(443), tcp(22), tcp(8080), udp(53)];
 /** The ports MCP pods may use on the public internet. */
@@ -110,7 +127,8 @@ export function forbiddenEgress(clusterRanges: readonly NetRange[]): EgressTarge
   for (const r of [...NON_PUBLIC_RANGES, ...clusterRanges]) {
     for (const ip of r.samples) {
       const what = METADATA_IPS[ip] ? `${r.cidr}, ${METADATA_IPS[ip]}` : `${r.cidr}, ${r.what}`;
-      for (const p of NON_PUBLIC_PORTS) add(`egress:${r.cidr}`, `egress from an MCP pod to ${ip} (${what})`, ip, r.cidr, p);
+      for (const p of [...NON_PUBLIC_PORTS, ...(r.ports ?? [])])
+        add(`egress:${r.cidr}`, `egress from an MCP pod to ${ip} (${what})`, ip, r.cidr, p);
     }
   }
   for (const ip of [...PUBLIC_V4, ...PUBLIC_V6]) {

@@ -76,6 +76,8 @@ export function servingLayer(settings: Settings, { base, gke, tenancy, buildPlan
         namespace: settings.mcp.namespace,
         intervalSeconds: settings.canary.intervalSeconds,
         reachUrl: settings.canary.reachUrl,
+        // The canary's public source address must be one of these (docs/canary.md).
+        tenantEgressIps: base.network.tenantNatAddresses,
         notificationChannels: base.notificationChannels,
         dependsOn: [knative.serving, pools.mcp, ...tenancy.fenced],
         apiDependsOn: [apis.monitoring],
