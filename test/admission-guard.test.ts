@@ -604,7 +604,7 @@ const POD_VIOLATIONS: [string, (s: Obj) => void, RegExp][] = [
     "env secretKeyRef",
     (s) => user(s).env.push({ name: "WEATHER_API_KEY", valueFrom: { secretKeyRef: { name: "globex-env", key: "API_KEY" } } }),
     secrets(
-      /env valueFrom\.secretKeyRef: an MCP pod may name only its own tenant's Secrets, <tenant>\.<name> .* \(containers: user-container env WEATHER_API_KEY from globex-env\)$/,
+      /env valueFrom\.secretKeyRef: an MCP pod may name only its own tenant's Secrets, <tenant>\.<name> .* \(containers: user-container\)$/,
     ),
   ],
   [
