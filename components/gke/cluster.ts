@@ -1,8 +1,12 @@
 // The GKE Standard cluster that hosts the platform and the customers' MCP servers: regional, private nodes,
 // Dataplane V2 (NetworkPolicy enforcement), Workload Identity, shielded nodes, application-layer secrets
 // encryption with a Cloud KMS key, Gateway API, Managed Service for Prometheus, deletion protection. The default
-// node pool is removed and the cluster carries no node config (a nodeConfig diff replaces a cluster, fact 13):
-// every node comes from a GkeNodePool.
+// node pool is removed and every node comes from a GkeNodePool. GKE still creates that default pool (one node per
+// zone) before removing it, so its VMs meet the same org policies as every other node: Secure Boot
+// (compute.requireShieldedVm), a CMEK boot disk (gcp.restrictNonCmekServices), a dedicated service account instead
+// of the Compute Engine default one (which a fresh organization may have disabled). Its config is fixed, so it never
+// diffs (a cluster nodeConfig diff replaces the cluster, fact 13), as cloud-foundation-fabric's gke-cluster module
+// does (GoogleCloudPlatform/cloud-foundation-fabric#999).
 import * as container from "../sdk/gcp/container.js";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "@gumstack/network/cidr";
@@ -83,6 +87,13 @@ export interface GkeClusterArgs {
   readonly costAllocation?: boolean;
   /** GCE resource labels of the cluster. Default {}. */
   readonly resourceLabels?: Readonly<Record<string, string>>;
+  /**
+   * The service account of the default pool's nodes, which live only while the cluster is created (a minimal node
+   * account, e.g. the system pool's). Default: GKE's, the Compute Engine default service account.
+   */
+  readonly bootstrapNodeServiceAccount?: pulumi.Input<string>;
+  /** Cloud KMS key of the default pool's boot disks (the node pools' key). Default: Google-managed encryption. */
+  readonly bootstrapNodeBootDiskKmsKey?: pulumi.Input<string>;
   /** Resources the cluster must wait for: API enablement, the KMS grant to the container service agent. Default []. */
   readonly dependsOn?: readonly pulumi.Resource[];
 }
@@ -154,9 +165,16 @@ export class GkeCluster extends pulumi.ComponentResource {
         name: args.clusterName ?? name,
         location: args.region,
         nodeLocations: [...args.zones],
-        // The default pool is created (it must be, with >= 1 node) and removed at once; no cluster-level nodeConfig.
+        // The default pool is created (it must be, with >= 1 node) and removed at once; while it lives its nodes are
+        // shielded, CMEK-encrypted and run as a minimal account, like every pool's (header).
         removeDefaultNodePool: true,
         initialNodeCount: 1,
+        nodeConfig: {
+          shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+          workloadMetadataConfig: { mode: "GKE_METADATA" },
+          ...(args.bootstrapNodeServiceAccount !== undefined ? { serviceAccount: args.bootstrapNodeServiceAccount } : {}),
+          ...(args.bootstrapNodeBootDiskKmsKey !== undefined ? { bootDiskKmsKey: args.bootstrapNodeBootDiskKmsKey } : {}),
+        },
         deletionProtection: args.deletionProtection ?? GKE_CLUSTER_DEFAULTS.deletionProtection,
         resourceLabels: { ...(args.resourceLabels ?? {}) },
 

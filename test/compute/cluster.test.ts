@@ -27,10 +27,19 @@ describe("GkeCluster with the prod stack (the seed's values)", async () => {
     expect(c.name).toBe("gumstack-prod");
   });
 
-  it("removes the default pool and carries no cluster-level node config (fact 13)", () => {
+  it("removes the default pool, whose nodes while they live pass a hardened org's policies like every pool's", () => {
     expect(c.removeDefaultNodePool).toBe(true);
     expect(c.initialNodeCount).toBe(1);
-    expect(c).not.toHaveProperty("nodeConfig");
+    // compute.requireShieldedVm refuses a VM without Secure Boot, gcp.restrictNonCmekServices one without a CMEK
+    // boot disk; the Compute Engine default account may be disabled on a fresh organization.
+    const system = inputs(one(resources, POOL, "pool-system-pool")).nodeConfig;
+    expect(c.nodeConfig).toEqual({
+      shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+      workloadMetadataConfig: { mode: "GKE_METADATA" },
+      serviceAccount: system.serviceAccount,
+      bootDiskKmsKey: system.bootDiskKmsKey,
+    });
+    expect(c.nodeConfig.serviceAccount).toMatch(/^gke-system-prod@/);
     expect(c).not.toHaveProperty("nodePools");
     expect(c).not.toHaveProperty("nodePoolDefaults");
   });

@@ -48,6 +48,9 @@ export function gkeLayer(settings: Settings, base: BaseLayer, options: GkeOption
     // Secrets encryption needs the container agent's grant on the key before the cluster is created: the key id
     // resolves only after it.
     databaseEncryptionKeyId: base.gkeKeyId,
+    // The default pool's nodes, while they live, like the system pool's.
+    bootstrapNodeServiceAccount: base.nodeAccountEmails.system,
+    bootstrapNodeBootDiskKmsKey: base.gkeKeyId,
     deletionProtection: settings.cluster.deletionProtection && !settings.allowDestroy,
     nodeLocalDns: settings.cluster.nodeLocalDns,
     resourceLabels: { "gumstack-environment": environment },
