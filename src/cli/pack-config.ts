@@ -3,10 +3,7 @@
 // --policy-pack-config <file>`, derived from the stack's own config, so the pack checks the namespace, service
 // account and registry this stack really has. scripts/deploy.sh runs it before every preview and up.
 import { writeFileSync } from "node:fs";
-import { namespaceValues, parseStackConfig } from "../config/load.js";
-import { stackPackConfig } from "../policy/packConfig.js";
 import { EXIT, UsageError, consoleIo, parseCli, runMain, writeError, type Io } from "./common.js";
-import { readStackForCli } from "./stacks.js";
 
 export const USAGE = `usage: npm run -s pack-config -- --stack <name> [--config-file <path>] [--out <file>]
 
@@ -33,6 +30,13 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     }
     const { values } = parsed;
     if (!values.stack) throw new UsageError("--stack is required (see --help)");
+    // Loaded after the arguments are parsed: the config schema's imports load @pulumi/pulumi (about 0.6 s of CPU),
+    // which --help and a usage error do not need.
+    const [{ namespaceValues, parseStackConfig }, { stackPackConfig }, { readStackForCli }] = await Promise.all([
+      import("../config/load.js"),
+      import("../policy/packConfig.js"),
+      import("./stacks.js"),
+    ]);
     const file = readStackForCli(values.stack, values["config-file"]);
     let text: string;
     try {
