@@ -4,14 +4,34 @@
 // src/cli/common.ts (0 every stack passed, 1 a violation or a refused stack config, 2 usage or no stacks).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkStack, teardownLevels } from "../policy/check.js";
-import { parseExport } from "../policy/export.js";
-import { refusedReport, renderStackMarkdown, renderSummaryMarkdown, stackReport, type StackReport } from "../policy/fleetReport.js";
-import { packValuesFromConfig } from "../policy/packConfig.js";
-import { unreservedEnterpriseDomains, type DomainStack } from "../config/enterpriseDomains.js";
-import { stackSetProblems, type NamedStack } from "../config/stackSet.js";
+import type { StackReport } from "../policy/fleetReport.js";
+import type { DomainStack } from "../config/enterpriseDomains.js";
+import type { NamedStack } from "../config/stackSet.js";
 import { EXIT, UsageError, consoleIo, listStacks, makeDirectory, oneLine, parseCli, runMain, writeError, type Io } from "./common.js";
-import { planForCli, StackRefused } from "./stacks.js";
+
+/**
+ * The planning, checking and report modules, loaded after the arguments are parsed: their imports load
+ * @pulumi/pulumi (about 0.6 s of CPU), which --help and a usage error do not need.
+ */
+async function load() {
+  const mods = await Promise.all([
+    import("../policy/check.js"),
+    import("../policy/export.js"),
+    import("../policy/fleetReport.js"),
+    import("../policy/packConfig.js"),
+    import("../config/enterpriseDomains.js"),
+    import("../config/stackSet.js"),
+    import("./stacks.js"),
+  ]);
+  return Object.assign({}, ...mods) as (typeof mods)[0] &
+    (typeof mods)[1] &
+    (typeof mods)[2] &
+    (typeof mods)[3] &
+    (typeof mods)[4] &
+    (typeof mods)[5] &
+    (typeof mods)[6];
+}
+type Loaded = Awaited<ReturnType<typeof load>>;
 
 export const USAGE = `usage: npm run fleet -- [--out <dir>] [--dir <dir>]
 
@@ -27,11 +47,13 @@ Exit: 0 every stack passed; 1 a mandatory violation or a refused stack config; 2
 reports cannot be written.`;
 
 async function checkOne(
+  m: Loaded,
   stack: string,
   dir: string,
   configs: (NamedStack & DomainStack)[],
   planStack: Io["planStack"],
 ): Promise<StackReport> {
+  const { planForCli, StackRefused, refusedReport, parseExport, checkStack, packValuesFromConfig, teardownLevels, stackReport } = m;
   let planned;
   try {
     planned = await planForCli(stack, { dir, planStack });
@@ -72,12 +94,14 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     } catch (e) {
       throw writeError(out, e);
     }
+    const m = await load();
+    const { stackSetProblems, unreservedEnterpriseDomains, renderStackMarkdown, renderSummaryMarkdown } = m;
     const configs: (NamedStack & DomainStack)[] = [];
     for (const stack of stacks) {
-      const r = await checkOne(stack, dir, configs, io.planStack);
-      const m = r.violations.filter((d) => d.level === "mandatory").length;
+      const r = await checkOne(m, stack, dir, configs, io.planStack);
+      const n = r.violations.filter((d) => d.level === "mandatory").length;
       io.out(
-        `${r.status.padEnd(10)} ${stack}: ${r.resourceCount} resources, ${m} mandatory violation${m === 1 ? "" : "s"}${r.error ? `: ${oneLine(r.error)}` : ""}`,
+        `${r.status.padEnd(10)} ${stack}: ${r.resourceCount} resources, ${n} mandatory violation${n === 1 ? "" : "s"}${r.error ? `: ${oneLine(r.error)}` : ""}`,
       );
       reports.push(r);
     }
