@@ -41,6 +41,8 @@ import { k8sMcpWorkloadNoTokenAutomount } from "./k8s-mcp-workload-no-token-auto
 import { k8sMcpWorkloadNotPrivileged } from "./k8s-mcp-workload-not-privileged";
 import { k8sMcpWorkloadPodSecurityRestricted } from "./k8s-mcp-workload-pod-security-restricted";
 import { k8sRbacBindingNoMcpSubjects } from "./k8s-rbac-binding-no-mcp-subjects";
+import { k8sRbacBindingTenantNamespaceLeastPrivilege } from "./k8s-rbac-binding-tenant-namespace-least-privilege";
+import { k8sMcpNetworkpolicyEnvelope } from "./k8s-mcp-networkpolicy-envelope";
 import { kmsCryptoKeyRotation } from "./kms-crypto-key-rotation";
 import { knativeServingConfigSafe } from "./knative-serving-config-safe";
 import { knativeServingKourierClusterIp } from "./knative-serving-kourier-cluster-ip";
@@ -85,6 +87,8 @@ export const policies: PolicyPackArgs["policies"] = [
   k8sMcpServiceMonitoringScope,
   k8sMcpAdmissionGuardBound,
   k8sRbacBindingNoMcpSubjects,
+  k8sRbacBindingTenantNamespaceLeastPrivilege,
+  k8sMcpNetworkpolicyEnvelope,
   iamGrantNoMcpIdentity,
   // The image supply chain
   iamGrantNoClusterWritePlatformImages,

@@ -15,6 +15,8 @@ import { gcpMutations } from "./mutations/gcp.js";
 import { knativeMutations } from "./mutations/knative.js";
 import { kubernetesMutations } from "./mutations/kubernetes.js";
 import type { Mutation } from "./mutations/mutation.js";
+import { netpolMutations } from "./mutations/netpol.js";
+import { rbacMutations } from "./mutations/rbac.js";
 
 const MUTATIONS: readonly Mutation[] = [
   ...clusterMutations,
@@ -22,6 +24,8 @@ const MUTATIONS: readonly Mutation[] = [
   ...edgeMutations,
   ...kubernetesMutations,
   ...gcpMutations,
+  ...netpolMutations,
+  ...rbacMutations,
 ];
 
 /** The committed stacks and their kind, from the stack files there are (adding or removing one changes nothing here). */
