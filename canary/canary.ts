@@ -386,15 +386,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<{ clo
       lastRoundSeconds: Math.floor(t1 / 1000),
       lastRoundDuration: (t1 - t0) / 1000,
     });
-    const bad = results.filter(isViolation);
     // One log line per round (Cloud Logging), naming each violation.
-    console.log(
-      JSON.stringify({
-        severity: bad.length > 0 ? "ERROR" : "INFO",
-        message: `canary round ${state.rounds}: ${bad.length} violations of ${results.length} probes`,
-        violations: bad.map((r) => ({ probe: r.probe.id, group: r.probe.group, expect: r.probe.expect, outcome: r.outcome })),
-      }),
-    );
+    console.log(roundLogLine(state.rounds, results));
     timer = setTimeout(loop, Math.max(0, cfg.intervalSeconds * 1000 - (t1 - t0)));
   };
   void loop();
@@ -407,7 +400,72 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<{ clo
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** The round's log line (Cloud Logging reads `severity`), naming each violation. */
+export function roundLogLine(round: number, results: readonly Result[], mode = "canary"): string {
+  const bad = results.filter(isViolation);
+  return JSON.stringify({
+    severity: bad.length > 0 ? "ERROR" : "INFO",
+    message: `${mode} round ${round}: ${bad.length} violations of ${results.length} probes`,
+    violations: bad.map((r) => ({ probe: r.probe.id, group: r.probe.group, expect: r.probe.expect, outcome: r.outcome })),
+  });
+}
+
+/** Seconds a one-round run keeps /metrics up after its round (CANARY_HOLD_SECONDS), so a scrape collects it. */
+export function holdSeconds(env: NodeJS.ProcessEnv): number {
+  const raw = env.CANARY_HOLD_SECONDS ?? "0";
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 3600) throw new Error(`CANARY_HOLD_SECONDS must be an integer in 0-3600; got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/**
+ * CANARY_MODE=once (the build-plane canary, a CronJob): one round, its log line, /metrics served for
+ * CANARY_HOLD_SECONDS, then exit. Resolves to the violation count: the process exits 1 when it is not 0, so the
+ * Job fails and "last successful run" stops advancing.
+ */
+export async function runOnce(
+  env: NodeJS.ProcessEnv = process.env,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<number> {
+  const cfg = parseConfig(env.CANARY_CONFIG);
+  const hold = holdSeconds(env);
+  const t0 = Date.now();
+  const results = await runRound(cfg, env);
+  const t1 = Date.now();
+  const state: RoundState = {
+    results,
+    rounds: 1,
+    lastRoundSeconds: Math.floor(t1 / 1000),
+    lastRoundDuration: (t1 - t0) / 1000,
+    probes: cfg.probes.length,
+  };
+  console.log(roundLogLine(1, results, "build canary"));
+  if (hold > 0) {
+    const metrics = http.createServer((req, res) => {
+      if (req.url !== "/metrics") {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(renderMetrics(state));
+    });
+    await listen(metrics, Number(env.METRICS_PORT || 9464), env.CANARY_LISTEN_HOST || "0.0.0.0");
+    await sleep(hold * 1000);
+    await new Promise<void>((r) => metrics.close(() => r()));
+  }
+  return results.filter(isViolation).length;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.env.CANARY_MODE === "once") {
+  runOnce().then(
+    (bad) => process.exit(bad > 0 ? 1 : 0),
+    (err: Error) => {
+      console.error(JSON.stringify({ severity: "CRITICAL", message: `build canary cannot run: ${err.message}` }));
+      process.exit(2);
+    },
+  );
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   start().then(
     (c) => {
       const stop = () => {
