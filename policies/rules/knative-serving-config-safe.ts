@@ -9,13 +9,16 @@ import { KNATIVE_SERVING } from "../lib/types";
 // pkg/apis/config/features.go (flags and their defaults), pkg/reconciler/route/config/domain.go (DefaultDomain
 // "svc.<cluster domain>" when no domain matches), pkg/deployment/config.go (queue-sidecar-image).
 
-/** Flags that admit pod-spec fields weakening isolation: each must stay disabled (Knative's default for all of them). */
+/**
+ * Flags that admit pod-spec fields weakening isolation: each must stay disabled (Knative's default for all of them).
+ * Not kubernetes.podspec-fieldref: the canary reads status.hostIP through it, and the admission guard pins which
+ * fieldRef paths a tenant may read (docs/admission-guard.md).
+ */
 export const WEAKENING_FEATURES: readonly string[] = [
   "kubernetes.containerspec-addcapabilities",
   "kubernetes.podspec-affinity",
   "kubernetes.podspec-dnsconfig",
   "kubernetes.podspec-dnspolicy",
-  "kubernetes.podspec-fieldref",
   "kubernetes.podspec-hostaliases",
   "kubernetes.podspec-hostipc",
   "kubernetes.podspec-hostnetwork",

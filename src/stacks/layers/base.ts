@@ -70,6 +70,11 @@ export interface BaseLayer {
    * exists: nodes pull images and write logs from their first boot.
    */
   readonly nodeAccountEmails: Readonly<Record<NodePoolRole, pulumi.Output<string>>>;
+  /**
+   * The system node account's email as soon as the account exists: for the cluster's temporary default pool, whose
+   * nodes are deleted before anything runs on them, so the cluster need not wait for the account's grants.
+   */
+  readonly bootstrapNodeAccountEmail: pulumi.Output<string>;
   readonly accounts: Pick<ServiceAccounts, "nodes" | "backend">;
   /** Cloud Monitoring notification channels for every alert policy (the platform's and the canary's). */
   readonly notificationChannels: NotificationChannels["names"];
@@ -179,6 +184,7 @@ export function baseLayer(settings: Settings, options: BaseOptions = {}): BaseLa
     spanner,
     buckets,
     nodeAccountEmails: { system: nodeAccountEmail("system"), backend: nodeAccountEmail("backend"), mcp: nodeAccountEmail("mcp") },
+    bootstrapNodeAccountEmail: accounts.nodes.system.email,
     accounts,
     notificationChannels: notify.names,
   };

@@ -49,7 +49,7 @@ export function gkeLayer(settings: Settings, base: BaseLayer, options: GkeOption
     // resolves only after it.
     databaseEncryptionKeyId: base.gkeKeyId,
     // The default pool's nodes, while they live, like the system pool's.
-    bootstrapNodeServiceAccount: base.nodeAccountEmails.system,
+    bootstrapNodeServiceAccount: base.bootstrapNodeAccountEmail,
     bootstrapNodeBootDiskKmsKey: base.gkeKeyId,
     deletionProtection: settings.cluster.deletionProtection && !settings.allowDestroy,
     nodeLocalDns: settings.cluster.nodeLocalDns,
