@@ -101,6 +101,7 @@ describe("unknown values", () => {
       m("k8s-mcp-networkpolicy-default-deny", "mcp-allow-internet", msg),
       m("k8s-mcp-networkpolicy-isolation", "mcp-allow-internet", msg),
       m("k8s-mcp-networkpolicy-reachability", "mcp-allow-internet", msg, "advisory"),
+      m("k8s-mcp-networkpolicy-envelope", "mcp-allow-internet", msg),
     ]);
   });
 
