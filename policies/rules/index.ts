@@ -21,6 +21,7 @@ import { gkeNodePoolMcpOwnServiceAccount } from "./gke-node-pool-mcp-own-service
 import { gkeNodePoolMcpSandbox } from "./gke-node-pool-mcp-sandbox";
 import { gkeNodePoolSecureBoot } from "./gke-node-pool-secure-boot";
 import { iamGrantEnterpriseForeignProjectReadOnly } from "./iam-grant-enterprise-foreign-project-read-only";
+import { iamGrantNoClusterKubernetesAccess } from "./iam-grant-no-cluster-kubernetes-access";
 import { iamGrantNoClusterWritePlatformImages } from "./iam-grant-no-cluster-write-platform-images";
 import { iamGrantNoMcpIdentity } from "./iam-grant-no-mcp-identity";
 import { k8sBuildAdmissionGuardBound } from "./k8s-build-admission-guard-bound";
@@ -90,6 +91,7 @@ export const policies: PolicyPackArgs["policies"] = [
   k8sRbacBindingTenantNamespaceLeastPrivilege,
   k8sMcpNetworkpolicyEnvelope,
   iamGrantNoMcpIdentity,
+  iamGrantNoClusterKubernetesAccess,
   // The image supply chain
   iamGrantNoClusterWritePlatformImages,
   iamGrantEnterpriseForeignProjectReadOnly,

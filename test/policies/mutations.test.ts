@@ -16,6 +16,7 @@ import { knativeMutations } from "./mutations/knative.js";
 import { kubernetesMutations } from "./mutations/kubernetes.js";
 import type { Mutation } from "./mutations/mutation.js";
 import { netpolMutations } from "./mutations/netpol.js";
+import { iamMutations } from "./mutations/iam.js";
 import { rbacMutations } from "./mutations/rbac.js";
 
 const MUTATIONS: readonly Mutation[] = [
@@ -26,6 +27,7 @@ const MUTATIONS: readonly Mutation[] = [
   ...gcpMutations,
   ...netpolMutations,
   ...rbacMutations,
+  ...iamMutations,
 ];
 
 /** The committed stacks and their kind, from the stack files there are (adding or removing one changes nothing here). */

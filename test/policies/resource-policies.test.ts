@@ -291,7 +291,18 @@ const CASES: Record<string, Case[]> = {
     ),
   ],
   "IAM grants (every resource kind, every member syntax)": [
-    grant("gcp:projects/iAMMember:IAMMember", "project-grant", WI_OLD, { project: PROJECT }, "roles/viewer"),
+    {
+      ...grant("gcp:projects/iAMMember:IAMMember", "project-grant", WI_OLD, { project: PROJECT }, "roles/viewer"),
+      // Viewer on the project also reads every cluster's Pods and Knative objects (GKE authorizes by IAM).
+      expected: [
+        ...grant("gcp:projects/iAMMember:IAMMember", "project-grant", WI_OLD, { project: PROJECT }, "roles/viewer").expected,
+        m(
+          "iam-grant-no-cluster-kubernetes-access",
+          "project-grant",
+          `${WI_OLD} holds the basic role roles/viewer on project ${PROJECT}, which reaches the Kubernetes API of every cluster there, and is reachable from the cluster: ${WI_OLD} is a GKE Workload Identity`,
+        ),
+      ],
+    },
     grant(
       "gcp:serviceaccount/iAMMember:IAMMember",
       "sa-grant",
@@ -333,6 +344,11 @@ const CASES: Record<string, Case[]> = {
         "iam-grant-no-mcp-identity",
         "binding-grant",
         `grants roles/viewer to ${WI_OLD}, which is the Workload Identity of ServiceAccount gumstack-mcp/mcp-server: MCP servers must hold no GCP access`,
+      ),
+      m(
+        "iam-grant-no-cluster-kubernetes-access",
+        "binding-grant",
+        `${WI_OLD} holds the basic role roles/viewer on project ${PROJECT}, which reaches the Kubernetes API of every cluster there, and is reachable from the cluster: ${WI_OLD} is a GKE Workload Identity`,
       ),
     ),
     extra(

@@ -64,6 +64,16 @@ describe("unknown values", () => {
         `grants roles/viewer to serviceAccount:p.svc.id.goog[${MCP_NS}/mcp-server], which is the Workload Identity of ServiceAccount ${MCP_NS}/mcp-server: MCP servers must hold no GCP access`,
       ),
       deferred("iam-grant-no-mcp-identity", "mixed", "string", "members.1"),
+      m(
+        "iam-grant-no-cluster-kubernetes-access",
+        "mixed",
+        `serviceAccount:p.svc.id.goog[${MCP_NS}/mcp-server] holds the basic role roles/viewer on project p, which reaches the Kubernetes API of every cluster there, and is reachable from the cluster: serviceAccount:p.svc.id.goog[${MCP_NS}/mcp-server] is a GKE Workload Identity`,
+      ),
+      m(
+        "iam-grant-no-cluster-kubernetes-access",
+        "mixed",
+        "unknown:urn:pulumi:test::gumstack::gcp:projects/iAMBinding:IAMBinding::mixed holds the basic role roles/viewer on project p, which reaches the Kubernetes API of every cluster there, and is reachable from the cluster: the member of mixed is unknown during preview, so it may be a cluster identity",
+      ),
     ]);
   });
 
