@@ -35,6 +35,9 @@ function fakes(spec: Record<string, { code?: number; stdout?: string; when?: str
       path,
       `#!/usr/bin/env bash
 echo "${name} $*" >> "${log}"
+# --password-stdin: read the secret, as docker login does; a fake that exits unread races the caller's printf into
+# EPIPE under pipefail, a "login failure" seen only on a loaded machine.
+case " $* " in *" --password-stdin "*) cat >/dev/null ;; esac
 prev=""; for a in "$@"; do [ "$prev" = "--policy-pack-config" ] && cp "$a" "${dir}/pack-config-$1.json"; prev="$a"; done
 ${writes === undefined ? "" : `prev=""; for a in "$@"; do [ "$prev" = "--out" ] && printf '%s' '${writes}' > "$a"; prev="$a"; done`}
 ${script ?? ""}
