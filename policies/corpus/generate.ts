@@ -839,21 +839,23 @@ function suiteCases(guard: "mcp" | "build", definitions: readonly Obj[], ns: str
   for (const d of definitions) {
     const suite = d.suite as { allowed: Obj[]; disallowed: Obj[] } | undefined;
     if (!suite) continue;
-    // Disallowed samples only: each must be refused by the whole guard too. An allowed sample is compliant for
-    // its own policy alone (a partial object, under the tests' bounds), so the baselines above stand for them.
-    for (const s of suite.disallowed) {
-      const kind = s.kind as string;
-      if (!RESOURCE[kind]) continue;
-      out.push({
-        id: `${guard}/suite/${d.id}/deny/${slug(s.name)}`,
-        class: `suite.${d.id}`,
-        expect: "deny",
-        request: request(kind, clone(s.object), {
-          namespace: ns,
-          ...(s.operation === "UPDATE" ? { operation: "UPDATE", oldObject: clone(s.oldObject ?? s.object) } : {}),
-        }),
-      });
-    }
+    for (const [expect, samples] of [
+      ["allow", suite.allowed],
+      ["deny", suite.disallowed],
+    ] as const)
+      for (const s of samples) {
+        const kind = s.kind as string;
+        if (!RESOURCE[kind]) continue;
+        out.push({
+          id: `${guard}/suite/${d.id}/${expect}/${slug(s.name)}`,
+          class: expect === "allow" ? "baseline" : `suite.${d.id}`,
+          expect,
+          request: request(kind, clone(s.object), {
+            namespace: ns,
+            ...(s.operation === "UPDATE" ? { operation: "UPDATE", oldObject: clone(s.oldObject ?? s.object) } : {}),
+          }),
+        });
+      }
   }
   return out;
 }
