@@ -1,15 +1,16 @@
 import { configSchema } from "../config";
-import { checkGuardBound, judgesCreate, NAME_LABEL } from "../lib/guard";
+import { checkGuardBound, judgeGuardContent, judgesCreate, NAME_LABEL } from "../lib/guard";
 import { platformRule, stackPolicy } from "../lib/policy";
 
 // Build Jobs are created at run time by the backend, so the pack never sees them: in every stack with the build
 // namespace, the build guard must be present, bound to it with Deny, never failing open, and judge the creation
-// of both Jobs and Pods there (a guard on Jobs alone is walked around by creating a Pod).
+// of both Jobs and Pods there (a guard on Jobs alone is walked around by creating a Pod), and refuse every attack
+// of the corpus (policies/corpus/build.json) while admitting the Job buildJobManifest writes and its Pod.
 export const k8sBuildAdmissionGuardBound = stackPolicy(
   {
     name: "k8s-build-admission-guard-bound",
     description:
-      "Stacks with the build namespace bind ValidatingAdmissionPolicies judging Job and Pod creation there with validationActions Deny.",
+      "Stacks with the build namespace bind ValidatingAdmissionPolicies judging Job and Pod creation there with validationActions Deny, and the planned guard refuses every attack of the corpus (policies/corpus/build.json) and admits the build Job and its Pod.",
     enforcementLevel: "mandatory",
     severity: "critical",
     framework: platformRule(
@@ -25,6 +26,7 @@ export const k8sBuildAdmissionGuardBound = stackPolicy(
     const ns = ctx.config.buildNamespace;
     const read = checkGuardBound(ctx, ns);
     if (!read.namespace) return ctx.notApplicable(`the stack has no namespace ${ns}`);
+    judgeGuardContent(ctx, "build", ns, read);
     if (read.guarding.length === 0) return;
     for (const [group, resource, what] of [
       ["batch", "jobs", "Jobs"],
