@@ -2,6 +2,7 @@
 // needs without reading a plan: resources by type, violations, the isolation evidence (which isolation policies
 // judged how many resources and passed), the MCP namespace checked, and the stack outputs (secrets masked).
 import { MOCK_MARK, markInvented, markProse, maskSecrets } from "../plan/outputs.js";
+import { CORPUS_EVIDENCE } from "../../policies/lib/guard.js";
 import type { Diagnostic } from "./analyzer.js";
 import type { StackCheck } from "./check.js";
 import { NAMESPACE_CHECK, isolationPolicies } from "./check.js";
@@ -19,7 +20,15 @@ export interface IsolationEvidence {
    * can never be vacuously not applicable: the MCP namespace check fails the stack first.
    */
   readonly status: "passed" | "failed" | "not applicable";
+  /** For the admission guards' rules: the attack corpus run through the planned guard (cases, attacks among them, refused). */
+  readonly corpus?: { readonly cases: number; readonly attacks: number; readonly refused: number };
 }
+
+/** The admission guards' rules and their corpus (policies/lib/guard.ts keeps the last run per stack and guard). */
+const GUARD_RULES: Readonly<Record<string, "mcp" | "build">> = {
+  "k8s-mcp-admission-guard-bound": "mcp",
+  "k8s-build-admission-guard-bound": "build",
+};
 
 export interface StackReport {
   readonly stack: string;
@@ -52,7 +61,12 @@ export function stackReport(
     const failed = mandatory.some((d) => d.policy === policy);
     const evaluated = policy === NAMESPACE_CHECK ? 1 : (check.run.evaluated[policy] ?? 0);
     const status: IsolationEvidence["status"] = failed ? "failed" : evaluated > 0 ? "passed" : "not applicable";
-    return { policy, evaluated, status };
+    const guard = GUARD_RULES[policy];
+    const stackUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
+    const run = guard ? CORPUS_EVIDENCE.get(`${stackUrn}#${guard}`) : undefined;
+    return run
+      ? { policy, evaluated, status, corpus: { cases: run.cases, attacks: run.attacks, refused: run.refused } }
+      : { policy, evaluated, status };
   });
   return {
     stack,
@@ -83,7 +97,12 @@ export function renderStackMarkdown(r: StackReport): string {
     for (const d of r.violations) lines.push(`| ${d.level} | \`${d.policy}\` | ${cell(d.urn ?? "(stack)")} | ${cell(d.message)} |`);
   }
   lines.push("", "## Isolation evidence", "", "| policy | judged | result |", "|---|---|---|");
-  for (const e of r.isolation) lines.push(`| \`${e.policy}\` | ${e.evaluated} | ${e.status === "failed" ? "**failed**" : e.status} |`);
+  for (const e of r.isolation) {
+    const judged = e.corpus
+      ? `${e.evaluated} (corpus: ${e.corpus.cases} requests, ${e.corpus.attacks} attacks, ${e.corpus.refused} refused)`
+      : `${e.evaluated}`;
+    lines.push(`| \`${e.policy}\` | ${judged} | ${e.status === "failed" ? "**failed**" : e.status} |`);
+  }
   lines.push("", "## Resources by type", "", "| type | count |", "|---|---|");
   for (const [t, n] of Object.entries(r.resourcesByType)) lines.push(`| \`${t}\` | ${n} |`);
   lines.push("", "## Outputs", "", "| output | value |", "|---|---|");

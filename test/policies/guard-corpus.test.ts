@@ -8,6 +8,8 @@ import { buildAdmissionManifests, imagePathPrefixOf } from "../../components/kub
 import type { Corpus } from "../../policies/lib/guard.js";
 import { policies as packPolicies } from "../../policies/rules/index.js";
 import { runPolicyPack } from "../../src/policy/analyzer.js";
+import { checkStack } from "../../src/policy/check.js";
+import { renderStackMarkdown, stackReport } from "../../src/policy/fleetReport.js";
 import { parseExport, type ExportResource } from "../../src/policy/export.js";
 import { packConfigFile, packValuesFromOutputs } from "../../src/policy/packConfig.js";
 import { sharedPlan } from "../support/plans.js";
@@ -118,3 +120,22 @@ for (const stack of ["prod", "enterprise"]) {
     }, 120_000);
   });
 }
+
+describe("the fleet report", () => {
+  it("shows what the MCP guard's rule judged: the corpus's requests, attacks and refusals, not only 'passed'", async () => {
+    const res = await resources("prod");
+    const report = stackReport("prod", res, await checkStack(res, "prod plan"));
+    const guard = report.isolation.find((e) => e.policy === MCP)!;
+    const corpus = mcpCorpus as unknown as Corpus;
+    const attacks = corpus.cases.filter((c) => c.expect === "deny").length;
+    expect(guard).toEqual({
+      policy: MCP,
+      evaluated: 1,
+      status: "passed",
+      corpus: { cases: corpus.cases.length, attacks, refused: attacks },
+    });
+    expect(renderStackMarkdown(report)).toContain(
+      `| \`${MCP}\` | 1 (corpus: ${corpus.cases.length} requests, ${attacks} attacks, ${attacks} refused) | passed |`,
+    );
+  }, 120_000);
+});
