@@ -792,6 +792,18 @@ const BUILD_ATTACKS: [string, string, (o: Obj) => void][] = [
     },
   ],
   ["contract.node-choice", "a nodeName", (o) => (bspec(o).nodeName = "gke-node-1")],
+  [
+    "contract.git-host",
+    "a clone from another host",
+    (o) => {
+      for (const e of step(bspec(o), "fetch").env ?? []) if (e.name === "GIT_URL") e.value = "https://attacker.example/acme/weather.git";
+    },
+  ],
+  [
+    "contract.scripts",
+    "a fetch step running its own script beside the credential",
+    (o) => (step(bspec(o), "fetch").args = ["cat /var/run/secrets/git/token"]),
+  ],
 ];
 const JOB_ATTACKS: [string, string, (o: Obj) => void][] = [
   ["job.deadline", "no Job deadline", (o) => delete o.spec.activeDeadlineSeconds],

@@ -12,7 +12,7 @@ import { sharedPlan } from "../support/plans.js";
 import { clusterMutations } from "./mutations/cluster.js";
 import { edgeMutations } from "./mutations/edge.js";
 import { gcpMutations } from "./mutations/gcp.js";
-import { guardMutations } from "./mutations/guard.js";
+import { guardMutations, newGuardRuleMutations } from "./mutations/guard.js";
 import { knativeMutations } from "./mutations/knative.js";
 import { kubernetesMutations } from "./mutations/kubernetes.js";
 import type { Mutation } from "./mutations/mutation.js";
@@ -24,6 +24,7 @@ const MUTATIONS: readonly Mutation[] = [
   ...clusterMutations,
   ...knativeMutations,
   ...guardMutations,
+  ...newGuardRuleMutations,
   ...edgeMutations,
   ...kubernetesMutations,
   ...gcpMutations,

@@ -160,3 +160,36 @@ export const guardMutations: Mutation[] = [
     message: /corpus case build\/Job\/create\/baseline \(a compliant request\) refused/,
   },
 ];
+
+/** Makes vacuous every validation of policy `name` whose message matches `which` (all when omitted). */
+const vacuous = (name: string, which?: RegExp) => (res: ExportResource[]) =>
+  edit(res, VAP, named(name), (p) =>
+    p.spec.validations.forEach((v: Props) => {
+      if (!which || which.test(v.message)) v.expression = "true";
+    }),
+  );
+
+/** One mutation per rule the tenant-fence and build-plane work added to the guards: each made vacuous must fail. */
+export const newGuardRuleMutations: Mutation[] = [
+  { hole: "Knative-derived names no longer refused (names policy vacuous)", policy: MCP, apply: vacuous("gumstack-mcp-names") },
+  { hole: "traffic tags admitted again", policy: MCP, apply: vacuous("gumstack-mcp-names", /traffic tags/) },
+  { hole: "enableServiceLinks admitted again", policy: MCP, apply: vacuous("gumstack-mcp-service-links") },
+  {
+    hole: "another tenant's Secret nameable through env secretKeyRef",
+    policy: MCP,
+    apply: vacuous("gumstack-mcp-secrets", /secretKeyRef/),
+  },
+  { hole: "another tenant's Secret mountable as a volume", policy: MCP, apply: vacuous("gumstack-mcp-secrets", /secret volumes/) },
+  {
+    hole: "the single-replica session label no longer caps scale",
+    policy: MCP,
+    apply: vacuous("gumstack-mcp-serving-path", /single-replica: "tr/),
+  },
+  {
+    hole: "the push DESTINATION no longer pinned to the build's own package",
+    policy: BUILD,
+    apply: vacuous("gumstack-build-contract", /DESTINATION/),
+  },
+  { hole: "GIT_URL no longer pinned to the GitHub host", policy: BUILD, apply: vacuous("gumstack-build-contract", /GIT_URL/) },
+  { hole: "the build steps' scripts no longer pinned", policy: BUILD, apply: vacuous("gumstack-build-contract", /exactly its script/) },
+];
