@@ -8,13 +8,10 @@
 // Stack-specific values are placeholders (${tenantRepository}, ${domain}, ...), filled from the plan at check time.
 // Usage: npx tsx policies/corpus/generate.ts   (then commit policies/corpus/)
 import { writeFileSync } from "node:fs";
-import {
-  admissionGuardManifests,
-  KNATIVE_QUEUE_PROXY_IMAGE_PREFIX,
-  podSecurityRestrictedLabels,
-} from "../../components/kubernetes/admissionPolicies.js";
+import { admissionGuardManifests } from "../../components/kubernetes/admissionPolicies.js";
 import { buildAdmissionManifests, imagePathPrefixOf } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { buildJobManifest, buildSecretManifests } from "../../components/kubernetes/buildJob.js";
+import { mcpBaselines, podMetaOf, podSpecOf } from "./mcpBaselines.js";
 
 type Obj = Record<string, any>;
 const clone = <T>(o: T): T => structuredClone(o);
@@ -89,212 +86,24 @@ function request(
   };
 }
 
-// ---- the MCP guard: what the backend sends, and what Knative and Kubernetes derive from it ----
+// ---- the MCP guard: what the backend sends, and what Knative and Kubernetes derive from it (mcpBaselines.ts, the
+// objects the guard's own tests judge) ----
 const TENANT = "acme";
-const DIGEST = "sha256:3f8a1c0e2b7d4f6a9c5e8b1d0f3a6c9e2b5d8f1a4c7e0b3d6f9a2c5e8b1d4f7a";
-const IMAGE = `${REPO}/${TENANT}/acme-weather@${DIGEST}`;
-const QUEUE_IMAGE = `${KNATIVE_QUEUE_PROXY_IMAGE_PREFIX}65c427aaab3be9cea1afea32cdef26d5855c69403077d2dc3439f75c26a1e83f`;
-const restricted = {
-  allowPrivilegeEscalation: false,
-  runAsNonRoot: true,
-  capabilities: { drop: ["ALL"] },
-  seccompProfile: { type: "RuntimeDefault" },
-};
-const scale = {
-  "autoscaling.knative.dev/min-scale": "1",
-  "autoscaling.knative.dev/max-scale": "10",
-  "autoscaling.knative.dev/target": "100",
-};
-const tenantLabels = { "gumstack.com/tenant": TENANT };
-const labels = {
-  ...tenantLabels,
-  "serving.knative.dev/service": "acme-weather",
-  "serving.knative.dev/configuration": "acme-weather",
-  "serving.knative.dev/revision": "acme-weather-00001",
-};
-const userContainer = {
-  name: "user-container",
-  image: IMAGE,
-  ports: [{ containerPort: 8080, protocol: "TCP" }],
-  env: [
-    { name: "WEATHER_UNITS", value: "metric" },
-    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-  ],
-  readinessProbe: { httpGet: { path: "/health", port: 0 }, successThreshold: 1 },
-  livenessProbe: { httpGet: { path: "/health", port: 0 } },
-  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "256Mi" } },
-  securityContext: restricted,
-  volumeMounts: [{ name: "scratch", mountPath: "/tmp" }],
-};
-const scratch = { name: "scratch", emptyDir: { sizeLimit: "1Gi" } };
-const templateSpec = {
-  runtimeClassName: "gvisor",
-  serviceAccountName: "mcp-server",
-  automountServiceAccountToken: false,
-  enableServiceLinks: false,
-  containerConcurrency: 0,
-  timeoutSeconds: 300,
-  containers: [userContainer],
-  volumes: [scratch],
-};
-const service = {
-  apiVersion: "serving.knative.dev/v1",
-  kind: "Service",
-  metadata: { name: "acme-weather", namespace: NS, labels: { ...tenantLabels, "networking.knative.dev/visibility": "cluster-local" } },
-  spec: {
-    template: { metadata: { labels: { ...tenantLabels }, annotations: { ...scale } }, spec: clone(templateSpec) },
-    traffic: [{ latestRevision: true, percent: 100 }],
-  },
-};
-const configuration = {
-  ...clone(service),
-  kind: "Configuration",
-  metadata: { ...clone(service.metadata), labels: { ...service.metadata.labels, "serving.knative.dev/service": "acme-weather" } },
-  spec: { template: clone(service.spec.template) },
-};
-const revision = {
-  apiVersion: "serving.knative.dev/v1",
-  kind: "Revision",
-  metadata: {
-    name: "acme-weather-00001",
-    namespace: NS,
-    labels: { ...labels },
-    annotations: {
-      ...scale,
-      "serving.knative.dev/routes": "acme-weather",
-      "serving.knative.dev/routingStateModified": "2026-11-24T01:00:00Z",
-    },
-  },
-  spec: clone(templateSpec),
-};
-// Knative's makePodSpec (pkg/reconciler/revision/resources/deploy.go): user container first, then queue-proxy.
-const { readinessProbe: _moved, ...userWithoutReadiness } = userContainer;
-const derivedUser = {
-  ...clone(userWithoutReadiness),
-  ports: [{ name: "user-port", containerPort: 8080, protocol: "TCP" }],
-  terminationMessagePolicy: "FallbackToLogsOnError",
-  env: [
-    ...userContainer.env,
-    ...[
-      ["PORT", "8080"],
-      ["K_REVISION", "acme-weather-00001"],
-      ["K_CONFIGURATION", "acme-weather"],
-      ["K_SERVICE", "acme-weather"],
-    ].map(([name, value]) => ({ name, value })),
-  ],
-  livenessProbe: { httpGet: { path: "/health", port: 8080 } },
-  lifecycle: { preStop: { httpGet: { path: "/wait-for-drain", port: 8022 } } },
-};
-const queueProxy = {
-  name: "queue-proxy",
-  image: QUEUE_IMAGE,
-  ports: (
-    [
-      ["http-queueadm", 8022],
-      ["http-autometric", 9090],
-      ["http-usermetric", 9091],
-      ["queue-port", 8012],
-      ["https-port", 8112],
-    ] as const
-  ).map(([name, containerPort]) => ({ name, containerPort, protocol: "TCP" })),
-  env: [
-    ["SERVING_NAMESPACE", NS],
-    ["SERVING_SERVICE", "acme-weather"],
-    ["SERVING_REVISION", "acme-weather-00001"],
-    ["QUEUE_SERVING_PORT", "8012"],
-    ["CONTAINER_CONCURRENCY", "0"],
-    ["USER_PORT", "8080"],
-    ["SYSTEM_NAMESPACE", "knative-serving"],
-    ["SERVING_READINESS_PROBE", '{"httpGet":{"path":"/health","port":8080,"host":"127.0.0.1","scheme":"HTTP"},"successThreshold":1}'],
-  ].map(([name, value]) => ({ name, value })),
-  readinessProbe: { httpGet: { port: 8012, httpHeaders: [{ name: "K-Network-Probe", value: "queue" }] } },
-  resources: { requests: { cpu: "25m" } },
-  securityContext: { ...restricted, readOnlyRootFilesystem: true },
-};
-const derivedSpec = {
-  runtimeClassName: "gvisor",
-  serviceAccountName: "mcp-server",
-  automountServiceAccountToken: false,
-  enableServiceLinks: false,
-  terminationGracePeriodSeconds: 300,
-  containers: [derivedUser, queueProxy],
-  volumes: [scratch],
-  dnsPolicy: "ClusterFirst",
-  restartPolicy: "Always",
-  schedulerName: "default-scheduler",
-  securityContext: {},
-};
-const deployment = {
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "acme-weather-00001-deployment", namespace: NS, labels: { ...labels }, annotations: { ...scale } },
-  spec: {
-    replicas: 1,
-    progressDeadlineSeconds: 600,
-    selector: { matchLabels: { "serving.knative.dev/revision-uid": "0f5d" } },
-    template: { metadata: { labels: { ...labels } }, spec: clone(derivedSpec) },
-  },
-};
-const replicaSet = {
-  ...clone(deployment),
-  kind: "ReplicaSet",
-  metadata: {
-    ...clone(deployment.metadata),
-    name: "acme-weather-00001-deployment-7d9f8c6b5",
-    labels: { ...labels, "pod-template-hash": "7d9f8c6b5" },
-  },
-  spec: {
-    replicas: 1,
-    selector: clone(deployment.spec.selector),
-    template: { metadata: { labels: { ...labels, "pod-template-hash": "7d9f8c6b5" } }, spec: clone(derivedSpec) },
-  },
-};
-// After the API server's defaulting, the LimitRange's defaults and GKE Sandbox's RuntimeClass scheduling.
-const limited = (c: Obj, limits: Obj) => ({
-  ...clone(c),
-  resources: { requests: { ...c.resources.requests, "ephemeral-storage": "64Mi" }, limits: { ...limits, "ephemeral-storage": "1Gi" } },
-});
-const pod = {
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: {
-    name: "acme-weather-00001-deployment-7d9f8c6b5-x2x9k",
-    namespace: NS,
-    labels: { ...labels, "pod-template-hash": "7d9f8c6b5" },
-  },
-  spec: {
-    ...clone(derivedSpec),
-    serviceAccount: "mcp-server",
-    nodeSelector: { "sandbox.gke.io/runtime": "gvisor" },
-    overhead: { cpu: "250m", memory: "20Mi" },
-    containers: [limited(derivedUser, { cpu: "2", memory: "256Mi" }), limited(queueProxy, { cpu: "2", memory: "256Mi" })],
-    tolerations: [{ key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" }],
-    priority: 0,
-    preemptionPolicy: "PreemptLowerPriority",
-  },
-};
-const cronJob = {
-  apiVersion: "batch/v1",
-  kind: "CronJob",
-  metadata: { name: "nightly", namespace: NS, labels: { ...tenantLabels } },
-  spec: {
-    schedule: "0 3 * * *",
-    jobTemplate: {
-      spec: { template: { metadata: { labels: { ...tenantLabels } }, spec: { ...clone(templateSpec), restartPolicy: "Never" } } },
-    },
-  },
-};
-const domainMapping = {
-  apiVersion: "serving.knative.dev/v1beta1",
-  kind: "DomainMapping",
-  metadata: { name: `acme-weather.${DOMAIN}`, namespace: NS },
-  spec: { ref: { apiVersion: "serving.knative.dev/v1", kind: "Service", name: "acme-weather" } },
-};
-const namespace = {
-  apiVersion: "v1",
-  kind: "Namespace",
-  metadata: { name: NS, labels: { "kubernetes.io/metadata.name": NS, ...podSecurityRestrictedLabels() } },
-};
+const {
+  DIGEST,
+  IMAGE,
+  QUEUE_IMAGE,
+  restricted,
+  service,
+  configuration,
+  revision,
+  deployment,
+  replicaSet,
+  pod,
+  cronJob,
+  domainMapping,
+  namespace,
+} = mcpBaselines({ namespace: NS, tenantRepository: REPO, domain: DOMAIN, tenant: TENANT });
 const COMPLIANT: Record<string, Obj> = {
   Service: service,
   Configuration: configuration,
@@ -305,14 +114,6 @@ const COMPLIANT: Record<string, Obj> = {
   CronJob: cronJob,
 };
 const WORKLOADS = Object.keys(COMPLIANT);
-const podSpecOf = (o: Obj): Obj =>
-  o.kind === "Pod" || o.kind === "Revision" ? o.spec : o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
-const podMetaOf = (o: Obj): Obj =>
-  o.kind === "Pod" || o.kind === "Revision"
-    ? o.metadata
-    : o.kind === "CronJob"
-      ? o.spec.jobTemplate.spec.template.metadata
-      : o.spec.template.metadata;
 const user = (s: Obj): Obj => s.containers[0];
 const annotationsOf = (o: Obj): Obj => {
   const m = o.kind === "Revision" ? o.metadata : podMetaOf(o);
