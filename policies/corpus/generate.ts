@@ -11,6 +11,7 @@ import { writeFileSync } from "node:fs";
 import { admissionGuardManifests } from "../../components/kubernetes/admissionPolicies.js";
 import { buildAdmissionManifests, imagePathPrefixOf } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { buildJobManifest, buildSecretManifests } from "../../components/kubernetes/buildJob.js";
+import { buildJobPod, buildPodSpecOf as bspec, buildStep as step } from "./buildBaselines.js";
 import { mcpBaselines, podMetaOf, podSpecOf } from "./mcpBaselines.js";
 
 type Obj = Record<string, any>;
@@ -512,41 +513,10 @@ const job = buildJobManifest(
   },
 ) as Obj;
 void buildSecretManifests;
-const buildPod: Obj = (() => {
-  const spec = clone(job.spec.template.spec);
-  for (const c of [...spec.initContainers, ...spec.containers]) Object.assign(c, { terminationMessagePath: "/dev/termination-log" });
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name: "build-b7f3c2a1-x7k2p",
-      namespace: BUILD_NS,
-      labels: {
-        ...job.spec.template.metadata.labels,
-        "batch.kubernetes.io/job-name": "build-b7f3c2a1",
-        "batch.kubernetes.io/controller-uid": "5d1c",
-      },
-      ownerReferences: [
-        { apiVersion: "batch/v1", kind: "Job", name: "build-b7f3c2a1", uid: "5d1c", controller: true, blockOwnerDeletion: true },
-      ],
-    },
-    spec: {
-      ...spec,
-      serviceAccount: spec.serviceAccountName,
-      dnsPolicy: "ClusterFirst",
-      schedulerName: "default-scheduler",
-      priority: 0,
-      nodeSelector: { "sandbox.gke.io/runtime": "gvisor" },
-      overhead: { cpu: "250m", memory: "20Mi" },
-      tolerations: [{ key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" }],
-    },
-  };
-})();
+const buildPod: Obj = buildJobPod(job, BUILD_NS);
 const buildCases: Case[] = [];
 const addBuild = (id: string, cls: string, expect: "allow" | "deny", req: Obj) => buildCases.push({ id, class: cls, expect, request: req });
 const JOB_CONTROLLER = sa("kube-system", "job-controller");
-const bspec = (o: Obj): Obj => (o.kind === "Job" ? o.spec.template.spec : o.spec);
-const step = (s: Obj, name: string): Obj => [...(s.initContainers ?? []), ...s.containers].find((c: Obj) => c.name === name);
 const BUILD_ATTACKS: [string, string, (o: Obj) => void][] = [
   ["pod.runtime-class", "no gVisor", (o) => (bspec(o).runtimeClassName = "runc")],
   ["pod.api-token", "a mounted API token", (o) => (bspec(o).automountServiceAccountToken = true)],

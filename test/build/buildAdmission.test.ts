@@ -14,6 +14,7 @@ import {
   buildAdmissionManifests,
 } from "../../components/kubernetes/buildAdmissionPolicies.js";
 import { buildJobManifest, buildSecretManifests, type BuildPlatform, type BuildRequest } from "../../components/kubernetes/buildJob.js";
+import { buildJobPod, buildPodSpecOf as podSpecOf, buildStep as named } from "../../policies/corpus/buildBaselines.js";
 import { guardRefusals } from "../support/admission.js";
 
 type Obj = Record<string, any>;
@@ -41,43 +42,8 @@ const celFunctions = (e: string): string[] =>
   [...e.replaceAll(/"(\\.|[^"\\])*"/g, '""').matchAll(/([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!);
 
 const job = buildJobManifest(PLATFORM, REQUEST);
-/** The Pod the Job controller creates, after the API server's defaulting and GKE Sandbox's RuntimeClass scheduling. */
-const pod: Obj = (() => {
-  const spec = clone(job.spec.template.spec);
-  for (const c of [...spec.initContainers, ...spec.containers]) Object.assign(c, { terminationMessagePath: "/dev/termination-log" });
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name: "build-b7f3c2a1-x7k2p",
-      namespace: NS,
-      labels: {
-        ...job.spec.template.metadata.labels,
-        "batch.kubernetes.io/job-name": "build-b7f3c2a1",
-        "batch.kubernetes.io/controller-uid": "5d1c",
-      },
-      ownerReferences: [
-        { apiVersion: "batch/v1", kind: "Job", name: "build-b7f3c2a1", uid: "5d1c", controller: true, blockOwnerDeletion: true },
-      ],
-    },
-    spec: {
-      ...spec,
-      serviceAccount: "builder",
-      dnsPolicy: "ClusterFirst",
-      schedulerName: "default-scheduler",
-      priority: 0,
-      nodeSelector: { "sandbox.gke.io/runtime": "gvisor" },
-      overhead: { cpu: "250m", memory: "20Mi" },
-      tolerations: [
-        { key: "sandbox.gke.io/runtime", operator: "Equal", value: "gvisor", effect: "NoSchedule" },
-        { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
-        { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
-      ],
-    },
-  };
-})();
-const podSpecOf = (o: Obj): Obj => (o.kind === "Job" ? o.spec.template.spec : o.spec);
-const named = (s: Obj, name: string): Obj => [...(s.initContainers ?? []), ...s.containers].find((c: Obj) => c.name === name);
+/** The Pod the Job controller creates (policies/corpus/buildBaselines.ts, the corpus's too). */
+const pod: Obj = buildJobPod(job, NS);
 const withSpec = (o: Obj, mutate: (s: Obj) => void): Obj => {
   const c = clone(o);
   mutate(podSpecOf(c));
