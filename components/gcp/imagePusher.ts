@@ -8,6 +8,7 @@ import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
 import * as serviceaccount from "../sdk/gcp/serviceaccount.js";
 import * as pulumi from "@pulumi/pulumi";
 import { boundedName } from "./naming.js";
+import type { RepositoryInput } from "./serviceAccounts.js";
 
 /** Push (and overwrite) images in one repository; no repository settings, no IAM, no delete of the repository. */
 export const PUSHER_REPOSITORY_ROLE = "roles/artifactregistry.writer";
@@ -25,11 +26,7 @@ export interface ImagePusherArgs {
   /** Environment name, part of the account id (`pusher-<environment>`). Required. */
   readonly environment: string;
   /** The tenant MCP repository, the only one this account may write. Required; no default. */
-  readonly repository: {
-    readonly project: pulumi.Input<string>;
-    readonly location: pulumi.Input<string>;
-    readonly repositoryId: pulumi.Input<string>;
-  };
+  readonly repository: RepositoryInput;
   /** IAM member that mints the pusher's tokens: the backend's service account (`serviceAccount:<email>`). Required. */
   readonly tokenMinter: pulumi.Input<string>;
   /** Resources the account waits for (the IAM API). Default none. */

@@ -10,6 +10,7 @@
 import * as artifactregistry from "../sdk/gcp/artifactregistry.js";
 import * as projects from "../sdk/gcp/projects.js";
 import * as pulumi from "@pulumi/pulumi";
+import type { RepositoryInput } from "./serviceAccounts.js";
 
 /** Exactly what marking needs: tags, and reading the versions and packages they point at. */
 export const LIVE_TAGGER_PERMISSIONS: readonly string[] = [
@@ -38,11 +39,7 @@ export interface LiveImageTaggerArgs {
   /** Environment, part of the role id. Required. */
   readonly environment: string;
   /** The tenant MCP repository, the only place the role is granted. Required. */
-  readonly repository: {
-    readonly project: pulumi.Input<string>;
-    readonly location: pulumi.Input<string>;
-    readonly repositoryId: pulumi.Input<string>;
-  };
+  readonly repository: RepositoryInput;
   /** Who marks what runs: the backend's account (`serviceAccount:<email>`). Required. */
   readonly member: pulumi.Input<string>;
   /** Resources the role waits for (the IAM API). Default none. */
