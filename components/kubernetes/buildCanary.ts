@@ -13,12 +13,12 @@ import { Provider as K8sProvider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { forbiddenEgress, POD_LOCAL_RANGES, requiredEgress } from "@gumstack/network/mcpProbes";
 import type { Probe } from "../../canary/canary.js";
-import { GMP_COLLECTOR } from "./backendNamespace.js";
 import { BUILD_CONTAINERS, BUILD_DEFAULTS, buildJobManifest, TENANT_LABEL, type BuildPlatform } from "./buildJob.js";
-import { NAMESPACE_NAME_LABEL, POLICY_LABELS, type NetworkPolicyManifest } from "./mcpNetworkPolicies.js";
+import type { NetworkPolicyManifest } from "./mcpNetworkPolicies.js";
 import {
   CANARY_METRICS_PORT,
   canaryConfigJson,
+  canaryScrapePolicyManifest,
   clusterNetRanges,
   probeOf,
   type CanaryRanges,
@@ -188,26 +188,10 @@ export function buildCanaryCronJobManifest(a: BuildCanaryJobArgs): Record<string
 
 /** Managed Prometheus' collectors may reach the build canary's metrics port, and nothing else in the namespace. */
 export function buildCanaryScrapePolicyManifest(namespace: string): NetworkPolicyManifest {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: { name: "allow-ingress-build-canary-metrics", namespace, labels: { ...POLICY_LABELS } },
-    spec: {
-      podSelector: { matchLabels: { [BUILD_CANARY_LABEL]: "true", [TENANT_LABEL]: CANARY_TENANT } },
-      policyTypes: ["Ingress"],
-      ingress: [
-        {
-          from: [
-            {
-              namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: GMP_COLLECTOR.namespace } },
-              podSelector: { matchLabels: { ...GMP_COLLECTOR.podLabels } },
-            },
-          ],
-          ports: [{ protocol: "TCP", port: CANARY_METRICS_PORT }],
-        },
-      ],
-    },
-  };
+  return canaryScrapePolicyManifest(namespace, "allow-ingress-build-canary-metrics", {
+    [BUILD_CANARY_LABEL]: "true",
+    [TENANT_LABEL]: CANARY_TENANT,
+  });
 }
 
 export function buildCanaryPodMonitoringManifest(name: string, namespace: string, intervalSeconds: number): Record<string, any> {

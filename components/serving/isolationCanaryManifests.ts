@@ -261,15 +261,20 @@ export function canaryDomainMappingManifest(name: string, namespace: string, dom
 
 /**
  * The one rule the canary has beyond a tenant's: Managed Prometheus' collectors may scrape its metrics port. It
- * selects only the canary's pods and only opens ingress; egress, what the canary tests, is exactly a tenant's.
+ * selects only the canary's pods (`podLabels`; default the MCP canary's tenant label) and only opens ingress;
+ * egress, what the canary tests, is exactly a tenant's (or a build's, for the build canary).
  */
-export function canaryScrapePolicyManifest(namespace: string): NetworkPolicyManifest {
+export function canaryScrapePolicyManifest(
+  namespace: string,
+  name = "allow-ingress-canary-metrics",
+  podLabels: Readonly<Record<string, string>> = { [TENANT_LABEL]: CANARY_TENANT },
+): NetworkPolicyManifest {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
-    metadata: { name: "allow-ingress-canary-metrics", namespace, labels: { ...POLICY_LABELS } },
+    metadata: { name, namespace, labels: { ...POLICY_LABELS } },
     spec: {
-      podSelector: { matchLabels: { [TENANT_LABEL]: CANARY_TENANT } },
+      podSelector: { matchLabels: { ...podLabels } },
       policyTypes: ["Ingress"],
       ingress: [
         {
